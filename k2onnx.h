@@ -1,0 +1,3180 @@
+/* k2onnx.h - convert saved Keras models (.h5) to ONNX. Single header, C99, no dependencies.
+
+   USAGE
+     In exactly one C or C++ file:
+         #define K2ONNX_IMPLEMENTATION
+         #include "k2onnx.h"
+     Everywhere else include "k2onnx.h" without the define.
+
+     k2onnx_options opts;              // zero means defaults (opset 17, malloc/free)
+     k2onnx_error err;
+     memset(&opts, 0, sizeof opts);
+     if (k2onnx_convert(h5_bytes, h5_size, &opts, my_write, my_user, NULL, &err) != k2onnx_result_success)
+         report(err.message);        // e.g. "layer 'lstm_1' (LSTM): go_backwards=true is not supported"
+
+     The converter reads the whole model from memory and streams the ONNX bytes to `write`
+     (a NULL writer only measures the size). It never reads or writes files itself unless you use
+     k2onnx_convert_file.
+
+   CONFIGURATION MACROS (define before the implementation include)
+     K2ONNX_STATIC           make every public function static
+     K2ONNX_NO_STDIO         leave out k2onnx_convert_file and <stdio.h>
+     K2ONNX_MALLOC(size)     allocator used when options.allocator is empty
+     K2ONNX_FREE(ptr)        (define both or neither; default malloc/free)
+
+   TABLE OF CONTENTS (implementation sections, in pipeline order)
+     1. Support: arena allocation, errors, byte reading
+     2. HDF5 reader          (knows nothing about Keras)
+     3. JSON parser
+     4. Keras model          (config, layer graph, weights by position)
+     5. ONNX graph builder
+     6. Layer mappings       (one function per Keras layer class, found through one table)
+     7. Protobuf encoder     (knows nothing about layers)
+     8. Public entry points
+     9. stdio helpers
+
+   Thread safety: no global mutable state; concurrent conversions with separate options are safe.
+   License: see the end of the file.
+*/
+#ifndef K2ONNX_H
+#define K2ONNX_H
+
+#include <stddef.h>
+
+#define K2ONNX_VERSION_MAJOR 0
+#define K2ONNX_VERSION_MINOR 1
+#define K2ONNX_VERSION_PATCH 0
+#define K2ONNX_VERSION_STRING "0.1.0"
+
+/* Opsets the converter can target; 17 is the default because it is the newest that common
+   checkers and runtimes all understand. */
+#define K2ONNX_DEFAULT_OPSET 17
+#define K2ONNX_MIN_OPSET 7
+#define K2ONNX_MAX_OPSET 23
+
+#ifdef K2ONNX_STATIC
+#define K2ONNX_DEF static
+#else
+#define K2ONNX_DEF extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum k2onnx_result {
+    k2onnx_result_success = 0,
+    k2onnx_result_invalid_argument,   /* bad options or parameters */
+    k2onnx_result_out_of_memory,
+    k2onnx_result_limit_exceeded,     /* a safety limit in the options was hit */
+    k2onnx_result_io_error,           /* file could not be read or written (stdio helpers) */
+    k2onnx_result_invalid_file,       /* not an HDF5 file or corrupt structure */
+    k2onnx_result_unsupported_file,   /* valid HDF5 using a feature this reader lacks */
+    k2onnx_result_invalid_json,       /* model_config is not valid JSON */
+    k2onnx_result_invalid_model,      /* the Keras model is inconsistent (missing weights, bad shapes) */
+    k2onnx_result_unsupported_model,  /* a layer, option or activation that is not supported yet */
+    k2onnx_result_write_failed,       /* the write callback reported failure */
+    k2onnx_result_count_
+} k2onnx_result;
+
+typedef struct k2onnx_allocator {
+    void *(*alloc)(void *user, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *user;
+} k2onnx_allocator;
+
+/* Valid when zero-initialised. */
+typedef struct k2onnx_options {
+    int opset;                   /* target ai.onnx opset; 0 = K2ONNX_DEFAULT_OPSET */
+    k2onnx_allocator allocator;  /* all fields NULL = K2ONNX_MALLOC / K2ONNX_FREE */
+    size_t max_memory;           /* cap on bytes allocated during a conversion; 0 = 1 GiB */
+    unsigned max_json_depth;     /* nesting limit of model_config; 0 = 256 */
+} k2onnx_options;
+
+/* Caller-owned; filled in on failure. The message names the object that failed: an HDF5 path,
+   a layer name and class, or a byte offset. */
+typedef struct k2onnx_error {
+    k2onnx_result result;
+    char message[512];
+} k2onnx_error;
+
+/* Receives the ONNX bytes in order; returns 0 on success, non-zero to abort. */
+typedef int (*k2onnx_write_fn)(void *user, const void *data, size_t size);
+
+/* Converts a Keras HDF5 model held in memory. `write` may be NULL to only compute the size.
+   `out_size` (optional) receives the number of ONNX bytes. `error` may be NULL. */
+K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2onnx_options *options,
+                                        k2onnx_write_fn write, void *write_user, size_t *out_size,
+                                        k2onnx_error *error);
+
+K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result);
+
+#ifndef K2ONNX_NO_STDIO
+/* Reads `input_path`, converts, and writes `output_path` only if the conversion succeeded. */
+K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
+                                             const k2onnx_options *options, k2onnx_error *error);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* K2ONNX_H */
+
+/* ============================================================================================ */
+#ifdef K2ONNX_IMPLEMENTATION
+#ifndef K2ONNX_IMPLEMENTATION_DONE
+#define K2ONNX_IMPLEMENTATION_DONE
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if defined(K2ONNX_MALLOC) != defined(K2ONNX_FREE)
+#error "define both K2ONNX_MALLOC and K2ONNX_FREE, or neither"
+#endif
+#ifndef K2ONNX_MALLOC
+#include <stdlib.h>
+#define K2ONNX_MALLOC(size) malloc(size)
+#define K2ONNX_FREE(ptr) free(ptr)
+#endif
+
+/* ============================================================================================
+   1. Support: arena allocation, errors, byte reading
+   ============================================================================================ */
+
+#define K2ONNX__DEFAULT_MAX_MEMORY ((size_t)1 << 30)
+#define K2ONNX__DEFAULT_JSON_DEPTH 256u
+#define K2ONNX__MAX_RANK 8
+#define K2ONNX__UNDEF_ADDR UINT64_MAX
+
+typedef struct k2onnx__block {
+    struct k2onnx__block *next;
+    size_t size, used;
+} k2onnx__block;
+
+/* Every allocation of one conversion comes from this arena and is released at once at the end,
+   which keeps the many early-exit error paths leak-free. */
+typedef struct k2onnx__ctx {
+    k2onnx_allocator allocator;
+    k2onnx__block *blocks;
+    size_t allocated, max_memory;
+    unsigned max_json_depth;
+    int opset;
+    k2onnx_error *error;
+    k2onnx_error local_error;
+    int failed;
+} k2onnx__ctx;
+
+static void k2onnx__append(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+{
+    while (n-- > 0 && *len + 1 < cap) buf[(*len)++] = *s++;
+    buf[*len] = '\0';
+}
+
+/* A tiny formatter so that error messages need no <stdio.h>: %s, %.*s, %d, %u (unsigned long long),
+   %c. Output is truncated to the buffer. */
+static void k2onnx__vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    while (*fmt) {
+        if (*fmt != '%') {
+            k2onnx__append(buf, cap, &len, fmt++, 1);
+            continue;
+        }
+        fmt++;
+        if (fmt[0] == '.' && fmt[1] == '*' && fmt[2] == 's') {
+            int n = va_arg(ap, int);
+            const char *s = va_arg(ap, const char *);
+            k2onnx__append(buf, cap, &len, s ? s : "(null)", s ? (size_t)(n < 0 ? 0 : n) : 6);
+            fmt += 3;
+        } else if (*fmt == 's') {
+            const char *s = va_arg(ap, const char *);
+            if (!s) s = "(null)";
+            k2onnx__append(buf, cap, &len, s, strlen(s));
+            fmt++;
+        } else if (*fmt == 'd' || *fmt == 'u') {
+            char digits[24];
+            size_t n = 0;
+            unsigned long long v;
+            int neg = 0;
+            if (*fmt == 'd') {
+                long long s = va_arg(ap, int);
+                neg = s < 0;
+                v = neg ? (unsigned long long)(-(s + 1)) + 1u : (unsigned long long)s;
+            } else {
+                v = va_arg(ap, unsigned long long);
+            }
+            do { digits[n++] = (char)('0' + (int)(v % 10u)); v /= 10u; } while (v && n < sizeof digits);
+            if (neg) k2onnx__append(buf, cap, &len, "-", 1);
+            while (n > 0) k2onnx__append(buf, cap, &len, &digits[--n], 1);
+            fmt++;
+        } else if (*fmt == 'c') {
+            char c = (char)va_arg(ap, int);
+            k2onnx__append(buf, cap, &len, &c, 1);
+            fmt++;
+        } else {
+            k2onnx__append(buf, cap, &len, "%", 1);
+            if (*fmt == '%') fmt++;
+        }
+    }
+}
+
+/* Records the first error only: later failures are usually consequences of it. Returns 0 so that
+   callers can `return k2onnx__fail(...)`. */
+static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
+{
+    va_list ap;
+    if (c->failed) return 0;
+    c->failed = 1;
+    c->error->result = r;
+    va_start(ap, fmt);
+    k2onnx__vformat(c->error->message, sizeof c->error->message, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static void *k2onnx__raw_alloc(k2onnx__ctx *c, size_t size)
+{
+    if (c->allocator.alloc) return c->allocator.alloc(c->allocator.user, size);
+    return K2ONNX_MALLOC(size);
+}
+
+static void k2onnx__raw_free(k2onnx__ctx *c, void *p)
+{
+    if (!p) return;
+    if (c->allocator.free) c->allocator.free(c->allocator.user, p);
+    else K2ONNX_FREE(p);
+}
+
+#define K2ONNX__ALIGN 16u
+#define K2ONNX__HEADER_SIZE ((sizeof(k2onnx__block) + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN)
+
+static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
+{
+    k2onnx__block *b = c->blocks;
+    size_t need;
+    if (c->failed) return NULL;
+    if (size > c->max_memory) {
+        k2onnx__fail(c, k2onnx_result_limit_exceeded, "allocation of %u bytes exceeds max_memory (%u)",
+                     (unsigned long long)size, (unsigned long long)c->max_memory);
+        return NULL;
+    }
+    need = (size + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN;
+    if (!b || b->size - b->used < need) {
+        size_t bsize = need > 65536u ? need : 65536u;
+        if (c->allocated + bsize > c->max_memory) {
+            k2onnx__fail(c, k2onnx_result_limit_exceeded, "conversion needs more than max_memory (%u bytes)",
+                         (unsigned long long)c->max_memory);
+            return NULL;
+        }
+        b = (k2onnx__block *)k2onnx__raw_alloc(c, K2ONNX__HEADER_SIZE + bsize);
+        if (!b) {
+            k2onnx__fail(c, k2onnx_result_out_of_memory, "out of memory (%u bytes)", (unsigned long long)bsize);
+            return NULL;
+        }
+        c->allocated += bsize;
+        b->size = bsize;
+        b->used = 0;
+        b->next = c->blocks;
+        c->blocks = b;
+    }
+    {
+        unsigned char *p = (unsigned char *)b + K2ONNX__HEADER_SIZE + b->used;
+        b->used += need;
+        memset(p, 0, size);
+        return p;
+    }
+}
+
+static void k2onnx__free_all(k2onnx__ctx *c)
+{
+    while (c->blocks) {
+        k2onnx__block *next = c->blocks->next;
+        k2onnx__raw_free(c, c->blocks);
+        c->blocks = next;
+    }
+}
+
+/* n * size with overflow check, then allocate. */
+static void *k2onnx__alloc_array(k2onnx__ctx *c, size_t n, size_t size)
+{
+    if (size && n > ((size_t)-1) / size) {
+        k2onnx__fail(c, k2onnx_result_limit_exceeded, "array of %u elements is too large", (unsigned long long)n);
+        return NULL;
+    }
+    return k2onnx__alloc(c, n * size);
+}
+
+/* Grows an arena array to hold at least `need` elements; old storage stays in the arena, so
+   doubling keeps the waste bounded by the final size. */
+static int k2onnx__reserve(k2onnx__ctx *c, void **items, size_t *cap, size_t need, size_t elem)
+{
+    void *bigger;
+    size_t ncap;
+    if (need <= *cap) return 1;
+    ncap = *cap ? *cap * 2 : 8;
+    while (ncap < need) ncap *= 2;
+    bigger = k2onnx__alloc_array(c, ncap, elem);
+    if (!bigger) return 0;
+    if (*items && *cap) memcpy(bigger, *items, *cap * elem);
+    *items = bigger;
+    *cap = ncap;
+    return 1;
+}
+
+static char *k2onnx__strndup(k2onnx__ctx *c, const char *s, size_t n)
+{
+    char *d = (char *)k2onnx__alloc(c, n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* Formats into a new arena string (used for ONNX value names). */
+static char *k2onnx__sprintf(k2onnx__ctx *c, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    k2onnx__vformat(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return k2onnx__strndup(c, buf, strlen(buf));
+}
+
+/* strnlen is POSIX, not C99. */
+static size_t k2onnx__strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n]) n++;
+    return n;
+}
+
+static int k2onnx__streq(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Little-endian integer of n bytes (1..8); the caller has checked the range. */
+static uint64_t k2onnx__le(const unsigned char *p, unsigned n)
+{
+    uint64_t v = 0;
+    while (n-- > 0) v = (v << 8) | p[n];
+    return v;
+}
+
+static uint64_t k2onnx__be(const unsigned char *p, unsigned n)
+{
+    uint64_t v = 0;
+    unsigned i;
+    for (i = 0; i < n; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+static float k2onnx__f32_from_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static uint32_t k2onnx__f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static float k2onnx__f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1fu, man = h & 0x3ffu;
+    if (exp == 0x1f) return k2onnx__f32_from_bits(sign | 0x7f800000u | (man << 13));
+    if (exp == 0) {
+        float v = (float)man * (1.0f / 16777216.0f); /* 2^-24 */
+        return sign ? -v : v;
+    }
+    return k2onnx__f32_from_bits(sign | ((exp + 112u) << 23) | (man << 13));
+}
+
+/* True when [off, off+len) lies inside a buffer of `size` bytes, without overflow. */
+static int k2onnx__in_bounds(uint64_t size, uint64_t off, uint64_t len)
+{
+    return off <= size && len <= size - off;
+}
+
+/* ============================================================================================
+   2. HDF5 reader
+   Reads what h5py/libhdf5 write: superblock v0-v3, object headers v1/v2 with continuations,
+   symbol-table groups (v1 B-trees, SNOD, local heap) and compact link messages, attributes,
+   global heap strings, contiguous and compact datasets. Every address is checked against the
+   buffer before use.
+   ============================================================================================ */
+
+typedef struct k2onnx__h5 {
+    k2onnx__ctx *ctx;
+    const unsigned char *buf;
+    uint64_t size;
+    uint64_t base;          /* file addresses are relative to this offset */
+    unsigned so, sl;        /* sizes of offsets and lengths */
+    uint64_t root_addr;     /* object header address of "/" */
+    unsigned superblock_version;
+} k2onnx__h5;
+
+/* A bounds-checked reading position; a read past `end` sets `bad` and yields zeros. */
+typedef struct k2onnx__cur {
+    const k2onnx__h5 *f;
+    uint64_t pos, end;
+    int bad;
+} k2onnx__cur;
+
+static k2onnx__cur k2onnx__cursor(const k2onnx__h5 *f, uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c;
+    c.f = f;
+    c.pos = pos;
+    c.bad = !k2onnx__in_bounds(f->size, pos, len);
+    c.end = c.bad ? pos : pos + len;
+    return c;
+}
+
+static uint64_t k2onnx__cur_uint(k2onnx__cur *c, unsigned n)
+{
+    uint64_t v;
+    if (c->bad || c->end - c->pos < n) {
+        c->bad = 1;
+        return 0;
+    }
+    v = k2onnx__le(c->f->buf + c->pos, n);
+    c->pos += n;
+    return v;
+}
+
+static void k2onnx__cur_skip(k2onnx__cur *c, uint64_t n)
+{
+    if (c->bad || c->end - c->pos < n) c->bad = 1;
+    else c->pos += n;
+}
+
+static const unsigned char *k2onnx__cur_bytes(k2onnx__cur *c, uint64_t n)
+{
+    const unsigned char *p;
+    if (c->bad || c->end - c->pos < n) {
+        c->bad = 1;
+        return NULL;
+    }
+    p = c->f->buf + c->pos;
+    c->pos += n;
+    return p;
+}
+
+/* Reads a file address and turns it into a buffer offset; undefined addresses stay undefined. */
+static uint64_t k2onnx__cur_addr(k2onnx__cur *c)
+{
+    uint64_t a = k2onnx__cur_uint(c, c->f->so);
+    uint64_t undef = c->f->so >= 8 ? UINT64_MAX : (((uint64_t)1 << (8 * c->f->so)) - 1);
+    if (a == undef) return K2ONNX__UNDEF_ADDR;
+    if (a > UINT64_MAX - c->f->base) return K2ONNX__UNDEF_ADDR;
+    return a + c->f->base;
+}
+
+static int k2onnx__sig(const k2onnx__h5 *f, uint64_t pos, const char *sig)
+{
+    return k2onnx__in_bounds(f->size, pos, 4) && memcmp(f->buf + pos, sig, 4) == 0;
+}
+
+/* Jenkins lookup3 hashlittle, which HDF5 uses for its v2 metadata checksums. */
+static uint32_t k2onnx__lookup3(const unsigned char *k, size_t length)
+{
+#define K2ONNX__ROT(x, r) (((x) << (r)) | ((x) >> (32 - (r))))
+    uint32_t a, b, c;
+    a = b = c = 0xdeadbeefu + (uint32_t)length;
+    while (length > 12) {
+        a += (uint32_t)k2onnx__le(k, 4);
+        b += (uint32_t)k2onnx__le(k + 4, 4);
+        c += (uint32_t)k2onnx__le(k + 8, 4);
+        a -= c; a ^= K2ONNX__ROT(c, 4); c += b;
+        b -= a; b ^= K2ONNX__ROT(a, 6); a += c;
+        c -= b; c ^= K2ONNX__ROT(b, 8); b += a;
+        a -= c; a ^= K2ONNX__ROT(c, 16); c += b;
+        b -= a; b ^= K2ONNX__ROT(a, 19); a += c;
+        c -= b; c ^= K2ONNX__ROT(b, 4); b += a;
+        length -= 12;
+        k += 12;
+    }
+    if (length == 0) return c;
+    {
+        unsigned char tail[12];
+        memset(tail, 0, sizeof tail);
+        memcpy(tail, k, length);
+        a += (uint32_t)k2onnx__le(tail, 4);
+        b += (uint32_t)k2onnx__le(tail + 4, 4);
+        c += (uint32_t)k2onnx__le(tail + 8, 4);
+    }
+    c ^= b; c -= K2ONNX__ROT(b, 14);
+    a ^= c; a -= K2ONNX__ROT(c, 11);
+    b ^= a; b -= K2ONNX__ROT(a, 25);
+    c ^= b; c -= K2ONNX__ROT(b, 16);
+    a ^= c; a -= K2ONNX__ROT(c, 4);
+    b ^= a; b -= K2ONNX__ROT(a, 14);
+    c ^= b; c -= K2ONNX__ROT(b, 24);
+    return c;
+#undef K2ONNX__ROT
+}
+
+static int k2onnx__checksum_ok(const k2onnx__h5 *f, uint64_t pos, uint64_t len)
+{
+    if (len < 4 || !k2onnx__in_bounds(f->size, pos, len)) return 0;
+    return k2onnx__lookup3(f->buf + pos, (size_t)(len - 4)) == (uint32_t)k2onnx__le(f->buf + pos + len - 4, 4);
+}
+
+static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char *buf, size_t size)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    uint64_t at = 0;
+    k2onnx__cur c;
+    memset(f, 0, sizeof *f);
+    f->ctx = ctx;
+    f->buf = buf;
+    f->size = size;
+    /* The superblock may follow a user block of 512, 1024, 2048, ... bytes. */
+    for (;;) {
+        if (!k2onnx__in_bounds(size, at, 8))
+            return k2onnx__fail(ctx, k2onnx_result_invalid_file, "not an HDF5 file (no superblock signature)");
+        if (memcmp(buf + at, sig, 8) == 0) break;
+        at = at ? at * 2 : 512;
+    }
+    f->so = f->sl = 8;
+    c = k2onnx__cursor(f, at + 8, size - at - 8);
+    f->superblock_version = (unsigned)k2onnx__cur_uint(&c, 1);
+    if (f->superblock_version <= 1) {
+        k2onnx__cur_skip(&c, 4); /* free-space, root symbol table, reserved, shared header versions */
+        f->so = (unsigned)k2onnx__cur_uint(&c, 1);
+        f->sl = (unsigned)k2onnx__cur_uint(&c, 1);
+        k2onnx__cur_skip(&c, 1 + 2 + 2 + 4);
+        if (f->superblock_version == 1) k2onnx__cur_skip(&c, 4);
+    } else if (f->superblock_version <= 3) {
+        f->so = (unsigned)k2onnx__cur_uint(&c, 1);
+        f->sl = (unsigned)k2onnx__cur_uint(&c, 1);
+        k2onnx__cur_skip(&c, 1);
+    } else {
+        return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "HDF5 superblock version %d is not supported",
+                            (int)f->superblock_version);
+    }
+    if (c.bad) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock is truncated");
+    if (!(f->so == 2 || f->so == 4 || f->so == 8) || !(f->sl == 2 || f->sl == 4 || f->sl == 8))
+        return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock declares offset size %d and length size %d",
+                            (int)f->so, (int)f->sl);
+    {
+        uint64_t base = k2onnx__cur_uint(&c, f->so);
+        /* Writers store the absolute position of the superblock here; a base of 0 with a user
+           block would point into the user block, so fall back to the signature position. */
+        f->base = (base == at || base == 0) ? at : base;
+        if (f->base > size) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 base address is past the end of the file");
+    }
+    if (f->superblock_version <= 1) {
+        k2onnx__cur_skip(&c, 3u * f->so); /* free-space info, end of file, driver info */
+        k2onnx__cur_skip(&c, f->so);      /* root entry: link name offset */
+        f->root_addr = k2onnx__cur_addr(&c);
+    } else {
+        uint64_t sb_len;
+        k2onnx__cur_skip(&c, 2u * f->so); /* superblock extension, end of file */
+        f->root_addr = k2onnx__cur_addr(&c);
+        sb_len = c.pos + 4 - at;
+        if (c.bad || !k2onnx__checksum_ok(f, at, sb_len))
+            return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock checksum mismatch");
+    }
+    if (c.bad) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock is truncated");
+    if (f->root_addr == K2ONNX__UNDEF_ADDR || f->root_addr >= size)
+        return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 root group address is outside the file");
+    return 1;
+}
+
+/* --- datatypes, dataspaces, attributes ------------------------------------------------------ */
+
+enum {
+    K2ONNX__H5T_FIXED = 0,
+    K2ONNX__H5T_FLOAT = 1,
+    K2ONNX__H5T_STRING = 3,
+    K2ONNX__H5T_VLEN = 9
+};
+
+typedef struct k2onnx__h5type {
+    unsigned cls;
+    unsigned bits;        /* class bit field (24 bits) */
+    uint64_t size;        /* bytes per element */
+    int big_endian;
+    int is_signed;
+    int vlen_string;      /* class 9 holding strings */
+    uint64_t base_size;   /* class 9: element size of the base type */
+} k2onnx__h5type;
+
+typedef struct k2onnx__h5space {
+    int is_null;
+    unsigned rank;
+    uint64_t dims[K2ONNX__MAX_RANK];
+    uint64_t count;       /* number of elements (1 for scalar) */
+} k2onnx__h5space;
+
+typedef struct k2onnx__h5attr {
+    const char *name;
+    size_t name_len;
+    k2onnx__h5type type;
+    k2onnx__h5space space;
+    uint64_t data_pos, data_size;  /* buffer offset and length of the raw value */
+} k2onnx__h5attr;
+
+typedef struct k2onnx__h5link {
+    const char *name;
+    size_t name_len;
+    uint64_t addr;        /* object header, or undefined for soft/external links */
+} k2onnx__h5link;
+
+typedef struct k2onnx__h5obj {
+    uint64_t addr;
+    const char *path;     /* for error messages */
+    k2onnx__h5attr *attrs;
+    size_t nattrs, attrs_cap;
+    k2onnx__h5link *links;
+    size_t nlinks, links_cap;
+    int has_symtab, has_link_info, has_dense_links, has_dense_attrs;
+    uint64_t btree_addr, heap_addr;
+    int has_type, has_space, has_layout, has_filters;
+    k2onnx__h5type type;
+    k2onnx__h5space space;
+    int layout_class;     /* 0 compact, 1 contiguous, 2 chunked */
+    uint64_t data_pos, data_size;
+} k2onnx__h5obj;
+
+static int k2onnx__h5_bad(const k2onnx__h5 *f, const char *path, const char *what)
+{
+    return k2onnx__fail(f->ctx, k2onnx_result_invalid_file, "HDF5 object '%s': %s", path, what);
+}
+
+static int k2onnx__h5_parse_type(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len, k2onnx__h5type *t)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned b0 = (unsigned)k2onnx__cur_uint(&c, 1);
+    memset(t, 0, sizeof *t);
+    t->cls = b0 & 0x0fu;
+    t->bits = (unsigned)k2onnx__cur_uint(&c, 3);
+    t->size = k2onnx__cur_uint(&c, 4);
+    if (c.bad) return k2onnx__h5_bad(f, path, "truncated datatype message");
+    switch (t->cls) {
+    case K2ONNX__H5T_FIXED:
+        t->big_endian = t->bits & 1u;
+        t->is_signed = (t->bits >> 3) & 1u;
+        break;
+    case K2ONNX__H5T_FLOAT:
+        /* Bit 6 with bit 0 means VAX order, which no reader here supports. */
+        if (t->bits & 0x40u)
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': VAX-order floating point", path);
+        t->big_endian = t->bits & 1u;
+        break;
+    case K2ONNX__H5T_STRING: break;
+    case K2ONNX__H5T_VLEN: {
+        k2onnx__h5type base;
+        t->vlen_string = (t->bits & 0x0fu) == 1u;
+        if (!k2onnx__h5_parse_type(f, path, c.pos, c.end - c.pos, &base)) return 0;
+        t->base_size = base.size;
+        break;
+    }
+    default: break; /* described by class number; refused where a value is needed */
+    }
+    return 1;
+}
+
+static int k2onnx__h5_parse_space(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len, k2onnx__h5space *s)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned rank = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned flags = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned i;
+    memset(s, 0, sizeof *s);
+    if (version == 1) {
+        k2onnx__cur_skip(&c, 5);
+    } else if (version == 2) {
+        unsigned kind = (unsigned)k2onnx__cur_uint(&c, 1);
+        s->is_null = kind == 2;
+    } else {
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dataspace version %d", path, (int)version);
+    }
+    if (rank > K2ONNX__MAX_RANK)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dataspace of rank %d", path, (int)rank);
+    s->rank = rank;
+    s->count = s->is_null ? 0 : 1;
+    for (i = 0; i < rank; i++) {
+        s->dims[i] = k2onnx__cur_uint(&c, f->sl);
+        if (s->dims[i] && s->count > UINT64_MAX / s->dims[i]) return k2onnx__h5_bad(f, path, "dataspace size overflows");
+        s->count *= s->dims[i];
+    }
+    (void)flags;
+    if (c.bad) return k2onnx__h5_bad(f, path, "truncated dataspace message");
+    return 1;
+}
+
+static int k2onnx__h5_add_attr(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    uint64_t name_size, type_size, space_size;
+    const unsigned char *name;
+    k2onnx__h5attr *a;
+    k2onnx__cur_skip(&c, 1);
+    name_size = k2onnx__cur_uint(&c, 2);
+    type_size = k2onnx__cur_uint(&c, 2);
+    space_size = k2onnx__cur_uint(&c, 2);
+    if (version == 3) k2onnx__cur_skip(&c, 1);
+    else if (version != 1 && version != 2)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': attribute message version %d", o->path, (int)version);
+    if (!k2onnx__reserve(f->ctx, (void **)&o->attrs, &o->attrs_cap, o->nattrs + 1, sizeof *o->attrs)) return 0;
+    a = &o->attrs[o->nattrs];
+    name = k2onnx__cur_bytes(&c, name_size);
+    if (version == 1) k2onnx__cur_skip(&c, (8 - name_size % 8) % 8);
+    if (c.bad || name_size == 0) return k2onnx__h5_bad(f, o->path, "truncated attribute message");
+    a->name = (const char *)name;
+    a->name_len = k2onnx__strnlen((const char *)name, (size_t)name_size);
+    if (!k2onnx__h5_parse_type(f, o->path, c.pos, type_size, &a->type)) return 0;
+    k2onnx__cur_skip(&c, version == 1 ? (type_size + 7) / 8 * 8 : type_size);
+    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute datatype");
+    if (!k2onnx__h5_parse_space(f, o->path, c.pos, space_size, &a->space)) return 0;
+    k2onnx__cur_skip(&c, version == 1 ? (space_size + 7) / 8 * 8 : space_size);
+    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute dataspace");
+    a->data_pos = c.pos;
+    a->data_size = c.end - c.pos;
+    if (a->type.cls == K2ONNX__H5T_VLEN) {
+        if (a->type.size != 4u + f->so + 4u) return k2onnx__h5_bad(f, o->path, "variable-length element has an unexpected size");
+    }
+    if (a->type.size && a->space.count > a->data_size / a->type.size)
+        return k2onnx__h5_bad(f, o->path, "attribute value is larger than its message");
+    o->nattrs++;
+    return 1;
+}
+
+static int k2onnx__h5_add_link(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned flags = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned link_type = 0;
+    uint64_t name_len;
+    const unsigned char *name;
+    k2onnx__h5link *l;
+    if (version != 1) return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': link message version %d", o->path, (int)version);
+    if (flags & 0x08u) link_type = (unsigned)k2onnx__cur_uint(&c, 1);
+    if (flags & 0x04u) k2onnx__cur_skip(&c, 8);
+    if (flags & 0x10u) k2onnx__cur_skip(&c, 1);
+    name_len = k2onnx__cur_uint(&c, 1u << (flags & 3u));
+    name = k2onnx__cur_bytes(&c, name_len);
+    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link message");
+    if (!k2onnx__reserve(f->ctx, (void **)&o->links, &o->links_cap, o->nlinks + 1, sizeof *o->links)) return 0;
+    l = &o->links[o->nlinks];
+    l->name = (const char *)name;
+    l->name_len = (size_t)name_len;
+    l->addr = link_type == 0 ? k2onnx__cur_addr(&c) : K2ONNX__UNDEF_ADDR;
+    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link message");
+    o->nlinks++;
+    return 1;
+}
+
+static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    o->has_layout = 1;
+    if (version == 3 || version == 4) {
+        o->layout_class = (int)k2onnx__cur_uint(&c, 1);
+        if (o->layout_class == 0) {
+            o->data_size = k2onnx__cur_uint(&c, 2);
+            o->data_pos = c.pos;
+            k2onnx__cur_skip(&c, o->data_size);
+        } else if (o->layout_class == 1) {
+            o->data_pos = k2onnx__cur_addr(&c);
+            o->data_size = k2onnx__cur_uint(&c, f->sl);
+        }
+    } else if (version == 1 || version == 2) {
+        unsigned rank = (unsigned)k2onnx__cur_uint(&c, 1);
+        o->layout_class = (int)k2onnx__cur_uint(&c, 1);
+        k2onnx__cur_skip(&c, 5);
+        if (o->layout_class != 0) o->data_pos = k2onnx__cur_addr(&c);
+        k2onnx__cur_skip(&c, 4u * rank);
+        if (o->layout_class == 0) {
+            o->data_size = k2onnx__cur_uint(&c, 4);
+            o->data_pos = c.pos;
+            k2onnx__cur_skip(&c, o->data_size);
+        } else {
+            o->data_size = UINT64_MAX; /* computed from the dataspace later */
+        }
+    } else {
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': data layout message version %d", o->path, (int)version);
+    }
+    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated data layout message");
+    return 1;
+}
+
+enum {
+    K2ONNX__MSG_NIL = 0x00, K2ONNX__MSG_DATASPACE = 0x01, K2ONNX__MSG_LINK_INFO = 0x02,
+    K2ONNX__MSG_DATATYPE = 0x03, K2ONNX__MSG_LINK = 0x06, K2ONNX__MSG_LAYOUT = 0x08,
+    K2ONNX__MSG_FILTERS = 0x0b, K2ONNX__MSG_ATTRIBUTE = 0x0c, K2ONNX__MSG_CONTINUATION = 0x10,
+    K2ONNX__MSG_SYMBOL_TABLE = 0x11, K2ONNX__MSG_ATTR_INFO = 0x15
+};
+
+static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned type, unsigned flags,
+                              uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c;
+    if ((flags & 0x02u) && type != K2ONNX__MSG_CONTINUATION)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared header message (type %d)", o->path, (int)type);
+    switch (type) {
+    case K2ONNX__MSG_DATASPACE:
+        o->has_space = 1;
+        return k2onnx__h5_parse_space(f, o->path, pos, len, &o->space);
+    case K2ONNX__MSG_DATATYPE:
+        o->has_type = 1;
+        return k2onnx__h5_parse_type(f, o->path, pos, len, &o->type);
+    case K2ONNX__MSG_LAYOUT: return k2onnx__h5_layout(f, o, pos, len);
+    case K2ONNX__MSG_FILTERS: o->has_filters = 1; return 1;
+    case K2ONNX__MSG_ATTRIBUTE: return k2onnx__h5_add_attr(f, o, pos, len);
+    case K2ONNX__MSG_LINK: return k2onnx__h5_add_link(f, o, pos, len);
+    case K2ONNX__MSG_LINK_INFO: {
+        unsigned lflags;
+        uint64_t heap;
+        c = k2onnx__cursor(f, pos, len);
+        k2onnx__cur_skip(&c, 1);
+        lflags = (unsigned)k2onnx__cur_uint(&c, 1);
+        if (lflags & 1u) k2onnx__cur_skip(&c, 8);
+        heap = k2onnx__cur_addr(&c);
+        if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link info message");
+        o->has_link_info = 1;
+        o->has_dense_links = heap != K2ONNX__UNDEF_ADDR;
+        return 1;
+    }
+    case K2ONNX__MSG_ATTR_INFO: {
+        unsigned aflags;
+        uint64_t heap;
+        c = k2onnx__cursor(f, pos, len);
+        k2onnx__cur_skip(&c, 1);
+        aflags = (unsigned)k2onnx__cur_uint(&c, 1);
+        if (aflags & 1u) k2onnx__cur_skip(&c, 2);
+        heap = k2onnx__cur_addr(&c);
+        if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute info message");
+        o->has_dense_attrs = heap != K2ONNX__UNDEF_ADDR;
+        return 1;
+    }
+    case K2ONNX__MSG_SYMBOL_TABLE:
+        c = k2onnx__cursor(f, pos, len);
+        o->btree_addr = k2onnx__cur_addr(&c);
+        o->heap_addr = k2onnx__cur_addr(&c);
+        if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated symbol table message");
+        o->has_symtab = 1;
+        return 1;
+    default: return 1; /* messages that do not change how data is read are skipped */
+    }
+}
+
+/* Parses one object header (v1 or v2) with its continuation chain. */
+static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o)
+{
+    /* Bounded queue of header blocks: a cycle of continuations cannot run forever. */
+    enum { MAX_BLOCKS = 4096 };
+    uint64_t block_pos[64], block_len[64];
+    size_t nblocks = 0, head = 0, total_blocks = 0;
+    int version;
+    memset(o, 0, sizeof *o);
+    o->addr = addr;
+    o->path = path;
+    if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__in_bounds(f->size, addr, 16))
+        return k2onnx__h5_bad(f, path, "object header address is outside the file");
+    if (k2onnx__sig(f, addr, "OHDR")) {
+        k2onnx__cur c = k2onnx__cursor(f, addr + 4, f->size - addr - 4);
+        unsigned flags;
+        uint64_t chunk_size;
+        version = (int)k2onnx__cur_uint(&c, 1);
+        flags = (unsigned)k2onnx__cur_uint(&c, 1);
+        if (version != 2) return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': object header version %d", path, version);
+        if (flags & 0x20u) k2onnx__cur_skip(&c, 16);
+        if (flags & 0x10u) k2onnx__cur_skip(&c, 4);
+        chunk_size = k2onnx__cur_uint(&c, 1u << (flags & 3u));
+        if (c.bad || !k2onnx__in_bounds(f->size, c.pos, chunk_size + 4)) return k2onnx__h5_bad(f, path, "truncated object header");
+        if (!k2onnx__checksum_ok(f, addr, c.pos + chunk_size + 4 - addr)) return k2onnx__h5_bad(f, path, "object header checksum mismatch");
+        block_pos[0] = c.pos;
+        block_len[0] = chunk_size;
+        o->has_symtab = 0;
+        nblocks = 1;
+        /* v2 message headers carry a creation-order field when flag bit 2 is set. */
+        version = (flags & 0x04u) ? 3 : 2;
+    } else {
+        k2onnx__cur c = k2onnx__cursor(f, addr, 16);
+        version = (int)k2onnx__cur_uint(&c, 1);
+        if (version != 1) return k2onnx__h5_bad(f, path, "unknown object header version");
+        k2onnx__cur_skip(&c, 1 + 2 + 4);
+        block_len[0] = k2onnx__cur_uint(&c, 4);
+        block_pos[0] = addr + 16;
+        if (!k2onnx__in_bounds(f->size, block_pos[0], block_len[0])) return k2onnx__h5_bad(f, path, "truncated object header");
+        nblocks = 1;
+    }
+    while (head < nblocks) {
+        uint64_t pos = block_pos[head % 64], end = pos + block_len[head % 64];
+        head++;
+        while (end - pos >= (version == 1 ? 8u : 4u)) {
+            unsigned type, flags;
+            uint64_t len;
+            k2onnx__cur c = k2onnx__cursor(f, pos, end - pos);
+            if (version == 1) {
+                type = (unsigned)k2onnx__cur_uint(&c, 2);
+                len = k2onnx__cur_uint(&c, 2);
+                flags = (unsigned)k2onnx__cur_uint(&c, 1);
+                k2onnx__cur_skip(&c, 3);
+            } else {
+                type = (unsigned)k2onnx__cur_uint(&c, 1);
+                len = k2onnx__cur_uint(&c, 2);
+                flags = (unsigned)k2onnx__cur_uint(&c, 1);
+                if (version == 3) k2onnx__cur_skip(&c, 2);
+            }
+            if (c.bad || end - c.pos < len) return k2onnx__h5_bad(f, path, "header message runs past its block");
+            if (type == K2ONNX__MSG_CONTINUATION) {
+                k2onnx__cur m = k2onnx__cursor(f, c.pos, len);
+                uint64_t cpos = k2onnx__cur_addr(&m), clen = k2onnx__cur_uint(&m, f->sl);
+                if (m.bad || cpos == K2ONNX__UNDEF_ADDR || !k2onnx__in_bounds(f->size, cpos, clen))
+                    return k2onnx__h5_bad(f, path, "continuation block is outside the file");
+                if (++total_blocks > MAX_BLOCKS || nblocks - head >= 64)
+                    return k2onnx__h5_bad(f, path, "too many continuation blocks (cycle?)");
+                if (version != 1) {
+                    if (clen < 8 || !k2onnx__sig(f, cpos, "OCHK")) return k2onnx__h5_bad(f, path, "continuation block lacks its OCHK signature");
+                    if (!k2onnx__checksum_ok(f, cpos, clen)) return k2onnx__h5_bad(f, path, "continuation block checksum mismatch");
+                    cpos += 4;
+                    clen -= 8;
+                }
+                block_pos[nblocks % 64] = cpos;
+                block_len[nblocks % 64] = clen;
+                nblocks++;
+            } else if (!k2onnx__h5_message(f, o, type, flags, c.pos, len)) {
+                return 0;
+            }
+            pos = c.pos + len;
+        }
+    }
+    return 1;
+}
+
+/* --- groups ------------------------------------------------------------------------------- */
+
+typedef int (*k2onnx__h5_visit_fn)(void *user, const char *name, size_t name_len, uint64_t addr);
+
+typedef struct k2onnx__h5_walk {
+    const k2onnx__h5 *f;
+    const char *path;
+    uint64_t heap_data, heap_size;
+    uint64_t visits, max_visits;
+    k2onnx__h5_visit_fn fn;
+    void *user;
+    int stop;
+} k2onnx__h5_walk;
+
+static int k2onnx__h5_snod(k2onnx__h5_walk *w, uint64_t addr)
+{
+    const k2onnx__h5 *f = w->f;
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    uint64_t n, i;
+    if (!k2onnx__sig(f, addr, "SNOD")) return k2onnx__h5_bad(f, w->path, "symbol table node lacks its SNOD signature");
+    k2onnx__cur_skip(&c, 6);
+    n = k2onnx__cur_uint(&c, 2);
+    for (i = 0; i < n && !w->stop; i++) {
+        uint64_t name_off = k2onnx__cur_uint(&c, f->so);
+        uint64_t obj = k2onnx__cur_addr(&c);
+        const char *name;
+        size_t len;
+        k2onnx__cur_skip(&c, 24);
+        if (c.bad) return k2onnx__h5_bad(f, w->path, "truncated symbol table node");
+        if (name_off >= w->heap_size) return k2onnx__h5_bad(f, w->path, "link name is outside the local heap");
+        name = (const char *)f->buf + w->heap_data + name_off;
+        len = k2onnx__strnlen(name, (size_t)(w->heap_size - name_off));
+        if (!w->fn(w->user, name, len, obj)) w->stop = 1;
+    }
+    return 1;
+}
+
+static int k2onnx__h5_btree(k2onnx__h5_walk *w, uint64_t addr, int expect_level)
+{
+    const k2onnx__h5 *f = w->f;
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    int level;
+    uint64_t n, i;
+    if (++w->visits > w->max_visits) return k2onnx__h5_bad(f, w->path, "group B-tree visits more nodes than the file can hold");
+    if (!k2onnx__sig(f, addr, "TREE")) return k2onnx__h5_bad(f, w->path, "group B-tree node lacks its TREE signature");
+    k2onnx__cur_skip(&c, 4);
+    if (k2onnx__cur_uint(&c, 1) != 0) return k2onnx__h5_bad(f, w->path, "group B-tree node has the wrong node type");
+    level = (int)k2onnx__cur_uint(&c, 1);
+    if (expect_level >= 0 && level != expect_level) return k2onnx__h5_bad(f, w->path, "group B-tree levels are inconsistent");
+    n = k2onnx__cur_uint(&c, 2);
+    k2onnx__cur_skip(&c, 2u * f->so + f->sl); /* siblings, first key */
+    for (i = 0; i < n && !w->stop; i++) {
+        uint64_t child = k2onnx__cur_addr(&c);
+        k2onnx__cur_skip(&c, f->sl);
+        if (c.bad || child == K2ONNX__UNDEF_ADDR) return k2onnx__h5_bad(f, w->path, "truncated group B-tree node");
+        if (level > 0 ? !k2onnx__h5_btree(w, child, level - 1) : !k2onnx__h5_snod(w, child)) return 0;
+    }
+    return 1;
+}
+
+/* Calls fn for every member of a group, in storage order; fn returns 0 to stop. */
+static int k2onnx__h5_iterate(const k2onnx__h5 *f, const k2onnx__h5obj *g, k2onnx__h5_visit_fn fn, void *user)
+{
+    if (g->has_symtab) {
+        k2onnx__h5_walk w;
+        k2onnx__cur c = k2onnx__cursor(f, g->heap_addr, 32);
+        memset(&w, 0, sizeof w);
+        w.f = f;
+        w.path = g->path;
+        w.fn = fn;
+        w.user = user;
+        w.max_visits = f->size / 24 + 1;
+        if (!k2onnx__sig(f, g->heap_addr, "HEAP")) return k2onnx__h5_bad(f, g->path, "local heap lacks its HEAP signature");
+        k2onnx__cur_skip(&c, 8);
+        w.heap_size = k2onnx__cur_uint(&c, f->sl);
+        k2onnx__cur_skip(&c, f->sl);
+        w.heap_data = k2onnx__cur_addr(&c);
+        if (c.bad || w.heap_data == K2ONNX__UNDEF_ADDR || !k2onnx__in_bounds(f->size, w.heap_data, w.heap_size))
+            return k2onnx__h5_bad(f, g->path, "local heap is outside the file");
+        return k2onnx__h5_btree(&w, g->btree_addr, -1);
+    }
+    if (g->has_dense_links)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 group '%s': dense link storage (fractal heap) is not supported yet", g->path);
+    {
+        size_t i;
+        for (i = 0; i < g->nlinks; i++)
+            if (!fn(user, g->links[i].name, g->links[i].name_len, g->links[i].addr)) break;
+    }
+    return 1;
+}
+
+typedef struct k2onnx__h5_find {
+    const char *name;
+    size_t len;
+    uint64_t addr;
+    int found;
+} k2onnx__h5_find;
+
+static int k2onnx__h5_find_cb(void *user, const char *name, size_t len, uint64_t addr)
+{
+    k2onnx__h5_find *s = (k2onnx__h5_find *)user;
+    if (len == s->len && memcmp(name, s->name, len) == 0) {
+        s->addr = addr;
+        s->found = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* Opens the object at an absolute path such as "/model_weights/dense_1/dense_1/kernel:0".
+   Returns 1 and fills `o`, or 0; when `missing_ok` a missing member is not an error (o->addr
+   is left undefined). */
+static int k2onnx__h5_open_path(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o, int missing_ok)
+{
+    const char *p = path, *full = k2onnx__strndup(f->ctx, path, strlen(path));
+    int depth = 0;
+    if (!full) return 0;
+    if (!k2onnx__h5_object(f, f->root_addr, "/", o)) return 0;
+    while (*p) {
+        k2onnx__h5_find s;
+        const char *end;
+        while (*p == '/') p++;
+        if (!*p) break;
+        end = strchr(p, '/');
+        if (!end) end = p + strlen(p);
+        if (++depth > 64) return k2onnx__h5_bad(f, full, "path is too deep");
+        memset(&s, 0, sizeof s);
+        s.name = p;
+        s.len = (size_t)(end - p);
+        if (!o->has_symtab && !o->has_link_info && o->nlinks == 0) {
+            if (missing_ok) { o->addr = K2ONNX__UNDEF_ADDR; return 0; }
+            return k2onnx__fail(f->ctx, k2onnx_result_invalid_model, "HDF5 path '%s': '%.*s' is not a group", full, (int)(p - path), path);
+        }
+        if (!k2onnx__h5_iterate(f, o, k2onnx__h5_find_cb, &s)) return 0;
+        if (!s.found) {
+            if (missing_ok) { o->addr = K2ONNX__UNDEF_ADDR; return 0; }
+            return k2onnx__fail(f->ctx, k2onnx_result_invalid_model, "HDF5 path '%s' does not exist", full);
+        }
+        if (s.addr == K2ONNX__UNDEF_ADDR)
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 path '%s': soft and external links are not followed", full);
+        if (!k2onnx__h5_object(f, s.addr, full, o)) return 0;
+        p = end;
+    }
+    return 1;
+}
+
+static const k2onnx__h5attr *k2onnx__h5_attr(const k2onnx__h5obj *o, const char *name)
+{
+    size_t i;
+    for (i = 0; i < o->nattrs; i++)
+        if (k2onnx__streq(o->attrs[i].name, o->attrs[i].name_len, name)) return &o->attrs[i];
+    return NULL;
+}
+
+/* Finds object `index` of the global heap collection at `coll` (a buffer offset). */
+static int k2onnx__h5_global(const k2onnx__h5 *f, const char *path, uint64_t coll, uint64_t index,
+                             const unsigned char **data, uint64_t *size)
+{
+    k2onnx__cur c;
+    uint64_t coll_size, end, pos;
+    if (coll == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, coll, "GCOL")) return k2onnx__h5_bad(f, path, "global heap collection lacks its GCOL signature");
+    c = k2onnx__cursor(f, coll + 8, f->sl);
+    coll_size = k2onnx__cur_uint(&c, f->sl);
+    if (c.bad || coll_size < 8u + f->sl || !k2onnx__in_bounds(f->size, coll, coll_size))
+        return k2onnx__h5_bad(f, path, "global heap collection is outside the file");
+    end = coll + coll_size;
+    pos = coll + 8 + f->sl;
+    while (end - pos >= 8u + f->sl) {
+        uint64_t idx, osize;
+        c = k2onnx__cursor(f, pos, end - pos);
+        idx = k2onnx__cur_uint(&c, 2);
+        k2onnx__cur_skip(&c, 6);
+        osize = k2onnx__cur_uint(&c, f->sl);
+        if (c.bad || end - c.pos < osize) break;
+        if (idx == index && idx != 0) {
+            *data = f->buf + c.pos;
+            *size = osize;
+            return 1;
+        }
+        if (idx == 0) break; /* free space runs to the end of the collection */
+        pos = c.pos + (osize + 7) / 8 * 8;
+        if (pos > end) break;
+    }
+    return k2onnx__h5_bad(f, path, "global heap object not found");
+}
+
+/* Element `i` of a string attribute (fixed-length or variable-length) as pointer + length. */
+static int k2onnx__h5_attr_string(const k2onnx__h5 *f, const char *path, const k2onnx__h5attr *a, uint64_t i,
+                                  const char **s, size_t *len)
+{
+    const unsigned char *p;
+    if (i >= a->space.count) return k2onnx__h5_bad(f, path, "string index out of range");
+    p = f->buf + a->data_pos + i * a->type.size;
+    if (a->type.cls == K2ONNX__H5T_STRING) {
+        size_t n = k2onnx__strnlen((const char *)p, (size_t)a->type.size);
+        if ((a->type.bits & 0x0fu) == 2u) while (n > 0 && p[n - 1] == ' ') n--; /* space padded */
+        *s = (const char *)p;
+        *len = n;
+        return 1;
+    }
+    if (a->type.cls == K2ONNX__H5T_VLEN && (a->type.vlen_string || a->type.base_size == 1)) {
+        k2onnx__cur c = k2onnx__cursor(f, a->data_pos + i * a->type.size, a->type.size);
+        uint64_t n = k2onnx__cur_uint(&c, 4), coll = k2onnx__cur_addr(&c), idx = k2onnx__cur_uint(&c, 4);
+        const unsigned char *d = NULL;
+        uint64_t dsize = 0;
+        if (c.bad) return k2onnx__h5_bad(f, path, "truncated variable-length string");
+        if (n == 0) { *s = ""; *len = 0; return 1; }
+        if (!k2onnx__h5_global(f, path, coll, idx, &d, &dsize)) return 0;
+        if (n > dsize) return k2onnx__h5_bad(f, path, "variable-length string is longer than its heap object");
+        *s = (const char *)d;
+        *len = k2onnx__strnlen((const char *)d, (size_t)n);
+        return 1;
+    }
+    return k2onnx__fail(f->ctx, k2onnx_result_invalid_model, "HDF5 attribute '%s' of '%s' is not a string (datatype class %d)",
+                        a->name, path, (int)a->type.cls);
+}
+
+/* A numeric array in the file: the converter streams weights straight from these bytes. */
+typedef struct k2onnx__h5array {
+    const unsigned char *data;
+    uint64_t count;
+    unsigned elem_size;     /* 2, 4 or 8 */
+    int big_endian;
+    unsigned rank;
+    uint64_t dims[K2ONNX__MAX_RANK];
+} k2onnx__h5array;
+
+static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
+{
+    const unsigned char *p = a->data + i * a->elem_size;
+    uint64_t bits = a->big_endian ? k2onnx__be(p, a->elem_size) : k2onnx__le(p, a->elem_size);
+    if (a->elem_size == 4) return k2onnx__f32_from_bits((uint32_t)bits);
+    if (a->elem_size == 8) {
+        double d;
+        memcpy(&d, &bits, 8);
+        return (float)d;
+    }
+    return k2onnx__f16_to_f32((uint16_t)bits);
+}
+
+/* Opens a floating-point dataset for reading as float. */
+static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onnx__h5array *out)
+{
+    k2onnx__h5obj o;
+    uint64_t bytes;
+    memset(out, 0, sizeof *out);
+    if (!k2onnx__h5_open_path(f, path, &o, 0)) return 0;
+    if (!o.has_type || !o.has_space || !o.has_layout) return k2onnx__h5_bad(f, path, "is not a dataset");
+    if (o.type.cls != K2ONNX__H5T_FLOAT || !(o.type.size == 2 || o.type.size == 4 || o.type.size == 8))
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights must be float16/32/64 (datatype class %d, size %u)",
+                            path, (int)o.type.cls, (unsigned long long)o.type.size);
+    if (o.has_filters || o.layout_class == 2)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunked or filtered storage is not supported yet", path);
+    if (o.layout_class != 0 && o.layout_class != 1)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': layout class %d", path, o.layout_class);
+    if (o.space.count > UINT64_MAX / o.type.size) return k2onnx__h5_bad(f, path, "dataset size overflows");
+    bytes = o.space.count * o.type.size;
+    if (o.data_size == UINT64_MAX) o.data_size = bytes;
+    if (bytes > 0 && o.data_pos == K2ONNX__UNDEF_ADDR)
+        return k2onnx__fail(f->ctx, k2onnx_result_invalid_model, "HDF5 dataset '%s' has no storage allocated", path);
+    if (o.data_size < bytes || (bytes > 0 && !k2onnx__in_bounds(f->size, o.data_pos, bytes)))
+        return k2onnx__h5_bad(f, path, "dataset storage is outside the file");
+    out->data = bytes ? f->buf + o.data_pos : f->buf;
+    out->count = o.space.count;
+    out->elem_size = (unsigned)o.type.size;
+    out->big_endian = o.type.big_endian;
+    out->rank = o.space.rank;
+    memcpy(out->dims, o.space.dims, sizeof out->dims);
+    return 1;
+}
+
+/* ============================================================================================
+   3. JSON parser
+   Strict RFC 8259 plus the NaN / Infinity / -Infinity tokens that Python's json module writes.
+   Builds a tree in the arena; nesting depth is capped by options.max_json_depth.
+   ============================================================================================ */
+
+enum { K2ONNX__JNULL, K2ONNX__JFALSE, K2ONNX__JTRUE, K2ONNX__JNUMBER, K2ONNX__JSTRING, K2ONNX__JARRAY, K2ONNX__JOBJECT };
+
+typedef struct k2onnx__json {
+    int type;
+    double number;
+    const char *str;                  /* strings: decoded UTF-8, NUL-terminated */
+    size_t len;
+    struct k2onnx__json *items;       /* array elements or object values */
+    const char **keys;                /* object keys (NUL-terminated) */
+    size_t n;
+} k2onnx__json;
+
+typedef struct k2onnx__jparser {
+    k2onnx__ctx *ctx;
+    const char *what;                 /* names the text in error messages */
+    const unsigned char *p, *start, *end;
+    unsigned depth;
+} k2onnx__jparser;
+
+static int k2onnx__jfail(k2onnx__jparser *jp, const char *msg)
+{
+    return k2onnx__fail(jp->ctx, k2onnx_result_invalid_json, "%s: invalid JSON at byte %u: %s", jp->what,
+                        (unsigned long long)(jp->p - jp->start), msg);
+}
+
+static void k2onnx__jspace(k2onnx__jparser *jp)
+{
+    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r')) jp->p++;
+}
+
+static int k2onnx__jlit(k2onnx__jparser *jp, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(jp->end - jp->p) >= n && memcmp(jp->p, lit, n) == 0) {
+        jp->p += n;
+        return 1;
+    }
+    return 0;
+}
+
+static int k2onnx__jhex4(k2onnx__jparser *jp, unsigned *out)
+{
+    unsigned v = 0, i;
+    if (jp->end - jp->p < 4) return k2onnx__jfail(jp, "truncated \\u escape");
+    for (i = 0; i < 4; i++) {
+        unsigned char ch = *jp->p++;
+        v <<= 4;
+        if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
+        else return k2onnx__jfail(jp, "bad hex digit in \\u escape");
+    }
+    *out = v;
+    return 1;
+}
+
+static size_t k2onnx__utf8_put(unsigned char *d, unsigned cp)
+{
+    if (cp < 0x80) { d[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) { d[0] = (unsigned char)(0xc0 | (cp >> 6)); d[1] = (unsigned char)(0x80 | (cp & 0x3f)); return 2; }
+    if (cp < 0x10000) {
+        d[0] = (unsigned char)(0xe0 | (cp >> 12)); d[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        d[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    d[0] = (unsigned char)(0xf0 | (cp >> 18)); d[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+    d[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)); d[3] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+static int k2onnx__jstring(k2onnx__jparser *jp, const char **out, size_t *out_len)
+{
+    const unsigned char *s = ++jp->p; /* past the opening quote */
+    unsigned char *d;
+    size_t n = 0;
+    while (jp->p < jp->end && *jp->p != '"') {
+        if (*jp->p == '\\') jp->p++;
+        jp->p++;
+    }
+    if (jp->p >= jp->end) return k2onnx__jfail(jp, "unterminated string");
+    /* Decoding never makes a string longer, so the raw span bounds the buffer. */
+    d = (unsigned char *)k2onnx__alloc(jp->ctx, (size_t)(jp->p - s) + 1);
+    if (!d) return 0;
+    jp->p = s;
+    while (*jp->p != '"') {
+        unsigned char ch = *jp->p++;
+        if (ch < 0x20) return k2onnx__jfail(jp, "control character in string");
+        if (ch != '\\') { d[n++] = ch; continue; }
+        ch = *jp->p++;
+        switch (ch) {
+        case '"': d[n++] = '"'; break;
+        case '\\': d[n++] = '\\'; break;
+        case '/': d[n++] = '/'; break;
+        case 'b': d[n++] = '\b'; break;
+        case 'f': d[n++] = '\f'; break;
+        case 'n': d[n++] = '\n'; break;
+        case 'r': d[n++] = '\r'; break;
+        case 't': d[n++] = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (!k2onnx__jhex4(jp, &cp)) return 0;
+            if (cp >= 0xd800 && cp < 0xdc00 && jp->end - jp->p >= 6 && jp->p[0] == '\\' && jp->p[1] == 'u') {
+                const unsigned char *save = jp->p;
+                jp->p += 2;
+                if (!k2onnx__jhex4(jp, &lo)) return 0;
+                if (lo >= 0xdc00 && lo < 0xe000) cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                else jp->p = save;
+            }
+            if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd; /* lone surrogate */
+            n += k2onnx__utf8_put(d + n, cp);
+            break;
+        }
+        default: jp->p--; return k2onnx__jfail(jp, "bad escape in string");
+        }
+    }
+    jp->p++;
+    d[n] = '\0';
+    *out = (const char *)d;
+    *out_len = n;
+    return 1;
+}
+
+/* Locale-independent number conversion (strtod would honour a ',' decimal point). */
+static int k2onnx__jnumber(k2onnx__jparser *jp, double *out)
+{
+    const unsigned char *p = jp->p;
+    int neg = 0, exp10 = 0, digits = 0, eneg = 0;
+    long expv = 0;
+    double mant = 0.0, scale = 10.0, r = 1.0;
+    if (p < jp->end && *p == '-') { neg = 1; p++; }
+    if (p >= jp->end || !(*p >= '0' && *p <= '9')) return k2onnx__jfail(jp, "bad number");
+    if (*p == '0') { p++; digits = 1; }
+    else while (p < jp->end && *p >= '0' && *p <= '9') {
+        if (digits < 19) mant = mant * 10.0 + (*p - '0');
+        else exp10++;
+        digits++;
+        p++;
+    }
+    if (p < jp->end && *p == '.') {
+        p++;
+        if (p >= jp->end || !(*p >= '0' && *p <= '9')) return k2onnx__jfail(jp, "bad number");
+        while (p < jp->end && *p >= '0' && *p <= '9') {
+            if (digits < 19) { mant = mant * 10.0 + (*p - '0'); exp10--; }
+            if (mant != 0.0) digits++;
+            p++;
+        }
+    }
+    if (p < jp->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < jp->end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+        if (p >= jp->end || !(*p >= '0' && *p <= '9')) return k2onnx__jfail(jp, "bad number exponent");
+        while (p < jp->end && *p >= '0' && *p <= '9') {
+            if (expv < 100000) expv = expv * 10 + (*p - '0');
+            p++;
+        }
+    }
+    expv = (eneg ? -expv : expv) + exp10;
+    if (expv < 0) { eneg = 1; expv = -expv; } else eneg = 0;
+    while (expv) { if (expv & 1) r *= scale; scale *= scale; expv >>= 1; }
+    mant = eneg ? mant / r : mant * r;
+    *out = neg ? -mant : mant;
+    jp->p = p;
+    return 1;
+}
+
+static int k2onnx__jvalue(k2onnx__jparser *jp, k2onnx__json *v);
+
+static int k2onnx__jcontainer(k2onnx__jparser *jp, k2onnx__json *v, int is_object)
+{
+    k2onnx__json *items = NULL;
+    const char **keys = NULL;
+    size_t n = 0, cap = 0, kcap = 0;
+    unsigned char close = is_object ? '}' : ']';
+    if (++jp->depth > jp->ctx->max_json_depth) {
+        return k2onnx__fail(jp->ctx, k2onnx_result_limit_exceeded, "%s: JSON nesting deeper than %d levels",
+                            jp->what, (int)jp->ctx->max_json_depth);
+    }
+    jp->p++;
+    k2onnx__jspace(jp);
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+    } else {
+        for (;;) {
+            if (!k2onnx__reserve(jp->ctx, (void **)&items, &cap, n + 1, sizeof *items)) return 0;
+            k2onnx__jspace(jp);
+            if (is_object) {
+                size_t klen;
+                if (!k2onnx__reserve(jp->ctx, (void **)&keys, &kcap, n + 1, sizeof *keys)) return 0;
+                if (jp->p >= jp->end || *jp->p != '"') return k2onnx__jfail(jp, "expected a string key");
+                if (!k2onnx__jstring(jp, &keys[n], &klen)) return 0;
+                k2onnx__jspace(jp);
+                if (jp->p >= jp->end || *jp->p != ':') return k2onnx__jfail(jp, "expected ':'");
+                jp->p++;
+            }
+            if (!k2onnx__jvalue(jp, &items[n])) return 0;
+            n++;
+            k2onnx__jspace(jp);
+            if (jp->p < jp->end && *jp->p == ',') { jp->p++; continue; }
+            if (jp->p < jp->end && *jp->p == close) { jp->p++; break; }
+            return k2onnx__jfail(jp, is_object ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+    jp->depth--;
+    v->type = is_object ? K2ONNX__JOBJECT : K2ONNX__JARRAY;
+    v->items = items;
+    v->keys = keys;
+    v->n = n;
+    return 1;
+}
+
+static int k2onnx__jvalue(k2onnx__jparser *jp, k2onnx__json *v)
+{
+    memset(v, 0, sizeof *v);
+    k2onnx__jspace(jp);
+    if (jp->p >= jp->end) return k2onnx__jfail(jp, "unexpected end of text");
+    switch (*jp->p) {
+    case '{': return k2onnx__jcontainer(jp, v, 1);
+    case '[': return k2onnx__jcontainer(jp, v, 0);
+    case '"': v->type = K2ONNX__JSTRING; return k2onnx__jstring(jp, &v->str, &v->len);
+    default: break;
+    }
+    if (k2onnx__jlit(jp, "null")) { v->type = K2ONNX__JNULL; return 1; }
+    if (k2onnx__jlit(jp, "true")) { v->type = K2ONNX__JTRUE; return 1; }
+    if (k2onnx__jlit(jp, "false")) { v->type = K2ONNX__JFALSE; return 1; }
+    v->type = K2ONNX__JNUMBER;
+    if (k2onnx__jlit(jp, "NaN")) { v->number = (double)NAN; return 1; }
+    if (k2onnx__jlit(jp, "Infinity")) { v->number = (double)INFINITY; return 1; }
+    if (k2onnx__jlit(jp, "-Infinity")) { v->number = -(double)INFINITY; return 1; }
+    return k2onnx__jnumber(jp, &v->number);
+}
+
+static int k2onnx__json_parse(k2onnx__ctx *ctx, const char *what, const char *text, size_t len, k2onnx__json *root)
+{
+    k2onnx__jparser jp;
+    memset(&jp, 0, sizeof jp);
+    jp.ctx = ctx;
+    jp.what = what;
+    jp.p = jp.start = (const unsigned char *)text;
+    jp.end = jp.p + len;
+    if (!k2onnx__jvalue(&jp, root)) return 0;
+    k2onnx__jspace(&jp);
+    if (jp.p != jp.end) return k2onnx__jfail(&jp, "trailing characters after the value");
+    return 1;
+}
+
+static const k2onnx__json *k2onnx__jget(const k2onnx__json *o, const char *key)
+{
+    size_t i;
+    if (!o || o->type != K2ONNX__JOBJECT) return NULL;
+    for (i = 0; i < o->n; i++)
+        if (strcmp(o->keys[i], key) == 0) return &o->items[i];
+    return NULL;
+}
+
+static const char *k2onnx__jstr(const k2onnx__json *v)
+{
+    return v && v->type == K2ONNX__JSTRING ? v->str : NULL;
+}
+
+static int k2onnx__jis_array(const k2onnx__json *v)
+{
+    return v && v->type == K2ONNX__JARRAY;
+}
+
+/* A missing or null key gives `def`. */
+static int k2onnx__jbool(const k2onnx__json *o, const char *key, int def)
+{
+    const k2onnx__json *v = k2onnx__jget(o, key);
+    if (!v || v->type == K2ONNX__JNULL) return def;
+    if (v->type == K2ONNX__JTRUE) return 1;
+    if (v->type == K2ONNX__JFALSE) return 0;
+    if (v->type == K2ONNX__JNUMBER) return v->number != 0.0;
+    return def;
+}
+
+/* Integer-valued number in [lo, hi]; returns 0 when absent or not such a number. */
+static int k2onnx__jint(const k2onnx__json *v, long long lo, long long hi, long long *out)
+{
+    if (!v || v->type != K2ONNX__JNUMBER || !(v->number >= (double)lo && v->number <= (double)hi)) return 0;
+    if (v->number != (double)(long long)v->number) return 0;
+    *out = (long long)v->number;
+    return 1;
+}
+
+/* ============================================================================================
+   4. Keras model
+   The model_config JSON becomes a list of layers, each with one or more calls ("inbound nodes")
+   whose inputs reference other layers' outputs. Sequential models get synthesized calls.
+   ============================================================================================ */
+
+/* ONNX data types used here. */
+enum { K2ONNX__FLOAT = 1, K2ONNX__INT32 = 6, K2ONNX__INT64 = 7 };
+
+typedef struct k2onnx__kref {
+    size_t layer, node, tensor;
+} k2onnx__kref;
+
+/* A Keras tensor as it exists in the ONNX graph. Negative dims are dynamic, named by params. */
+typedef struct k2onnx__kvalue {
+    const char *name;
+    int elem;
+    unsigned rank;
+    int64_t dims[K2ONNX__MAX_RANK];
+    const char *params[K2ONNX__MAX_RANK];
+} k2onnx__kvalue;
+
+typedef struct k2onnx__kcall {
+    int state;                /* 0 pending, 1 being converted (cycle guard), 2 done */
+    k2onnx__kref *inputs;
+    size_t ninputs, inputs_cap;
+    k2onnx__kvalue *outputs;
+    size_t noutputs;
+} k2onnx__kcall;
+
+typedef struct k2onnx__klayer {
+    const char *name;
+    const char *cls;
+    const k2onnx__json *config;
+    k2onnx__kcall *calls;
+    size_t ncalls;
+    int weights_loaded;
+    k2onnx__h5array *weights;
+    const char **weight_paths;
+    size_t nweights;
+} k2onnx__klayer;
+
+typedef struct k2onnx__kmodel {
+    k2onnx__ctx *ctx;
+    const k2onnx__h5 *f;
+    const char *keras_version;
+    int keras_major;
+    const char *name;
+    k2onnx__json config;
+    k2onnx__klayer *layers;
+    size_t nlayers, layers_cap;
+    k2onnx__kref *inputs, *outputs;
+    size_t ninputs, noutputs;
+    const char *weights_root; /* "/model_weights" for full models, "" when layer groups sit at the root */
+} k2onnx__kmodel;
+
+static int k2onnx__kfail(k2onnx__kmodel *m, const char *fmt, const char *detail)
+{
+    return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, fmt, detail);
+}
+
+static int k2onnx__kfind_layer(const k2onnx__kmodel *m, const char *name, size_t *index)
+{
+    size_t i;
+    for (i = 0; i < m->nlayers; i++)
+        if (strcmp(m->layers[i].name, name) == 0) { *index = i; return 1; }
+    return 0;
+}
+
+static k2onnx__klayer *k2onnx__kadd_layer(k2onnx__kmodel *m, const char *name, const char *cls, const k2onnx__json *config)
+{
+    k2onnx__klayer *L;
+    size_t dup;
+    if (k2onnx__kfind_layer(m, name, &dup)) {
+        k2onnx__kfail(m, "model_config: two layers are named '%s'", name);
+        return NULL;
+    }
+    if (!k2onnx__reserve(m->ctx, (void **)&m->layers, &m->layers_cap, m->nlayers + 1, sizeof *m->layers)) return NULL;
+    L = &m->layers[m->nlayers++];
+    memset(L, 0, sizeof *L);
+    L->name = name;
+    L->cls = cls;
+    L->config = config;
+    return L;
+}
+
+static int k2onnx__kcall_add_input(k2onnx__kmodel *m, k2onnx__kcall *call, size_t layer, size_t node, size_t tensor)
+{
+    if (!k2onnx__reserve(m->ctx, (void **)&call->inputs, &call->inputs_cap, call->ninputs + 1, sizeof *call->inputs)) return 0;
+    call->inputs[call->ninputs].layer = layer;
+    call->inputs[call->ninputs].node = node;
+    call->inputs[call->ninputs].tensor = tensor;
+    call->ninputs++;
+    return 1;
+}
+
+/* [name, node, tensor, ...] as written by Keras 2 / tf.keras; also the keras_history of Keras 3. */
+static int k2onnx__kref_from_list(k2onnx__kmodel *m, const k2onnx__json *v, k2onnx__kref *r, int *matched)
+{
+    long long node, tensor;
+    *matched = 0;
+    if (!k2onnx__jis_array(v) || v->n < 3 || v->items[0].type != K2ONNX__JSTRING) return 1;
+    if (!k2onnx__jint(&v->items[1], 0, 1 << 20, &node) || !k2onnx__jint(&v->items[2], 0, 1 << 20, &tensor)) return 1;
+    *matched = 1;
+    if (!k2onnx__kfind_layer(m, v->items[0].str, &r->layer))
+        return k2onnx__kfail(m, "model_config: a connection names unknown layer '%s'", v->items[0].str);
+    r->node = (size_t)node;
+    r->tensor = (size_t)tensor;
+    return 1;
+}
+
+/* Collects Keras tensor references anywhere inside a Keras 3 call argument structure. */
+static int k2onnx__kcollect_k3(k2onnx__kmodel *m, k2onnx__kcall *call, const k2onnx__json *v, unsigned depth)
+{
+    size_t i;
+    if (!v || depth > 64) return 1;
+    if (v->type == K2ONNX__JOBJECT) {
+        const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
+        if (cls && strcmp(cls, "__keras_tensor__") == 0) {
+            k2onnx__kref r;
+            int matched;
+            if (!k2onnx__kref_from_list(m, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r, &matched)) return 0;
+            if (!matched) return k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
+            return k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
+        }
+        return 1;
+    }
+    if (v->type == K2ONNX__JARRAY)
+        for (i = 0; i < v->n; i++)
+            if (!k2onnx__kcollect_k3(m, call, &v->items[i], depth + 1)) return 0;
+    return 1;
+}
+
+/* Reads one layer's inbound_nodes into calls. */
+static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2onnx__json *nodes)
+{
+    size_t i, j;
+    if (!nodes || nodes->type == K2ONNX__JNULL) return 1;
+    if (!k2onnx__jis_array(nodes)) return k2onnx__kfail(m, "model_config: layer '%s' has malformed inbound_nodes", L->name);
+    L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, nodes->n, sizeof *L->calls);
+    if (!L->calls && nodes->n) return 0;
+    L->ncalls = nodes->n;
+    for (i = 0; i < nodes->n; i++) {
+        const k2onnx__json *node = &nodes->items[i];
+        k2onnx__kcall *call = &L->calls[i];
+        if (node->type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
+            const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
+            if (!k2onnx__kcollect_k3(m, call, k2onnx__jget(node, "args"), 0)) return 0;
+            if (!k2onnx__kcollect_k3(m, call, k2onnx__jget(kwargs, "initial_state"), 0)) return 0;
+            continue;
+        }
+        if (!k2onnx__jis_array(node)) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound node", L->name);
+        for (j = 0; j < node->n; j++) {
+            k2onnx__kref r;
+            int matched;
+            const k2onnx__json *entry = &node->items[j];
+            if (!k2onnx__kref_from_list(m, entry, &r, &matched)) return 0;
+            if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
+            if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+            /* Some writers pass initial states as keyword tensors rather than extra inputs. */
+            if (entry->n >= 4) {
+                const k2onnx__json *st = k2onnx__jget(&entry->items[3], "initial_state");
+                size_t k;
+                if (st && k2onnx__jis_array(st)) {
+                    int single;
+                    k2onnx__kref sr;
+                    if (!k2onnx__kref_from_list(m, st, &sr, &single)) return 0;
+                    if (single) {
+                        if (!k2onnx__kcall_add_input(m, call, sr.layer, sr.node, sr.tensor)) return 0;
+                    } else {
+                        for (k = 0; k < st->n; k++) {
+                            if (!k2onnx__kref_from_list(m, &st->items[k], &sr, &single)) return 0;
+                            if (single && !k2onnx__kcall_add_input(m, call, sr.layer, sr.node, sr.tensor)) return 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* input_layers / output_layers: a list of [name, node, tensor], or a single one (Keras 3). */
+static int k2onnx__kparse_endpoints(k2onnx__kmodel *m, const k2onnx__json *v, const char *key, k2onnx__kref **out, size_t *n)
+{
+    size_t i;
+    int matched;
+    k2onnx__kref r;
+    if (!k2onnx__jis_array(v)) return k2onnx__kfail(m, "model_config: missing or malformed '%s'", key);
+    if (!k2onnx__kref_from_list(m, v, &r, &matched)) return 0;
+    if (matched) {
+        *out = (k2onnx__kref *)k2onnx__alloc(m->ctx, sizeof **out);
+        if (!*out) return 0;
+        **out = r;
+        *n = 1;
+        return 1;
+    }
+    *out = (k2onnx__kref *)k2onnx__alloc_array(m->ctx, v->n ? v->n : 1, sizeof **out);
+    if (!*out) return 0;
+    for (i = 0; i < v->n; i++) {
+        if (!k2onnx__kref_from_list(m, &v->items[i], &(*out)[i], &matched)) return 0;
+        if (!matched) return k2onnx__kfail(m, "model_config: malformed entry in '%s'", key);
+    }
+    *n = v->n;
+    return 1;
+}
+
+static int k2onnx__kparse_functional(k2onnx__kmodel *m, const k2onnx__json *cfg)
+{
+    const k2onnx__json *layers = k2onnx__jget(cfg, "layers");
+    size_t i;
+    if (!k2onnx__jis_array(layers)) return k2onnx__kfail(m, "model_config: %s", "functional model without a 'layers' list");
+    for (i = 0; i < layers->n; i++) {
+        const k2onnx__json *lj = &layers->items[i];
+        const k2onnx__json *lc = k2onnx__jget(lj, "config");
+        const char *cls = k2onnx__jstr(k2onnx__jget(lj, "class_name"));
+        const char *name = k2onnx__jstr(k2onnx__jget(lj, "name"));
+        if (!name) name = k2onnx__jstr(k2onnx__jget(lc, "name"));
+        if (!cls || !name) return k2onnx__kfail(m, "model_config: layer %s lacks class_name or name", "entry");
+        if (!k2onnx__kadd_layer(m, name, cls, lc)) return 0;
+    }
+    for (i = 0; i < layers->n; i++)
+        if (!k2onnx__kparse_inbound(m, &m->layers[i], k2onnx__jget(&layers->items[i], "inbound_nodes"))) return 0;
+    for (i = 0; i < m->nlayers; i++) /* input layers have no inbound node but one call */
+        if (strcmp(m->layers[i].cls, "InputLayer") == 0 && m->layers[i].ncalls == 0) {
+            m->layers[i].calls = (k2onnx__kcall *)k2onnx__alloc(m->ctx, sizeof(k2onnx__kcall));
+            if (!m->layers[i].calls) return 0;
+            m->layers[i].ncalls = 1;
+        }
+    if (!k2onnx__kparse_endpoints(m, k2onnx__jget(cfg, "input_layers"), "input_layers", &m->inputs, &m->ninputs)) return 0;
+    return k2onnx__kparse_endpoints(m, k2onnx__jget(cfg, "output_layers"), "output_layers", &m->outputs, &m->noutputs);
+}
+
+static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
+{
+    /* Keras 2.0-2.2.2 store the layer list itself; later versions wrap it in {"layers": [...]}. */
+    const k2onnx__json *layers = k2onnx__jis_array(cfg) ? cfg : k2onnx__jget(cfg, "layers");
+    size_t i, first = 0;
+    if (!k2onnx__jis_array(layers) || layers->n == 0) return k2onnx__kfail(m, "model_config: %s", "Sequential model without layers");
+    {
+        const k2onnx__json *l0 = &layers->items[0];
+        const char *cls0 = k2onnx__jstr(k2onnx__jget(l0, "class_name"));
+        const k2onnx__json *c0 = k2onnx__jget(l0, "config");
+        if (!cls0 || strcmp(cls0, "InputLayer") != 0) {
+            /* The input is implicit: Keras names it after the first layer. */
+            const char *n0 = k2onnx__jstr(k2onnx__jget(c0, "name"));
+            k2onnx__klayer *in = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s_input", n0 ? n0 : "sequential"), "InputLayer", c0);
+            if (!in) return 0;
+        }
+    }
+    first = m->nlayers;
+    for (i = 0; i < layers->n; i++) {
+        const k2onnx__json *lj = &layers->items[i];
+        const k2onnx__json *lc = k2onnx__jget(lj, "config");
+        const char *cls = k2onnx__jstr(k2onnx__jget(lj, "class_name"));
+        const char *name = k2onnx__jstr(k2onnx__jget(lc, "name"));
+        if (!name) name = k2onnx__jstr(k2onnx__jget(lj, "name"));
+        if (!cls || !name) return k2onnx__kfail(m, "model_config: Sequential layer %s lacks class_name or name", "entry");
+        if (!k2onnx__kadd_layer(m, name, cls, lc)) return 0;
+    }
+    (void)first;
+    for (i = 0; i < m->nlayers; i++) {
+        k2onnx__klayer *L = &m->layers[i];
+        L->calls = (k2onnx__kcall *)k2onnx__alloc(m->ctx, sizeof(k2onnx__kcall));
+        if (!L->calls) return 0;
+        L->ncalls = 1;
+        if (i == 0) {
+            if (strcmp(L->cls, "InputLayer") != 0) return k2onnx__kfail(m, "model_config: %s", "Sequential model has no input");
+            continue;
+        }
+        if (strcmp(L->cls, "InputLayer") == 0)
+            return k2onnx__kfail(m, "model_config: InputLayer '%s' in the middle of a Sequential model", L->name);
+        if (!k2onnx__kcall_add_input(m, L->calls, i - 1, 0, 0)) return 0;
+    }
+    m->inputs = (k2onnx__kref *)k2onnx__alloc(m->ctx, sizeof *m->inputs);
+    m->outputs = (k2onnx__kref *)k2onnx__alloc(m->ctx, sizeof *m->outputs);
+    if (!m->inputs || !m->outputs) return 0;
+    m->ninputs = m->noutputs = 1;
+    m->outputs[0].layer = m->nlayers - 1;
+    return 1;
+}
+
+/* Reads the attributes of "/" and parses model_config. */
+static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *f)
+{
+    k2onnx__h5obj root, mw;
+    const k2onnx__h5attr *a;
+    const char *s;
+    size_t len;
+    const k2onnx__json *cfg;
+    const char *cls;
+    memset(m, 0, sizeof *m);
+    m->ctx = ctx;
+    m->f = f;
+    if (!k2onnx__h5_object(f, f->root_addr, "/", &root)) return 0;
+    m->keras_version = "";
+    if ((a = k2onnx__h5_attr(&root, "keras_version")) != NULL) {
+        if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
+        m->keras_version = k2onnx__strndup(ctx, s, len);
+        if (!m->keras_version) return 0;
+    }
+    m->keras_major = m->keras_version[0] >= '1' && m->keras_version[0] <= '9' ? m->keras_version[0] - '0' : 2;
+    a = k2onnx__h5_attr(&root, "model_config");
+    if (!a) {
+        if (k2onnx__h5_attr(&root, "layer_names"))
+            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "file holds weights only (no model_config attribute on '/'); the architecture is needed too");
+        return k2onnx__fail(ctx, k2onnx_result_invalid_model, "not a Keras model file (no model_config attribute on '/')");
+    }
+    if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
+    if (!k2onnx__json_parse(ctx, "model_config", s, len, &m->config)) return 0;
+    cls = k2onnx__jstr(k2onnx__jget(&m->config, "class_name"));
+    cfg = k2onnx__jget(&m->config, "config");
+    if (!cls || !cfg) return k2onnx__fail(ctx, k2onnx_result_invalid_model, "model_config lacks class_name or config");
+    m->name = k2onnx__jstr(k2onnx__jget(cfg, "name"));
+    if (!m->name) m->name = "keras_model";
+    m->weights_root = "/model_weights";
+    if (!k2onnx__h5_open_path(f, "/model_weights", &mw, 1)) {
+        if (ctx->failed) return 0;
+        m->weights_root = "";
+    }
+    if (strcmp(cls, "Sequential") == 0) return k2onnx__kparse_sequential(m, cfg);
+    if (strcmp(cls, "Model") == 0 || strcmp(cls, "Functional") == 0) return k2onnx__kparse_functional(m, cfg);
+    return k2onnx__fail(ctx, k2onnx_result_unsupported_model, "model class '%s' is not supported (expected Sequential, Model or Functional)", cls);
+}
+
+/* Loads a layer's weights in weight_names order: the position, not the name, says which is which. */
+static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
+{
+    k2onnx__h5obj g;
+    const k2onnx__h5attr *a;
+    const char *gpath;
+    size_t i;
+    if (L->weights_loaded) return 1;
+    L->weights_loaded = 1;
+    gpath = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, L->name);
+    if (!gpath) return 0;
+    if (!k2onnx__h5_open_path(m->f, gpath, &g, 1)) return !m->ctx->failed; /* no group: no weights */
+    a = k2onnx__h5_attr(&g, "weight_names");
+    if (!a) return k2onnx__fail(m->ctx, k2onnx_result_unsupported_file, "HDF5 group '%s' has no weight_names attribute (split weight_names0.. lists are not supported yet)", gpath);
+    if (a->type.cls != K2ONNX__H5T_STRING && a->type.cls != K2ONNX__H5T_VLEN) {
+        if (a->space.count == 0) return 1; /* Keras stores an empty float64 array for weightless layers */
+        return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s': weight_names is not a list of strings", gpath);
+    }
+    if (a->space.count > 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
+    L->nweights = (size_t)a->space.count;
+    L->weights = (k2onnx__h5array *)k2onnx__alloc_array(m->ctx, L->nweights + 1, sizeof *L->weights);
+    L->weight_paths = (const char **)k2onnx__alloc_array(m->ctx, L->nweights + 1, sizeof *L->weight_paths);
+    if (!L->weights || !L->weight_paths) return 0;
+    for (i = 0; i < L->nweights; i++) {
+        const char *s;
+        size_t len;
+        if (!k2onnx__h5_attr_string(m->f, gpath, a, i, &s, &len)) return 0;
+        L->weight_paths[i] = k2onnx__sprintf(m->ctx, "%s/%.*s", gpath, (int)len, s);
+        if (!L->weight_paths[i] || !k2onnx__h5_float_dataset(m->f, L->weight_paths[i], &L->weights[i])) return 0;
+    }
+    return 1;
+}
+
+/* ============================================================================================
+   5. ONNX graph builder
+   An in-memory GraphProto: nodes, initializers and graph inputs/outputs. Large initializers
+   are views of the HDF5 bytes with a transform, serialised later without a copy.
+   ============================================================================================ */
+
+enum { K2ONNX__AFLOAT = 1, K2ONNX__AINT = 2, K2ONNX__ASTRING = 3, K2ONNX__AFLOATS = 6, K2ONNX__AINTS = 7, K2ONNX__ASTRINGS = 8 };
+
+typedef struct k2onnx__attr {
+    const char *name;
+    int type;
+    int64_t i;
+    float f;
+    const char *s;
+    const int64_t *ints;
+    const float *floats;
+    const char *const *strings;
+    size_t n;
+} k2onnx__attr;
+
+typedef struct k2onnx__node {
+    const char *op, *name;
+    const char **inputs, **outputs;
+    size_t ninputs, noutputs;
+    k2onnx__attr attrs[8];
+    size_t nattrs;
+} k2onnx__node;
+
+enum { K2ONNX__INIT_F32, K2ONNX__INIT_I64, K2ONNX__INIT_MATRIX };
+
+typedef struct k2onnx__init {
+    const char *name;
+    int dtype;
+    unsigned rank;
+    int64_t dims[K2ONNX__MAX_RANK];
+    uint64_t count;
+    int kind;
+    const float *f32;
+    const int64_t *i64;
+    /* K2ONNX__INIT_MATRIX: source matrix rows x cols, optionally transposed with its column
+       blocks ("gates") reordered by perm. */
+    k2onnx__h5array src;
+    uint64_t rows, cols;
+    int transpose;
+    unsigned gates, perm[4];
+} k2onnx__init;
+
+typedef struct k2onnx__graph {
+    const char *name;
+    k2onnx__node **nodes;
+    size_t nnodes, nodes_cap;
+    k2onnx__init *inits;
+    size_t ninits, inits_cap;
+    k2onnx__kvalue *inputs, *outputs;
+    size_t ninputs, inputs_cap, noutputs, outputs_cap;
+    int64_t ir_version;
+    int opset;
+} k2onnx__graph;
+
+typedef struct k2onnx__conv {
+    k2onnx__ctx *ctx;
+    k2onnx__kmodel *m;
+    k2onnx__graph *g;
+    int opset;
+    k2onnx__klayer *layer;  /* layer being converted, for names and messages */
+    size_t node;
+} k2onnx__conv;
+
+/* "layer 'x' (Class): ..." prefix for every mapping error. */
+static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    k2onnx__vformat(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return k2onnx__fail(cv->ctx, r, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, buf);
+}
+
+/* Value names are "<layer>/<what>", with the call index for shared layers. */
+static const char *k2onnx__vname(k2onnx__conv *cv, const char *what)
+{
+    if (cv->node == 0) return k2onnx__sprintf(cv->ctx, "%s/%s", cv->layer->name, what);
+    return k2onnx__sprintf(cv->ctx, "%s_%u/%s", cv->layer->name, (unsigned long long)cv->node, what);
+}
+
+static k2onnx__node *k2onnx__add_node(k2onnx__conv *cv, const char *op, size_t ninputs, size_t noutputs)
+{
+    k2onnx__node *n;
+    if (!k2onnx__reserve(cv->ctx, (void **)&cv->g->nodes, &cv->g->nodes_cap, cv->g->nnodes + 1, sizeof *cv->g->nodes)) return NULL;
+    n = (k2onnx__node *)k2onnx__alloc(cv->ctx, sizeof *n);
+    if (!n) return NULL;
+    n->op = op;
+    n->inputs = (const char **)k2onnx__alloc_array(cv->ctx, ninputs + 1, sizeof(char *));
+    n->outputs = (const char **)k2onnx__alloc_array(cv->ctx, noutputs + 1, sizeof(char *));
+    if (!n->inputs || !n->outputs) return NULL;
+    n->ninputs = ninputs;
+    n->noutputs = noutputs;
+    cv->g->nodes[cv->g->nnodes++] = n;
+    return n;
+}
+
+static k2onnx__attr *k2onnx__add_attr(k2onnx__node *n, const char *name, int type)
+{
+    k2onnx__attr *a = &n->attrs[n->nattrs++]; /* callers add at most 8 */
+    memset(a, 0, sizeof *a);
+    a->name = name;
+    a->type = type;
+    return a;
+}
+
+static void k2onnx__attr_int(k2onnx__node *n, const char *name, int64_t v) { k2onnx__add_attr(n, name, K2ONNX__AINT)->i = v; }
+static void k2onnx__attr_float(k2onnx__node *n, const char *name, float v) { k2onnx__add_attr(n, name, K2ONNX__AFLOAT)->f = v; }
+static void k2onnx__attr_string(k2onnx__node *n, const char *name, const char *v) { k2onnx__add_attr(n, name, K2ONNX__ASTRING)->s = v; }
+
+static int k2onnx__attr_ints(k2onnx__conv *cv, k2onnx__node *n, const char *name, const int64_t *v, size_t count)
+{
+    int64_t *copy = (int64_t *)k2onnx__alloc_array(cv->ctx, count + 1, sizeof *copy);
+    k2onnx__attr *a;
+    if (!copy) return 0;
+    memcpy(copy, v, count * sizeof *copy);
+    a = k2onnx__add_attr(n, name, K2ONNX__AINTS);
+    a->ints = copy;
+    a->n = count;
+    return 1;
+}
+
+static k2onnx__init *k2onnx__add_init(k2onnx__conv *cv, const char *name, int dtype, unsigned rank, const int64_t *dims)
+{
+    k2onnx__init *t;
+    unsigned i;
+    if (!name || !k2onnx__reserve(cv->ctx, (void **)&cv->g->inits, &cv->g->inits_cap, cv->g->ninits + 1, sizeof *cv->g->inits)) return NULL;
+    t = &cv->g->inits[cv->g->ninits++];
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    t->dtype = dtype;
+    t->rank = rank;
+    t->count = 1;
+    for (i = 0; i < rank; i++) {
+        t->dims[i] = dims[i];
+        t->count *= (uint64_t)dims[i];
+    }
+    return t;
+}
+
+static const char *k2onnx__init_i64(k2onnx__conv *cv, const char *what, const int64_t *v, size_t count)
+{
+    int64_t dims[1];
+    int64_t *copy = (int64_t *)k2onnx__alloc_array(cv->ctx, count + 1, sizeof *copy);
+    k2onnx__init *t;
+    dims[0] = (int64_t)count;
+    if (!copy || !(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__INT64, 1, dims))) return NULL;
+    memcpy(copy, v, count * sizeof *copy);
+    t->kind = K2ONNX__INIT_I64;
+    t->i64 = copy;
+    return t->name;
+}
+
+static const char *k2onnx__init_f32(k2onnx__conv *cv, const char *what, const float *v, unsigned rank, const int64_t *dims)
+{
+    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
+    if (!t) return NULL;
+    t->kind = K2ONNX__INIT_F32;
+    t->f32 = v;
+    return t->name;
+}
+
+/* Single-input single-output node; returns the output name. */
+static const char *k2onnx__op1(k2onnx__conv *cv, const char *op, const char *input, const char *what, k2onnx__node **out)
+{
+    k2onnx__node *n = k2onnx__add_node(cv, op, 1, 1);
+    if (!n) return NULL;
+    n->inputs[0] = input;
+    n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    if (out) *out = n;
+    return n->outputs[0];
+}
+
+static const char *k2onnx__op2(k2onnx__conv *cv, const char *op, const char *a, const char *b, const char *what)
+{
+    k2onnx__node *n = k2onnx__add_node(cv, op, 2, 1);
+    if (!n) return NULL;
+    n->inputs[0] = a;
+    n->inputs[1] = b;
+    n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    return n->outputs[0];
+}
+
+/* Squeeze/Unsqueeze on one axis: an attribute before opset 13, an input from 13 on. */
+static const char *k2onnx__squeeze(k2onnx__conv *cv, const char *op, const char *input, int64_t axis, const char *what)
+{
+    k2onnx__node *n;
+    if (cv->opset >= 13) {
+        const char *axes = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1);
+        return axes ? k2onnx__op2(cv, op, input, axes, what) : NULL;
+    }
+    if (!k2onnx__op1(cv, op, input, what, &n) || !k2onnx__attr_ints(cv, n, "axes", &axis, 1)) return NULL;
+    return n->outputs[0];
+}
+
+static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const int64_t *perm, size_t rank, const char *what)
+{
+    k2onnx__node *n;
+    if (!k2onnx__op1(cv, "Transpose", input, what, &n) || !k2onnx__attr_ints(cv, n, "perm", perm, rank)) return NULL;
+    return n->outputs[0];
+}
+
+static int k2onnx__add_graph_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const k2onnx__kvalue *v)
+{
+    if (!k2onnx__reserve(cv->ctx, (void **)arr, cap, *n + 1, sizeof **arr)) return 0;
+    (*arr)[(*n)++] = *v;
+    return 1;
+}
+
+/* ============================================================================================
+   6. Layer mappings
+   One function per Keras layer class, found through k2onnx__layer_table. Each receives the
+   call's input values and produces its output values.
+   ============================================================================================ */
+
+typedef int (*k2onnx__layer_fn)(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+
+static int k2onnx__outputs(k2onnx__conv *cv, k2onnx__kvalue **out, size_t *nout, size_t n)
+{
+    *out = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, n, sizeof **out);
+    *nout = n;
+    return *out != NULL;
+}
+
+static int k2onnx__expect_inputs(k2onnx__conv *cv, size_t nin, size_t lo, size_t hi)
+{
+    if (nin < lo || nin > hi) {
+        if (lo == hi) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects %d input(s), got %d", (int)lo, (int)nin);
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects %d to %d inputs, got %d", (int)lo, (int)hi, (int)nin);
+    }
+    return 1;
+}
+
+static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__json *shape = k2onnx__jget(cfg, "batch_input_shape");
+    const char *dtype = k2onnx__jstr(k2onnx__jget(cfg, "dtype"));
+    k2onnx__kvalue v;
+    size_t i;
+    (void)in;
+    if (!k2onnx__expect_inputs(cv, nin, 0, 0)) return 0;
+    if (!shape) shape = k2onnx__jget(cfg, "batch_shape");
+    if (!k2onnx__jis_array(shape) || shape->n < 1)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "no batch_input_shape/batch_shape (Keras 1 input_dim configs are not supported yet)");
+    if (shape->n > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input of rank %d", (int)shape->n);
+    if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
+    if (dtype && strcmp(dtype, "float32") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32 only)", dtype);
+    memset(&v, 0, sizeof v);
+    v.name = cv->layer->name;
+    v.elem = K2ONNX__FLOAT;
+    v.rank = (unsigned)shape->n;
+    for (i = 0; i < shape->n; i++) {
+        long long d;
+        if (shape->items[i].type == K2ONNX__JNULL) {
+            v.dims[i] = -1;
+            v.params[i] = i == 0 ? "N" : k2onnx__sprintf(cv->ctx, "%s_dim%u", cv->layer->name, (unsigned long long)i);
+            if (!v.params[i]) return 0;
+        } else if (k2onnx__jint(&shape->items[i], 1, (long long)1 << 40, &d)) {
+            v.dims[i] = d;
+        } else {
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "batch_input_shape entry %d is not a positive integer or null", (int)i);
+        }
+    }
+    if (!k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v)) return 0;
+    if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = v;
+    return 1;
+}
+
+/* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
+static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y)
+{
+    k2onnx__node *n = NULL;
+    const char *r = NULL;
+    *y = *x;
+    if (!act || strcmp(act, "linear") == 0) return 1;
+    if (strcmp(act, "relu") == 0) r = k2onnx__op1(cv, "Relu", x->name, "Relu", NULL);
+    else if (strcmp(act, "sigmoid") == 0) r = k2onnx__op1(cv, "Sigmoid", x->name, "Sigmoid", NULL);
+    else if (strcmp(act, "tanh") == 0) r = k2onnx__op1(cv, "Tanh", x->name, "Tanh", NULL);
+    else if (strcmp(act, "softplus") == 0) r = k2onnx__op1(cv, "Softplus", x->name, "Softplus", NULL);
+    else if (strcmp(act, "softsign") == 0) r = k2onnx__op1(cv, "Softsign", x->name, "Softsign", NULL);
+    else if (strcmp(act, "exponential") == 0) r = k2onnx__op1(cv, "Exp", x->name, "Exp", NULL);
+    else if (strcmp(act, "selu") == 0) r = k2onnx__op1(cv, "Selu", x->name, "Selu", NULL); /* ONNX defaults are Keras' constants */
+    else if (strcmp(act, "elu") == 0) {
+        if ((r = k2onnx__op1(cv, "Elu", x->name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 1.0f);
+    } else if (strcmp(act, "hard_sigmoid") == 0) {
+        if ((r = k2onnx__op1(cv, "HardSigmoid", x->name, "HardSigmoid", &n)) != NULL) {
+            k2onnx__attr_float(n, "alpha", cv->m->keras_major >= 3 ? 1.0f / 6.0f : 0.2f);
+            k2onnx__attr_float(n, "beta", 0.5f);
+        }
+    } else if (strcmp(act, "softmax") == 0) {
+        /* Before opset 13 Softmax flattens from `axis` on; the last axis gives the same result. */
+        if ((r = k2onnx__op1(cv, "Softmax", x->name, "Softmax", &n)) != NULL)
+            k2onnx__attr_int(n, "axis", cv->opset >= 13 ? -1 : (int64_t)x->rank - 1);
+    } else if (strcmp(act, "swish") == 0 || strcmp(act, "silu") == 0) {
+        const char *s = k2onnx__op1(cv, "Sigmoid", x->name, "swish_sigmoid", NULL);
+        r = s ? k2onnx__op2(cv, "Mul", x->name, s, "swish") : NULL;
+    } else {
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is not supported yet", act);
+    }
+    if (!r) return 0;
+    y->name = r;
+    return 1;
+}
+
+/* Activation names may be strings or, in Keras 3, serialized objects; accept the plain forms. */
+static int k2onnx__activation_name(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, const char *def, const char **out)
+{
+    const k2onnx__json *v = k2onnx__jget(cfg, key);
+    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
+    if (v->type == K2ONNX__JSTRING) { *out = v->str; return 1; }
+    {
+        const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
+        const char *inner = k2onnx__jstr(k2onnx__jget(v, "config"));
+        if (cls && strcmp(cls, "function") == 0 && inner) { *out = inner; return 1; }
+    }
+    return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "'%s' is not a built-in activation name", key);
+}
+
+static int k2onnx__map_activation(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *act;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__activation_name(cv, cv->layer->config, "activation", "linear", &act)) return 0;
+    if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
+    return k2onnx__apply_activation(cv, act, &in[0], &(*out)[0]);
+}
+
+/* Layers that do nothing at inference time. */
+static int k2onnx__map_identity(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = in[0];
+    return 1;
+}
+
+static int k2onnx__check_weight(k2onnx__conv *cv, size_t index, const char *what, unsigned rank, const uint64_t *dims)
+{
+    const k2onnx__h5array *w = &cv->layer->weights[index];
+    unsigned i;
+    int ok = w->rank == rank;
+    for (i = 0; ok && i < rank; i++) ok = w->dims[i] == dims[i];
+    if (!ok) {
+        char shape[96];
+        size_t len = 0;
+        shape[0] = '\0';
+        for (i = 0; i < w->rank && len < 80; i++) {
+            char num[24];
+            unsigned long long d = (unsigned long long)w->dims[i];
+            size_t k = 0, j;
+            do { num[k++] = (char)('0' + (int)(d % 10u)); d /= 10u; } while (d && k < sizeof num);
+            if (i) shape[len++] = 'x';
+            for (j = 0; j < k; j++) shape[len++] = num[k - 1 - j];
+            shape[len] = '\0';
+        }
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "weight '%s' (%s) has shape [%s], which does not fit the layer config",
+                             cv->layer->weight_paths[index], what, shape);
+    }
+    return 1;
+}
+
+static int k2onnx__positive_int(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out)
+{
+    long long v;
+    const k2onnx__json *j = k2onnx__jget(cfg, key);
+    if (!j && alt) j = k2onnx__jget(cfg, alt);
+    if (!k2onnx__jint(j, 1, (long long)1 << 31, &v)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' is missing or not a positive integer", key);
+    *out = v;
+    return 1;
+}
+
+static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    int use_bias = k2onnx__jbool(cfg, "use_bias", k2onnx__jbool(cfg, "bias", 1));
+    int64_t units, features;
+    const char *act, *y;
+    uint64_t dims[2];
+    k2onnx__init *w;
+    k2onnx__kvalue lin;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cfg, "units", "output_dim", &units)) return 0;
+    if (!k2onnx__activation_name(cv, cfg, "activation", "linear", &act)) return 0;
+    if (x->rank < 2 || x->dims[x->rank - 1] < 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input needs a known last dimension");
+    features = x->dims[x->rank - 1];
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(use_bias ? 2 : 1))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", use_bias ? 2 : 1, (int)cv->layer->nweights);
+    dims[0] = (uint64_t)features;
+    dims[1] = (uint64_t)units;
+    if (!k2onnx__check_weight(cv, 0, "kernel", 2, dims)) return 0;
+    if (use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &dims[1])) return 0;
+    {
+        int64_t wd[2];
+        wd[0] = features;
+        wd[1] = units;
+        if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "kernel"), K2ONNX__FLOAT, 2, wd))) return 0;
+        w->kind = K2ONNX__INIT_MATRIX;
+        w->src = cv->layer->weights[0];
+        w->rows = (uint64_t)features;
+        w->cols = (uint64_t)units;
+    }
+    y = k2onnx__op2(cv, "MatMul", x->name, w->name, "MatMul");
+    if (y && use_bias) {
+        k2onnx__init *b = k2onnx__add_init(cv, k2onnx__vname(cv, "bias"), K2ONNX__FLOAT, 1, &units);
+        if (!b) return 0;
+        b->kind = K2ONNX__INIT_MATRIX;
+        b->src = cv->layer->weights[1];
+        b->rows = 1;
+        b->cols = (uint64_t)units;
+        y = k2onnx__op2(cv, "Add", y, b->name, "BiasAdd");
+    }
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    lin = *x;
+    lin.name = y;
+    lin.dims[x->rank - 1] = units;
+    lin.params[x->rank - 1] = NULL;
+    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+}
+
+/* --- recurrent layers ----------------------------------------------------------------------- */
+
+enum { K2ONNX__RNN, K2ONNX__GRU, K2ONNX__LSTM };
+
+/* ONNX name of an activation inside RNN/GRU/LSTM, and which of alpha/beta it consumes. */
+static int k2onnx__rnn_activation(k2onnx__conv *cv, const char *act, const char **onnx, int *has_alpha, float *alpha,
+                                  int *has_beta, float *beta)
+{
+    *has_alpha = *has_beta = 0;
+    if (strcmp(act, "tanh") == 0) *onnx = "Tanh";
+    else if (strcmp(act, "sigmoid") == 0) *onnx = "Sigmoid";
+    else if (strcmp(act, "relu") == 0) *onnx = "Relu";
+    else if (strcmp(act, "softsign") == 0) *onnx = "Softsign";
+    else if (strcmp(act, "softplus") == 0) *onnx = "Softplus";
+    else if (strcmp(act, "elu") == 0) { *onnx = "Elu"; *has_alpha = 1; *alpha = 1.0f; }
+    else if (strcmp(act, "linear") == 0) { *onnx = "Affine"; *has_alpha = *has_beta = 1; *alpha = 1.0f; *beta = 0.0f; }
+    else if (strcmp(act, "hard_sigmoid") == 0) {
+        /* Keras 3 redefined hard_sigmoid as relu6(x + 3) / 6. */
+        *onnx = "HardSigmoid";
+        *has_alpha = *has_beta = 1;
+        *alpha = cv->m->keras_major >= 3 ? 1.0f / 6.0f : 0.2f;
+        *beta = 0.5f;
+    } else {
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "recurrent activation '%s' is not supported yet", act);
+    }
+    return 1;
+}
+
+typedef struct k2onnx__rnn_spec {
+    int kind;
+    const k2onnx__json *cell;   /* config holding units/activation/use_bias */
+    int64_t units;
+    const char *activation, *recurrent_activation;
+    int use_bias, reset_after;
+    int return_sequences, return_state;
+} k2onnx__rnn_spec;
+
+static int k2onnx__rnn_spec_read(k2onnx__conv *cv, k2onnx__rnn_spec *s)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const char *cls = cv->layer->cls;
+    const char *cell_cls = cls;
+    memset(s, 0, sizeof *s);
+    s->cell = cfg;
+    if (strcmp(cls, "RNN") == 0) {
+        const k2onnx__json *cell = k2onnx__jget(cfg, "cell");
+        cell_cls = k2onnx__jstr(k2onnx__jget(cell, "class_name"));
+        if (!cell_cls) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell is not a single serialized cell (a list of cells is not supported yet)");
+        s->cell = k2onnx__jget(cell, "config");
+        if (strcmp(cell_cls, "SimpleRNNCell") == 0) s->kind = K2ONNX__RNN;
+        else if (strcmp(cell_cls, "GRUCell") == 0) s->kind = K2ONNX__GRU;
+        else if (strcmp(cell_cls, "LSTMCell") == 0) s->kind = K2ONNX__LSTM;
+        else return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell class '%s' is not supported yet", cell_cls);
+    } else if (strcmp(cls, "SimpleRNN") == 0) s->kind = K2ONNX__RNN;
+    else if (strcmp(cls, "GRU") == 0) s->kind = K2ONNX__GRU;
+    else s->kind = K2ONNX__LSTM;
+    if (!k2onnx__positive_int(cv, s->cell, "units", "output_dim", &s->units)) return 0;
+    if (s->units > (1 << 20)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "units is too large");
+    if (!k2onnx__activation_name(cv, s->cell, "activation", "tanh", &s->activation)) return 0;
+    /* Keras 1/2 defaulted to hard_sigmoid, tf.keras 2.x and Keras 3 to sigmoid. */
+    if (!k2onnx__activation_name(cv, s->cell, "recurrent_activation",
+                                 strstr(cv->m->keras_version, "tf") || cv->m->keras_major >= 3 ? "sigmoid" : "hard_sigmoid",
+                                 &s->recurrent_activation)) return 0;
+    s->use_bias = k2onnx__jbool(s->cell, "use_bias", 1);
+    s->reset_after = k2onnx__jbool(s->cell, "reset_after", 0); /* absent before Keras 2.1.3: False */
+    s->return_sequences = k2onnx__jbool(cfg, "return_sequences", 0);
+    s->return_state = k2onnx__jbool(cfg, "return_state", 0);
+    if (k2onnx__jbool(cfg, "go_backwards", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "go_backwards=true is not supported yet");
+    if (k2onnx__jbool(cfg, "time_major", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "time_major=true is not supported yet");
+    return 1;
+}
+
+/* Bias as ONNX wants it: [Wb; Rb] with the gate blocks in ONNX order. */
+static const float *k2onnx__rnn_bias(k2onnx__conv *cv, const k2onnx__rnn_spec *s, unsigned gates, const unsigned *perm)
+{
+    size_t gh = (size_t)(gates * (unsigned)s->units), g, h;
+    float *b = (float *)k2onnx__alloc_array(cv->ctx, 2 * gh, sizeof *b);
+    const k2onnx__h5array *src = &cv->layer->weights[2];
+    if (!b) return NULL;
+    for (g = 0; g < gates; g++)
+        for (h = 0; h < (size_t)s->units; h++) {
+            size_t to = g * (size_t)s->units + h, from = perm[g] * (size_t)s->units + h;
+            b[to] = k2onnx__h5array_get(src, from);
+            if (src->rank == 2) b[gh + to] = k2onnx__h5array_get(src, gh + from);
+        }
+    return b;
+}
+
+static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    static const unsigned identity[4] = {0, 1, 2, 3};
+    static const unsigned lstm_perm[4] = {0, 3, 1, 2}; /* ONNX i,o,f,c from Keras i,f,c,o */
+    static const char *const ops[3] = {"RNN", "GRU", "LSTM"};
+    static const unsigned gate_count[3] = {1, 3, 4};
+    const int64_t to_time_major[3] = {1, 0, 2};
+    k2onnx__rnn_spec s;
+    const k2onnx__kvalue *x = &in[0];
+    unsigned gates, nstates, nacts, i;
+    const unsigned *perm;
+    int64_t H, I, GH;
+    uint64_t dims[2];
+    const char *acts[3], *act_names[3], *xt, *states[2] = {NULL, NULL}, *w_name, *r_name, *b_name = NULL;
+    float alphas[3], betas[3];
+    size_t nalpha = 0, nbeta = 0, k;
+    k2onnx__node *n;
+    size_t nouts;
+    if (!k2onnx__rnn_spec_read(cv, &s)) return 0;
+    gates = gate_count[s.kind];
+    nstates = s.kind == K2ONNX__LSTM ? 2 : 1;
+    perm = s.kind == K2ONNX__LSTM ? lstm_perm : identity;
+    H = s.units;
+    GH = (int64_t)gates * H;
+    if (nin != 1 && nin != 1 + nstates)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)nstates, (int)nin);
+    if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
+    I = x->dims[2];
+    for (i = 1; i < nin; i++)
+        if (in[i].rank != 2 || (in[i].dims[1] >= 0 && in[i].dims[1] != H))
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, %d]", (int)i - 1, (int)H);
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(s.use_bias ? 3 : 2))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", s.use_bias ? 3 : 2, (int)cv->layer->nweights);
+    dims[0] = (uint64_t)I;
+    dims[1] = (uint64_t)GH;
+    if (!k2onnx__check_weight(cv, 0, "kernel", 2, dims)) return 0;
+    dims[0] = (uint64_t)H;
+    if (!k2onnx__check_weight(cv, 1, "recurrent_kernel", 2, dims)) return 0;
+    if (s.use_bias) {
+        int two_biases = s.kind == K2ONNX__GRU && s.reset_after;
+        dims[0] = 2;
+        if (!k2onnx__check_weight(cv, 2, "bias", two_biases ? 2 : 1, two_biases ? dims : &dims[1])) return 0;
+    }
+
+    /* Activations, with alpha/beta lists holding entries only for the functions that take them. */
+    act_names[0] = s.kind == K2ONNX__RNN ? s.activation : s.recurrent_activation;
+    act_names[1] = s.activation;
+    act_names[2] = s.activation;
+    nacts = s.kind == K2ONNX__RNN ? 1 : s.kind == K2ONNX__GRU ? 2 : 3;
+    for (i = 0; i < nacts; i++) {
+        int ha, hb;
+        float a = 0, b = 0;
+        if (!k2onnx__rnn_activation(cv, act_names[i], &acts[i], &ha, &a, &hb, &b)) return 0;
+        if (ha) alphas[nalpha++] = a;
+        if (hb) betas[nbeta++] = b;
+    }
+
+    /* Weights: W [1, G*H, I], R [1, G*H, H], B [1, 2*G*H], streamed from the file. */
+    {
+        int64_t wd[3];
+        k2onnx__init *w, *r;
+        wd[0] = 1; wd[1] = GH; wd[2] = I;
+        if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "W"), K2ONNX__FLOAT, 3, wd))) return 0;
+        wd[2] = H;
+        if (!(r = k2onnx__add_init(cv, k2onnx__vname(cv, "R"), K2ONNX__FLOAT, 3, wd))) return 0;
+        w->kind = r->kind = K2ONNX__INIT_MATRIX;
+        w->transpose = r->transpose = 1;
+        w->gates = r->gates = gates;
+        memcpy(w->perm, perm, sizeof w->perm);
+        memcpy(r->perm, perm, sizeof r->perm);
+        w->src = cv->layer->weights[0];
+        w->rows = (uint64_t)I;
+        r->src = cv->layer->weights[1];
+        r->rows = (uint64_t)H;
+        w->cols = r->cols = (uint64_t)GH;
+        w_name = w->name;
+        r_name = r->name;
+        if (s.use_bias) {
+            const float *b = k2onnx__rnn_bias(cv, &s, gates, perm);
+            wd[1] = 2 * GH;
+            if (!b || !(b_name = k2onnx__init_f32(cv, "B", b, 2, wd))) return 0;
+        }
+    }
+
+    if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+    for (i = 1; i < nin; i++)
+        if (!(states[i - 1] = k2onnx__squeeze(cv, "Unsqueeze", in[i].name, 0, i == 1 ? "initial_h" : "initial_c"))) return 0;
+
+    n = k2onnx__add_node(cv, ops[s.kind], 7, 3);
+    if (!n) return 0;
+    n->name = k2onnx__vname(cv, ops[s.kind]);
+    n->inputs[0] = xt;
+    n->inputs[1] = w_name;
+    n->inputs[2] = r_name;
+    n->inputs[3] = b_name ? b_name : "";
+    n->inputs[4] = "";
+    n->inputs[5] = states[0] ? states[0] : "";
+    n->inputs[6] = states[1] ? states[1] : "";
+    n->ninputs = 7;
+    while (n->ninputs > 0 && n->inputs[n->ninputs - 1][0] == '\0') n->ninputs--;
+    n->outputs[0] = s.return_sequences ? k2onnx__vname(cv, "Y") : "";
+    n->outputs[1] = !s.return_sequences || s.return_state ? k2onnx__vname(cv, "Y_h") : "";
+    n->outputs[2] = s.kind == K2ONNX__LSTM && s.return_state ? k2onnx__vname(cv, "Y_c") : "";
+    n->noutputs = 3;
+    while (n->noutputs > 0 && n->outputs[n->noutputs - 1][0] == '\0') n->noutputs--;
+    if (nalpha) {
+        k2onnx__attr *a = k2onnx__add_attr(n, "activation_alpha", K2ONNX__AFLOATS);
+        float *copy = (float *)k2onnx__alloc_array(cv->ctx, nalpha, sizeof *copy);
+        if (!copy) return 0;
+        memcpy(copy, alphas, nalpha * sizeof *copy);
+        a->floats = copy;
+        a->n = nalpha;
+    }
+    if (nbeta) {
+        k2onnx__attr *a = k2onnx__add_attr(n, "activation_beta", K2ONNX__AFLOATS);
+        float *copy = (float *)k2onnx__alloc_array(cv->ctx, nbeta, sizeof *copy);
+        if (!copy) return 0;
+        memcpy(copy, betas, nbeta * sizeof *copy);
+        a->floats = copy;
+        a->n = nbeta;
+    }
+    {
+        k2onnx__attr *a = k2onnx__add_attr(n, "activations", K2ONNX__ASTRINGS);
+        const char **copy = (const char **)k2onnx__alloc_array(cv->ctx, nacts, sizeof *copy);
+        if (!copy) return 0;
+        for (k = 0; k < nacts; k++) copy[k] = acts[k];
+        a->strings = copy;
+        a->n = nacts;
+    }
+    k2onnx__attr_string(n, "direction", "forward");
+    k2onnx__attr_int(n, "hidden_size", H);
+    if (s.kind == K2ONNX__GRU) k2onnx__attr_int(n, "linear_before_reset", s.reset_after ? 1 : 0);
+
+    nouts = 1 + (s.return_state ? nstates : 0);
+    if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
+    for (k = 0; k < nouts; k++) {
+        k2onnx__kvalue *v = &(*out)[k];
+        *v = *x;
+        v->rank = 2;
+        v->dims[1] = H;
+        v->params[1] = NULL;
+    }
+    if (s.return_sequences) {
+        const int64_t to_batch_major[3] = {1, 0, 2};
+        const char *y3 = k2onnx__squeeze(cv, "Squeeze", n->outputs[0], 1, "Y_squeezed");
+        const char *y = y3 ? k2onnx__transpose(cv, y3, to_batch_major, 3, "sequences") : NULL;
+        if (!y) return 0;
+        (*out)[0].name = y;
+        (*out)[0].rank = 3;
+        (*out)[0].dims[1] = x->dims[1];
+        (*out)[0].params[1] = x->params[1];
+        (*out)[0].dims[2] = H;
+        (*out)[0].params[2] = NULL;
+    }
+    {
+        const char *h = NULL, *c = NULL;
+        if (!s.return_sequences || s.return_state)
+            if (!(h = k2onnx__squeeze(cv, "Squeeze", n->outputs[1], 0, "last_h"))) return 0;
+        if (s.kind == K2ONNX__LSTM && s.return_state)
+            if (!(c = k2onnx__squeeze(cv, "Squeeze", n->outputs[2], 0, "last_c"))) return 0;
+        if (!s.return_sequences) (*out)[0].name = h;
+        if (s.return_state) {
+            (*out)[1].name = h;
+            if (c) (*out)[2].name = c;
+        }
+    }
+    return 1;
+}
+
+static const struct {
+    const char *cls;
+    k2onnx__layer_fn fn;
+} k2onnx__layer_table[] = {
+    {"InputLayer", k2onnx__map_input},
+    {"Dense", k2onnx__map_dense},
+    {"Activation", k2onnx__map_activation},
+    {"Dropout", k2onnx__map_identity},
+    {"SpatialDropout1D", k2onnx__map_identity},
+    {"GaussianNoise", k2onnx__map_identity},
+    {"GaussianDropout", k2onnx__map_identity},
+    {"AlphaDropout", k2onnx__map_identity},
+    {"ActivityRegularization", k2onnx__map_identity},
+    {"SimpleRNN", k2onnx__map_recurrent},
+    {"GRU", k2onnx__map_recurrent},
+    {"LSTM", k2onnx__map_recurrent},
+    {"RNN", k2onnx__map_recurrent},
+};
+
+/* Converts the call (layer, node) after converting everything it depends on. */
+static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, unsigned depth)
+{
+    k2onnx__kmodel *m = cv->m;
+    k2onnx__klayer *L = &m->layers[layer];
+    k2onnx__kcall *call;
+    k2onnx__kvalue *in = NULL;
+    size_t i;
+    k2onnx__layer_fn fn = NULL;
+    if (node >= L->ncalls)
+        return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' has no inbound node %d", L->name, (int)node);
+    call = &L->calls[node];
+    if (call->state == 2) return 1;
+    if (call->state == 1) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' depends on itself", L->name);
+    if (depth > 100000) return k2onnx__fail(cv->ctx, k2onnx_result_limit_exceeded, "model graph is too deep");
+    call->state = 1;
+    if (call->ninputs) {
+        in = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, call->ninputs, sizeof *in);
+        if (!in) return 0;
+    }
+    for (i = 0; i < call->ninputs; i++) {
+        const k2onnx__kref *r = &call->inputs[i];
+        k2onnx__kcall *src;
+        if (!k2onnx__convert_call(cv, r->layer, r->node, depth + 1)) return 0;
+        src = &m->layers[r->layer].calls[r->node];
+        if (r->tensor >= src->noutputs)
+            return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' reads output %d of '%s', which has %d",
+                                L->name, (int)r->tensor, m->layers[r->layer].name, (int)src->noutputs);
+        in[i] = src->outputs[r->tensor];
+    }
+    for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
+        if (strcmp(L->cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
+    cv->layer = L;
+    cv->node = node;
+    if (!fn) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
+    for (i = 0; i < call->ninputs; i++)
+        if (in[i].elem != K2ONNX__FLOAT) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "non-float inputs are not supported yet");
+    if (!fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
+    call->state = 2;
+    return 1;
+}
+
+static int64_t k2onnx__ir_version(int opset)
+{
+    if (opset <= 8) return 3;
+    if (opset == 9) return 4;
+    if (opset == 10) return 5;
+    if (opset == 11) return 6;
+    if (opset <= 14) return 7;
+    if (opset <= 18) return 8;
+    if (opset <= 20) return 9;
+    if (opset <= 22) return 10;
+    return 11;
+}
+
+/* Builds the whole graph: graph outputs are Identity nodes named after the Keras output layers. */
+static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__graph *g)
+{
+    k2onnx__conv cv;
+    size_t i, j, k;
+    memset(g, 0, sizeof *g);
+    memset(&cv, 0, sizeof cv);
+    cv.ctx = ctx;
+    cv.m = m;
+    cv.g = g;
+    cv.opset = ctx->opset;
+    g->name = m->name;
+    g->opset = ctx->opset;
+    g->ir_version = k2onnx__ir_version(ctx->opset);
+    /* Graph inputs in the order Keras lists them. */
+    for (i = 0; i < m->ninputs; i++)
+        if (!k2onnx__convert_call(&cv, m->inputs[i].layer, m->inputs[i].node, 0)) return 0;
+    for (i = 0; i < m->noutputs; i++) {
+        const k2onnx__kref *r = &m->outputs[i];
+        k2onnx__kcall *call;
+        k2onnx__kvalue v;
+        k2onnx__node *n;
+        const char *name = m->layers[r->layer].name;
+        if (!k2onnx__convert_call(&cv, r->layer, r->node, 0)) return 0;
+        call = &m->layers[r->layer].calls[r->node];
+        if (r->tensor >= call->noutputs)
+            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "model_config: output_layers reads output %d of '%s', which has %d",
+                                (int)r->tensor, name, (int)call->noutputs);
+        v = call->outputs[r->tensor];
+        /* Output names follow Keras: the layer name, made unique with a suffix when repeated. */
+        for (k = 1;; k++) {
+            int taken = 0;
+            for (j = 0; j < g->ninputs + g->noutputs && !taken; j++)
+                taken = strcmp(j < g->ninputs ? g->inputs[j].name : g->outputs[j - g->ninputs].name, name) == 0;
+            if (!taken) break;
+            name = k2onnx__sprintf(ctx, "%s_%u", m->layers[r->layer].name, (unsigned long long)k);
+            if (!name) return 0;
+        }
+        cv.layer = &m->layers[r->layer];
+        cv.node = r->node;
+        n = k2onnx__add_node(&cv, "Identity", 1, 1);
+        if (!n) return 0;
+        n->inputs[0] = v.name;
+        n->outputs[0] = name;
+        n->name = k2onnx__sprintf(ctx, "%s/output", name);
+        v.name = name;
+        if (!k2onnx__add_graph_value(&cv, &g->outputs, &g->noutputs, &g->outputs_cap, &v)) return 0;
+    }
+    return !ctx->failed;
+}
+
+/* ============================================================================================
+   7. Protobuf encoder
+   Writes ModelProto in canonical form (fields ascending, minimal varints, repeated scalars
+   unpacked). Nested lengths come from a measuring pass over the same encoder functions; tensor
+   payloads are counted, not generated, while measuring.
+   ============================================================================================ */
+
+typedef struct k2onnx__pb {
+    k2onnx_write_fn write;
+    void *user;
+    int measuring;
+    int failed;
+    uint64_t n;
+    unsigned char buf[4096];
+    size_t used;
+} k2onnx__pb;
+
+static void k2onnx__pb_flush(k2onnx__pb *pb)
+{
+    if (pb->used && !pb->failed && pb->write && pb->write(pb->user, pb->buf, pb->used) != 0) pb->failed = 1;
+    pb->used = 0;
+}
+
+static void k2onnx__pb_bytes(k2onnx__pb *pb, const void *data, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    pb->n += size;
+    if (pb->measuring || !pb->write) return;
+    while (size > 0) {
+        size_t room = sizeof pb->buf - pb->used, take = size < room ? size : room;
+        memcpy(pb->buf + pb->used, p, take);
+        pb->used += take;
+        p += take;
+        size -= take;
+        if (pb->used == sizeof pb->buf) k2onnx__pb_flush(pb);
+    }
+}
+
+static size_t k2onnx__varint_encode(unsigned char *out, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        out[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = (unsigned char)v;
+    return n;
+}
+
+static void k2onnx__pb_varint(k2onnx__pb *pb, uint64_t v)
+{
+    unsigned char tmp[10];
+    k2onnx__pb_bytes(pb, tmp, k2onnx__varint_encode(tmp, v));
+}
+
+static void k2onnx__pb_tag(k2onnx__pb *pb, unsigned field, unsigned wire)
+{
+    k2onnx__pb_varint(pb, ((uint64_t)field << 3) | wire);
+}
+
+static void k2onnx__pb_int(k2onnx__pb *pb, unsigned field, int64_t v)
+{
+    k2onnx__pb_tag(pb, field, 0);
+    k2onnx__pb_varint(pb, (uint64_t)v); /* negative int64 takes ten bytes, as protobuf requires */
+}
+
+static void k2onnx__pb_float(k2onnx__pb *pb, unsigned field, float f)
+{
+    unsigned char b[4];
+    uint32_t u = k2onnx__f32_bits(f);
+    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
+    k2onnx__pb_tag(pb, field, 5);
+    k2onnx__pb_bytes(pb, b, 4);
+}
+
+static void k2onnx__pb_string(k2onnx__pb *pb, unsigned field, const char *s)
+{
+    size_t len = strlen(s);
+    k2onnx__pb_tag(pb, field, 2);
+    k2onnx__pb_varint(pb, len);
+    k2onnx__pb_bytes(pb, s, len);
+}
+
+typedef void (*k2onnx__pb_fn)(k2onnx__pb *pb, const void *obj);
+
+static void k2onnx__pb_message(k2onnx__pb *pb, unsigned field, k2onnx__pb_fn fn, const void *obj)
+{
+    k2onnx__pb m;
+    m.write = NULL;
+    m.user = NULL;
+    m.measuring = 1;
+    m.failed = 0;
+    m.n = 0;
+    m.used = 0;
+    fn(&m, obj);
+    k2onnx__pb_tag(pb, field, 2);
+    k2onnx__pb_varint(pb, m.n);
+    if (pb->measuring) pb->n += m.n;
+    else fn(pb, obj);
+}
+
+static void k2onnx__pb_opset(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__graph *g = (const k2onnx__graph *)obj;
+    k2onnx__pb_string(pb, 1, "");
+    k2onnx__pb_int(pb, 2, g->opset);
+}
+
+static void k2onnx__pb_attr(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__attr *a = (const k2onnx__attr *)obj;
+    size_t i;
+    k2onnx__pb_string(pb, 1, a->name);
+    switch (a->type) {
+    case K2ONNX__AFLOAT: k2onnx__pb_float(pb, 2, a->f); break;
+    case K2ONNX__AINT: k2onnx__pb_int(pb, 3, a->i); break;
+    case K2ONNX__ASTRING: k2onnx__pb_string(pb, 4, a->s); break;
+    case K2ONNX__AFLOATS: for (i = 0; i < a->n; i++) k2onnx__pb_float(pb, 7, a->floats[i]); break;
+    case K2ONNX__AINTS: for (i = 0; i < a->n; i++) k2onnx__pb_int(pb, 8, a->ints[i]); break;
+    case K2ONNX__ASTRINGS: for (i = 0; i < a->n; i++) k2onnx__pb_string(pb, 9, a->strings[i]); break;
+    default: break;
+    }
+    k2onnx__pb_int(pb, 20, a->type);
+}
+
+static void k2onnx__pb_node(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__node *n = (const k2onnx__node *)obj;
+    size_t i;
+    for (i = 0; i < n->ninputs; i++) k2onnx__pb_string(pb, 1, n->inputs[i]);
+    for (i = 0; i < n->noutputs; i++) k2onnx__pb_string(pb, 2, n->outputs[i]);
+    if (n->name) k2onnx__pb_string(pb, 3, n->name);
+    k2onnx__pb_string(pb, 4, n->op);
+    for (i = 0; i < n->nattrs; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_attr, &n->attrs[i]);
+}
+
+static void k2onnx__pb_le32(unsigned char *b, uint32_t u)
+{
+    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
+}
+
+/* Streams a matrix initializer element by element in ONNX order, little-endian. */
+static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *t)
+{
+    unsigned char chunk[1024];
+    size_t used = 0;
+    uint64_t g, h, i, r, c;
+    const k2onnx__h5array *s = &t->src;
+#define K2ONNX__EMIT(index)                                                        \
+    do {                                                                           \
+        k2onnx__pb_le32(chunk + used, k2onnx__f32_bits(k2onnx__h5array_get(s, (index)))); \
+        used += 4;                                                                 \
+        if (used == sizeof chunk) { k2onnx__pb_bytes(pb, chunk, used); used = 0; } \
+    } while (0)
+    if (!t->transpose) {
+        for (r = 0; r < t->rows; r++)
+            for (c = 0; c < t->cols; c++) K2ONNX__EMIT(r * t->cols + c);
+    } else {
+        uint64_t hsize = t->cols / t->gates;
+        for (g = 0; g < t->gates; g++)
+            for (h = 0; h < hsize; h++)
+                for (i = 0; i < t->rows; i++) K2ONNX__EMIT(i * t->cols + t->perm[g] * hsize + h);
+    }
+#undef K2ONNX__EMIT
+    k2onnx__pb_bytes(pb, chunk, used);
+}
+
+static void k2onnx__pb_tensor(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__init *t = (const k2onnx__init *)obj;
+    uint64_t bytes = t->count * (t->dtype == K2ONNX__INT64 ? 8u : 4u), i;
+    unsigned d;
+    for (d = 0; d < t->rank; d++) k2onnx__pb_int(pb, 1, t->dims[d]);
+    k2onnx__pb_int(pb, 2, t->dtype);
+    k2onnx__pb_string(pb, 8, t->name);
+    k2onnx__pb_tag(pb, 9, 2);
+    k2onnx__pb_varint(pb, bytes);
+    if (pb->measuring || !pb->write) {
+        pb->n += bytes;
+        return;
+    }
+    if (t->kind == K2ONNX__INIT_MATRIX) {
+        k2onnx__pb_matrix_data(pb, t);
+    } else if (t->kind == K2ONNX__INIT_F32) {
+        for (i = 0; i < t->count; i++) {
+            unsigned char b[4];
+            k2onnx__pb_le32(b, k2onnx__f32_bits(t->f32[i]));
+            k2onnx__pb_bytes(pb, b, 4);
+        }
+    } else {
+        for (i = 0; i < t->count; i++) {
+            unsigned char b[8];
+            uint64_t u = (uint64_t)t->i64[i];
+            k2onnx__pb_le32(b, (uint32_t)u);
+            k2onnx__pb_le32(b + 4, (uint32_t)(u >> 32));
+            k2onnx__pb_bytes(pb, b, 8);
+        }
+    }
+}
+
+typedef struct k2onnx__pb_dimref {
+    const k2onnx__kvalue *v;
+    unsigned d;
+} k2onnx__pb_dimref;
+
+static void k2onnx__pb_dim2(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__pb_dimref *r = (const k2onnx__pb_dimref *)obj;
+    if (r->v->dims[r->d] >= 0) k2onnx__pb_int(pb, 1, r->v->dims[r->d]);
+    else k2onnx__pb_string(pb, 2, r->v->params[r->d] ? r->v->params[r->d] : "?");
+}
+
+static void k2onnx__pb_shape(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__kvalue *v = (const k2onnx__kvalue *)obj;
+    unsigned d;
+    for (d = 0; d < v->rank; d++) {
+        k2onnx__pb_dimref r;
+        r.v = v;
+        r.d = d;
+        k2onnx__pb_message(pb, 1, k2onnx__pb_dim2, &r);
+    }
+}
+
+static void k2onnx__pb_tensor_type(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__kvalue *v = (const k2onnx__kvalue *)obj;
+    k2onnx__pb_int(pb, 1, v->elem);
+    k2onnx__pb_message(pb, 2, k2onnx__pb_shape, v);
+}
+
+static void k2onnx__pb_type(k2onnx__pb *pb, const void *obj)
+{
+    k2onnx__pb_message(pb, 1, k2onnx__pb_tensor_type, obj);
+}
+
+static void k2onnx__pb_value_info(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__kvalue *v = (const k2onnx__kvalue *)obj;
+    k2onnx__pb_string(pb, 1, v->name);
+    k2onnx__pb_message(pb, 2, k2onnx__pb_type, v);
+}
+
+static void k2onnx__pb_graph(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__graph *g = (const k2onnx__graph *)obj;
+    size_t i;
+    for (i = 0; i < g->nnodes; i++) k2onnx__pb_message(pb, 1, k2onnx__pb_node, g->nodes[i]);
+    k2onnx__pb_string(pb, 2, g->name);
+    for (i = 0; i < g->ninits; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_tensor, &g->inits[i]);
+    for (i = 0; i < g->ninputs; i++) k2onnx__pb_message(pb, 11, k2onnx__pb_value_info, &g->inputs[i]);
+    /* IR 3 requires every initializer to be declared as a graph input as well. */
+    if (g->ir_version < 4) {
+        for (i = 0; i < g->ninits; i++) {
+            const k2onnx__init *t = &g->inits[i];
+            k2onnx__kvalue v;
+            unsigned d;
+            memset(&v, 0, sizeof v);
+            v.name = t->name;
+            v.elem = t->dtype;
+            v.rank = t->rank;
+            for (d = 0; d < t->rank; d++) v.dims[d] = t->dims[d];
+            k2onnx__pb_message(pb, 11, k2onnx__pb_value_info, &v);
+        }
+    }
+    for (i = 0; i < g->noutputs; i++) k2onnx__pb_message(pb, 12, k2onnx__pb_value_info, &g->outputs[i]);
+}
+
+static void k2onnx__pb_model(k2onnx__pb *pb, const void *obj)
+{
+    const k2onnx__graph *g = (const k2onnx__graph *)obj;
+    k2onnx__pb_int(pb, 1, g->ir_version);
+    k2onnx__pb_string(pb, 2, "k2onnx");
+    k2onnx__pb_string(pb, 3, K2ONNX_VERSION_STRING);
+    k2onnx__pb_message(pb, 7, k2onnx__pb_graph, g);
+    k2onnx__pb_message(pb, 8, k2onnx__pb_opset, g);
+}
+
+/* ============================================================================================
+   8. Public entry points
+   ============================================================================================ */
+
+K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result)
+{
+    switch (result) {
+    case k2onnx_result_success: return "success";
+    case k2onnx_result_invalid_argument: return "invalid argument";
+    case k2onnx_result_out_of_memory: return "out of memory";
+    case k2onnx_result_limit_exceeded: return "safety limit exceeded";
+    case k2onnx_result_io_error: return "I/O error";
+    case k2onnx_result_invalid_file: return "invalid or corrupt file";
+    case k2onnx_result_unsupported_file: return "unsupported file feature";
+    case k2onnx_result_invalid_json: return "invalid JSON in the model config";
+    case k2onnx_result_invalid_model: return "invalid Keras model";
+    case k2onnx_result_unsupported_model: return "unsupported Keras feature";
+    case k2onnx_result_write_failed: return "write callback failed";
+    default: return "unknown result";
+    }
+}
+
+static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_t size)
+{
+    if (size >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4)
+        return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "Keras 3 .keras zip archives are not supported yet");
+    {
+        size_t i = 0;
+        while (i < size && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
+        if (i < size && p[i] == '{')
+            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "input is a JSON architecture without weights; a full-model .h5 file is needed");
+    }
+    return 1;
+}
+
+K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2onnx_options *options,
+                                        k2onnx_write_fn write, void *write_user, size_t *out_size,
+                                        k2onnx_error *error)
+{
+    k2onnx__ctx ctx;
+    k2onnx_options defaults;
+    k2onnx__h5 f;
+    k2onnx__kmodel m;
+    k2onnx__graph g;
+    k2onnx_result result;
+    memset(&ctx, 0, sizeof ctx);
+    memset(&defaults, 0, sizeof defaults);
+    if (!options) options = &defaults;
+    ctx.error = error ? error : &ctx.local_error;
+    ctx.error->result = k2onnx_result_success;
+    ctx.error->message[0] = '\0';
+    ctx.allocator = options->allocator;
+    ctx.max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
+    ctx.max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
+    ctx.opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
+    if (out_size) *out_size = 0;
+    if ((!data && size) || (options->allocator.alloc == NULL) != (options->allocator.free == NULL)) {
+        k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "invalid arguments (NULL data or half-set allocator)");
+        return ctx.error->result;
+    }
+    if (ctx.opset < K2ONNX_MIN_OPSET || ctx.opset > K2ONNX_MAX_OPSET) {
+        k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx.opset,
+                     K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
+        return ctx.error->result;
+    }
+    if (k2onnx__detect_format(&ctx, (const unsigned char *)data, size) &&
+        k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size) && k2onnx__kload(&m, &ctx, &f) &&
+        k2onnx__build_graph(&ctx, &m, &g)) {
+        k2onnx__pb pb;
+        memset(&pb, 0, sizeof pb);
+        pb.write = write;
+        pb.user = write_user;
+        k2onnx__pb_model(&pb, &g);
+        k2onnx__pb_flush(&pb);
+        if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
+        else if (out_size) *out_size = (size_t)pb.n;
+    }
+    result = ctx.failed ? ctx.error->result : k2onnx_result_success;
+    k2onnx__free_all(&ctx);
+    return result;
+}
+
+/* ============================================================================================
+   9. stdio helpers
+   ============================================================================================ */
+#ifndef K2ONNX_NO_STDIO
+#include <stdio.h>
+
+typedef struct k2onnx__membuf {
+    unsigned char *data;
+    size_t size, cap;
+} k2onnx__membuf;
+
+static int k2onnx__membuf_write(void *user, const void *data, size_t size)
+{
+    k2onnx__membuf *b = (k2onnx__membuf *)user;
+    if (b->cap - b->size < size) return 1;
+    memcpy(b->data + b->size, data, size);
+    b->size += size;
+    return 0;
+}
+
+static void k2onnx__set_error(k2onnx_error *e, k2onnx_result r, const char *what, const char *path)
+{
+    size_t len = 0;
+    e->result = r;
+    e->message[0] = '\0';
+    k2onnx__append(e->message, sizeof e->message, &len, what, strlen(what));
+    k2onnx__append(e->message, sizeof e->message, &len, path, strlen(path));
+}
+
+K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
+                                             const k2onnx_options *options, k2onnx_error *error)
+{
+    k2onnx_error local;
+    FILE *fp;
+    unsigned char *in = NULL;
+    size_t in_size = 0, in_cap = 0, out_size = 0;
+    k2onnx__membuf out;
+    k2onnx_result r;
+    if (!error) error = &local;
+    memset(&out, 0, sizeof out);
+    fp = fopen(input_path, "rb");
+    if (!fp) {
+        k2onnx__set_error(error, k2onnx_result_io_error, "cannot open ", input_path);
+        return error->result;
+    }
+    /* Read in growing steps: no reliance on ftell for non-seekable inputs. */
+    for (;;) {
+        size_t got;
+        if (in_size == in_cap) {
+            size_t ncap = in_cap ? in_cap * 2 : 1 << 16;
+            unsigned char *bigger = (unsigned char *)K2ONNX_MALLOC(ncap);
+            if (!bigger || ncap < in_cap) {
+                K2ONNX_FREE(bigger);
+                K2ONNX_FREE(in);
+                fclose(fp);
+                k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory reading ", input_path);
+                return error->result;
+            }
+            if (in_size) memcpy(bigger, in, in_size);
+            K2ONNX_FREE(in);
+            in = bigger;
+            in_cap = ncap;
+        }
+        got = fread(in + in_size, 1, in_cap - in_size, fp);
+        in_size += got;
+        if (got == 0) break;
+    }
+    if (ferror(fp)) {
+        fclose(fp);
+        K2ONNX_FREE(in);
+        k2onnx__set_error(error, k2onnx_result_io_error, "read error on ", input_path);
+        return error->result;
+    }
+    fclose(fp);
+    /* Measure first, then fill an exact buffer, so nothing is written unless conversion succeeds. */
+    r = k2onnx_convert(in, in_size, options, NULL, NULL, &out_size, error);
+    if (r == k2onnx_result_success) {
+        out.data = (unsigned char *)K2ONNX_MALLOC(out_size ? out_size : 1);
+        out.cap = out_size;
+        if (!out.data) {
+            k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory for the output of ", input_path);
+            r = error->result;
+        } else {
+            r = k2onnx_convert(in, in_size, options, k2onnx__membuf_write, &out, NULL, error);
+        }
+    }
+    K2ONNX_FREE(in);
+    if (r == k2onnx_result_success) {
+        fp = fopen(output_path, "wb");
+        if (!fp) {
+            k2onnx__set_error(error, k2onnx_result_io_error, "cannot create ", output_path);
+            r = error->result;
+        } else {
+            int bad = fwrite(out.data, 1, out.size, fp) != out.size;
+            bad |= fclose(fp) != 0;
+            if (bad) {
+                remove(output_path);
+                k2onnx__set_error(error, k2onnx_result_io_error, "write error on ", output_path);
+                r = error->result;
+            }
+        }
+    }
+    K2ONNX_FREE(out.data);
+    return r;
+}
+#endif /* K2ONNX_NO_STDIO */
+
+#endif /* K2ONNX_IMPLEMENTATION_DONE */
+#endif /* K2ONNX_IMPLEMENTATION */
+
+/*
+   LICENSE (MIT)
+   Copyright (c) 2026 the k2onnx authors
+
+   Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+   and associated documentation files (the "Software"), to deal in the Software without
+   restriction, including without limitation the rights to use, copy, modify, merge, publish,
+   distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+   Software is furnished to do so, subject to the following conditions:
+
+   The above copyright notice and this permission notice shall be included in all copies or
+   substantial portions of the Software.
+
+   THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING
+   BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+   NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+   DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+   OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+*/
