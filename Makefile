@@ -36,7 +36,9 @@ deps:
 	sh tests/install_deps.sh
 
 test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan check-compilers
-	sh tests/run_all.sh
+	sh tests/run_all.sh > tests/out-plain.log 2>&1; echo "exit $$?" >> tests/out-plain.log; cat tests/out-plain.log
+	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
+	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log
 
 bench: k2onnx
 	sh tests/bench.sh

@@ -533,7 +533,7 @@ static int k2onnx__checksum_ok(const k2onnx__h5 *f, uint64_t pos, uint64_t len)
 static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char *buf, size_t size)
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    uint64_t at = 0;
+    uint64_t at = 0, eof = K2ONNX__UNDEF_ADDR;
     k2onnx__cur c;
     memset(f, 0, sizeof *f);
     f->ctx = ctx;
@@ -575,18 +575,25 @@ static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char 
         if (f->base > size) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 base address is past the end of the file");
     }
     if (f->superblock_version <= 1) {
-        k2onnx__cur_skip(&c, 3u * f->so); /* free-space info, end of file, driver info */
-        k2onnx__cur_skip(&c, f->so);      /* root entry: link name offset */
+        k2onnx__cur_skip(&c, f->so); /* free-space info */
+        eof = k2onnx__cur_addr(&c);
+        k2onnx__cur_skip(&c, f->so); /* driver info */
+        k2onnx__cur_skip(&c, f->so); /* root entry: link name offset */
         f->root_addr = k2onnx__cur_addr(&c);
     } else {
         uint64_t sb_len;
-        k2onnx__cur_skip(&c, 2u * f->so); /* superblock extension, end of file */
+        k2onnx__cur_skip(&c, f->so); /* superblock extension */
+        eof = k2onnx__cur_addr(&c);
         f->root_addr = k2onnx__cur_addr(&c);
         sb_len = c.pos + 4 - at;
         if (c.bad || !k2onnx__checksum_ok(f, at, sb_len))
             return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock checksum mismatch");
     }
     if (c.bad) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock is truncated");
+    /* Like libhdf5, refuse a file shorter than its recorded end: it was cut off. */
+    if (eof != K2ONNX__UNDEF_ADDR && eof > size)
+        return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 file is truncated: it should be %u bytes, it has %u",
+                            (unsigned long long)eof, (unsigned long long)size);
     if (f->root_addr == K2ONNX__UNDEF_ADDR || f->root_addr >= size)
         return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 root group address is outside the file");
     return 1;

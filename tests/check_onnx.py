@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Validate ONNX files written by k2onnx.
+
+usage: /usr/bin/python3 tests/check_onnx.py FILE.onnx [FILE.onnx ...]
+
+For every file, prints one line:
+    OK <file>  [opset N ir I]
+    OK <file>  [opset N ir I; checker skipped: opset N; structural checks only]
+    FAIL <file>: <reason>
+and exits 1 if any file failed (2 on a usage error).
+
+Checks:
+  * the file parses (onnx.load);
+  * it imports the ai.onnx domain, and ir_version is exactly the minimum IR version for that
+    opset (onnx helper VERSION_TABLE, see docs FACTS section 1);
+  * ai.onnx opset <= 17 and ir_version <= 8: onnx.checker.check_model(m, full_check=True)
+    (schema checks + strict shape inference). onnx 1.12 knows nothing newer, so for higher opsets
+    the checker is skipped and only our own structural checks run (names defined before use,
+    single assignment, graph outputs produced, initializers not duplicated).
+
+Runs all files in one process so python and onnx start only once.
+"""
+import sys
+
+# Minimum IR version per ai.onnx opset (onnx helper.py VERSION_TABLE).
+MIN_IR = {}
+for _lo, _hi, _ir in ((7, 8, 3), (9, 9, 4), (10, 10, 5), (11, 11, 6), (12, 14, 7),
+                      (15, 18, 8), (19, 20, 9), (21, 22, 10), (23, 23, 11)):
+    for _o in range(_lo, _hi + 1):
+        MIN_IR[_o] = _ir
+
+CHECKER_MAX_OPSET = 17
+CHECKER_MAX_IR = 8
+
+
+class CheckError(Exception):
+    pass
+
+
+def ai_onnx_opset(model):
+    versions = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
+    if not versions:
+        raise CheckError("no ai.onnx entry in opset_import")
+    if len(versions) > 1:
+        raise CheckError("ai.onnx imported %d times in opset_import" % len(versions))
+    return versions[0]
+
+
+def structural_check(graph, where="graph"):
+    """Cheap checks the onnx checker would also do; used when the checker cannot run."""
+    defined = set()
+    for vi in graph.input:
+        if not vi.name:
+            raise CheckError("%s: graph input without a name" % where)
+        if vi.name in defined:
+            raise CheckError("%s: duplicate graph input '%s'" % (where, vi.name))
+        defined.add(vi.name)
+    inits = set()
+    for t in graph.initializer:
+        if not t.name:
+            raise CheckError("%s: initializer without a name" % where)
+        if t.name in inits:
+            raise CheckError("%s: duplicate initializer '%s'" % (where, t.name))
+        inits.add(t.name)
+    defined |= inits
+    for i, node in enumerate(graph.node):
+        label = "%s: node %d (%s '%s')" % (where, i, node.op_type, node.name)
+        if not node.op_type:
+            raise CheckError("%s: empty op_type" % label)
+        for name in node.input:
+            if name and name not in defined:
+                raise CheckError("%s: input '%s' not defined before use" % (label, name))
+        for name in node.output:
+            if not name:
+                continue
+            if name in defined:
+                raise CheckError("%s: output '%s' assigned twice" % (label, name))
+            defined.add(name)
+        for attr in node.attribute:
+            if attr.type == 0:
+                raise CheckError("%s: attribute '%s' has no type" % (label, attr.name))
+    if not graph.output:
+        raise CheckError("%s: no graph outputs" % where)
+    for vi in graph.output:
+        if vi.name not in defined:
+            raise CheckError("%s: graph output '%s' is never produced" % (where, vi.name))
+
+
+def check_file(path):
+    import onnx
+    try:
+        model = onnx.load(path)
+    except Exception as e:  # noqa: BLE001 - any parse problem is a failure of this file
+        raise CheckError("onnx.load failed: %s" % one_line(e))
+    opset = ai_onnx_opset(model)
+    if opset not in MIN_IR:
+        raise CheckError("ai.onnx opset %d is outside 7..23 (the range k2onnx writes)" % opset)
+    want_ir = MIN_IR[opset]
+    if model.ir_version != want_ir:
+        raise CheckError("ir_version %d does not match opset %d (expected %d)"
+                         % (model.ir_version, opset, want_ir))
+    if opset <= CHECKER_MAX_OPSET and model.ir_version <= CHECKER_MAX_IR:
+        try:
+            onnx.checker.check_model(model, full_check=True)
+        except Exception as e:  # noqa: BLE001
+            raise CheckError("check_model: %s" % one_line(e))
+        return "opset %d ir %d" % (opset, model.ir_version)
+    structural_check(model.graph)
+    return "opset %d ir %d; checker skipped: opset %d; structural checks only" % (
+        opset, model.ir_version, opset)
+
+
+def one_line(e):
+    text = " ".join(str(e).split())
+    if len(text) > 400:
+        text = text[:400] + "..."
+    return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        sys.stderr.write("usage: %s FILE.onnx [FILE.onnx ...]\n" % argv[0])
+        return 2
+    failed = 0
+    for path in argv[1:]:
+        try:
+            note = check_file(path)
+            print("OK %s%s" % (path, "  [%s]" % note if note else ""))
+        except CheckError as e:
+            failed += 1
+            print("FAIL %s: %s" % (path, e))
+        except Exception as e:  # noqa: BLE001 - never let one file stop the batch
+            failed += 1
+            print("FAIL %s: unexpected %s" % (path, one_line(e)))
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

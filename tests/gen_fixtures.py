@@ -1,0 +1,555 @@
+#!/usr/bin/python3
+"""Write the k2onnx test fixtures: small Keras .h5 models in two dialects.
+
+    /usr/bin/python3 tests/gen_fixtures.py [--outdir tests/fixtures] [--workdir DIR]
+
+Needs h5py and numpy (Debian's /usr/bin/python3). No TensorFlow/Keras: the files are written
+directly with h5py, imitating byte-for-byte conventions observed in real files of the corpus
+(../shared/corpus/keras, see tests/README-fixtures notes below):
+
+  k22   standalone Keras 2.2.4 saved with h5py 2.x (e.g. cbarlow6-CIS8392__gru_model.h5,
+        modelimport_keras_tfkeras_batchNormError2.h5, frugally-deep keras_export_lstm):
+        - root attrs keras_version/backend/model_config/training_config: vlen ASCII strings
+        - /model_weights attrs backend, keras_version (vlen ASCII), layer_names: fixed-length
+          NULLPAD ASCII string array (|S<n>, n = longest name)
+        - weight_names: fixed-length NULLPAD array; weightless layers: float64 array shape (0,)
+        - weight names `simple_rnn_1/kernel:0` (generic RNN: `rnn_1/kernel:0`)
+        - class_name "Model"/"Sequential", functional layer entries ordered
+          name, class_name, config, inbound_nodes; Sequential config {"name", "layers"} without
+          InputLayer, first layer carrying batch_input_shape + dtype
+        - LSTM/GRU recurrent_activation "hard_sigmoid", GRU "reset_after": false
+  tfk2  tf.keras 2.11 saved with h5py 3.x (e.g. modelimport_keras_weights_keras-attention.h5,
+        mrmidi wavelet_lstm_model.h5):
+        - root keras_version/backend vlen UTF-8, model_config/training_config vlen ASCII
+        - /model_weights attrs backend/keras_version vlen ASCII, layer_names vlen ASCII array
+        - weight_names vlen ASCII; weightless layers: float64 array shape (0,)
+        - extra group /model_weights/top_level_model_weights (not listed in layer_names)
+        - weight names `simple_rnn/simple_rnn_cell/kernel:0`, `rnn/lstm_cell/kernel:0`
+        - class_name "Functional"/"Sequential"; layer entries ordered class_name, config, name,
+          inbound_nodes; Sequential config lists an InputLayer first (not in layer_names)
+        - recurrent_activation "sigmoid", GRU "reset_after": true (plus reset_after=false variants)
+
+Every fixture is `<outdir>/<flavour>_<model>.h5`. For the reference step, the script reads each
+file back with h5py (by layer_names / weight_names, as a converter would) and writes
+`<workdir>/<name>.work.json` with the model config, the weights, seeded inputs and the opsets to
+test; tests/ref_tfjs.js turns those into `<outdir>/<name>.ref.json`.
+Deterministic: fixed numpy seeds, no timestamps in the files (h5py default, track_times off).
+"""
+import argparse
+import json
+import os
+import sys
+import zlib
+
+import h5py
+import numpy as np
+
+BATCH = 3
+INP = 2
+HID = 5
+
+
+# ---------------------------------------------------------------------------------------------
+# dialects
+# ---------------------------------------------------------------------------------------------
+class Flavour:
+    def __init__(self, tag):
+        self.tag = tag
+        self.k22 = tag == 'k22'
+        self.keras_version = '2.2.4' if self.k22 else '2.11.0'
+        self.counts = {}
+
+    def reset(self):
+        self.counts = {}
+
+    def uid(self, base):
+        """Auto layer name the way each Keras names layers in a fresh session."""
+        n = self.counts.get(base, 0) + 1
+        self.counts[base] = n
+        if self.k22:
+            return '%s_%d' % (base, n)
+        return base if n == 1 else '%s_%d' % (base, n - 1)
+
+    # initializers ---------------------------------------------------------------------------
+    def glorot(self):
+        if self.k22:
+            return {"class_name": "VarianceScaling",
+                    "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None}}
+        return {"class_name": "GlorotUniform", "config": {"seed": None}}
+
+    def orthogonal(self):
+        return {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}}
+
+    def zeros(self):
+        return {"class_name": "Zeros", "config": {}}
+
+    def base(self, name, batch_input_shape=None):
+        c = {"name": name, "trainable": True}
+        if self.k22:
+            if batch_input_shape is not None:   # Keras 2.2: dtype only with an input shape
+                c["batch_input_shape"] = batch_input_shape
+                c["dtype"] = "float32"
+        else:
+            if batch_input_shape is not None:
+                c["batch_input_shape"] = batch_input_shape
+            c["dtype"] = "float32"
+        return c
+
+    # layer configs --------------------------------------------------------------------------
+    def input_layer(self, name, batch_input_shape):
+        c = {"batch_input_shape": batch_input_shape, "dtype": "float32", "sparse": False}
+        if not self.k22:
+            c["ragged"] = False
+        c["name"] = name
+        return c
+
+    def dense(self, name, units, activation, batch_input_shape=None):
+        c = self.base(name, batch_input_shape)
+        c.update({"units": units, "activation": activation, "use_bias": True,
+                  "kernel_initializer": self.glorot(), "bias_initializer": self.zeros(),
+                  "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+                  "kernel_constraint": None, "bias_constraint": None})
+        return c
+
+    def rnn_base(self, name, return_sequences, batch_input_shape=None):
+        c = self.base(name, batch_input_shape)
+        c.update({"return_sequences": return_sequences, "return_state": False, "go_backwards": False,
+                  "stateful": False, "unroll": False})
+        if not self.k22:
+            c["time_major"] = False
+        return c
+
+    def cell_body(self, kind, units, activation, recurrent_activation, reset_after, layer):
+        """The per-cell part of a config; `layer` adds activity_regularizer (layers have it,
+        cells do not)."""
+        c = {"units": units, "activation": activation}
+        if kind != 'simple':
+            c["recurrent_activation"] = recurrent_activation
+        c.update({"use_bias": True, "kernel_initializer": self.glorot(),
+                  "recurrent_initializer": self.orthogonal(), "bias_initializer": self.zeros()})
+        if kind == 'lstm':
+            c["unit_forget_bias"] = True
+        c.update({"kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None})
+        if layer:
+            c["activity_regularizer"] = None
+        c.update({"kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None,
+                  "dropout": 0.0, "recurrent_dropout": 0.0})
+        if kind != 'simple':
+            c["implementation"] = 1 if self.k22 else 2
+        if kind == 'gru':
+            c["reset_after"] = bool(reset_after)
+        return c
+
+    def rnn_layer(self, kind, name, units, activation, recurrent_activation, reset_after,
+                  return_sequences, batch_input_shape=None):
+        c = self.rnn_base(name, return_sequences, batch_input_shape)
+        c.update(self.cell_body(kind, units, activation, recurrent_activation, reset_after, True))
+        return c
+
+    def generic_rnn(self, kind, name, cell_name, units, activation, recurrent_activation,
+                    reset_after, return_sequences):
+        c = self.rnn_base(name, return_sequences)
+        cc = self.base(cell_name)
+        cc.update(self.cell_body(kind, units, activation, recurrent_activation, reset_after, False))
+        c["cell"] = {"class_name": CELL_CLASS[kind], "config": cc}
+        return c
+
+    def weight_name(self, layer, cell, w):
+        if self.k22 or cell is None:
+            return '%s/%s:0' % (layer, w)
+        return '%s/%s/%s:0' % (layer, cell, w)
+
+    def functional_entry(self, cls, name, config, inbound):
+        if self.k22:
+            return {"name": name, "class_name": cls, "config": config, "inbound_nodes": inbound}
+        return {"class_name": cls, "config": config, "name": name, "inbound_nodes": inbound}
+
+
+LAYER_CLASS = {'simple': 'SimpleRNN', 'gru': 'GRU', 'lstm': 'LSTM'}
+CELL_CLASS = {'simple': 'SimpleRNNCell', 'gru': 'GRUCell', 'lstm': 'LSTMCell'}
+LAYER_BASE = {'simple': 'simple_rnn', 'gru': 'gru', 'lstm': 'lstm'}
+CELL_BASE = {'simple': 'simple_rnn_cell', 'gru': 'gru_cell', 'lstm': 'lstm_cell'}
+GATES = {'simple': 1, 'gru': 3, 'lstm': 4}
+NSTATES = {'simple': 1, 'gru': 1, 'lstm': 2}
+
+
+def rnd(rng, shape, scale=0.5):
+    return (rng.standard_normal(shape) * scale).astype('<f4')
+
+
+def rnn_weights(rng, kind, inp, units, reset_after):
+    g = GATES[kind]
+    ws = [('kernel', rnd(rng, (inp, g * units))),
+          ('recurrent_kernel', rnd(rng, (units, g * units)))]
+    if kind == 'gru' and reset_after:
+        ws.append(('bias', rnd(rng, (2, g * units))))
+    else:
+        ws.append(('bias', rnd(rng, (g * units,))))
+    return ws
+
+
+def dense_weights(rng, inp, units):
+    return [('kernel', rnd(rng, (inp, units))), ('bias', rnd(rng, (units,)))]
+
+
+# ---------------------------------------------------------------------------------------------
+# model description: a list of layers, each {cls, name, config, inbound, weights, cell}
+# ---------------------------------------------------------------------------------------------
+class Model:
+    def __init__(self, fl, sequential=False):
+        self.fl = fl
+        self.sequential = sequential
+        self.layers = []
+        self.inputs = []     # (layer name, shape without batch)
+        self.outputs = []
+
+    def add(self, cls, name, config, inbound=(), weights=(), cell=None):
+        self.layers.append(dict(cls=cls, name=name, config=config, inbound=list(inbound),
+                                weights=list(weights), cell=cell))
+        return name
+
+    def input(self, name, shape):
+        self.inputs.append((name, list(shape)))
+        return self.add('InputLayer', name, self.fl.input_layer(name, [None] + list(shape)))
+
+    def config(self, model_name):
+        fl = self.fl
+        if self.sequential:
+            layers = []
+            if not fl.k22:
+                name, shape = self.inputs[0]
+                layers.append({"class_name": "InputLayer",
+                               "config": fl.input_layer(name, [None] + shape)})
+            for L in self.layers:
+                if L['cls'] == 'InputLayer':
+                    continue
+                layers.append({"class_name": L['cls'], "config": L['config']})
+            return {"class_name": "Sequential", "config": {"name": model_name, "layers": layers}}
+        layers = []
+        for L in self.layers:
+            inbound = [] if not L['inbound'] else [[[src, 0, 0, {}] for src in L['inbound']]]
+            layers.append(fl.functional_entry(L['cls'], L['name'], L['config'], inbound))
+        return {"class_name": "Model" if fl.k22 else "Functional",
+                "config": {"name": model_name, "layers": layers,
+                           "input_layers": [[n, 0, 0] for n, _ in self.inputs],
+                           "output_layers": [[n, 0, 0] for n in self.outputs]}}
+
+    def weight_layers(self):
+        """Layers in the order Keras' model.layers lists them (what layer_names holds)."""
+        if self.sequential:
+            return [L for L in self.layers if L['cls'] != 'InputLayer']
+        return self.layers
+
+
+def training_config(fl):
+    if fl.k22:
+        return {"optimizer_config": {"class_name": "Adam", "config": {
+            "lr": 0.0010000000474974513, "beta_1": 0.8999999761581421, "beta_2": 0.9990000128746033,
+            "decay": 0.0, "epsilon": 1e-07, "amsgrad": False}},
+            "loss": "mse", "metrics": [], "sample_weight_mode": None, "loss_weights": None}
+    return {"loss": "mse", "metrics": None, "weighted_metrics": None, "loss_weights": None,
+            "sample_weight_mode": None,
+            "optimizer_config": {"class_name": "Adam", "config": {
+                "name": "Adam", "learning_rate": 0.0010000000474974513, "decay": 0.0,
+                "beta_1": 0.8999999761581421, "beta_2": 0.9990000128746033, "epsilon": 1e-07,
+                "amsgrad": False}}}
+
+
+# ---------------------------------------------------------------------------------------------
+# HDF5 writing
+# ---------------------------------------------------------------------------------------------
+VLEN_ASCII = h5py.string_dtype('ascii')
+VLEN_UTF8 = h5py.string_dtype('utf-8')
+
+
+def put_str(obj, key, value, utf8=False):
+    obj.attrs.create(key, value.encode('utf-8') if not utf8 else value,
+                     dtype=VLEN_UTF8 if utf8 else VLEN_ASCII)
+
+
+def put_names(obj, key, names, fl):
+    if not names:
+        obj.attrs.create(key, np.zeros((0,), dtype='<f8'))
+    elif fl.k22:
+        obj.attrs.create(key, np.array([n.encode('ascii') for n in names]))   # |S<max>, NULLPAD
+    else:
+        obj.attrs.create(key, [n.encode('ascii') for n in names], dtype=VLEN_ASCII)
+
+
+def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False):
+    cfg = model.config(model_name)
+    with h5py.File(path, 'w') as f:
+        put_str(f, 'keras_version', fl.keras_version, utf8=not fl.k22)
+        put_str(f, 'backend', 'tensorflow', utf8=not fl.k22)
+        put_str(f, 'model_config', json.dumps(cfg))
+        mw = f.create_group('model_weights')
+        layers = model.weight_layers()
+        put_names(mw, 'layer_names', [L['name'] for L in layers], fl)
+        put_str(mw, 'backend', 'tensorflow')
+        put_str(mw, 'keras_version', fl.keras_version)
+        for L in layers:
+            g = mw.create_group(L['name'])
+            names = [fl.weight_name(L['name'], L['cell'], w) for w, _ in L['weights']]
+            put_names(g, 'weight_names', names, fl)
+            for n, (_, arr) in zip(names, L['weights']):
+                data = arr.astype('>f4') if big_endian else arr.astype('<f4')
+                g.create_dataset(n, data=data)          # slashes make the nested groups
+        if not fl.k22:
+            g = mw.create_group('top_level_model_weights')
+            put_names(g, 'weight_names', [], fl)
+        put_str(f, 'training_config', json.dumps(training_config(fl)))
+        if optimizer:
+            # a few optimizer slots, as Keras writes them: a converter must not read these.
+            og = f.create_group('optimizer_weights')
+            onames, oarrs = [], []
+            if fl.k22:
+                onames.append('Adam/iterations:0')
+                oarrs.append(np.array(7, dtype='<i8'))
+                slots = [a for L in layers for _, a in L['weights']]
+                for j, a in enumerate(slots):
+                    onames.append('training/Adam/Variable%s:0' % ('_%d' % j if j else ''))
+                    oarrs.append(np.zeros(a.shape, '<f4'))
+            else:
+                onames.append('Adam/iter:0')
+                oarrs.append(np.array(7, dtype='<i8'))
+                for L in layers:
+                    for w, a in L['weights']:
+                        onames.append('Adam/' + fl.weight_name(L['name'], L['cell'], w)[:-2] + '/m:0')
+                        oarrs.append(np.zeros(a.shape, '<f4'))
+            put_names(og, 'weight_names', onames, fl)
+            for n, a in zip(onames, oarrs):
+                og.create_dataset(n, data=a)
+    return cfg
+
+
+def read_back(path):
+    """Read a fixture the way a converter would: config + weights by layer_names/weight_names."""
+    def s(x):
+        return x.decode('utf-8') if isinstance(x, bytes) else str(x)
+    with h5py.File(path, 'r') as f:
+        cfg = json.loads(s(f.attrs['model_config']))
+        kv = s(f.attrs['keras_version'])
+        mw = f['model_weights']
+        weights = {}
+        for ln in mw.attrs['layer_names']:
+            ln = s(ln)
+            wn = mw[ln].attrs['weight_names']
+            lst = []
+            for n in wn:
+                d = mw[ln][s(n)][()]
+                lst.append({"name": s(n), "shape": list(d.shape),
+                            "data": [float(v) for v in np.asarray(d, dtype='<f4').ravel()]})
+            weights[ln] = lst
+    return cfg, kv, weights
+
+
+# ---------------------------------------------------------------------------------------------
+# the models
+# ---------------------------------------------------------------------------------------------
+def m_rnn_state(fl, rng, kind, seq=1, hid=HID, reset_after=None, activation='relu',
+                out_act='sigmoid', return_sequences=True, with_state=True, generic=False):
+    """Input(seq, INP) [+ state inputs] -> <kind>(hid, ..., initial_state) -> Dense(INP)."""
+    if reset_after is None:
+        reset_after = not fl.k22
+    rec_act = 'hard_sigmoid' if fl.k22 else 'sigmoid'
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    states = []
+    if with_state:
+        names = ['state'] if NSTATES[kind] == 1 else ['state_h', 'state_c']
+        states = [m.input(n, [hid]) for n in names]
+    if generic:
+        name = fl.uid('rnn')
+        cell = fl.uid(CELL_BASE[kind])
+        cfg = fl.generic_rnn(kind, name, cell, hid, activation, rec_act, reset_after, return_sequences)
+        m.add('RNN', name, cfg, [x] + states, rnn_weights(rng, kind, INP, hid, reset_after), cell=cell)
+    else:
+        name = fl.uid(LAYER_BASE[kind])
+        fl.uid(CELL_BASE[kind])            # the layer's own cell takes a uid too
+        cfg = fl.rnn_layer(kind, name, hid, activation, rec_act, reset_after, return_sequences)
+        m.add(LAYER_CLASS[kind], name, cfg, [x] + states, rnn_weights(rng, kind, INP, hid, reset_after),
+              cell=CELL_BASE[kind])
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, INP, out_act), [name], dense_weights(rng, hid, INP))
+    m.outputs = [d]
+    return m
+
+
+def m_sequential(fl, rng, seq=1, hid=HID):
+    """Sequential SimpleRNN(hid, relu, return_sequences, input_shape=(seq, INP)) -> Dense."""
+    m = Model(fl, sequential=True)
+    name = fl.uid('simple_rnn')
+    fl.uid('simple_rnn_cell')
+    in_name = 'simple_rnn_input' if not fl.k22 else 'simple_rnn_1_input'
+    m.input(in_name, [seq, INP])
+    cfg = fl.rnn_layer('simple', name, hid, 'relu', None, None, True, batch_input_shape=[None, seq, INP])
+    m.add('SimpleRNN', name, cfg, [in_name], rnn_weights(rng, 'simple', INP, hid, False), cell='simple_rnn_cell')
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, INP, 'sigmoid'), [name], dense_weights(rng, hid, INP))
+    m.outputs = [d]
+    return m
+
+
+def m_dense2d(fl, rng, feat=6):
+    """Input(feat,) -> Dense linear -> relu -> tanh -> softmax (2-D Dense chain)."""
+    m = Model(fl)
+    prev = m.input('features', [feat])
+    n_in = feat
+    for units, act in [(7, 'linear'), (6, 'relu'), (5, 'tanh'), (4, 'softmax')]:
+        d = fl.uid('dense')
+        m.add('Dense', d, fl.dense(d, units, act), [prev], dense_weights(rng, n_in, units))
+        prev, n_in = d, units
+    m.outputs = [prev]
+    return m
+
+
+def m_dense3d(fl, rng, seq=4, hid=HID):
+    """Input(seq, INP) -> LSTM(return_sequences) -> Dense relu -> Dense tanh -> Dense softmax."""
+    rec_act = 'hard_sigmoid' if fl.k22 else 'sigmoid'
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    name = fl.uid('lstm')
+    fl.uid('lstm_cell')
+    m.add('LSTM', name, fl.rnn_layer('lstm', name, hid, 'tanh', rec_act, None, True), [x],
+          rnn_weights(rng, 'lstm', INP, hid, False), cell='lstm_cell')
+    prev, n_in = name, hid
+    for units, act in [(6, 'relu'), (5, 'tanh'), (3, 'softmax')]:
+        d = fl.uid('dense')
+        m.add('Dense', d, fl.dense(d, units, act), [prev], dense_weights(rng, n_in, units))
+        prev, n_in = d, units
+    m.outputs = [prev]
+    return m
+
+
+def model_list():
+    """(model tag, builder(fl, rng), opsets, extra write options) for each flavour."""
+    L = []
+
+    def add(tag, fn, opsets=(None,), **kw):
+        L.append((tag, fn, list(opsets), kw))
+
+    # a-c: two/three model inputs, SEQ = 1
+    add('rnn_state', lambda fl, r: m_rnn_state(fl, r, 'simple'), optimizer=True)
+    add('gru_state', lambda fl, r: m_rnn_state(fl, r, 'gru', reset_after=False))
+    add('gru_ra_state', lambda fl, r: m_rnn_state(fl, r, 'gru', reset_after=True))
+    add('lstm_state', lambda fl, r: m_rnn_state(fl, r, 'lstm'), optimizer=True)
+    # d: generic RNN(cell), with and without initial_state (GRU: the flavour's reset_after default)
+    for kind in ('simple', 'gru', 'lstm'):
+        add('cell_%s_state' % kind, lambda fl, r, k=kind: m_rnn_state(fl, r, k, generic=True, activation='tanh'))
+        add('cell_%s' % kind, lambda fl, r, k=kind: m_rnn_state(fl, r, k, generic=True, with_state=False,
+                                                                 seq=4, activation='tanh'))
+    add('cell_gru_ra_state', lambda fl, r: m_rnn_state(fl, r, 'gru', generic=True, reset_after=True,
+                                                       activation='tanh'), only='k22')
+    add('cell_gru_r0_state', lambda fl, r: m_rnn_state(fl, r, 'gru', generic=True, reset_after=False,
+                                                       activation='tanh'), only='tfk2')
+    # e: Sequential, tested at opset 8 and the default
+    add('seq_rnn', lambda fl, r: m_sequential(fl, r), opsets=(None, 8))
+    add('seq_rnn_s6_h16', lambda fl, r: m_sequential(fl, r, seq=6, hid=16), opsets=(None, 8))
+    # longer sequences, larger hidden sizes, default (tanh) activations
+    add('rnn_state_s5_h16', lambda fl, r: m_rnn_state(fl, r, 'simple', seq=5, hid=16, activation='tanh'))
+    add('gru_state_s6_h16', lambda fl, r: m_rnn_state(fl, r, 'gru', seq=6, hid=16, reset_after=False,
+                                                      activation='tanh'))
+    add('gru_ra_state_s7_h16', lambda fl, r: m_rnn_state(fl, r, 'gru', seq=7, hid=16, reset_after=True,
+                                                         activation='tanh'))
+    add('lstm_state_s4_h32', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=4, hid=32, activation='tanh'))
+    # return_sequences=False (Dense on the last output)
+    add('rnn_last', lambda fl, r: m_rnn_state(fl, r, 'simple', seq=5, return_sequences=False,
+                                              with_state=False, out_act='linear'))
+    add('gru_last', lambda fl, r: m_rnn_state(fl, r, 'gru', seq=5, return_sequences=False,
+                                              with_state=False, activation='tanh', out_act='tanh'))
+    add('gru_ra_last', lambda fl, r: m_rnn_state(fl, r, 'gru', seq=5, return_sequences=False,
+                                                 reset_after=True, with_state=False, activation='tanh',
+                                                 out_act='relu'))
+    add('lstm_last', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=5, return_sequences=False,
+                                               with_state=False, activation='tanh', out_act='softmax'))
+    add('lstm_last_state', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=6, return_sequences=False,
+                                                     activation='tanh', out_act='linear'))
+    # Dense activations, on 2-D and 3-D tensors
+    add('dense_2d', lambda fl, r: m_dense2d(fl, r))
+    add('dense_3d', lambda fl, r: m_dense3d(fl, r))
+    # big-endian weights ('>f4') — one model
+    add('lstm_state_be', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=3), big_endian=True)
+    return L
+
+
+# Corpus models with a GRU reset_after=True and a reference computed outside tfjs (see
+# ../shared/corpus/ref/INDEX.tsv): ref_tfjs.js runs its tfjs-ops GRU on them and compares, which
+# checks the reset_after=True formula it uses for our fixtures.
+CORPUS_GRU_CHECKS = [
+    'keras/Rajeevydvv-Stock-Price-Forecasting-RNN-LSTM-GRU__gru_model.h5',            # Keras 3.13, bias (2,3H)
+    'keras/Dobiasd-frugally-deep__test_stateful_test_temp_stateless__at52fc9082.h5',  # 2.2.4-tf, initial state
+]
+
+
+def corpus_checks(corpus, work):
+    n = 0
+    for rel in CORPUS_GRU_CHECKS:
+        h5 = os.path.join(corpus, rel)
+        refdir = os.path.join(corpus, 'ref', os.path.basename(rel))
+        if not (os.path.exists(h5) and os.path.exists(os.path.join(refdir, 'out_0.npy'))):
+            continue
+        cfg, kv, weights = read_back(h5)
+        k = 0
+        inputs = []
+        while os.path.exists(os.path.join(refdir, 'in_%d.npy' % k)):
+            a = np.load(os.path.join(refdir, 'in_%d.npy' % k)).astype('<f4')
+            inputs.append({"name": "in_%d" % k, "shape": list(a.shape), "data": [float(v) for v in a.ravel()]})
+            k += 1
+        expected = []
+        k = 0
+        while os.path.exists(os.path.join(refdir, 'out_%d.npy' % k)):
+            a = np.load(os.path.join(refdir, 'out_%d.npy' % k)).astype('<f4')
+            expected.append({"shape": list(a.shape), "data": [float(v) for v in a.ravel()]})
+            k += 1
+        with open(os.path.join(work, 'corpus_check_%d.work.json' % n), 'w') as f:
+            json.dump({"file": rel, "check_only": True, "keras_version": kv, "model_config": cfg,
+                       "weights": weights, "inputs": inputs, "expected": expected}, f)
+        n += 1
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument('--outdir', default=os.path.join(here, 'fixtures'))
+    ap.add_argument('--workdir', default=None, help='where the .work.json files go (default <outdir>/_work)')
+    ap.add_argument('--corpus', default=os.path.join(here, '..', '..', 'shared', 'corpus'),
+                    help='corpus for the GRU reset_after=True cross-check (skipped if absent)')
+    args = ap.parse_args()
+    out = args.outdir
+    work = args.workdir or os.path.join(out, '_work')
+    os.makedirs(out, exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+    names = []
+    for flav in ('k22', 'tfk2'):
+        fl = Flavour(flav)
+        for tag, fn, opsets, kw in model_list():
+            if kw.get('only', flav) != flav:
+                continue      # the other flavour's default already covers it
+            name = '%s_%s' % (flav, tag)
+            seed = zlib.crc32(name.encode())
+            rng = np.random.default_rng(seed)
+            fl.reset()
+            m = fn(fl, rng)
+            model_name = ('sequential_1' if fl.k22 else 'sequential') if m.sequential else \
+                         ('model_1' if fl.k22 else 'model')
+            h5 = os.path.join(out, name + '.h5')
+            write_h5(h5, m, fl, model_name, big_endian=kw.get('big_endian', False),
+                     optimizer=kw.get('optimizer', False))
+            cfg, kv, weights = read_back(h5)
+            inputs = []
+            for in_name, shape in m.inputs:
+                data = rnd(rng, [BATCH] + shape, scale=1.0)
+                inputs.append({"name": in_name, "shape": [BATCH] + shape,
+                               "data": [float(v) for v in data.ravel()]})
+            with open(os.path.join(work, name + '.work.json'), 'w') as f:
+                json.dump({"file": name + '.h5', "opsets": opsets, "keras_version": kv,
+                           "model_config": cfg, "weights": weights, "inputs": inputs}, f)
+            names.append(name)
+    nc = corpus_checks(args.corpus, work) if os.path.isdir(args.corpus) else 0
+    print('wrote %d fixtures to %s (+%d corpus cross-check inputs in %s)' % (len(names), out, nc, work))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

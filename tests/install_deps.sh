@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs what the tests need, only when missing: Debian's h5py/numpy/onnx for /usr/bin/python3
+# (fixture generation, HDF5 reading of reference files, onnx.checker) and the npm packages pinned
+# in package-lock.json (onnxruntime-node runs the converted models, tfjs computes references).
+set -e
+cd "$(dirname "$0")/.."
+SUDO=
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
+
+if ! /usr/bin/python3 -c 'import h5py, numpy, onnx' >/dev/null 2>&1; then
+    echo "installing python3-h5py python3-numpy python3-onnx"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-h5py python3-numpy python3-onnx >/dev/null
+fi
+if ! command -v clang >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
+    echo "installing clang g++"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang g++ >/dev/null
+fi
+if [ ! -d node_modules/onnxruntime-node ] || [ ! -d node_modules/@tensorflow/tfjs ]; then
+    echo "installing npm packages (npm ci)"
+    # The package's install script would try to fetch CUDA files; the CPU binary is in the package.
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >/dev/null
+fi

@@ -1,0 +1,306 @@
+#!/usr/bin/env node
+// Reference outputs for the k2onnx fixtures, computed with tfjs-layers (the JS port of Keras).
+//
+//   node tests/ref_tfjs.js [workdir] [outdir]
+//        workdir: where tests/gen_fixtures.py left <name>.work.json (default tests/fixtures/_work)
+//        outdir:  where <name>.ref.json goes (default tests/fixtures)
+//   node tests/ref_tfjs.js --selftest
+//        checks tfjs' hard_sigmoid against Keras 2's clip(0.2x + 0.5, 0, 1) and exits.
+//
+// Each .work.json holds what gen_fixtures.py read back from the .h5 with h5py: the Keras
+// model_config, the weights (by layer_names / weight_names order) and seeded inputs.
+//
+// Two independent computations per fixture:
+//   A "tfjs-layers": tf.models.modelFromJSON(<Keras model_config>) — the Keras-2 topology,
+//     including RNN initial states passed as extra inbound tensors — then setWeights() per layer
+//     and model.predict(). This is the reference wherever tfjs can build the model.
+//   B "tfjs-ops": a small interpreter of the same config that evaluates every layer with tfjs
+//     ops (tf.matMul, tf.sigmoid, ...) following the Keras 2 / tf.keras cell formulas
+//     (keras/layers/recurrent.py: SimpleRNNCell, GRUCell with reset_after False and True,
+//     LSTMCell; Dense). tfjs-layers has no GRU reset_after=True (GRUCell throws), so for models
+//     with such a GRU, B is the reference; on every other model B is compared with A, which
+//     checks the hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
+//   Keras GRU, reset_after=True (tf.keras GRUCell.call, the reference used here):
+//     mx = x·kernel + bias[0]          (bias has shape (2, 3H): [input bias; recurrent bias])
+//     mh = h·recurrent_kernel + bias[1]
+//     z = rec_act(mx_z + mh_z);  r = rec_act(mx_r + mh_r)
+//     hh = act(mx_h + r ⊙ mh_h);  h' = z ⊙ h + (1 − z) ⊙ hh
+//   reset_after=False: hh = act(x·K_h + b_h + (r ⊙ h)·R_h), otherwise the same.
+// The reference written to <name>.ref.json says which method produced it ("reference") and the
+// max |A − B| ("crosscheck"). The script fails if A and B differ by more than 1e-5.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const tf = require('@tensorflow/tfjs');
+
+const ROOT = path.resolve(__dirname, '..');
+const TOL = 1e-5;
+
+// ----------------------------------------------------------------------------------------------
+// B: interpreter with tfjs ops
+// ----------------------------------------------------------------------------------------------
+function activation(name, x) {
+  switch (name) {
+    case 'linear': return x;
+    case 'relu': return tf.relu(x);
+    case 'tanh': return tf.tanh(x);
+    case 'sigmoid': return tf.sigmoid(x);
+    case 'hard_sigmoid': return tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1); // Keras 1/2
+    case 'softmax': return tf.softmax(x, -1);
+    default: throw new Error(`activation ${name} not in the reference interpreter`);
+  }
+}
+
+function denseOp(cfg, w, x) {
+  const [kernel, bias] = w;
+  const shp = x.shape;
+  const x2 = x.reshape([-1, shp[shp.length - 1]]);
+  let y = tf.matMul(x2, kernel);
+  if (cfg.use_bias !== false) y = tf.add(y, bias);
+  y = y.reshape(shp.slice(0, -1).concat([kernel.shape[1]]));
+  return activation(cfg.activation, y);
+}
+
+// split the last axis into n equal blocks
+function blocks(t, n) { return tf.split(t, n, t.shape.length - 1); }
+
+function recurrentOp(kind, cfg, w, x, initial) {
+  const H = cfg.units;
+  const act = cfg.activation;
+  const ract = cfg.recurrent_activation;
+  const [kernel, rec] = w;
+  const useBias = cfg.use_bias !== false;
+  const bias = useBias ? w[2] : null;
+  const N = x.shape[0];
+  const T = x.shape[1];
+  if (cfg.go_backwards) throw new Error('go_backwards not in the reference interpreter');
+  const nStates = kind === 'lstm' ? 2 : 1;
+  let states = initial && initial.length ? initial.slice() : [];
+  while (states.length < nStates) states.push(tf.zeros([N, H]));
+  const outs = [];
+  for (let t = 0; t < T; t++) {
+    const xt = x.slice([0, t, 0], [N, 1, x.shape[2]]).reshape([N, x.shape[2]]);
+    const h = states[0];
+    if (kind === 'simple') {
+      let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, rec));
+      if (useBias) z = tf.add(z, bias);
+      states = [activation(act, z)];
+    } else if (kind === 'lstm') {
+      let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, rec));
+      if (useBias) z = tf.add(z, bias);
+      const [zi, zf, zc, zo] = blocks(z, 4);
+      const i = activation(ract, zi), f = activation(ract, zf), o = activation(ract, zo);
+      const c = tf.add(tf.mul(f, states[1]), tf.mul(i, activation(act, zc)));
+      states = [tf.mul(o, activation(act, c)), c];
+    } else if (kind === 'gru') {
+      const [kz, kr, kh] = blocks(kernel, 3);
+      const [rz, rr, rh] = blocks(rec, 3);
+      let z, r, hh;
+      if (cfg.reset_after) {
+        let bi = null, br = null;
+        if (useBias) {
+          if (bias.shape.length === 2) {
+            [bi, br] = tf.split(bias, 2, 0).map((b) => b.reshape([3 * H]));
+          } else { bi = bias; br = tf.zeros([3 * H]); }
+        }
+        let mx = tf.matMul(xt, kernel);
+        let mh = tf.matMul(h, rec);
+        if (useBias) { mx = tf.add(mx, bi); mh = tf.add(mh, br); }
+        const [xz, xr, xh] = blocks(mx, 3);
+        const [hz, hr, hhh] = blocks(mh, 3);
+        z = activation(ract, tf.add(xz, hz));
+        r = activation(ract, tf.add(xr, hr));
+        hh = activation(act, tf.add(xh, tf.mul(r, hhh)));
+      } else {
+        let xz = tf.matMul(xt, kz), xr = tf.matMul(xt, kr), xh = tf.matMul(xt, kh);
+        if (useBias) {
+          const [bz, br, bh] = blocks(bias, 3);
+          xz = tf.add(xz, bz); xr = tf.add(xr, br); xh = tf.add(xh, bh);
+        }
+        z = activation(ract, tf.add(xz, tf.matMul(h, rz)));
+        r = activation(ract, tf.add(xr, tf.matMul(h, rr)));
+        hh = activation(act, tf.add(xh, tf.matMul(tf.mul(r, h), rh)));
+      }
+      states = [tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh))];
+    }
+    outs.push(states[0]);
+  }
+  return cfg.return_sequences ? tf.stack(outs, 1) : outs[outs.length - 1];
+}
+
+const RNN_KIND = { SimpleRNN: 'simple', GRU: 'gru', LSTM: 'lstm' };
+const CELL_KIND = { SimpleRNNCell: 'simple', GRUCell: 'gru', LSTMCell: 'lstm' };
+
+// Normalise a Keras model_config into a functional layer list (Sequential → chain).
+function functionalLayers(cfg) {
+  if (cfg.class_name === 'Sequential') {
+    const layers = Array.isArray(cfg.config) ? cfg.config : cfg.config.layers;
+    const out = [];
+    let prev = null;
+    for (const L of layers) {
+      const name = L.config.name;
+      if (L.class_name === 'InputLayer') { out.push({ class_name: 'InputLayer', name, config: L.config, inbound: [] }); prev = name; continue; }
+      if (prev === null) {
+        const iname = name + '_input';
+        out.push({ class_name: 'InputLayer', name: iname, config: { batch_input_shape: L.config.batch_input_shape }, inbound: [] });
+        prev = iname;
+      }
+      out.push({ class_name: L.class_name, name, config: L.config, inbound: [prev] });
+      prev = name;
+    }
+    return { layers: out, inputs: [out[0].name], outputs: [prev] };
+  }
+  const c = cfg.config;
+  return {
+    layers: c.layers.map((L) => ({
+      class_name: L.class_name, name: L.name, config: L.config,
+      inbound: L.inbound_nodes.length ? L.inbound_nodes[0].map((e) => {
+        if (e[1] !== 0 || e[2] !== 0) throw new Error('only node 0 / tensor 0 in the interpreter');
+        return e[0];
+      }) : [],
+    })),
+    inputs: c.input_layers.map((e) => e[0]),
+    outputs: c.output_layers.map((e) => e[0]),
+  };
+}
+
+function runOps(work, weights, inputs) {
+  return tf.tidy(() => {
+    const g = functionalLayers(work.model_config);
+    const val = {};
+    g.inputs.forEach((n, i) => { val[n] = inputs[i]; });
+    for (const L of g.layers) {
+      if (L.class_name === 'InputLayer') continue;
+      const ins = L.inbound.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
+      const w = weights[L.name] || [];
+      if (L.class_name === 'Dense') val[L.name] = denseOp(L.config, w, ins[0]);
+      else if (L.class_name in RNN_KIND) val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1));
+      else if (L.class_name === 'RNN') {
+        const cell = L.config.cell;
+        if (!(cell.class_name in CELL_KIND)) throw new Error(`cell ${cell.class_name}`);
+        const cfg = Object.assign({}, cell.config, { return_sequences: L.config.return_sequences, go_backwards: L.config.go_backwards });
+        val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1));
+      } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
+    }
+    return g.outputs.map((n) => tf.keep(val[n]));
+  });
+}
+
+// ----------------------------------------------------------------------------------------------
+// A: tfjs-layers model built from the Keras config
+// ----------------------------------------------------------------------------------------------
+function needsOps(cfg) {
+  let found = false;
+  JSON.stringify(cfg, (k, v) => { if (k === 'reset_after' && v === true) found = true; return v; });
+  return found;
+}
+
+async function runLayers(work, weights, inputs) {
+  const model = await tf.models.modelFromJSON({ modelTopology: work.model_config });
+  for (const [name, ws] of Object.entries(weights)) {
+    if (!ws.length) continue;
+    const layer = model.getLayer(name);
+    const expect = layer.weights.map((v) => JSON.stringify(v.shape));
+    const got = ws.map((t) => JSON.stringify(t.shape));
+    if (JSON.stringify(expect) !== JSON.stringify(got)) throw new Error(`weights of ${name}: tfjs wants ${expect}, file has ${got}`);
+    layer.setWeights(ws);
+  }
+  if (model.inputs.length !== inputs.length) throw new Error('input count');
+  let y = model.predict(inputs.length === 1 ? inputs[0] : inputs);
+  if (!Array.isArray(y)) y = [y];
+  model.dispose();
+  return y;
+}
+
+function maxAbsDiff(a, b) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function processOne(workFile, outdir) {
+  const work = JSON.parse(fs.readFileSync(workFile, 'utf8'));
+  const weights = {};
+  for (const [name, ws] of Object.entries(work.weights)) weights[name] = ws.map((w) => tf.tensor(w.data, w.shape, 'float32'));
+  const inputs = work.inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));
+  const b = runOps(work, weights, inputs);
+  if (work.check_only) {
+    // a corpus model with an outside reference (../shared/corpus/ref): compare tfjs-ops with it
+    let m = 0, ymax = 0;
+    work.expected.forEach((e, i) => {
+      if (JSON.stringify(b[i].shape) !== JSON.stringify(e.shape)) throw new Error(`shape ${b[i].shape} vs ${e.shape}`);
+      m = Math.max(m, maxAbsDiff(b[i].dataSync(), e.data));
+      ymax = Math.max(ymax, ...e.data.map(Math.abs));
+    });
+    if (!(m <= TOL)) throw new Error(`${work.file}: tfjs-ops differs from the corpus reference by ${m}`);
+    return { name: work.file, method: 'check (tfjs-ops vs corpus ref)', cross: `max_abs=${m.toExponential(2)} (max|y|=${ymax.toPrecision(2)})` };
+  }
+  let ref, method, cross;
+  if (needsOps(work.model_config)) {
+    ref = b; method = 'tfjs-ops (GRU reset_after=True step from tfjs ops, Keras formula; tfjs-layers GRUCell lacks reset_after)';
+    cross = 'none (tfjs-layers cannot build reset_after=True)';
+  } else {
+    const a = await runLayers(work, weights, inputs);
+    ref = a; method = 'tfjs-layers modelFromJSON + setWeights + predict';
+    let m = 0;
+    if (a.length !== b.length) throw new Error(`${workFile}: output count A ${a.length} B ${b.length}`);
+    for (let i = 0; i < a.length; i++) {
+      if (JSON.stringify(a[i].shape) !== JSON.stringify(b[i].shape)) throw new Error(`${workFile}: shape A ${a[i].shape} B ${b[i].shape}`);
+      m = Math.max(m, maxAbsDiff(a[i].dataSync(), b[i].dataSync()));
+    }
+    if (!(m <= TOL)) throw new Error(`${workFile}: tfjs-layers and tfjs-ops differ by ${m}`);
+    cross = `tfjs-ops max_abs=${m.toExponential(2)}`;
+  }
+  const g = functionalLayers(work.model_config);
+  const out = {
+    file: work.file,
+    opsets: work.opsets,
+    keras_version: work.keras_version,
+    reference: method,
+    crosscheck: cross,
+    inputs: work.inputs.map((x) => ({ name: x.name, shape: x.shape, data: x.data })),
+    outputs: ref.map((t, i) => ({ name: g.outputs[i], shape: t.shape, data: Array.from(t.dataSync()) })),
+  };
+  const dest = path.join(outdir, work.file.replace(/\.h5$/, '.ref.json'));
+  fs.writeFileSync(dest, JSON.stringify(out) + '\n');
+  tf.dispose([...b, ...ref, ...inputs, ...Object.values(weights).flat()]);
+  return { name: work.file, method: needsOps(work.model_config) ? 'ops' : 'layers', cross };
+}
+
+function selftest() {
+  // tfjs-layers' own hard_sigmoid (what GRU/LSTM use for recurrent_activation 'hard_sigmoid')
+  // against Keras 2's definition clip(0.2 x + 0.5, 0, 1).
+  const xs = [];
+  for (let v = -4; v <= 4; v += 0.125) xs.push(v);
+  const act = tf.layers.activation({ activation: 'hardSigmoid' });
+  const y = act.apply(tf.tensor1d(xs)).dataSync();
+  let m = 0;
+  xs.forEach((x, i) => { m = Math.max(m, Math.abs(y[i] - Math.min(1, Math.max(0, 0.2 * x + 0.5)))); });
+  console.log(`tfjs hardSigmoid vs clip(0.2x+0.5,0,1): max_abs=${m}`);
+  return m < 1e-7;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--selftest') process.exit(selftest() ? 0 : 1);
+  if (!selftest()) { console.error('hard_sigmoid mismatch'); process.exit(1); }
+  const work = path.resolve(args[0] || path.join(ROOT, 'tests', 'fixtures', '_work'));
+  const outdir = path.resolve(args[1] || path.join(ROOT, 'tests', 'fixtures'));
+  const files = fs.readdirSync(work).filter((f) => f.endsWith('.work.json')).sort();
+  if (!files.length) { console.error(`no .work.json in ${work}`); process.exit(1); }
+  let fail = 0;
+  for (const f of files) {
+    try {
+      const r = await processOne(path.join(work, f), outdir);
+      console.log(`${r.name}: ${r.method}; crosscheck ${r.cross}`);
+    } catch (e) {
+      fail++;
+      console.error(`FAIL ${f}: ${e.message}`);
+    }
+  }
+  console.log(`${files.length - fail} of ${files.length} done (references written, corpus checks passed), ${fail} failed`);
+  process.exit(fail ? 1 : 0);
+}
+
+main();

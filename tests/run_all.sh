@@ -1,0 +1,57 @@
+#!/bin/sh
+# Run every k2onnx test suite and sum their results.
+#
+#   sh tests/run_all.sh [suite ...]     (suites are passed on to run_e2e.js: fixtures corpus bad)
+#
+# Environment:
+#   K2ONNX      converter under test (default ./k2onnx), e.g. K2ONNX=build/k2onnx-asan
+#   UNIT_TESTS  C unit test binary (default build/unit_tests), e.g. build/unit_tests-asan
+#   NODE        node executable (default node)
+# plus what run_e2e.js reads (K2ONNX_CORPUS, K2ONNX_PYTHON, K2ONNX_TIMEOUT).
+#
+# Each runner prints `N passed, M failed` as its last such line; a runner that dies without one
+# counts as one failure. Ends with the summed `N passed, M failed`; exit 1 if anything failed.
+
+cd "$(dirname "$0")/.." || exit 2
+UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
+NODE=${NODE:-node}
+LOG_DIR=tests/out
+mkdir -p "$LOG_DIR"
+
+total_pass=0
+total_fail=0
+
+# run LABEL LOG CMD... : run a runner, show its output, add its summary line to the totals.
+run() {
+    label=$1; log=$2; shift 2
+    echo "=== $label: $*"
+    # stream the output while keeping it and the exit status (POSIX sh has no pipefail)
+    { "$@" 2>&1; echo $? > "$log.rc"; } | tee "$log"
+    rc=$(cat "$log.rc" 2>/dev/null || echo 99)
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    if [ -z "$summary" ]; then
+        echo "=== $label: no 'N passed, M failed' line (exit status $rc): counted as 1 failure"
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    p=${summary%% passed*}
+    f=${summary#*, }; f=${f%% failed}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "=== $label: exit status $rc with no failed test: counted as 1 failure"
+        f=1
+    fi
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    echo "=== $label: $p passed, $f failed"
+}
+
+if [ -x "$UNIT_TESTS" ]; then
+    run "unit tests" "$LOG_DIR/unit_tests.log" "$UNIT_TESTS"
+else
+    echo "=== unit tests: $UNIT_TESTS not built, skipped"
+fi
+
+run "end-to-end" "$LOG_DIR/e2e.log" "$NODE" tests/run_e2e.js "$@"
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

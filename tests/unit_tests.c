@@ -1,0 +1,407 @@
+/* Unit tests of the k2onnx.h sections: support code, HDF5 pieces, JSON, protobuf encoder, and the
+   public API contract. Prints one line per failure and ends with "N passed, M failed". */
+#define K2ONNX_IMPLEMENTATION
+#include "../k2onnx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+static int passed, failed;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (cond) passed++;                                                  \
+        else { failed++; printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); } \
+    } while (0)
+
+/* --- helpers ----------------------------------------------------------------------------- */
+
+typedef struct bytes {
+    unsigned char data[4096];
+    size_t size;
+} bytes;
+
+static int bytes_write(void *user, const void *data, size_t size)
+{
+    bytes *b = (bytes *)user;
+    if (b->size + size > sizeof b->data) return 1;
+    memcpy(b->data + b->size, data, size);
+    b->size += size;
+    return 0;
+}
+
+static void ctx_init(k2onnx__ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    c->error = &c->local_error;
+    c->max_memory = (size_t)1 << 26;
+    c->max_json_depth = 32;
+    c->opset = K2ONNX_DEFAULT_OPSET;
+}
+
+static unsigned char *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = (unsigned char *)malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+/* --- 1. support ----------------------------------------------------------------------------- */
+
+static void test_format(void)
+{
+    k2onnx__ctx c;
+    ctx_init(&c);
+    k2onnx__fail(&c, k2onnx_result_invalid_model, "layer '%s' (%.*s): %d/%u", "lstm_1", 4, "LSTMxx", -42, (unsigned long long)18446744073709551615ull);
+    CHECK(strcmp(c.local_error.message, "layer 'lstm_1' (LSTM): -42/18446744073709551615") == 0);
+    CHECK(c.local_error.result == k2onnx_result_invalid_model);
+    k2onnx__fail(&c, k2onnx_result_invalid_json, "second");
+    CHECK(c.local_error.result == k2onnx_result_invalid_model); /* first error wins */
+}
+
+static void test_arena_limit(void)
+{
+    k2onnx__ctx c;
+    ctx_init(&c);
+    c.max_memory = 100000;
+    CHECK(k2onnx__alloc(&c, 1000) != NULL);
+    CHECK(k2onnx__alloc(&c, 200000) == NULL);
+    CHECK(c.local_error.result == k2onnx_result_limit_exceeded);
+    CHECK(k2onnx__alloc_array(&c, (size_t)-1 / 2, 4) == NULL);
+    k2onnx__free_all(&c);
+    CHECK(c.blocks == NULL);
+}
+
+static void test_numbers(void)
+{
+    static const unsigned char le[] = {0x01, 0x02, 0x03, 0x04};
+    CHECK(k2onnx__le(le, 4) == 0x04030201u);
+    CHECK(k2onnx__be(le, 4) == 0x01020304u);
+    CHECK(k2onnx__f16_to_f32(0x3c00) == 1.0f);
+    CHECK(k2onnx__f16_to_f32(0xc000) == -2.0f);
+    CHECK(k2onnx__f16_to_f32(0x0001) == ldexpf(1.0f, -24));
+    CHECK(isinf(k2onnx__f16_to_f32(0x7c00)));
+    CHECK(isnan(k2onnx__f16_to_f32(0x7e00)));
+    CHECK(k2onnx__in_bounds(10, 10, 0));
+    CHECK(!k2onnx__in_bounds(10, 10, 1));
+    CHECK(!k2onnx__in_bounds(10, 2, UINT64_MAX));
+}
+
+/* --- 2. HDF5 -------------------------------------------------------------------------------- */
+
+static void test_lookup3(void)
+{
+    /* Reference values of Bob Jenkins' hashlittle with initval 0. */
+    CHECK(k2onnx__lookup3((const unsigned char *)"", 0) == 0xdeadbeefu);
+    CHECK(k2onnx__lookup3((const unsigned char *)"Four score and seven years ago", 30) == 0x17770551u);
+}
+
+static void test_h5_rejects_garbage(void)
+{
+    k2onnx__ctx c;
+    k2onnx__h5 f;
+    unsigned char junk[2048];
+    memset(junk, 0xab, sizeof junk);
+    ctx_init(&c);
+    CHECK(!k2onnx__h5_open(&f, &c, junk, sizeof junk));
+    CHECK(c.local_error.result == k2onnx_result_invalid_file);
+    CHECK(strstr(c.local_error.message, "not an HDF5 file") != NULL);
+    /* A signature with nothing after it is a truncated superblock, not a crash. */
+    ctx_init(&c);
+    memcpy(junk + 512, "\x89HDF\r\n\x1a\n", 8);
+    CHECK(!k2onnx__h5_open(&f, &c, junk, 520));
+    CHECK(strstr(c.local_error.message, "truncated") != NULL);
+    k2onnx__free_all(&c);
+}
+
+/* Reads the Keras attributes and a weight of a committed fixture through the HDF5 section. */
+static void test_h5_fixture(const char *path)
+{
+    k2onnx__ctx c;
+    k2onnx__h5 f;
+    k2onnx__h5obj root;
+    k2onnx__h5array a;
+    const k2onnx__h5attr *attr;
+    const char *s = NULL;
+    size_t size = 0, len = 0;
+    unsigned char *buf = read_file(path, &size);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    ctx_init(&c);
+    CHECK(k2onnx__h5_open(&f, &c, buf, size));
+    CHECK(k2onnx__h5_object(&f, f.root_addr, "/", &root));
+    attr = k2onnx__h5_attr(&root, "model_config");
+    CHECK(attr != NULL);
+    if (attr) {
+        CHECK(k2onnx__h5_attr_string(&f, "/", attr, 0, &s, &len));
+        CHECK(len > 10 && s[0] == '{');
+    }
+    CHECK(k2onnx__h5_open_path(&f, "/model_weights", &root, 0));
+    CHECK(k2onnx__h5_attr(&root, "layer_names") != NULL);
+    CHECK(!k2onnx__h5_float_dataset(&f, "/model_weights/no_such_layer/kernel:0", &a));
+    CHECK(strstr(c.local_error.message, "does not exist") != NULL);
+    k2onnx__free_all(&c);
+    free(buf);
+}
+
+/* --- 3. JSON -------------------------------------------------------------------------------- */
+
+static int parse(k2onnx__ctx *c, const char *text, k2onnx__json *v)
+{
+    ctx_init(c);
+    return k2onnx__json_parse(c, "test", text, strlen(text), v);
+}
+
+static void test_json_values(void)
+{
+    k2onnx__ctx c;
+    k2onnx__json v;
+    const k2onnx__json *a;
+    CHECK(parse(&c, " {\"a\": [1, 2.5, -3e2, NaN, Infinity, -Infinity, true, false, null, \"x\\u00e9\\ud83d\\ude00\\n\"], \"b\": {}} ", &v));
+    a = k2onnx__jget(&v, "a");
+    CHECK(a && a->type == K2ONNX__JARRAY && a->n == 10);
+    if (a && a->n == 10) {
+        CHECK(a->items[0].number == 1.0);
+        CHECK(a->items[1].number == 2.5);
+        CHECK(a->items[2].number == -300.0);
+        CHECK(isnan(a->items[3].number));
+        CHECK(isinf(a->items[4].number) && a->items[4].number > 0);
+        CHECK(isinf(a->items[5].number) && a->items[5].number < 0);
+        CHECK(a->items[6].type == K2ONNX__JTRUE && a->items[7].type == K2ONNX__JFALSE && a->items[8].type == K2ONNX__JNULL);
+        CHECK(strcmp(a->items[9].str, "x\xc3\xa9\xf0\x9f\x98\x80\n") == 0 && a->items[9].len == 8);
+    }
+    CHECK(k2onnx__jget(&v, "b") && k2onnx__jget(&v, "b")->type == K2ONNX__JOBJECT);
+    CHECK(k2onnx__jget(&v, "missing") == NULL);
+    k2onnx__free_all(&c);
+    CHECK(parse(&c, "[0.1, 1e-7, 0.0010000000474974513, 123456789012345678901234, -0]", &v));
+    CHECK(fabs(v.items[0].number - 0.1) < 1e-16);
+    CHECK(fabs(v.items[1].number - 1e-7) < 1e-22);
+    CHECK(fabs(v.items[2].number - 0.0010000000474974513) < 1e-18);
+    CHECK(fabs(v.items[3].number / 1.23456789012345678901234e23 - 1.0) < 1e-15);
+    k2onnx__free_all(&c);
+}
+
+static void expect_json_error(const char *text, const char *needle, k2onnx_result r)
+{
+    k2onnx__ctx c;
+    k2onnx__json v;
+    int ok = parse(&c, text, &v);
+    CHECK(!ok);
+    CHECK(c.local_error.result == r);
+    if (!strstr(c.local_error.message, needle)) printf("  message was: %s\n", c.local_error.message);
+    CHECK(strstr(c.local_error.message, needle) != NULL);
+    k2onnx__free_all(&c);
+}
+
+static void test_json_errors(void)
+{
+    char deep[200];
+    int i;
+    expect_json_error("[1, 2,]", "at byte 6", k2onnx_result_invalid_json);
+    expect_json_error("{\"a\" 1}", "expected ':'", k2onnx_result_invalid_json);
+    expect_json_error("\"abc", "unterminated string", k2onnx_result_invalid_json);
+    expect_json_error("\"a\tb\"", "control character", k2onnx_result_invalid_json);
+    expect_json_error("01", "trailing characters", k2onnx_result_invalid_json);
+    expect_json_error("-", "bad number", k2onnx_result_invalid_json);
+    expect_json_error("1.", "bad number", k2onnx_result_invalid_json);
+    expect_json_error("\"\\x\"", "bad escape", k2onnx_result_invalid_json);
+    expect_json_error("\"\\u12G4\"", "bad hex digit", k2onnx_result_invalid_json);
+    expect_json_error("", "unexpected end", k2onnx_result_invalid_json);
+    expect_json_error("nul", "bad number", k2onnx_result_invalid_json);
+    for (i = 0; i < 100; i++) deep[i] = '[';
+    deep[100] = '\0';
+    expect_json_error(deep, "nesting deeper than 32", k2onnx_result_limit_exceeded);
+}
+
+/* --- 7. protobuf ---------------------------------------------------------------------------- */
+
+static int encoded(void (*fn)(k2onnx__pb *), const char *expect_hex)
+{
+    k2onnx__pb pb;
+    bytes b;
+    char hex[512];
+    size_t i;
+    memset(&pb, 0, sizeof pb);
+    memset(&b, 0, sizeof b);
+    pb.write = bytes_write;
+    pb.user = &b;
+    fn(&pb);
+    k2onnx__pb_flush(&pb);
+    for (i = 0; i < b.size && i * 2 + 2 < sizeof hex; i++) {
+        static const char digits[] = "0123456789abcdef";
+        hex[2 * i] = digits[b.data[i] >> 4];
+        hex[2 * i + 1] = digits[b.data[i] & 15];
+    }
+    hex[2 * i] = '\0';
+    if (strcmp(hex, expect_hex) != 0) printf("  encoded %s, expected %s\n", hex, expect_hex);
+    return strcmp(hex, expect_hex) == 0 && pb.n == b.size;
+}
+
+static void enc_varints(k2onnx__pb *pb)
+{
+    k2onnx__pb_varint(pb, 0);
+    k2onnx__pb_varint(pb, 1);
+    k2onnx__pb_varint(pb, 127);
+    k2onnx__pb_varint(pb, 128);
+    k2onnx__pb_varint(pb, 300);
+}
+static void enc_max(k2onnx__pb *pb) { k2onnx__pb_varint(pb, UINT64_MAX); }
+static void enc_negative(k2onnx__pb *pb) { k2onnx__pb_int(pb, 3, -1); }
+static void enc_type_tag(k2onnx__pb *pb) { k2onnx__pb_int(pb, 20, 2); }
+static void enc_float(k2onnx__pb *pb) { k2onnx__pb_float(pb, 2, 1.0f); }
+static void enc_string(k2onnx__pb *pb) { k2onnx__pb_string(pb, 1, "axis"); }
+
+static void enc_attr(k2onnx__pb *pb)
+{
+    k2onnx__attr a;
+    static const int64_t perm[3] = {1, 0, 2};
+    memset(&a, 0, sizeof a);
+    a.name = "perm";
+    a.type = K2ONNX__AINTS;
+    a.ints = perm;
+    a.n = 3;
+    k2onnx__pb_message(pb, 5, k2onnx__pb_attr, &a);
+}
+
+static void test_protobuf(void)
+{
+    CHECK(encoded(enc_varints, "00017f8001ac02"));
+    CHECK(encoded(enc_max, "ffffffffffffffffff01"));
+    CHECK(encoded(enc_negative, "18ffffffffffffffffff01"));
+    CHECK(encoded(enc_type_tag, "a00102"));
+    CHECK(encoded(enc_float, "150000803f"));
+    CHECK(encoded(enc_string, "0a0461786973"));
+    /* AttributeProto{name:"perm", ints:[1,0,2] unpacked, type:INTS} inside field 5. */
+    CHECK(encoded(enc_attr, "2a0f0a047065726d400140004002a00107"));
+}
+
+/* --- 8. public API -------------------------------------------------------------------------- */
+
+typedef struct counting_alloc {
+    long live, total;
+} counting_alloc;
+
+static void *count_alloc(void *user, size_t size)
+{
+    counting_alloc *c = (counting_alloc *)user;
+    c->live++;
+    c->total++;
+    return malloc(size);
+}
+
+static void count_free(void *user, void *p)
+{
+    ((counting_alloc *)user)->live--;
+    free(p);
+}
+
+typedef struct growbuf {
+    unsigned char *data;
+    size_t size;
+    int fail_after;
+} growbuf;
+
+static int grow_write(void *user, const void *data, size_t size)
+{
+    growbuf *g = (growbuf *)user;
+    unsigned char *bigger;
+    if (g->fail_after > 0 && --g->fail_after == 0) return 1;
+    bigger = (unsigned char *)realloc(g->data, g->size + size);
+    if (!bigger) return 1;
+    memcpy(bigger + g->size, data, size);
+    g->data = bigger;
+    g->size += size;
+    return 0;
+}
+
+static void test_api(const char *fixture)
+{
+    size_t size = 0, measured = 0, measured8 = 0;
+    unsigned char *buf = read_file(fixture, &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    growbuf a, b;
+    counting_alloc ca;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    CHECK(k2onnx_convert(buf, size, NULL, NULL, NULL, &measured, NULL) == k2onnx_result_success);
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &a, NULL, &err) == k2onnx_result_success);
+    CHECK(a.size == measured && measured > 100);
+    /* Deterministic: the same bytes twice. */
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &b, NULL, &err) == k2onnx_result_success);
+    CHECK(a.size == b.size && memcmp(a.data, b.data, a.size) == 0);
+    /* ModelProto starts with ir_version 8 for the default opset 17. */
+    CHECK(a.size > 2 && a.data[0] == 0x08 && a.data[1] == 8);
+    opts.opset = 8;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, &measured8, &err) == k2onnx_result_success);
+    CHECK(measured8 != measured);
+    opts.opset = 6;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "opset 6") != NULL);
+    opts.opset = 0;
+    /* A failing writer is reported, not ignored. */
+    free(b.data);
+    memset(&b, 0, sizeof b);
+    b.fail_after = 1;
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &b, NULL, &err) == k2onnx_result_write_failed);
+    /* User allocator: every block handed out is given back. */
+    memset(&ca, 0, sizeof ca);
+    opts.allocator.alloc = count_alloc;
+    opts.allocator.free = count_free;
+    opts.allocator.user = &ca;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    CHECK(ca.total > 0 && ca.live == 0);
+    opts.allocator.free = NULL;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    memset(&opts.allocator, 0, sizeof opts.allocator);
+    opts.max_memory = 1000;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
+    opts.max_memory = 0;
+    /* Truncations never crash and always explain themselves. */
+    {
+        size_t cut;
+        int all_clean = 1;
+        for (cut = 0; cut < size; cut += 1 + cut / 16) {
+            k2onnx_result r = k2onnx_convert(buf, cut, &opts, NULL, NULL, NULL, &err);
+            if (r == k2onnx_result_success || err.message[0] == '\0') all_clean = 0;
+        }
+        CHECK(all_clean);
+    }
+    CHECK(k2onnx_convert(NULL, 0, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_file);
+    CHECK(strcmp(k2onnx_result_string(k2onnx_result_unsupported_model), "unsupported Keras feature") == 0);
+    CHECK(strcmp(k2onnx_result_string((k2onnx_result)999), "unknown result") == 0);
+    free(a.data);
+    free(b.data);
+    free(buf);
+}
+
+int main(int argc, char **argv)
+{
+    const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/k22_seq_rnn.h5";
+    test_format();
+    test_arena_limit();
+    test_numbers();
+    test_lookup3();
+    test_h5_rejects_garbage();
+    test_h5_fixture(fixture);
+    test_json_values();
+    test_json_errors();
+    test_protobuf();
+    test_api(fixture);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
