@@ -221,6 +221,16 @@ static void k2onnx__vformat(char *buf, size_t cap, const char *fmt, va_list ap)
     }
 }
 
+/* Appends formatted text to a NUL-terminated buffer, truncating at its end. */
+static void k2onnx__format_append(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    k2onnx__vformat(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
 /* Records the first error only: later failures are usually consequences of it. Returns 0 so that
    callers can `return k2onnx__fail(...)`. */
 static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
@@ -909,7 +919,6 @@ static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *pat
         if (!k2onnx__checksum_ok(f, addr, c.pos + chunk_size + 4 - addr)) return k2onnx__h5_bad(f, path, "object header checksum mismatch");
         block_pos[0] = c.pos;
         block_len[0] = chunk_size;
-        o->has_symtab = 0;
         nblocks = 1;
         /* v2 message headers carry a creation-order field when flag bit 2 is set. */
         version = (flags & 0x04u) ? 3 : 2;
@@ -1765,7 +1774,7 @@ static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
 {
     /* Keras 2.0-2.2.2 store the layer list itself; later versions wrap it in {"layers": [...]}. */
     const k2onnx__json *layers = k2onnx__jis_array(cfg) ? cfg : k2onnx__jget(cfg, "layers");
-    size_t i, first = 0;
+    size_t i;
     if (!k2onnx__jis_array(layers) || layers->n == 0) return k2onnx__kfail(m, "model_config: %s", "Sequential model without layers");
     {
         const k2onnx__json *l0 = &layers->items[0];
@@ -1778,7 +1787,6 @@ static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
             if (!in) return 0;
         }
     }
-    first = m->nlayers;
     for (i = 0; i < layers->n; i++) {
         const k2onnx__json *lj = &layers->items[i];
         const k2onnx__json *lc = k2onnx__jget(lj, "config");
@@ -1788,7 +1796,6 @@ static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
         if (!cls || !name) return k2onnx__kfail(m, "model_config: Sequential layer %s lacks class_name or name", "entry");
         if (!k2onnx__kadd_layer(m, name, cls, lc)) return 0;
     }
-    (void)first;
     for (i = 0; i < m->nlayers; i++) {
         k2onnx__klayer *L = &m->layers[i];
         L->calls = (k2onnx__kcall *)k2onnx__alloc(m->ctx, sizeof(k2onnx__kcall));
@@ -2235,18 +2242,9 @@ static int k2onnx__check_weight(k2onnx__conv *cv, size_t index, const char *what
     int ok = w->rank == rank;
     for (i = 0; ok && i < rank; i++) ok = w->dims[i] == dims[i];
     if (!ok) {
-        char shape[96];
-        size_t len = 0;
+        char shape[200];
         shape[0] = '\0';
-        for (i = 0; i < w->rank && len < 80; i++) {
-            char num[24];
-            unsigned long long d = (unsigned long long)w->dims[i];
-            size_t k = 0, j;
-            do { num[k++] = (char)('0' + (int)(d % 10u)); d /= 10u; } while (d && k < sizeof num);
-            if (i) shape[len++] = 'x';
-            for (j = 0; j < k; j++) shape[len++] = num[k - 1 - j];
-            shape[len] = '\0';
-        }
+        for (i = 0; i < w->rank; i++) k2onnx__format_append(shape, sizeof shape, i ? "x%u" : "%u", (unsigned long long)w->dims[i]);
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "weight '%s' (%s) has shape [%s], which does not fit the layer config",
                              cv->layer->weight_paths[index], what, shape);
     }
@@ -2762,11 +2760,15 @@ static void k2onnx__pb_int(k2onnx__pb *pb, unsigned field, int64_t v)
     k2onnx__pb_varint(pb, (uint64_t)v); /* negative int64 takes ten bytes, as protobuf requires */
 }
 
+static void k2onnx__pb_le32(unsigned char *b, uint32_t u)
+{
+    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
+}
+
 static void k2onnx__pb_float(k2onnx__pb *pb, unsigned field, float f)
 {
     unsigned char b[4];
-    uint32_t u = k2onnx__f32_bits(f);
-    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
+    k2onnx__pb_le32(b, k2onnx__f32_bits(f));
     k2onnx__pb_tag(pb, field, 5);
     k2onnx__pb_bytes(pb, b, 4);
 }
@@ -2830,11 +2832,6 @@ static void k2onnx__pb_node(k2onnx__pb *pb, const void *obj)
     if (n->name) k2onnx__pb_string(pb, 3, n->name);
     k2onnx__pb_string(pb, 4, n->op);
     for (i = 0; i < n->nattrs; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_attr, &n->attrs[i]);
-}
-
-static void k2onnx__pb_le32(unsigned char *b, uint32_t u)
-{
-    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
 }
 
 /* Streams a matrix initializer element by element in ONNX order, little-endian. */

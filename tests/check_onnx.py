@@ -46,22 +46,22 @@ def ai_onnx_opset(model):
     return versions[0]
 
 
+def unique_names(items, kind, where):
+    """Names of graph inputs or initializers; each must be present and unique."""
+    names = set()
+    for item in items:
+        if not item.name:
+            raise CheckError("%s: %s without a name" % (where, kind))
+        if item.name in names:
+            raise CheckError("%s: duplicate %s '%s'" % (where, kind, item.name))
+        names.add(item.name)
+    return names
+
+
 def structural_check(graph, where="graph"):
     """Cheap checks the onnx checker would also do; used when the checker cannot run."""
-    defined = set()
-    for vi in graph.input:
-        if not vi.name:
-            raise CheckError("%s: graph input without a name" % where)
-        if vi.name in defined:
-            raise CheckError("%s: duplicate graph input '%s'" % (where, vi.name))
-        defined.add(vi.name)
-    inits = set()
-    for t in graph.initializer:
-        if not t.name:
-            raise CheckError("%s: initializer without a name" % where)
-        if t.name in inits:
-            raise CheckError("%s: duplicate initializer '%s'" % (where, t.name))
-        inits.add(t.name)
+    defined = unique_names(graph.input, "graph input", where)
+    inits = unique_names(graph.initializer, "initializer", where)
     defined |= inits
     for i, node in enumerate(graph.node):
         label = "%s: node %d (%s '%s')" % (where, i, node.op_type, node.name)
