@@ -1,7 +1,9 @@
 /* k2onnx - command-line converter built on the public API of k2onnx.h.
 
    k2onnx MODEL.h5 -o MODEL.onnx [--opset N]
-   Exit status: 0 converted, 1 conversion failed, 2 usage error. */
+   k2onnx --ls FILE.h5                 list every group, dataset and attribute
+   k2onnx --dump FILE.h5 PATH [PATH...] print the values of datasets or attributes (obj@attr)
+   Exit status: 0 success, 1 the file could not be converted or read, 2 usage error. */
 #define K2ONNX_IMPLEMENTATION
 #include "k2onnx.h"
 
@@ -13,10 +15,17 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N]\n"
-            "Convert a saved Keras model (HDF5 .h5) to ONNX.\n"
+            "       k2onnx --ls FILE.h5\n"
+            "       k2onnx --dump FILE.h5 PATH [PATH...]\n"
+            "Convert a saved Keras model (HDF5 .h5) to ONNX, or inspect an HDF5 file.\n"
             "\n"
             "  -o, --output FILE  ONNX file to write (written only if the conversion succeeds)\n"
             "  --opset N          target ai.onnx opset, %d..%d (default %d)\n"
+            "  --ls FILE          list every group, dataset, attribute and link, sorted by path:\n"
+            "                     PATH<TAB>KIND<TAB>DTYPE<TAB>SHAPE (attributes are OBJECT@NAME)\n"
+            "  --dump FILE PATH.. print each value of a dataset or attribute on its own line\n"
+            "                     (%%.9g for float16/32, %%.17g for float64); several PATHs each\n"
+            "                     get a '# PATH' header line\n"
             "  -h, --help         show this help\n"
             "  --version          show the version\n",
             K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET, K2ONNX_DEFAULT_OPSET);
@@ -38,6 +47,96 @@ static int parse_opset(const char *s, int *out)
     return 1;
 }
 
+/* Reads a whole file into memory; returns NULL and prints the reason on failure. */
+static unsigned char *read_file(const char *path, size_t *size)
+{
+    FILE *fp = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t cap = 0, len = 0;
+    if (!fp) {
+        fprintf(stderr, "k2onnx: %s: cannot open the file\n", path);
+        return NULL;
+    }
+    for (;;) {
+        size_t got;
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 1 << 16;
+            unsigned char *bigger = (unsigned char *)realloc(buf, ncap);
+            if (!bigger) {
+                free(buf);
+                fclose(fp);
+                fprintf(stderr, "k2onnx: %s: out of memory\n", path);
+                return NULL;
+            }
+            buf = bigger;
+            cap = ncap;
+        }
+        got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(fp)) {
+        free(buf);
+        fclose(fp);
+        fprintf(stderr, "k2onnx: %s: read error\n", path);
+        return NULL;
+    }
+    fclose(fp);
+    *size = len;
+    return buf;
+}
+
+static int print_entry(void *user, const k2onnx_h5_entry *e)
+{
+    (void)user;
+    return printf("%s\t%s\t%s\t%s\n", e->path, e->kind_name, e->dtype, e->shape) < 0;
+}
+
+static int print_value(void *user, const k2onnx_h5_value *v)
+{
+    (void)user;
+    switch (v->kind) {
+    case k2onnx_value_int: return printf("%lld\n", v->i) < 0;
+    case k2onnx_value_uint: return printf("%llu\n", v->u) < 0;
+    case k2onnx_value_float:
+        if (v->f != v->f) return printf("nan\n") < 0; /* one spelling whatever the sign bit */
+        return printf(v->bits == 64 ? "%.17g\n" : "%.9g\n", v->f) < 0;
+    default: return fwrite(v->s, 1, v->len, stdout) != v->len || putchar('\n') == EOF;
+    }
+}
+
+/* --ls FILE and --dump FILE PATH...: the inspection commands. */
+static int inspect(int argc, char **argv, int dump)
+{
+    k2onnx_options opts;
+    k2onnx_error err;
+    unsigned char *data;
+    size_t size = 0;
+    int i, status = 0;
+    if (argc < 1) return usage_error(dump ? "--dump needs a file and a path" : "--ls needs a file", NULL);
+    if (dump && argc < 2) return usage_error("--dump needs a path after the file", NULL);
+    if (!dump && argc > 1) return usage_error("--ls takes one file, got also ", argv[1]);
+    memset(&opts, 0, sizeof opts);
+    data = read_file(argv[0], &size);
+    if (!data) return 1;
+    if (!dump) {
+        if (k2onnx_h5_list(data, size, &opts, print_entry, NULL, &err) != k2onnx_result_success) {
+            fprintf(stderr, "k2onnx: %s: %s\n", argv[0], err.message);
+            status = 1;
+        }
+    }
+    for (i = 1; dump && i < argc && status == 0; i++) {
+        if (argc > 2) printf("# %s\n", argv[i]);
+        if (k2onnx_h5_read(data, size, argv[i], &opts, print_value, NULL, &err) != k2onnx_result_success) {
+            fprintf(stderr, "k2onnx: %s: %s\n", argv[0], err.message);
+            status = 1;
+        }
+    }
+    free(data);
+    if (fflush(stdout) != 0) status = 1;
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     const char *input = NULL, *output = NULL;
@@ -50,6 +149,8 @@ int main(int argc, char **argv)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return 0;
+        } else if (i == 1 && (strcmp(a, "--ls") == 0 || strcmp(a, "--dump") == 0)) {
+            return inspect(argc - 2, argv + 2, strcmp(a, "--dump") == 0);
         } else if (strcmp(a, "--version") == 0) {
             printf("k2onnx %s\n", K2ONNX_VERSION_STRING);
             return 0;

@@ -16,6 +16,9 @@
      (a NULL writer only measures the size). It never reads or writes files itself unless you use
      k2onnx_convert_file.
 
+     The HDF5 reader is also public: k2onnx_h5_list walks any HDF5 file (groups, datasets,
+     attributes, links) and k2onnx_h5_read hands over the values of one dataset or attribute.
+
    CONFIGURATION MACROS (define before the implementation include)
      K2ONNX_STATIC           make every public function static
      K2ONNX_NO_STDIO         leave out k2onnx_convert_file and <stdio.h>
@@ -109,6 +112,58 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
 
 K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result);
 
+/* ---- HDF5 inspection (what `k2onnx --ls` and `--dump` print) ---- */
+
+typedef enum k2onnx_h5_kind {
+    k2onnx_h5_group,
+    k2onnx_h5_dataset,
+    k2onnx_h5_datatype,       /* a committed (named) datatype */
+    k2onnx_h5_attribute,
+    k2onnx_h5_soft_link,
+    k2onnx_h5_external_link,  /* reported, never followed */
+    k2onnx_h5_user_link
+} k2onnx_h5_kind;
+
+typedef struct k2onnx_h5_entry {
+    const char *path;         /* "/a/b"; an attribute is "/a/b@name" */
+    k2onnx_h5_kind kind;
+    const char *kind_name;    /* "group", "dataset", "datatype", "attribute", "softlink", "extlink", "udlink" */
+    const char *dtype;        /* "float32", ">i2", "str", "vlen-str", "compound", ...; link target for links; "-" */
+    const char *shape;        /* "3x4", "scalar", "null", or "-" */
+} k2onnx_h5_entry;
+
+typedef enum k2onnx_value_kind {
+    k2onnx_value_int,         /* field i */
+    k2onnx_value_uint,        /* field u */
+    k2onnx_value_float,       /* field f; bits tells float16/32/64 */
+    k2onnx_value_string       /* s, len: not NUL-terminated */
+} k2onnx_value_kind;
+
+typedef struct k2onnx_h5_value {
+    k2onnx_value_kind kind;
+    unsigned bits;            /* width of the stored number */
+    long long i;
+    unsigned long long u;
+    double f;
+    const char *s;
+    size_t len;
+} k2onnx_h5_value;
+
+/* Callbacks return 0 to go on, non-zero to stop (the call then returns k2onnx_result_write_failed). */
+typedef int (*k2onnx_h5_entry_fn)(void *user, const k2onnx_h5_entry *entry);
+typedef int (*k2onnx_h5_value_fn)(void *user, const k2onnx_h5_value *value);
+
+/* Lists every group, dataset, committed datatype, attribute and link of an HDF5 file held in
+   memory, recursively, sorted by path. Hard links back to an ancestor are listed, not entered. */
+K2ONNX_DEF k2onnx_result k2onnx_h5_list(const void *data, size_t size, const k2onnx_options *options,
+                                        k2onnx_h5_entry_fn fn, void *user, k2onnx_error *error);
+
+/* Passes each element of the dataset or attribute at `path` to fn, in C order. Reads integers,
+   floats, strings (fixed and variable length), enums (as their integer values) and bitfields (as
+   unsigned integers); other datatype classes are refused by name. */
+K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const char *path, const k2onnx_options *options,
+                                        k2onnx_h5_value_fn fn, void *user, k2onnx_error *error);
+
 #ifndef K2ONNX_NO_STDIO
 /* Reads `input_path`, converts, and writes `output_path` only if the conversion succeeded. */
 K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
@@ -145,7 +200,8 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 
 #define K2ONNX__DEFAULT_MAX_MEMORY ((size_t)1 << 30)
 #define K2ONNX__DEFAULT_JSON_DEPTH 256u
-#define K2ONNX__MAX_RANK 8
+#define K2ONNX__MAX_RANK 8       /* tensors in the ONNX graph */
+#define K2ONNX__H5_MAX_RANK 32   /* HDF5 dataspaces, libhdf5's own limit */
 #define K2ONNX__UNDEF_ADDR UINT64_MAX
 
 typedef struct k2onnx__block {
@@ -417,10 +473,13 @@ static int k2onnx__in_bounds(uint64_t size, uint64_t off, uint64_t len)
 
 /* ============================================================================================
    2. HDF5 reader
-   Reads what h5py/libhdf5 write: superblock v0-v3, object headers v1/v2 with continuations,
-   symbol-table groups (v1 B-trees, SNOD, local heap) and compact link messages, attributes,
-   global heap strings, contiguous and compact datasets. Every address is checked against the
-   buffer before use.
+   Reads what h5py/libhdf5 write: superblock v0-v3 (user blocks), object headers v1/v2 with
+   continuations, symbol-table groups (v1 B-trees, SNOD, local heap), compact and dense links
+   and attributes (fractal heap + v2 B-tree name index), committed datatypes, global heap
+   strings, compact/contiguous/chunked datasets with every chunk index (v1 B-tree, single,
+   implicit, fixed array, extensible array, v2 B-tree), fill values, and the deflate, shuffle
+   and Fletcher-32 filters. Every address and length is checked against the buffer before use,
+   and every v2 metadata checksum is verified.
    ============================================================================================ */
 
 typedef struct k2onnx__h5 {
@@ -495,16 +554,31 @@ static int k2onnx__sig(const k2onnx__h5 *f, uint64_t pos, const char *sig)
     return k2onnx__in_bounds(f->size, pos, 4) && memcmp(f->buf + pos, sig, 4) == 0;
 }
 
+/* Reads 12 bytes of a checksummed block into w, with the block's own checksum field (the 4 bytes
+   at `hole`) read as zeros. */
+static void k2onnx__lookup3_window(const unsigned char *k, size_t at, size_t n, size_t hole, unsigned char *w)
+{
+    size_t i;
+    memset(w, 0, 12);
+    memcpy(w, k + at, n);
+    if (hole != (size_t)-1)
+        for (i = 0; i < n; i++)
+            if (at + i >= hole && at + i < hole + 4) w[i] = 0;
+}
+
 /* Jenkins lookup3 hashlittle, which HDF5 uses for its v2 metadata checksums. */
-static uint32_t k2onnx__lookup3(const unsigned char *k, size_t length)
+static uint32_t k2onnx__lookup3_hole(const unsigned char *k, size_t length, size_t hole)
 {
 #define K2ONNX__ROT(x, r) (((x) << (r)) | ((x) >> (32 - (r))))
     uint32_t a, b, c;
+    size_t at = 0;
+    unsigned char w[12];
     a = b = c = 0xdeadbeefu + (uint32_t)length;
     while (length > 12) {
-        a += (uint32_t)k2onnx__le(k, 4);
-        b += (uint32_t)k2onnx__le(k + 4, 4);
-        c += (uint32_t)k2onnx__le(k + 8, 4);
+        k2onnx__lookup3_window(k, at, 12, hole, w);
+        a += (uint32_t)k2onnx__le(w, 4);
+        b += (uint32_t)k2onnx__le(w + 4, 4);
+        c += (uint32_t)k2onnx__le(w + 8, 4);
         a -= c; a ^= K2ONNX__ROT(c, 4); c += b;
         b -= a; b ^= K2ONNX__ROT(a, 6); a += c;
         c -= b; c ^= K2ONNX__ROT(b, 8); b += a;
@@ -512,17 +586,13 @@ static uint32_t k2onnx__lookup3(const unsigned char *k, size_t length)
         b -= a; b ^= K2ONNX__ROT(a, 19); a += c;
         c -= b; c ^= K2ONNX__ROT(b, 4); b += a;
         length -= 12;
-        k += 12;
+        at += 12;
     }
     if (length == 0) return c;
-    {
-        unsigned char tail[12];
-        memset(tail, 0, sizeof tail);
-        memcpy(tail, k, length);
-        a += (uint32_t)k2onnx__le(tail, 4);
-        b += (uint32_t)k2onnx__le(tail + 4, 4);
-        c += (uint32_t)k2onnx__le(tail + 8, 4);
-    }
+    k2onnx__lookup3_window(k, at, length, hole, w);
+    a += (uint32_t)k2onnx__le(w, 4);
+    b += (uint32_t)k2onnx__le(w + 4, 4);
+    c += (uint32_t)k2onnx__le(w + 8, 4);
     c ^= b; c -= K2ONNX__ROT(b, 14);
     a ^= c; a -= K2ONNX__ROT(c, 11);
     b ^= a; b -= K2ONNX__ROT(a, 25);
@@ -532,6 +602,11 @@ static uint32_t k2onnx__lookup3(const unsigned char *k, size_t length)
     c ^= b; c -= K2ONNX__ROT(b, 24);
     return c;
 #undef K2ONNX__ROT
+}
+
+static uint32_t k2onnx__lookup3(const unsigned char *k, size_t length)
+{
+    return k2onnx__lookup3_hole(k, length, (size_t)-1);
 }
 
 static int k2onnx__checksum_ok(const k2onnx__h5 *f, uint64_t pos, uint64_t len)
@@ -586,22 +661,23 @@ static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char 
     }
     if (f->superblock_version <= 1) {
         k2onnx__cur_skip(&c, f->so); /* free-space info */
-        eof = k2onnx__cur_addr(&c);
+        eof = k2onnx__cur_uint(&c, f->so);
         k2onnx__cur_skip(&c, f->so); /* driver info */
         k2onnx__cur_skip(&c, f->so); /* root entry: link name offset */
         f->root_addr = k2onnx__cur_addr(&c);
     } else {
         uint64_t sb_len;
         k2onnx__cur_skip(&c, f->so); /* superblock extension */
-        eof = k2onnx__cur_addr(&c);
+        eof = k2onnx__cur_uint(&c, f->so);
         f->root_addr = k2onnx__cur_addr(&c);
         sb_len = c.pos + 4 - at;
         if (c.bad || !k2onnx__checksum_ok(f, at, sb_len))
             return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock checksum mismatch");
     }
     if (c.bad) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock is truncated");
-    /* Like libhdf5, refuse a file shorter than its recorded end: it was cut off. */
-    if (eof != K2ONNX__UNDEF_ADDR && eof > size)
+    /* Like libhdf5, refuse a file shorter than its recorded end: it was cut off. The end is
+       compared as an absolute offset, user block included, as libhdf5 does. */
+    if (eof != K2ONNX__UNDEF_ADDR && eof != (f->so >= 8 ? UINT64_MAX : (((uint64_t)1 << (8 * f->so)) - 1)) && eof > size)
         return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 file is truncated: it should be %u bytes, it has %u",
                             (unsigned long long)eof, (unsigned long long)size);
     if (f->root_addr == K2ONNX__UNDEF_ADDR || f->root_addr >= size)
@@ -612,10 +688,9 @@ static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char 
 /* --- datatypes, dataspaces, attributes ------------------------------------------------------ */
 
 enum {
-    K2ONNX__H5T_FIXED = 0,
-    K2ONNX__H5T_FLOAT = 1,
-    K2ONNX__H5T_STRING = 3,
-    K2ONNX__H5T_VLEN = 9
+    K2ONNX__H5T_FIXED = 0, K2ONNX__H5T_FLOAT = 1, K2ONNX__H5T_TIME = 2, K2ONNX__H5T_STRING = 3,
+    K2ONNX__H5T_BITFIELD = 4, K2ONNX__H5T_OPAQUE = 5, K2ONNX__H5T_COMPOUND = 6, K2ONNX__H5T_REFERENCE = 7,
+    K2ONNX__H5T_ENUM = 8, K2ONNX__H5T_VLEN = 9, K2ONNX__H5T_ARRAY = 10
 };
 
 typedef struct k2onnx__h5type {
@@ -624,6 +699,8 @@ typedef struct k2onnx__h5type {
     uint64_t size;        /* bytes per element */
     int big_endian;
     int is_signed;
+    unsigned bit_offset, precision;  /* fixed-point: where the value sits inside its bytes */
+    unsigned str_pad;     /* strings: 0 NUL-terminated, 1 NUL-padded, 2 space-padded */
     int vlen_string;      /* class 9 holding strings */
     uint64_t base_size;   /* class 9: element size of the base type */
 } k2onnx__h5type;
@@ -631,8 +708,9 @@ typedef struct k2onnx__h5type {
 typedef struct k2onnx__h5space {
     int is_null;
     unsigned rank;
-    uint64_t dims[K2ONNX__MAX_RANK];
+    uint64_t dims[K2ONNX__H5_MAX_RANK];
     uint64_t count;       /* number of elements (1 for scalar) */
+    uint64_t maxdims[K2ONNX__H5_MAX_RANK]; /* equal to dims when the file gives none */
 } k2onnx__h5space;
 
 typedef struct k2onnx__h5attr {
@@ -643,26 +721,56 @@ typedef struct k2onnx__h5attr {
     uint64_t data_pos, data_size;  /* buffer offset and length of the raw value */
 } k2onnx__h5attr;
 
+enum { K2ONNX__LINK_HARD = 0, K2ONNX__LINK_SOFT = 1, K2ONNX__LINK_EXTERNAL = 64 };
+
 typedef struct k2onnx__h5link {
     const char *name;
     size_t name_len;
-    uint64_t addr;        /* object header, or undefined for soft/external links */
+    unsigned link_type;
+    uint64_t addr;        /* hard links: object header; otherwise undefined */
+    const char *value;    /* soft: target path; external: flags byte, file name, NUL, object path */
+    size_t value_len;
 } k2onnx__h5link;
+
+typedef struct k2onnx__h5filter {
+    unsigned id, flags, nvalues;
+    uint32_t values[8];   /* client data; only the first few matter to the filters read here */
+} k2onnx__h5filter;
+
+enum {
+    K2ONNX__CHUNK_BTREE1 = 0, K2ONNX__CHUNK_SINGLE = 1, K2ONNX__CHUNK_IMPLICIT = 2,
+    K2ONNX__CHUNK_FARRAY = 3, K2ONNX__CHUNK_EARRAY = 4, K2ONNX__CHUNK_BTREE2 = 5
+};
+#define K2ONNX__MAX_FILTERS 16
 
 typedef struct k2onnx__h5obj {
     uint64_t addr;
     const char *path;     /* for error messages */
+    unsigned depth;       /* committed-datatype indirections followed to reach this header */
     k2onnx__h5attr *attrs;
     size_t nattrs, attrs_cap;
     k2onnx__h5link *links;
     size_t nlinks, links_cap;
-    int has_symtab, has_link_info, has_dense_links, has_dense_attrs;
-    uint64_t btree_addr, heap_addr;
-    int has_type, has_space, has_layout, has_filters;
+    int has_symtab, has_link_info, has_attr_info;
+    uint64_t btree_addr, heap_addr;              /* symbol table */
+    uint64_t link_heap, link_names;              /* dense links: fractal heap, name-index v2 B-tree */
+    uint64_t attr_heap, attr_names;              /* dense attributes */
+    int has_type, has_space, has_layout;
     k2onnx__h5type type;
     k2onnx__h5space space;
-    int layout_class;     /* 0 compact, 1 contiguous, 2 chunked */
+    int layout_class;     /* 0 compact, 1 contiguous, 2 chunked, 3 virtual */
     uint64_t data_pos, data_size;
+    /* chunked storage */
+    unsigned chunk_index, chunk_rank, chunk_layout_flags;
+    uint64_t chunk_dims[K2ONNX__H5_MAX_RANK + 1];   /* the last one is the element size */
+    uint64_t chunk_index_addr;
+    unsigned index_params[6];
+    uint64_t single_chunk_size;
+    unsigned single_chunk_mask;
+    k2onnx__h5filter filters[K2ONNX__MAX_FILTERS];
+    unsigned nfilters;
+    int has_new_fill, fill_defined;
+    uint64_t fill_pos, fill_size;
 } k2onnx__h5obj;
 
 static int k2onnx__h5_bad(const k2onnx__h5 *f, const char *path, const char *what)
@@ -670,7 +778,15 @@ static int k2onnx__h5_bad(const k2onnx__h5 *f, const char *path, const char *wha
     return k2onnx__fail(f->ctx, k2onnx_result_invalid_file, "HDF5 object '%s': %s", path, what);
 }
 
-static int k2onnx__h5_parse_type(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len, k2onnx__h5type *t)
+static const char *k2onnx__h5_class_name(unsigned cls)
+{
+    static const char *const names[] = {"integer", "float", "time", "string", "bitfield", "opaque",
+                                        "compound", "reference", "enum", "vlen", "array"};
+    return cls < sizeof names / sizeof names[0] ? names[cls] : "unknown";
+}
+
+static int k2onnx__h5_parse_type_at(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len,
+                                    k2onnx__h5type *t, unsigned nesting)
 {
     k2onnx__cur c = k2onnx__cursor(f, pos, len);
     unsigned b0 = (unsigned)k2onnx__cur_uint(&c, 1);
@@ -679,10 +795,15 @@ static int k2onnx__h5_parse_type(const k2onnx__h5 *f, const char *path, uint64_t
     t->bits = (unsigned)k2onnx__cur_uint(&c, 3);
     t->size = k2onnx__cur_uint(&c, 4);
     if (c.bad) return k2onnx__h5_bad(f, path, "truncated datatype message");
+    if (nesting > 16) return k2onnx__h5_bad(f, path, "datatype nests too deeply");
     switch (t->cls) {
     case K2ONNX__H5T_FIXED:
+    case K2ONNX__H5T_BITFIELD:
         t->big_endian = t->bits & 1u;
-        t->is_signed = (t->bits >> 3) & 1u;
+        t->is_signed = t->cls == K2ONNX__H5T_FIXED && ((t->bits >> 3) & 1u);
+        t->bit_offset = (unsigned)k2onnx__cur_uint(&c, 2);
+        t->precision = (unsigned)k2onnx__cur_uint(&c, 2);
+        if (c.bad) return k2onnx__h5_bad(f, path, "truncated integer datatype");
         break;
     case K2ONNX__H5T_FLOAT:
         /* Bit 6 with bit 0 means VAX order, which no reader here supports. */
@@ -690,16 +811,62 @@ static int k2onnx__h5_parse_type(const k2onnx__h5 *f, const char *path, uint64_t
             return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': VAX-order floating point", path);
         t->big_endian = t->bits & 1u;
         break;
-    case K2ONNX__H5T_STRING: break;
+    case K2ONNX__H5T_STRING: t->str_pad = t->bits & 0x0fu; break;
+    case K2ONNX__H5T_ENUM: {
+        /* Read as its base integer type, which comes first in the properties. */
+        k2onnx__h5type base;
+        if (!k2onnx__h5_parse_type_at(f, path, c.pos, c.end - c.pos, &base, nesting + 1)) return 0;
+        if (base.cls == K2ONNX__H5T_FIXED && base.size == t->size) {
+            t->big_endian = base.big_endian;
+            t->is_signed = base.is_signed;
+            t->bit_offset = base.bit_offset;
+            t->precision = base.precision;
+            t->base_size = base.size;
+        }
+        break;
+    }
     case K2ONNX__H5T_VLEN: {
         k2onnx__h5type base;
         t->vlen_string = (t->bits & 0x0fu) == 1u;
-        if (!k2onnx__h5_parse_type(f, path, c.pos, c.end - c.pos, &base)) return 0;
+        t->str_pad = (t->bits >> 4) & 0x0fu;
+        if (!k2onnx__h5_parse_type_at(f, path, c.pos, c.end - c.pos, &base, nesting + 1)) return 0;
         t->base_size = base.size;
         break;
     }
-    default: break; /* described by class number; refused where a value is needed */
+    default: break; /* described by class; refused by name where a value is needed */
     }
+    if (t->size == 0 && t->cls != K2ONNX__H5T_VLEN) return k2onnx__h5_bad(f, path, "datatype has size 0");
+    return 1;
+}
+
+static int k2onnx__h5_parse_type(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len, k2onnx__h5type *t)
+{
+    return k2onnx__h5_parse_type_at(f, path, pos, len, t, 0);
+}
+
+static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth);
+
+/* A shared datatype message points at a committed datatype's object header. */
+static int k2onnx__h5_shared_type(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len,
+                                  unsigned depth, k2onnx__h5type *t)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned kind = (unsigned)k2onnx__cur_uint(&c, 1);
+    uint64_t addr;
+    k2onnx__h5obj committed;
+    if (version == 1) k2onnx__cur_skip(&c, 6u + f->sl); /* reserved, then an unused name offset */
+    else if (version == 3 && kind == 1)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file,
+                            "HDF5 object '%s': datatype stored in the shared object header message heap", path);
+    else if (version != 2 && version != 3)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared message version %d", path, (int)version);
+    addr = k2onnx__cur_addr(&c);
+    if (c.bad) return k2onnx__h5_bad(f, path, "truncated shared datatype message");
+    if (depth >= 4) return k2onnx__h5_bad(f, path, "committed datatypes refer to each other in a loop");
+    if (!k2onnx__h5_object_at(f, addr, path, &committed, depth + 1)) return 0;
+    if (!committed.has_type) return k2onnx__h5_bad(f, path, "shared datatype points at an object without a datatype");
+    *t = committed.type;
     return 1;
 }
 
@@ -708,8 +875,7 @@ static int k2onnx__h5_parse_space(const k2onnx__h5 *f, const char *path, uint64_
     k2onnx__cur c = k2onnx__cursor(f, pos, len);
     unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
     unsigned rank = (unsigned)k2onnx__cur_uint(&c, 1);
-    unsigned flags = (unsigned)k2onnx__cur_uint(&c, 1);
-    unsigned i;
+    unsigned flags = (unsigned)k2onnx__cur_uint(&c, 1), i;
     memset(s, 0, sizeof *s);
     if (version == 1) {
         k2onnx__cur_skip(&c, 5);
@@ -719,34 +885,41 @@ static int k2onnx__h5_parse_space(const k2onnx__h5 *f, const char *path, uint64_
     } else {
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dataspace version %d", path, (int)version);
     }
-    if (rank > K2ONNX__MAX_RANK)
+    if (rank > K2ONNX__H5_MAX_RANK)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dataspace of rank %d", path, (int)rank);
-    s->rank = rank;
+    s->rank = s->is_null ? 0 : rank;
     s->count = s->is_null ? 0 : 1;
-    for (i = 0; i < rank; i++) {
+    for (i = 0; i < s->rank; i++) {
         s->dims[i] = k2onnx__cur_uint(&c, f->sl);
         if (s->dims[i] && s->count > UINT64_MAX / s->dims[i]) return k2onnx__h5_bad(f, path, "dataspace size overflows");
         s->count *= s->dims[i];
     }
-    (void)flags;
+    for (i = 0; i < s->rank; i++) {
+        s->maxdims[i] = (flags & 1u) ? k2onnx__cur_uint(&c, f->sl) : s->dims[i];
+        if (f->sl < 8 && s->maxdims[i] == ((uint64_t)1 << (8 * f->sl)) - 1) s->maxdims[i] = UINT64_MAX;
+    }
     if (c.bad) return k2onnx__h5_bad(f, path, "truncated dataspace message");
     return 1;
 }
 
+/* Parses an attribute message held anywhere in the buffer (object header or fractal heap). */
 static int k2onnx__h5_add_attr(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
 {
     k2onnx__cur c = k2onnx__cursor(f, pos, len);
     unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned flags = (unsigned)k2onnx__cur_uint(&c, 1);
     uint64_t name_size, type_size, space_size;
     const unsigned char *name;
     k2onnx__h5attr *a;
-    k2onnx__cur_skip(&c, 1);
     name_size = k2onnx__cur_uint(&c, 2);
     type_size = k2onnx__cur_uint(&c, 2);
     space_size = k2onnx__cur_uint(&c, 2);
-    if (version == 3) k2onnx__cur_skip(&c, 1);
+    if (version == 3) k2onnx__cur_skip(&c, 1); /* name character set */
     else if (version != 1 && version != 2)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': attribute message version %d", o->path, (int)version);
+    if (version == 1) flags = 0;
+    if (flags & 0x02u)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': attribute with a shared dataspace", o->path);
     if (!k2onnx__reserve(f->ctx, (void **)&o->attrs, &o->attrs_cap, o->nattrs + 1, sizeof *o->attrs)) return 0;
     a = &o->attrs[o->nattrs];
     name = k2onnx__cur_bytes(&c, name_size);
@@ -754,7 +927,11 @@ static int k2onnx__h5_add_attr(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t p
     if (c.bad || name_size == 0) return k2onnx__h5_bad(f, o->path, "truncated attribute message");
     a->name = (const char *)name;
     a->name_len = k2onnx__strnlen((const char *)name, (size_t)name_size);
-    if (!k2onnx__h5_parse_type(f, o->path, c.pos, type_size, &a->type)) return 0;
+    if (flags & 0x01u) {
+        if (!k2onnx__h5_shared_type(f, o->path, c.pos, type_size, o->depth, &a->type)) return 0;
+    } else if (!k2onnx__h5_parse_type(f, o->path, c.pos, type_size, &a->type)) {
+        return 0;
+    }
     k2onnx__cur_skip(&c, version == 1 ? (type_size + 7) / 8 * 8 : type_size);
     if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute datatype");
     if (!k2onnx__h5_parse_space(f, o->path, c.pos, space_size, &a->space)) return 0;
@@ -762,15 +939,15 @@ static int k2onnx__h5_add_attr(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t p
     if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute dataspace");
     a->data_pos = c.pos;
     a->data_size = c.end - c.pos;
-    if (a->type.cls == K2ONNX__H5T_VLEN) {
-        if (a->type.size != 4u + f->so + 4u) return k2onnx__h5_bad(f, o->path, "variable-length element has an unexpected size");
-    }
+    if (a->type.cls == K2ONNX__H5T_VLEN && a->type.size != 4u + f->so + 4u)
+        return k2onnx__h5_bad(f, o->path, "variable-length element has an unexpected size");
     if (a->type.size && a->space.count > a->data_size / a->type.size)
         return k2onnx__h5_bad(f, o->path, "attribute value is larger than its message");
     o->nattrs++;
     return 1;
 }
 
+/* Parses a link message held anywhere in the buffer (object header or fractal heap). */
 static int k2onnx__h5_add_link(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
 {
     k2onnx__cur c = k2onnx__cursor(f, pos, len);
@@ -786,21 +963,92 @@ static int k2onnx__h5_add_link(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t p
     if (flags & 0x10u) k2onnx__cur_skip(&c, 1);
     name_len = k2onnx__cur_uint(&c, 1u << (flags & 3u));
     name = k2onnx__cur_bytes(&c, name_len);
-    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link message");
+    if (c.bad || name_len == 0) return k2onnx__h5_bad(f, o->path, "truncated link message");
     if (!k2onnx__reserve(f->ctx, (void **)&o->links, &o->links_cap, o->nlinks + 1, sizeof *o->links)) return 0;
     l = &o->links[o->nlinks];
+    memset(l, 0, sizeof *l);
     l->name = (const char *)name;
     l->name_len = (size_t)name_len;
-    l->addr = link_type == 0 ? k2onnx__cur_addr(&c) : K2ONNX__UNDEF_ADDR;
+    l->link_type = link_type;
+    l->addr = K2ONNX__UNDEF_ADDR;
+    if (link_type == K2ONNX__LINK_HARD) {
+        l->addr = k2onnx__cur_addr(&c);
+    } else {
+        uint64_t n = k2onnx__cur_uint(&c, 2);
+        l->value = (const char *)k2onnx__cur_bytes(&c, n);
+        l->value_len = (size_t)n;
+    }
     if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link message");
     o->nlinks++;
+    return 1;
+}
+
+static int k2onnx__h5_filters(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned n = (unsigned)k2onnx__cur_uint(&c, 1), i, j;
+    if (version == 1) k2onnx__cur_skip(&c, 6);
+    else if (version != 2)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': filter pipeline message version %d", o->path, (int)version);
+    if (n > K2ONNX__MAX_FILTERS) return k2onnx__h5_bad(f, o->path, "filter pipeline has too many filters");
+    for (i = 0; i < n; i++) {
+        k2onnx__h5filter *flt = &o->filters[i];
+        uint64_t name_len = 0;
+        flt->id = (unsigned)k2onnx__cur_uint(&c, 2);
+        if (version == 1 || flt->id >= 256) name_len = k2onnx__cur_uint(&c, 2);
+        flt->flags = (unsigned)k2onnx__cur_uint(&c, 2);
+        flt->nvalues = (unsigned)k2onnx__cur_uint(&c, 2);
+        k2onnx__cur_skip(&c, version == 1 ? (name_len + 7) / 8 * 8 : name_len);
+        for (j = 0; j < flt->nvalues; j++) {
+            uint32_t v = (uint32_t)k2onnx__cur_uint(&c, 4);
+            if (j < 8) flt->values[j] = v;
+        }
+        if (version == 1 && (flt->nvalues & 1u)) k2onnx__cur_skip(&c, 4);
+        if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated filter pipeline message");
+    }
+    o->nfilters = n;
+    return 1;
+}
+
+static int k2onnx__h5_fill(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned type, uint64_t pos, uint64_t len)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    int has_value;
+    if (type == 0x04) {          /* old fill value message: used only without a new one */
+        if (o->has_new_fill) return 1;
+        has_value = 1;
+    } else {
+        unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+        o->has_new_fill = 1;
+        o->fill_defined = 0;
+        if (version == 1 || version == 2) {
+            unsigned defined;
+            k2onnx__cur_skip(&c, 2); /* allocation and write times */
+            defined = (unsigned)k2onnx__cur_uint(&c, 1);
+            has_value = defined != 0; /* libhdf5 reads the size only then, in version 1 too */
+        } else if (version == 3) {
+            unsigned flags = (unsigned)k2onnx__cur_uint(&c, 1);
+            has_value = (flags >> 5) & 1u;
+        } else {
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': fill value message version %d", o->path, (int)version);
+        }
+    }
+    if (has_value) {
+        uint64_t n = k2onnx__cur_uint(&c, 4);
+        o->fill_pos = c.pos;
+        k2onnx__cur_skip(&c, n);
+        o->fill_size = n;
+        o->fill_defined = n > 0;
+    }
+    if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated fill value message");
     return 1;
 }
 
 static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos, uint64_t len)
 {
     k2onnx__cur c = k2onnx__cursor(f, pos, len);
-    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1);
+    unsigned version = (unsigned)k2onnx__cur_uint(&c, 1), i;
     o->has_layout = 1;
     if (version == 3 || version == 4) {
         o->layout_class = (int)k2onnx__cur_uint(&c, 1);
@@ -811,13 +1059,57 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
         } else if (o->layout_class == 1) {
             o->data_pos = k2onnx__cur_addr(&c);
             o->data_size = k2onnx__cur_uint(&c, f->sl);
+        } else if (o->layout_class == 2) {
+            unsigned enc = 4;
+            if (version == 4) o->chunk_layout_flags = (unsigned)k2onnx__cur_uint(&c, 1);
+            o->chunk_rank = (unsigned)k2onnx__cur_uint(&c, 1);
+            if (version == 3) o->chunk_index_addr = k2onnx__cur_addr(&c);
+            else enc = (unsigned)k2onnx__cur_uint(&c, 1);
+            if (o->chunk_rank < 1 || o->chunk_rank > K2ONNX__H5_MAX_RANK + 1 || enc < 1 || enc > 8)
+                return k2onnx__h5_bad(f, o->path, "chunked layout has an invalid rank");
+            for (i = 0; i < o->chunk_rank; i++) o->chunk_dims[i] = k2onnx__cur_uint(&c, enc);
+            if (version == 3) {
+                o->chunk_index = K2ONNX__CHUNK_BTREE1;
+            } else {
+                o->chunk_index = (unsigned)k2onnx__cur_uint(&c, 1);
+                switch (o->chunk_index) {
+                case K2ONNX__CHUNK_SINGLE:
+                    if (o->chunk_layout_flags & 0x02u) {
+                        o->single_chunk_size = k2onnx__cur_uint(&c, f->sl);
+                        o->single_chunk_mask = (unsigned)k2onnx__cur_uint(&c, 4);
+                    }
+                    break;
+                case K2ONNX__CHUNK_IMPLICIT: break;
+                case K2ONNX__CHUNK_FARRAY: o->index_params[0] = (unsigned)k2onnx__cur_uint(&c, 1); break;
+                case K2ONNX__CHUNK_EARRAY:
+                    for (i = 0; i < 5; i++) o->index_params[i] = (unsigned)k2onnx__cur_uint(&c, 1);
+                    break;
+                case K2ONNX__CHUNK_BTREE2:
+                    o->index_params[0] = (unsigned)k2onnx__cur_uint(&c, 4);
+                    o->index_params[1] = (unsigned)k2onnx__cur_uint(&c, 1);
+                    o->index_params[2] = (unsigned)k2onnx__cur_uint(&c, 1);
+                    break;
+                default:
+                    return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': chunk index type %d",
+                                        o->path, (int)o->chunk_index);
+                }
+                o->chunk_index_addr = k2onnx__cur_addr(&c);
+            }
         }
     } else if (version == 1 || version == 2) {
         unsigned rank = (unsigned)k2onnx__cur_uint(&c, 1);
         o->layout_class = (int)k2onnx__cur_uint(&c, 1);
         k2onnx__cur_skip(&c, 5);
         if (o->layout_class != 0) o->data_pos = k2onnx__cur_addr(&c);
-        k2onnx__cur_skip(&c, 4u * rank);
+        if (o->layout_class == 2) {
+            if (rank < 1 || rank > K2ONNX__H5_MAX_RANK + 1) return k2onnx__h5_bad(f, o->path, "chunked layout has an invalid rank");
+            o->chunk_rank = rank;
+            o->chunk_index = K2ONNX__CHUNK_BTREE1;
+            o->chunk_index_addr = o->data_pos;
+            for (i = 0; i < rank; i++) o->chunk_dims[i] = k2onnx__cur_uint(&c, 4); /* the last is the element size */
+        } else {
+            k2onnx__cur_skip(&c, 4u * rank);
+        }
         if (o->layout_class == 0) {
             o->data_size = k2onnx__cur_uint(&c, 4);
             o->data_pos = c.pos;
@@ -834,16 +1126,21 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
 
 enum {
     K2ONNX__MSG_NIL = 0x00, K2ONNX__MSG_DATASPACE = 0x01, K2ONNX__MSG_LINK_INFO = 0x02,
-    K2ONNX__MSG_DATATYPE = 0x03, K2ONNX__MSG_LINK = 0x06, K2ONNX__MSG_LAYOUT = 0x08,
+    K2ONNX__MSG_DATATYPE = 0x03, K2ONNX__MSG_FILL_OLD = 0x04, K2ONNX__MSG_FILL = 0x05,
+    K2ONNX__MSG_LINK = 0x06, K2ONNX__MSG_EXTERNAL_FILES = 0x07, K2ONNX__MSG_LAYOUT = 0x08,
     K2ONNX__MSG_FILTERS = 0x0b, K2ONNX__MSG_ATTRIBUTE = 0x0c, K2ONNX__MSG_CONTINUATION = 0x10,
-    K2ONNX__MSG_SYMBOL_TABLE = 0x11, K2ONNX__MSG_ATTR_INFO = 0x15
+    K2ONNX__MSG_SYMBOL_TABLE = 0x11, K2ONNX__MSG_ATTR_INFO = 0x15, K2ONNX__MSG_LAST_KNOWN = 0x18
 };
 
 static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned type, unsigned flags,
                               uint64_t pos, uint64_t len)
 {
     k2onnx__cur c;
-    if ((flags & 0x02u) && type != K2ONNX__MSG_CONTINUATION)
+    if ((flags & 0x02u) && type == K2ONNX__MSG_DATATYPE) {
+        o->has_type = 1;
+        return k2onnx__h5_shared_type(f, o->path, pos, len, o->depth, &o->type);
+    }
+    if ((flags & 0x02u) && type != K2ONNX__MSG_ATTRIBUTE)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared header message (type %d)", o->path, (int)type);
     switch (type) {
     case K2ONNX__MSG_DATASPACE:
@@ -852,33 +1149,39 @@ static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned ty
     case K2ONNX__MSG_DATATYPE:
         o->has_type = 1;
         return k2onnx__h5_parse_type(f, o->path, pos, len, &o->type);
+    case K2ONNX__MSG_FILL_OLD:
+    case K2ONNX__MSG_FILL: return k2onnx__h5_fill(f, o, type, pos, len);
     case K2ONNX__MSG_LAYOUT: return k2onnx__h5_layout(f, o, pos, len);
-    case K2ONNX__MSG_FILTERS: o->has_filters = 1; return 1;
-    case K2ONNX__MSG_ATTRIBUTE: return k2onnx__h5_add_attr(f, o, pos, len);
+    case K2ONNX__MSG_EXTERNAL_FILES:
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': data stored in external files", o->path);
+    case K2ONNX__MSG_FILTERS: return k2onnx__h5_filters(f, o, pos, len);
+    case K2ONNX__MSG_ATTRIBUTE:
+        if (flags & 0x02u)
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared attribute message", o->path);
+        return k2onnx__h5_add_attr(f, o, pos, len);
     case K2ONNX__MSG_LINK: return k2onnx__h5_add_link(f, o, pos, len);
     case K2ONNX__MSG_LINK_INFO: {
         unsigned lflags;
-        uint64_t heap;
         c = k2onnx__cursor(f, pos, len);
         k2onnx__cur_skip(&c, 1);
         lflags = (unsigned)k2onnx__cur_uint(&c, 1);
         if (lflags & 1u) k2onnx__cur_skip(&c, 8);
-        heap = k2onnx__cur_addr(&c);
+        o->link_heap = k2onnx__cur_addr(&c);
+        o->link_names = k2onnx__cur_addr(&c);
         if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link info message");
         o->has_link_info = 1;
-        o->has_dense_links = heap != K2ONNX__UNDEF_ADDR;
         return 1;
     }
     case K2ONNX__MSG_ATTR_INFO: {
         unsigned aflags;
-        uint64_t heap;
         c = k2onnx__cursor(f, pos, len);
         k2onnx__cur_skip(&c, 1);
         aflags = (unsigned)k2onnx__cur_uint(&c, 1);
         if (aflags & 1u) k2onnx__cur_skip(&c, 2);
-        heap = k2onnx__cur_addr(&c);
+        o->attr_heap = k2onnx__cur_addr(&c);
+        o->attr_names = k2onnx__cur_addr(&c);
         if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute info message");
-        o->has_dense_attrs = heap != K2ONNX__UNDEF_ADDR;
+        o->has_attr_info = 1;
         return 1;
     }
     case K2ONNX__MSG_SYMBOL_TABLE:
@@ -888,12 +1191,20 @@ static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned ty
         if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated symbol table message");
         o->has_symtab = 1;
         return 1;
-    default: return 1; /* messages that do not change how data is read are skipped */
+    default:
+        /* Writers set bit 7 on messages a reader must understand to read the object at all. */
+        if (type > K2ONNX__MSG_LAST_KNOWN && (flags & 0x80u))
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': unknown header message type %d marked as required",
+                                o->path, (int)type);
+        return 1; /* messages that do not change how data is read are skipped */
     }
 }
 
-/* Parses one object header (v1 or v2) with its continuation chain. */
-static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o)
+static int k2onnx__h5_load_dense_attrs(const k2onnx__h5 *f, k2onnx__h5obj *o);
+static int k2onnx__h5_load_dense_links(const k2onnx__h5 *f, k2onnx__h5obj *o);
+
+/* Parses one object header (v1 or v2) with its continuation chain, then its dense attributes. */
+static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth)
 {
     /* Bounded queue of header blocks: a cycle of continuations cannot run forever. */
     enum { MAX_BLOCKS = 4096 };
@@ -903,6 +1214,8 @@ static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *pat
     memset(o, 0, sizeof *o);
     o->addr = addr;
     o->path = path;
+    o->depth = depth;
+    o->link_heap = o->link_names = o->attr_heap = o->attr_names = K2ONNX__UNDEF_ADDR;
     if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__in_bounds(f->size, addr, 16))
         return k2onnx__h5_bad(f, path, "object header address is outside the file");
     if (k2onnx__sig(f, addr, "OHDR")) {
@@ -973,12 +1286,1104 @@ static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *pat
             pos = c.pos + len;
         }
     }
+    if (o->has_attr_info && o->attr_heap != K2ONNX__UNDEF_ADDR && !k2onnx__h5_load_dense_attrs(f, o)) return 0;
+    if (o->has_link_info && o->link_heap != K2ONNX__UNDEF_ADDR && !k2onnx__h5_load_dense_links(f, o)) return 0;
+    return 1;
+}
+
+static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o)
+{
+    return k2onnx__h5_object_at(f, addr, path, o, 0);
+}
+
+/* --- v2 B-trees and fractal heaps (dense groups and attributes, chunk and huge-object indexes) --- */
+
+/* Bytes needed to store values up to n, as libhdf5 sizes its counters (at least one). */
+static unsigned k2onnx__bytes_for(uint64_t n)
+{
+    unsigned b = 1;
+    while (b < 8 && (n >> (8 * b)) != 0) b++;
+    return b;
+}
+
+static unsigned k2onnx__log2(uint64_t n)
+{
+    unsigned r = 0;
+    while (n >>= 1) r++;
+    return r;
+}
+
+typedef int (*k2onnx__bt2_record_fn)(void *user, uint64_t pos, unsigned size);
+
+#define K2ONNX__BT2_MAX_DEPTH 24
+
+typedef struct k2onnx__bt2 {
+    const k2onnx__h5 *f;
+    const char *path;
+    unsigned type, node_size, rec_size, depth;
+    uint64_t root, root_nrec;
+    uint64_t max_nrec[K2ONNX__BT2_MAX_DEPTH + 1];
+    unsigned nrec_size;                            /* width of "records in child" fields */
+    unsigned total_size[K2ONNX__BT2_MAX_DEPTH + 1]; /* width of "total records" for a child at depth d */
+    uint64_t visits, max_visits;
+    k2onnx__bt2_record_fn fn;
+    void *user;
+    int stop;
+} k2onnx__bt2;
+
+static int k2onnx__bt2_open(k2onnx__bt2 *t, const k2onnx__h5 *f, const char *path, uint64_t addr, unsigned type)
+{
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    uint64_t cum[K2ONNX__BT2_MAX_DEPTH + 1];
+    unsigned d;
+    memset(t, 0, sizeof *t);
+    t->f = f;
+    t->path = path;
+    if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, addr, "BTHD")) return k2onnx__h5_bad(f, path, "v2 B-tree header lacks its BTHD signature");
+    k2onnx__cur_skip(&c, 4);
+    if (k2onnx__cur_uint(&c, 1) != 0) return k2onnx__h5_bad(f, path, "unknown v2 B-tree version");
+    t->type = (unsigned)k2onnx__cur_uint(&c, 1);
+    t->node_size = (unsigned)k2onnx__cur_uint(&c, 4);
+    t->rec_size = (unsigned)k2onnx__cur_uint(&c, 2);
+    t->depth = (unsigned)k2onnx__cur_uint(&c, 2);
+    k2onnx__cur_skip(&c, 2); /* split and merge percentages */
+    t->root = k2onnx__cur_addr(&c);
+    t->root_nrec = k2onnx__cur_uint(&c, 2);
+    k2onnx__cur_skip(&c, f->sl); /* total records */
+    if (c.bad || !k2onnx__checksum_ok(f, addr, c.pos + 4 - addr)) return k2onnx__h5_bad(f, path, "v2 B-tree header checksum mismatch");
+    if (t->type != type) return k2onnx__h5_bad(f, path, "v2 B-tree has the wrong record type");
+    if (t->rec_size == 0 || t->node_size < 10u + t->rec_size || t->depth > K2ONNX__BT2_MAX_DEPTH)
+        return k2onnx__h5_bad(f, path, "v2 B-tree header has impossible sizes");
+    /* Field widths follow libhdf5's derivation from the node and record sizes. */
+    t->max_nrec[0] = cum[0] = (t->node_size - 10u) / t->rec_size;
+    t->nrec_size = k2onnx__bytes_for(t->max_nrec[0]);
+    t->total_size[0] = 0;
+    for (d = 1; d <= t->depth; d++) {
+        unsigned ptr = f->so + t->nrec_size + (d > 1 ? t->total_size[d - 1] : 0);
+        if (t->node_size < 10u + ptr + t->rec_size + ptr) return k2onnx__h5_bad(f, path, "v2 B-tree nodes are too small for their depth");
+        t->max_nrec[d] = (t->node_size - 10u - ptr) / (t->rec_size + ptr);
+        cum[d] = cum[d - 1] > UINT64_MAX / (t->max_nrec[d] + 2) ? UINT64_MAX : (t->max_nrec[d] + 1) * cum[d - 1] + t->max_nrec[d];
+        t->total_size[d] = k2onnx__bytes_for(cum[d]);
+    }
+    t->max_visits = f->size / 10u + 1;
+    return 1;
+}
+
+static int k2onnx__bt2_node(k2onnx__bt2 *t, uint64_t addr, uint64_t nrec, unsigned depth)
+{
+    const k2onnx__h5 *f = t->f;
+    unsigned ptr = depth ? f->so + t->nrec_size + (depth > 1 ? t->total_size[depth - 1] : 0) : 0;
+    uint64_t body, i;
+    k2onnx__cur c;
+    if (nrec == 0) return 1;
+    if (++t->visits > t->max_visits) return k2onnx__h5_bad(f, t->path, "v2 B-tree visits more nodes than the file can hold");
+    if (nrec > t->max_nrec[depth]) return k2onnx__h5_bad(f, t->path, "v2 B-tree node holds more records than fit");
+    body = 6u + nrec * t->rec_size + (depth ? (nrec + 1) * ptr : 0);
+    if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, addr, depth ? "BTIN" : "BTLF"))
+        return k2onnx__h5_bad(f, t->path, "v2 B-tree node lacks its signature");
+    if (!k2onnx__checksum_ok(f, addr, body + 4)) return k2onnx__h5_bad(f, t->path, "v2 B-tree node checksum mismatch");
+    if (f->buf[addr + 4] != 0 || f->buf[addr + 5] != t->type) return k2onnx__h5_bad(f, t->path, "v2 B-tree node has the wrong version or type");
+    if (depth == 0) {
+        for (i = 0; i < nrec && !t->stop; i++)
+            if (!t->fn(t->user, addr + 6 + i * t->rec_size, t->rec_size)) t->stop = 1;
+        return !t->f->ctx->failed;
+    }
+    c = k2onnx__cursor(f, addr + 6 + nrec * t->rec_size, (nrec + 1) * ptr);
+    for (i = 0; i <= nrec && !t->stop; i++) {
+        uint64_t child = k2onnx__cur_addr(&c), child_nrec = k2onnx__cur_uint(&c, t->nrec_size);
+        if (depth > 1) k2onnx__cur_skip(&c, t->total_size[depth - 1]);
+        if (c.bad) return k2onnx__h5_bad(f, t->path, "truncated v2 B-tree node");
+        if (!k2onnx__bt2_node(t, child, child_nrec, depth - 1)) return 0;
+        if (i < nrec && !t->stop && !t->fn(t->user, addr + 6 + i * t->rec_size, t->rec_size)) t->stop = 1;
+    }
+    return !t->f->ctx->failed;
+}
+
+/* Calls fn for every record of the v2 B-tree at `addr`, in key order; fn returns 0 to stop. */
+static int k2onnx__bt2_iterate(const k2onnx__h5 *f, const char *path, uint64_t addr, unsigned type,
+                               k2onnx__bt2_record_fn fn, void *user)
+{
+    k2onnx__bt2 t;
+    if (!k2onnx__bt2_open(&t, f, path, addr, type)) return 0;
+    t.fn = fn;
+    t.user = user;
+    return k2onnx__bt2_node(&t, t.root, t.root_nrec, t.depth);
+}
+
+typedef struct k2onnx__fheap {
+    const k2onnx__h5 *f;
+    const char *path;
+    uint64_t addr;
+    unsigned id_len, filter_len, flags;
+    uint64_t max_managed, huge_btree;
+    unsigned width, max_heap_bits, cur_rows;
+    uint64_t start_block, max_direct, root;
+    unsigned off_size, len_size, first_row_bits, max_direct_rows;
+    uint64_t checked[4];    /* direct blocks whose checksum was verified */
+    unsigned nchecked;
+} k2onnx__fheap;
+
+static int k2onnx__fheap_open(k2onnx__fheap *h, const k2onnx__h5 *f, const char *path, uint64_t addr)
+{
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    memset(h, 0, sizeof *h);
+    h->f = f;
+    h->path = path;
+    h->addr = addr;
+    if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, addr, "FRHP")) return k2onnx__h5_bad(f, path, "fractal heap header lacks its FRHP signature");
+    k2onnx__cur_skip(&c, 4);
+    if (k2onnx__cur_uint(&c, 1) != 0) return k2onnx__h5_bad(f, path, "unknown fractal heap version");
+    h->id_len = (unsigned)k2onnx__cur_uint(&c, 2);
+    h->filter_len = (unsigned)k2onnx__cur_uint(&c, 2);
+    h->flags = (unsigned)k2onnx__cur_uint(&c, 1);
+    h->max_managed = k2onnx__cur_uint(&c, 4);
+    k2onnx__cur_skip(&c, f->sl);                 /* next huge object id */
+    h->huge_btree = k2onnx__cur_addr(&c);
+    k2onnx__cur_skip(&c, f->sl + f->so + 8u * f->sl); /* free space, its manager, statistics */
+    h->width = (unsigned)k2onnx__cur_uint(&c, 2);
+    h->start_block = k2onnx__cur_uint(&c, f->sl);
+    h->max_direct = k2onnx__cur_uint(&c, f->sl);
+    h->max_heap_bits = (unsigned)k2onnx__cur_uint(&c, 2);
+    k2onnx__cur_skip(&c, 2);                     /* starting rows of the root indirect block */
+    h->root = k2onnx__cur_addr(&c);
+    h->cur_rows = (unsigned)k2onnx__cur_uint(&c, 2);
+    if (h->filter_len) k2onnx__cur_skip(&c, f->sl + 4u + h->filter_len);
+    if (c.bad || !k2onnx__checksum_ok(f, addr, c.pos + 4 - addr)) return k2onnx__h5_bad(f, path, "fractal heap header checksum mismatch");
+    if (h->filter_len)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': filtered fractal heap (compressed dense storage)", path);
+    /* Sizes must be powers of two for the doubling table to make sense. */
+    if (h->width == 0 || h->width > 65536u || h->start_block == 0 || (h->start_block & (h->start_block - 1)) ||
+        (h->width & (h->width - 1)) || h->max_direct < h->start_block || (h->max_direct & (h->max_direct - 1)) ||
+        h->max_heap_bits == 0 || h->max_heap_bits > 64 || h->id_len < 2)
+        return k2onnx__h5_bad(f, path, "fractal heap header has impossible sizes");
+    h->off_size = (h->max_heap_bits + 7) / 8;
+    {
+        unsigned direct_off_size = (k2onnx__log2(h->max_direct) + 7) / 8;
+        unsigned managed_size = k2onnx__bytes_for(h->max_managed);
+        h->len_size = direct_off_size < managed_size ? direct_off_size : managed_size;
+    }
+    h->first_row_bits = k2onnx__log2(h->start_block) + k2onnx__log2(h->width);
+    h->max_direct_rows = k2onnx__log2(h->max_direct) - k2onnx__log2(h->start_block) + 2;
+    h->checked[0] = h->checked[1] = h->checked[2] = h->checked[3] = K2ONNX__UNDEF_ADDR;
+    return 1;
+}
+
+static uint64_t k2onnx__fheap_row_size(const k2onnx__fheap *h, unsigned row)
+{
+    return row == 0 ? h->start_block : h->start_block << (row - 1);
+}
+
+/* Verifies a direct block's checksum once; its field sits after the block header and is hashed
+   as zeros. A few recent blocks are remembered since objects cluster in blocks. */
+static int k2onnx__fheap_block_checked(const k2onnx__fheap *h, uint64_t block, uint64_t size)
+{
+    k2onnx__fheap *m = (k2onnx__fheap *)h;
+    size_t field = 5u + h->f->so + h->off_size;
+    unsigned i;
+    for (i = 0; i < 4; i++)
+        if (m->checked[i] == block) return 1;
+    if (size < field + 4 || size > (uint64_t)(size_t)-1 ||
+        k2onnx__lookup3_hole(h->f->buf + block, (size_t)size, field) != (uint32_t)k2onnx__le(h->f->buf + block + field, 4))
+        return k2onnx__h5_bad(h->f, h->path, "fractal heap direct block checksum mismatch");
+    m->checked[m->nchecked++ % 4] = block;
+    return 1;
+}
+
+/* Finds managed object bytes [off, off+len) of the heap's address space in the file by walking
+   the doubling table from the root block. */
+static int k2onnx__fheap_managed(const k2onnx__fheap *h, uint64_t off, uint64_t len, uint64_t *pos)
+{
+    const k2onnx__h5 *f = h->f;
+    uint64_t block = h->root, block_off = 0, size = h->start_block;
+    unsigned nrows = h->cur_rows, hops = 0;
+    while (nrows > 0) {
+        uint64_t rel = off - block_off, row_off, entry, at;
+        unsigned row, col;
+        k2onnx__cur c;
+        if (++hops > 64 || !k2onnx__sig(f, block, "FHIB")) return k2onnx__h5_bad(f, h->path, "fractal heap indirect block lacks its FHIB signature");
+        if (!k2onnx__checksum_ok(f, block, 9u + f->so + h->off_size + (uint64_t)nrows * h->width * f->so))
+            return k2onnx__h5_bad(f, h->path, "fractal heap indirect block checksum mismatch");
+        row = rel < h->start_block * h->width ? 0 : k2onnx__log2(rel) - h->first_row_bits + 1;
+        if (row >= nrows || row >= 64) return k2onnx__h5_bad(f, h->path, "fractal heap object offset is outside its block");
+        row_off = row == 0 ? 0 : (h->start_block * h->width) << (row - 1);
+        size = k2onnx__fheap_row_size(h, row);
+        col = (unsigned)((rel - row_off) / size);
+        if (col >= h->width) return k2onnx__h5_bad(f, h->path, "fractal heap object offset is outside its block");
+        /* Direct-block entries come first, then the indirect-block entries; all are addresses. */
+        entry = (uint64_t)row * h->width + col;
+        at = entry * f->so;
+        c = k2onnx__cursor(f, block + 5u + f->so + h->off_size + at, f->so);
+        block = k2onnx__cur_addr(&c);
+        if (c.bad || block == K2ONNX__UNDEF_ADDR) return k2onnx__h5_bad(f, h->path, "fractal heap object is in a block that was never allocated");
+        block_off += row_off + (uint64_t)col * size;
+        nrows = row < h->max_direct_rows ? 0 : k2onnx__log2(size) - h->first_row_bits + 1;
+    }
+    if (!k2onnx__sig(f, block, "FHDB")) return k2onnx__h5_bad(f, h->path, "fractal heap direct block lacks its FHDB signature");
+    if (off - block_off > size || len > size - (off - block_off))
+        return k2onnx__h5_bad(f, h->path, "fractal heap object runs past its direct block");
+    if (!k2onnx__in_bounds(f->size, block, size)) return k2onnx__h5_bad(f, h->path, "fractal heap direct block is outside the file");
+    if ((h->flags & 0x02u) && !k2onnx__fheap_block_checked(h, block, size)) return 0;
+    *pos = block + (off - block_off);
+    return 1;
+}
+
+typedef struct k2onnx__huge_find {
+    const k2onnx__h5 *f;
+    uint64_t id, pos, len;
+    int found;
+} k2onnx__huge_find;
+
+/* Record type 1: address, length, ID of a huge object stored outside the heap's blocks. */
+static int k2onnx__huge_find_cb(void *user, uint64_t pos, unsigned size)
+{
+    k2onnx__huge_find *s = (k2onnx__huge_find *)user;
+    k2onnx__cur c = k2onnx__cursor(s->f, pos, size);
+    uint64_t addr = k2onnx__cur_addr(&c), len = k2onnx__cur_uint(&c, s->f->sl), id = k2onnx__cur_uint(&c, s->f->sl);
+    if (c.bad || id != s->id) return 1;
+    s->pos = addr;
+    s->len = len;
+    s->found = 1;
+    return 0;
+}
+
+/* Locates the object a heap ID names; its bytes are [*pos, *pos + *len) of the buffer. */
+static int k2onnx__fheap_object(const k2onnx__fheap *h, const unsigned char *id, uint64_t *pos, uint64_t *len)
+{
+    const k2onnx__h5 *f = h->f;
+    unsigned kind = (id[0] >> 4) & 3u;
+    if ((id[0] >> 6) != 0) return k2onnx__h5_bad(f, h->path, "unknown fractal heap ID version");
+    if (kind == 0) {
+        uint64_t off, n;
+        if (h->id_len < 1u + h->off_size + h->len_size) return k2onnx__h5_bad(f, h->path, "fractal heap ID is too short");
+        off = k2onnx__le(id + 1, h->off_size);
+        n = k2onnx__le(id + 1 + h->off_size, h->len_size);
+        *len = n;
+        return k2onnx__fheap_managed(h, off, n, pos);
+    }
+    if (kind == 2) { /* tiny: the object lives inside the ID */
+        int extended = h->id_len > 18;
+        uint64_t n = extended ? ((uint64_t)(id[0] & 0x0fu) << 8 | id[1]) + 1 : (uint64_t)(id[0] & 0x0fu) + 1;
+        unsigned skip = extended ? 2u : 1u;
+        if (n > h->id_len - skip) return k2onnx__h5_bad(f, h->path, "tiny fractal heap object is longer than its ID");
+        *pos = (uint64_t)(id + skip - f->buf);
+        *len = n;
+        return 1;
+    }
+    if (kind == 1) {
+        k2onnx__huge_find s;
+        memset(&s, 0, sizeof s);
+        if (h->id_len >= 1u + f->so + f->sl) { /* address and length stored directly */
+            k2onnx__cur c = k2onnx__cursor(f, (uint64_t)(id + 1 - f->buf), f->so + f->sl);
+            s.pos = k2onnx__cur_addr(&c);
+            s.len = k2onnx__cur_uint(&c, f->sl);
+            if (c.bad) return k2onnx__h5_bad(f, h->path, "truncated huge fractal heap ID");
+        } else {
+            memset(&s, 0, sizeof s);
+            s.f = f;
+            s.id = k2onnx__le(id + 1, h->id_len - 1u < 8u ? h->id_len - 1u : 8u);
+            if (!k2onnx__bt2_iterate(f, h->path, h->huge_btree, 1, k2onnx__huge_find_cb, &s)) return 0;
+            if (!s.found) return k2onnx__h5_bad(f, h->path, "huge fractal heap object is missing from its index");
+        }
+        if (s.pos == K2ONNX__UNDEF_ADDR || !k2onnx__in_bounds(f->size, s.pos, s.len))
+            return k2onnx__h5_bad(f, h->path, "huge fractal heap object is outside the file");
+        *pos = s.pos;
+        *len = s.len;
+        return 1;
+    }
+    return k2onnx__h5_bad(f, h->path, "unknown fractal heap ID type");
+}
+
+typedef struct k2onnx__dense {
+    k2onnx__fheap heap;
+    k2onnx__h5obj *o;
+    unsigned id_offset;   /* where the heap ID sits inside a name-index record */
+    int attrs;
+    uint64_t count, max_count;
+} k2onnx__dense;
+
+static int k2onnx__dense_cb(void *user, uint64_t pos, unsigned size)
+{
+    k2onnx__dense *d = (k2onnx__dense *)user;
+    const k2onnx__h5 *f = d->heap.f;
+    uint64_t at, len;
+    if (size < d->id_offset + d->heap.id_len) return k2onnx__h5_bad(f, d->o->path, "dense storage record is smaller than a heap ID");
+    if (++d->count > d->max_count) return k2onnx__h5_bad(f, d->o->path, "dense storage has more records than the file can hold");
+    if (d->attrs && (f->buf[pos + 8] & 0x02u) != 0)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared attribute message", d->o->path);
+    if (!k2onnx__fheap_object(&d->heap, f->buf + pos + d->id_offset, &at, &len)) return 0;
+    return d->attrs ? k2onnx__h5_add_attr(f, d->o, at, len) : k2onnx__h5_add_link(f, d->o, at, len);
+}
+
+static int k2onnx__h5_load_dense(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t heap, uint64_t names, int attrs)
+{
+    k2onnx__dense d;
+    memset(&d, 0, sizeof d);
+    if (!k2onnx__fheap_open(&d.heap, f, o->path, heap)) return 0;
+    d.o = o;
+    d.attrs = attrs;
+    d.id_offset = attrs ? 0u : 4u; /* attribute records start with the ID, link records with a hash */
+    d.max_count = f->size / 4u + 1;
+    if (attrs && d.heap.id_len != 8) return k2onnx__h5_bad(f, o->path, "dense attribute heap IDs are not 8 bytes");
+    return k2onnx__bt2_iterate(f, o->path, names, attrs ? 8u : 5u, k2onnx__dense_cb, &d);
+}
+
+static int k2onnx__h5_load_dense_attrs(const k2onnx__h5 *f, k2onnx__h5obj *o)
+{
+    return k2onnx__h5_load_dense(f, o, o->attr_heap, o->attr_names, 1);
+}
+
+static int k2onnx__h5_load_dense_links(const k2onnx__h5 *f, k2onnx__h5obj *o)
+{
+    return k2onnx__h5_load_dense(f, o, o->link_heap, o->link_names, 0);
+}
+
+/* --- filters: inflate (RFC 1950/1951), shuffle, Fletcher-32 ------------------------------------ */
+
+typedef struct k2onnx__inflate {
+    const unsigned char *in;
+    size_t in_len, in_pos;
+    uint32_t bitbuf;
+    unsigned bitcnt;
+    unsigned char *out;
+    size_t out_cap, out_pos;
+    const char *error;
+} k2onnx__inflate;
+
+typedef struct k2onnx__huffman {
+    unsigned short count[16];   /* codes of each length */
+    unsigned short symbol[288]; /* symbols ordered by code */
+} k2onnx__huffman;
+
+static unsigned k2onnx__inf_bits(k2onnx__inflate *s, unsigned need)
+{
+    uint32_t v;
+    while (s->bitcnt < need) {
+        if (s->in_pos >= s->in_len) {
+            if (!s->error) s->error = "compressed data ends early";
+            return 0;
+        }
+        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    v = s->bitbuf & ((1u << need) - 1u);
+    s->bitbuf = need < 32 ? s->bitbuf >> need : 0;
+    s->bitcnt -= need;
+    return (unsigned)v;
+}
+
+/* Builds canonical code tables; returns 0 for an over-subscribed set of lengths. */
+static int k2onnx__huff_build(k2onnx__huffman *h, const unsigned char *lengths, unsigned n)
+{
+    unsigned short offs[16];
+    unsigned i, len;
+    int left = 1;
+    memset(h->count, 0, sizeof h->count);
+    for (i = 0; i < n; i++) h->count[lengths[i]]++;
+    for (len = 1; len < 16; len++) {
+        left = left * 2 - h->count[len];
+        if (left < 0) return 0;
+    }
+    offs[1] = 0;
+    for (len = 1; len < 15; len++) offs[len + 1] = (unsigned short)(offs[len] + h->count[len]);
+    for (i = 0; i < n; i++)
+        if (lengths[i]) h->symbol[offs[lengths[i]]++] = (unsigned short)i;
+    return 1;
+}
+
+static int k2onnx__huff_decode(k2onnx__inflate *s, const k2onnx__huffman *h)
+{
+    int code = 0, first = 0, index = 0;
+    unsigned len;
+    for (len = 1; len < 16; len++) {
+        int count;
+        code |= (int)k2onnx__inf_bits(s, 1);
+        if (s->error) return -1;
+        count = h->count[len];
+        if (code - count < first) return h->symbol[index + (code - first)];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    s->error = "invalid Huffman code";
+    return -1;
+}
+
+static int k2onnx__inf_codes(k2onnx__inflate *s, const k2onnx__huffman *lit, const k2onnx__huffman *dist)
+{
+    static const unsigned short len_base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+                                                35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static const unsigned char len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+                                                3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    static const unsigned short dist_base[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129,
+                                                 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
+                                                 4097, 6145, 8193, 12289, 16385, 24577};
+    static const unsigned char dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+                                                 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+    for (;;) {
+        int sym = k2onnx__huff_decode(s, lit);
+        if (sym < 0) return 0;
+        if (sym < 256) {
+            if (s->out_pos >= s->out_cap) { s->error = "decompressed data is larger than the chunk"; return 0; }
+            s->out[s->out_pos++] = (unsigned char)sym;
+        } else if (sym == 256) {
+            return 1;
+        } else {
+            size_t len, d;
+            int ds;
+            sym -= 257;
+            if (sym >= 29) { s->error = "invalid length code"; return 0; }
+            len = len_base[sym] + k2onnx__inf_bits(s, len_extra[sym]);
+            ds = k2onnx__huff_decode(s, dist);
+            if (ds < 0) return 0;
+            if (ds >= 30) { s->error = "invalid distance code"; return 0; }
+            d = dist_base[ds] + k2onnx__inf_bits(s, dist_extra[ds]);
+            if (s->error) return 0;
+            if (d > s->out_pos) { s->error = "distance reaches before the start of the data"; return 0; }
+            if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
+            while (len--) {
+                s->out[s->out_pos] = s->out[s->out_pos - d];
+                s->out_pos++;
+            }
+        }
+    }
+}
+
+static int k2onnx__inf_stored(k2onnx__inflate *s)
+{
+    unsigned len, nlen;
+    s->bitbuf = 0;
+    s->bitcnt = 0;
+    if (s->in_len - s->in_pos < 4) { s->error = "compressed data ends early"; return 0; }
+    len = s->in[s->in_pos] | (unsigned)s->in[s->in_pos + 1] << 8;
+    nlen = s->in[s->in_pos + 2] | (unsigned)s->in[s->in_pos + 3] << 8;
+    s->in_pos += 4;
+    if (len != (~nlen & 0xffffu)) { s->error = "stored block length check fails"; return 0; }
+    if (len > s->in_len - s->in_pos) { s->error = "compressed data ends early"; return 0; }
+    if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
+    if (len) memcpy(s->out + s->out_pos, s->in + s->in_pos, len);
+    s->in_pos += len;
+    s->out_pos += len;
+    return 1;
+}
+
+static int k2onnx__inf_fixed(k2onnx__inflate *s)
+{
+    unsigned char lengths[288];
+    k2onnx__huffman lit, dist;
+    unsigned i;
+    for (i = 0; i < 144; i++) lengths[i] = 8;
+    for (; i < 256; i++) lengths[i] = 9;
+    for (; i < 280; i++) lengths[i] = 7;
+    for (; i < 288; i++) lengths[i] = 8;
+    k2onnx__huff_build(&lit, lengths, 288);
+    for (i = 0; i < 30; i++) lengths[i] = 5;
+    k2onnx__huff_build(&dist, lengths, 30);
+    return k2onnx__inf_codes(s, &lit, &dist);
+}
+
+static int k2onnx__inf_dynamic(k2onnx__inflate *s)
+{
+    static const unsigned char order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    unsigned char lengths[320];
+    k2onnx__huffman lit, dist;
+    unsigned nlen = k2onnx__inf_bits(s, 5) + 257, ndist = k2onnx__inf_bits(s, 5) + 1, ncode = k2onnx__inf_bits(s, 4) + 4, i;
+    if (s->error) return 0;
+    if (nlen > 286 || ndist > 30) { s->error = "invalid dynamic block header"; return 0; }
+    memset(lengths, 0, sizeof lengths);
+    for (i = 0; i < ncode; i++) lengths[order[i]] = (unsigned char)k2onnx__inf_bits(s, 3);
+    if (s->error) return 0;
+    if (!k2onnx__huff_build(&lit, lengths, 19)) { s->error = "invalid code-length code"; return 0; }
+    memset(lengths, 0, sizeof lengths);
+    for (i = 0; i < nlen + ndist;) {
+        int sym = k2onnx__huff_decode(s, &lit);
+        unsigned repeat, value = 0;
+        if (sym < 0) return 0;
+        if (sym < 16) {
+            lengths[i++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 16) {
+            if (i == 0) { s->error = "length repeat with no previous length"; return 0; }
+            value = lengths[i - 1];
+            repeat = 3 + k2onnx__inf_bits(s, 2);
+        } else if (sym == 17) {
+            repeat = 3 + k2onnx__inf_bits(s, 3);
+        } else {
+            repeat = 11 + k2onnx__inf_bits(s, 7);
+        }
+        if (s->error) return 0;
+        if (i + repeat > nlen + ndist) { s->error = "code lengths overflow"; return 0; }
+        while (repeat--) lengths[i++] = (unsigned char)value;
+    }
+    if (lengths[256] == 0) { s->error = "no end-of-block code"; return 0; }
+    if (!k2onnx__huff_build(&lit, lengths, nlen) || !k2onnx__huff_build(&dist, lengths + nlen, ndist)) {
+        s->error = "invalid literal or distance code lengths";
+        return 0;
+    }
+    return k2onnx__inf_codes(s, &lit, &dist);
+}
+
+static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
+{
+    uint32_t a = 1, b = 0;
+    while (n > 0) {
+        size_t run = n < 5552 ? n : 5552; /* keeps the sums below 2^32 between reductions */
+        n -= run;
+        while (run--) {
+            a += *p++;
+            b += a;
+        }
+        a %= 65521u;
+        b %= 65521u;
+    }
+    return (b << 16) | a;
+}
+
+/* Inflates a zlib stream into out[0..cap); returns the size or sets *error. */
+static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
+{
+    k2onnx__inflate s;
+    int last = 0;
+    memset(&s, 0, sizeof s);
+    if (in_len < 6 || (in[0] & 0x0fu) != 8 || ((unsigned)in[0] << 8 | in[1]) % 31u != 0 || (in[1] & 0x20u)) {
+        *error = "not a zlib stream";
+        return 0;
+    }
+    s.in = in;
+    s.in_len = in_len;
+    s.in_pos = 2;
+    s.out = out;
+    s.out_cap = cap;
+    while (!last) {
+        unsigned type;
+        int ok;
+        last = (int)k2onnx__inf_bits(&s, 1);
+        type = k2onnx__inf_bits(&s, 2);
+        if (s.error) break;
+        if (type == 0) ok = k2onnx__inf_stored(&s);
+        else if (type == 1) ok = k2onnx__inf_fixed(&s);
+        else if (type == 2) ok = k2onnx__inf_dynamic(&s);
+        else { s.error = "invalid block type"; ok = 0; }
+        if (!ok) break;
+    }
+    if (!s.error) {
+        if (s.in_len - s.in_pos < 4) s.error = "zlib checksum is missing";
+        else if (k2onnx__be(in + s.in_pos, 4) != k2onnx__adler32(out, s.out_pos)) s.error = "zlib checksum mismatch";
+    }
+    *error = s.error;
+    return s.out_pos;
+}
+
+static void k2onnx__unshuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem)
+{
+    size_t count = elem ? n / elem : 0, i, j;
+    if (elem <= 1 || count <= 1) {
+        memcpy(out, in, n);
+        return;
+    }
+    for (j = 0; j < elem; j++)
+        for (i = 0; i < count; i++) out[i * elem + j] = in[j * count + i];
+    memcpy(out + count * elem, in + count * elem, n - count * elem); /* leftover bytes are stored as is */
+}
+
+/* HDF5's Fletcher-32: 16-bit big-endian words, odd trailing byte as the high half of a word. */
+static uint32_t k2onnx__fletcher32(const unsigned char *p, size_t n)
+{
+    uint32_t sum1 = 0, sum2 = 0;
+    size_t words = n / 2;
+    while (words > 0) {
+        size_t run = words > 360 ? 360 : words;
+        words -= run;
+        while (run--) {
+            sum1 += (uint32_t)p[0] << 8 | p[1];
+            p += 2;
+            sum2 += sum1;
+        }
+        sum1 = (sum1 & 0xffffu) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffffu) + (sum2 >> 16);
+    }
+    if (n & 1u) {
+        sum1 += (uint32_t)p[0] << 8;
+        sum2 += sum1;
+        sum1 = (sum1 & 0xffffu) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffffu) + (sum2 >> 16);
+    }
+    sum1 = (sum1 & 0xffffu) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffffu) + (sum2 >> 16);
+    return sum2 << 16 | sum1;
+}
+
+static const char *k2onnx__filter_name(unsigned id)
+{
+    switch (id) {
+    case 1: return "deflate";
+    case 2: return "shuffle";
+    case 3: return "fletcher32";
+    case 4: return "szip";
+    case 5: return "nbit";
+    case 6: return "scaleoffset";
+    case 307: return "bzip2";
+    case 32000: return "lzf";
+    case 32001: return "blosc";
+    case 32004: return "lz4";
+    case 32008: return "bitshuffle";
+    case 32013: return "zfp";
+    case 32015: return "zstd";
+    case 32017: return "sz";
+    case 32026: return "blosc2";
+    default: return "unregistered";
+    }
+}
+
+/* --- dataset storage: compact, contiguous, chunked (every chunk index) ------------------------ */
+
+typedef struct k2onnx__chunks {
+    const k2onnx__h5 *f;
+    const k2onnx__h5obj *o;
+    unsigned rank;
+    uint64_t chunk[K2ONNX__H5_MAX_RANK];  /* chunk shape in elements */
+    uint64_t grid[K2ONNX__H5_MAX_RANK];   /* chunks per dimension over the maximum extent */
+    uint64_t esize, chunk_bytes, grid_count;
+    int unlim;                         /* extensible arrays: the unlimited dimension, else -1 */
+    unsigned char *out;
+    unsigned char *buf[2];
+    size_t buf_cap;
+    uint64_t visits, max_visits;
+} k2onnx__chunks;
+
+static int k2onnx__chunk_bad(const k2onnx__chunks *s, const char *what)
+{
+    return k2onnx__h5_bad(s->f, s->o->path, what);
+}
+
+/* Runs the filter pipeline backwards over one stored chunk; data and n become the raw bytes. */
+static int k2onnx__chunk_unfilter(k2onnx__chunks *s, const unsigned char **data, uint64_t *n, unsigned mask)
+{
+    const k2onnx__h5obj *o = s->o;
+    unsigned k = o->nfilters, next = 0;
+    while (k-- > 0) {
+        const k2onnx__h5filter *flt = &o->filters[k];
+        if (k < 32 && (mask >> k) & 1u) continue; /* the writer skipped this filter for this chunk */
+        if (flt->id == 1) {
+            const char *err = NULL;
+            size_t got = k2onnx__zlib_inflate(*data, (size_t)*n, s->buf[next], s->buf_cap, &err);
+            if (err)
+                return k2onnx__fail(s->f->ctx, k2onnx_result_invalid_file, "HDF5 dataset '%s': deflate: %s", o->path, err);
+            *data = s->buf[next];
+            *n = got;
+            next ^= 1u;
+        } else if (flt->id == 2) {
+            uint64_t elem = flt->nvalues >= 1 ? flt->values[0] : s->esize;
+            if (*n > s->buf_cap) return k2onnx__chunk_bad(s, "shuffled chunk is larger than the chunk size");
+            k2onnx__unshuffle(*data, s->buf[next], (size_t)*n, (size_t)elem);
+            *data = s->buf[next];
+            next ^= 1u;
+        } else if (flt->id == 3) {
+            uint32_t stored, sum;
+            if (*n < 4) return k2onnx__chunk_bad(s, "chunk is too small for its Fletcher-32 checksum");
+            *n -= 4;
+            stored = (uint32_t)k2onnx__le(*data + *n, 4);
+            sum = k2onnx__fletcher32(*data, (size_t)*n);
+            /* libhdf5 1.6 wrote the checksum byte-swapped; it still accepts that form. */
+            if (stored != sum && stored != ((sum & 0xffu) << 24 | (sum & 0xff00u) << 8 | (sum >> 8 & 0xff00u) | sum >> 24))
+                return k2onnx__fail(s->f->ctx, k2onnx_result_invalid_file, "HDF5 dataset '%s': Fletcher-32 checksum mismatch in a chunk", o->path);
+        } else {
+            return k2onnx__fail(s->f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': filter %d (%s) is not supported",
+                                o->path, (int)flt->id, k2onnx__filter_name(flt->id));
+        }
+    }
+    return 1;
+}
+
+/* Places one chunk, given by its scaled coordinates (chunk indices), into the output array. */
+static int k2onnx__chunk_store(k2onnx__chunks *s, const uint64_t *scaled, uint64_t addr, uint64_t size, unsigned mask)
+{
+    const k2onnx__h5obj *o = s->o;
+    uint64_t off[K2ONNX__H5_MAX_RANK], ext[K2ONNX__H5_MAX_RANK], idx[K2ONNX__H5_MAX_RANK], n = size;
+    const unsigned char *data;
+    unsigned i, r = s->rank;
+    int partial = 0;
+    if (++s->visits > s->max_visits) return k2onnx__chunk_bad(s, "chunk index lists more chunks than the file can hold");
+    for (i = 0; i < r; i++) {
+        if (scaled[i] > UINT64_MAX / s->chunk[i]) return 1;
+        off[i] = scaled[i] * s->chunk[i];
+        if (off[i] >= o->space.dims[i]) return 1; /* chunk beyond a shrunk extent */
+        ext[i] = o->space.dims[i] - off[i] < s->chunk[i] ? o->space.dims[i] - off[i] : s->chunk[i];
+        if (ext[i] < s->chunk[i]) partial = 1;
+    }
+    if (addr == K2ONNX__UNDEF_ADDR) return 1; /* never written: keeps the fill value */
+    if (!k2onnx__in_bounds(s->f->size, addr, size)) return k2onnx__chunk_bad(s, "chunk is outside the file");
+    data = s->f->buf + addr;
+    if (o->nfilters && !(partial && (o->chunk_layout_flags & 0x01u)) && !k2onnx__chunk_unfilter(s, &data, &n, mask)) return 0;
+    if (n < s->chunk_bytes) return k2onnx__chunk_bad(s, "chunk holds fewer bytes than its shape needs");
+    /* Copy row by row along the last dimension, clipped at the dataset's edge. */
+    memset(idx, 0, sizeof idx);
+    for (;;) {
+        uint64_t src = 0, dst = 0;
+        for (i = 0; i < r; i++) {
+            src = src * s->chunk[i] + idx[i];
+            dst = dst * o->space.dims[i] + off[i] + idx[i];
+        }
+        memcpy(s->out + dst * s->esize, data + src * s->esize, (size_t)(ext[r - 1] * s->esize));
+        for (i = r - 1; i-- > 0;) {
+            if (++idx[i] < ext[i]) break;
+            idx[i] = 0;
+        }
+        if (i == (unsigned)-1) break;
+    }
+    return 1;
+}
+
+/* Chunk coordinates of linear index `i` over the chunk grid, in row-major order. */
+static void k2onnx__chunk_coords(const k2onnx__chunks *s, uint64_t i, uint64_t *scaled)
+{
+    unsigned d = s->rank;
+    /* Extensible arrays number chunks with the unlimited dimension moved to the front. */
+    while (d-- > 0) {
+        if ((int)d == s->unlim) continue;
+        scaled[d] = i % s->grid[d];
+        i /= s->grid[d];
+    }
+    if (s->unlim >= 0) scaled[s->unlim] = i;
+}
+
+static int k2onnx__chunks_btree1(k2onnx__chunks *s, uint64_t addr, int expect_level)
+{
+    const k2onnx__h5 *f = s->f;
+    unsigned i, d;
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    int level;
+    uint64_t n;
+    if (++s->visits > s->max_visits) return k2onnx__chunk_bad(s, "chunk B-tree visits more nodes than the file can hold");
+    if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, addr, "TREE")) return k2onnx__chunk_bad(s, "chunk B-tree node lacks its TREE signature");
+    k2onnx__cur_skip(&c, 4);
+    if (k2onnx__cur_uint(&c, 1) != 1) return k2onnx__chunk_bad(s, "chunk B-tree node has the wrong node type");
+    level = (int)k2onnx__cur_uint(&c, 1);
+    if ((expect_level >= 0 && level != expect_level) || level > 64) return k2onnx__chunk_bad(s, "chunk B-tree levels are inconsistent");
+    n = k2onnx__cur_uint(&c, 2);
+    k2onnx__cur_skip(&c, 2u * f->so);
+    for (i = 0; i < n; i++) {
+        uint64_t size = k2onnx__cur_uint(&c, 4), child, scaled[K2ONNX__H5_MAX_RANK];
+        unsigned mask = (unsigned)k2onnx__cur_uint(&c, 4);
+        for (d = 0; d < s->o->chunk_rank; d++) {
+            uint64_t v = k2onnx__cur_uint(&c, 8);
+            if (d < s->rank) {
+                if (v % s->chunk[d]) return k2onnx__chunk_bad(s, "chunk offset is not a multiple of the chunk shape");
+                scaled[d] = v / s->chunk[d];
+            }
+        }
+        child = k2onnx__cur_addr(&c);
+        if (c.bad) return k2onnx__chunk_bad(s, "truncated chunk B-tree node");
+        if (level > 0 ? !k2onnx__chunks_btree1(s, child, level - 1) : !k2onnx__chunk_store(s, scaled, child, size, mask)) return 0;
+    }
+    return 1;
+}
+
+typedef struct k2onnx__chunk_rec {
+    k2onnx__chunks *s;
+    int filtered;
+} k2onnx__chunk_rec;
+
+/* Records of v2 B-tree types 10 (address, scaled offsets) and 11 (address, size, mask, offsets). */
+static int k2onnx__chunks_bt2_cb(void *user, uint64_t pos, unsigned size)
+{
+    k2onnx__chunk_rec *cr = (k2onnx__chunk_rec *)user;
+    k2onnx__chunks *s = cr->s;
+    k2onnx__cur c = k2onnx__cursor(s->f, pos, size);
+    uint64_t addr = k2onnx__cur_addr(&c), stored = s->chunk_bytes, scaled[K2ONNX__H5_MAX_RANK];
+    unsigned mask = 0, d;
+    if (cr->filtered) {
+        unsigned width = size > s->f->so + 4u + 8u * s->rank ? size - s->f->so - 4u - 8u * s->rank : 0;
+        if (width == 0 || width > 8) return k2onnx__chunk_bad(s, "filtered chunk record has no room for its size");
+        stored = k2onnx__cur_uint(&c, width);
+        mask = (unsigned)k2onnx__cur_uint(&c, 4);
+    }
+    for (d = 0; d < s->rank; d++) scaled[d] = k2onnx__cur_uint(&c, 8);
+    if (c.bad) return k2onnx__chunk_bad(s, "truncated chunk record");
+    return k2onnx__chunk_store(s, scaled, addr, stored, mask);
+}
+
+/* One element of a fixed or extensible array chunk index: address [, size, filter mask]. */
+static int k2onnx__chunks_element(k2onnx__chunks *s, uint64_t pos, unsigned elem_size, int filtered, uint64_t index)
+{
+    k2onnx__cur c = k2onnx__cursor(s->f, pos, elem_size);
+    uint64_t addr = k2onnx__cur_addr(&c), stored = s->chunk_bytes, scaled[K2ONNX__H5_MAX_RANK];
+    unsigned mask = 0;
+    if (filtered) {
+        unsigned width = elem_size > s->f->so + 4u ? elem_size - s->f->so - 4u : 0;
+        if (width == 0 || width > 8) return k2onnx__chunk_bad(s, "filtered chunk element has no room for its size");
+        stored = k2onnx__cur_uint(&c, width);
+        mask = (unsigned)k2onnx__cur_uint(&c, 4);
+    }
+    if (c.bad) return k2onnx__chunk_bad(s, "truncated chunk index element");
+    if (addr == K2ONNX__UNDEF_ADDR || index >= s->grid_count) return 1;
+    k2onnx__chunk_coords(s, index, scaled);
+    return k2onnx__chunk_store(s, scaled, addr, stored, mask);
+}
+
+static int k2onnx__chunks_farray(k2onnx__chunks *s)
+{
+    const k2onnx__h5 *f = s->f;
+    uint64_t addr = s->o->chunk_index_addr, nelmts, dblk, page, npages, i, prefix;
+    unsigned client, elem_size, page_bits;
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    if (!k2onnx__sig(f, addr, "FAHD")) return k2onnx__chunk_bad(s, "fixed array header lacks its FAHD signature");
+    k2onnx__cur_skip(&c, 5);
+    client = (unsigned)k2onnx__cur_uint(&c, 1);
+    elem_size = (unsigned)k2onnx__cur_uint(&c, 1);
+    page_bits = (unsigned)k2onnx__cur_uint(&c, 1);
+    nelmts = k2onnx__cur_uint(&c, f->sl);
+    dblk = k2onnx__cur_addr(&c);
+    if (c.bad || !k2onnx__checksum_ok(f, addr, c.pos + 4 - addr)) return k2onnx__chunk_bad(s, "fixed array header checksum mismatch");
+    if (client > 1 || elem_size < f->so || page_bits > 32 || nelmts > f->size / elem_size)
+        return k2onnx__chunk_bad(s, "fixed array header has impossible sizes");
+    if (dblk == K2ONNX__UNDEF_ADDR) return 1;
+    if (!k2onnx__sig(f, dblk, "FADB")) return k2onnx__chunk_bad(s, "fixed array data block lacks its FADB signature");
+    page = (uint64_t)1 << page_bits;
+    prefix = 6u + f->so;
+    if (nelmts <= page) {
+        if (!k2onnx__checksum_ok(f, dblk, prefix + nelmts * elem_size + 4)) return k2onnx__chunk_bad(s, "fixed array data block checksum mismatch");
+        for (i = 0; i < nelmts; i++)
+            if (!k2onnx__chunks_element(s, dblk + prefix + i * elem_size, elem_size, client == 1, i)) return 0;
+        return 1;
+    }
+    npages = (nelmts + page - 1) / page;
+    {
+        uint64_t bitmap = dblk + prefix, pos = dblk + prefix + (npages + 7) / 8 + 4;
+        if (!k2onnx__checksum_ok(f, dblk, prefix + (npages + 7) / 8 + 4)) return k2onnx__chunk_bad(s, "fixed array data block checksum mismatch");
+        for (i = 0; i < npages; i++) {
+            uint64_t n = i + 1 < npages ? page : nelmts - i * page, j;
+            if ((f->buf[bitmap + i / 8] >> (7 - i % 8)) & 1u) {
+                if (!k2onnx__checksum_ok(f, pos, n * elem_size + 4)) return k2onnx__chunk_bad(s, "fixed array page checksum mismatch");
+                for (j = 0; j < n; j++)
+                    if (!k2onnx__chunks_element(s, pos + j * elem_size, elem_size, client == 1, i * page + j)) return 0;
+            }
+            pos += n * elem_size + 4;
+        }
+    }
+    return 1;
+}
+
+static int k2onnx__chunks_earray(k2onnx__chunks *s);
+
+/* Reads a dataset's raw element bytes (file byte order) into *data: a pointer into the file for
+   contiguous and compact storage, an assembled arena copy for chunked storage. */
+static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, const unsigned char **data, uint64_t *nbytes)
+{
+    uint64_t esize = o->type.size, bytes;
+    unsigned char *out;
+    if (!o->has_type || !o->has_space || !o->has_layout) return k2onnx__h5_bad(f, o->path, "is not a dataset");
+    if (o->space.count > UINT64_MAX / (esize ? esize : 1)) return k2onnx__h5_bad(f, o->path, "dataset size overflows");
+    bytes = o->space.count * esize;
+    *nbytes = bytes;
+    *data = f->buf;
+    if (bytes == 0) return 1;
+    if (o->layout_class == 0 || (o->layout_class == 1 && o->data_pos != K2ONNX__UNDEF_ADDR)) {
+        uint64_t have = o->data_size == UINT64_MAX ? bytes : o->data_size;
+        if (have < bytes || !k2onnx__in_bounds(f->size, o->data_pos, bytes))
+            return k2onnx__h5_bad(f, o->path, "dataset storage is outside the file");
+        *data = f->buf + o->data_pos;
+        return 1;
+    }
+    if (o->layout_class == 3)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': virtual dataset layout is not supported", o->path);
+    if (o->layout_class != 1 && o->layout_class != 2)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': layout class %d", o->path, o->layout_class);
+    /* Never-written data reads as the fill value, as in libhdf5. */
+    if (bytes > f->ctx->max_memory) return k2onnx__fail(f->ctx, k2onnx_result_limit_exceeded, "HDF5 dataset '%s' needs %u bytes, more than max_memory",
+                                                        o->path, (unsigned long long)bytes);
+    out = (unsigned char *)k2onnx__alloc(f->ctx, (size_t)bytes);
+    if (!out) return 0;
+    if (o->fill_defined && o->fill_size == esize && k2onnx__in_bounds(f->size, o->fill_pos, esize)) {
+        uint64_t i;
+        for (i = 0; i < o->space.count; i++) memcpy(out + i * esize, f->buf + o->fill_pos, (size_t)esize);
+    }
+    *data = out;
+    if (o->layout_class == 2 && o->chunk_index_addr != K2ONNX__UNDEF_ADDR) {
+        k2onnx__chunks s;
+        unsigned i;
+        memset(&s, 0, sizeof s);
+        s.f = f;
+        s.o = o;
+        s.out = out;
+        s.esize = esize;
+        s.rank = o->space.rank;
+        s.unlim = -1;
+        if (s.rank == 0 || o->chunk_rank != s.rank + 1) return k2onnx__h5_bad(f, o->path, "chunk rank does not match the dataspace");
+        s.chunk_bytes = esize;
+        s.grid_count = 1;
+        for (i = 0; i < s.rank; i++) {
+            uint64_t extent = o->space.maxdims[i] == UINT64_MAX ? o->space.dims[i] : o->space.maxdims[i];
+            s.chunk[i] = o->chunk_dims[i];
+            if (s.chunk[i] == 0) return k2onnx__h5_bad(f, o->path, "chunk dimension is 0");
+            if (s.chunk_bytes > f->ctx->max_memory / s.chunk[i]) return k2onnx__h5_bad(f, o->path, "chunk is larger than max_memory");
+            s.chunk_bytes *= s.chunk[i];
+            s.grid[i] = extent / s.chunk[i] + (extent % s.chunk[i] != 0);
+            if (s.grid[i] == 0) s.grid[i] = 1;
+            s.grid_count = s.grid_count > UINT64_MAX / s.grid[i] ? UINT64_MAX : s.grid_count * s.grid[i];
+        }
+        /* Filters may add a few bytes (Fletcher-32) before the last step restores the chunk size. */
+        s.buf_cap = (size_t)s.chunk_bytes + 64u * K2ONNX__MAX_FILTERS;
+        if (o->nfilters) {
+            s.buf[0] = (unsigned char *)k2onnx__alloc(f->ctx, s.buf_cap);
+            s.buf[1] = (unsigned char *)k2onnx__alloc(f->ctx, s.buf_cap);
+            if (!s.buf[0] || !s.buf[1]) return 0;
+        }
+        s.max_visits = f->size / 4u + 16u;
+        switch (o->chunk_index) {
+        case K2ONNX__CHUNK_BTREE1: return k2onnx__chunks_btree1(&s, o->chunk_index_addr, -1);
+        case K2ONNX__CHUNK_SINGLE: {
+            uint64_t zero[K2ONNX__H5_MAX_RANK];
+            memset(zero, 0, sizeof zero);
+            return k2onnx__chunk_store(&s, zero, o->chunk_index_addr, (o->chunk_layout_flags & 0x02u) ? o->single_chunk_size : s.chunk_bytes,
+                                       o->single_chunk_mask);
+        }
+        case K2ONNX__CHUNK_IMPLICIT: {
+            uint64_t i2, scaled[K2ONNX__H5_MAX_RANK];
+            if (s.grid_count > f->size / s.chunk_bytes) return k2onnx__h5_bad(f, o->path, "implicitly indexed chunks do not fit in the file");
+            for (i2 = 0; i2 < s.grid_count; i2++) {
+                k2onnx__chunk_coords(&s, i2, scaled);
+                if (!k2onnx__chunk_store(&s, scaled, o->chunk_index_addr + i2 * s.chunk_bytes, s.chunk_bytes, 0)) return 0;
+            }
+            return 1;
+        }
+        case K2ONNX__CHUNK_FARRAY: return k2onnx__chunks_farray(&s);
+        case K2ONNX__CHUNK_EARRAY: return k2onnx__chunks_earray(&s);
+        case K2ONNX__CHUNK_BTREE2: {
+            k2onnx__chunk_rec cr;
+            cr.s = &s;
+            cr.filtered = o->nfilters > 0;
+            return k2onnx__bt2_iterate(f, o->path, o->chunk_index_addr, cr.filtered ? 11u : 10u, k2onnx__chunks_bt2_cb, &cr);
+        }
+        default: break;
+        }
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunk index type %d", o->path, (int)o->chunk_index);
+    }
+    return 1;
+}
+
+/* Extensible array chunk index (one unlimited dimension). Elements live in the index block, then
+   in data blocks listed by the index block, then in data blocks listed by super blocks; super
+   block u holds 2^(u/2) data blocks of 2^((u+1)/2) * min_elements elements. */
+typedef struct k2onnx__earray {
+    k2onnx__chunks *s;
+    unsigned client, elem_size, max_bits, idx_elmts, dblk_min, sblk_min_ptrs, page_bits, off_size;
+    uint64_t hdr;
+} k2onnx__earray;
+
+static int k2onnx__earray_dblock(k2onnx__earray *ea, uint64_t addr, uint64_t nelmts, uint64_t first, const unsigned char *page_bitmap,
+                                 uint64_t first_bit)
+{
+    k2onnx__chunks *s = ea->s;
+    const k2onnx__h5 *f = s->f;
+    uint64_t prefix = 6u + f->so + ea->off_size, page = (uint64_t)1 << ea->page_bits, i;
+    if (addr == K2ONNX__UNDEF_ADDR) return 1;
+    if (!k2onnx__sig(f, addr, "EADB")) return k2onnx__chunk_bad(s, "extensible array data block lacks its EADB signature");
+    if (nelmts > f->size / ea->elem_size) return k2onnx__chunk_bad(s, "extensible array data block is larger than the file");
+    if (nelmts <= page) {
+        if (!k2onnx__checksum_ok(f, addr, prefix + nelmts * ea->elem_size + 4)) return k2onnx__chunk_bad(s, "extensible array data block checksum mismatch");
+        for (i = 0; i < nelmts; i++)
+            if (!k2onnx__chunks_element(s, addr + prefix + i * ea->elem_size, ea->elem_size, ea->client == 1, first + i)) return 0;
+        return 1;
+    }
+    if (!page_bitmap) return k2onnx__chunk_bad(s, "paged extensible array data block without a page bitmap");
+    if (!k2onnx__checksum_ok(f, addr, prefix + 4)) return k2onnx__chunk_bad(s, "extensible array data block checksum mismatch");
+    {
+        uint64_t npages = nelmts / page, pos = addr + prefix + 4, p, j;
+        for (p = 0; p < npages; p++) {
+            uint64_t bit = first_bit + p; /* one packed bit array across the super block's data blocks */
+            if ((page_bitmap[bit / 8] >> (7 - bit % 8)) & 1u) {
+                if (!k2onnx__checksum_ok(f, pos, page * ea->elem_size + 4)) return k2onnx__chunk_bad(s, "extensible array page checksum mismatch");
+                for (j = 0; j < page; j++)
+                    if (!k2onnx__chunks_element(s, pos + j * ea->elem_size, ea->elem_size, ea->client == 1, first + p * page + j)) return 0;
+            }
+            pos += page * ea->elem_size + 4;
+        }
+    }
+    return 1;
+}
+
+static int k2onnx__chunks_earray(k2onnx__chunks *s)
+{
+    const k2onnx__h5 *f = s->f;
+    uint64_t addr = s->o->chunk_index_addr, iblock, start_idx[64], u, i;
+    unsigned nsblks, ib_nsblks, ndblk_addrs, nsblk_addrs, d;
+    k2onnx__earray ea;
+    k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    memset(&ea, 0, sizeof ea);
+    ea.s = s;
+    for (d = 0; d < s->rank; d++)
+        if (s->o->space.maxdims[d] == UINT64_MAX) s->unlim = (int)d;
+    if (s->unlim < 0) return k2onnx__chunk_bad(s, "extensible array index on a dataset without an unlimited dimension");
+    if (!k2onnx__sig(f, addr, "EAHD")) return k2onnx__chunk_bad(s, "extensible array header lacks its EAHD signature");
+    k2onnx__cur_skip(&c, 5);
+    ea.client = (unsigned)k2onnx__cur_uint(&c, 1);
+    ea.elem_size = (unsigned)k2onnx__cur_uint(&c, 1);
+    ea.max_bits = (unsigned)k2onnx__cur_uint(&c, 1);
+    ea.idx_elmts = (unsigned)k2onnx__cur_uint(&c, 1);
+    ea.dblk_min = (unsigned)k2onnx__cur_uint(&c, 1);
+    ea.sblk_min_ptrs = (unsigned)k2onnx__cur_uint(&c, 1);
+    ea.page_bits = (unsigned)k2onnx__cur_uint(&c, 1);
+    k2onnx__cur_skip(&c, 6u * f->sl);
+    iblock = k2onnx__cur_addr(&c);
+    if (c.bad || !k2onnx__checksum_ok(f, addr, c.pos + 4 - addr)) return k2onnx__chunk_bad(s, "extensible array header checksum mismatch");
+    if (ea.client > 1 || ea.elem_size < f->so || ea.max_bits == 0 || ea.max_bits > 64 || ea.dblk_min == 0 ||
+        (ea.dblk_min & (ea.dblk_min - 1)) || ea.sblk_min_ptrs == 0 || (ea.sblk_min_ptrs & (ea.sblk_min_ptrs - 1)) ||
+        ea.page_bits > 32 || k2onnx__log2(ea.dblk_min) > ea.max_bits)
+        return k2onnx__chunk_bad(s, "extensible array header has impossible sizes");
+    ea.off_size = (ea.max_bits + 7) / 8;
+    nsblks = 1 + ea.max_bits - k2onnx__log2(ea.dblk_min);
+    if (nsblks > 64) return k2onnx__chunk_bad(s, "extensible array header has impossible sizes");
+    for (u = 0, i = 0; u < nsblks; u++) {
+        start_idx[u] = i;
+        i += ((uint64_t)1 << (u / 2)) * (((uint64_t)1 << ((u + 1) / 2)) * ea.dblk_min);
+    }
+    ib_nsblks = 2 * k2onnx__log2(ea.sblk_min_ptrs);
+    ndblk_addrs = 2 * (ea.sblk_min_ptrs - 1);
+    nsblk_addrs = nsblks > ib_nsblks ? nsblks - ib_nsblks : 0;
+    if (iblock == K2ONNX__UNDEF_ADDR) return 1;
+    if (!k2onnx__sig(f, iblock, "EAIB")) return k2onnx__chunk_bad(s, "extensible array index block lacks its EAIB signature");
+    {
+        uint64_t elems = iblock + 6u + f->so, dblks = elems + (uint64_t)ea.idx_elmts * ea.elem_size;
+        uint64_t sblks = dblks + (uint64_t)ndblk_addrs * f->so;
+        if (!k2onnx__checksum_ok(f, iblock, sblks + (uint64_t)nsblk_addrs * f->so + 4 - iblock))
+            return k2onnx__chunk_bad(s, "extensible array index block checksum mismatch");
+        for (i = 0; i < ea.idx_elmts; i++)
+            if (!k2onnx__chunks_element(s, elems + i * ea.elem_size, ea.elem_size, ea.client == 1, i)) return 0;
+        /* Data blocks of the first super blocks are listed in the index block itself. */
+        for (u = 0, d = 0; u < ib_nsblks && u < nsblks; u++) {
+            uint64_t ndblks = (uint64_t)1 << (u / 2), nelmts = ((uint64_t)1 << ((u + 1) / 2)) * ea.dblk_min, j;
+            for (j = 0; j < ndblks && d < ndblk_addrs; j++, d++) {
+                k2onnx__cur a = k2onnx__cursor(f, dblks + (uint64_t)d * f->so, f->so);
+                uint64_t dblk = k2onnx__cur_addr(&a);
+                if (!k2onnx__earray_dblock(&ea, dblk, nelmts, ea.idx_elmts + start_idx[u] + j * nelmts, NULL, 0)) return 0;
+            }
+        }
+        for (u = ib_nsblks; u < nsblks; u++) {
+            k2onnx__cur a = k2onnx__cursor(f, sblks + (u - ib_nsblks) * f->so, f->so);
+            uint64_t sblk = k2onnx__cur_addr(&a), ndblks = (uint64_t)1 << (u / 2);
+            uint64_t nelmts = ((uint64_t)1 << ((u + 1) / 2)) * ea.dblk_min, page = (uint64_t)1 << ea.page_bits;
+            uint64_t bitmap_size = nelmts > page ? (nelmts / page + 7) / 8 : 0, prefix, j;
+            if (sblk == K2ONNX__UNDEF_ADDR) continue;
+            if (!k2onnx__sig(f, sblk, "EASB")) return k2onnx__chunk_bad(s, "extensible array super block lacks its EASB signature");
+            prefix = 6u + f->so + ea.off_size;
+            if (!k2onnx__in_bounds(f->size, sblk, prefix + ndblks * (bitmap_size + f->so) + 4) ||
+                !k2onnx__checksum_ok(f, sblk, prefix + ndblks * (bitmap_size + f->so) + 4))
+                return k2onnx__chunk_bad(s, "extensible array super block checksum mismatch");
+            for (j = 0; j < ndblks; j++) {
+                k2onnx__cur b = k2onnx__cursor(f, sblk + prefix + ndblks * bitmap_size + j * f->so, f->so);
+                uint64_t dblk = k2onnx__cur_addr(&b);
+                const unsigned char *bitmap = bitmap_size ? f->buf + sblk + prefix : NULL;
+                if (!k2onnx__earray_dblock(&ea, dblk, nelmts, ea.idx_elmts + start_idx[u] + j * nelmts, bitmap, j * (nelmts / page))) return 0;
+            }
+        }
+    }
     return 1;
 }
 
 /* --- groups ------------------------------------------------------------------------------- */
 
-typedef int (*k2onnx__h5_visit_fn)(void *user, const char *name, size_t name_len, uint64_t addr);
+typedef int (*k2onnx__h5_visit_fn)(void *user, const k2onnx__h5link *link);
 
 typedef struct k2onnx__h5_walk {
     const k2onnx__h5 *f;
@@ -999,16 +2404,28 @@ static int k2onnx__h5_snod(k2onnx__h5_walk *w, uint64_t addr)
     k2onnx__cur_skip(&c, 6);
     n = k2onnx__cur_uint(&c, 2);
     for (i = 0; i < n && !w->stop; i++) {
-        uint64_t name_off = k2onnx__cur_uint(&c, f->so);
+        uint64_t name_off = k2onnx__cur_uint(&c, f->sl); /* libhdf5 sizes it as a length */
         uint64_t obj = k2onnx__cur_addr(&c);
-        const char *name;
-        size_t len;
-        k2onnx__cur_skip(&c, 24);
+        unsigned cache = (unsigned)k2onnx__cur_uint(&c, 4);
+        uint64_t scratch;
+        k2onnx__h5link link;
+        k2onnx__cur_skip(&c, 4);
+        scratch = k2onnx__cur_uint(&c, 4);
+        k2onnx__cur_skip(&c, 12);
         if (c.bad) return k2onnx__h5_bad(f, w->path, "truncated symbol table node");
         if (name_off >= w->heap_size) return k2onnx__h5_bad(f, w->path, "link name is outside the local heap");
-        name = (const char *)f->buf + w->heap_data + name_off;
-        len = k2onnx__strnlen(name, (size_t)(w->heap_size - name_off));
-        if (!w->fn(w->user, name, len, obj)) w->stop = 1;
+        memset(&link, 0, sizeof link);
+        link.name = (const char *)f->buf + w->heap_data + name_off;
+        link.name_len = k2onnx__strnlen(link.name, (size_t)(w->heap_size - name_off));
+        link.addr = obj;
+        if (cache == 2) { /* a soft link: the scratch pad holds its target's offset in the local heap */
+            if (scratch >= w->heap_size) return k2onnx__h5_bad(f, w->path, "soft link value is outside the local heap");
+            link.link_type = K2ONNX__LINK_SOFT;
+            link.addr = K2ONNX__UNDEF_ADDR;
+            link.value = (const char *)f->buf + w->heap_data + scratch;
+            link.value_len = k2onnx__strnlen(link.value, (size_t)(w->heap_size - scratch));
+        }
+        if (!w->fn(w->user, &link)) w->stop = 1;
     }
     return 1;
 }
@@ -1057,12 +2474,10 @@ static int k2onnx__h5_iterate(const k2onnx__h5 *f, const k2onnx__h5obj *g, k2onn
             return k2onnx__h5_bad(f, g->path, "local heap is outside the file");
         return k2onnx__h5_btree(&w, g->btree_addr, -1);
     }
-    if (g->has_dense_links)
-        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 group '%s': dense link storage (fractal heap) is not supported yet", g->path);
     {
         size_t i;
         for (i = 0; i < g->nlinks; i++)
-            if (!fn(user, g->links[i].name, g->links[i].name_len, g->links[i].addr)) break;
+            if (!fn(user, &g->links[i])) break;
     }
     return 1;
 }
@@ -1070,25 +2485,49 @@ static int k2onnx__h5_iterate(const k2onnx__h5 *f, const k2onnx__h5obj *g, k2onn
 typedef struct k2onnx__h5_find {
     const char *name;
     size_t len;
-    uint64_t addr;
+    k2onnx__h5link link;
     int found;
 } k2onnx__h5_find;
 
-static int k2onnx__h5_find_cb(void *user, const char *name, size_t len, uint64_t addr)
+static int k2onnx__h5_find_cb(void *user, const k2onnx__h5link *link)
 {
     k2onnx__h5_find *s = (k2onnx__h5_find *)user;
-    if (len == s->len && memcmp(name, s->name, len) == 0) {
-        s->addr = addr;
+    if (link->name_len == s->len && memcmp(link->name, s->name, s->len) == 0) {
+        s->link = *link;
         s->found = 1;
         return 0;
     }
     return 1;
 }
 
+static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o, int missing_ok, unsigned hops);
+
+/* Continues a path walk through a soft link: its target replaces the components read so far
+   (absolute target) or the last one (relative target). */
+static int k2onnx__h5_follow_soft(const k2onnx__h5 *f, const char *path, const char *component, const char *rest,
+                                  const k2onnx__h5link *link, k2onnx__h5obj *o, int missing_ok, unsigned hops)
+{
+    size_t vlen = k2onnx__strnlen(link->value, link->value_len), keep = link->value[0] == '/' ? 0 : (size_t)(component - path);
+    size_t rlen = strlen(rest);
+    char *next;
+    if (hops >= 16) return k2onnx__fail(f->ctx, k2onnx_result_invalid_file, "HDF5 path '%s': soft links loop", path);
+    next = (char *)k2onnx__alloc(f->ctx, keep + vlen + rlen + 1);
+    if (!next) return 0;
+    memcpy(next, path, keep);
+    memcpy(next + keep, link->value, vlen);
+    memcpy(next + keep + vlen, rest, rlen + 1);
+    return k2onnx__h5_open_path_hops(f, next, o, missing_ok, hops + 1);
+}
+
 /* Opens the object at an absolute path such as "/model_weights/dense_1/dense_1/kernel:0".
    Returns 1 and fills `o`, or 0; when `missing_ok` a missing member is not an error (o->addr
-   is left undefined). */
+   is left undefined). Soft links are followed; external links are refused. */
 static int k2onnx__h5_open_path(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o, int missing_ok)
+{
+    return k2onnx__h5_open_path_hops(f, path, o, missing_ok, 0);
+}
+
+static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o, int missing_ok, unsigned hops)
 {
     const char *p = path, *full = k2onnx__strndup(f->ctx, path, strlen(path));
     int depth = 0;
@@ -1114,9 +2553,11 @@ static int k2onnx__h5_open_path(const k2onnx__h5 *f, const char *path, k2onnx__h
             if (missing_ok) { o->addr = K2ONNX__UNDEF_ADDR; return 0; }
             return k2onnx__fail(f->ctx, k2onnx_result_invalid_model, "HDF5 path '%s' does not exist", full);
         }
-        if (s.addr == K2ONNX__UNDEF_ADDR)
-            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 path '%s': soft and external links are not followed", full);
-        if (!k2onnx__h5_object(f, s.addr, full, o)) return 0;
+        if (s.link.link_type == K2ONNX__LINK_SOFT && s.link.value_len > 0)
+            return k2onnx__h5_follow_soft(f, full, full + (p - path), full + (end - path), &s.link, o, missing_ok, hops);
+        if (s.link.link_type != K2ONNX__LINK_HARD)
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 path '%s': external and user-defined links are not followed", full);
+        if (!k2onnx__h5_object(f, s.link.addr, full, o)) return 0;
         p = end;
     }
     return 1;
@@ -1193,6 +2634,348 @@ static int k2onnx__h5_attr_string(const k2onnx__h5 *f, const char *path, const k
                         a->name, path, (int)a->type.cls);
 }
 
+/* --- inspection: recursive listing and element values ------------------------------------------ */
+
+enum { K2ONNX__KIND_GROUP, K2ONNX__KIND_DATASET, K2ONNX__KIND_DATATYPE, K2ONNX__KIND_ATTRIBUTE,
+       K2ONNX__KIND_SOFT, K2ONNX__KIND_EXTERNAL, K2ONNX__KIND_UD, K2ONNX__KIND_COUNT };
+
+typedef struct k2onnx__h5entry {
+    const char *path;
+    size_t path_len;
+    unsigned kind;
+    const char *dtype, *shape;
+} k2onnx__h5entry;
+
+#define K2ONNX__MAX_GROUP_DEPTH 128
+#define K2ONNX__MAX_ENTRIES ((size_t)1 << 22)
+
+typedef struct k2onnx__h5list {
+    const k2onnx__h5 *f;
+    k2onnx__h5entry *items;
+    size_t n, cap;
+    uint64_t ancestors[K2ONNX__MAX_GROUP_DEPTH];
+    unsigned depth;
+} k2onnx__h5list;
+
+/* Names a datatype the way the listing shows it: numpy-like for numbers, the class otherwise. */
+static void k2onnx__h5_dtype_name(const k2onnx__h5type *t, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (t->cls == K2ONNX__H5T_FIXED || t->cls == K2ONNX__H5T_FLOAT) {
+        int is_float = t->cls == K2ONNX__H5T_FLOAT;
+        if (t->big_endian && t->size > 1)
+            k2onnx__format_append(buf, cap, ">%c%u", is_float ? 'f' : (t->is_signed ? 'i' : 'u'), (unsigned long long)t->size);
+        else
+            k2onnx__format_append(buf, cap, "%s%u", is_float ? "float" : (t->is_signed ? "int" : "uint"), (unsigned long long)(8u * t->size));
+    } else if (t->cls == K2ONNX__H5T_STRING) {
+        k2onnx__format_append(buf, cap, "str");
+    } else if (t->cls == K2ONNX__H5T_VLEN) {
+        k2onnx__format_append(buf, cap, t->vlen_string ? "vlen-str" : "vlen");
+    } else {
+        k2onnx__format_append(buf, cap, "%s", k2onnx__h5_class_name(t->cls));
+    }
+}
+
+static const char *k2onnx__h5_shape_name(k2onnx__ctx *ctx, const k2onnx__h5space *s)
+{
+    char buf[256];
+    unsigned i;
+    buf[0] = '\0';
+    if (s->is_null) return "null";
+    if (s->rank == 0) return "scalar";
+    for (i = 0; i < s->rank; i++) k2onnx__format_append(buf, sizeof buf, i ? "x%u" : "%u", (unsigned long long)s->dims[i]);
+    return k2onnx__strndup(ctx, buf, strlen(buf));
+}
+
+static int k2onnx__h5_list_add(k2onnx__h5list *L, const char *path, size_t path_len, unsigned kind, const char *dtype, const char *shape)
+{
+    k2onnx__h5entry *e;
+    if (L->n >= K2ONNX__MAX_ENTRIES)
+        return k2onnx__fail(L->f->ctx, k2onnx_result_limit_exceeded, "HDF5 listing has more than %u entries", (unsigned long long)K2ONNX__MAX_ENTRIES);
+    if (!k2onnx__reserve(L->f->ctx, (void **)&L->items, &L->cap, L->n + 1, sizeof *L->items)) return 0;
+    e = &L->items[L->n++];
+    e->path = path;
+    e->path_len = path_len;
+    e->kind = kind;
+    e->dtype = dtype;
+    e->shape = shape;
+    return 1;
+}
+
+static char *k2onnx__h5_join(k2onnx__ctx *ctx, const char *parent, const char *sep, const char *name, size_t name_len)
+{
+    size_t a = strlen(parent), b = strlen(sep);
+    char *p;
+    if (a == 1 && parent[0] == '/' && sep[0] == '/') a = 0; /* children of the root: "/name" */
+    p = (char *)k2onnx__alloc(ctx, a + b + name_len + 1);
+    if (!p) return NULL;
+    memcpy(p, parent, a);
+    memcpy(p + a, sep, b);
+    memcpy(p + a + b, name, name_len);
+    p[a + b + name_len] = '\0';
+    return p;
+}
+
+static int k2onnx__h5_list_attrs(k2onnx__h5list *L, const k2onnx__h5obj *o, const char *path)
+{
+    size_t i;
+    for (i = 0; i < o->nattrs; i++) {
+        const k2onnx__h5attr *a = &o->attrs[i];
+        char dtype[32];
+        char *p = k2onnx__h5_join(L->f->ctx, path, "@", a->name, a->name_len);
+        const char *shape = k2onnx__h5_shape_name(L->f->ctx, &a->space);
+        k2onnx__h5_dtype_name(&a->type, dtype, sizeof dtype);
+        if (!p || !shape || !k2onnx__h5_list_add(L, p, strlen(p), K2ONNX__KIND_ATTRIBUTE, k2onnx__strndup(L->f->ctx, dtype, strlen(dtype)), shape))
+            return 0;
+    }
+    return 1;
+}
+
+static int k2onnx__h5_list_group(k2onnx__h5list *L, const k2onnx__h5obj *g, const char *path);
+
+typedef struct k2onnx__h5_collect {
+    k2onnx__ctx *ctx;
+    k2onnx__h5link *links;
+    size_t n, cap;
+} k2onnx__h5_collect;
+
+static int k2onnx__h5_collect_cb(void *user, const k2onnx__h5link *link)
+{
+    k2onnx__h5_collect *c = (k2onnx__h5_collect *)user;
+    if (!k2onnx__reserve(c->ctx, (void **)&c->links, &c->cap, c->n + 1, sizeof *c->links)) return 0;
+    c->links[c->n++] = *link;
+    return 1;
+}
+
+static int k2onnx__h5_list_link(k2onnx__h5list *L, const k2onnx__h5link *link, const char *path)
+{
+    k2onnx__ctx *ctx = L->f->ctx;
+    k2onnx__h5obj o;
+    char dtype[32];
+    unsigned i;
+    if (link->link_type == K2ONNX__LINK_SOFT)
+        return k2onnx__h5_list_add(L, path, strlen(path), K2ONNX__KIND_SOFT, k2onnx__strndup(ctx, link->value, k2onnx__strnlen(link->value, link->value_len)), "-");
+    if (link->link_type == K2ONNX__LINK_EXTERNAL) {
+        /* value: one flags byte, the file name, NUL, the object path, NUL */
+        const char *file = link->value_len > 1 ? link->value + 1 : "";
+        size_t file_len = link->value_len > 1 ? k2onnx__strnlen(file, link->value_len - 1) : 0;
+        const char *obj = file + file_len + 1;
+        size_t obj_len = link->value_len > file_len + 2 ? k2onnx__strnlen(obj, link->value_len - file_len - 2) : 0;
+        char *target = (char *)k2onnx__alloc(ctx, file_len + obj_len + 2);
+        if (!target) return 0;
+        memcpy(target, file, file_len);
+        target[file_len] = ':';
+        if (obj_len) memcpy(target + file_len + 1, obj, obj_len);
+        return k2onnx__h5_list_add(L, path, strlen(path), K2ONNX__KIND_EXTERNAL, target, "-");
+    }
+    if (link->link_type != K2ONNX__LINK_HARD) return k2onnx__h5_list_add(L, path, strlen(path), K2ONNX__KIND_UD, "-", "-");
+    if (!k2onnx__h5_object(L->f, link->addr, path, &o)) return 0;
+    if (o.has_layout || (o.has_space && o.has_type)) {
+        const char *shape = k2onnx__h5_shape_name(ctx, &o.space);
+        k2onnx__h5_dtype_name(&o.type, dtype, sizeof dtype);
+        if (!shape || !k2onnx__h5_list_add(L, path, strlen(path), K2ONNX__KIND_DATASET, k2onnx__strndup(ctx, dtype, strlen(dtype)), shape)) return 0;
+        return k2onnx__h5_list_attrs(L, &o, path);
+    }
+    if (o.has_type && !o.has_symtab && !o.has_link_info) {
+        k2onnx__h5_dtype_name(&o.type, dtype, sizeof dtype);
+        if (!k2onnx__h5_list_add(L, path, strlen(path), K2ONNX__KIND_DATATYPE, k2onnx__strndup(ctx, dtype, strlen(dtype)), "-")) return 0;
+        return k2onnx__h5_list_attrs(L, &o, path);
+    }
+    if (!k2onnx__h5_list_add(L, path, strlen(path), K2ONNX__KIND_GROUP, "-", "-") || !k2onnx__h5_list_attrs(L, &o, path)) return 0;
+    /* A hard link back to an ancestor would loop forever: list it, do not enter it. */
+    for (i = 0; i < L->depth; i++)
+        if (L->ancestors[i] == o.addr) return 1;
+    if (L->depth >= K2ONNX__MAX_GROUP_DEPTH)
+        return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "HDF5 group '%s' is nested more than %d levels deep", path, K2ONNX__MAX_GROUP_DEPTH);
+    return k2onnx__h5_list_group(L, &o, path);
+}
+
+static int k2onnx__h5_list_group(k2onnx__h5list *L, const k2onnx__h5obj *g, const char *path)
+{
+    k2onnx__h5_collect c;
+    size_t i;
+    memset(&c, 0, sizeof c);
+    c.ctx = L->f->ctx;
+    if (!k2onnx__h5_iterate(L->f, g, k2onnx__h5_collect_cb, &c) || c.ctx->failed) return 0;
+    L->ancestors[L->depth++] = g->addr;
+    for (i = 0; i < c.n; i++) {
+        char *child = k2onnx__h5_join(c.ctx, path, "/", c.links[i].name, c.links[i].name_len);
+        if (!child || !k2onnx__h5_list_link(L, &c.links[i], child)) return 0;
+    }
+    L->depth--;
+    return 1;
+}
+
+static int k2onnx__h5entry_before(const k2onnx__h5entry *a, const k2onnx__h5entry *b)
+{
+    size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
+    int c = memcmp(a->path, b->path, n);
+    return c < 0 || (c == 0 && a->path_len < b->path_len);
+}
+
+/* Stable bottom-up merge sort by path bytes (no qsort: it is not stable and needs <stdlib.h>). */
+static int k2onnx__h5_list_sort(k2onnx__h5list *L)
+{
+    k2onnx__h5entry *tmp = (k2onnx__h5entry *)k2onnx__alloc_array(L->f->ctx, L->n ? L->n : 1, sizeof *tmp), *src = L->items, *dst = tmp;
+    size_t width;
+    if (!tmp) return 0;
+    for (width = 1; width < L->n; width *= 2) {
+        size_t lo;
+        for (lo = 0; lo < L->n; lo += 2 * width) {
+            size_t mid = lo + width < L->n ? lo + width : L->n, hi = lo + 2 * width < L->n ? lo + 2 * width : L->n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = k2onnx__h5entry_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        tmp = src;
+        src = dst;
+        dst = tmp;
+    }
+    L->items = src;
+    return 1;
+}
+
+static int k2onnx__h5_list(const k2onnx__h5 *f, k2onnx__h5list *L)
+{
+    k2onnx__h5obj root;
+    memset(L, 0, sizeof *L);
+    L->f = f;
+    if (!k2onnx__h5_object(f, f->root_addr, "/", &root)) return 0;
+    if (!k2onnx__h5_list_add(L, "/", 1, K2ONNX__KIND_GROUP, "-", "-") || !k2onnx__h5_list_attrs(L, &root, "/")) return 0;
+    return k2onnx__h5_list_group(L, &root, "/") && k2onnx__h5_list_sort(L);
+}
+
+/* One decoded element, handed to the caller. */
+typedef struct k2onnx__h5value {
+    int kind;             /* 0 signed, 1 unsigned, 2 float, 3 string */
+    unsigned bits;
+    int64_t i;
+    uint64_t u;
+    double d;
+    const char *s;
+    size_t len;
+} k2onnx__h5value;
+
+typedef int (*k2onnx__h5_value_fn)(void *user, const k2onnx__h5value *v);
+
+static double k2onnx__f64_from_bits(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
+/* Decodes `count` elements of type t from raw file-order bytes and passes each to fn. */
+static int k2onnx__h5_decode(const k2onnx__h5 *f, const char *path, const k2onnx__h5type *t, const unsigned char *raw,
+                             uint64_t count, k2onnx__h5_value_fn fn, void *user)
+{
+    uint64_t i;
+    k2onnx__h5value v;
+    memset(&v, 0, sizeof v);
+    if ((t->cls == K2ONNX__H5T_FIXED || t->cls == K2ONNX__H5T_BITFIELD || (t->cls == K2ONNX__H5T_ENUM && t->base_size)) && t->size <= 8) {
+        unsigned prec = t->precision && t->precision < 64 ? t->precision : 64;
+        v.kind = t->is_signed ? 0 : 1;
+        v.bits = (unsigned)(8u * t->size);
+        if (t->bit_offset >= 64 || t->bit_offset + prec > 8u * t->size)
+            return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': integer with bit offset %d and precision %d",
+                                path, (int)t->bit_offset, (int)t->precision);
+        for (i = 0; i < count; i++) {
+            const unsigned char *p = raw + i * t->size;
+            uint64_t u = t->big_endian ? k2onnx__be(p, (unsigned)t->size) : k2onnx__le(p, (unsigned)t->size);
+            u >>= t->bit_offset;
+            if (prec < 64) {
+                u &= ((uint64_t)1 << prec) - 1;
+                if (t->is_signed && (u >> (prec - 1)) & 1u) u |= ~(((uint64_t)1 << prec) - 1);
+            }
+            v.u = u;
+            v.i = (int64_t)u;
+            if (!fn(user, &v)) return 0;
+        }
+        return 1;
+    }
+    if (t->cls == K2ONNX__H5T_FLOAT && (t->size == 2 || t->size == 4 || t->size == 8)) {
+        v.kind = 2;
+        v.bits = (unsigned)(8u * t->size);
+        for (i = 0; i < count; i++) {
+            const unsigned char *p = raw + i * t->size;
+            uint64_t u = t->big_endian ? k2onnx__be(p, (unsigned)t->size) : k2onnx__le(p, (unsigned)t->size);
+            v.d = t->size == 8 ? k2onnx__f64_from_bits(u)
+                  : t->size == 4 ? (double)k2onnx__f32_from_bits((uint32_t)u) : (double)k2onnx__f16_to_f32((uint16_t)u);
+            if (!fn(user, &v)) return 0;
+        }
+        return 1;
+    }
+    if (t->cls == K2ONNX__H5T_STRING) {
+        v.kind = 3;
+        for (i = 0; i < count; i++) {
+            const char *p = (const char *)raw + i * t->size;
+            size_t n = t->str_pad == 0 ? k2onnx__strnlen(p, (size_t)t->size) : (size_t)t->size;
+            if (t->str_pad == 1) while (n > 0 && p[n - 1] == '\0') n--;
+            if (t->str_pad == 2) while (n > 0 && p[n - 1] == ' ') n--;
+            v.s = p;
+            v.len = n;
+            if (!fn(user, &v)) return 0;
+        }
+        return 1;
+    }
+    if (t->cls == K2ONNX__H5T_VLEN && (t->vlen_string || t->base_size == 1)) {
+        if (t->size != 4u + f->so + 4u) return k2onnx__h5_bad(f, path, "variable-length element has an unexpected size");
+        v.kind = 3;
+        for (i = 0; i < count; i++) {
+            const unsigned char *p = raw + i * t->size;
+            uint64_t n = k2onnx__le(p, 4), coll = k2onnx__le(p + 4, f->so), idx = k2onnx__le(p + 4 + f->so, 4);
+            const unsigned char *d = NULL;
+            uint64_t dsize = 0;
+            v.s = "";
+            v.len = 0;
+            if (n > 0) {
+                if (coll > UINT64_MAX - f->base) return k2onnx__h5_bad(f, path, "global heap address is outside the file");
+                if (!k2onnx__h5_global(f, path, coll + f->base, idx, &d, &dsize)) return 0;
+                if (n > dsize) return k2onnx__h5_bad(f, path, "variable-length string is longer than its heap object");
+                v.s = (const char *)d;
+                v.len = (size_t)n;
+                if (t->vlen_string && t->str_pad == 0) v.len = k2onnx__strnlen(v.s, v.len);
+            }
+            if (!fn(user, &v)) return 0;
+        }
+        return 1;
+    }
+    return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': reading %s values (%u bytes) is not supported",
+                        path, t->cls == K2ONNX__H5T_VLEN ? "variable-length sequence" : k2onnx__h5_class_name(t->cls),
+                        (unsigned long long)t->size);
+}
+
+/* Reads the dataset at `path`, or the attribute `object@name` when no object has that path. */
+static int k2onnx__h5_values(const k2onnx__h5 *f, const char *path, k2onnx__h5_value_fn fn, void *user)
+{
+    k2onnx__h5obj o;
+    const char *at = strrchr(path, '@');
+    if (k2onnx__h5_open_path(f, path, &o, 1)) {
+        const unsigned char *raw;
+        uint64_t n;
+        if (!o.has_layout) return k2onnx__fail(f->ctx, k2onnx_result_invalid_argument, "HDF5 object '%s' is not a dataset", path);
+        if (!k2onnx__h5_read_raw(f, &o, &raw, &n)) return 0;
+        return k2onnx__h5_decode(f, path, &o.type, raw, o.space.count, fn, user);
+    }
+    if (f->ctx->failed) return 0;
+    if (at) {
+        char *obj = k2onnx__strndup(f->ctx, path, (size_t)(at - path));
+        size_t i;
+        if (!obj) return 0;
+        if (!k2onnx__h5_open_path(f, obj[0] ? obj : "/", &o, 1)) {
+            if (f->ctx->failed) return 0;
+        } else {
+            for (i = 0; i < o.nattrs; i++) {
+                const k2onnx__h5attr *a = &o.attrs[i];
+                if (k2onnx__streq(a->name, a->name_len, at + 1))
+                    return k2onnx__h5_decode(f, path, &a->type, f->buf + a->data_pos, a->space.count, fn, user);
+            }
+        }
+    }
+    return k2onnx__fail(f->ctx, k2onnx_result_invalid_argument, "HDF5 path '%s' names no dataset or attribute", path);
+}
+
 /* A numeric array in the file: the converter streams weights straight from these bytes. */
 typedef struct k2onnx__h5array {
     const unsigned char *data;
@@ -1216,7 +2999,8 @@ static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
     return k2onnx__f16_to_f32((uint16_t)bits);
 }
 
-/* Opens a floating-point dataset for reading as float. */
+/* Opens a floating-point dataset for reading as float; chunked and filtered data is assembled
+   in memory, contiguous data is read in place. */
 static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onnx__h5array *out)
 {
     k2onnx__h5obj o;
@@ -1227,18 +3011,9 @@ static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onn
     if (o.type.cls != K2ONNX__H5T_FLOAT || !(o.type.size == 2 || o.type.size == 4 || o.type.size == 8))
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights must be float16/32/64 (datatype class %d, size %u)",
                             path, (int)o.type.cls, (unsigned long long)o.type.size);
-    if (o.has_filters || o.layout_class == 2)
-        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunked or filtered storage is not supported yet", path);
-    if (o.layout_class != 0 && o.layout_class != 1)
-        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': layout class %d", path, o.layout_class);
-    if (o.space.count > UINT64_MAX / o.type.size) return k2onnx__h5_bad(f, path, "dataset size overflows");
-    bytes = o.space.count * o.type.size;
-    if (o.data_size == UINT64_MAX) o.data_size = bytes;
-    if (bytes > 0 && o.data_pos == K2ONNX__UNDEF_ADDR)
-        return k2onnx__fail(f->ctx, k2onnx_result_invalid_model, "HDF5 dataset '%s' has no storage allocated", path);
-    if (o.data_size < bytes || (bytes > 0 && !k2onnx__in_bounds(f->size, o.data_pos, bytes)))
-        return k2onnx__h5_bad(f, path, "dataset storage is outside the file");
-    out->data = bytes ? f->buf + o.data_pos : f->buf;
+    if (o.space.rank > K2ONNX__MAX_RANK)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights of rank %d", path, (int)o.space.rank);
+    if (!k2onnx__h5_read_raw(f, &o, &out->data, &bytes)) return 0;
     out->count = o.space.count;
     out->elem_size = (unsigned)o.type.size;
     out->big_endian = o.type.big_endian;
@@ -3006,36 +4781,39 @@ static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_
     return 1;
 }
 
+/* Sets up a call's arena and error reporting; returns 0 (with the error set) for bad arguments. */
+static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, const k2onnx_options *options, k2onnx_error *error)
+{
+    k2onnx_options defaults;
+    memset(ctx, 0, sizeof *ctx);
+    memset(&defaults, 0, sizeof defaults);
+    if (!options) options = &defaults;
+    ctx->error = error ? error : &ctx->local_error;
+    ctx->error->result = k2onnx_result_success;
+    ctx->error->message[0] = '\0';
+    ctx->allocator = options->allocator;
+    ctx->max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
+    ctx->max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
+    ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
+    if ((!data && size) || (options->allocator.alloc == NULL) != (options->allocator.free == NULL))
+        return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "invalid arguments (NULL data or half-set allocator)");
+    if (ctx->opset < K2ONNX_MIN_OPSET || ctx->opset > K2ONNX_MAX_OPSET)
+        return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx->opset,
+                            K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
+    return 1;
+}
+
 K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2onnx_options *options,
                                         k2onnx_write_fn write, void *write_user, size_t *out_size,
                                         k2onnx_error *error)
 {
     k2onnx__ctx ctx;
-    k2onnx_options defaults;
     k2onnx__h5 f;
     k2onnx__kmodel m;
     k2onnx__graph g;
     k2onnx_result result;
-    memset(&ctx, 0, sizeof ctx);
-    memset(&defaults, 0, sizeof defaults);
-    if (!options) options = &defaults;
-    ctx.error = error ? error : &ctx.local_error;
-    ctx.error->result = k2onnx_result_success;
-    ctx.error->message[0] = '\0';
-    ctx.allocator = options->allocator;
-    ctx.max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
-    ctx.max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
-    ctx.opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
     if (out_size) *out_size = 0;
-    if ((!data && size) || (options->allocator.alloc == NULL) != (options->allocator.free == NULL)) {
-        k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "invalid arguments (NULL data or half-set allocator)");
-        return ctx.error->result;
-    }
-    if (ctx.opset < K2ONNX_MIN_OPSET || ctx.opset > K2ONNX_MAX_OPSET) {
-        k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx.opset,
-                     K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
-        return ctx.error->result;
-    }
+    if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
     if (k2onnx__detect_format(&ctx, (const unsigned char *)data, size) &&
         k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size) && k2onnx__kload(&m, &ctx, &f) &&
         k2onnx__build_graph(&ctx, &m, &g)) {
@@ -3047,6 +4825,81 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
         k2onnx__pb_flush(&pb);
         if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
         else if (out_size) *out_size = (size_t)pb.n;
+    }
+    result = ctx.failed ? ctx.error->result : k2onnx_result_success;
+    k2onnx__free_all(&ctx);
+    return result;
+}
+
+K2ONNX_DEF k2onnx_result k2onnx_h5_list(const void *data, size_t size, const k2onnx_options *options,
+                                        k2onnx_h5_entry_fn fn, void *user, k2onnx_error *error)
+{
+    static const char *const kind_names[K2ONNX__KIND_COUNT] = {"group", "dataset", "datatype", "attribute", "softlink", "extlink", "udlink"};
+    static const k2onnx_h5_kind kinds[K2ONNX__KIND_COUNT] = {k2onnx_h5_group, k2onnx_h5_dataset, k2onnx_h5_datatype, k2onnx_h5_attribute,
+                                                             k2onnx_h5_soft_link, k2onnx_h5_external_link, k2onnx_h5_user_link};
+    k2onnx__ctx ctx;
+    k2onnx__h5 f;
+    k2onnx__h5list L;
+    k2onnx_result result;
+    if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
+    if (!fn) k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "no callback given");
+    else if (k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size) && k2onnx__h5_list(&f, &L)) {
+        size_t i;
+        for (i = 0; i < L.n; i++) {
+            k2onnx_h5_entry e;
+            e.path = L.items[i].path;
+            e.kind = kinds[L.items[i].kind];
+            e.kind_name = kind_names[L.items[i].kind];
+            e.dtype = L.items[i].dtype;
+            e.shape = L.items[i].shape;
+            if (fn(user, &e) != 0) {
+                k2onnx__fail(&ctx, k2onnx_result_write_failed, "the callback stopped the listing");
+                break;
+            }
+        }
+    }
+    result = ctx.failed ? ctx.error->result : k2onnx_result_success;
+    k2onnx__free_all(&ctx);
+    return result;
+}
+
+typedef struct k2onnx__read_user {
+    k2onnx__ctx *ctx;
+    k2onnx_h5_value_fn fn;
+    void *user;
+} k2onnx__read_user;
+
+static int k2onnx__read_cb(void *user, const k2onnx__h5value *v)
+{
+    k2onnx__read_user *r = (k2onnx__read_user *)user;
+    k2onnx_h5_value out;
+    static const k2onnx_value_kind kinds[4] = {k2onnx_value_int, k2onnx_value_uint, k2onnx_value_float, k2onnx_value_string};
+    out.kind = kinds[v->kind];
+    out.bits = v->bits;
+    out.i = (long long)v->i;
+    out.u = (unsigned long long)v->u;
+    out.f = v->d;
+    out.s = v->s;
+    out.len = v->len;
+    if (r->fn(r->user, &out) != 0) return k2onnx__fail(r->ctx, k2onnx_result_write_failed, "the callback stopped reading");
+    return 1;
+}
+
+K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const char *path, const k2onnx_options *options,
+                                        k2onnx_h5_value_fn fn, void *user, k2onnx_error *error)
+{
+    k2onnx__ctx ctx;
+    k2onnx__h5 f;
+    k2onnx_result result;
+    if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
+    if (!fn || !path) {
+        k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "no path or callback given");
+    } else if (k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size)) {
+        k2onnx__read_user r;
+        r.ctx = &ctx;
+        r.fn = fn;
+        r.user = user;
+        k2onnx__h5_values(&f, path, k2onnx__read_cb, &r);
     }
     result = ctx.failed ? ctx.error->result : k2onnx_result_success;
     k2onnx__free_all(&ctx);

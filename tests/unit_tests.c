@@ -389,6 +389,70 @@ static void test_api(const char *fixture)
     free(buf);
 }
 
+static const char inflate_text[] = "k2onnx inflates what h5py deflates. k2onnx inflates what h5py deflates. "
+                                   "k2onnx inflates what h5py deflates. ";
+
+/* zlib.compress(inflate_text, 0): one stored block. */
+static const unsigned char zlib_stored[] = {
+    0x78, 0x01, 0x01, 0x6c, 0x00, 0x93, 0xff, 0x6b, 0x32, 0x6f, 0x6e, 0x6e, 0x78, 0x20, 0x69, 0x6e, 0x66, 0x6c, 0x61,
+    0x74, 0x65, 0x73, 0x20, 0x77, 0x68, 0x61, 0x74, 0x20, 0x68, 0x35, 0x70, 0x79, 0x20, 0x64, 0x65, 0x66, 0x6c, 0x61,
+    0x74, 0x65, 0x73, 0x2e, 0x20, 0x6b, 0x32, 0x6f, 0x6e, 0x6e, 0x78, 0x20, 0x69, 0x6e, 0x66, 0x6c, 0x61, 0x74, 0x65,
+    0x73, 0x20, 0x77, 0x68, 0x61, 0x74, 0x20, 0x68, 0x35, 0x70, 0x79, 0x20, 0x64, 0x65, 0x66, 0x6c, 0x61, 0x74, 0x65,
+    0x73, 0x2e, 0x20, 0x6b, 0x32, 0x6f, 0x6e, 0x6e, 0x78, 0x20, 0x69, 0x6e, 0x66, 0x6c, 0x61, 0x74, 0x65, 0x73, 0x20,
+    0x77, 0x68, 0x61, 0x74, 0x20, 0x68, 0x35, 0x70, 0x79, 0x20, 0x64, 0x65, 0x66, 0x6c, 0x61, 0x74, 0x65, 0x73, 0x2e,
+    0x20, 0x65, 0x1d, 0x27, 0x13};
+
+/* zlib.compress(inflate_text, 9): fixed Huffman codes with back-references. */
+static const unsigned char zlib_fixed[] = {
+    0x78, 0xda, 0xcb, 0x36, 0xca, 0xcf, 0xcb, 0xab, 0x50, 0xc8, 0xcc, 0x4b, 0xcb, 0x49, 0x2c, 0x49, 0x2d, 0x56, 0x28,
+    0xcf, 0x48, 0x2c, 0x51, 0xc8, 0x30, 0x2d, 0xa8, 0x54, 0x48, 0x49, 0x85, 0x08, 0xe9, 0x29, 0x64, 0x53, 0x49, 0x0d,
+    0x00, 0x65, 0x1d, 0x27, 0x13};
+
+static void test_inflate(void)
+{
+    unsigned char out[256], bad[sizeof zlib_fixed];
+    const char *err = NULL;
+    size_t n, want = strlen(inflate_text), i;
+    n = k2onnx__zlib_inflate(zlib_stored, sizeof zlib_stored, out, sizeof out, &err);
+    CHECK(err == NULL && n == want && memcmp(out, inflate_text, want) == 0);
+    n = k2onnx__zlib_inflate(zlib_fixed, sizeof zlib_fixed, out, sizeof out, &err);
+    CHECK(err == NULL && n == want && memcmp(out, inflate_text, want) == 0);
+    /* Output is bounded by the caller's buffer: one byte short is an error, never an overrun. */
+    k2onnx__zlib_inflate(zlib_fixed, sizeof zlib_fixed, out, want - 1, &err);
+    CHECK(err != NULL && strstr(err, "larger than the chunk") != NULL);
+    k2onnx__zlib_inflate(zlib_stored, sizeof zlib_stored, out, want - 1, &err);
+    CHECK(err != NULL && strstr(err, "larger than the chunk") != NULL);
+    memcpy(bad, zlib_fixed, sizeof bad);
+    bad[sizeof bad - 1] ^= 1u;
+    k2onnx__zlib_inflate(bad, sizeof bad, out, sizeof out, &err);
+    CHECK(err != NULL && strcmp(err, "zlib checksum mismatch") == 0);
+    k2onnx__zlib_inflate(zlib_fixed, 2, out, sizeof out, &err);
+    CHECK(err != NULL && strcmp(err, "not a zlib stream") == 0);
+    /* Every truncation ends in an error, none reads past the input. */
+    for (i = 3; i < sizeof zlib_fixed; i++) {
+        err = NULL;
+        k2onnx__zlib_inflate(zlib_fixed, i, out, sizeof out, &err);
+        CHECK(err != NULL);
+    }
+    CHECK(k2onnx__adler32((const unsigned char *)inflate_text, want) == 0x651d2713u);
+}
+
+static void test_shuffle_fletcher(void)
+{
+    /* 3 four-byte elements shuffled, plus 2 leftover bytes kept in place. */
+    const unsigned char shuffled[14] = {1, 5, 9, 2, 6, 10, 3, 7, 11, 4, 8, 12, 13, 14};
+    unsigned char out[14];
+    unsigned i;
+    k2onnx__unshuffle(shuffled, out, sizeof out, 4);
+    for (i = 0; i < 14; i++) CHECK(out[i] == i + 1);
+    /* Fletcher-32 over 16-bit big-endian words: "ab" -> sum1 = 0x6162, sum2 = 0x6162. */
+    CHECK(k2onnx__fletcher32((const unsigned char *)"ab", 2) == 0x61626162u);
+    /* An odd trailing byte counts as the high half of a word: "abc" adds 0x6300, so sum1 = 0xc462
+       and sum2 = 0x6162 + 0xc462 = 0x125c4, folded to 0x25c5. */
+    CHECK(k2onnx__fletcher32((const unsigned char *)"abc", 3) == 0x25c5c462u);
+    CHECK(k2onnx__bytes_for(255) == 1 && k2onnx__bytes_for(256) == 2 && k2onnx__bytes_for(0) == 1);
+}
+
 int main(int argc, char **argv)
 {
     const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/k22_seq_rnn.h5";
@@ -396,6 +460,8 @@ int main(int argc, char **argv)
     test_arena_limit();
     test_numbers();
     test_lookup3();
+    test_inflate();
+    test_shuffle_fletcher();
     test_h5_rejects_garbage();
     test_h5_fixture(fixture);
     test_json_values();
