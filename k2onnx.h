@@ -3698,6 +3698,17 @@ typedef struct k2onnx__node {
 
 enum { K2ONNX__INIT_F32, K2ONNX__INIT_I64, K2ONNX__INIT_MATRIX };
 
+/* A source matrix rows x cols of the file, optionally transposed with its column blocks
+   ("gates") reordered by perm. */
+typedef struct k2onnx__matrix_part {
+    k2onnx__h5array src;
+    uint64_t rows, cols;
+    int transpose;
+    unsigned gates, perm[4];
+} k2onnx__matrix_part;
+
+#define K2ONNX__MAX_PARTS 4
+
 typedef struct k2onnx__init {
     const char *name;
     int dtype;
@@ -3707,12 +3718,10 @@ typedef struct k2onnx__init {
     int kind;
     const float *f32;
     const int64_t *i64;
-    /* K2ONNX__INIT_MATRIX: source matrix rows x cols, optionally transposed with its column
-       blocks ("gates") reordered by perm. */
-    k2onnx__h5array src;
-    uint64_t rows, cols;
-    int transpose;
-    unsigned gates, perm[4];
+    /* K2ONNX__INIT_MATRIX: the concatenation of parts (one per direction of a bidirectional
+       op, say), each streamed from the file. */
+    k2onnx__matrix_part parts[K2ONNX__MAX_PARTS];
+    unsigned nparts;
 } k2onnx__init;
 
 typedef struct k2onnx__graph {
@@ -4064,18 +4073,20 @@ static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
         wd[1] = units;
         if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "kernel"), K2ONNX__FLOAT, 2, wd))) return 0;
         w->kind = K2ONNX__INIT_MATRIX;
-        w->src = cv->layer->weights[0];
-        w->rows = (uint64_t)features;
-        w->cols = (uint64_t)units;
+        w->nparts = 1;
+        w->parts[0].src = cv->layer->weights[0];
+        w->parts[0].rows = (uint64_t)features;
+        w->parts[0].cols = (uint64_t)units;
     }
     y = k2onnx__op2(cv, "MatMul", x->name, w->name, "MatMul");
     if (y && use_bias) {
         k2onnx__init *b = k2onnx__add_init(cv, k2onnx__vname(cv, "bias"), K2ONNX__FLOAT, 1, &units);
         if (!b) return 0;
         b->kind = K2ONNX__INIT_MATRIX;
-        b->src = cv->layer->weights[1];
-        b->rows = 1;
-        b->cols = (uint64_t)units;
+        b->nparts = 1;
+        b->parts[0].src = cv->layer->weights[1];
+        b->parts[0].rows = 1;
+        b->parts[0].cols = (uint64_t)units;
         y = k2onnx__op2(cv, "Add", y, b->name, "BiasAdd");
     }
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
@@ -4114,233 +4125,602 @@ static int k2onnx__rnn_activation(k2onnx__conv *cv, const char *act, const char 
     return 1;
 }
 
+/* What one recurrent cell computes, from its Keras config. */
 typedef struct k2onnx__rnn_spec {
     int kind;
+    int cudnn;                  /* CuDNNLSTM/CuDNNGRU: fixed activations, biases [input; recurrent] */
     const k2onnx__json *cell;   /* config holding units/activation/use_bias */
     int64_t units;
     const char *activation, *recurrent_activation;
     int use_bias, reset_after;
-    int return_sequences, return_state;
 } k2onnx__rnn_spec;
 
-static int k2onnx__rnn_spec_read(k2onnx__conv *cv, k2onnx__rnn_spec *s)
+/* Layer-level options of a recurrent layer (or of a Bidirectional wrapper's inner layer). */
+typedef struct k2onnx__rnn_layer {
+    k2onnx__rnn_spec cells[8];
+    unsigned ncells;            /* more than one for RNN(StackedRNNCells) */
+    int return_sequences, return_state, go_backwards, time_major, reverse_state_order;
+} k2onnx__rnn_layer;
+
+static int k2onnx__rnn_kind(const char *cls, int *cudnn)
 {
-    const k2onnx__json *cfg = cv->layer->config;
-    const char *cls = cv->layer->cls;
-    const char *cell_cls = cls;
+    *cudnn = strcmp(cls, "CuDNNLSTM") == 0 || strcmp(cls, "CuDNNGRU") == 0;
+    if (strcmp(cls, "SimpleRNN") == 0 || strcmp(cls, "SimpleRNNCell") == 0) return K2ONNX__RNN;
+    if (strcmp(cls, "GRU") == 0 || strcmp(cls, "GRUCell") == 0 || strcmp(cls, "CuDNNGRU") == 0) return K2ONNX__GRU;
+    if (strcmp(cls, "LSTM") == 0 || strcmp(cls, "LSTMCell") == 0 || strcmp(cls, "CuDNNLSTM") == 0) return K2ONNX__LSTM;
+    return -1;
+}
+
+static int k2onnx__rnn_cell_read(k2onnx__conv *cv, const char *cls, const k2onnx__json *cfg, k2onnx__rnn_spec *s)
+{
     memset(s, 0, sizeof *s);
+    s->kind = k2onnx__rnn_kind(cls, &s->cudnn);
+    if (s->kind < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell class '%s' is not supported yet", cls);
     s->cell = cfg;
-    if (strcmp(cls, "RNN") == 0) {
-        const k2onnx__json *cell = k2onnx__jget(cfg, "cell");
-        cell_cls = k2onnx__jstr(k2onnx__jget(cell, "class_name"));
-        if (!cell_cls) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell is not a single serialized cell (a list of cells is not supported yet)");
-        s->cell = k2onnx__jget(cell, "config");
-        if (strcmp(cell_cls, "SimpleRNNCell") == 0) s->kind = K2ONNX__RNN;
-        else if (strcmp(cell_cls, "GRUCell") == 0) s->kind = K2ONNX__GRU;
-        else if (strcmp(cell_cls, "LSTMCell") == 0) s->kind = K2ONNX__LSTM;
-        else return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell class '%s' is not supported yet", cell_cls);
-    } else if (strcmp(cls, "SimpleRNN") == 0) s->kind = K2ONNX__RNN;
-    else if (strcmp(cls, "GRU") == 0) s->kind = K2ONNX__GRU;
-    else s->kind = K2ONNX__LSTM;
-    if (!k2onnx__positive_int(cv, s->cell, "units", "output_dim", &s->units)) return 0;
+    if (!k2onnx__positive_int(cv, cfg, "units", "output_dim", &s->units)) return 0;
     if (s->units > (1 << 20)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "units is too large");
-    if (!k2onnx__activation_name(cv, s->cell, "activation", "tanh", &s->activation)) return 0;
+    if (s->cudnn) {
+        s->activation = "tanh";
+        s->recurrent_activation = "sigmoid";
+        s->use_bias = 1;
+        s->reset_after = 1;
+        return 1;
+    }
+    if (!k2onnx__activation_name(cv, cfg, "activation", "tanh", &s->activation)) return 0;
     /* Keras 1/2 defaulted to hard_sigmoid, tf.keras 2.x and Keras 3 to sigmoid. */
-    if (!k2onnx__activation_name(cv, s->cell, "recurrent_activation",
+    if (!k2onnx__activation_name(cv, cfg, "recurrent_activation",
                                  strstr(cv->m->keras_version, "tf") || cv->m->keras_major >= 3 ? "sigmoid" : "hard_sigmoid",
                                  &s->recurrent_activation)) return 0;
-    s->use_bias = k2onnx__jbool(s->cell, "use_bias", 1);
-    s->reset_after = k2onnx__jbool(s->cell, "reset_after", 0); /* absent before Keras 2.1.3: False */
-    s->return_sequences = k2onnx__jbool(cfg, "return_sequences", 0);
-    s->return_state = k2onnx__jbool(cfg, "return_state", 0);
-    if (k2onnx__jbool(cfg, "go_backwards", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "go_backwards=true is not supported yet");
-    if (k2onnx__jbool(cfg, "time_major", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "time_major=true is not supported yet");
+    s->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    s->reset_after = k2onnx__jbool(cfg, "reset_after", 0); /* absent before Keras 2.1.3: False */
     return 1;
 }
 
-/* Bias as ONNX wants it: [Wb; Rb] with the gate blocks in ONNX order. */
-static const float *k2onnx__rnn_bias(k2onnx__conv *cv, const k2onnx__rnn_spec *s, unsigned gates, const unsigned *perm)
+/* Reads a recurrent layer's config: SimpleRNN/GRU/LSTM/CuDNN*, or RNN with one cell or a
+   StackedRNNCells list. */
+static int k2onnx__rnn_layer_read(k2onnx__conv *cv, const char *cls, const k2onnx__json *cfg, k2onnx__rnn_layer *r)
 {
-    size_t gh = (size_t)(gates * (unsigned)s->units), g, h;
-    float *b = (float *)k2onnx__alloc_array(cv->ctx, 2 * gh, sizeof *b);
-    const k2onnx__h5array *src = &cv->layer->weights[2];
-    if (!b) return NULL;
-    for (g = 0; g < gates; g++)
-        for (h = 0; h < (size_t)s->units; h++) {
-            size_t to = g * (size_t)s->units + h, from = perm[g] * (size_t)s->units + h;
-            b[to] = k2onnx__h5array_get(src, from);
-            if (src->rank == 2) b[gh + to] = k2onnx__h5array_get(src, gh + from);
+    memset(r, 0, sizeof *r);
+    if (strcmp(cls, "RNN") == 0) {
+        const k2onnx__json *cell = k2onnx__jget(cfg, "cell");
+        const char *cell_cls = k2onnx__jstr(k2onnx__jget(cell, "class_name"));
+        if (!cell_cls) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell is not a serialized cell object");
+        if (strcmp(cell_cls, "StackedRNNCells") == 0) {
+            const k2onnx__json *cells = k2onnx__jget(k2onnx__jget(cell, "config"), "cells");
+            size_t i;
+            if (!k2onnx__jis_array(cells) || cells->n == 0 || cells->n > sizeof r->cells / sizeof r->cells[0])
+                return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "StackedRNNCells needs 1 to 8 cells");
+            for (i = 0; i < cells->n; i++) {
+                const char *c = k2onnx__jstr(k2onnx__jget(&cells->items[i], "class_name"));
+                if (!c || !k2onnx__rnn_cell_read(cv, c, k2onnx__jget(&cells->items[i], "config"), &r->cells[i])) {
+                    if (!c) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "StackedRNNCells cell %d has no class_name", (int)i);
+                    return 0;
+                }
+            }
+            r->ncells = (unsigned)cells->n;
+            /* Standalone Keras 2 keeps the states of stacked cells last cell first. */
+            r->reverse_state_order = k2onnx__jbool(k2onnx__jget(cell, "config"), "reverse_state_order",
+                                                   cv->m->keras_major == 2 && !strstr(cv->m->keras_version, "tf"));
+        } else {
+            if (!k2onnx__rnn_cell_read(cv, cell_cls, k2onnx__jget(cell, "config"), &r->cells[0])) return 0;
+            r->ncells = 1;
         }
+    } else {
+        if (!k2onnx__rnn_cell_read(cv, cls, cfg, &r->cells[0])) return 0;
+        r->ncells = 1;
+    }
+    r->return_sequences = k2onnx__jbool(cfg, "return_sequences", 0);
+    r->return_state = k2onnx__jbool(cfg, "return_state", 0);
+    r->go_backwards = k2onnx__jbool(cfg, "go_backwards", 0);
+    r->time_major = k2onnx__jbool(cfg, "time_major", 0);
+    return 1;
+}
+
+static unsigned k2onnx__rnn_gates(const k2onnx__rnn_spec *s)
+{
+    return s->kind == K2ONNX__RNN ? 1u : s->kind == K2ONNX__GRU ? 3u : 4u;
+}
+
+static unsigned k2onnx__rnn_states(const k2onnx__rnn_spec *s)
+{
+    return s->kind == K2ONNX__LSTM ? 2u : 1u;
+}
+
+/* Number of weight arrays Keras stores for a cell. */
+static size_t k2onnx__rnn_nweights(const k2onnx__rnn_spec *s)
+{
+    return s->use_bias ? 3u : 2u;
+}
+
+static int k2onnx__rnn_check_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first, int64_t I)
+{
+    uint64_t dims[2];
+    uint64_t GH = (uint64_t)k2onnx__rnn_gates(s) * (uint64_t)s->units;
+    dims[0] = (uint64_t)I;
+    dims[1] = GH;
+    if (!k2onnx__check_weight(cv, first, "kernel", 2, dims)) return 0;
+    dims[0] = (uint64_t)s->units;
+    if (!k2onnx__check_weight(cv, first + 1, "recurrent_kernel", 2, dims)) return 0;
+    if (!s->use_bias) return 1;
+    if (s->cudnn) {
+        dims[0] = 2 * GH;
+        return k2onnx__check_weight(cv, first + 2, "bias", 1, dims);
+    }
+    if (s->kind == K2ONNX__GRU && s->reset_after) {
+        dims[0] = 2;
+        return k2onnx__check_weight(cv, first + 2, "bias", 2, dims);
+    }
+    return k2onnx__check_weight(cv, first + 2, "bias", 1, &dims[1]);
+}
+
+static const unsigned k2onnx__identity_perm[4] = {0, 1, 2, 3};
+static const unsigned k2onnx__lstm_perm[4] = {0, 3, 1, 2}; /* ONNX i,o,f,c from Keras i,f,c,o */
+
+/* One fused RNN/GRU/LSTM node over a time-major input, for one direction or both. */
+typedef struct k2onnx__rnn_emit {
+    const k2onnx__rnn_spec *spec[2];
+    size_t first_weight[2];     /* index of each direction's kernel in the layer's weights */
+    unsigned ndir;
+    const char *direction;      /* "forward", "reverse" or "bidirectional" */
+    const char *x;              /* [T, N, I] */
+    int64_t I;
+    const char *init_h, *init_c; /* [D, N, H] or NULL */
+    const char *tag;            /* distinguishes the nodes of stacked cells, or NULL */
+    const char *y, *y_h, *y_c;  /* results: [T, D, N, H], [D, N, H], [D, N, H]; "" when not asked */
+    int want_y, want_h, want_c;
+} k2onnx__rnn_emit;
+
+static const char *k2onnx__rnn_name(k2onnx__conv *cv, const k2onnx__rnn_emit *e, const char *what)
+{
+    if (!e->tag) return k2onnx__vname(cv, what);
+    return k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/%s", e->tag, what));
+}
+
+/* Bias as ONNX wants it: per direction [Wb; Rb] with the gate blocks in ONNX order. */
+static const float *k2onnx__rnn_bias(k2onnx__conv *cv, const k2onnx__rnn_emit *e, int64_t GH)
+{
+    float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(2 * GH) * e->ndir, sizeof *b);
+    unsigned d;
+    if (!b) return NULL;
+    for (d = 0; d < e->ndir; d++) {
+        const k2onnx__rnn_spec *s = e->spec[d];
+        const k2onnx__h5array *src = &cv->layer->weights[e->first_weight[d] + 2];
+        const unsigned *perm = s->kind == K2ONNX__LSTM ? k2onnx__lstm_perm : k2onnx__identity_perm;
+        float *wb = b + (size_t)(2 * GH) * d, *rb = wb + GH;
+        size_t g, h, units = (size_t)s->units, gates = k2onnx__rnn_gates(s);
+        if (!s->use_bias) continue; /* zeros */
+        for (g = 0; g < gates; g++)
+            for (h = 0; h < units; h++) {
+                size_t to = g * units + h, from = perm[g] * units + h;
+                wb[to] = k2onnx__h5array_get(src, from);
+                /* GRU reset_after and CuDNN layers carry a second, recurrent bias. */
+                if (src->rank == 2 || s->cudnn) rb[to] = k2onnx__h5array_get(src, (uint64_t)GH + from);
+            }
+    }
     return b;
 }
 
-static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__rnn_float_list(k2onnx__conv *cv, k2onnx__node *n, const char *name, const float *v, size_t count)
 {
-    static const unsigned identity[4] = {0, 1, 2, 3};
-    static const unsigned lstm_perm[4] = {0, 3, 1, 2}; /* ONNX i,o,f,c from Keras i,f,c,o */
+    k2onnx__attr *a;
+    float *copy;
+    if (!count) return 1;
+    a = k2onnx__add_attr(n, name, K2ONNX__AFLOATS);
+    copy = (float *)k2onnx__alloc_array(cv->ctx, count, sizeof *copy);
+    if (!copy) return 0;
+    memcpy(copy, v, count * sizeof *copy);
+    a->floats = copy;
+    a->n = count;
+    return 1;
+}
+
+/* W or R of a fused node: one transposed, gate-reordered part per direction. */
+static void k2onnx__rnn_matrix(k2onnx__conv *cv, const k2onnx__rnn_emit *e, k2onnx__init *t, size_t which, uint64_t rows,
+                               unsigned gates, const unsigned *perm, int64_t GH)
+{
+    unsigned d;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = e->ndir;
+    for (d = 0; d < e->ndir; d++) {
+        k2onnx__matrix_part *p = &t->parts[d];
+        p->transpose = 1;
+        p->gates = gates;
+        memcpy(p->perm, perm, sizeof p->perm);
+        p->src = cv->layer->weights[e->first_weight[d] + which];
+        p->rows = rows;
+        p->cols = (uint64_t)GH;
+    }
+}
+
+static int k2onnx__rnn_emit_node(k2onnx__conv *cv, k2onnx__rnn_emit *e)
+{
     static const char *const ops[3] = {"RNN", "GRU", "LSTM"};
-    static const unsigned gate_count[3] = {1, 3, 4};
-    const int64_t to_time_major[3] = {1, 0, 2};
-    k2onnx__rnn_spec s;
-    const k2onnx__kvalue *x = &in[0];
-    unsigned gates, nstates, nacts, i;
-    const unsigned *perm;
-    int64_t H, I, GH;
-    uint64_t dims[2];
-    const char *acts[3], *act_names[3], *xt, *states[2] = {NULL, NULL}, *w_name, *r_name, *b_name = NULL;
-    float alphas[3], betas[3];
+    const k2onnx__rnn_spec *s = e->spec[0];
+    unsigned gates = k2onnx__rnn_gates(s), nacts = s->kind == K2ONNX__RNN ? 1u : s->kind == K2ONNX__GRU ? 2u : 3u, d, i;
+    const unsigned *perm = s->kind == K2ONNX__LSTM ? k2onnx__lstm_perm : k2onnx__identity_perm;
+    int64_t H = s->units, GH = (int64_t)gates * H, wd[3];
+    const char *acts[6], *b_name = NULL, *w_name, *r_name;
+    float alphas[6], betas[6];
     size_t nalpha = 0, nbeta = 0, k;
+    int any_bias = 0;
+    k2onnx__init *w, *r;
     k2onnx__node *n;
-    size_t nouts;
-    if (!k2onnx__rnn_spec_read(cv, &s)) return 0;
-    gates = gate_count[s.kind];
-    nstates = s.kind == K2ONNX__LSTM ? 2 : 1;
-    perm = s.kind == K2ONNX__LSTM ? lstm_perm : identity;
-    H = s.units;
-    GH = (int64_t)gates * H;
-    if (nin != 1 && nin != 1 + nstates)
-        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)nstates, (int)nin);
-    if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
-    I = x->dims[2];
-    for (i = 1; i < nin; i++)
-        if (in[i].rank != 2 || (in[i].dims[1] >= 0 && in[i].dims[1] != H))
-            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, %d]", (int)i - 1, (int)H);
-    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
-    if (cv->layer->nweights != (size_t)(s.use_bias ? 3 : 2))
-        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", s.use_bias ? 3 : 2, (int)cv->layer->nweights);
-    dims[0] = (uint64_t)I;
-    dims[1] = (uint64_t)GH;
-    if (!k2onnx__check_weight(cv, 0, "kernel", 2, dims)) return 0;
-    dims[0] = (uint64_t)H;
-    if (!k2onnx__check_weight(cv, 1, "recurrent_kernel", 2, dims)) return 0;
-    if (s.use_bias) {
-        int two_biases = s.kind == K2ONNX__GRU && s.reset_after;
-        dims[0] = 2;
-        if (!k2onnx__check_weight(cv, 2, "bias", two_biases ? 2 : 1, two_biases ? dims : &dims[1])) return 0;
-    }
-
-    /* Activations, with alpha/beta lists holding entries only for the functions that take them. */
-    act_names[0] = s.kind == K2ONNX__RNN ? s.activation : s.recurrent_activation;
-    act_names[1] = s.activation;
-    act_names[2] = s.activation;
-    nacts = s.kind == K2ONNX__RNN ? 1 : s.kind == K2ONNX__GRU ? 2 : 3;
-    for (i = 0; i < nacts; i++) {
-        int ha, hb;
-        float a = 0, b = 0;
-        if (!k2onnx__rnn_activation(cv, act_names[i], &acts[i], &ha, &a, &hb, &b)) return 0;
-        if (ha) alphas[nalpha++] = a;
-        if (hb) betas[nbeta++] = b;
-    }
-
-    /* Weights: W [1, G*H, I], R [1, G*H, H], B [1, 2*G*H], streamed from the file. */
-    {
-        int64_t wd[3];
-        k2onnx__init *w, *r;
-        wd[0] = 1; wd[1] = GH; wd[2] = I;
-        if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "W"), K2ONNX__FLOAT, 3, wd))) return 0;
-        wd[2] = H;
-        if (!(r = k2onnx__add_init(cv, k2onnx__vname(cv, "R"), K2ONNX__FLOAT, 3, wd))) return 0;
-        w->kind = r->kind = K2ONNX__INIT_MATRIX;
-        w->transpose = r->transpose = 1;
-        w->gates = r->gates = gates;
-        memcpy(w->perm, perm, sizeof w->perm);
-        memcpy(r->perm, perm, sizeof r->perm);
-        w->src = cv->layer->weights[0];
-        w->rows = (uint64_t)I;
-        r->src = cv->layer->weights[1];
-        r->rows = (uint64_t)H;
-        w->cols = r->cols = (uint64_t)GH;
-        w_name = w->name;
-        r_name = r->name;
-        if (s.use_bias) {
-            const float *b = k2onnx__rnn_bias(cv, &s, gates, perm);
-            wd[1] = 2 * GH;
-            if (!b || !(b_name = k2onnx__init_f32(cv, "B", b, 2, wd))) return 0;
+    /* Activations per direction, with alpha/beta lists holding entries only for the functions
+       that take them. */
+    for (d = 0; d < e->ndir; d++) {
+        const k2onnx__rnn_spec *sd = e->spec[d];
+        const char *names[3];
+        names[0] = sd->kind == K2ONNX__RNN ? sd->activation : sd->recurrent_activation;
+        names[1] = names[2] = sd->activation;
+        for (i = 0; i < nacts; i++) {
+            int ha, hb;
+            float a = 0, b = 0;
+            if (!k2onnx__rnn_activation(cv, names[i], &acts[d * nacts + i], &ha, &a, &hb, &b)) return 0;
+            if (ha) alphas[nalpha++] = a;
+            if (hb) betas[nbeta++] = b;
         }
+        any_bias |= sd->use_bias;
     }
-
-    if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
-    for (i = 1; i < nin; i++)
-        if (!(states[i - 1] = k2onnx__squeeze(cv, "Unsqueeze", in[i].name, 0, i == 1 ? "initial_h" : "initial_c"))) return 0;
-
-    n = k2onnx__add_node(cv, ops[s.kind], 7, 3);
+    /* Weights: W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H], streamed from the file. */
+    /* Each pointer from add_init is used before the next call: the array may move. */
+    wd[0] = e->ndir;
+    wd[1] = GH;
+    wd[2] = e->I;
+    if (!(w = k2onnx__add_init(cv, k2onnx__rnn_name(cv, e, "W"), K2ONNX__FLOAT, 3, wd))) return 0;
+    k2onnx__rnn_matrix(cv, e, w, 0, (uint64_t)e->I, gates, perm, GH);
+    w_name = w->name;
+    wd[2] = H;
+    if (!(r = k2onnx__add_init(cv, k2onnx__rnn_name(cv, e, "R"), K2ONNX__FLOAT, 3, wd))) return 0;
+    k2onnx__rnn_matrix(cv, e, r, 1, (uint64_t)H, gates, perm, GH);
+    r_name = r->name;
+    if (any_bias) {
+        const float *b = k2onnx__rnn_bias(cv, e, GH);
+        wd[1] = 2 * GH;
+        if (!b || !(b_name = k2onnx__init_f32(cv, e->tag ? k2onnx__sprintf(cv->ctx, "%s/B", e->tag) : "B", b, 2, wd))) return 0;
+    }
+    n = k2onnx__add_node(cv, ops[s->kind], 7, 3);
     if (!n) return 0;
-    n->name = k2onnx__vname(cv, ops[s.kind]);
-    n->inputs[0] = xt;
+    n->name = k2onnx__rnn_name(cv, e, ops[s->kind]);
+    n->inputs[0] = e->x;
     n->inputs[1] = w_name;
     n->inputs[2] = r_name;
     n->inputs[3] = b_name ? b_name : "";
     n->inputs[4] = "";
-    n->inputs[5] = states[0] ? states[0] : "";
-    n->inputs[6] = states[1] ? states[1] : "";
+    n->inputs[5] = e->init_h ? e->init_h : "";
+    n->inputs[6] = e->init_c ? e->init_c : "";
     n->ninputs = 7;
     while (n->ninputs > 0 && n->inputs[n->ninputs - 1][0] == '\0') n->ninputs--;
-    n->outputs[0] = s.return_sequences ? k2onnx__vname(cv, "Y") : "";
-    n->outputs[1] = !s.return_sequences || s.return_state ? k2onnx__vname(cv, "Y_h") : "";
-    n->outputs[2] = s.kind == K2ONNX__LSTM && s.return_state ? k2onnx__vname(cv, "Y_c") : "";
+    n->outputs[0] = e->want_y ? k2onnx__rnn_name(cv, e, "Y") : "";
+    n->outputs[1] = e->want_h ? k2onnx__rnn_name(cv, e, "Y_h") : "";
+    n->outputs[2] = e->want_c ? k2onnx__rnn_name(cv, e, "Y_c") : "";
     n->noutputs = 3;
     while (n->noutputs > 0 && n->outputs[n->noutputs - 1][0] == '\0') n->noutputs--;
-    if (nalpha) {
-        k2onnx__attr *a = k2onnx__add_attr(n, "activation_alpha", K2ONNX__AFLOATS);
-        float *copy = (float *)k2onnx__alloc_array(cv->ctx, nalpha, sizeof *copy);
-        if (!copy) return 0;
-        memcpy(copy, alphas, nalpha * sizeof *copy);
-        a->floats = copy;
-        a->n = nalpha;
-    }
-    if (nbeta) {
-        k2onnx__attr *a = k2onnx__add_attr(n, "activation_beta", K2ONNX__AFLOATS);
-        float *copy = (float *)k2onnx__alloc_array(cv->ctx, nbeta, sizeof *copy);
-        if (!copy) return 0;
-        memcpy(copy, betas, nbeta * sizeof *copy);
-        a->floats = copy;
-        a->n = nbeta;
-    }
+    e->y = n->outputs[0];
+    e->y_h = n->noutputs > 1 ? n->outputs[1] : "";
+    e->y_c = n->noutputs > 2 ? n->outputs[2] : "";
+    if (!k2onnx__rnn_float_list(cv, n, "activation_alpha", alphas, nalpha) ||
+        !k2onnx__rnn_float_list(cv, n, "activation_beta", betas, nbeta))
+        return 0;
     {
         k2onnx__attr *a = k2onnx__add_attr(n, "activations", K2ONNX__ASTRINGS);
-        const char **copy = (const char **)k2onnx__alloc_array(cv->ctx, nacts, sizeof *copy);
+        const char **copy = (const char **)k2onnx__alloc_array(cv->ctx, nacts * e->ndir, sizeof *copy);
         if (!copy) return 0;
-        for (k = 0; k < nacts; k++) copy[k] = acts[k];
+        for (k = 0; k < nacts * e->ndir; k++) copy[k] = acts[k];
         a->strings = copy;
-        a->n = nacts;
+        a->n = nacts * e->ndir;
     }
-    k2onnx__attr_string(n, "direction", "forward");
+    k2onnx__attr_string(n, "direction", e->direction);
     k2onnx__attr_int(n, "hidden_size", H);
-    if (s.kind == K2ONNX__GRU) k2onnx__attr_int(n, "linear_before_reset", s.reset_after ? 1 : 0);
+    if (s->kind == K2ONNX__GRU) k2onnx__attr_int(n, "linear_before_reset", s->reset_after ? 1 : 0);
+    return 1;
+}
 
-    nouts = 1 + (s.return_state ? nstates : 0);
-    if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
-    for (k = 0; k < nouts; k++) {
-        k2onnx__kvalue *v = &(*out)[k];
-        *v = *x;
-        v->rank = 2;
-        v->dims[1] = H;
-        v->params[1] = NULL;
+/* A scalar int64 initializer, e.g. the direction index for Gather. */
+static const char *k2onnx__const_i64(k2onnx__conv *cv, const char *what, int64_t v)
+{
+    const char *name = k2onnx__vname(cv, what);
+    int64_t *copy = (int64_t *)k2onnx__alloc(cv->ctx, sizeof *copy);
+    k2onnx__init *t;
+    if (!name || !copy) return NULL;
+    *copy = v;
+    t = k2onnx__add_init(cv, name, K2ONNX__INT64, 0, NULL);
+    if (!t) return NULL;
+    t->kind = K2ONNX__INIT_I64;
+    t->i64 = copy;
+    return t->name;
+}
+
+/* Takes direction d out of a [.., D, ..] output along `axis`: Squeeze when D is 1. */
+static const char *k2onnx__rnn_pick(k2onnx__conv *cv, const char *v, unsigned ndir, unsigned d, int64_t axis, const char *what)
+{
+    const char *idx;
+    k2onnx__node *n;
+    if (ndir == 1) return k2onnx__squeeze(cv, "Squeeze", v, axis, what);
+    idx = k2onnx__const_i64(cv, k2onnx__sprintf(cv->ctx, "%s_index", what), (int64_t)d);
+    if (!idx || !(n = k2onnx__add_node(cv, "Gather", 2, 1))) return NULL;
+    n->inputs[0] = v;
+    n->inputs[1] = idx;
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    k2onnx__attr_int(n, "axis", axis);
+    return n->outputs[0];
+}
+
+/* Reverses a time-major tensor along time (Slice with step -1, opset 10). */
+static const char *k2onnx__reverse_time(k2onnx__conv *cv, const char *v, const char *what)
+{
+    const int64_t start = -1, end = INT64_MIN, axis = 0, step = -1;
+    k2onnx__node *n;
+    const char *s, *e, *a, *st;
+    if (cv->opset < 10) {
+        k2onnx__lfail(cv, k2onnx_result_unsupported_model, "go_backwards with return_sequences needs opset 10 or later");
+        return NULL;
     }
-    if (s.return_sequences) {
-        const int64_t to_batch_major[3] = {1, 0, 2};
-        const char *y3 = k2onnx__squeeze(cv, "Squeeze", n->outputs[0], 1, "Y_squeezed");
-        const char *y = y3 ? k2onnx__transpose(cv, y3, to_batch_major, 3, "sequences") : NULL;
-        if (!y) return 0;
-        (*out)[0].name = y;
-        (*out)[0].rank = 3;
-        (*out)[0].dims[1] = x->dims[1];
-        (*out)[0].params[1] = x->params[1];
-        (*out)[0].dims[2] = H;
-        (*out)[0].params[2] = NULL;
+    s = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_starts", what), &start, 1);
+    e = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_ends", what), &end, 1);
+    a = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1);
+    st = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_steps", what), &step, 1);
+    if (!s || !e || !a || !st || !(n = k2onnx__add_node(cv, "Slice", 5, 1))) return NULL;
+    n->inputs[0] = v;
+    n->inputs[1] = s;
+    n->inputs[2] = e;
+    n->inputs[3] = a;
+    n->inputs[4] = st;
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    return n->outputs[0];
+}
+
+/* Sequence output of direction d as Keras returns it: [N, T, H] (or [T, N, H] time-major),
+   in processing order when the layer ran backwards on its own. */
+static const char *k2onnx__rnn_sequences(k2onnx__conv *cv, const k2onnx__rnn_emit *e, unsigned d, int reverse, int time_major,
+                                         const char *what)
+{
+    const int64_t to_batch_major[3] = {1, 0, 2};
+    const char *y = k2onnx__rnn_pick(cv, e->y, e->ndir, d, 1, k2onnx__sprintf(cv->ctx, "%s_time_major", what));
+    if (y && reverse) y = k2onnx__reverse_time(cv, y, k2onnx__sprintf(cv->ctx, "%s_reversed", what));
+    if (y && !time_major) y = k2onnx__transpose(cv, y, to_batch_major, 3, what);
+    return y;
+}
+
+static void k2onnx__rnn_value(k2onnx__kvalue *v, const k2onnx__kvalue *x, const char *name, int sequences, int time_major, int64_t H)
+{
+    *v = *x;
+    v->name = name;
+    if (sequences) {
+        v->rank = 3;
+        v->dims[2] = H;
+        v->params[2] = NULL;
+        return;
     }
+    v->rank = 2;
+    if (time_major) { /* batch is the second axis of a time-major input */
+        v->dims[0] = x->dims[1];
+        v->params[0] = x->params[1];
+    }
+    v->dims[1] = H;
+    v->params[1] = NULL;
+}
+
+/* Initial states for the node: the layer's state inputs as [D, N, H], h then c. */
+static int k2onnx__rnn_initial(k2onnx__conv *cv, k2onnx__rnn_emit *e, const k2onnx__kvalue *states, size_t nstates_in, unsigned nstates)
+{
+    unsigned k, d;
+    if (nstates_in != (size_t)e->ndir * nstates) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "wrong number of initial states");
+    for (k = 0; k < nstates; k++) {
+        const char *parts[2] = {NULL, NULL};
+        for (d = 0; d < e->ndir; d++) {
+            const k2onnx__kvalue *v = &states[d * nstates + k];
+            if (v->rank != 2 || (v->dims[1] >= 0 && v->dims[1] != e->spec[d]->units))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, %d]", (int)(d * nstates + k),
+                                     (int)e->spec[d]->units);
+            parts[d] = k2onnx__squeeze(cv, "Unsqueeze", v->name, 0, k2onnx__sprintf(cv->ctx, "initial_%s_%u", k ? "c" : "h", (unsigned long long)d));
+            if (!parts[d]) return 0;
+        }
+        if (e->ndir == 2) {
+            k2onnx__node *n = k2onnx__add_node(cv, "Concat", 2, 1);
+            if (!n) return 0;
+            n->inputs[0] = parts[0];
+            n->inputs[1] = parts[1];
+            n->outputs[0] = k2onnx__vname(cv, k ? "initial_c" : "initial_h");
+            n->name = n->outputs[0];
+            k2onnx__attr_int(n, "axis", 0);
+            parts[0] = n->outputs[0];
+        }
+        if (k == 0) e->init_h = parts[0];
+        else e->init_c = parts[0];
+    }
+    return 1;
+}
+
+/* SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM and RNN(cell or StackedRNNCells). */
+static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const int64_t to_time_major[3] = {1, 0, 2};
+    k2onnx__rnn_layer L;
+    const k2onnx__kvalue *x = &in[0];
+    const char *xt, **finals;
+    unsigned c, nstates_total = 0, k;
+    size_t weight = 0, nouts;
+    int64_t I, H;
+    if (!k2onnx__rnn_layer_read(cv, cv->layer->cls, cv->layer->config, &L)) return 0;
+    for (c = 0; c < L.ncells; c++) nstates_total += k2onnx__rnn_states(&L.cells[c]);
+    if (nin != 1 && nin != 1 + nstates_total)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
+                             (int)nstates_total, (int)nin);
+    if (nin > 1 && L.ncells > 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state of StackedRNNCells is not supported yet");
+    if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     {
-        const char *h = NULL, *c = NULL;
-        if (!s.return_sequences || s.return_state)
-            if (!(h = k2onnx__squeeze(cv, "Squeeze", n->outputs[1], 0, "last_h"))) return 0;
-        if (s.kind == K2ONNX__LSTM && s.return_state)
-            if (!(c = k2onnx__squeeze(cv, "Squeeze", n->outputs[2], 0, "last_c"))) return 0;
-        if (!s.return_sequences) (*out)[0].name = h;
-        if (s.return_state) {
-            (*out)[1].name = h;
-            if (c) (*out)[2].name = c;
+        size_t want = 0;
+        for (c = 0; c < L.ncells; c++) want += k2onnx__rnn_nweights(&L.cells[c]);
+        if (cv->layer->nweights != want)
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
+    }
+    finals = (const char **)k2onnx__alloc_array(cv->ctx, 2 * L.ncells + 1, sizeof *finals);
+    if (!finals) return 0;
+    I = x->dims[2];
+    xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
+    if (!xt) return 0;
+    /* Stacked cells run as a chain of fused nodes, each feeding its sequence to the next. */
+    for (c = 0; c < L.ncells; c++) {
+        const k2onnx__rnn_spec *s = &L.cells[c];
+        int last = c + 1 == L.ncells;
+        k2onnx__rnn_emit e;
+        memset(&e, 0, sizeof e);
+        e.spec[0] = s;
+        e.first_weight[0] = weight;
+        e.ndir = 1;
+        e.direction = L.go_backwards ? "reverse" : "forward";
+        e.x = xt;
+        e.I = I;
+        e.tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
+        e.want_y = !last || L.return_sequences;
+        e.want_h = (last && !L.return_sequences) || L.return_state;
+        e.want_c = s->kind == K2ONNX__LSTM && L.return_state;
+        if (!k2onnx__rnn_check_weights(cv, s, weight, I)) return 0;
+        if (nin > 1 && !k2onnx__rnn_initial(cv, &e, in + 1, nin - 1, k2onnx__rnn_states(s))) return 0;
+        if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
+        weight += k2onnx__rnn_nweights(s);
+        if (e.want_h && !(finals[2 * c] = k2onnx__rnn_pick(cv, e.y_h, 1, 0, 0, e.tag ? k2onnx__sprintf(cv->ctx, "%s/last_h", e.tag) : "last_h")))
+            return 0;
+        if (e.want_c && !(finals[2 * c + 1] = k2onnx__rnn_pick(cv, e.y_c, 1, 0, 0, e.tag ? k2onnx__sprintf(cv->ctx, "%s/last_c", e.tag) : "last_c")))
+            return 0;
+        if (!last) {
+            /* The next cell reads this cell's sequence in processing order, as Keras does. */
+            xt = k2onnx__squeeze(cv, "Squeeze", e.y, 1, k2onnx__sprintf(cv->ctx, "%s/sequences", e.tag));
+            if (!xt) return 0;
+            I = s->units;
+            continue;
+        }
+        H = s->units;
+        nouts = 1 + (L.return_state ? nstates_total : 0);
+        if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
+        if (L.return_sequences) {
+            const char *y = k2onnx__rnn_sequences(cv, &e, 0, L.go_backwards, L.time_major, "sequences");
+            if (!y) return 0;
+            k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, H);
+        } else {
+            k2onnx__rnn_value(&(*out)[0], x, finals[2 * c], 0, L.time_major, H);
         }
     }
+    if (L.return_state) {
+        size_t o = 1;
+        for (k = 0; k < L.ncells; k++) {
+            unsigned cell = L.reverse_state_order ? L.ncells - 1 - k : k;
+            const k2onnx__rnn_spec *s = &L.cells[cell];
+            k2onnx__rnn_value(&(*out)[o++], x, finals[2 * cell], 0, L.time_major, s->units);
+            if (s->kind == K2ONNX__LSTM) k2onnx__rnn_value(&(*out)[o++], x, finals[2 * cell + 1], 0, L.time_major, s->units);
+        }
+    }
+    return 1;
+}
+
+/* Merges the two directions of a Bidirectional output the way merge_mode says. */
+static const char *k2onnx__bidi_merge(k2onnx__conv *cv, const char *mode, const char *f, const char *b, int64_t axis, const char *what)
+{
+    k2onnx__node *n;
+    if (strcmp(mode, "concat") == 0) {
+        if (!(n = k2onnx__add_node(cv, "Concat", 2, 1))) return NULL;
+        n->inputs[0] = f;
+        n->inputs[1] = b;
+        n->outputs[0] = k2onnx__vname(cv, what);
+        n->name = n->outputs[0];
+        k2onnx__attr_int(n, "axis", axis);
+        return n->outputs[0];
+    }
+    if (strcmp(mode, "sum") == 0) return k2onnx__op2(cv, "Add", f, b, what);
+    if (strcmp(mode, "mul") == 0) return k2onnx__op2(cv, "Mul", f, b, what);
+    if (strcmp(mode, "ave") == 0) {
+        float *half = (float *)k2onnx__alloc(cv->ctx, sizeof *half);
+        const char *sum = k2onnx__op2(cv, "Add", f, b, k2onnx__sprintf(cv->ctx, "%s_sum", what));
+        const char *h = half ? k2onnx__init_f32(cv, k2onnx__sprintf(cv->ctx, "%s_half", what), half, 0, NULL) : NULL;
+        if (half) *half = 0.5f;
+        return sum && h ? k2onnx__op2(cv, "Mul", sum, h, what) : NULL;
+    }
+    k2onnx__lfail(cv, k2onnx_result_unsupported_model, "merge_mode '%s' is not supported", mode);
+    return NULL;
+}
+
+/* Bidirectional(recurrent layer): one fused node with direction "bidirectional". */
+static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const int64_t to_time_major[3] = {1, 0, 2};
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__json *fwd = k2onnx__jget(cfg, "layer"), *bwd = k2onnx__jget(cfg, "backward_layer");
+    const char *fcls = k2onnx__jstr(k2onnx__jget(fwd, "class_name")), *bcls = k2onnx__jstr(k2onnx__jget(bwd, "class_name"));
+    const k2onnx__json *mj = k2onnx__jget(cfg, "merge_mode");
+    const char *mode = mj && mj->type == K2ONNX__JNULL ? NULL : k2onnx__jstr(mj);
+    k2onnx__rnn_layer F, B;
+    k2onnx__rnn_emit e;
+    const k2onnx__kvalue *x = &in[0];
+    const char *xt, *h[2] = {NULL, NULL}, *cst[2] = {NULL, NULL}, *seq[2] = {NULL, NULL};
+    unsigned nstates, d;
+    size_t nw, o;
+    int64_t H;
+    if (!mj) mode = "concat";
+    if (!fcls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Bidirectional without a serialized inner layer");
+    if (!k2onnx__rnn_layer_read(cv, fcls, k2onnx__jget(fwd, "config"), &F)) return 0;
+    if (bcls) {
+        if (!k2onnx__rnn_layer_read(cv, bcls, k2onnx__jget(bwd, "config"), &B)) return 0;
+        if (!B.go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a backward_layer with go_backwards=false is not supported");
+    } else {
+        B = F;
+    }
+    if (F.ncells != 1 || B.ncells != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Bidirectional over StackedRNNCells is not supported yet");
+    if (F.go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a forward layer with go_backwards=true is not supported");
+    if (F.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "time_major=true inside Bidirectional is not supported yet");
+    if (F.cells[0].kind != B.cells[0].kind || F.cells[0].units != B.cells[0].units ||
+        (F.cells[0].kind == K2ONNX__GRU && F.cells[0].reset_after != B.cells[0].reset_after))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "forward and backward layers of different kinds or sizes are not supported");
+    nstates = k2onnx__rnn_states(&F.cells[0]);
+    if (nin != 1 && nin != 1 + 2 * nstates)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)(2 * nstates), (int)nin);
+    if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    nw = k2onnx__rnn_nweights(&F.cells[0]);
+    if (cv->layer->nweights != nw + k2onnx__rnn_nweights(&B.cells[0]))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(nw + k2onnx__rnn_nweights(&B.cells[0])),
+                             (int)cv->layer->nweights);
+    if (!k2onnx__rnn_check_weights(cv, &F.cells[0], 0, x->dims[2]) || !k2onnx__rnn_check_weights(cv, &B.cells[0], nw, x->dims[2])) return 0;
+    if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+    memset(&e, 0, sizeof e);
+    e.spec[0] = &F.cells[0];
+    e.spec[1] = &B.cells[0];
+    e.first_weight[1] = nw;
+    e.ndir = 2;
+    e.direction = "bidirectional";
+    e.x = xt;
+    e.I = x->dims[2];
+    e.want_y = F.return_sequences;
+    e.want_h = !F.return_sequences || F.return_state;
+    e.want_c = nstates == 2 && F.return_state;
+    if (nin > 1 && !k2onnx__rnn_initial(cv, &e, in + 1, nin - 1, nstates)) return 0;
+    if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
+    H = F.cells[0].units;
+    for (d = 0; d < 2; d++) {
+        const char *tag = d ? "backward" : "forward";
+        if (e.want_h && !(h[d] = k2onnx__rnn_pick(cv, e.y_h, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_h", tag)))) return 0;
+        if (e.want_c && !(cst[d] = k2onnx__rnn_pick(cv, e.y_c, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_c", tag)))) return 0;
+        /* Keras flips the backward sequence back, so both halves align with the input. */
+        if (F.return_sequences && !(seq[d] = k2onnx__rnn_sequences(cv, &e, d, 0, 0, k2onnx__sprintf(cv->ctx, "%s_sequences", tag)))) return 0;
+    }
+    if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 2u * nstates : 0u))) return 0;
+    o = 0;
+    if (mode) {
+        const char *m = F.return_sequences ? k2onnx__bidi_merge(cv, mode, seq[0], seq[1], 2, "merged")
+                                           : k2onnx__bidi_merge(cv, mode, h[0], h[1], 1, "merged");
+        int64_t width = strcmp(mode, "concat") == 0 ? 2 * H : H;
+        if (!m) return 0;
+        k2onnx__rnn_value(&(*out)[o++], x, m, F.return_sequences, 0, width);
+    } else {
+        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : h[d], F.return_sequences, 0, H);
+    }
+    if (F.return_state)
+        for (d = 0; d < 2; d++) {
+            k2onnx__rnn_value(&(*out)[o++], x, h[d], 0, 0, H);
+            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, cst[d], 0, 0, H);
+        }
     return 1;
 }
 
@@ -4361,6 +4741,9 @@ static const struct {
     {"GRU", k2onnx__map_recurrent},
     {"LSTM", k2onnx__map_recurrent},
     {"RNN", k2onnx__map_recurrent},
+    {"CuDNNGRU", k2onnx__map_recurrent},
+    {"CuDNNLSTM", k2onnx__map_recurrent},
+    {"Bidirectional", k2onnx__map_bidirectional},
 };
 
 /* Converts the call (layer, node) after converting everything it depends on. */
@@ -4610,26 +4993,30 @@ static void k2onnx__pb_node(k2onnx__pb *pb, const void *obj)
 }
 
 /* Streams a matrix initializer element by element in ONNX order, little-endian. */
-static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *t)
+static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *init)
 {
     unsigned char chunk[1024];
     size_t used = 0;
     uint64_t g, h, i, r, c;
-    const k2onnx__h5array *s = &t->src;
+    unsigned p;
 #define K2ONNX__EMIT(index)                                                        \
     do {                                                                           \
         k2onnx__pb_le32(chunk + used, k2onnx__f32_bits(k2onnx__h5array_get(s, (index)))); \
         used += 4;                                                                 \
         if (used == sizeof chunk) { k2onnx__pb_bytes(pb, chunk, used); used = 0; } \
     } while (0)
-    if (!t->transpose) {
-        for (r = 0; r < t->rows; r++)
-            for (c = 0; c < t->cols; c++) K2ONNX__EMIT(r * t->cols + c);
-    } else {
-        uint64_t hsize = t->cols / t->gates;
-        for (g = 0; g < t->gates; g++)
-            for (h = 0; h < hsize; h++)
-                for (i = 0; i < t->rows; i++) K2ONNX__EMIT(i * t->cols + t->perm[g] * hsize + h);
+    for (p = 0; p < init->nparts; p++) {
+        const k2onnx__matrix_part *t = &init->parts[p];
+        const k2onnx__h5array *s = &t->src;
+        if (!t->transpose) {
+            for (r = 0; r < t->rows; r++)
+                for (c = 0; c < t->cols; c++) K2ONNX__EMIT(r * t->cols + c);
+        } else {
+            uint64_t hsize = t->cols / t->gates;
+            for (g = 0; g < t->gates; g++)
+                for (h = 0; h < hsize; h++)
+                    for (i = 0; i < t->rows; i++) K2ONNX__EMIT(i * t->cols + t->perm[g] * hsize + h);
+        }
     }
 #undef K2ONNX__EMIT
     k2onnx__pb_bytes(pb, chunk, used);
