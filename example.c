@@ -14,13 +14,18 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N]\n"
+            "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn]\n"
             "       k2onnx --ls FILE.h5\n"
             "       k2onnx --dump FILE.h5 PATH [PATH...]\n"
             "Convert a saved Keras model (HDF5 .h5) to ONNX, or inspect an HDF5 file.\n"
             "\n"
             "  -o, --output FILE  ONNX file to write (written only if the conversion succeeds)\n"
             "  --opset N          target ai.onnx opset, %d..%d (default %d)\n"
+            "  --state-io         make every recurrent layer's initial states graph inputs\n"
+            "                     (<layer>/h0, c0) and its final states graph outputs\n"
+            "                     (<layer>/h_n, c_n), to run a model one step at a time\n"
+            "  --scan-rnn         write recurrent layers as ONNX Scan loops of primitive ops\n"
+            "                     instead of fused RNN/GRU/LSTM ops\n"
             "  --ls FILE          list every group, dataset, attribute and link, sorted by path:\n"
             "                     PATH<TAB>KIND<TAB>DTYPE<TAB>SHAPE (attributes are OBJECT@NAME)\n"
             "  --dump FILE PATH.. print each value of a dataset or attribute on its own line\n"
@@ -157,6 +162,10 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (++i >= argc) return usage_error("missing file after ", a);
             output = argv[i];
+        } else if (strcmp(a, "--state-io") == 0) {
+            opts.state_io = 1;
+        } else if (strcmp(a, "--scan-rnn") == 0) {
+            opts.scan_rnn = 1;
         } else if (strcmp(a, "--opset") == 0) {
             if (++i >= argc) return usage_error("missing number after ", a);
             if (!parse_opset(argv[i], &opts.opset)) return usage_error("--opset must be an integer in 7..23, got ", argv[i]);

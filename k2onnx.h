@@ -92,6 +92,10 @@ typedef struct k2onnx_options {
     k2onnx_allocator allocator;  /* all fields NULL = K2ONNX_MALLOC / K2ONNX_FREE */
     size_t max_memory;           /* cap on bytes allocated during a conversion; 0 = 1 GiB */
     unsigned max_json_depth;     /* nesting limit of model_config; 0 = 256 */
+    int state_io;                /* non-zero: every recurrent layer's initial states become graph
+                                    inputs and its final states graph outputs (streaming) */
+    int scan_rnn;                /* non-zero: recurrent layers as ONNX Scan loops of primitive ops,
+                                    never as fused RNN/GRU/LSTM ops */
 } k2onnx_options;
 
 /* Caller-owned; filled in on failure. The message names the object that failed: an HDF5 path,
@@ -217,6 +221,7 @@ typedef struct k2onnx__ctx {
     size_t allocated, max_memory;
     unsigned max_json_depth;
     int opset;
+    int state_io, scan_rnn;
     k2onnx_error *error;
     k2onnx_error local_error;
     int failed;
@@ -3674,7 +3679,10 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
    are views of the HDF5 bytes with a transform, serialised later without a copy.
    ============================================================================================ */
 
-enum { K2ONNX__AFLOAT = 1, K2ONNX__AINT = 2, K2ONNX__ASTRING = 3, K2ONNX__AFLOATS = 6, K2ONNX__AINTS = 7, K2ONNX__ASTRINGS = 8 };
+enum { K2ONNX__AFLOAT = 1, K2ONNX__AINT = 2, K2ONNX__ASTRING = 3, K2ONNX__AGRAPH = 5, K2ONNX__AFLOATS = 6, K2ONNX__AINTS = 7,
+       K2ONNX__ASTRINGS = 8 };
+
+struct k2onnx__graph;
 
 typedef struct k2onnx__attr {
     const char *name;
@@ -3685,6 +3693,7 @@ typedef struct k2onnx__attr {
     const int64_t *ints;
     const float *floats;
     const char *const *strings;
+    const struct k2onnx__graph *graph;  /* a Scan body */
     size_t n;
 } k2onnx__attr;
 
@@ -3732,6 +3741,8 @@ typedef struct k2onnx__graph {
     size_t ninits, inits_cap;
     k2onnx__kvalue *inputs, *outputs;
     size_t ninputs, inputs_cap, noutputs, outputs_cap;
+    k2onnx__kvalue *state_outputs;   /* --state-io: final states, listed after the model outputs */
+    size_t nstate_outputs, state_outputs_cap;
     int64_t ir_version;
     int opset;
 } k2onnx__graph;
@@ -3743,6 +3754,7 @@ typedef struct k2onnx__conv {
     int opset;
     k2onnx__klayer *layer;  /* layer being converted, for names and messages */
     size_t node;
+    const char *vprefix;    /* inserted after "<layer>/" in value names, e.g. inside a Scan body */
 } k2onnx__conv;
 
 /* "layer 'x' (Class): ..." prefix for every mapping error. */
@@ -3759,8 +3771,10 @@ static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...
 /* Value names are "<layer>/<what>", with the call index for shared layers. */
 static const char *k2onnx__vname(k2onnx__conv *cv, const char *what)
 {
-    if (cv->node == 0) return k2onnx__sprintf(cv->ctx, "%s/%s", cv->layer->name, what);
-    return k2onnx__sprintf(cv->ctx, "%s_%u/%s", cv->layer->name, (unsigned long long)cv->node, what);
+    const char *pre = cv->vprefix ? cv->vprefix : "";
+    if (!what) return NULL;
+    if (cv->node == 0) return k2onnx__sprintf(cv->ctx, "%s/%s%s", cv->layer->name, pre, what);
+    return k2onnx__sprintf(cv->ctx, "%s_%u/%s%s", cv->layer->name, (unsigned long long)cv->node, pre, what);
 }
 
 static k2onnx__node *k2onnx__add_node(k2onnx__conv *cv, const char *op, size_t ninputs, size_t noutputs)
@@ -4471,18 +4485,6 @@ static const char *k2onnx__reverse_time(k2onnx__conv *cv, const char *v, const c
     return n->outputs[0];
 }
 
-/* Sequence output of direction d as Keras returns it: [N, T, H] (or [T, N, H] time-major),
-   in processing order when the layer ran backwards on its own. */
-static const char *k2onnx__rnn_sequences(k2onnx__conv *cv, const k2onnx__rnn_emit *e, unsigned d, int reverse, int time_major,
-                                         const char *what)
-{
-    const int64_t to_batch_major[3] = {1, 0, 2};
-    const char *y = k2onnx__rnn_pick(cv, e->y, e->ndir, d, 1, k2onnx__sprintf(cv->ctx, "%s_time_major", what));
-    if (y && reverse) y = k2onnx__reverse_time(cv, y, k2onnx__sprintf(cv->ctx, "%s_reversed", what));
-    if (y && !time_major) y = k2onnx__transpose(cv, y, to_batch_major, 3, what);
-    return y;
-}
-
 static void k2onnx__rnn_value(k2onnx__kvalue *v, const k2onnx__kvalue *x, const char *name, int sequences, int time_major, int64_t H)
 {
     *v = *x;
@@ -4533,23 +4535,327 @@ static int k2onnx__rnn_initial(k2onnx__conv *cv, k2onnx__rnn_emit *e, const k2on
     return 1;
 }
 
+/* --state-io: a graph input [batch, H] that feeds a layer's initial state. */
+static int k2onnx__state_input(k2onnx__conv *cv, const k2onnx__kvalue *x, int time_major, int64_t H, const char *what, k2onnx__kvalue *v)
+{
+    k2onnx__rnn_value(v, x, k2onnx__vname(cv, what), 0, time_major, H);
+    return v->name && k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, v);
+}
+
+/* --state-io: a graph output named `<layer>/<what>` holding a final state. */
+static int k2onnx__state_output(k2onnx__conv *cv, const k2onnx__kvalue *state, const char *what)
+{
+    k2onnx__kvalue v = *state;
+    k2onnx__node *n = k2onnx__add_node(cv, "Identity", 1, 1);
+    if (!n) return 0;
+    n->inputs[0] = state->name;
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    v.name = n->outputs[0];
+    return v.name && k2onnx__add_graph_value(cv, &cv->g->state_outputs, &cv->g->nstate_outputs, &cv->g->state_outputs_cap, &v);
+}
+
+/* True when the fused ONNX op has the activation (see k2onnx__rnn_activation). */
+static int k2onnx__rnn_act_fusable(const char *act)
+{
+    static const char *const names[] = {"tanh", "sigmoid", "relu", "softsign", "softplus", "elu", "linear", "hard_sigmoid"};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(act, names[i]) == 0) return 1;
+    return 0;
+}
+
+static int k2onnx__rnn_fusable(const k2onnx__conv *cv, const k2onnx__rnn_spec *s)
+{
+    if (cv->ctx->scan_rnn) return 0;
+    return k2onnx__rnn_act_fusable(s->activation) && (s->kind == K2ONNX__RNN || k2onnx__rnn_act_fusable(s->recurrent_activation));
+}
+
+/* What a cell run produces, in the fused and the Scan form alike. */
+typedef struct k2onnx__rnn_result {
+    const char *seq;      /* [T, N, H], aligned with the input's time steps; NULL if not asked */
+    const char *h, *c;    /* [N, H] final states */
+} k2onnx__rnn_result;
+
+/* Column block `gate` (of H columns) of a Keras weight, as a float array [rows, H]. */
+static const char *k2onnx__scan_block(k2onnx__conv *cv, const k2onnx__h5array *w, uint64_t rows, uint64_t cols, unsigned gate,
+                                      int64_t H, uint64_t row_offset, int vector, const char *what)
+{
+    float *v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(rows * (uint64_t)H), sizeof *v);
+    int64_t dims[2];
+    uint64_t r, h;
+    if (!v) return NULL;
+    for (r = 0; r < rows; r++)
+        for (h = 0; h < (uint64_t)H; h++) v[r * (uint64_t)H + h] = k2onnx__h5array_get(w, (row_offset + r) * cols + gate * (uint64_t)H + h);
+    dims[0] = (int64_t)rows;
+    dims[1] = H;
+    return k2onnx__init_f32(cv, what, v, vector ? 1u : 2u, vector ? &dims[1] : dims);
+}
+
+static const char *k2onnx__scan_matmul_add(k2onnx__conv *cv, const char *a, const char *w, const char *b, const char *what)
+{
+    const char *m = k2onnx__op2(cv, "MatMul", a, w, k2onnx__sprintf(cv->ctx, "%s_matmul", what));
+    return m && b ? k2onnx__op2(cv, "Add", m, b, what) : m;
+}
+
+/* Applies a Keras activation inside the body with names of its own. */
+static const char *k2onnx__scan_act(k2onnx__conv *cv, const char *act, const char *x, int64_t H, const char *prefix)
+{
+    const char *saved = cv->vprefix;
+    k2onnx__kvalue in, out;
+    memset(&in, 0, sizeof in);
+    in.name = x;
+    in.elem = K2ONNX__FLOAT;
+    in.rank = 2;
+    in.dims[0] = -1;
+    in.dims[1] = H;
+    cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%s_", saved ? saved : "", prefix);
+    if (!cv->vprefix || !k2onnx__apply_activation(cv, act, &in, &out)) out.name = NULL;
+    cv->vprefix = saved;
+    return out.name;
+}
+
+static int k2onnx__scan_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, int64_t width)
+{
+    k2onnx__kvalue v;
+    memset(&v, 0, sizeof v);
+    v.name = name;
+    v.elem = K2ONNX__FLOAT;
+    v.rank = 2;
+    v.dims[0] = -1;
+    v.params[0] = "N";
+    v.dims[1] = width;
+    return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
+}
+
+/* [N, H] zeros shaped after the batch axis of a time-major input. */
+static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t H, const char *what)
+{
+    const int64_t one = 1;
+    const char *shape = k2onnx__op1(cv, "Shape", xt, k2onnx__sprintf(cv->ctx, "%s_input_shape", what), NULL);
+    const char *idx = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_batch_axis", what), &one, 1);
+    const char *hs = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_units", what), &H, 1);
+    k2onnx__node *n;
+    const char *batch, *dims;
+    if (!shape || !idx || !hs || !(n = k2onnx__add_node(cv, "Gather", 2, 1))) return NULL;
+    n->inputs[0] = shape;
+    n->inputs[1] = idx;
+    n->outputs[0] = batch = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_batch", what));
+    n->name = batch;
+    if (!batch || !(n = k2onnx__add_node(cv, "Concat", 2, 1))) return NULL;
+    n->inputs[0] = batch;
+    n->inputs[1] = hs;
+    n->outputs[0] = dims = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what));
+    n->name = dims;
+    k2onnx__attr_int(n, "axis", 0);
+    return dims ? k2onnx__op1(cv, "ConstantOfShape", dims, what, NULL) : NULL;
+}
+
+/* A cell whose activations the fused ops lack: the Keras step written out with primitive ops
+   in the body of an ONNX Scan over the time axis (works for static and dynamic lengths). */
+static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
+                            const char *init_h, const char *init_c, int reverse, const char *tag, k2onnx__rnn_result *res)
+{
+    static const char *const gate_names[3][4] = {{"h"}, {"z", "r", "h"}, {"i", "f", "c", "o"}};
+    const k2onnx__h5array *kw = &cv->layer->weights[first_weight], *rw = &cv->layer->weights[first_weight + 1];
+    const k2onnx__h5array *bw = s->use_bias ? &cv->layer->weights[first_weight + 2] : NULL;
+    unsigned gates = k2onnx__rnn_gates(s), g, lstm = s->kind == K2ONNX__LSTM;
+    int64_t H = s->units;
+    uint64_t GH = (uint64_t)gates * (uint64_t)H;
+    const char *W[4], *R[4], *BX[4] = {NULL, NULL, NULL, NULL}, *BR[4] = {NULL, NULL, NULL, NULL};
+    const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
+    const char *saved_prefix = cv->vprefix, *h_prev, *c_prev = NULL, *x_t, *h_new = NULL, *c_new = NULL, *y_t;
+    k2onnx__graph *body, *outer = cv->g;
+    k2onnx__node *n;
+    int two_biases = s->kind == K2ONNX__GRU && s->reset_after;
+    if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' needs opset 9 or later (ONNX Scan)", s->activation);
+    /* Weights per gate, in Keras gate order, in the outer graph. */
+    for (g = 0; g < gates; g++) {
+        const char *gn = gate_names[s->kind][g];
+        W[g] = k2onnx__scan_block(cv, kw, (uint64_t)I, GH, g, H, 0, 0, k2onnx__sprintf(cv->ctx, "%sscan_W_%s", pre, gn));
+        R[g] = k2onnx__scan_block(cv, rw, (uint64_t)H, GH, g, H, 0, 0, k2onnx__sprintf(cv->ctx, "%sscan_R_%s", pre, gn));
+        if (!W[g] || !R[g]) return 0;
+        if (bw) {
+            BX[g] = k2onnx__scan_block(cv, bw, 1, GH, g, H, 0, 1, k2onnx__sprintf(cv->ctx, "%sscan_bx_%s", pre, gn));
+            if (!BX[g]) return 0;
+            if (two_biases && !(BR[g] = k2onnx__scan_block(cv, bw, 1, GH, g, H, 1, 1, k2onnx__sprintf(cv->ctx, "%sscan_br_%s", pre, gn)))) return 0;
+        }
+    }
+    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
+    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
+
+    /* The body: (h_prev[, c_prev], x_t) -> (h_new[, c_new], y_t). */
+    body = (k2onnx__graph *)k2onnx__alloc(cv->ctx, sizeof *body);
+    if (!body) return 0;
+    body->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre));
+    body->opset = outer->opset;
+    body->ir_version = outer->ir_version;
+    cv->g = body;
+    cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%sscan/", saved_prefix ? saved_prefix : "", pre);
+    h_prev = k2onnx__vname(cv, "h_prev");
+    if (lstm) c_prev = k2onnx__vname(cv, "c_prev");
+    x_t = k2onnx__vname(cv, "x_t");
+    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, H)) ||
+        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, I))
+        goto fail;
+    if (s->kind == K2ONNX__RNN) {
+        const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[0], BX[0], "xw");
+        const char *hr = k2onnx__op2(cv, "MatMul", h_prev, R[0], "hr");
+        const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, "pre") : NULL;
+        h_new = sum ? k2onnx__scan_act(cv, s->activation, sum, H, "h") : NULL;
+    } else if (lstm) {
+        const char *act[4];
+        for (g = 0; g < 4; g++) {
+            const char *gn = gate_names[2][g];
+            const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[g], BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
+            const char *hr = k2onnx__op2(cv, "MatMul", h_prev, R[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
+            const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, k2onnx__sprintf(cv->ctx, "pre_%s", gn)) : NULL;
+            act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->activation : s->recurrent_activation, sum, H, gn) : NULL;
+            if (!act[g]) goto fail;
+        }
+        {
+            const char *fc = k2onnx__op2(cv, "Mul", act[1], c_prev, "f_c");
+            const char *ic = k2onnx__op2(cv, "Mul", act[0], act[2], "i_c");
+            const char *tc;
+            c_new = fc && ic ? k2onnx__op2(cv, "Add", fc, ic, "c_new") : NULL;
+            tc = c_new ? k2onnx__scan_act(cv, s->activation, c_new, H, "cell") : NULL;
+            h_new = tc ? k2onnx__op2(cv, "Mul", act[3], tc, "h_new") : NULL;
+        }
+    } else {
+        /* GRU: z, r from x and h; the candidate sees r * h (or r * (h R + b) after reset). */
+        const char *zr[2], *hh, *cand_h;
+        for (g = 0; g < 2; g++) {
+            const char *gn = gate_names[1][g];
+            const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[g], BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
+            const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[g], BR[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
+            const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, k2onnx__sprintf(cv->ctx, "pre_%s", gn)) : NULL;
+            zr[g] = sum ? k2onnx__scan_act(cv, s->recurrent_activation, sum, H, gn) : NULL;
+            if (!zr[g]) goto fail;
+        }
+        {
+            const char *xh = k2onnx__scan_matmul_add(cv, x_t, W[2], BX[2], "x_h");
+            if (s->reset_after) {
+                const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[2], BR[2], "h_h");
+                cand_h = hr ? k2onnx__op2(cv, "Mul", zr[1], hr, "r_h") : NULL;
+            } else {
+                const char *rh = k2onnx__op2(cv, "Mul", zr[1], h_prev, "r_hprev");
+                cand_h = rh ? k2onnx__op2(cv, "MatMul", rh, R[2], "r_h") : NULL;
+            }
+            hh = xh && cand_h ? k2onnx__op2(cv, "Add", xh, cand_h, "pre_h") : NULL;
+            hh = hh ? k2onnx__scan_act(cv, s->activation, hh, H, "h") : NULL;
+            /* h = z * h_prev + (1 - z) * hh = hh + z * (h_prev - hh) */
+            {
+                const char *d = hh ? k2onnx__op2(cv, "Sub", h_prev, hh, "hprev_minus_cand") : NULL;
+                const char *zd = d ? k2onnx__op2(cv, "Mul", zr[0], d, "z_diff") : NULL;
+                h_new = zd ? k2onnx__op2(cv, "Add", hh, zd, "h_new") : NULL;
+            }
+        }
+    }
+    if (!h_new || !(y_t = k2onnx__op1(cv, "Identity", h_new, "y_t", NULL))) goto fail;
+    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, H)) ||
+        !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, H))
+        goto fail;
+    cv->g = outer;
+    cv->vprefix = saved_prefix;
+
+    n = k2onnx__add_node(cv, "Scan", 3, 3);
+    if (!n) return 0;
+    n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sScan", pre));
+    n->inputs[0] = init_h;
+    n->inputs[lstm ? 2 : 1] = xt;
+    if (lstm) n->inputs[1] = init_c;
+    n->ninputs = lstm ? 3 : 2;
+    res->h = n->outputs[0] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_h", pre));
+    if (lstm) res->c = n->outputs[1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_c", pre));
+    res->seq = n->outputs[lstm ? 2 : 1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_sequence", pre));
+    n->noutputs = lstm ? 3 : 2;
+    {
+        k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
+        a->graph = body;
+    }
+    k2onnx__attr_int(n, "num_scan_inputs", 1);
+    if (reverse) {
+        /* Run from the last step, but stack outputs at their input positions like the fused op. */
+        static const int64_t one[1] = {1};
+        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, 1) || !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1))
+            return 0;
+    }
+    return res->h && res->seq && (!lstm || res->c);
+fail:
+    cv->g = outer;
+    cv->vprefix = saved_prefix;
+    return 0;
+}
+
+/* Keras' sequence output from a time-major [T, N, H] sequence aligned with the input: in
+   processing order when the layer ran backwards, batch-major unless the layer is time-major. */
+static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int reverse, int time_major, const char *what)
+{
+    const int64_t to_batch_major[3] = {1, 0, 2};
+    const char *y = seq;
+    if (y && reverse) y = k2onnx__reverse_time(cv, y, k2onnx__sprintf(cv->ctx, "%s_reversed", what));
+    if (y && !time_major) y = k2onnx__transpose(cv, y, to_batch_major, 3, what);
+    return y;
+}
+
+/* Runs one cell over a time-major input, fused when ONNX has its activations, else as a Scan.
+   `init` holds the layer's initial states ([N, H], h then c) or NULL. */
+static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
+                                const k2onnx__kvalue *init, int reverse, int want_seq, int want_states, const char *tag,
+                                k2onnx__rnn_result *res)
+{
+    const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
+    unsigned nstates = k2onnx__rnn_states(s);
+    memset(res, 0, sizeof *res);
+    if (!k2onnx__rnn_check_weights(cv, s, first_weight, I)) return 0;
+    if (!k2onnx__rnn_fusable(cv, s))
+        return k2onnx__rnn_scan(cv, s, first_weight, xt, I, init ? init[0].name : NULL, init && nstates == 2 ? init[1].name : NULL, reverse, tag, res);
+    {
+        k2onnx__rnn_emit e;
+        memset(&e, 0, sizeof e);
+        e.spec[0] = s;
+        e.first_weight[0] = first_weight;
+        e.ndir = 1;
+        e.direction = reverse ? "reverse" : "forward";
+        e.x = xt;
+        e.I = I;
+        e.tag = tag;
+        e.want_y = want_seq;
+        e.want_h = want_states || !want_seq;
+        e.want_c = nstates == 2 && want_states;
+        if (init && !k2onnx__rnn_initial(cv, &e, init, nstates, nstates)) return 0;
+        if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
+        if (want_seq && !(res->seq = k2onnx__squeeze(cv, "Squeeze", e.y, 1, k2onnx__sprintf(cv->ctx, "%ssequences_time_major", pre)))) return 0;
+        if (e.want_h && !(res->h = k2onnx__squeeze(cv, "Squeeze", e.y_h, 0, k2onnx__sprintf(cv->ctx, "%slast_h", pre)))) return 0;
+        if (e.want_c && !(res->c = k2onnx__squeeze(cv, "Squeeze", e.y_c, 0, k2onnx__sprintf(cv->ctx, "%slast_c", pre)))) return 0;
+    }
+    return 1;
+}
+
 /* SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM and RNN(cell or StackedRNNCells). */
 static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const int64_t to_time_major[3] = {1, 0, 2};
     k2onnx__rnn_layer L;
-    const k2onnx__kvalue *x = &in[0];
-    const char *xt, **finals;
-    unsigned c, nstates_total = 0, k;
+    const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
+    const char *xt;
+    k2onnx__rnn_result *rr;
+    unsigned c, nstates_total = 0, k, state_at = 0;
     size_t weight = 0, nouts;
-    int64_t I, H;
+    int64_t I;
+    int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     if (!k2onnx__rnn_layer_read(cv, cv->layer->cls, cv->layer->config, &L)) return 0;
     for (c = 0; c < L.ncells; c++) nstates_total += k2onnx__rnn_states(&L.cells[c]);
     if (nin != 1 && nin != 1 + nstates_total)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
                              (int)nstates_total, (int)nin);
     if (nin > 1 && L.ncells > 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state of StackedRNNCells is not supported yet");
+    if (L.go_backwards && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "go_backwards with time_major is not supported yet");
     if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
+    for (k = 1; k < nin; k++)
+        if (in[k].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)k - 1);
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     {
         size_t want = 0;
@@ -4557,61 +4863,63 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         if (cv->layer->nweights != want)
             return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
     }
-    finals = (const char **)k2onnx__alloc_array(cv->ctx, 2 * L.ncells + 1, sizeof *finals);
-    if (!finals) return 0;
+    rr = (k2onnx__rnn_result *)k2onnx__alloc_array(cv->ctx, L.ncells, sizeof *rr);
+    if (!rr) return 0;
     I = x->dims[2];
+    if (state_io && !states) {
+        k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, nstates_total, sizeof *sv);
+        if (!sv) return 0;
+        for (c = 0, k = 0; c < L.ncells; c++) {
+            const char *prefix = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u/", (unsigned long long)c) : "";
+            if (!k2onnx__state_input(cv, x, L.time_major, L.cells[c].units, k2onnx__sprintf(cv->ctx, "%sh0", prefix), &sv[k++])) return 0;
+            if (L.cells[c].kind == K2ONNX__LSTM &&
+                !k2onnx__state_input(cv, x, L.time_major, L.cells[c].units, k2onnx__sprintf(cv->ctx, "%sc0", prefix), &sv[k++]))
+                return 0;
+        }
+        states = sv;
+    }
     xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
     if (!xt) return 0;
-    /* Stacked cells run as a chain of fused nodes, each feeding its sequence to the next. */
+    /* Stacked cells run as a chain, each feeding its sequence to the next. */
     for (c = 0; c < L.ncells; c++) {
         const k2onnx__rnn_spec *s = &L.cells[c];
         int last = c + 1 == L.ncells;
-        k2onnx__rnn_emit e;
-        memset(&e, 0, sizeof e);
-        e.spec[0] = s;
-        e.first_weight[0] = weight;
-        e.ndir = 1;
-        e.direction = L.go_backwards ? "reverse" : "forward";
-        e.x = xt;
-        e.I = I;
-        e.tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
-        e.want_y = !last || L.return_sequences;
-        e.want_h = (last && !L.return_sequences) || L.return_state;
-        e.want_c = s->kind == K2ONNX__LSTM && L.return_state;
-        if (!k2onnx__rnn_check_weights(cv, s, weight, I)) return 0;
-        if (nin > 1 && !k2onnx__rnn_initial(cv, &e, in + 1, nin - 1, k2onnx__rnn_states(s))) return 0;
-        if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
+        const char *tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
+        if (!k2onnx__rnn_run_cell(cv, s, weight, xt, I, states ? states + state_at : NULL, L.go_backwards, !last || L.return_sequences,
+                                  L.return_state || state_io, tag, &rr[c]))
+            return 0;
+        state_at += k2onnx__rnn_states(s);
         weight += k2onnx__rnn_nweights(s);
-        if (e.want_h && !(finals[2 * c] = k2onnx__rnn_pick(cv, e.y_h, 1, 0, 0, e.tag ? k2onnx__sprintf(cv->ctx, "%s/last_h", e.tag) : "last_h")))
-            return 0;
-        if (e.want_c && !(finals[2 * c + 1] = k2onnx__rnn_pick(cv, e.y_c, 1, 0, 0, e.tag ? k2onnx__sprintf(cv->ctx, "%s/last_c", e.tag) : "last_c")))
-            return 0;
-        if (!last) {
-            /* The next cell reads this cell's sequence in processing order, as Keras does. */
-            xt = k2onnx__squeeze(cv, "Squeeze", e.y, 1, k2onnx__sprintf(cv->ctx, "%s/sequences", e.tag));
-            if (!xt) return 0;
-            I = s->units;
-            continue;
-        }
-        H = s->units;
-        nouts = 1 + (L.return_state ? nstates_total : 0);
-        if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
-        if (L.return_sequences) {
-            const char *y = k2onnx__rnn_sequences(cv, &e, 0, L.go_backwards, L.time_major, "sequences");
-            if (!y) return 0;
-            k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, H);
-        } else {
-            k2onnx__rnn_value(&(*out)[0], x, finals[2 * c], 0, L.time_major, H);
-        }
+        xt = rr[c].seq;
+        I = s->units;
+    }
+    c = L.ncells - 1;
+    nouts = 1 + (L.return_state ? nstates_total : 0);
+    if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
+    if (L.return_sequences) {
+        const char *y = k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards, L.time_major, "sequences");
+        if (!y) return 0;
+        k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, L.cells[c].units);
+    } else {
+        k2onnx__rnn_value(&(*out)[0], x, rr[c].h, 0, L.time_major, L.cells[c].units);
     }
     if (L.return_state) {
         size_t o = 1;
         for (k = 0; k < L.ncells; k++) {
             unsigned cell = L.reverse_state_order ? L.ncells - 1 - k : k;
             const k2onnx__rnn_spec *s = &L.cells[cell];
-            k2onnx__rnn_value(&(*out)[o++], x, finals[2 * cell], 0, L.time_major, s->units);
-            if (s->kind == K2ONNX__LSTM) k2onnx__rnn_value(&(*out)[o++], x, finals[2 * cell + 1], 0, L.time_major, s->units);
+            k2onnx__rnn_value(&(*out)[o++], x, rr[cell].h, 0, L.time_major, s->units);
+            if (s->kind == K2ONNX__LSTM) k2onnx__rnn_value(&(*out)[o++], x, rr[cell].c, 0, L.time_major, s->units);
         }
+    }
+    for (c = 0; state_io && c < L.ncells; c++) {
+        const char *prefix = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u/", (unsigned long long)c) : "";
+        k2onnx__kvalue v;
+        k2onnx__rnn_value(&v, x, rr[c].h, 0, L.time_major, L.cells[c].units);
+        if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sh_n", prefix))) return 0;
+        if (L.cells[c].kind != K2ONNX__LSTM) continue;
+        v.name = rr[c].c;
+        if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sc_n", prefix))) return 0;
     }
     return 1;
 }
@@ -4642,7 +4950,36 @@ static const char *k2onnx__bidi_merge(k2onnx__conv *cv, const char *mode, const 
     return NULL;
 }
 
-/* Bidirectional(recurrent layer): one fused node with direction "bidirectional". */
+/* Both directions in one fused node (direction "bidirectional"); each result is aligned with
+   the input, as Keras flips its backward half back. */
+static int k2onnx__bidi_fused(k2onnx__conv *cv, const k2onnx__rnn_layer *F, const k2onnx__rnn_layer *B, size_t nw, const char *xt, int64_t I,
+                              const k2onnx__kvalue *states, int want_states, k2onnx__rnn_result *res)
+{
+    unsigned nstates = k2onnx__rnn_states(&F->cells[0]), d;
+    k2onnx__rnn_emit e;
+    memset(&e, 0, sizeof e);
+    e.spec[0] = &F->cells[0];
+    e.spec[1] = &B->cells[0];
+    e.first_weight[1] = nw;
+    e.ndir = 2;
+    e.direction = "bidirectional";
+    e.x = xt;
+    e.I = I;
+    e.want_y = F->return_sequences;
+    e.want_h = !F->return_sequences || want_states;
+    e.want_c = nstates == 2 && want_states;
+    if (states && !k2onnx__rnn_initial(cv, &e, states, 2 * nstates, nstates)) return 0;
+    if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
+    for (d = 0; d < 2; d++) {
+        const char *tag = d ? "backward" : "forward";
+        if (e.want_h && !(res[d].h = k2onnx__rnn_pick(cv, e.y_h, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_h", tag)))) return 0;
+        if (e.want_c && !(res[d].c = k2onnx__rnn_pick(cv, e.y_c, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_c", tag)))) return 0;
+        if (e.want_y && !(res[d].seq = k2onnx__rnn_pick(cv, e.y, 2, d, 1, k2onnx__sprintf(cv->ctx, "%s_sequences_time_major", tag)))) return 0;
+    }
+    return 1;
+}
+
+/* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const int64_t to_time_major[3] = {1, 0, 2};
@@ -4652,12 +4989,13 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     const k2onnx__json *mj = k2onnx__jget(cfg, "merge_mode");
     const char *mode = mj && mj->type == K2ONNX__JNULL ? NULL : k2onnx__jstr(mj);
     k2onnx__rnn_layer F, B;
-    k2onnx__rnn_emit e;
-    const k2onnx__kvalue *x = &in[0];
-    const char *xt, *h[2] = {NULL, NULL}, *cst[2] = {NULL, NULL}, *seq[2] = {NULL, NULL};
+    k2onnx__rnn_result res[2];
+    const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
+    const char *xt, *seq[2] = {NULL, NULL};
     unsigned nstates, d;
     size_t nw, o;
     int64_t H;
+    int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     if (!mj) mode = "concat";
     if (!fcls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Bidirectional without a serialized inner layer");
     if (!k2onnx__rnn_layer_read(cv, fcls, k2onnx__jget(fwd, "config"), &F)) return 0;
@@ -4670,8 +5008,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     if (F.ncells != 1 || B.ncells != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Bidirectional over StackedRNNCells is not supported yet");
     if (F.go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a forward layer with go_backwards=true is not supported");
     if (F.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "time_major=true inside Bidirectional is not supported yet");
-    if (F.cells[0].kind != B.cells[0].kind || F.cells[0].units != B.cells[0].units ||
-        (F.cells[0].kind == K2ONNX__GRU && F.cells[0].reset_after != B.cells[0].reset_after))
+    if (F.cells[0].kind != B.cells[0].kind || F.cells[0].units != B.cells[0].units)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "forward and backward layers of different kinds or sizes are not supported");
     nstates = k2onnx__rnn_states(&F.cells[0]);
     if (nin != 1 && nin != 1 + 2 * nstates)
@@ -4683,44 +5020,55 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(nw + k2onnx__rnn_nweights(&B.cells[0])),
                              (int)cv->layer->nweights);
     if (!k2onnx__rnn_check_weights(cv, &F.cells[0], 0, x->dims[2]) || !k2onnx__rnn_check_weights(cv, &B.cells[0], nw, x->dims[2])) return 0;
-    if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
-    memset(&e, 0, sizeof e);
-    e.spec[0] = &F.cells[0];
-    e.spec[1] = &B.cells[0];
-    e.first_weight[1] = nw;
-    e.ndir = 2;
-    e.direction = "bidirectional";
-    e.x = xt;
-    e.I = x->dims[2];
-    e.want_y = F.return_sequences;
-    e.want_h = !F.return_sequences || F.return_state;
-    e.want_c = nstates == 2 && F.return_state;
-    if (nin > 1 && !k2onnx__rnn_initial(cv, &e, in + 1, nin - 1, nstates)) return 0;
-    if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
-    H = F.cells[0].units;
-    for (d = 0; d < 2; d++) {
-        const char *tag = d ? "backward" : "forward";
-        if (e.want_h && !(h[d] = k2onnx__rnn_pick(cv, e.y_h, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_h", tag)))) return 0;
-        if (e.want_c && !(cst[d] = k2onnx__rnn_pick(cv, e.y_c, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_c", tag)))) return 0;
-        /* Keras flips the backward sequence back, so both halves align with the input. */
-        if (F.return_sequences && !(seq[d] = k2onnx__rnn_sequences(cv, &e, d, 0, 0, k2onnx__sprintf(cv->ctx, "%s_sequences", tag)))) return 0;
+    if (state_io && !states) {
+        k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, 2 * nstates, sizeof *sv);
+        if (!sv) return 0;
+        for (d = 0; d < 2 * nstates; d++)
+            if (!k2onnx__state_input(cv, x, 0, F.cells[0].units,
+                                     k2onnx__sprintf(cv->ctx, "%s_%c0", d < nstates ? "forward" : "backward", d % nstates ? 'c' : 'h'), &sv[d]))
+                return 0;
+        states = sv;
     }
+    for (d = 0; states && d < 2 * nstates; d++)
+        if (states[d].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)d);
+    if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+    memset(res, 0, sizeof res);
+    if (k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
+        (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after)) {
+        if (!k2onnx__bidi_fused(cv, &F, &B, nw, xt, x->dims[2], states, F.return_state || state_io, res)) return 0;
+    } else {
+        for (d = 0; d < 2; d++)
+            if (!k2onnx__rnn_run_cell(cv, d ? &B.cells[0] : &F.cells[0], d ? nw : 0, xt, x->dims[2], states ? states + d * nstates : NULL, (int)d,
+                                      F.return_sequences, F.return_state || state_io, d ? "backward" : "forward", &res[d]))
+                return 0;
+    }
+    H = F.cells[0].units;
+    for (d = 0; d < 2 && F.return_sequences; d++)
+        if (!(seq[d] = k2onnx__rnn_finish_seq(cv, res[d].seq, 0, 0, d ? "backward_sequences" : "forward_sequences"))) return 0;
     if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 2u * nstates : 0u))) return 0;
     o = 0;
     if (mode) {
         const char *m = F.return_sequences ? k2onnx__bidi_merge(cv, mode, seq[0], seq[1], 2, "merged")
-                                           : k2onnx__bidi_merge(cv, mode, h[0], h[1], 1, "merged");
+                                           : k2onnx__bidi_merge(cv, mode, res[0].h, res[1].h, 1, "merged");
         int64_t width = strcmp(mode, "concat") == 0 ? 2 * H : H;
         if (!m) return 0;
         k2onnx__rnn_value(&(*out)[o++], x, m, F.return_sequences, 0, width);
     } else {
-        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : h[d], F.return_sequences, 0, H);
+        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : res[d].h, F.return_sequences, 0, H);
     }
     if (F.return_state)
         for (d = 0; d < 2; d++) {
-            k2onnx__rnn_value(&(*out)[o++], x, h[d], 0, 0, H);
-            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, cst[d], 0, 0, H);
+            k2onnx__rnn_value(&(*out)[o++], x, res[d].h, 0, 0, H);
+            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, res[d].c, 0, 0, H);
         }
+    for (d = 0; state_io && d < 2; d++) {
+        k2onnx__kvalue v;
+        k2onnx__rnn_value(&v, x, res[d].h, 0, 0, H);
+        if (!k2onnx__state_output(cv, &v, d ? "backward_h_n" : "forward_h_n")) return 0;
+        if (nstates == 1) continue;
+        v.name = res[d].c;
+        if (!k2onnx__state_output(cv, &v, d ? "backward_c_n" : "forward_c_n")) return 0;
+    }
     return 1;
 }
 
@@ -4849,6 +5197,8 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         v.name = name;
         if (!k2onnx__add_graph_value(&cv, &g->outputs, &g->noutputs, &g->outputs_cap, &v)) return 0;
     }
+    for (i = 0; i < g->nstate_outputs; i++)
+        if (!k2onnx__add_graph_value(&cv, &g->outputs, &g->noutputs, &g->outputs_cap, &g->state_outputs[i])) return 0;
     return !ctx->failed;
 }
 
@@ -4964,6 +5314,8 @@ static void k2onnx__pb_opset(k2onnx__pb *pb, const void *obj)
     k2onnx__pb_int(pb, 2, g->opset);
 }
 
+static void k2onnx__pb_graph(k2onnx__pb *pb, const void *obj);
+
 static void k2onnx__pb_attr(k2onnx__pb *pb, const void *obj)
 {
     const k2onnx__attr *a = (const k2onnx__attr *)obj;
@@ -4973,6 +5325,7 @@ static void k2onnx__pb_attr(k2onnx__pb *pb, const void *obj)
     case K2ONNX__AFLOAT: k2onnx__pb_float(pb, 2, a->f); break;
     case K2ONNX__AINT: k2onnx__pb_int(pb, 3, a->i); break;
     case K2ONNX__ASTRING: k2onnx__pb_string(pb, 4, a->s); break;
+    case K2ONNX__AGRAPH: k2onnx__pb_message(pb, 6, k2onnx__pb_graph, a->graph); break;
     case K2ONNX__AFLOATS: for (i = 0; i < a->n; i++) k2onnx__pb_float(pb, 7, a->floats[i]); break;
     case K2ONNX__AINTS: for (i = 0; i < a->n; i++) k2onnx__pb_int(pb, 8, a->ints[i]); break;
     case K2ONNX__ASTRINGS: for (i = 0; i < a->n; i++) k2onnx__pb_string(pb, 9, a->strings[i]); break;
@@ -5182,6 +5535,8 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
     ctx->max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
     ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
+    ctx->state_io = options->state_io != 0;
+    ctx->scan_rnn = options->scan_rnn != 0;
     if ((!data && size) || (options->allocator.alloc == NULL) != (options->allocator.free == NULL))
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "invalid arguments (NULL data or half-set allocator)");
     if (ctx->opset < K2ONNX_MIN_OPSET || ctx->opset > K2ONNX_MAX_OPSET)

@@ -4,8 +4,8 @@
 usage: /usr/bin/python3 tests/check_onnx.py FILE.onnx [FILE.onnx ...]
 
 For every file, prints one line:
-    OK <file>  [opset N ir I]
-    OK <file>  [opset N ir I; checker skipped: opset N; structural checks only]
+    OK <file>  [opset N ir I; ops=A,B,...]
+    OK <file>  [opset N ir I; checker skipped: opset N; structural checks only; ops=A,B,...]
     FAIL <file>: <reason>
 and exits 1 if any file failed (2 on a usage error).
 
@@ -17,6 +17,8 @@ Checks:
     (schema checks + strict shape inference). onnx 1.12 knows nothing newer, so for higher opsets
     the checker is skipped and only our own structural checks run (names defined before use,
     single assignment, graph outputs produced, initializers not duplicated).
+
+`ops=` lists the operator types used, subgraphs (Scan bodies) included, sorted.
 
 Runs all files in one process so python and onnx start only once.
 """
@@ -86,6 +88,17 @@ def structural_check(graph, where="graph"):
             raise CheckError("%s: graph output '%s' is never produced" % (where, vi.name))
 
 
+def op_types(graph):
+    """Operator types of a graph and of the graphs inside its nodes' attributes."""
+    ops = set()
+    for node in graph.node:
+        ops.add(node.op_type)
+        for attr in node.attribute:
+            if attr.type == 5:  # GRAPH
+                ops |= op_types(attr.g)
+    return ops
+
+
 def check_file(path):
     import onnx
     try:
@@ -104,10 +117,10 @@ def check_file(path):
             onnx.checker.check_model(model, full_check=True)
         except Exception as e:  # noqa: BLE001
             raise CheckError("check_model: %s" % one_line(e))
-        return "opset %d ir %d" % (opset, model.ir_version)
+        return "opset %d ir %d; ops=%s" % (opset, model.ir_version, ",".join(sorted(op_types(model.graph))))
     structural_check(model.graph)
-    return "opset %d ir %d; checker skipped: opset %d; structural checks only" % (
-        opset, model.ir_version, opset)
+    return "opset %d ir %d; checker skipped: opset %d; structural checks only; ops=%s" % (
+        opset, model.ir_version, opset, ",".join(sorted(op_types(model.graph))))
 
 
 def one_line(e):

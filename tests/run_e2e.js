@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end tests for the k2onnx command line.
 //
-//   node tests/run_e2e.js [fixtures] [corpus] [bad]      (no argument = all three suites)
+//   node tests/run_e2e.js [fixtures] [corpus] [bad] [stateio] [scan]   (no argument = all suites)
 //
 // Environment:
 //   K2ONNX          converter to test (default ./k2onnx at the repo root), e.g. build/k2onnx-asan
@@ -9,6 +9,7 @@
 //   K2ONNX_PYTHON   python with onnx/h5py/numpy (default /usr/bin/python3)
 //   K2ONNX_TIMEOUT  seconds allowed per conversion (default 20)
 //   K2ONNX_FIXTURES fixture directory (default tests/fixtures)
+//   K2ONNX_ARGS     extra converter options for the fixtures and corpus suites, e.g. --scan-rnn
 //
 // Suites:
 //   fixtures  tests/fixtures/*.ref.json: convert at every listed opset, validate with
@@ -17,6 +18,12 @@
 //             ref/<file>/out_K.npy on in_K.npy, or the converter refuses it cleanly (SKIP). Files
 //             named in tests/corpus_expect.txt must convert. The DL4J *_inputs_and_outputs.h5 files
 //             check the matching *_model.h5 against real Keras predictions.
+//   stateio   every fixture with recurrent layers converted with --state-io: zero initial states
+//             must give the reference outputs, every state input must have its final-state
+//             output, and where the time axis is dynamic, running the sequence in two halves
+//             (feeding the final states back) must end in the same states as one run.
+//   scan      every recurrent fixture converted with --scan-rnn (Scan loops of primitive ops
+//             instead of fused RNN/GRU/LSTM ops) must give the reference outputs.
 //   bad       truncated / corrupted copies of the fixture .h5 files, a missing input, an
 //             unwritable output and usage errors: the converter must exit 0/1 (2 for usage),
 //             never crash, print exactly one `k2onnx: <file>: <message>` line on failure and
@@ -39,9 +46,10 @@ const CORPUS = process.env.K2ONNX_CORPUS
   ? path.resolve(process.env.K2ONNX_CORPUS)
   : path.resolve(ROOT, '..', 'shared', 'corpus');
 const TIMEOUT_MS = 1000 * (Number(process.env.K2ONNX_TIMEOUT) || 20);
+const EXTRA_ARGS = (process.env.K2ONNX_ARGS || '').split(/\s+/).filter(Boolean);
 const ATOL = 1e-4;
 const RTOL = 1e-3;
-const SUITES = ['fixtures', 'corpus', 'bad'];
+const SUITES = ['fixtures', 'corpus', 'bad', 'stateio', 'scan'];
 
 // Sanitizer builds exit 1 on an error by default, like a clean refusal; give them their own codes
 // (the multi-line report would fail the stderr check anyway, this makes the reason obvious).
@@ -145,7 +153,7 @@ function convert(input, output, opset) {
   if (convCache.has(key)) return convCache.get(key);
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.rmSync(output, { force: true });
-  const args = [input, '-o', output];
+  const args = [input, '-o', output].concat(EXTRA_ARGS);
   if (opset !== null && opset !== undefined) args.push('--opset', String(opset));
   const r = runConverter(args);
   const res = classify(r, input, output);
@@ -424,8 +432,136 @@ function fixtureSuite(cases) {
       if (res.kind === 'bad') { c.fail(res.msg); continue; }
       c.onnx = out;
       c.opset = opset;
+      c.opsCheck = (ops) => opsVerdict(ops, ref.expect_ops || [], ref.forbid_ops || ((ref.expect_ops || []).includes('Scan') ? [] : ['Scan', 'Loop']));
       c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
     }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Suite: stateio
+
+// Resolves a model input's shape: symbolic dimensions take the values the reference inputs give
+// them at the same place.
+function resolveShape(shape, known) {
+  return shape.map((d) => (typeof d === 'number' ? d : known.get(d)));
+}
+
+async function stateRun(session, feeds) {
+  const res = await session.run(feeds);
+  return res;
+}
+
+async function stateCase(out, ref) {
+  const o = loadOrt();
+  const session = await o.InferenceSession.create(out, { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const meta = session.inputMetadata;
+    const nk = ref.inputs.length;
+    const ins = ref.inputs.map(flatRef), outs = ref.outputs.map(flatRef);
+    const known = new Map();
+    for (let i = 0; i < nk; i++) meta[i].shape.forEach((d, k) => { if (typeof d !== 'number') known.set(d, ins[i].shape[k]); });
+    const stateIns = meta.slice(nk);
+    const stateOuts = session.outputNames.slice(outs.length);
+    if (!stateOuts.length) return { ok: false, detail: 'no final-state outputs were added' };
+    // Layers fed by Keras initial_state inputs keep them; the others get <layer>/h0 inputs.
+    const want = stateIns.map((m) => m.name.replace(/0$/, '_n'));
+    if (stateIns.length && JSON.stringify(want) !== JSON.stringify(stateOuts.slice(0, want.length))) {
+      return { ok: false, detail: `state outputs [${stateOuts}] do not pair with state inputs [${stateIns.map((m) => m.name)}]` };
+    }
+    const zeros = (m) => { const sh = resolveShape(m.shape, known); return new o.Tensor('float32', new Float32Array(numel(sh)), sh); };
+    const feeds = {};
+    for (let i = 0; i < nk; i++) feeds[meta[i].name] = new o.Tensor('float32', Float32Array.from(ins[i].data), ins[i].shape);
+    for (const m of stateIns) feeds[m.name] = zeros(m);
+    const full = await stateRun(session, feeds);
+    let worst = 0;
+    for (let i = 0; i < outs.length; i++) {
+      const c = compareArrays(full[session.outputNames[i]].data, outs[i].data, outs[i].shape, `out ${i}`);
+      if (!c.ok) return { ok: false, detail: `with zero states: mismatch in ${c.bad} values (max err ${fmt(c.maxErr)})` };
+      worst = Math.max(worst, c.maxErr);
+    }
+    // Streaming: only for one batch-major input with a dynamic time axis and no backward half.
+    const t = meta[0].shape[1];
+    if (!stateIns.length) return { ok: true, detail: `(Keras initial states; ${stateOuts.length} final states out; max err ${fmt(worst)})` };
+    if (nk !== 1 || typeof t === 'number' || ins[0].shape.length !== 3 || stateIns.some((m) => /backward/.test(m.name))) {
+      return { ok: true, detail: `(zero states; max err ${fmt(worst)})` };
+    }
+    const [N, T, F] = ins[0].shape, half = Math.floor(T / 2);
+    const part = (t0, t1) => {
+      const d = new Float32Array(N * (t1 - t0) * F);
+      for (let n = 0; n < N; n++) for (let k = t0; k < t1; k++) for (let f = 0; f < F; f++) d[(n * (t1 - t0) + k - t0) * F + f] = ins[0].data[(n * T + k) * F + f];
+      return new o.Tensor('float32', d, [N, t1 - t0, F]);
+    };
+    const f1 = Object.assign({}, feeds, { [meta[0].name]: part(0, half) });
+    const r1 = await stateRun(session, f1);
+    const f2 = { [meta[0].name]: part(half, T) };
+    stateIns.forEach((m, i) => { f2[m.name] = r1[stateOuts[i]]; });
+    const r2 = await stateRun(session, f2);
+    for (const name of stateOuts) {
+      const c = compareArrays(r2[name].data, Array.from(full[name].data), full[name].dims, name);
+      if (!c.ok) return { ok: false, detail: `streaming in two halves: ${name} differs (max err ${fmt(c.maxErr)})` };
+    }
+    return { ok: true, detail: `(zero states and two-half streaming; max err ${fmt(worst)})` };
+  } finally {
+    try { await session.release(); } catch (e) { /* ignore */ }
+  }
+}
+
+function stateioSuite(cases) {
+  note('== stateio ==');
+  let refs = [];
+  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
+  for (const refName of refs) {
+    let ref;
+    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
+    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+    if (!/rnn|gru|lstm|cell|bi_|stack/i.test(ref.file)) continue;
+    const h5 = path.resolve(FIXTURES, ref.file);
+    const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
+    const c = new Case('stateio', `${path.basename(ref.file)} --state-io`);
+    cases.push(c);
+    const out = path.join(OUT, 'stateio', `${stem}.onnx`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const r = runConverter([h5, '-o', out, '--state-io']);
+    const res = classify(r, h5, out);
+    if (res.kind !== 'ok') { c.fail(`conversion with --state-io: ${res.msg}`); continue; }
+    c.onnx = out;
+    c.finish = () => stateCase(out, ref);
+  }
+}
+
+// Fused RNN/GRU/LSTM ops wherever ONNX can express the layer; Scan only where it cannot.
+function opsVerdict(ops, expect, forbid) {
+  const missing = expect.filter((o) => !ops.includes(o));
+  const extra = forbid.filter((o) => ops.includes(o));
+  if (missing.length) return `the graph lacks ${missing.join(', ')} (ops: ${ops.join(', ')})`;
+  if (extra.length) return `the graph uses ${extra.join(', ')} (ops: ${ops.join(', ')})`;
+  return null;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Suite: scan — every recurrent fixture again with --scan-rnn (primitive ops in a Scan loop).
+
+function scanSuite(cases) {
+  note('== scan ==');
+  let refs = [];
+  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
+  for (const refName of refs) {
+    let ref;
+    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
+    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+    if (!/rnn|gru|lstm|cell|bi_|stack/i.test(ref.file)) continue;
+    const h5 = path.resolve(FIXTURES, ref.file);
+    const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
+    const c = new Case('scan', `${path.basename(ref.file)} --scan-rnn`);
+    cases.push(c);
+    const out = path.join(OUT, 'scan', `${stem}.onnx`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const res = classify(runConverter([h5, '-o', out, '--scan-rnn']), h5, out);
+    if (res.kind !== 'ok') { c.fail(`conversion with --scan-rnn: ${res.msg}`); continue; }
+    c.onnx = out;
+    c.opsCheck = (ops) => opsVerdict(ops, ['Scan'], ['RNN', 'GRU', 'LSTM']);
+    c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
   }
 }
 
@@ -723,6 +859,8 @@ async function main() {
   if (chosen.includes('fixtures')) fixtureSuite(cases);
   if (chosen.includes('corpus')) corpusSuite(cases);
   if (chosen.includes('bad')) badSuite(cases);
+  if (chosen.includes('stateio')) stateioSuite(cases);
+  if (chosen.includes('scan')) scanSuite(cases);
 
   runChecks(cases);
   let lastSuite = null;
@@ -734,6 +872,11 @@ async function main() {
     if (c.opset !== undefined && c.opset !== null) {
       const m = /opset (\d+)/.exec(c.check.text);
       if (!m || Number(m[1]) !== Number(c.opset)) { c.fail(`asked for --opset ${c.opset}, the model imports ai.onnx ${m ? m[1] : '?'}`); continue; }
+    }
+    if (c.opsCheck) {
+      const m = /ops=([^\]\s;]*)/.exec(c.check.text);
+      const why = c.opsCheck(m ? m[1].split(',').filter(Boolean) : []);
+      if (why) { c.fail(why); continue; }
     }
     if (!c.finish) { c.pass(`(converted; valid ONNX: ${c.check.text})`); continue; }
     let r;
