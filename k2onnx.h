@@ -3337,6 +3337,7 @@ typedef struct k2onnx__kvalue {
     unsigned rank;
     int64_t dims[K2ONNX__MAX_RANK];
     const char *params[K2ONNX__MAX_RANK];
+    const char *mask;     /* Keras mask of a [batch, time, ...] value: float [batch, time] of 0/1 */
 } k2onnx__kvalue;
 
 typedef struct k2onnx__kcall {
@@ -4033,6 +4034,55 @@ static int k2onnx__map_identity(k2onnx__conv *cv, const k2onnx__kvalue *in, size
     return 1;
 }
 
+/* A float scalar initializer; the value is copied into the arena. */
+static const char *k2onnx__const_f32(k2onnx__conv *cv, const char *what, float value)
+{
+    float *v = (float *)k2onnx__alloc(cv->ctx, sizeof *v);
+    if (!v) return NULL;
+    *v = value;
+    return k2onnx__init_f32(cv, what, v, 0, NULL);
+}
+
+/* Masking(mask_value): steps whose features all equal mask_value are masked for the recurrent
+   layers downstream and zeroed in the output, as Keras does. */
+static int k2onnx__map_masking(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "mask_value");
+    const k2onnx__kvalue *x = &in[0];
+    const char *value, *diff, *absd, *maxd, *zero, *any, *mask, *mask3, *y;
+    k2onnx__node *n;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Masking is supported on [batch, time, features] inputs only");
+    if (mv && mv->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "mask_value is not a number");
+    value = k2onnx__const_f32(cv, "mask_value", mv ? (float)mv->number : 0.0f);
+    zero = k2onnx__const_f32(cv, "zero", 0.0f);
+    diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
+    absd = diff ? k2onnx__op1(cv, "Abs", diff, "abs_difference", NULL) : NULL;
+    if (!absd || !zero || !(n = k2onnx__add_node(cv, "ReduceMax", cv->opset >= 18 ? 2 : 1, 1))) return 0;
+    n->inputs[0] = absd;
+    n->outputs[0] = maxd = k2onnx__vname(cv, "largest_difference");
+    n->name = maxd;
+    k2onnx__attr_int(n, "keepdims", 0);
+    {
+        const int64_t last = -1;
+        if (cv->opset >= 18) {
+            if (!(n->inputs[1] = k2onnx__init_i64(cv, "feature_axis", &last, 1))) return 0;
+        } else if (!k2onnx__attr_ints(cv, n, "axes", &last, 1)) {
+            return 0;
+        }
+    }
+    any = maxd ? k2onnx__op2(cv, "Greater", maxd, zero, "kept") : NULL;
+    if (!any || !(mask = k2onnx__op1(cv, "Cast", any, "mask", &n))) return 0;
+    k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    mask3 = k2onnx__squeeze(cv, "Unsqueeze", mask, 2, "mask_expanded");
+    y = mask3 ? k2onnx__op2(cv, "Mul", x->name, mask3, "masked") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].mask = mask;
+    return 1;
+}
+
 static int k2onnx__check_weight(k2onnx__conv *cv, size_t index, const char *what, unsigned rank, const uint64_t *dims)
 {
     const k2onnx__h5array *w = &cv->layer->weights[index];
@@ -4489,6 +4539,7 @@ static void k2onnx__rnn_value(k2onnx__kvalue *v, const k2onnx__kvalue *x, const 
 {
     *v = *x;
     v->name = name;
+    if (!sequences) v->mask = NULL;
     if (sequences) {
         v->rank = 3;
         v->dims[2] = H;
@@ -4575,6 +4626,7 @@ static int k2onnx__rnn_fusable(const k2onnx__conv *cv, const k2onnx__rnn_spec *s
 typedef struct k2onnx__rnn_result {
     const char *seq;      /* [T, N, H], aligned with the input's time steps; NULL if not asked */
     const char *h, *c;    /* [N, H] final states */
+    const char *last;     /* [N, H] the output of the last step (h, unless masking repeated one) */
 } k2onnx__rnn_result;
 
 /* Column block `gate` (of H columns) of a Keras weight, as a float array [rows, H]. */
@@ -4651,10 +4703,19 @@ static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t 
     return dims ? k2onnx__op1(cv, "ConstantOfShape", dims, what, NULL) : NULL;
 }
 
+/* m ? a : b for a 0/1 mask m, as b + m * (a - b). */
+static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const char *a, const char *b, const char *what)
+{
+    const char *d = k2onnx__op2(cv, "Sub", a, b, k2onnx__sprintf(cv->ctx, "%s_diff", what));
+    const char *md = d ? k2onnx__op2(cv, "Mul", m, d, k2onnx__sprintf(cv->ctx, "%s_step", what)) : NULL;
+    return md ? k2onnx__op2(cv, "Add", b, md, what) : NULL;
+}
+
 /* A cell whose activations the fused ops lack: the Keras step written out with primitive ops
    in the body of an ONNX Scan over the time axis (works for static and dynamic lengths). */
 static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
-                            const char *init_h, const char *init_c, int reverse, const char *tag, k2onnx__rnn_result *res)
+                            const char *init_h, const char *init_c, const char *mask_tm, int zero_masked, int reverse,
+                            const char *tag, k2onnx__rnn_result *res)
 {
     static const char *const gate_names[3][4] = {{"h"}, {"z", "r", "h"}, {"i", "f", "c", "o"}};
     const k2onnx__h5array *kw = &cv->layer->weights[first_weight], *rw = &cv->layer->weights[first_weight + 1];
@@ -4664,7 +4725,10 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     uint64_t GH = (uint64_t)gates * (uint64_t)H;
     const char *W[4], *R[4], *BX[4] = {NULL, NULL, NULL, NULL}, *BR[4] = {NULL, NULL, NULL, NULL};
     const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
-    const char *saved_prefix = cv->vprefix, *h_prev, *c_prev = NULL, *x_t, *h_new = NULL, *c_new = NULL, *y_t;
+    const char *saved_prefix = cv->vprefix, *h_prev, *c_prev = NULL, *y_prev = NULL, *x_t, *m_t = NULL, *h_new = NULL, *c_new = NULL, *y_t;
+    const char *y0 = NULL;
+    int keep_y = mask_tm && !zero_masked; /* masked steps repeat the previous output */
+    unsigned nstate;
     k2onnx__graph *body, *outer = cv->g;
     k2onnx__node *n;
     int two_biases = s->kind == K2ONNX__GRU && s->reset_after;
@@ -4683,6 +4747,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     }
     if (!init_h && !(init_h = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
     if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
+    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
 
     /* The body: (h_prev[, c_prev], x_t) -> (h_new[, c_new], y_t). */
     body = (k2onnx__graph *)k2onnx__alloc(cv->ctx, sizeof *body);
@@ -4694,10 +4759,14 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%sscan/", saved_prefix ? saved_prefix : "", pre);
     h_prev = k2onnx__vname(cv, "h_prev");
     if (lstm) c_prev = k2onnx__vname(cv, "c_prev");
+    if (keep_y) y_prev = k2onnx__vname(cv, "y_prev");
     x_t = k2onnx__vname(cv, "x_t");
+    if (mask_tm) m_t = k2onnx__vname(cv, "mask_t");
     if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, H) ||
         (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, H)) ||
-        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, I))
+        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, y_prev, H)) ||
+        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, I) ||
+        (m_t && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, m_t, 1)))
         goto fail;
     if (s->kind == K2ONNX__RNN) {
         const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[0], BX[0], "xw");
@@ -4752,34 +4821,56 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
             }
         }
     }
-    if (!h_new || !(y_t = k2onnx__op1(cv, "Identity", h_new, "y_t", NULL))) goto fail;
+    if (!h_new) goto fail;
+    if (m_t) {
+        /* Masked steps keep the states, and repeat the previous output or give zeros. */
+        const char *cand = h_new;
+        h_new = k2onnx__scan_blend(cv, m_t, cand, h_prev, "h_masked");
+        if (lstm && c_new) c_new = k2onnx__scan_blend(cv, m_t, c_new, c_prev, "c_masked");
+        y_t = keep_y ? k2onnx__scan_blend(cv, m_t, cand, y_prev, "y_masked") : k2onnx__op2(cv, "Mul", m_t, cand, "y_masked");
+        if (!h_new || (lstm && !c_new) || !y_t) goto fail;
+    } else {
+        y_t = h_new;
+    }
+    if (!(y_t = k2onnx__op1(cv, "Identity", y_t, "y_t", NULL))) goto fail;
     if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, H) ||
         (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, H)) ||
+        (keep_y && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap,
+                                       k2onnx__op1(cv, "Identity", y_t, "y_state", NULL), H)) ||
         !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, H))
         goto fail;
     cv->g = outer;
     cv->vprefix = saved_prefix;
 
-    n = k2onnx__add_node(cv, "Scan", 3, 3);
+    n = k2onnx__add_node(cv, "Scan", 5, 4);
     if (!n) return 0;
     n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sScan", pre));
-    n->inputs[0] = init_h;
-    n->inputs[lstm ? 2 : 1] = xt;
-    if (lstm) n->inputs[1] = init_c;
-    n->ninputs = lstm ? 3 : 2;
-    res->h = n->outputs[0] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_h", pre));
-    if (lstm) res->c = n->outputs[1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_c", pre));
-    res->seq = n->outputs[lstm ? 2 : 1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_sequence", pre));
-    n->noutputs = lstm ? 3 : 2;
+    nstate = 0;
+    n->inputs[nstate] = init_h;
+    res->h = n->outputs[nstate++] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_h", pre));
+    if (lstm) {
+        n->inputs[nstate] = init_c;
+        res->c = n->outputs[nstate++] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_c", pre));
+    }
+    res->last = res->h;
+    if (keep_y) {
+        n->inputs[nstate] = y0;
+        res->last = n->outputs[nstate++] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_last_output", pre));
+    }
+    n->inputs[nstate] = xt;
+    n->ninputs = nstate + 1;
+    if (mask_tm) n->inputs[n->ninputs++] = mask_tm;
+    res->seq = n->outputs[nstate] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_sequence", pre));
+    n->noutputs = nstate + 1;
     {
         k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
         a->graph = body;
     }
-    k2onnx__attr_int(n, "num_scan_inputs", 1);
+    k2onnx__attr_int(n, "num_scan_inputs", mask_tm ? 2 : 1);
     if (reverse) {
         /* Run from the last step, but stack outputs at their input positions like the fused op. */
-        static const int64_t one[1] = {1};
-        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, 1) || !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1))
+        static const int64_t one[2] = {1, 1};
+        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, mask_tm ? 2 : 1) || !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1))
             return 0;
     }
     return res->h && res->seq && (!lstm || res->c);
@@ -4787,6 +4878,14 @@ fail:
     cv->g = outer;
     cv->vprefix = saved_prefix;
     return 0;
+}
+
+/* A [N, T] mask as the Scan input [T, N, 1]. */
+static const char *k2onnx__mask_time_major(k2onnx__conv *cv, const char *mask, const char *what)
+{
+    const int64_t perm[2] = {1, 0};
+    const char *t = k2onnx__transpose(cv, mask, perm, 2, k2onnx__sprintf(cv->ctx, "%s_transposed", what));
+    return t ? k2onnx__squeeze(cv, "Unsqueeze", t, 2, k2onnx__sprintf(cv->ctx, "%s_time_major", what)) : NULL;
 }
 
 /* Keras' sequence output from a time-major [T, N, H] sequence aligned with the input: in
@@ -4803,15 +4902,17 @@ static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int
 /* Runs one cell over a time-major input, fused when ONNX has its activations, else as a Scan.
    `init` holds the layer's initial states ([N, H], h then c) or NULL. */
 static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
-                                const k2onnx__kvalue *init, int reverse, int want_seq, int want_states, const char *tag,
-                                k2onnx__rnn_result *res)
+                                const k2onnx__kvalue *init, const char *mask_tm, int zero_masked, int reverse, int want_seq,
+                                int want_states, const char *tag, k2onnx__rnn_result *res)
 {
     const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
     unsigned nstates = k2onnx__rnn_states(s);
     memset(res, 0, sizeof *res);
     if (!k2onnx__rnn_check_weights(cv, s, first_weight, I)) return 0;
-    if (!k2onnx__rnn_fusable(cv, s))
-        return k2onnx__rnn_scan(cv, s, first_weight, xt, I, init ? init[0].name : NULL, init && nstates == 2 ? init[1].name : NULL, reverse, tag, res);
+    /* Masks need per-step blending, which only the Scan form can do. */
+    if (!k2onnx__rnn_fusable(cv, s) || mask_tm)
+        return k2onnx__rnn_scan(cv, s, first_weight, xt, I, init ? init[0].name : NULL, init && nstates == 2 ? init[1].name : NULL,
+                                mask_tm, zero_masked, reverse, tag, res);
     {
         k2onnx__rnn_emit e;
         memset(&e, 0, sizeof e);
@@ -4830,6 +4931,7 @@ static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_spec *s, siz
         if (want_seq && !(res->seq = k2onnx__squeeze(cv, "Squeeze", e.y, 1, k2onnx__sprintf(cv->ctx, "%ssequences_time_major", pre)))) return 0;
         if (e.want_h && !(res->h = k2onnx__squeeze(cv, "Squeeze", e.y_h, 0, k2onnx__sprintf(cv->ctx, "%slast_h", pre)))) return 0;
         if (e.want_c && !(res->c = k2onnx__squeeze(cv, "Squeeze", e.y_c, 0, k2onnx__sprintf(cv->ctx, "%slast_c", pre)))) return 0;
+        res->last = res->h;
     }
     return 1;
 }
@@ -4840,7 +4942,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     const int64_t to_time_major[3] = {1, 0, 2};
     k2onnx__rnn_layer L;
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt;
+    const char *xt, *mask_tm = NULL;
     k2onnx__rnn_result *rr;
     unsigned c, nstates_total = 0, k, state_at = 0;
     size_t weight = 0, nouts;
@@ -4880,13 +4982,17 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     }
     xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
     if (!xt) return 0;
+    if (x->mask) {
+        if (L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
+        if (!(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
+    }
     /* Stacked cells run as a chain, each feeding its sequence to the next. */
     for (c = 0; c < L.ncells; c++) {
         const k2onnx__rnn_spec *s = &L.cells[c];
         int last = c + 1 == L.ncells;
         const char *tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
-        if (!k2onnx__rnn_run_cell(cv, s, weight, xt, I, states ? states + state_at : NULL, L.go_backwards, !last || L.return_sequences,
-                                  L.return_state || state_io, tag, &rr[c]))
+        if (!k2onnx__rnn_run_cell(cv, s, weight, xt, I, states ? states + state_at : NULL, mask_tm, 0, L.go_backwards,
+                                  !last || L.return_sequences, L.return_state || state_io, tag, &rr[c]))
             return 0;
         state_at += k2onnx__rnn_states(s);
         weight += k2onnx__rnn_nweights(s);
@@ -4899,9 +5005,10 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     if (L.return_sequences) {
         const char *y = k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards, L.time_major, "sequences");
         if (!y) return 0;
+        /* The sequence keeps the input's mask as it is, even after go_backwards, as in Keras. */
         k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, L.cells[c].units);
     } else {
-        k2onnx__rnn_value(&(*out)[0], x, rr[c].h, 0, L.time_major, L.cells[c].units);
+        k2onnx__rnn_value(&(*out)[0], x, rr[c].last, 0, L.time_major, L.cells[c].units);
     }
     if (L.return_state) {
         size_t o = 1;
@@ -4975,6 +5082,7 @@ static int k2onnx__bidi_fused(k2onnx__conv *cv, const k2onnx__rnn_layer *F, cons
         if (e.want_h && !(res[d].h = k2onnx__rnn_pick(cv, e.y_h, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_h", tag)))) return 0;
         if (e.want_c && !(res[d].c = k2onnx__rnn_pick(cv, e.y_c, 2, d, 0, k2onnx__sprintf(cv->ctx, "%s_last_c", tag)))) return 0;
         if (e.want_y && !(res[d].seq = k2onnx__rnn_pick(cv, e.y, 2, d, 1, k2onnx__sprintf(cv->ctx, "%s_sequences_time_major", tag)))) return 0;
+        res[d].last = res[d].h;
     }
     return 1;
 }
@@ -4991,7 +5099,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     k2onnx__rnn_layer F, B;
     k2onnx__rnn_result res[2];
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt, *seq[2] = {NULL, NULL};
+    const char *xt, *seq[2] = {NULL, NULL}, *mask_tm = NULL;
     unsigned nstates, d;
     size_t nw, o;
     int64_t H;
@@ -5032,14 +5140,17 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     for (d = 0; states && d < 2 * nstates; d++)
         if (states[d].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)d);
     if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+    if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
     memset(res, 0, sizeof res);
-    if (k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
+    if (!mask_tm && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
         (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after)) {
         if (!k2onnx__bidi_fused(cv, &F, &B, nw, xt, x->dims[2], states, F.return_state || state_io, res)) return 0;
     } else {
         for (d = 0; d < 2; d++)
-            if (!k2onnx__rnn_run_cell(cv, d ? &B.cells[0] : &F.cells[0], d ? nw : 0, xt, x->dims[2], states ? states + d * nstates : NULL, (int)d,
-                                      F.return_sequences, F.return_state || state_io, d ? "backward" : "forward", &res[d]))
+            /* Keras zero-fills masked steps of the halves when Bidirectional returns sequences. */
+            if (!k2onnx__rnn_run_cell(cv, d ? &B.cells[0] : &F.cells[0], d ? nw : 0, xt, x->dims[2], states ? states + d * nstates : NULL,
+                                      mask_tm, F.return_sequences, (int)d, F.return_sequences, F.return_state || state_io,
+                                      d ? "backward" : "forward", &res[d]))
                 return 0;
     }
     H = F.cells[0].units;
@@ -5049,12 +5160,12 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     o = 0;
     if (mode) {
         const char *m = F.return_sequences ? k2onnx__bidi_merge(cv, mode, seq[0], seq[1], 2, "merged")
-                                           : k2onnx__bidi_merge(cv, mode, res[0].h, res[1].h, 1, "merged");
+                                           : k2onnx__bidi_merge(cv, mode, res[0].last, res[1].last, 1, "merged");
         int64_t width = strcmp(mode, "concat") == 0 ? 2 * H : H;
         if (!m) return 0;
         k2onnx__rnn_value(&(*out)[o++], x, m, F.return_sequences, 0, width);
     } else {
-        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : res[d].h, F.return_sequences, 0, H);
+        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : res[d].last, F.return_sequences, 0, H);
     }
     if (F.return_state)
         for (d = 0; d < 2; d++) {
@@ -5092,6 +5203,7 @@ static const struct {
     {"CuDNNGRU", k2onnx__map_recurrent},
     {"CuDNNLSTM", k2onnx__map_recurrent},
     {"Bidirectional", k2onnx__map_bidirectional},
+    {"Masking", k2onnx__map_masking},
 };
 
 /* Converts the call (layer, node) after converting everything it depends on. */
