@@ -3365,6 +3365,7 @@ typedef struct k2onnx__kmodel {
     const k2onnx__h5 *f;
     const char *keras_version;
     int keras_major;
+    int tf_keras;             /* saved by tf.keras ("-tf" versions, 2.4 and later) or Keras 3 */
     const char *name;
     k2onnx__json config;
     k2onnx__klayer *layers;
@@ -3599,6 +3600,14 @@ static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
 }
 
 /* Reads the attributes of "/" and parses model_config. */
+/* The decimal number at the start of s (0 if none), saturating. */
+static int k2onnx__leading_int(const char *s)
+{
+    int v = 0;
+    while (*s >= '0' && *s <= '9' && v < 100000) v = v * 10 + (*s++ - '0');
+    return v;
+}
+
 static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *f)
 {
     k2onnx__h5obj root, mw;
@@ -3618,6 +3627,12 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         if (!m->keras_version) return 0;
     }
     m->keras_major = m->keras_version[0] >= '1' && m->keras_version[0] <= '9' ? m->keras_version[0] - '0' : 2;
+    /* Standalone Keras ended with 2.3.1; later 2.x versions are tf.keras. */
+    {
+        const char *v = m->keras_version;
+        int minor = v[0] && v[1] == '.' && v[2] >= '0' && v[2] <= '9' ? k2onnx__leading_int(v + 2) : 0;
+        m->tf_keras = strstr(v, "tf") != NULL || m->keras_major >= 3 || (m->keras_major == 2 && minor >= 4);
+    }
     a = k2onnx__h5_attr(&root, "model_config");
     if (!a) {
         if (k2onnx__h5_attr(&root, "layer_names"))
@@ -4233,7 +4248,7 @@ static int k2onnx__rnn_cell_read(k2onnx__conv *cv, const char *cls, const k2onnx
     if (!k2onnx__activation_name(cv, cfg, "activation", "tanh", &s->activation)) return 0;
     /* Keras 1/2 defaulted to hard_sigmoid, tf.keras 2.x and Keras 3 to sigmoid. */
     if (!k2onnx__activation_name(cv, cfg, "recurrent_activation",
-                                 strstr(cv->m->keras_version, "tf") || cv->m->keras_major >= 3 ? "sigmoid" : "hard_sigmoid",
+                                 cv->m->tf_keras ? "sigmoid" : "hard_sigmoid",
                                  &s->recurrent_activation)) return 0;
     s->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
     s->reset_after = k2onnx__jbool(cfg, "reset_after", 0); /* absent before Keras 2.1.3: False */
@@ -4263,8 +4278,7 @@ static int k2onnx__rnn_layer_read(k2onnx__conv *cv, const char *cls, const k2onn
             }
             r->ncells = (unsigned)cells->n;
             /* Standalone Keras 2 keeps the states of stacked cells last cell first. */
-            r->reverse_state_order = k2onnx__jbool(k2onnx__jget(cell, "config"), "reverse_state_order",
-                                                   cv->m->keras_major == 2 && !strstr(cv->m->keras_version, "tf"));
+            r->reverse_state_order = k2onnx__jbool(k2onnx__jget(cell, "config"), "reverse_state_order", cv->m->keras_major <= 2 && !cv->m->tf_keras);
         } else {
             if (!k2onnx__rnn_cell_read(cv, cell_cls, k2onnx__jget(cell, "config"), &r->cells[0])) return 0;
             r->ncells = 1;
@@ -4567,7 +4581,9 @@ static int k2onnx__rnn_initial(k2onnx__conv *cv, k2onnx__rnn_emit *e, const k2on
             if (v->rank != 2 || (v->dims[1] >= 0 && v->dims[1] != e->spec[d]->units))
                 return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, %d]", (int)(d * nstates + k),
                                      (int)e->spec[d]->units);
-            parts[d] = k2onnx__squeeze(cv, "Unsqueeze", v->name, 0, k2onnx__sprintf(cv->ctx, "initial_%s_%u", k ? "c" : "h", (unsigned long long)d));
+            parts[d] = k2onnx__squeeze(cv, "Unsqueeze", v->name, 0,
+                                       k2onnx__sprintf(cv->ctx, "%s%sinitial_%s_%u", e->tag ? e->tag : "", e->tag ? "/" : "", k ? "c" : "h",
+                                                       (unsigned long long)d));
             if (!parts[d]) return 0;
         }
         if (e->ndir == 2) {
@@ -4575,7 +4591,7 @@ static int k2onnx__rnn_initial(k2onnx__conv *cv, k2onnx__rnn_emit *e, const k2on
             if (!n) return 0;
             n->inputs[0] = parts[0];
             n->inputs[1] = parts[1];
-            n->outputs[0] = k2onnx__vname(cv, k ? "initial_c" : "initial_h");
+            n->outputs[0] = k2onnx__rnn_name(cv, e, k ? "initial_c" : "initial_h");
             n->name = n->outputs[0];
             k2onnx__attr_int(n, "axis", 0);
             parts[0] = n->outputs[0];
@@ -4731,7 +4747,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     unsigned nstate;
     k2onnx__graph *body, *outer = cv->g;
     k2onnx__node *n;
-    int two_biases = s->kind == K2ONNX__GRU && s->reset_after;
+    int two_biases = (s->kind == K2ONNX__GRU && s->reset_after) || s->cudnn; /* input and recurrent biases */
     if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' needs opset 9 or later (ONNX Scan)", s->activation);
     /* Weights per gate, in Keras gate order, in the outer graph. */
     for (g = 0; g < gates; g++) {
@@ -4770,7 +4786,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
         goto fail;
     if (s->kind == K2ONNX__RNN) {
         const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[0], BX[0], "xw");
-        const char *hr = k2onnx__op2(cv, "MatMul", h_prev, R[0], "hr");
+        const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[0], BR[0], "hr");
         const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, "pre") : NULL;
         h_new = sum ? k2onnx__scan_act(cv, s->activation, sum, H, "h") : NULL;
     } else if (lstm) {
@@ -4778,7 +4794,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
         for (g = 0; g < 4; g++) {
             const char *gn = gate_names[2][g];
             const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[g], BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
-            const char *hr = k2onnx__op2(cv, "MatMul", h_prev, R[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
+            const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[g], BR[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
             const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, k2onnx__sprintf(cv->ctx, "pre_%s", gn)) : NULL;
             act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->activation : s->recurrent_activation, sum, H, gn) : NULL;
             if (!act[g]) goto fail;

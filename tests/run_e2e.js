@@ -483,7 +483,9 @@ async function stateCase(out, ref) {
     // Streaming: only for one batch-major input with a dynamic time axis and no backward half.
     const t = meta[0].shape[1];
     if (!stateIns.length) return { ok: true, detail: `(Keras initial states; ${stateOuts.length} final states out; max err ${fmt(worst)})` };
-    if (nk !== 1 || typeof t === 'number' || ins[0].shape.length !== 3 || stateIns.some((m) => /backward/.test(m.name))) {
+    // (A numeric first axis means a time-major input: its batch axis is the second one.)
+    if (nk !== 1 || typeof t === 'number' || typeof meta[0].shape[0] === 'number' || ins[0].shape.length !== 3 ||
+        stateIns.some((m) => /backward/.test(m.name))) {
       return { ok: true, detail: `(zero states; max err ${fmt(worst)})` };
     }
     const [N, T, F] = ins[0].shape, half = Math.floor(T / 2);
