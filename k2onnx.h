@@ -292,6 +292,14 @@ static void k2onnx__format_append(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Names inside messages come from the file: control characters become '?', so a message is
+   always one printable line. */
+static void k2onnx__one_line(char *msg)
+{
+    for (; *msg; msg++)
+        if ((unsigned char)*msg < 0x20 || (unsigned char)*msg == 0x7f) *msg = '?';
+}
+
 /* Records the first error only: later failures are usually consequences of it. Returns 0 so that
    callers can `return k2onnx__fail(...)`. */
 static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
@@ -303,6 +311,7 @@ static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
     va_start(ap, fmt);
     k2onnx__vformat(c->error->message, sizeof c->error->message, fmt, ap);
     va_end(ap);
+    k2onnx__one_line(c->error->message);
     return 0;
 }
 
@@ -3366,6 +3375,7 @@ typedef struct k2onnx__kmodel {
     const char *keras_version;
     int keras_major;
     int tf_keras;             /* saved by tf.keras ("-tf" versions, 2.4 and later) or Keras 3 */
+    long keras_version_number; /* major * 10000 + minor * 100 + patch, e.g. 20204 */
     const char *name;
     k2onnx__json config;
     k2onnx__klayer *layers;
@@ -3630,7 +3640,11 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
     /* Standalone Keras ended with 2.3.1; later 2.x versions are tf.keras. */
     {
         const char *v = m->keras_version;
-        int minor = v[0] && v[1] == '.' && v[2] >= '0' && v[2] <= '9' ? k2onnx__leading_int(v + 2) : 0;
+        const char *dot1 = strchr(v, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+        int minor = dot1 ? k2onnx__leading_int(dot1 + 1) : 0, patch = dot2 ? k2onnx__leading_int(dot2 + 1) : 0;
+        if (minor > 99) minor = 99;
+        if (patch > 99) patch = 99;
+        m->keras_version_number = (long)m->keras_major * 10000 + minor * 100 + patch;
         m->tf_keras = strstr(v, "tf") != NULL || m->keras_major >= 3 || (m->keras_major == 2 && minor >= 4);
     }
     a = k2onnx__h5_attr(&root, "model_config");
@@ -4277,8 +4291,9 @@ static int k2onnx__rnn_layer_read(k2onnx__conv *cv, const char *cls, const k2onn
                 }
             }
             r->ncells = (unsigned)cells->n;
-            /* Standalone Keras 2 keeps the states of stacked cells last cell first. */
-            r->reverse_state_order = k2onnx__jbool(k2onnx__jget(cell, "config"), "reverse_state_order", cv->m->keras_major <= 2 && !cv->m->tf_keras);
+            /* Keras before 2.2.3 kept the states of stacked cells last cell first
+               (keras-team/keras#11021 switched to cell order). */
+            r->reverse_state_order = k2onnx__jbool(k2onnx__jget(cell, "config"), "reverse_state_order", cv->m->keras_version_number < 20203);
         } else {
             if (!k2onnx__rnn_cell_read(cv, cell_cls, k2onnx__jget(cell, "config"), &r->cells[0])) return 0;
             r->ncells = 1;

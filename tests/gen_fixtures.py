@@ -13,7 +13,10 @@ directly with h5py, imitating byte-for-byte conventions observed in real files o
         - /model_weights attrs backend, keras_version (vlen ASCII), layer_names: fixed-length
           NULLPAD ASCII string array (|S<n>, n = longest name)
         - weight_names: fixed-length NULLPAD array; weightless layers: float64 array shape (0,)
-        - weight names `simple_rnn_1/kernel:0` (generic RNN: `rnn_1/kernel:0`)
+        - weight names `simple_rnn_1/kernel:0` (generic RNN: `rnn_1/kernel:0`; its second stacked
+          cell `rnn_1/kernel_1:0`), Bidirectional `bidirectional_1/forward_lstm_1/kernel:0` then
+          `.../backward_lstm_1/...` (frugally-deep keras_export_lstm, cbarlow6 bi_gru_model),
+          CuDNN `cu_dnnlstm_1/kernel:0`
         - class_name "Model"/"Sequential", functional layer entries ordered
           name, class_name, config, inbound_nodes; Sequential config {"name", "layers"} without
           InputLayer, first layer carrying batch_input_shape + dtype
@@ -24,7 +27,8 @@ directly with h5py, imitating byte-for-byte conventions observed in real files o
         - /model_weights attrs backend/keras_version vlen ASCII, layer_names vlen ASCII array
         - weight_names vlen ASCII; weightless layers: float64 array shape (0,)
         - extra group /model_weights/top_level_model_weights (not listed in layer_names)
-        - weight names `simple_rnn/simple_rnn_cell/kernel:0`, `rnn/lstm_cell/kernel:0`
+        - weight names `simple_rnn/simple_rnn_cell/kernel:0`, `rnn/lstm_cell/kernel:0`,
+          `rnn/stacked_rnn_cells/gru_cell/kernel:0`, `bidirectional/forward_lstm/lstm_cell/kernel:0`
         - class_name "Functional"/"Sequential"; layer entries ordered class_name, config, name,
           inbound_nodes; Sequential config lists an InputLayer first (not in layer_names)
         - recurrent_activation "sigmoid", GRU "reset_after": true (plus reset_after=false variants)
@@ -32,7 +36,10 @@ directly with h5py, imitating byte-for-byte conventions observed in real files o
 Every fixture is `<outdir>/<flavour>_<model>.h5`. For the reference step, the script reads each
 file back with h5py (by layer_names / weight_names, as a converter would) and writes
 `<workdir>/<name>.work.json` with the model config, the weights, seeded inputs and the opsets to
-test; tests/ref_tfjs.js turns those into `<outdir>/<name>.ref.json`.
+test; tests/ref_numpy.py and tests/ref_tfjs.js turn those into `<outdir>/<name>.ref.json`.
+Besides the plain layers, option_models() covers Bidirectional, go_backwards, time_major,
+RNN(StackedRNNCells), CuDNNLSTM/CuDNNGRU, stacked layers and activations outside the ONNX
+recurrent ops' lists.
 Deterministic: fixed numpy seeds, no timestamps in the files (h5py default, track_times off).
 """
 import argparse
@@ -111,12 +118,13 @@ class Flavour:
                   "kernel_constraint": None, "bias_constraint": None})
         return c
 
-    def rnn_base(self, name, return_sequences, batch_input_shape=None):
+    def rnn_base(self, name, return_sequences, batch_input_shape=None, return_state=False,
+                 go_backwards=False, time_major=False):
         c = self.base(name, batch_input_shape)
-        c.update({"return_sequences": return_sequences, "return_state": False, "go_backwards": False,
-                  "stateful": False, "unroll": False})
+        c.update({"return_sequences": return_sequences, "return_state": return_state,
+                  "go_backwards": go_backwards, "stateful": False, "unroll": False})
         if not self.k22:
-            c["time_major"] = False
+            c["time_major"] = time_major
         return c
 
     def cell_body(self, kind, units, activation, recurrent_activation, reset_after, layer):
@@ -154,6 +162,35 @@ class Flavour:
         c["cell"] = {"class_name": CELL_CLASS[kind], "config": cc}
         return c
 
+    def bidirectional(self, name, inner_class, inner_config, merge_mode):
+        """Keras 2.2.4 Wrapper/Bidirectional.get_config: name, trainable, layer, merge_mode
+        (cbarlow6-CIS8392__bi_gru_model.h5); tf.keras adds dtype after trainable."""
+        c = self.base(name)
+        c["layer"] = {"class_name": inner_class, "config": inner_config}
+        c["merge_mode"] = merge_mode
+        return c
+
+    def stacked_cells(self, name, cells):
+        c = self.base(name)
+        c["cells"] = cells
+        return c
+
+    def cudnn(self, kind, name, units, return_sequences, return_state):
+        """keras/layers/cudnn_recurrent.py: Layer base config, then _CuDNNRNN's
+        return_sequences/return_state/go_backwards (there since Keras 2.1.0)/stateful, then the
+        layer's own keys. No activations: CuDNN fixes tanh/sigmoid."""
+        c = self.base(name)
+        c.update({"return_sequences": return_sequences, "return_state": return_state,
+                  "go_backwards": False, "stateful": False, "units": units,
+                  "kernel_initializer": self.glorot(),
+                  "recurrent_initializer": self.orthogonal(), "bias_initializer": self.zeros()})
+        if kind == 'lstm':
+            c["unit_forget_bias"] = True
+        c.update({"kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None,
+                  "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+                  "bias_constraint": None})
+        return c
+
     def weight_name(self, layer, cell, w):
         if self.k22 or cell is None:
             return '%s/%s:0' % (layer, w)
@@ -177,14 +214,14 @@ def rnd(rng, shape, scale=0.5):
     return (rng.standard_normal(shape) * scale).astype('<f4')
 
 
-def rnn_weights(rng, kind, inp, units, reset_after):
+def rnn_weights(rng, kind, inp, units, reset_after, scale=0.5):
     g = GATES[kind]
-    ws = [('kernel', rnd(rng, (inp, g * units))),
-          ('recurrent_kernel', rnd(rng, (units, g * units)))]
+    ws = [('kernel', rnd(rng, (inp, g * units), scale)),
+          ('recurrent_kernel', rnd(rng, (units, g * units), scale))]
     if kind == 'gru' and reset_after:
-        ws.append(('bias', rnd(rng, (2, g * units))))
+        ws.append(('bias', rnd(rng, (2, g * units), scale)))
     else:
-        ws.append(('bias', rnd(rng, (g * units,))))
+        ws.append(('bias', rnd(rng, (g * units,), scale)))
     return ws
 
 
@@ -194,13 +231,22 @@ def dense_weights(rng, inp, units):
 
 # ---------------------------------------------------------------------------------------------
 # model description: a list of layers, each {cls, name, config, inbound, weights, cell}
+#   inbound / outputs entries: a layer name (its tensor 0) or (layer name, tensor index), the
+#   latter for the extra outputs of return_state and merge_mode=None layers.
+#   weights entries: (weight, array) named by Flavour.weight_name, or (prefix, weight, array)
+#   named `<prefix>/<weight>:0` for layers whose names do not follow one layer/cell pattern
+#   (Bidirectional halves, StackedRNNCells).
 # ---------------------------------------------------------------------------------------------
+def tensor_ref(x):
+    return (x, 0) if isinstance(x, str) else (x[0], x[1])
+
+
 class Model:
     def __init__(self, fl, sequential=False):
         self.fl = fl
         self.sequential = sequential
         self.layers = []
-        self.inputs = []     # (layer name, shape without batch)
+        self.inputs = []     # (layer name, batch_input_shape with None where the test batch goes)
         self.outputs = []
 
     def add(self, cls, name, config, inbound=(), weights=(), cell=None):
@@ -208,18 +254,19 @@ class Model:
                                 weights=list(weights), cell=cell))
         return name
 
-    def input(self, name, shape):
-        self.inputs.append((name, list(shape)))
-        return self.add('InputLayer', name, self.fl.input_layer(name, [None] + list(shape)))
+    def input(self, name, shape, batch_shape=None):
+        bshape = list(batch_shape) if batch_shape is not None else [None] + list(shape)
+        self.inputs.append((name, bshape))
+        return self.add('InputLayer', name, self.fl.input_layer(name, bshape))
 
     def config(self, model_name):
         fl = self.fl
         if self.sequential:
             layers = []
             if not fl.k22:
-                name, shape = self.inputs[0]
+                name, bshape = self.inputs[0]
                 layers.append({"class_name": "InputLayer",
-                               "config": fl.input_layer(name, [None] + shape)})
+                               "config": fl.input_layer(name, bshape)})
             for L in self.layers:
                 if L['cls'] == 'InputLayer':
                     continue
@@ -227,18 +274,24 @@ class Model:
             return {"class_name": "Sequential", "config": {"name": model_name, "layers": layers}}
         layers = []
         for L in self.layers:
-            inbound = [] if not L['inbound'] else [[[src, 0, 0, {}] for src in L['inbound']]]
+            inbound = [] if not L['inbound'] else \
+                [[[src, 0, t, {}] for src, t in map(tensor_ref, L['inbound'])]]
             layers.append(fl.functional_entry(L['cls'], L['name'], L['config'], inbound))
         return {"class_name": "Model" if fl.k22 else "Functional",
                 "config": {"name": model_name, "layers": layers,
                            "input_layers": [[n, 0, 0] for n, _ in self.inputs],
-                           "output_layers": [[n, 0, 0] for n in self.outputs]}}
+                           "output_layers": [[n, 0, t] for n, t in map(tensor_ref, self.outputs)]}}
 
     def weight_layers(self):
         """Layers in the order Keras' model.layers lists them (what layer_names holds)."""
         if self.sequential:
             return [L for L in self.layers if L['cls'] != 'InputLayer']
         return self.layers
+
+
+def weight_names(fl, L):
+    return ['%s/%s:0' % (w[0], w[1]) if len(w) == 3 else fl.weight_name(L['name'], L['cell'], w[0])
+            for w in L['weights']]
 
 
 def training_config(fl):
@@ -289,9 +342,9 @@ def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False):
         put_str(mw, 'keras_version', fl.keras_version)
         for L in layers:
             g = mw.create_group(L['name'])
-            names = [fl.weight_name(L['name'], L['cell'], w) for w, _ in L['weights']]
+            names = weight_names(fl, L)
             put_names(g, 'weight_names', names, fl)
-            for n, (_, arr) in zip(names, L['weights']):
+            for n, arr in zip(names, [w[-1] for w in L['weights']]):
                 data = arr.astype('>f4') if big_endian else arr.astype('<f4')
                 g.create_dataset(n, data=data)          # slashes make the nested groups
         if not fl.k22:
@@ -305,7 +358,7 @@ def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False):
             if fl.k22:
                 onames.append('Adam/iterations:0')
                 oarrs.append(np.array(7, dtype='<i8'))
-                slots = [a for L in layers for _, a in L['weights']]
+                slots = [w[-1] for L in layers for w in L['weights']]
                 for j, a in enumerate(slots):
                     onames.append('training/Adam/Variable%s:0' % ('_%d' % j if j else ''))
                     oarrs.append(np.zeros(a.shape, '<f4'))
@@ -313,9 +366,9 @@ def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False):
                 onames.append('Adam/iter:0')
                 oarrs.append(np.array(7, dtype='<i8'))
                 for L in layers:
-                    for w, a in L['weights']:
-                        onames.append('Adam/' + fl.weight_name(L['name'], L['cell'], w)[:-2] + '/m:0')
-                        oarrs.append(np.zeros(a.shape, '<f4'))
+                    for n, w in zip(weight_names(fl, L), L['weights']):
+                        onames.append('Adam/' + n[:-2] + '/m:0')
+                        oarrs.append(np.zeros(w[-1].shape, '<f4'))
             put_names(og, 'weight_names', onames, fl)
             for n, a in zip(onames, oarrs):
                 og.create_dataset(n, data=a)
@@ -346,6 +399,17 @@ def read_back(path):
 # ---------------------------------------------------------------------------------------------
 # the models
 # ---------------------------------------------------------------------------------------------
+def finish_recurrent(m, fl, rng, name, kind, hid, dense, return_state):
+    """Ends a one-recurrent-layer model: a Dense head, or the layer's outputs (and states)."""
+    if dense:
+        d = fl.uid('dense')
+        m.add('Dense', d, fl.dense(d, INP, 'linear'), [name], dense_weights(rng, hid, INP))
+        m.outputs = [d]
+    else:
+        m.outputs = layer_outputs(name, 1 + (NSTATES[kind] if return_state else 0))
+    return m
+
+
 def m_rnn_state(fl, rng, kind, seq=1, hid=HID, reset_after=None, activation='relu',
                 out_act='sigmoid', return_sequences=True, with_state=True, generic=False):
     """Input(seq, INP) [+ state inputs] -> <kind>(hid, ..., initial_state) -> Dense(INP)."""
@@ -421,8 +485,255 @@ def m_dense3d(fl, rng, seq=4, hid=HID):
     return m
 
 
+# ---------------------------------------------------------------------------------------------
+# recurrent-layer options: Bidirectional, go_backwards, time_major, StackedRNNCells, CuDNN*,
+# stacked layers, activations outside the ONNX RNN/GRU/LSTM activation lists
+# ---------------------------------------------------------------------------------------------
+STATE_NAMES = {'simple': ['h'], 'gru': ['h'], 'lstm': ['h', 'c']}
+
+
+def recurrent(fl, rng, kind, inp, units, generic=False, reset_after=None, activation='tanh',
+              recurrent_activation=None, scale=0.5, return_sequences=True, **flags):
+    """One recurrent layer as Keras serializes it: a dict with cls, name, config, weights
+    [(w, array)], cell (the cell name tf.keras puts in weight names) and the reset_after used.
+    flags: return_state, go_backwards, time_major."""
+    if reset_after is None:
+        reset_after = not fl.k22
+    ract = recurrent_activation or ('hard_sigmoid' if fl.k22 else 'sigmoid')
+    if generic:
+        name = fl.uid('rnn')
+        cell = fl.uid(CELL_BASE[kind])
+        cfg = fl.rnn_base(name, return_sequences, **flags)
+        cc = fl.base(cell)
+        cc.update(fl.cell_body(kind, units, activation, ract, reset_after, False))
+        cfg["cell"] = {"class_name": CELL_CLASS[kind], "config": cc}
+        cls = 'RNN'
+    else:
+        name = fl.uid(LAYER_BASE[kind])
+        fl.uid(CELL_BASE[kind])
+        cell = CELL_BASE[kind]     # tf.keras layers name their cell explicitly, whatever uids say
+        cfg = fl.rnn_base(name, return_sequences, **flags)
+        cfg.update(fl.cell_body(kind, units, activation, ract, reset_after, True))
+        cls = LAYER_CLASS[kind]
+    return dict(cls=cls, name=name, config=cfg, cell=cell, reset_after=reset_after,
+                weights=rnn_weights(rng, kind, inp, units, reset_after, scale))
+
+
+def add_recurrent(m, spec, inbound):
+    return m.add(spec['cls'], spec['name'], spec['config'], inbound, spec['weights'], cell=spec['cell'])
+
+
+def layer_outputs(name, n):
+    return [name] if n == 1 else [(name, i) for i in range(n)]
+
+
+def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, return_state=False,
+           generic=False, reset_after=None, init_state=False, dense=False, scale=0.5):
+    """Input(seq, INP) [+ forward then backward initial states] -> Bidirectional(<kind>) [-> Dense].
+
+    Weight names as the corpus shows them: Keras 2.2.x `bidirectional_1/forward_lstm_1/kernel:0`
+    (Dobiasd-frugally-deep keras_export_lstm, cbarlow6-CIS8392 bi_gru/bi_lstm); tf.keras 2.x
+    `bidirectional/forward_lstm/lstm_cell/kernel:0` (the layer builds each half under
+    name_scope('forward_'/'backward_' + name), the RNN its cell under name_scope(cell.name)).
+    All forward weights come first, then the backward ones."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    states = []
+    if init_state:
+        for d in ('fw', 'bw'):
+            states += [m.input('%s_%s' % (d, s), [hid]) for s in STATE_NAMES[kind]]
+    bname = fl.uid('bidirectional')
+    spec = recurrent(fl, rng, kind, INP, hid, generic=generic, reset_after=reset_after, scale=scale,
+                     return_sequences=return_sequences, return_state=return_state)
+    backward = rnn_weights(rng, kind, INP, hid, spec['reset_after'], scale)
+
+    def half(direction, ws):
+        prefix = '%s/%s_%s' % (bname, direction, spec['name'])
+        if not fl.k22:
+            prefix += '/' + spec['cell']
+        return [(prefix, w, a) for w, a in ws]
+    cfg = fl.bidirectional(bname, spec['cls'], spec['config'], merge)
+    m.add('Bidirectional', bname, cfg, [x] + states, half('forward', spec['weights']) + half('backward', backward))
+    n_out = (1 if merge else 2) + (2 * NSTATES[kind] if return_state else 0)
+    if dense:
+        d = fl.uid('dense')
+        feat = 2 * hid if merge == 'concat' else hid
+        m.add('Dense', d, fl.dense(d, INP, 'linear'), [bname], dense_weights(rng, feat, INP))
+        m.outputs = [d]
+    else:
+        m.outputs = layer_outputs(bname, n_out)
+    return m
+
+
+def m_single(fl, rng, kind, seq=5, hid=4, return_state=False, dense=False, batch_shape=None, **kw):
+    """Input -> one recurrent layer (go_backwards / time_major / activation options in kw)
+    [-> Dense]; with return_state the outputs are the layer's output then its final states."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP], batch_shape=batch_shape)
+    spec = recurrent(fl, rng, kind, INP, hid, return_state=return_state, **kw)
+    name = add_recurrent(m, spec, [x])
+    return finish_recurrent(m, fl, rng, name, kind, hid, dense, return_state)
+
+
+def m_stacked_cells(fl, rng, kinds, units=(4, 3), seq=5, return_sequences=True, return_state=False):
+    """Input -> RNN(StackedRNNCells([cells])).
+
+    Weight names: Keras 2.2.4 builds every cell inside the RNN layer's name scope with no scope
+    of its own, so TensorFlow uniquifies the repeated names: `rnn_1/kernel:0` for the first
+    cell, `rnn_1/kernel_1:0` for the second (the pattern public Keras 2.0-era Bidirectional files
+    show, `bidirectional_1/kernel_1:0`; no corpus file has stacked cells). tf.keras 2.x nests name
+    scopes: `rnn/stacked_rnn_cells/lstm_cell/kernel:0` (base_rnn.RNN.build and
+    StackedRNNCells.build each enter name_scope(cell.name)). States with return_state: every
+    cell's states in cell order (tf.keras 2.x; standalone Keras since keras-team/keras#11021;
+    tfjs-layers still returns the last cell's first)."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    ract = 'hard_sigmoid' if fl.k22 else 'sigmoid'
+    reset_after = not fl.k22
+    cell_names = [fl.uid(CELL_BASE[k]) for k in kinds]
+    sname = fl.uid('stacked_rnn_cells')
+    name = fl.uid('rnn')
+    cells, weights, inp = [], [], INP
+    for j, (kind, cname, n) in enumerate(zip(kinds, cell_names, units)):
+        cc = fl.base(cname)
+        cc.update(fl.cell_body(kind, n, 'tanh', ract, reset_after, False))
+        cells.append({"class_name": CELL_CLASS[kind], "config": cc})
+        for w, a in rnn_weights(rng, kind, inp, n, reset_after):
+            if fl.k22:
+                weights.append((name, w + ('_%d' % j if j else ''), a))
+            else:
+                weights.append(('%s/%s/%s' % (name, sname, cname), w, a))
+        inp = n
+    cfg = fl.rnn_base(name, return_sequences, return_state=return_state)
+    cfg["cell"] = {"class_name": "StackedRNNCells", "config": fl.stacked_cells(sname, cells)}
+    m.add('RNN', name, cfg, [x], weights)
+    m.outputs = layer_outputs(name, 1 + (sum(NSTATES[k] for k in kinds) if return_state else 0))
+    return m
+
+
+def m_cudnn(fl, rng, kind, seq=5, hid=4, return_sequences=True, return_state=False, dense=False):
+    """Input -> CuDNNLSTM / CuDNNGRU (Keras 2.2.4). Auto names come from Keras' _to_snake_case:
+    CuDNNLSTM -> cu_dnnlstm_1, CuDNNGRU -> cu_dnngru_1. Weights kernel (I, gH), recurrent_kernel
+    (H, gH) in the Keras gate order (LSTM i,f,c,o; GRU z,r,h) and bias (2gH): the input biases,
+    then the recurrent ones."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    name = fl.uid({'lstm': 'cu_dnnlstm', 'gru': 'cu_dnngru'}[kind])
+    g = GATES[kind]
+    ws = [('kernel', rnd(rng, (INP, g * hid))), ('recurrent_kernel', rnd(rng, (hid, g * hid))),
+          ('bias', rnd(rng, (2 * g * hid,)))]
+    cls = {'lstm': 'CuDNNLSTM', 'gru': 'CuDNNGRU'}[kind]
+    m.add(cls, name, fl.cudnn(kind, name, hid, return_sequences, return_state), [x], ws)
+    return finish_recurrent(m, fl, rng, name, kind, hid, dense, return_state)
+
+
+def m_deep(fl, rng, seq=6):
+    """Input -> LSTM(5, return_sequences) -> GRU(4, return_sequences) -> SimpleRNN(3) -> Dense(2)."""
+    m = Model(fl)
+    prev = m.input('inputs', [seq, INP])
+    inp = INP
+    for kind, hid, rs in (('lstm', 5, True), ('gru', 4, True), ('simple', 3, False)):
+        prev = add_recurrent(m, recurrent(fl, rng, kind, inp, hid, return_sequences=rs), [prev])
+        inp = hid
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, inp, INP))
+    m.outputs = [d]
+    return m
+
+
+def option_models():
+    """(tag, builder, kw) for the recurrent-option fixtures; kw may hold only='k22'/'tfk2'."""
+    L = []
+
+    def add(tag, fn, **kw):
+        L.append((tag, fn, kw))
+    ends = (('seq', True), ('last', False))
+    # 1. Bidirectional
+    kinds = [('rnn', 'simple', False), ('gru', 'gru', False), ('lstm', 'lstm', False),
+             ('cell_lstm', 'lstm', True), ('cell_gru', 'gru', True)]
+    for tag, kind, generic in kinds:
+        for end, rs in ends:
+            add('bidi_%s_concat_%s' % (tag, end),
+                lambda fl, r, k=kind, g=generic, rs=rs: m_bidi(fl, r, k, generic=g, return_sequences=rs))
+    for end, rs in ends:
+        add('bidi_gru_r0_concat_%s' % end,
+            lambda fl, r, rs=rs: m_bidi(fl, r, 'gru', reset_after=False, return_sequences=rs), only='tfk2')
+    # (an LSTM under mul saturates with the larger weights, products fall to ~0.03: SimpleRNN there)
+    for merge, tag, kind, generic, rs in (('sum', 'lstm', 'lstm', False, True), ('sum', 'rnn', 'simple', False, False),
+                                          ('mul', 'gru', 'gru', False, True), ('mul', 'rnn', 'simple', False, False),
+                                          ('ave', 'lstm', 'lstm', False, False),
+                                          ('ave', 'cell_gru', 'gru', True, True)):
+        add('bidi_%s_%s_%s' % (tag, merge, 'seq' if rs else 'last'),
+            lambda fl, r, k=kind, g=generic, rs=rs, mm=merge: m_bidi(fl, r, k, merge=mm, generic=g,
+                                                                     return_sequences=rs,
+                                                                     scale=1.5 if mm == 'mul' else 0.5))
+    add('bidi_lstm_none_seq', lambda fl, r: m_bidi(fl, r, 'lstm', merge=None))
+    add('bidi_gru_none_last', lambda fl, r: m_bidi(fl, r, 'gru', merge=None, return_sequences=False))
+    add('bidi_lstm_state_seq', lambda fl, r: m_bidi(fl, r, 'lstm', return_state=True))
+    add('bidi_gru_state_last', lambda fl, r: m_bidi(fl, r, 'gru', return_state=True, return_sequences=False))
+    add('bidi_lstm_init_state', lambda fl, r: m_bidi(fl, r, 'lstm', init_state=True))
+    add('bidi_lstm_dense', lambda fl, r: m_bidi(fl, r, 'lstm', dense=True))
+    # 2. go_backwards
+    for tag, kind, generic in kinds[:4]:
+        for end, rs in ends:
+            add('back_%s_%s' % (tag, end),
+                lambda fl, r, k=kind, g=generic, rs=rs: m_single(fl, r, k, generic=g, go_backwards=True,
+                                                                 return_sequences=rs))
+    add('back_lstm_state', lambda fl, r: m_single(fl, r, 'lstm', go_backwards=True, return_state=True))
+    # 3. time_major (tf.keras only): the model input itself is [time, batch, features]
+    for kind in ('lstm', 'gru'):
+        for end, rs in ends:
+            add('tmajor_%s_%s' % (kind, end),
+                lambda fl, r, k=kind, rs=rs: m_single(fl, r, k, seq=6, batch_shape=[6, None, INP],
+                                                      time_major=True, return_sequences=rs,
+                                                      dense=(k == 'lstm' and rs)), only='tfk2')
+    # 4. RNN(StackedRNNCells)
+    for tag, kinds_ in (('lstm_gru', ('lstm', 'gru')), ('rnn_lstm', ('simple', 'lstm'))):
+        for end, rs in ends:
+            add('stack_%s_%s' % (tag, end),
+                lambda fl, r, ks=kinds_, rs=rs: m_stacked_cells(fl, r, ks, return_sequences=rs))
+    # States of a stack: tf.keras 2.11 returns them in cell order (its stacked_rnn_cells.py).
+    # Standalone Keras switched from last-cell-first to cell order in keras-team/keras#11021,
+    # reviewed 2018-09-04 and merged before 2.2.3 (2018-10-01), so 2.2.4 uses cell order too.
+    add('stack_lstm_gru_state',
+        lambda fl, r: m_stacked_cells(fl, r, ('lstm', 'gru'), return_sequences=False, return_state=True))
+    add('stack_rnn_lstm_state',
+        lambda fl, r: m_stacked_cells(fl, r, ('simple', 'lstm'), return_state=True), only='tfk2')
+    # 5. CuDNNLSTM / CuDNNGRU (Keras 2.2 only)
+    add('cudnn_lstm_seq', lambda fl, r: m_cudnn(fl, r, 'lstm', dense=True), only='k22')
+    add('cudnn_lstm_last', lambda fl, r: m_cudnn(fl, r, 'lstm', return_sequences=False), only='k22')
+    add('cudnn_gru_seq', lambda fl, r: m_cudnn(fl, r, 'gru'), only='k22')
+    add('cudnn_gru_last', lambda fl, r: m_cudnn(fl, r, 'gru', return_sequences=False), only='k22')
+    add('cudnn_lstm_state', lambda fl, r: m_cudnn(fl, r, 'lstm', return_state=True), only='k22')
+    # 6. stacked recurrent layers
+    add('deep_lstm_gru_rnn', lambda fl, r: m_deep(fl, r))
+    # 7. activations ONNX RNN/GRU/LSTM cannot take (so the e2e runner expects a Scan loop);
+    #    Keras 2.2.4 has neither swish nor relu6
+    scan = dict(expect_ops=['Scan'])
+    for end, rs in ends:
+        add('act_rnn_selu_%s' % end, lambda fl, r, rs=rs: m_single(fl, r, 'simple', activation='selu',
+                                                                   return_sequences=rs), **scan)
+        add('act_lstm_swish_%s' % end, lambda fl, r, rs=rs: m_single(fl, r, 'lstm', activation='swish',
+                                                                     return_sequences=rs), only='tfk2', **scan)
+        add('act_gru_exp_%s' % end, lambda fl, r, rs=rs: m_single(fl, r, 'gru', recurrent_activation='exponential',
+                                                                  scale=0.25, return_sequences=rs),
+            only='tfk2', **scan)
+        add('act_lstm_selu_%s' % end, lambda fl, r, rs=rs: m_single(fl, r, 'lstm', activation='selu',
+                                                                    return_sequences=rs), only='k22', **scan)
+        add('act_gru_selu_%s' % end, lambda fl, r, rs=rs: m_single(fl, r, 'gru', activation='selu',
+                                                                   return_sequences=rs), only='k22', **scan)
+    # hard_sigmoid = clip(0.2x + 0.5, 0, 1) in both; larger weights so the clipping is reached
+    add('act_rnn_hsig', lambda fl, r: m_single(fl, r, 'simple', activation='hard_sigmoid', scale=1.5),
+        only='k22')
+    add('act_lstm_hsig', lambda fl, r: m_single(fl, r, 'lstm', recurrent_activation='hard_sigmoid', scale=1.5),
+        only='tfk2')
+    return L
+
+
 def model_list():
-    """(model tag, builder(fl, rng), opsets, extra write options) for each flavour."""
+    """(model tag, builder(fl, rng), opsets, extra options) for each flavour. Options: only
+    (one flavour), big_endian, optimizer (write_h5), expect_ops / forbid_ops (ONNX op types the
+    e2e runner wants in / out of the converted graph, copied into the .ref.json)."""
     L = []
 
     def add(tag, fn, opsets=(None,), **kw):
@@ -469,6 +780,8 @@ def model_list():
     add('dense_3d', lambda fl, r: m_dense3d(fl, r))
     # big-endian weights ('>f4') — one model
     add('lstm_state_be', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=3), big_endian=True)
+    for tag, fn, kw in option_models():
+        add(tag, fn, **kw)
     return L
 
 
@@ -538,13 +851,15 @@ def main():
                      optimizer=kw.get('optimizer', False))
             cfg, kv, weights = read_back(h5)
             inputs = []
-            for in_name, shape in m.inputs:
-                data = rnd(rng, [BATCH] + shape, scale=1.0)
-                inputs.append({"name": in_name, "shape": [BATCH] + shape,
+            for in_name, bshape in m.inputs:
+                shape = [BATCH if d is None else d for d in bshape]
+                data = rnd(rng, shape, scale=1.0)
+                inputs.append({"name": in_name, "shape": shape,
                                "data": [float(v) for v in data.ravel()]})
+            extra = {k: kw[k] for k in ('expect_ops', 'forbid_ops') if k in kw}
             with open(os.path.join(work, name + '.work.json'), 'w') as f:
-                json.dump({"file": name + '.h5', "opsets": opsets, "keras_version": kv,
-                           "model_config": cfg, "weights": weights, "inputs": inputs}, f)
+                json.dump(dict({"file": name + '.h5', "opsets": opsets, "keras_version": kv,
+                                "model_config": cfg, "weights": weights, "inputs": inputs}, **extra), f)
             names.append(name)
     nc = corpus_checks(args.corpus, work) if os.path.isdir(args.corpus) else 0
     print('wrote %d fixtures to %s (+%d corpus cross-check inputs in %s)' % (len(names), out, nc, work))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerate tests/fixtures: the Keras .h5 files (gen_fixtures.py, h5py) and their reference
-# outputs (ref_tfjs.js, tfjs-layers). Run from anywhere; needs /usr/bin/python3 with h5py+numpy
+# outputs (ref_numpy.py, float64 numpy, then ref_tfjs.js, tfjs-layers, which picks the reference
+# per model and cross-checks the two). Run from anywhere; needs /usr/bin/python3 with h5py+numpy
 # and node with the repo's node_modules (@tensorflow/tfjs).
 #   tests/make_fixtures.sh [--keep-work]
 set -eu
@@ -13,8 +14,16 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/k2onnx-fixtures.XXXXXX")
 mkdir -p "$OUT"
 rm -f "$OUT"/*.h5 "$OUT"/*.ref.json
 "$PY" "$HERE/gen_fixtures.py" --outdir "$OUT" --workdir "$WORK"
-cd "$ROOT"
+CORPUS="$ROOT/../shared/corpus"
 rc=0
+if [ -d "$CORPUS" ]; then
+    "$PY" "$HERE/ref_numpy.py" "$WORK" --corpus "$CORPUS" >"$WORK/numpy.log" 2>&1 || rc=$?
+else
+    "$PY" "$HERE/ref_numpy.py" "$WORK" >"$WORK/numpy.log" 2>&1 || rc=$?
+fi
+grep -e '^FAIL' -e '^corpus' -e '^ref_numpy' "$WORK/numpy.log" || true
+if [ $rc -ne 0 ]; then echo "make_fixtures: ref_numpy.py failed (exit $rc)" >&2; exit $rc; fi
+cd "$ROOT"
 node "$HERE/ref_tfjs.js" "$WORK" "$OUT" >"$WORK/ref.log" 2>&1 || rc=$?
 grep -v -e '^=*$' -e 'Hi, looks like you are running' -e 'Orthogonal initializer' "$WORK/ref.log" || true
 if [ $rc -ne 0 ]; then echo "make_fixtures: ref_tfjs.js failed (exit $rc)" >&2; exit $rc; fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Reference outputs for the k2onnx fixtures, computed with tfjs-layers (the JS port of Keras).
+// Reference outputs for the k2onnx fixtures, computed with tfjs-layers (the JS port of Keras), or
+// with tests/ref_numpy.py where tfjs lacks a feature.
 //
 //   node tests/ref_tfjs.js [workdir] [outdir]
 //        workdir: where tests/gen_fixtures.py left <name>.work.json (default tests/fixtures/_work)
@@ -10,24 +11,32 @@
 // Each .work.json holds what gen_fixtures.py read back from the .h5 with h5py: the Keras
 // model_config, the weights (by layer_names / weight_names order) and seeded inputs.
 //
-// Two independent computations per fixture:
+// Up to three independent computations per fixture:
 //   A "tfjs-layers": tf.models.modelFromJSON(<Keras model_config>) — the Keras-2 topology,
 //     including RNN initial states passed as extra inbound tensors — then setWeights() per layer
 //     and model.predict(). This is the reference wherever tfjs can build the model.
 //   B "tfjs-ops": a small interpreter of the same config that evaluates every layer with tfjs
 //     ops (tf.matMul, tf.sigmoid, ...) following the Keras 2 / tf.keras cell formulas
 //     (keras/layers/recurrent.py: SimpleRNNCell, GRUCell with reset_after False and True,
-//     LSTMCell; Dense). tfjs-layers has no GRU reset_after=True (GRUCell throws), so for models
-//     with such a GRU, B is the reference; on every other model B is compared with A, which
-//     checks the hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
+//     LSTMCell; Dense), for plain chains of those layers only (it refuses go_backwards,
+//     return_state, time_major, wrappers and stacked cells). tfjs-layers has no GRU
+//     reset_after=True (GRUCell throws), so for models with such a GRU that B runs, B is the
+//     reference; on every other model B runs it is compared with A, which checks the
+//     hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
 //   Keras GRU, reset_after=True (tf.keras GRUCell.call, the reference used here):
 //     mx = x·kernel + bias[0]          (bias has shape (2, 3H): [input bias; recurrent bias])
 //     mh = h·recurrent_kernel + bias[1]
 //     z = rec_act(mx_z + mh_z);  r = rec_act(mx_r + mh_r)
 //     hh = act(mx_h + r ⊙ mh_h);  h' = z ⊙ h + (1 − z) ⊙ hh
 //   reset_after=False: hh = act(x·K_h + b_h + (r ⊙ h)·R_h), otherwise the same.
-// The reference written to <name>.ref.json says which method produced it ("reference") and the
-// max |A − B| ("crosscheck"). The script fails if A and B differ by more than 1e-5.
+//   C "numpy": tests/ref_numpy.py, run first by make_fixtures.sh, leaves <name>.numpy.json next to
+//     each .work.json: the same model in float64 numpy. It is the reference where tfjs lacks a
+//     feature the model uses (tfjsGaps below, or a GRU reset_after=True model that B cannot run)
+//     or runs it only in an adapted form (tfjsAdaptation: then A on the adapted model is the
+//     cross-check), and a cross-check of A or B everywhere else.
+// The reference written to <name>.ref.json says which method produced it ("reference") and how
+// far the others are from it ("crosscheck"). The script fails if A and B differ by more than
+// 1e-5, or numpy and the tfjs reference by more than 1e-5 + 1e-5·|y| anywhere.
 'use strict';
 
 const fs = require('fs');
@@ -74,7 +83,9 @@ function recurrentOp(kind, cfg, w, x, initial) {
   const bias = useBias ? w[2] : null;
   const N = x.shape[0];
   const T = x.shape[1];
-  if (cfg.go_backwards) throw new Error('go_backwards not in the reference interpreter');
+  for (const opt of ['go_backwards', 'return_state', 'time_major', 'stateful']) {
+    if (cfg[opt]) throw new Error(`${opt} not in the reference interpreter`);
+  }
   const nStates = kind === 'lstm' ? 2 : 1;
   let states = initial && initial.length ? initial.slice() : [];
   while (states.length < nStates) states.push(tf.zeros([N, H]));
@@ -146,23 +157,31 @@ function functionalLayers(cfg) {
         out.push({ class_name: 'InputLayer', name: iname, config: { batch_input_shape: L.config.batch_input_shape }, inbound: [] });
         prev = iname;
       }
-      out.push({ class_name: L.class_name, name, config: L.config, inbound: [prev] });
+      out.push({ class_name: L.class_name, name, config: L.config, inbound: [[prev, 0]] });
       prev = name;
     }
-    return { layers: out, inputs: [out[0].name], outputs: [prev] };
+    return { layers: out, inputs: [out[0].name], outputs: [[prev, 0]] };
   }
   const c = cfg.config;
   return {
     layers: c.layers.map((L) => ({
       class_name: L.class_name, name: L.name, config: L.config,
       inbound: L.inbound_nodes.length ? L.inbound_nodes[0].map((e) => {
-        if (e[1] !== 0 || e[2] !== 0) throw new Error('only node 0 / tensor 0 in the interpreter');
-        return e[0];
+        if (e[1] !== 0) throw new Error('only node 0 in the interpreter');
+        return [e[0], e[2]];
       }) : [],
     })),
     inputs: c.input_layers.map((e) => e[0]),
-    outputs: c.output_layers.map((e) => e[0]),
+    outputs: c.output_layers.map((e) => [e[0], e[2]]),
   };
+}
+
+// A model output's name in the .ref.json: the layer name, `layer:K` for its K-th extra tensor.
+function outName(ref) { return ref[1] === 0 ? ref[0] : `${ref[0]}:${ref[1]}`; }
+
+function tensorZero(ref) {
+  if (ref[1] !== 0) throw new Error('only tensor 0 of a layer in the interpreter');
+  return ref[0];
 }
 
 function runOps(work, weights, inputs) {
@@ -172,7 +191,7 @@ function runOps(work, weights, inputs) {
     g.inputs.forEach((n, i) => { val[n] = inputs[i]; });
     for (const L of g.layers) {
       if (L.class_name === 'InputLayer') continue;
-      const ins = L.inbound.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
+      const ins = L.inbound.map(tensorZero).map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
       const w = weights[L.name] || [];
       if (L.class_name === 'Dense') val[L.name] = denseOp(L.config, w, ins[0]);
       else if (L.class_name in RNN_KIND) val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1));
@@ -183,7 +202,7 @@ function runOps(work, weights, inputs) {
         val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1));
       } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
     }
-    return g.outputs.map((n) => tf.keep(val[n]));
+    return g.outputs.map(tensorZero).map((n) => tf.keep(val[n]));
   });
 }
 
@@ -196,8 +215,67 @@ function needsOps(cfg) {
   return found;
 }
 
-async function runLayers(work, weights, inputs) {
-  const model = await tf.models.modelFromJSON({ modelTopology: work.model_config });
+// Keras features tfjs-layers does not have. time_major must be caught here: tfjs would ignore the
+// key and read the input batch-major. The others would only make modelFromJSON throw.
+function tfjsGaps(cfg) {
+  const gaps = new Set();
+  JSON.stringify(cfg, (k, v) => {
+    if (k === 'time_major' && v === true) gaps.add('time_major');
+    if (k === 'class_name' && (v === 'CuDNNLSTM' || v === 'CuDNNGRU')) gaps.add(v);
+    if ((k === 'activation' || k === 'recurrent_activation') && v === 'exponential') gaps.add("activation 'exponential'");
+    return v;
+  });
+  return [...gaps];
+}
+
+const LAYER_OF_CELL = { SimpleRNNCell: 'SimpleRNN', GRUCell: 'GRU', LSTMCell: 'LSTM' };
+
+// Models tfjs-layers runs only in an equivalent form; numpy is their reference and tfjs checks it
+// through the adapted model. Returns null or {config, note, reorder(outputs)}:
+//   Bidirectional(RNN(<cell>)): tfjs cannot clone a generic RNN's cell (getConfig keeps the cell
+//     object), so the wrapped layer becomes the plain layer of that cell (same math and weights).
+//   RNN(StackedRNNCells) with return_state: tfjs returns the states of the last cell first (the
+//     standalone Keras order before keras-team/keras#11021); tf.keras 2.x returns them in cell
+//     order, so the tfjs states are put back in cell order.
+function tfjsAdaptation(cfg) {
+  const notes = [];
+  const config = JSON.parse(JSON.stringify(cfg));
+  const layers = config.class_name === 'Sequential' ? [] : config.config.layers;
+  const permutes = {};
+  for (const L of layers) {
+    const inner = L.class_name === 'Bidirectional' ? L.config.layer : null;
+    if (inner && inner.class_name === 'RNN' && LAYER_OF_CELL[inner.config.cell.class_name]) {
+      const { cell, ...flags } = inner.config;
+      const { name, trainable, dtype, ...body } = cell.config;
+      inner.class_name = LAYER_OF_CELL[cell.class_name];
+      inner.config = Object.assign({}, flags, body);
+      notes.push(`Bidirectional(${inner.class_name}) for Bidirectional(RNN(${cell.class_name}))`);
+    }
+    if (L.class_name === 'RNN' && L.config.cell.class_name === 'StackedRNNCells' && L.config.return_state) {
+      const counts = L.config.cell.config.cells.map((c) => (c.class_name === 'LSTMCell' ? 2 : 1));
+      const start = [];   // where each cell's states sit in the tfjs list (last cell first)
+      let k = 0;
+      for (let j = counts.length - 1; j >= 0; j--) { start[j] = k; k += counts[j]; }
+      const order = [];
+      counts.forEach((n, j) => { for (let i = 0; i < n; i++) order.push(start[j] + i); });
+      permutes[L.name] = order;
+      notes.push('StackedRNNCells states put back in cell order');
+    }
+  }
+  if (!notes.length) return null;
+  const outs = config.class_name === 'Sequential' ? [] : config.config.output_layers;
+  const reorder = (ys) => ys.map((y, i) => {
+    const [name, , t] = outs[i] || [null, 0, 0];
+    if (!(name in permutes) || t === 0) return y;
+    const j = outs.findIndex((o) => o[0] === name && o[2] === 1 + permutes[name][t - 1]);
+    if (j < 0) throw new Error(`state ${t} of ${name} is not a model output`);
+    return ys[j];
+  });
+  return { config, note: notes.join('; '), reorder };
+}
+
+async function runLayers(work, weights, inputs, config) {
+  const model = await tf.models.modelFromJSON({ modelTopology: config || work.model_config });
   for (const [name, ws] of Object.entries(weights)) {
     if (!ws.length) continue;
     const layer = model.getLayer(name);
@@ -219,14 +297,39 @@ function maxAbsDiff(a, b) {
   return m;
 }
 
+function readNumpy(workFile) {
+  const f = workFile.replace(/\.work\.json$/, '.numpy.json');
+  return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null;
+}
+
+// Largest |a − b| over all outputs and whether every element is within 1e-5 + 1e-5·|b|.
+function compareOutputs(a, b, what) {
+  if (a.length !== b.length) throw new Error(`${what}: ${a.length} outputs against ${b.length}`);
+  let m = 0, ok = true;
+  for (let i = 0; i < a.length; i++) {
+    if (JSON.stringify(a[i].shape) !== JSON.stringify(b[i].shape)) throw new Error(`${what}: output ${i} shape [${a[i].shape}] against [${b[i].shape}]`);
+    const x = a[i].data, y = b[i].data;
+    for (let j = 0; j < y.length; j++) {
+      const d = Math.abs(x[j] - y[j]);
+      if (!(d <= TOL + TOL * Math.abs(y[j]))) ok = false;
+      m = Math.max(m, d);
+    }
+  }
+  return { maxAbs: m, ok };
+}
+
+const plain = (ts) => ts.map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
+
 async function processOne(workFile, outdir) {
   const work = JSON.parse(fs.readFileSync(workFile, 'utf8'));
   const weights = {};
   for (const [name, ws] of Object.entries(work.weights)) weights[name] = ws.map((w) => tf.tensor(w.data, w.shape, 'float32'));
   const inputs = work.inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));
-  const b = runOps(work, weights, inputs);
+  let b = null, bWhy = null;
+  try { b = runOps(work, weights, inputs); } catch (e) { bWhy = e.message; }
   if (work.check_only) {
     // a corpus model with an outside reference (../shared/corpus/ref): compare tfjs-ops with it
+    if (!b) throw new Error(`${work.file}: tfjs-ops cannot run it: ${bWhy}`);
     let m = 0, ymax = 0;
     work.expected.forEach((e, i) => {
       if (JSON.stringify(b[i].shape) !== JSON.stringify(e.shape)) throw new Error(`shape ${b[i].shape} vs ${e.shape}`);
@@ -236,36 +339,68 @@ async function processOne(workFile, outdir) {
     if (!(m <= TOL)) throw new Error(`${work.file}: tfjs-ops differs from the corpus reference by ${m}`);
     return { name: work.file, method: 'check (tfjs-ops vs corpus ref)', cross: `max_abs=${m.toExponential(2)} (max|y|=${ymax.toPrecision(2)})` };
   }
-  let ref, method, cross;
-  if (needsOps(work.model_config)) {
-    ref = b; method = 'tfjs-ops (GRU reset_after=True step from tfjs ops, Keras formula; tfjs-layers GRUCell lacks reset_after)';
-    cross = 'none (tfjs-layers cannot build reset_after=True)';
+  const np = readNumpy(workFile);
+  const gaps = tfjsGaps(work.model_config);
+  const adapted = gaps.length || needsOps(work.model_config) ? null : tfjsAdaptation(work.model_config);
+  const g = functionalLayers(work.model_config);
+  let ref, method, short;
+  const cross = [];
+  if (adapted) {
+    if (!np) throw new Error(`${workFile}: tfjs-layers runs it only adapted and there is no numpy result`);
+    ref = np.outputs;
+    method = `numpy float64 (tests/ref_numpy.py); tfjs-layers only runs an adapted model (${adapted.note})`;
+    short = 'numpy';
+    const a = await runLayers(work, weights, inputs, adapted.config);
+    const c = compareOutputs(adapted.reorder(plain(a)), ref, `${workFile}: adapted tfjs-layers against numpy`);
+    if (!c.ok) throw new Error(`${workFile}: numpy and the adapted tfjs-layers model differ by up to ${c.maxAbs}`);
+    cross.push(`tfjs-layers on the adapted model max_abs=${c.maxAbs.toExponential(2)}`);
+    tf.dispose(a);
+  } else if (gaps.length || (needsOps(work.model_config) && !b)) {
+    const lacks = gaps.length ? gaps.join(', ') : 'GRU reset_after=True';
+    if (!np) throw new Error(`${workFile}: tfjs-layers lacks ${lacks} and there is no numpy result`);
+    ref = np.outputs;
+    method = `numpy float64 (tests/ref_numpy.py); tfjs-layers lacks ${lacks}`;
+    short = 'numpy';
+    cross.push(`none: tfjs-layers lacks ${lacks}; tfjs-ops: ${b ? 'not applicable' : bWhy}`);
+  } else if (needsOps(work.model_config)) {
+    ref = plain(b);
+    method = 'tfjs-ops (GRU reset_after=True step from tfjs ops, Keras formula; tfjs-layers GRUCell lacks reset_after)';
+    short = 'ops';
+    cross.push('tfjs-layers none (cannot build reset_after=True)');
   } else {
     const a = await runLayers(work, weights, inputs);
-    ref = a; method = 'tfjs-layers modelFromJSON + setWeights + predict';
-    let m = 0;
-    if (a.length !== b.length) throw new Error(`${workFile}: output count A ${a.length} B ${b.length}`);
-    for (let i = 0; i < a.length; i++) {
-      if (JSON.stringify(a[i].shape) !== JSON.stringify(b[i].shape)) throw new Error(`${workFile}: shape A ${a[i].shape} B ${b[i].shape}`);
-      m = Math.max(m, maxAbsDiff(a[i].dataSync(), b[i].dataSync()));
+    ref = plain(a);
+    method = 'tfjs-layers modelFromJSON + setWeights + predict';
+    short = 'layers';
+    if (b) {
+      const c = compareOutputs(plain(b), ref, `${workFile}: tfjs-ops against tfjs-layers`);
+      if (!(c.maxAbs <= TOL)) throw new Error(`${workFile}: tfjs-layers and tfjs-ops differ by ${c.maxAbs}`);
+      cross.push(`tfjs-ops max_abs=${c.maxAbs.toExponential(2)}`);
+    } else {
+      cross.push(`tfjs-ops n/a (${bWhy})`);
     }
-    if (!(m <= TOL)) throw new Error(`${workFile}: tfjs-layers and tfjs-ops differ by ${m}`);
-    cross = `tfjs-ops max_abs=${m.toExponential(2)}`;
+    tf.dispose(a);
   }
-  const g = functionalLayers(work.model_config);
+  if (short !== 'numpy') {
+    if (!np) throw new Error(`${workFile}: no numpy result to cross-check`);
+    const c = compareOutputs(np.outputs, ref, `${workFile}: numpy against ${short}`);
+    if (!c.ok) throw new Error(`${workFile}: numpy and tfjs differ by up to ${c.maxAbs}`);
+    cross.push(`numpy max_abs=${c.maxAbs.toExponential(2)}`);
+  }
   const out = {
     file: work.file,
     opsets: work.opsets,
     keras_version: work.keras_version,
     reference: method,
-    crosscheck: cross,
+    crosscheck: cross.join('; '),
     inputs: work.inputs.map((x) => ({ name: x.name, shape: x.shape, data: x.data })),
-    outputs: ref.map((t, i) => ({ name: g.outputs[i], shape: t.shape, data: Array.from(t.dataSync()) })),
+    outputs: ref.map((t, i) => ({ name: outName(g.outputs[i]), shape: t.shape, data: t.data })),
   };
+  for (const k of ['expect_ops', 'forbid_ops']) if (work[k]) out[k] = work[k];
   const dest = path.join(outdir, work.file.replace(/\.h5$/, '.ref.json'));
   fs.writeFileSync(dest, JSON.stringify(out) + '\n');
-  tf.dispose([...b, ...ref, ...inputs, ...Object.values(weights).flat()]);
-  return { name: work.file, method: needsOps(work.model_config) ? 'ops' : 'layers', cross };
+  tf.dispose([...(b || []), ...inputs, ...Object.values(weights).flat()]);
+  return { name: work.file, method: short, cross: cross.join('; ') };
 }
 
 function selftest() {

@@ -7,7 +7,7 @@
 #   K2ONNX      converter under test (default ./k2onnx), e.g. K2ONNX=build/k2onnx-asan
 #   UNIT_TESTS  C unit test binary (default build/unit_tests), e.g. build/unit_tests-asan
 #   NODE        node executable (default node)
-#   PYTHON      python with h5py for the HDF5 listing suite (default /usr/bin/python3)
+#   PYTHON      python with h5py for the HDF5 suites (default /usr/bin/python3)
 # plus what run_e2e.js reads (K2ONNX_CORPUS, K2ONNX_PYTHON, K2ONNX_TIMEOUT).
 #
 # Each runner prints `N passed, M failed` as its last such line; a runner that dies without one
@@ -54,7 +54,12 @@ fi
 
 run "end-to-end" "$LOG_DIR/e2e.log" "$NODE" tests/run_e2e.js "$@"
 
+# The corpus again with every recurrent layer written as a Scan loop of primitive ops.
+run "corpus via Scan" "$LOG_DIR/e2e_scan.log" env K2ONNX_ARGS=--scan-rnn "$NODE" tests/run_e2e.js corpus
+
 run "hdf5 listing" "$LOG_DIR/h5.log" "${PYTHON:-/usr/bin/python3}" tests/run_h5_compare.py
+
+run "hdf5 corruption" "$LOG_DIR/h5_corrupt.log" "${PYTHON:-/usr/bin/python3}" tests/h5_corrupt.py
 
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

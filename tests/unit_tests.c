@@ -70,6 +70,14 @@ static void test_format(void)
     CHECK(c.local_error.result == k2onnx_result_invalid_model); /* first error wins */
 }
 
+static void test_one_line_messages(void)
+{
+    k2onnx__ctx c;
+    ctx_init(&c);
+    k2onnx__fail(&c, k2onnx_result_invalid_file, "HDF5 path '%s' does not exist", "/a\nb\x7f\tc");
+    CHECK(strcmp(c.local_error.message, "HDF5 path '/a?b??c' does not exist") == 0);
+}
+
 static void test_arena_limit(void)
 {
     k2onnx__ctx c;
@@ -457,6 +465,7 @@ int main(int argc, char **argv)
 {
     const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/k22_seq_rnn.h5";
     test_format();
+    test_one_line_messages();
     test_arena_limit();
     test_numbers();
     test_lookup3();

@@ -1,0 +1,466 @@
+#!/usr/bin/python3
+"""Float64 numpy reference outputs for the k2onnx fixtures: the Keras layer math, written out.
+
+    /usr/bin/python3 tests/ref_numpy.py WORKDIR [--corpus DIR]
+
+For every WORKDIR/<name>.work.json left by tests/gen_fixtures.py (model_config, weights by
+layer, float32 inputs) it evaluates the model in float64 and writes WORKDIR/<name>.numpy.json.
+tests/ref_tfjs.js then builds each <name>.ref.json: the tfjs-layers output where tfjs has every
+feature the model uses, this numpy output where it does not (GRU reset_after=True beyond what
+the tfjs-ops interpreter runs, time_major, CuDNNLSTM/CuDNNGRU, the 'exponential' activation,
+Bidirectional(RNN(cell)), StackedRNNCells states), and it records in the ref.json how far the two
+are apart wherever both ran. A difference above 1e-5 (absolute, plus 1e-5 relative) fails the
+fixture build.
+
+Cross-checks against tfjs, on every fixture tfjs can run (max |numpy − tfjs| in each ref.json
+"crosscheck", all below 6e-7 when written): SimpleRNN/GRU(reset_after=False)/LSTM/RNN(cell),
+Dense, initial states, Bidirectional in every merge mode with return_state and initial states,
+go_backwards with return_state, RNN(StackedRNNCells), stacked layers, selu/swish/hard_sigmoid
+activations — against tfjs-layers; the GRU reset_after=True step against the tfjs-ops
+interpreter of ref_tfjs.js; Bidirectional(RNN(cell)) and the StackedRNNCells state order against
+tfjs-layers on an equivalent model (the plain layer of that cell; tfjs' states reordered, since
+tfjs keeps the last-cell-first order standalone Keras had before keras-team/keras#11021). Not cross-checked by tfjs: time_major and
+CuDNN* (transposes and bias folding around the checked cells), 'exponential', and GRU
+reset_after=True inside Bidirectional, go_backwards or stacked cells (the step is checked alone,
+the wrapping on the other GRU kinds).
+With --corpus, the Keras models of ../shared/corpus that exercise the same options (Bidirectional
+in both Keras dialects, return_state, initial states) are also evaluated and compared with their
+stored reference outputs (ref/<file>/out_K.npy).
+
+Semantics implemented (Keras 2.2.4 keras/layers/recurrent.py, wrappers.py, cudnn_recurrent.py;
+tf.keras 2.11 keras/layers/rnn/*.py):
+  SimpleRNN  h' = act(x·K + h·R + b)
+  LSTM       z = x·K + h·R + b, blocks i, f, c, o:
+             c' = ra(f)·c + ra(i)·act(c~);  h' = ra(o)·act(c')
+  GRU        kernel blocks z, r, h.  reset_after=False:
+               z = ra(x·Kz + bz + h·Rz);  r = ra(x·Kr + br + h·Rr);  hh = act(x·Kh + bh + (r·h)·Rh)
+             reset_after=True, bias (2, 3H) = [input bias; recurrent bias]:
+               mx = x·K + b0;  mh = h·R + b1;  z = ra(mx_z + mh_z);  r = ra(mx_r + mh_r)
+               hh = act(mx_h + r·mh_h)
+             h' = z·h + (1 − z)·hh
+  CuDNNLSTM  an LSTM with tanh/sigmoid whose bias (8H) is the sum of its two halves
+  CuDNNGRU   a GRU reset_after=True with tanh/sigmoid, bias (6H) read as (2, 3H)
+  RNN(cell), RNN(StackedRNNCells): the cells above; a stack feeds each cell's output to the next
+             and keeps the states flat in cell order ([h1, c1, h2, ...]).
+  go_backwards  the loop runs over x[T-1] … x[0]; the returned sequence stays in that processing
+             order (output[0] is the step on x[T-1]).
+  time_major input and returned sequence are [time, batch, features].
+  return_state  [output] + final states (LSTM: h, c).
+  initial states  extra inbound tensors after the sequence.
+  Bidirectional  the backward copy is the wrapped layer with go_backwards flipped; its sequence
+             is reversed back onto the time axis before merging (concat on the last axis, sum,
+             ave, mul, or None = two outputs [forward, backward]); return_state appends the
+             forward states, then the backward states; initial states: first half forward.
+  Activations: Keras 2 names; hard_sigmoid = clip(0.2x + 0.5, 0, 1) up to Keras 2.x and
+             clip(x/6 + 0.5, 0, 1) from Keras 3; selu with Keras' alpha/scale; gelu exact (erf);
+             softmax over the last axis.
+"""
+import glob
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class Unsupported(Exception):
+    pass
+
+
+def sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))    # no overflow warning for large |x|
+
+
+def elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def activation(name, x, keras3=False):
+    if name in (None, 'linear'):
+        return x
+    fns = {
+        'relu': lambda v: np.maximum(v, 0.0),
+        'relu6': lambda v: np.clip(v, 0.0, 6.0),
+        'tanh': np.tanh,
+        'sigmoid': sigmoid,
+        'hard_sigmoid': (lambda v: np.clip(v / 6.0 + 0.5, 0.0, 1.0)) if keras3 else
+                        (lambda v: np.clip(0.2 * v + 0.5, 0.0, 1.0)),
+        'elu': elu,
+        'selu': lambda v: SELU_SCALE * np.where(v > 0, v, SELU_ALPHA * np.expm1(np.minimum(v, 0.0))),
+        'softplus': lambda v: np.logaddexp(0.0, v),
+        'softsign': lambda v: v / (1.0 + np.abs(v)),
+        'exponential': np.exp,
+        'swish': lambda v: v * sigmoid(v),
+        'silu': lambda v: v * sigmoid(v),
+        'gelu': lambda v: 0.5 * v * (1.0 + _erf(v / math.sqrt(2.0))),
+        'mish': lambda v: v * np.tanh(np.logaddexp(0.0, v)),
+        'softmax': lambda v: (lambda e: e / e.sum(axis=-1, keepdims=True))(np.exp(v - v.max(axis=-1, keepdims=True))),
+    }
+    if not isinstance(name, str) or name not in fns:
+        raise Unsupported('activation %r' % (name,))
+    return fns[name](x)
+
+
+# ---------------------------------------------------------------------------------------------
+# cells: step(x_t [N, I], states) -> (output [N, H], new states); weights consumed in Keras order
+# ---------------------------------------------------------------------------------------------
+class Cell:
+    def __init__(self, kind, cfg, weights, keras3, cudnn=False):
+        self.kind = kind
+        self.units = cfg['units']
+        self.keras3 = keras3
+        if cudnn:
+            self.act, self.ract = 'tanh', 'sigmoid'
+        else:
+            self.act = cfg.get('activation', 'tanh')
+            self.ract = cfg.get('recurrent_activation', 'sigmoid')
+        self.use_bias = cfg.get('use_bias', True)
+        n = 3 if self.use_bias else 2
+        if len(weights) < n:
+            raise Unsupported('%s cell needs %d weights, got %d' % (kind, n, len(weights)))
+        self.K, self.R = weights[0], weights[1]
+        H = self.units
+        g = {'simple': 1, 'gru': 3, 'lstm': 4}[kind]
+        if self.K.shape[1] != g * H or self.R.shape != (H, g * H):
+            raise Unsupported('%s kernel shapes %s %s for %d units' % (kind, self.K.shape, self.R.shape, H))
+        b = weights[2] if self.use_bias else None
+        self.reset_after = bool(cfg.get('reset_after', False))
+        if cudnn and kind == 'lstm':
+            b = b[:4 * H] + b[4 * H:]
+        elif cudnn and kind == 'gru':
+            b = b.reshape(2, 3 * H)
+            self.reset_after = True
+        if kind == 'gru' and self.reset_after:
+            if b is None:
+                b = np.zeros((2, 3 * H))
+            elif b.ndim == 1:
+                b = np.stack([b, np.zeros_like(b)])
+        elif b is None:
+            b = np.zeros(g * H)
+        self.b = b
+        self.n_weights = n
+        self.state_sizes = [H, H] if kind == 'lstm' else [H]
+
+    def a(self, v):
+        return activation(self.act, v, self.keras3)
+
+    def ra(self, v):
+        return activation(self.ract, v, self.keras3)
+
+    def step(self, x, states):
+        H = self.units
+        h = states[0]
+        if self.kind == 'simple':
+            y = self.a(x @ self.K + h @ self.R + self.b)
+            return y, [y]
+        if self.kind == 'lstm':
+            z = x @ self.K + h @ self.R + self.b
+            i, f, c_, o = (z[:, k * H:(k + 1) * H] for k in range(4))
+            c = self.ra(f) * states[1] + self.ra(i) * self.a(c_)
+            y = self.ra(o) * self.a(c)
+            return y, [y, c]
+        if self.reset_after:
+            mx = x @ self.K + self.b[0]
+            mh = h @ self.R + self.b[1]
+            z = self.ra(mx[:, :H] + mh[:, :H])
+            r = self.ra(mx[:, H:2 * H] + mh[:, H:2 * H])
+            hh = self.a(mx[:, 2 * H:] + r * mh[:, 2 * H:])
+        else:
+            mx = x @ self.K + self.b
+            z = self.ra(mx[:, :H] + h @ self.R[:, :H])
+            r = self.ra(mx[:, H:2 * H] + h @ self.R[:, H:2 * H])
+            hh = self.a(mx[:, 2 * H:] + (r * h) @ self.R[:, 2 * H:])
+        y = z * h + (1.0 - z) * hh
+        return y, [y]
+
+
+class Stack:
+    def __init__(self, cells):
+        self.cells = cells
+        self.state_sizes = [s for c in cells for s in c.state_sizes]
+
+    def step(self, x, states):
+        new, k = [], 0
+        for c in self.cells:
+            n = len(c.state_sizes)
+            x, st = c.step(x, states[k:k + n])
+            new += st
+            k += n
+        return x, new
+
+
+CELL_KINDS = {'SimpleRNNCell': 'simple', 'GRUCell': 'gru', 'LSTMCell': 'lstm'}
+LAYER_KINDS = {'SimpleRNN': 'simple', 'GRU': 'gru', 'LSTM': 'lstm'}
+CUDNN_KINDS = {'CuDNNLSTM': 'lstm', 'CuDNNGRU': 'gru'}
+RECURRENT = set(LAYER_KINDS) | set(CUDNN_KINDS) | {'RNN'}
+
+
+def build_cell(cls, cfg, weights, keras3):
+    """The cell of a recurrent layer config and the number of weights it took."""
+    if cls in LAYER_KINDS:
+        c = Cell(LAYER_KINDS[cls], cfg, weights, keras3)
+        return c, c.n_weights
+    if cls in CUDNN_KINDS:
+        c = Cell(CUDNN_KINDS[cls], cfg, weights, keras3, cudnn=True)
+        return c, c.n_weights
+    if cls == 'RNN':
+        cell = cfg['cell']
+        if isinstance(cell, list):
+            cell = {'class_name': 'StackedRNNCells', 'config': {'cells': cell}}
+        if cell['class_name'] == 'StackedRNNCells':
+            cells, k = [], 0
+            for sub in cell['config']['cells']:
+                if sub['class_name'] not in CELL_KINDS:
+                    raise Unsupported('cell %s' % sub['class_name'])
+                c = Cell(CELL_KINDS[sub['class_name']], sub['config'], weights[k:], keras3)
+                cells.append(c)
+                k += c.n_weights
+            return Stack(cells), k
+        if cell['class_name'] not in CELL_KINDS:
+            raise Unsupported('cell %s' % cell['class_name'])
+        c = Cell(CELL_KINDS[cell['class_name']], cell['config'], weights, keras3)
+        return c, c.n_weights
+    raise Unsupported('layer %s' % cls)
+
+
+def run_recurrent(cls, cfg, weights, x, initial, keras3):
+    """One recurrent layer: returns the list [output] (+ final states with return_state)."""
+    cell, used = build_cell(cls, cfg, weights, keras3)
+    if used != len(weights):
+        raise Unsupported('%s: %d weights, the cells take %d' % (cls, len(weights), used))
+    time_major = bool(cfg.get('time_major', False))
+    if time_major:
+        x = np.transpose(x, (1, 0, 2))
+    N, T = x.shape[0], x.shape[1]
+    if initial:
+        if len(initial) != len(cell.state_sizes):
+            raise Unsupported('%d initial states for %d states' % (len(initial), len(cell.state_sizes)))
+        states = [np.asarray(s, dtype=np.float64) for s in initial]
+    else:
+        states = [np.zeros((N, n)) for n in cell.state_sizes]
+    order = range(T - 1, -1, -1) if cfg.get('go_backwards', False) else range(T)
+    outs = []
+    for t in order:
+        y, states = cell.step(x[:, t, :], states)
+        outs.append(y)
+    if cfg.get('return_sequences', False):
+        out = np.stack(outs, axis=1)
+        if time_major:
+            out = np.transpose(out, (1, 0, 2))
+    else:
+        out = outs[-1]
+    return [out] + states if cfg.get('return_state', False) else [out]
+
+
+def run_bidirectional(cfg, weights, x, initial, keras3):
+    inner = cfg['layer']
+    if cfg.get('backward_layer') is not None:
+        raise Unsupported('Bidirectional with a custom backward_layer')
+    cls, lcfg = inner['class_name'], inner['config']
+    half = len(weights) // 2
+    fw_cfg = dict(lcfg)
+    bw_cfg = dict(lcfg, go_backwards=not lcfg.get('go_backwards', False))
+    ni = len(initial) // 2
+    y = run_recurrent(cls, fw_cfg, weights[:half], x, initial[:ni], keras3)
+    y_rev = run_recurrent(cls, bw_cfg, weights[half:], x, initial[ni:], keras3)
+    states = y[1:] + y_rev[1:]
+    y, y_rev = y[0], y_rev[0]
+    if lcfg.get('return_sequences', False):
+        y_rev = np.flip(y_rev, axis=0 if lcfg.get('time_major', False) else 1)
+    mode = cfg.get('merge_mode', 'concat')
+    if mode == 'concat':
+        out = [np.concatenate([y, y_rev], axis=-1)]
+    elif mode == 'sum':
+        out = [y + y_rev]
+    elif mode == 'ave':
+        out = [(y + y_rev) / 2.0]
+    elif mode == 'mul':
+        out = [y * y_rev]
+    elif mode is None:
+        out = [y, y_rev]
+    else:
+        raise Unsupported('merge_mode %r' % (mode,))
+    return out + (states if lcfg.get('return_state', False) else [])
+
+
+def run_layer(cls, cfg, weights, ins, keras3):
+    if cls == 'Dense':
+        x = ins[0]
+        y = x @ weights[0]
+        if cfg.get('use_bias', True):
+            y = y + weights[1]
+        return [activation(cfg.get('activation'), y, keras3)]
+    if cls == 'Activation':
+        return [activation(cfg.get('activation'), ins[0], keras3)]
+    if cls in ('Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'):
+        return [ins[0]]
+    if cls == 'RepeatVector':
+        return [np.repeat(ins[0][:, None, :], cfg['n'], axis=1)]
+    if cls == 'Bidirectional':
+        return run_bidirectional(cfg, weights, ins[0], ins[1:], keras3)
+    if cls in RECURRENT:
+        return run_recurrent(cls, cfg, weights, ins[0], ins[1:], keras3)
+    raise Unsupported('layer %s' % cls)
+
+
+def graph(model_config):
+    """(layers [(class, name, config, [(src, tensor)])], input names, [(name, tensor)] outputs)."""
+    c = model_config['config']
+    if model_config['class_name'] == 'Sequential':
+        layers_cfg = c if isinstance(c, list) else c['layers']
+        out, prev = [], None
+        for L in layers_cfg:
+            name = L['config']['name']
+            if L['class_name'] == 'InputLayer':
+                out.append(('InputLayer', name, L['config'], []))
+                prev = name
+                continue
+            if prev is None:
+                prev = name + '_input'
+                out.append(('InputLayer', prev, {}, []))
+            out.append((L['class_name'], name, L['config'], [(prev, 0)]))
+            prev = name
+        return out, [out[0][1]], [(prev, 0)]
+    out = []
+    for L in c['layers']:
+        nodes = L.get('inbound_nodes') or []
+        if len(nodes) > 1:
+            raise Unsupported('layer %s called more than once' % L['name'])
+        inbound = []
+        for e in (nodes[0] if nodes else []):
+            if not isinstance(e, list) or e[1] != 0:
+                raise Unsupported('inbound node format %r' % (e,))
+            inbound.append((e[0], e[2]))
+        out.append((L['class_name'], L['name'], L['config'], inbound))
+    return out, [e[0] for e in c['input_layers']], [(e[0], e[2]) for e in c['output_layers']]
+
+
+def evaluate(model_config, weights, inputs, keras_version):
+    """Outputs of the model, in output_layers order, as float64 arrays."""
+    keras3 = str(keras_version).split('.')[0].isdigit() and int(str(keras_version).split('.')[0]) >= 3
+    layers, in_names, outs = graph(model_config)
+    if len(in_names) != len(inputs):
+        raise Unsupported('%d model inputs, %d given' % (len(in_names), len(inputs)))
+    val = {(n, 0): np.asarray(a, dtype=np.float64) for n, a in zip(in_names, inputs)}
+    for cls, name, cfg, inbound in layers:
+        if cls == 'InputLayer':
+            continue
+        ins = [val[ref] for ref in inbound]
+        ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name, [])]
+        for k, y in enumerate(run_layer(cls, cfg, ws, ins, keras3)):
+            val[(name, k)] = y
+    return [val[ref] for ref in outs]
+
+
+# ---------------------------------------------------------------------------------------------
+# drivers
+# ---------------------------------------------------------------------------------------------
+def out_name(ref):
+    return ref[0] if ref[1] == 0 else '%s:%d' % ref
+
+
+def run_work(path):
+    with open(path) as f:
+        work = json.load(f)
+    weights = {ln: [np.asarray(w['data'], dtype=np.float32).reshape(w['shape']) for w in ws]
+               for ln, ws in work['weights'].items()}
+    inputs = [np.asarray(x['data'], dtype=np.float32).reshape(x['shape']) for x in work['inputs']]
+    ys = evaluate(work['model_config'], weights, inputs, work.get('keras_version', ''))
+    _, _, outs = graph(work['model_config'])
+    res = {"file": work['file'], "method": "numpy float64 (tests/ref_numpy.py)",
+           "outputs": [{"name": out_name(ref), "shape": list(y.shape), "data": [float(v) for v in y.ravel()]}
+                       for ref, y in zip(outs, ys)]}
+    dest = path[:-len('.work.json')] + '.numpy.json'
+    with open(dest, 'w') as f:
+        json.dump(res, f)
+    return ys
+
+
+# Corpus models that use the options above, with stored reference outputs (see the corpus
+# README: float64 numpy, cross-checked with tfjs) — an implementation independent of this one.
+CORPUS_CHECKS = ['keras/Dobiasd-frugally-deep__keras_export_lstm__at0064b849.h5'] + [
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_rnn_%d.h5' % k
+    for k in (1, 3, 5, 7, 9, 11, 13, 15, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 145, 147, 149, 151)]
+
+
+def corpus_check(corpus, rel):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gen_fixtures import read_back
+    h5 = os.path.join(corpus, rel)
+    refdir = os.path.join(corpus, 'ref', os.path.basename(rel))
+    if not os.path.exists(h5) or not os.path.exists(os.path.join(refdir, 'out_0.npy')):
+        return None
+    cfg, kv, wl = read_back(h5)
+    weights = {ln: [np.asarray(w['data'], dtype=np.float32).reshape(w['shape']) for w in ws] for ln, ws in wl.items()}
+    inputs, k = [], 0
+    while os.path.exists(os.path.join(refdir, 'in_%d.npy' % k)):
+        inputs.append(np.load(os.path.join(refdir, 'in_%d.npy' % k)))
+        k += 1
+    ys = evaluate(cfg, weights, inputs, kv)
+    worst, ymax = 0.0, 0.0
+    for k, y in enumerate(ys):
+        e = np.load(os.path.join(refdir, 'out_%d.npy' % k)).astype(np.float64)
+        if e.shape != y.shape:
+            raise AssertionError('output %d shape %s, stored %s' % (k, y.shape, e.shape))
+        worst = max(worst, float(np.max(np.abs(y - e))) if y.size else 0.0)
+        ymax = max(ymax, float(np.max(np.abs(e))) if e.size else 0.0)
+    return worst, ymax, len(ys)
+
+
+def main(argv):
+    args = [a for a in argv if not a.startswith('--')]
+    corpus = None
+    if '--corpus' in argv:
+        i = argv.index('--corpus')
+        corpus = argv[i + 1]
+        args = [a for a in args if a != corpus]
+    if len(args) != 1:
+        sys.stderr.write('usage: ref_numpy.py WORKDIR [--corpus DIR]\n')
+        return 2
+    files = sorted(glob.glob(os.path.join(args[0], '*.work.json')))
+    fail = done = checked = 0
+    for p in files:
+        with open(p) as f:
+            if json.load(f).get('check_only'):
+                continue
+        try:
+            ys = run_work(p)
+            done += 1
+            ymax = max(float(np.max(np.abs(y))) for y in ys)
+            print('%s: numpy %s max|y|=%.3g' % (os.path.basename(p)[:-len('.work.json')],
+                                                 ' '.join('x'.join(map(str, y.shape)) for y in ys), ymax))
+        except Exception as e:     # report every fixture, then fail once
+            fail += 1
+            print('FAIL %s: %s: %s' % (os.path.basename(p), type(e).__name__, e))
+    if corpus and os.path.isdir(corpus):
+        for rel in CORPUS_CHECKS:
+            try:
+                r = corpus_check(corpus, rel)
+            except Unsupported as e:
+                print('corpus %s: skipped (%s)' % (os.path.basename(rel), e))
+                continue
+            except Exception as e:
+                fail += 1
+                print('FAIL corpus %s: %s: %s' % (os.path.basename(rel), type(e).__name__, e))
+                continue
+            if r is None:
+                continue
+            worst, ymax, n = r
+            ok = worst <= 1e-5 * max(1.0, ymax)
+            fail += not ok
+            checked += ok
+            print('%scorpus %s: %d outputs, max_abs vs stored ref %.2e (max|y|=%.2g)'
+                  % ('' if ok else 'FAIL ', os.path.basename(rel), n, worst, ymax))
+    print('ref_numpy: %d fixtures computed, %d corpus models agree, %d failed' % (done, checked, fail))
+    return 1 if fail else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
