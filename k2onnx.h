@@ -671,7 +671,6 @@ static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char 
         /* Writers store the absolute position of the superblock here; a base of 0 with a user
            block would point into the user block, so fall back to the signature position. */
         f->base = (base == at || base == 0) ? at : base;
-        if (f->base > size) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 base address is past the end of the file");
     }
     if (f->superblock_version <= 1) {
         k2onnx__cur_skip(&c, f->so); /* free-space info */
@@ -689,6 +688,8 @@ static int k2onnx__h5_open(k2onnx__h5 *f, k2onnx__ctx *ctx, const unsigned char 
             return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock checksum mismatch");
     }
     if (c.bad) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 superblock is truncated");
+    /* Checked after the checksum, so a damaged v2/v3 superblock is reported as such. */
+    if (f->base > size) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "HDF5 base address is past the end of the file");
     /* Like libhdf5, refuse a file shorter than its recorded end: it was cut off. The end is
        compared as an absolute offset, user block included, as libhdf5 does. */
     if (eof != K2ONNX__UNDEF_ADDR && eof != (f->so >= 8 ? UINT64_MAX : (((uint64_t)1 << (8 * f->so)) - 1)) && eof > size)
@@ -3973,11 +3974,13 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "no batch_input_shape/batch_shape (Keras 1 input_dim configs are not supported yet)");
     if (shape->n > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input of rank %d", (int)shape->n);
     if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
-    if (dtype && strcmp(dtype, "float32") != 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32 only)", dtype);
     memset(&v, 0, sizeof v);
-    v.name = cv->layer->name;
     v.elem = K2ONNX__FLOAT;
+    if (dtype && strcmp(dtype, "int32") == 0) v.elem = K2ONNX__INT32;
+    else if (dtype && strcmp(dtype, "int64") == 0) v.elem = K2ONNX__INT64;
+    else if (dtype && strcmp(dtype, "float32") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32, int32, int64)", dtype);
+    v.name = cv->layer->name;
     v.rank = (unsigned)shape->n;
     for (i = 0; i < shape->n; i++) {
         long long d;
@@ -3995,6 +3998,39 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = v;
     return 1;
+}
+
+/* A float scalar initializer; the value is copied into the arena. */
+static const char *k2onnx__const_f32(k2onnx__conv *cv, const char *what, float value)
+{
+    float *v = (float *)k2onnx__alloc(cv->ctx, sizeof *v);
+    if (!v) return NULL;
+    *v = value;
+    return k2onnx__init_f32(cv, what, v, 0, NULL);
+}
+
+/* min(max(x, lo), hi): Clip takes its bounds as attributes before opset 11, as inputs since. */
+static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float hi, const char *what)
+{
+    k2onnx__node *n;
+    const char *l = NULL, *h = NULL;
+    if (cv->opset >= 11) {
+        l = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
+        h = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
+        if (!l || !h) return NULL;
+    }
+    if (!(n = k2onnx__add_node(cv, "Clip", l ? 3 : 1, 1))) return NULL;
+    n->inputs[0] = x;
+    if (l) {
+        n->inputs[1] = l;
+        n->inputs[2] = h;
+    } else {
+        k2onnx__attr_float(n, "min", lo);
+        k2onnx__attr_float(n, "max", hi);
+    }
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    return n->outputs[0];
 }
 
 /* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
@@ -4025,6 +4061,42 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
     } else if (strcmp(act, "swish") == 0 || strcmp(act, "silu") == 0) {
         const char *s = k2onnx__op1(cv, "Sigmoid", x->name, "swish_sigmoid", NULL);
         r = s ? k2onnx__op2(cv, "Mul", x->name, s, "swish") : NULL;
+    } else if (strcmp(act, "relu6") == 0) {
+        r = k2onnx__clip(cv, x->name, 0.0f, 6.0f, "relu6");
+    } else if (strcmp(act, "gelu") == 0) {
+        /* The exact form, Keras' default: x/2 * (1 + erf(x / sqrt(2))). */
+        const char *c = k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
+        const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *t, *e, *p;
+        if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'gelu' needs opset 9 or later (Erf)");
+        t = c ? k2onnx__op2(cv, "Mul", x->name, c, "gelu_scaled") : NULL;
+        e = t ? k2onnx__op1(cv, "Erf", t, "gelu_erf", NULL) : NULL;
+        p = e && one ? k2onnx__op2(cv, "Add", e, one, "gelu_erf_plus_one") : NULL;
+        p = p && half ? k2onnx__op2(cv, "Mul", p, half, "gelu_factor") : NULL;
+        r = p ? k2onnx__op2(cv, "Mul", x->name, p, "gelu") : NULL;
+    } else if (strcmp(act, "mish") == 0) {
+        const char *sp = k2onnx__op1(cv, "Softplus", x->name, "mish_softplus", NULL);
+        const char *t = sp ? k2onnx__op1(cv, "Tanh", sp, "mish_tanh", NULL) : NULL;
+        r = t ? k2onnx__op2(cv, "Mul", x->name, t, "mish") : NULL;
+    } else if (strcmp(act, "hard_silu") == 0 || strcmp(act, "hard_swish") == 0) {
+        const char *h = k2onnx__op1(cv, "HardSigmoid", x->name, "hard_silu_gate", &n);
+        if (h) {
+            k2onnx__attr_float(n, "alpha", 1.0f / 6.0f);
+            k2onnx__attr_float(n, "beta", 0.5f);
+        }
+        r = h ? k2onnx__op2(cv, "Mul", x->name, h, "hard_silu") : NULL;
+    } else if (strcmp(act, "log_softmax") == 0) {
+        if ((r = k2onnx__op1(cv, "LogSoftmax", x->name, "LogSoftmax", &n)) != NULL)
+            k2onnx__attr_int(n, "axis", cv->opset >= 13 ? -1 : (int64_t)x->rank - 1);
+    } else if (strcmp(act, "leaky_relu") == 0) {
+        /* Only Keras 3 serializes it by name; its negative_slope defaults to 0.2. */
+        if ((r = k2onnx__op1(cv, "LeakyRelu", x->name, "LeakyRelu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 0.2f);
+    } else if (strcmp(act, "log_sigmoid") == 0) {
+        const char *neg = k2onnx__op1(cv, "Neg", x->name, "log_sigmoid_neg", NULL);
+        const char *sp = neg ? k2onnx__op1(cv, "Softplus", neg, "log_sigmoid_softplus", NULL) : NULL;
+        r = sp ? k2onnx__op1(cv, "Neg", sp, "log_sigmoid", NULL) : NULL;
+    } else if (strcmp(act, "tanh_shrink") == 0) {
+        const char *t = k2onnx__op1(cv, "Tanh", x->name, "tanh_shrink_tanh", NULL);
+        r = t ? k2onnx__op2(cv, "Sub", x->name, t, "tanh_shrink") : NULL;
     } else {
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is not supported yet", act);
     }
@@ -4061,15 +4133,6 @@ static int k2onnx__map_identity(k2onnx__conv *cv, const k2onnx__kvalue *in, size
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = in[0];
     return 1;
-}
-
-/* A float scalar initializer; the value is copied into the arena. */
-static const char *k2onnx__const_f32(k2onnx__conv *cv, const char *what, float value)
-{
-    float *v = (float *)k2onnx__alloc(cv->ctx, sizeof *v);
-    if (!v) return NULL;
-    *v = value;
-    return k2onnx__init_f32(cv, what, v, 0, NULL);
 }
 
 /* Masking(mask_value): steps whose features all equal mask_value are masked for the recurrent
@@ -5214,6 +5277,175 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     return 1;
 }
 
+/* RepeatVector(n): [N, F] -> [N, n, F] by Unsqueeze and Tile. */
+static int k2onnx__map_repeat_vector(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = &in[0];
+    int64_t n, reps[3];
+    const char *u, *r, *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cv->layer->config, "n", NULL, &n)) return 0;
+    if (x->rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, features]");
+    reps[0] = 1;
+    reps[1] = n;
+    reps[2] = 1;
+    u = k2onnx__squeeze(cv, "Unsqueeze", x->name, 1, "expanded");
+    r = k2onnx__init_i64(cv, "repeats", reps, 3);
+    y = u && r ? k2onnx__op2(cv, "Tile", u, r, "Tile") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].rank = 3;
+    (*out)[0].dims[2] = x->dims[1];
+    (*out)[0].params[2] = x->params[1];
+    (*out)[0].dims[1] = n;
+    (*out)[0].params[1] = NULL;
+    (*out)[0].mask = NULL;
+    return 1;
+}
+
+/* Reshape to [batch] + dims, where one of dims may be -1; the batch axis is kept (0). */
+static int k2onnx__reshape_to(k2onnx__conv *cv, const k2onnx__kvalue *x, const int64_t *dims, size_t n, k2onnx__kvalue **out, size_t *nout)
+{
+    int64_t shape[K2ONNX__MAX_RANK], known = 1, total = 1;
+    size_t i, unknown = 0;
+    const char *s, *y;
+    if (n + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output of rank %d", (int)n + 1);
+    shape[0] = 0;
+    for (i = 0; i < n; i++) {
+        shape[i + 1] = dims[i];
+        if (dims[i] == -1) unknown++;
+        else known *= dims[i];
+    }
+    if (unknown > 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "target shape has more than one -1");
+    for (i = 1; i < x->rank; i++) total = x->dims[i] >= 0 && total >= 0 ? total * x->dims[i] : -1;
+    s = k2onnx__init_i64(cv, "shape", shape, n + 1);
+    y = s ? k2onnx__op2(cv, "Reshape", x->name, s, "Reshape") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].rank = (unsigned)n + 1;
+    (*out)[0].mask = NULL;
+    for (i = 0; i < n; i++) {
+        int64_t d = dims[i];
+        if (d == -1) d = total >= 0 && known > 0 && total % known == 0 ? total / known : -1;
+        (*out)[0].dims[i + 1] = d;
+        (*out)[0].params[i + 1] = d < 0 ? k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "dim%u", (unsigned long long)i + 1)) : NULL;
+    }
+    return 1;
+}
+
+static int k2onnx__map_flatten(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *fmt = k2onnx__jstr(k2onnx__jget(cv->layer->config, "data_format"));
+    int64_t all = -1;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (fmt && strcmp(fmt, "channels_last") != 0 && in[0].rank > 2)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "data_format '%s' is not supported yet", fmt);
+    return k2onnx__reshape_to(cv, &in[0], &all, 1, out, nout);
+}
+
+static int k2onnx__map_reshape(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *t = k2onnx__jget(cv->layer->config, "target_shape");
+    int64_t dims[K2ONNX__MAX_RANK];
+    size_t i;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (!k2onnx__jis_array(t) || t->n == 0 || t->n + 1 > K2ONNX__MAX_RANK)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "target_shape is missing or has an unsupported rank");
+    for (i = 0; i < t->n; i++) {
+        long long d;
+        if (!k2onnx__jint(&t->items[i], -1, (long long)1 << 40, &d) || d == 0)
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "target_shape entry %d is not a positive integer or -1", (int)i);
+        dims[i] = d;
+    }
+    return k2onnx__reshape_to(cv, &in[0], dims, t->n, out, nout);
+}
+
+/* Permute(dims): Keras numbers the axes from 1, after the batch axis. */
+static int k2onnx__map_permute(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *d = k2onnx__jget(cv->layer->config, "dims");
+    const k2onnx__kvalue *x = &in[0];
+    int64_t perm[K2ONNX__MAX_RANK];
+    unsigned seen = 0;
+    size_t i;
+    const char *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (!k2onnx__jis_array(d) || d->n + 1 != x->rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "dims does not match the input rank");
+    perm[0] = 0;
+    for (i = 0; i < d->n; i++) {
+        long long v;
+        if (!k2onnx__jint(&d->items[i], 1, (long long)d->n, &v) || (seen >> v) & 1u)
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "dims is not a permutation of 1..%d", (int)d->n);
+        seen |= 1u << v;
+        perm[i + 1] = v;
+    }
+    y = k2onnx__transpose(cv, x->name, perm, x->rank, "Transpose");
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].mask = NULL;
+    for (i = 1; i < x->rank; i++) {
+        (*out)[0].dims[i] = x->dims[perm[i]];
+        (*out)[0].params[i] = x->params[perm[i]];
+    }
+    return 1;
+}
+
+/* Embedding: a Gather from the embeddings matrix; mask_zero makes index 0 a masked step. */
+static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    int64_t vocab, dim, wd[2];
+    uint64_t dims[2];
+    const char *idx = x->name, *y;
+    k2onnx__init *w;
+    k2onnx__node *n;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (!k2onnx__positive_int(cv, cfg, "input_dim", NULL, &vocab) || !k2onnx__positive_int(cv, cfg, "output_dim", NULL, &dim)) return 0;
+    if (x->rank < 1 || x->rank + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input of rank %d", (int)x->rank);
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected 1 weight, the file has %d", (int)cv->layer->nweights);
+    dims[0] = (uint64_t)vocab;
+    dims[1] = (uint64_t)dim;
+    if (!k2onnx__check_weight(cv, 0, "embeddings", 2, dims)) return 0;
+    /* Keras casts float indices to integers; Gather takes int64 everywhere. */
+    if (x->elem != K2ONNX__INT64) {
+        if (!(idx = k2onnx__op1(cv, "Cast", x->name, "indices", &n))) return 0;
+        k2onnx__attr_int(n, "to", K2ONNX__INT64);
+    }
+    wd[0] = vocab;
+    wd[1] = dim;
+    if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "embeddings"), K2ONNX__FLOAT, 2, wd))) return 0;
+    w->kind = K2ONNX__INIT_MATRIX;
+    w->nparts = 1;
+    w->parts[0].src = cv->layer->weights[0];
+    w->parts[0].rows = (uint64_t)vocab;
+    w->parts[0].cols = (uint64_t)dim;
+    y = k2onnx__op2(cv, "Gather", w->name, idx, "Gather");
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].elem = K2ONNX__FLOAT;
+    (*out)[0].rank = x->rank + 1;
+    (*out)[0].dims[x->rank] = dim;
+    (*out)[0].params[x->rank] = NULL;
+    (*out)[0].mask = NULL;
+    if (k2onnx__jbool(cfg, "mask_zero", 0)) {
+        int64_t zero = 0;
+        const char *z = k2onnx__init_i64(cv, "zero_index", &zero, 1);
+        const char *eq = z ? k2onnx__op2(cv, "Equal", idx, z, "is_padding") : NULL;
+        const char *keep = eq ? k2onnx__op1(cv, "Not", eq, "is_token", NULL) : NULL;
+        const char *mask = keep ? k2onnx__op1(cv, "Cast", keep, "mask", &n) : NULL;
+        if (!mask) return 0;
+        k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        if (x->rank != 2) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "mask_zero needs [batch, time] indices");
+        (*out)[0].mask = mask;
+    }
+    return 1;
+}
+
 static const struct {
     const char *cls;
     k2onnx__layer_fn fn;
@@ -5235,6 +5467,11 @@ static const struct {
     {"CuDNNLSTM", k2onnx__map_recurrent},
     {"Bidirectional", k2onnx__map_bidirectional},
     {"Masking", k2onnx__map_masking},
+    {"Embedding", k2onnx__map_embedding},
+    {"RepeatVector", k2onnx__map_repeat_vector},
+    {"Flatten", k2onnx__map_flatten},
+    {"Reshape", k2onnx__map_reshape},
+    {"Permute", k2onnx__map_permute},
 };
 
 /* Converts the call (layer, node) after converting everything it depends on. */
@@ -5273,7 +5510,8 @@ static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, uns
     cv->node = node;
     if (!fn) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
     for (i = 0; i < call->ninputs; i++)
-        if (in[i].elem != K2ONNX__FLOAT) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "non-float inputs are not supported yet");
+        if (in[i].elem != K2ONNX__FLOAT && fn != k2onnx__map_embedding)
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "integer inputs are supported by Embedding only");
     if (!fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
     call->state = 2;
     return 1;

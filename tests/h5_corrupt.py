@@ -512,7 +512,9 @@ def v2_self_loop(objpath):
 
 def bt2_child_is_root(objpath):
     """The first child pointer of the root of an object's dense-link name index (a v2 B-tree of
-    depth > 0) pointed at the root itself, the root's checksum recomputed."""
+    depth > 0) pointed at the root itself, the root's checksum recomputed. Read as a child, the
+    root is hashed over the extent of a node one level down, so any clean refusal naming the
+    v2 B-tree will do: what is tested is that the loop ends."""
     def make(img):
         _, names_addr = dense_storage(img, objpath, False)
         tree = BTree2(img, names_addr)
