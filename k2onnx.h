@@ -454,6 +454,11 @@ static uint64_t k2onnx__be(const unsigned char *p, unsigned n)
     return v;
 }
 
+static void k2onnx__store_le32(unsigned char *b, uint32_t u)
+{
+    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
+}
+
 static float k2onnx__f32_from_bits(uint32_t u)
 {
     float f;
@@ -4323,8 +4328,9 @@ static int k2onnx__rnn_cell_read(k2onnx__conv *cv, const char *cls, const k2onnx
         return 1;
     }
     if (!k2onnx__activation_name(cv, cfg, "activation", "tanh", &s->activation)) return 0;
-    /* Keras 1/2 defaulted to hard_sigmoid, tf.keras 2.x and Keras 3 to sigmoid. */
-    if (!k2onnx__activation_name(cv, cfg, "recurrent_activation",
+    /* Keras 1/2 defaulted to hard_sigmoid, tf.keras 2.x and Keras 3 to sigmoid; Keras 1 called
+       it inner_activation. */
+    if (!k2onnx__activation_name(cv, cfg, k2onnx__jget(cfg, "recurrent_activation") ? "recurrent_activation" : "inner_activation",
                                  cv->m->tf_keras ? "sigmoid" : "hard_sigmoid",
                                  &s->recurrent_activation)) return 0;
     s->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
@@ -4386,6 +4392,69 @@ static unsigned k2onnx__rnn_states(const k2onnx__rnn_spec *s)
 static size_t k2onnx__rnn_nweights(const k2onnx__rnn_spec *s)
 {
     return s->use_bias ? 3u : 2u;
+}
+
+/* Little-endian float32 array in the arena, for weights rebuilt from several datasets. */
+static int k2onnx__f32_array(k2onnx__conv *cv, k2onnx__h5array *a, unsigned rank, uint64_t d0, uint64_t d1)
+{
+    unsigned char *buf;
+    memset(a, 0, sizeof *a);
+    a->rank = rank;
+    a->dims[0] = d0;
+    a->dims[1] = d1;
+    a->count = rank == 1 ? d0 : d0 * d1;
+    a->elem_size = 4;
+    buf = (unsigned char *)k2onnx__alloc_array(cv->ctx, (size_t)a->count + 1, 4);
+    a->data = buf;
+    return buf != NULL;
+}
+
+/* Keras 1 stored recurrent weights per gate (LSTM: W_i, U_i, b_i, W_c, U_c, b_c, W_f, ..., o;
+   GRU: z, r, h). Rebuilds Keras 2's kernel [I, G*H], recurrent_kernel [H, G*H] and bias [G*H],
+   gates in Keras 2 order, so everything downstream sees one layout. */
+static int k2onnx__rnn_merge_gates(k2onnx__conv *cv, const k2onnx__rnn_spec *s, const k2onnx__h5array *src, int64_t I, k2onnx__h5array *dst)
+{
+    static const unsigned lstm_from[4] = {0, 2, 1, 3}; /* Keras 2 i, f, c, o from Keras 1 i, c, f, o */
+    unsigned gates = k2onnx__rnn_gates(s), g, w;
+    uint64_t H = (uint64_t)s->units, GH = gates * H, r, h;
+    const uint64_t rows[3] = {(uint64_t)I, H, 1};
+    for (w = 0; w < 3; w++)
+        if (!k2onnx__f32_array(cv, &dst[w], w == 2 ? 1u : 2u, w == 2 ? GH : rows[w], GH)) return 0;
+    for (g = 0; g < gates; g++) {
+        unsigned from = s->kind == K2ONNX__LSTM ? lstm_from[g] : g;
+        for (w = 0; w < 3; w++) {
+            const k2onnx__h5array *a = &src[from * 3 + w];
+            uint64_t want = rows[w] * H;
+            if (a->count != want || (w < 2 && (a->rank != 2 || a->dims[1] != H)))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Keras 1 gate weight %d has %u values, expected %u", (int)(from * 3 + w),
+                                     (unsigned long long)a->count, (unsigned long long)want);
+            for (r = 0; r < rows[w]; r++)
+                for (h = 0; h < H; h++)
+                    k2onnx__store_le32((unsigned char *)dst[w].data + 4 * (r * GH + g * H + h), k2onnx__f32_bits(k2onnx__h5array_get(a, r * H + h)));
+        }
+    }
+    return 1;
+}
+
+/* When a layer's file holds Keras 1 per-gate weights for its cells, swaps in merged ones.
+   `first` lists where each cell's weights start in the Keras 2 layout. */
+static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *const *cells, size_t ncells, int64_t I)
+{
+    k2onnx__klayer *L = cv->layer;
+    size_t c, per_gate = 0, at = 0;
+    k2onnx__h5array *merged;
+    for (c = 0; c < ncells; c++) per_gate += 3u * k2onnx__rnn_gates(cells[c]);
+    if (cv->m->keras_major != 1 || L->nweights != per_gate || per_gate == 3u * ncells) return 1;
+    merged = (k2onnx__h5array *)k2onnx__alloc_array(cv->ctx, 3 * ncells + 1, sizeof *merged);
+    if (!merged) return 0;
+    for (c = 0; c < ncells; c++) {
+        if (!cells[c]->use_bias) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Keras 1 layers always have biases");
+        if (!k2onnx__rnn_merge_gates(cv, cells[c], &L->weights[at], I, &merged[3 * c])) return 0;
+        at += 3u * k2onnx__rnn_gates(cells[c]);
+    }
+    L->weights = merged;
+    L->nweights = 3 * ncells;
+    return 1;
 }
 
 static int k2onnx__rnn_check_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first, int64_t I)
@@ -5053,6 +5122,10 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     for (k = 1; k < nin; k++)
         if (in[k].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)k - 1);
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (L.ncells == 1) {
+        const k2onnx__rnn_spec *one = &L.cells[0];
+        if (!k2onnx__rnn_keras1_weights(cv, &one, 1, x->dims[2])) return 0;
+    }
     {
         size_t want = 0;
         for (c = 0; c < L.ncells; c++) want += k2onnx__rnn_nweights(&L.cells[c]);
@@ -5217,6 +5290,12 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)(2 * nstates), (int)nin);
     if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    {
+        const k2onnx__rnn_spec *both[2];
+        both[0] = &F.cells[0];
+        both[1] = &B.cells[0];
+        if (!k2onnx__rnn_keras1_weights(cv, both, 2, x->dims[2])) return 0;
+    }
     nw = k2onnx__rnn_nweights(&F.cells[0]);
     if (cv->layer->nweights != nw + k2onnx__rnn_nweights(&B.cells[0]))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(nw + k2onnx__rnn_nweights(&B.cells[0])),
@@ -5472,6 +5551,7 @@ static const struct {
     {"Flatten", k2onnx__map_flatten},
     {"Reshape", k2onnx__map_reshape},
     {"Permute", k2onnx__map_permute},
+    {"TimeDistributedDense", k2onnx__map_dense},
 };
 
 /* Converts the call (layer, node) after converting everything it depends on. */
@@ -5649,15 +5729,10 @@ static void k2onnx__pb_int(k2onnx__pb *pb, unsigned field, int64_t v)
     k2onnx__pb_varint(pb, (uint64_t)v); /* negative int64 takes ten bytes, as protobuf requires */
 }
 
-static void k2onnx__pb_le32(unsigned char *b, uint32_t u)
-{
-    b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
-}
-
 static void k2onnx__pb_float(k2onnx__pb *pb, unsigned field, float f)
 {
     unsigned char b[4];
-    k2onnx__pb_le32(b, k2onnx__f32_bits(f));
+    k2onnx__store_le32(b, k2onnx__f32_bits(f));
     k2onnx__pb_tag(pb, field, 5);
     k2onnx__pb_bytes(pb, b, 4);
 }
@@ -5735,7 +5810,7 @@ static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *init)
     unsigned p;
 #define K2ONNX__EMIT(index)                                                        \
     do {                                                                           \
-        k2onnx__pb_le32(chunk + used, k2onnx__f32_bits(k2onnx__h5array_get(s, (index)))); \
+        k2onnx__store_le32(chunk + used, k2onnx__f32_bits(k2onnx__h5array_get(s, (index)))); \
         used += 4;                                                                 \
         if (used == sizeof chunk) { k2onnx__pb_bytes(pb, chunk, used); used = 0; } \
     } while (0)
@@ -5775,15 +5850,15 @@ static void k2onnx__pb_tensor(k2onnx__pb *pb, const void *obj)
     } else if (t->kind == K2ONNX__INIT_F32) {
         for (i = 0; i < t->count; i++) {
             unsigned char b[4];
-            k2onnx__pb_le32(b, k2onnx__f32_bits(t->f32[i]));
+            k2onnx__store_le32(b, k2onnx__f32_bits(t->f32[i]));
             k2onnx__pb_bytes(pb, b, 4);
         }
     } else {
         for (i = 0; i < t->count; i++) {
             unsigned char b[8];
             uint64_t u = (uint64_t)t->i64[i];
-            k2onnx__pb_le32(b, (uint32_t)u);
-            k2onnx__pb_le32(b + 4, (uint32_t)(u >> 32));
+            k2onnx__store_le32(b, (uint32_t)u);
+            k2onnx__store_le32(b + 4, (uint32_t)(u >> 32));
             k2onnx__pb_bytes(pb, b, 8);
         }
     }
