@@ -14,7 +14,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn]\n"
+            "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn] [--config ARCH.json]\n"
             "       k2onnx --ls FILE.h5\n"
             "       k2onnx --dump FILE.h5 PATH [PATH...]\n"
             "Convert a saved Keras model (HDF5 .h5) to ONNX, or inspect an HDF5 file.\n"
@@ -26,6 +26,7 @@ static void usage(FILE *out)
             "                     (<layer>/h_n, c_n), to run a model one step at a time\n"
             "  --scan-rnn         write recurrent layers as ONNX Scan loops of primitive ops\n"
             "                     instead of fused RNN/GRU/LSTM ops\n"
+            "  --config FILE      architecture JSON (model.to_json()) for a weights-only .h5\n"
             "  --ls FILE          list every group, dataset, attribute and link, sorted by path:\n"
             "                     PATH<TAB>KIND<TAB>DTYPE<TAB>SHAPE (attributes are OBJECT@NAME)\n"
             "  --dump FILE PATH.. print each value of a dataset or attribute on its own line\n"
@@ -144,7 +145,9 @@ static int inspect(int argc, char **argv, int dump)
 
 int main(int argc, char **argv)
 {
-    const char *input = NULL, *output = NULL;
+    const char *input = NULL, *output = NULL, *config_path = NULL;
+    unsigned char *config = NULL;
+    int status;
     k2onnx_options opts;
     k2onnx_error err;
     int i;
@@ -166,6 +169,9 @@ int main(int argc, char **argv)
             opts.state_io = 1;
         } else if (strcmp(a, "--scan-rnn") == 0) {
             opts.scan_rnn = 1;
+        } else if (strcmp(a, "--config") == 0) {
+            if (++i >= argc) return usage_error("missing file after ", a);
+            config_path = argv[i];
         } else if (strcmp(a, "--opset") == 0) {
             if (++i >= argc) return usage_error("missing number after ", a);
             if (!parse_opset(argv[i], &opts.opset)) return usage_error("--opset must be an integer in 7..23, got ", argv[i]);
@@ -179,9 +185,18 @@ int main(int argc, char **argv)
     }
     if (!input) return usage_error("no input file", NULL);
     if (!output) return usage_error("no output file (use -o FILE)", NULL);
+    if (config_path) {
+        size_t n = 0;
+        config = read_file(config_path, &n);
+        if (!config) return 1;
+        opts.model_config = (const char *)config;
+        opts.model_config_size = n;
+    }
+    status = 0;
     if (k2onnx_convert_file(input, output, &opts, &err) != k2onnx_result_success) {
         fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
-        return 1;
+        status = 1;
     }
-    return 0;
+    free(config);
+    return status;
 }

@@ -96,6 +96,9 @@ typedef struct k2onnx_options {
                                     inputs and its final states graph outputs (streaming) */
     int scan_rnn;                /* non-zero: recurrent layers as ONNX Scan loops of primitive ops,
                                     never as fused RNN/GRU/LSTM ops */
+    const char *model_config;    /* optional architecture JSON (model.to_json()) for a file that
+                                    holds weights only; overrides the file's model_config */
+    size_t model_config_size;
 } k2onnx_options;
 
 /* Caller-owned; filled in on failure. The message names the object that failed: an HDF5 path,
@@ -222,6 +225,8 @@ typedef struct k2onnx__ctx {
     unsigned max_json_depth;
     int opset;
     int state_io, scan_rnn;
+    const char *model_config;
+    size_t model_config_size;
     k2onnx_error *error;
     k2onnx_error local_error;
     int failed;
@@ -3637,7 +3642,12 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
     m->f = f;
     if (!k2onnx__h5_object(f, f->root_addr, "/", &root)) return 0;
     m->keras_version = "";
-    if ((a = k2onnx__h5_attr(&root, "keras_version")) != NULL) {
+    if (ctx->model_config) {
+        /* An architecture from model.to_json() carries its own keras_version. */
+        if (!k2onnx__json_parse(ctx, "model config", ctx->model_config, ctx->model_config_size, &m->config)) return 0;
+        if ((s = k2onnx__jstr(k2onnx__jget(&m->config, "keras_version"))) != NULL) m->keras_version = s;
+    }
+    if (!m->keras_version[0] && (a = k2onnx__h5_attr(&root, "keras_version")) != NULL) {
         if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
         m->keras_version = k2onnx__strndup(ctx, s, len);
         if (!m->keras_version) return 0;
@@ -3654,13 +3664,16 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         m->tf_keras = strstr(v, "tf") != NULL || m->keras_major >= 3 || (m->keras_major == 2 && minor >= 4);
     }
     a = k2onnx__h5_attr(&root, "model_config");
-    if (!a) {
-        if (k2onnx__h5_attr(&root, "layer_names"))
-            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "file holds weights only (no model_config attribute on '/'); the architecture is needed too");
-        return k2onnx__fail(ctx, k2onnx_result_invalid_model, "not a Keras model file (no model_config attribute on '/')");
+    if (!ctx->model_config) {
+        if (!a) {
+            if (k2onnx__h5_attr(&root, "layer_names"))
+                return k2onnx__fail(ctx, k2onnx_result_invalid_model,
+                                    "file holds weights only (no model_config attribute on '/'); give the architecture JSON too (--config)");
+            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "not a Keras model file (no model_config attribute on '/')");
+        }
+        if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
+        if (!k2onnx__json_parse(ctx, "model_config", s, len, &m->config)) return 0;
     }
-    if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
-    if (!k2onnx__json_parse(ctx, "model_config", s, len, &m->config)) return 0;
     cls = k2onnx__jstr(k2onnx__jget(&m->config, "class_name"));
     cfg = k2onnx__jget(&m->config, "config");
     if (!cls || !cfg) return k2onnx__fail(ctx, k2onnx_result_invalid_model, "model_config lacks class_name or config");
@@ -4444,7 +4457,8 @@ static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *
     size_t c, per_gate = 0, at = 0;
     k2onnx__h5array *merged;
     for (c = 0; c < ncells; c++) per_gate += 3u * k2onnx__rnn_gates(cells[c]);
-    if (cv->m->keras_major != 1 || L->nweights != per_gate || per_gate == 3u * ncells) return 1;
+    /* The count alone tells: Keras 2 stores 2 or 3 arrays per cell, Keras 1 three per gate. */
+    if (L->nweights != per_gate || per_gate == 3u * ncells) return 1;
     merged = (k2onnx__h5array *)k2onnx__alloc_array(cv->ctx, 3 * ncells + 1, sizeof *merged);
     if (!merged) return 0;
     for (c = 0; c < ncells; c++) {
@@ -5968,11 +5982,12 @@ static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_
 {
     if (size >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4)
         return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "Keras 3 .keras zip archives are not supported yet");
+    if (ctx->model_config) return 1;
     {
         size_t i = 0;
         while (i < size && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
         if (i < size && p[i] == '{')
-            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "input is a JSON architecture without weights; a full-model .h5 file is needed");
+            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "input is a JSON architecture without weights; give it with --config next to the weights .h5");
     }
     return 1;
 }
@@ -5993,6 +6008,9 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
     ctx->state_io = options->state_io != 0;
     ctx->scan_rnn = options->scan_rnn != 0;
+    ctx->model_config = options->model_config;
+    ctx->model_config_size = options->model_config_size;
+    if (ctx->model_config && !ctx->model_config_size) ctx->model_config_size = strlen(ctx->model_config);
     if ((!data && size) || (options->allocator.alloc == NULL) != (options->allocator.free == NULL))
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "invalid arguments (NULL data or half-set allocator)");
     if (ctx->opset < K2ONNX_MIN_OPSET || ctx->opset > K2ONNX_MAX_OPSET)

@@ -148,12 +148,12 @@ function abnormal(r) {
 
 // Convert `input` to `output`. Result {kind: 'ok'|'refused'|'bad', msg}.
 const convCache = new Map();
-function convert(input, output, opset) {
-  const key = `${input}\0${output}\0${opset}`;
+function convert(input, output, opset, extra = []) {
+  const key = `${input}\0${output}\0${opset}\0${extra.join(' ')}`;
   if (convCache.has(key)) return convCache.get(key);
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.rmSync(output, { force: true });
-  const args = [input, '-o', output].concat(EXTRA_ARGS);
+  const args = [input, '-o', output].concat(EXTRA_ARGS, extra);
   if (opset !== null && opset !== undefined) args.push('--opset', String(opset));
   const r = runConverter(args);
   const res = classify(r, input, output);
@@ -606,7 +606,12 @@ function corpusSuite(cases) {
     cases.push(c);
     const refDir = path.join(CORPUS, 'ref', base);
     const out = path.join(OUT, 'corpus', base.replace(/[^A-Za-z0-9._-]/g, '_') + '.onnx');
-    const res = convert(path.join(CORPUS, rel), out, null);
+    // A weights-only file names its architecture: a JSON file, or a model file whose
+    // model_config attribute k2onnx --dump can print.
+    const method = f[col('method')] || '';
+    const arch = /arch=([^)]+)\)/.exec(method);
+    const extra = arch ? archArgs(path.join(CORPUS, path.dirname(rel), arch[1]), out) : [];
+    const res = convert(path.join(CORPUS, rel), out, null, extra);
     if (!settleConversion(c, res, expect.has(base))) continue;
     c.onnx = out;
     c.finish = async () => {
@@ -629,6 +634,17 @@ function corpusSuite(cases) {
     }
   }
   dl4jCases(cases, expect);
+}
+
+// --config arguments for a weights-only file whose architecture lives in `arch`.
+function archArgs(arch, out) {
+  if (/\.json$/i.test(arch)) return ['--config', arch];
+  const json = out.replace(/\.onnx$/, '.arch.json');
+  fs.mkdirSync(path.dirname(json), { recursive: true });
+  const r = runConverter(['--dump', arch, '/@model_config']);
+  if (r.status !== 0) return ['--config', arch]; // let the conversion report what is wrong
+  fs.writeFileSync(json, r.stdout);
+  return ['--config', json];
 }
 
 // Shared verdict for a conversion that must either work or be refused cleanly. Returns true when
