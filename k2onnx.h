@@ -26,15 +26,16 @@
      K2ONNX_FREE(ptr)        (define both or neither; default malloc/free)
 
    TABLE OF CONTENTS (implementation sections, in pipeline order)
-     1. Support: arena allocation, errors, byte reading
+     1. Support: arena allocation, errors, byte reading, inflate
      2. HDF5 reader          (knows nothing about Keras)
-     3. JSON parser
-     4. Keras model          (config, layer graph, weights by position)
-     5. ONNX graph builder
-     6. Layer mappings       (one function per Keras layer class, found through one table)
-     7. Protobuf encoder     (knows nothing about layers)
-     8. Public entry points
-     9. stdio helpers
+     3. ZIP reader           (Keras 3 .keras archives)
+     4. JSON parser
+     5. Keras model          (config, layer graph, weights by position or by Keras 3 path)
+     6. ONNX graph builder
+     7. Layer mappings       (one function per Keras layer class, found through one table)
+     8. Protobuf encoder     (knows nothing about layers)
+     9. Public entry points
+     10. stdio helpers
 
    Thread safety: no global mutable state; concurrent conversions with separate options are safe.
    License: see the end of the file.
@@ -161,7 +162,8 @@ typedef int (*k2onnx_h5_entry_fn)(void *user, const k2onnx_h5_entry *entry);
 typedef int (*k2onnx_h5_value_fn)(void *user, const k2onnx_h5_value *value);
 
 /* Lists every group, dataset, committed datatype, attribute and link of an HDF5 file held in
-   memory, recursively, sorted by path. Hard links back to an ancestor are listed, not entered. */
+   memory (or of the model.weights.h5 in a .keras archive), recursively, sorted by path. Hard
+   links back to an ancestor are listed, not entered. */
 K2ONNX_DEF k2onnx_result k2onnx_h5_list(const void *data, size_t size, const k2onnx_options *options,
                                         k2onnx_h5_entry_fn fn, void *user, k2onnx_error *error);
 
@@ -202,7 +204,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #endif
 
 /* ============================================================================================
-   1. Support: arena allocation, errors, byte reading
+   1. Support: arena allocation, errors, byte reading, inflate
    ============================================================================================ */
 
 #define K2ONNX__DEFAULT_MAX_MEMORY ((size_t)1 << 30)
@@ -227,6 +229,7 @@ typedef struct k2onnx__ctx {
     int state_io, scan_rnn;
     const char *model_config;
     size_t model_config_size;
+    const char *keras_version;   /* from a .keras archive's metadata.json */
     k2onnx_error *error;
     k2onnx_error local_error;
     int failed;
@@ -493,6 +496,276 @@ static float k2onnx__f16_to_f32(uint16_t h)
 static int k2onnx__in_bounds(uint64_t size, uint64_t off, uint64_t len)
 {
     return off <= size && len <= size - off;
+}
+
+/* --- inflate (RFC 1951) with the zlib wrapper (RFC 1950): HDF5 deflate filter and ZIP members --- */
+
+typedef struct k2onnx__inflate {
+    const unsigned char *in;
+    size_t in_len, in_pos;
+    uint32_t bitbuf;
+    unsigned bitcnt;
+    unsigned char *out;
+    size_t out_cap, out_pos;
+    const char *error;
+} k2onnx__inflate;
+
+typedef struct k2onnx__huffman {
+    unsigned short count[16];   /* codes of each length */
+    unsigned short symbol[288]; /* symbols ordered by code */
+} k2onnx__huffman;
+
+static unsigned k2onnx__inf_bits(k2onnx__inflate *s, unsigned need)
+{
+    uint32_t v;
+    while (s->bitcnt < need) {
+        if (s->in_pos >= s->in_len) {
+            if (!s->error) s->error = "compressed data ends early";
+            return 0;
+        }
+        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    v = s->bitbuf & ((1u << need) - 1u);
+    s->bitbuf = need < 32 ? s->bitbuf >> need : 0;
+    s->bitcnt -= need;
+    return (unsigned)v;
+}
+
+/* Builds canonical code tables; returns 0 for an over-subscribed set of lengths. */
+static int k2onnx__huff_build(k2onnx__huffman *h, const unsigned char *lengths, unsigned n)
+{
+    unsigned short offs[16];
+    unsigned i, len;
+    int left = 1;
+    memset(h->count, 0, sizeof h->count);
+    for (i = 0; i < n; i++) h->count[lengths[i]]++;
+    for (len = 1; len < 16; len++) {
+        left = left * 2 - h->count[len];
+        if (left < 0) return 0;
+    }
+    offs[1] = 0;
+    for (len = 1; len < 15; len++) offs[len + 1] = (unsigned short)(offs[len] + h->count[len]);
+    for (i = 0; i < n; i++)
+        if (lengths[i]) h->symbol[offs[lengths[i]]++] = (unsigned short)i;
+    return 1;
+}
+
+static int k2onnx__huff_decode(k2onnx__inflate *s, const k2onnx__huffman *h)
+{
+    int code = 0, first = 0, index = 0;
+    unsigned len;
+    for (len = 1; len < 16; len++) {
+        int count;
+        code |= (int)k2onnx__inf_bits(s, 1);
+        if (s->error) return -1;
+        count = h->count[len];
+        if (code - count < first) return h->symbol[index + (code - first)];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    s->error = "invalid Huffman code";
+    return -1;
+}
+
+static int k2onnx__inf_codes(k2onnx__inflate *s, const k2onnx__huffman *lit, const k2onnx__huffman *dist)
+{
+    static const unsigned short len_base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+                                                35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static const unsigned char len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+                                                3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    static const unsigned short dist_base[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129,
+                                                 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
+                                                 4097, 6145, 8193, 12289, 16385, 24577};
+    static const unsigned char dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+                                                 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+    for (;;) {
+        int sym = k2onnx__huff_decode(s, lit);
+        if (sym < 0) return 0;
+        if (sym < 256) {
+            if (s->out_pos >= s->out_cap) { s->error = "decompressed data is larger than the chunk"; return 0; }
+            s->out[s->out_pos++] = (unsigned char)sym;
+        } else if (sym == 256) {
+            return 1;
+        } else {
+            size_t len, d;
+            int ds;
+            sym -= 257;
+            if (sym >= 29) { s->error = "invalid length code"; return 0; }
+            len = len_base[sym] + k2onnx__inf_bits(s, len_extra[sym]);
+            ds = k2onnx__huff_decode(s, dist);
+            if (ds < 0) return 0;
+            if (ds >= 30) { s->error = "invalid distance code"; return 0; }
+            d = dist_base[ds] + k2onnx__inf_bits(s, dist_extra[ds]);
+            if (s->error) return 0;
+            if (d > s->out_pos) { s->error = "distance reaches before the start of the data"; return 0; }
+            if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
+            while (len--) {
+                s->out[s->out_pos] = s->out[s->out_pos - d];
+                s->out_pos++;
+            }
+        }
+    }
+}
+
+static int k2onnx__inf_stored(k2onnx__inflate *s)
+{
+    unsigned len, nlen;
+    s->bitbuf = 0;
+    s->bitcnt = 0;
+    if (s->in_len - s->in_pos < 4) { s->error = "compressed data ends early"; return 0; }
+    len = s->in[s->in_pos] | (unsigned)s->in[s->in_pos + 1] << 8;
+    nlen = s->in[s->in_pos + 2] | (unsigned)s->in[s->in_pos + 3] << 8;
+    s->in_pos += 4;
+    if (len != (~nlen & 0xffffu)) { s->error = "stored block length check fails"; return 0; }
+    if (len > s->in_len - s->in_pos) { s->error = "compressed data ends early"; return 0; }
+    if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
+    if (len) memcpy(s->out + s->out_pos, s->in + s->in_pos, len);
+    s->in_pos += len;
+    s->out_pos += len;
+    return 1;
+}
+
+static int k2onnx__inf_fixed(k2onnx__inflate *s)
+{
+    unsigned char lengths[288];
+    k2onnx__huffman lit, dist;
+    unsigned i;
+    for (i = 0; i < 144; i++) lengths[i] = 8;
+    for (; i < 256; i++) lengths[i] = 9;
+    for (; i < 280; i++) lengths[i] = 7;
+    for (; i < 288; i++) lengths[i] = 8;
+    k2onnx__huff_build(&lit, lengths, 288);
+    for (i = 0; i < 30; i++) lengths[i] = 5;
+    k2onnx__huff_build(&dist, lengths, 30);
+    return k2onnx__inf_codes(s, &lit, &dist);
+}
+
+static int k2onnx__inf_dynamic(k2onnx__inflate *s)
+{
+    static const unsigned char order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    unsigned char lengths[320];
+    k2onnx__huffman lit, dist;
+    unsigned nlen = k2onnx__inf_bits(s, 5) + 257, ndist = k2onnx__inf_bits(s, 5) + 1, ncode = k2onnx__inf_bits(s, 4) + 4, i;
+    if (s->error) return 0;
+    if (nlen > 286 || ndist > 30) { s->error = "invalid dynamic block header"; return 0; }
+    memset(lengths, 0, sizeof lengths);
+    for (i = 0; i < ncode; i++) lengths[order[i]] = (unsigned char)k2onnx__inf_bits(s, 3);
+    if (s->error) return 0;
+    if (!k2onnx__huff_build(&lit, lengths, 19)) { s->error = "invalid code-length code"; return 0; }
+    memset(lengths, 0, sizeof lengths);
+    for (i = 0; i < nlen + ndist;) {
+        int sym = k2onnx__huff_decode(s, &lit);
+        unsigned repeat, value = 0;
+        if (sym < 0) return 0;
+        if (sym < 16) {
+            lengths[i++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 16) {
+            if (i == 0) { s->error = "length repeat with no previous length"; return 0; }
+            value = lengths[i - 1];
+            repeat = 3 + k2onnx__inf_bits(s, 2);
+        } else if (sym == 17) {
+            repeat = 3 + k2onnx__inf_bits(s, 3);
+        } else {
+            repeat = 11 + k2onnx__inf_bits(s, 7);
+        }
+        if (s->error) return 0;
+        if (i + repeat > nlen + ndist) { s->error = "code lengths overflow"; return 0; }
+        while (repeat--) lengths[i++] = (unsigned char)value;
+    }
+    if (lengths[256] == 0) { s->error = "no end-of-block code"; return 0; }
+    if (!k2onnx__huff_build(&lit, lengths, nlen) || !k2onnx__huff_build(&dist, lengths + nlen, ndist)) {
+        s->error = "invalid literal or distance code lengths";
+        return 0;
+    }
+    return k2onnx__inf_codes(s, &lit, &dist);
+}
+
+static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
+{
+    uint32_t a = 1, b = 0;
+    while (n > 0) {
+        size_t run = n < 5552 ? n : 5552; /* keeps the sums below 2^32 between reductions */
+        n -= run;
+        while (run--) {
+            a += *p++;
+            b += a;
+        }
+        a %= 65521u;
+        b %= 65521u;
+    }
+    return (b << 16) | a;
+}
+
+/* Inflates raw deflate blocks from s->in[s->in_pos..]; sets s->error on failure. */
+static void k2onnx__inflate_blocks(k2onnx__inflate *s)
+{
+    int last = 0;
+    while (!last) {
+        unsigned type;
+        int ok;
+        last = (int)k2onnx__inf_bits(s, 1);
+        type = k2onnx__inf_bits(s, 2);
+        if (s->error) break;
+        if (type == 0) ok = k2onnx__inf_stored(s);
+        else if (type == 1) ok = k2onnx__inf_fixed(s);
+        else if (type == 2) ok = k2onnx__inf_dynamic(s);
+        else { s->error = "invalid block type"; ok = 0; }
+        if (!ok) break;
+    }
+}
+
+/* Inflates a raw deflate stream (a ZIP member) into out[0..cap); returns the size or sets *error. */
+static size_t k2onnx__raw_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
+{
+    k2onnx__inflate s;
+    memset(&s, 0, sizeof s);
+    s.in = in;
+    s.in_len = in_len;
+    s.out = out;
+    s.out_cap = cap;
+    k2onnx__inflate_blocks(&s);
+    *error = s.error;
+    return s.out_pos;
+}
+
+/* Inflates a zlib stream into out[0..cap); returns the size or sets *error. */
+static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
+{
+    k2onnx__inflate s;
+    memset(&s, 0, sizeof s);
+    if (in_len < 6 || (in[0] & 0x0fu) != 8 || ((unsigned)in[0] << 8 | in[1]) % 31u != 0 || (in[1] & 0x20u)) {
+        *error = "not a zlib stream";
+        return 0;
+    }
+    s.in = in;
+    s.in_len = in_len;
+    s.in_pos = 2;
+    s.out = out;
+    s.out_cap = cap;
+    k2onnx__inflate_blocks(&s);
+    if (!s.error) {
+        if (s.in_len - s.in_pos < 4) s.error = "zlib checksum is missing";
+        else if (k2onnx__be(in + s.in_pos, 4) != k2onnx__adler32(out, s.out_pos)) s.error = "zlib checksum mismatch";
+    }
+    *error = s.error;
+    return s.out_pos;
+}
+
+/* CRC-32 (IEEE, reflected), as ZIP stores it; bitwise, since members are small next to the
+   conversion itself. */
+static uint32_t k2onnx__crc32(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    unsigned k;
+    while (n--) {
+        c ^= *p++;
+        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
 }
 
 /* ============================================================================================
@@ -1662,242 +1935,7 @@ static int k2onnx__h5_load_dense_links(const k2onnx__h5 *f, k2onnx__h5obj *o)
     return k2onnx__h5_load_dense(f, o, o->link_heap, o->link_names, 0);
 }
 
-/* --- filters: inflate (RFC 1950/1951), shuffle, Fletcher-32 ------------------------------------ */
-
-typedef struct k2onnx__inflate {
-    const unsigned char *in;
-    size_t in_len, in_pos;
-    uint32_t bitbuf;
-    unsigned bitcnt;
-    unsigned char *out;
-    size_t out_cap, out_pos;
-    const char *error;
-} k2onnx__inflate;
-
-typedef struct k2onnx__huffman {
-    unsigned short count[16];   /* codes of each length */
-    unsigned short symbol[288]; /* symbols ordered by code */
-} k2onnx__huffman;
-
-static unsigned k2onnx__inf_bits(k2onnx__inflate *s, unsigned need)
-{
-    uint32_t v;
-    while (s->bitcnt < need) {
-        if (s->in_pos >= s->in_len) {
-            if (!s->error) s->error = "compressed data ends early";
-            return 0;
-        }
-        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
-        s->bitcnt += 8;
-    }
-    v = s->bitbuf & ((1u << need) - 1u);
-    s->bitbuf = need < 32 ? s->bitbuf >> need : 0;
-    s->bitcnt -= need;
-    return (unsigned)v;
-}
-
-/* Builds canonical code tables; returns 0 for an over-subscribed set of lengths. */
-static int k2onnx__huff_build(k2onnx__huffman *h, const unsigned char *lengths, unsigned n)
-{
-    unsigned short offs[16];
-    unsigned i, len;
-    int left = 1;
-    memset(h->count, 0, sizeof h->count);
-    for (i = 0; i < n; i++) h->count[lengths[i]]++;
-    for (len = 1; len < 16; len++) {
-        left = left * 2 - h->count[len];
-        if (left < 0) return 0;
-    }
-    offs[1] = 0;
-    for (len = 1; len < 15; len++) offs[len + 1] = (unsigned short)(offs[len] + h->count[len]);
-    for (i = 0; i < n; i++)
-        if (lengths[i]) h->symbol[offs[lengths[i]]++] = (unsigned short)i;
-    return 1;
-}
-
-static int k2onnx__huff_decode(k2onnx__inflate *s, const k2onnx__huffman *h)
-{
-    int code = 0, first = 0, index = 0;
-    unsigned len;
-    for (len = 1; len < 16; len++) {
-        int count;
-        code |= (int)k2onnx__inf_bits(s, 1);
-        if (s->error) return -1;
-        count = h->count[len];
-        if (code - count < first) return h->symbol[index + (code - first)];
-        index += count;
-        first = (first + count) << 1;
-        code <<= 1;
-    }
-    s->error = "invalid Huffman code";
-    return -1;
-}
-
-static int k2onnx__inf_codes(k2onnx__inflate *s, const k2onnx__huffman *lit, const k2onnx__huffman *dist)
-{
-    static const unsigned short len_base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                                35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-    static const unsigned char len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                                3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-    static const unsigned short dist_base[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129,
-                                                 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
-                                                 4097, 6145, 8193, 12289, 16385, 24577};
-    static const unsigned char dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-                                                 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-    for (;;) {
-        int sym = k2onnx__huff_decode(s, lit);
-        if (sym < 0) return 0;
-        if (sym < 256) {
-            if (s->out_pos >= s->out_cap) { s->error = "decompressed data is larger than the chunk"; return 0; }
-            s->out[s->out_pos++] = (unsigned char)sym;
-        } else if (sym == 256) {
-            return 1;
-        } else {
-            size_t len, d;
-            int ds;
-            sym -= 257;
-            if (sym >= 29) { s->error = "invalid length code"; return 0; }
-            len = len_base[sym] + k2onnx__inf_bits(s, len_extra[sym]);
-            ds = k2onnx__huff_decode(s, dist);
-            if (ds < 0) return 0;
-            if (ds >= 30) { s->error = "invalid distance code"; return 0; }
-            d = dist_base[ds] + k2onnx__inf_bits(s, dist_extra[ds]);
-            if (s->error) return 0;
-            if (d > s->out_pos) { s->error = "distance reaches before the start of the data"; return 0; }
-            if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
-            while (len--) {
-                s->out[s->out_pos] = s->out[s->out_pos - d];
-                s->out_pos++;
-            }
-        }
-    }
-}
-
-static int k2onnx__inf_stored(k2onnx__inflate *s)
-{
-    unsigned len, nlen;
-    s->bitbuf = 0;
-    s->bitcnt = 0;
-    if (s->in_len - s->in_pos < 4) { s->error = "compressed data ends early"; return 0; }
-    len = s->in[s->in_pos] | (unsigned)s->in[s->in_pos + 1] << 8;
-    nlen = s->in[s->in_pos + 2] | (unsigned)s->in[s->in_pos + 3] << 8;
-    s->in_pos += 4;
-    if (len != (~nlen & 0xffffu)) { s->error = "stored block length check fails"; return 0; }
-    if (len > s->in_len - s->in_pos) { s->error = "compressed data ends early"; return 0; }
-    if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
-    if (len) memcpy(s->out + s->out_pos, s->in + s->in_pos, len);
-    s->in_pos += len;
-    s->out_pos += len;
-    return 1;
-}
-
-static int k2onnx__inf_fixed(k2onnx__inflate *s)
-{
-    unsigned char lengths[288];
-    k2onnx__huffman lit, dist;
-    unsigned i;
-    for (i = 0; i < 144; i++) lengths[i] = 8;
-    for (; i < 256; i++) lengths[i] = 9;
-    for (; i < 280; i++) lengths[i] = 7;
-    for (; i < 288; i++) lengths[i] = 8;
-    k2onnx__huff_build(&lit, lengths, 288);
-    for (i = 0; i < 30; i++) lengths[i] = 5;
-    k2onnx__huff_build(&dist, lengths, 30);
-    return k2onnx__inf_codes(s, &lit, &dist);
-}
-
-static int k2onnx__inf_dynamic(k2onnx__inflate *s)
-{
-    static const unsigned char order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
-    unsigned char lengths[320];
-    k2onnx__huffman lit, dist;
-    unsigned nlen = k2onnx__inf_bits(s, 5) + 257, ndist = k2onnx__inf_bits(s, 5) + 1, ncode = k2onnx__inf_bits(s, 4) + 4, i;
-    if (s->error) return 0;
-    if (nlen > 286 || ndist > 30) { s->error = "invalid dynamic block header"; return 0; }
-    memset(lengths, 0, sizeof lengths);
-    for (i = 0; i < ncode; i++) lengths[order[i]] = (unsigned char)k2onnx__inf_bits(s, 3);
-    if (s->error) return 0;
-    if (!k2onnx__huff_build(&lit, lengths, 19)) { s->error = "invalid code-length code"; return 0; }
-    memset(lengths, 0, sizeof lengths);
-    for (i = 0; i < nlen + ndist;) {
-        int sym = k2onnx__huff_decode(s, &lit);
-        unsigned repeat, value = 0;
-        if (sym < 0) return 0;
-        if (sym < 16) {
-            lengths[i++] = (unsigned char)sym;
-            continue;
-        }
-        if (sym == 16) {
-            if (i == 0) { s->error = "length repeat with no previous length"; return 0; }
-            value = lengths[i - 1];
-            repeat = 3 + k2onnx__inf_bits(s, 2);
-        } else if (sym == 17) {
-            repeat = 3 + k2onnx__inf_bits(s, 3);
-        } else {
-            repeat = 11 + k2onnx__inf_bits(s, 7);
-        }
-        if (s->error) return 0;
-        if (i + repeat > nlen + ndist) { s->error = "code lengths overflow"; return 0; }
-        while (repeat--) lengths[i++] = (unsigned char)value;
-    }
-    if (lengths[256] == 0) { s->error = "no end-of-block code"; return 0; }
-    if (!k2onnx__huff_build(&lit, lengths, nlen) || !k2onnx__huff_build(&dist, lengths + nlen, ndist)) {
-        s->error = "invalid literal or distance code lengths";
-        return 0;
-    }
-    return k2onnx__inf_codes(s, &lit, &dist);
-}
-
-static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
-{
-    uint32_t a = 1, b = 0;
-    while (n > 0) {
-        size_t run = n < 5552 ? n : 5552; /* keeps the sums below 2^32 between reductions */
-        n -= run;
-        while (run--) {
-            a += *p++;
-            b += a;
-        }
-        a %= 65521u;
-        b %= 65521u;
-    }
-    return (b << 16) | a;
-}
-
-/* Inflates a zlib stream into out[0..cap); returns the size or sets *error. */
-static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
-{
-    k2onnx__inflate s;
-    int last = 0;
-    memset(&s, 0, sizeof s);
-    if (in_len < 6 || (in[0] & 0x0fu) != 8 || ((unsigned)in[0] << 8 | in[1]) % 31u != 0 || (in[1] & 0x20u)) {
-        *error = "not a zlib stream";
-        return 0;
-    }
-    s.in = in;
-    s.in_len = in_len;
-    s.in_pos = 2;
-    s.out = out;
-    s.out_cap = cap;
-    while (!last) {
-        unsigned type;
-        int ok;
-        last = (int)k2onnx__inf_bits(&s, 1);
-        type = k2onnx__inf_bits(&s, 2);
-        if (s.error) break;
-        if (type == 0) ok = k2onnx__inf_stored(&s);
-        else if (type == 1) ok = k2onnx__inf_fixed(&s);
-        else if (type == 2) ok = k2onnx__inf_dynamic(&s);
-        else { s.error = "invalid block type"; ok = 0; }
-        if (!ok) break;
-    }
-    if (!s.error) {
-        if (s.in_len - s.in_pos < 4) s.error = "zlib checksum is missing";
-        else if (k2onnx__be(in + s.in_pos, 4) != k2onnx__adler32(out, s.out_pos)) s.error = "zlib checksum mismatch";
-    }
-    *error = s.error;
-    return s.out_pos;
-}
+/* --- filters: shuffle, Fletcher-32 (inflate is in section 1) ---------------------------------- */
 
 static void k2onnx__unshuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem)
 {
@@ -3048,7 +3086,87 @@ static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onn
 }
 
 /* ============================================================================================
-   3. JSON parser
+   3. ZIP reader
+   Finds one member of a ZIP archive (Keras 3 .keras files): end-of-central-directory record,
+   central directory, local header; stored and deflated members, CRC-32 checked. ZIP64,
+   encryption and other methods are refused by name.
+   ============================================================================================ */
+
+static uint64_t k2onnx__zle(const unsigned char *buf, size_t size, size_t at, unsigned n)
+{
+    return at <= size && n <= size - at ? k2onnx__le(buf + at, n) : 0;
+}
+
+/* Member `name` of the archive in buf; *data points into buf (stored) or into the arena. */
+static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t size, const char *name, const unsigned char **data,
+                              size_t *len)
+{
+    size_t eocd = 0, at, i, count, cd, cd_end, name_len = strlen(name);
+    int found = 0;
+    /* The end record is 22 bytes plus a comment of up to 65535 bytes, at the end. */
+    for (at = size >= 22 ? size - 22 + 1 : 0; at-- > 0 && size - at <= 22u + 65535u;) {
+        if (k2onnx__zle(buf, size, at, 4) == 0x06054b50u) {
+            eocd = at;
+            found = 1;
+            break;
+        }
+    }
+    if (!found) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: no end of central directory record");
+    count = (size_t)k2onnx__zle(buf, size, eocd + 10, 2);
+    cd = (size_t)k2onnx__zle(buf, size, eocd + 16, 4);
+    cd_end = cd + (size_t)k2onnx__zle(buf, size, eocd + 12, 4);
+    if (count == 0xffffu || cd == 0xffffffffu)
+        return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP archive: ZIP64 archives are not supported");
+    if (cd > size || cd_end > size || cd_end < cd) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory is outside the file");
+    for (i = 0, at = cd; i < count; i++) {
+        size_t n, extra, comment, local, csize, usize, start;
+        unsigned method, flags;
+        uint32_t crc;
+        if (cd_end - at < 46 || k2onnx__zle(buf, size, at, 4) != 0x02014b50u)
+            return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory entry %d is damaged", (int)i);
+        flags = (unsigned)k2onnx__zle(buf, size, at + 8, 2);
+        method = (unsigned)k2onnx__zle(buf, size, at + 10, 2);
+        crc = (uint32_t)k2onnx__zle(buf, size, at + 16, 4);
+        csize = (size_t)k2onnx__zle(buf, size, at + 20, 4);
+        usize = (size_t)k2onnx__zle(buf, size, at + 24, 4);
+        n = (size_t)k2onnx__zle(buf, size, at + 28, 2);
+        extra = (size_t)k2onnx__zle(buf, size, at + 30, 2);
+        comment = (size_t)k2onnx__zle(buf, size, at + 32, 2);
+        local = (size_t)k2onnx__zle(buf, size, at + 42, 4);
+        if (cd_end - at - 46 < n + extra + comment) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory entry %d is damaged", (int)i);
+        if (n != name_len || memcmp(buf + at + 46, name, n) != 0) {
+            at += 46 + n + extra + comment;
+            continue;
+        }
+        if (flags & 1u) return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s' is encrypted", name);
+        if (csize == 0xffffffffu || usize == 0xffffffffu || local == 0xffffffffu)
+            return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s' needs ZIP64", name);
+        if (k2onnx__zle(buf, size, local, 4) != 0x04034b50u) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': local header is damaged", name);
+        start = local + 30 + (size_t)k2onnx__zle(buf, size, local + 26, 2) + (size_t)k2onnx__zle(buf, size, local + 28, 2);
+        if (!k2onnx__in_bounds(size, start, csize)) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s' runs past the end of the file", name);
+        if (method == 0) {
+            if (csize != usize) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': stored sizes differ", name);
+            *data = buf + start;
+        } else if (method == 8) {
+            unsigned char *out;
+            const char *err = NULL;
+            if (usize > ctx->max_memory) return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
+            if (!(out = (unsigned char *)k2onnx__alloc(ctx, usize ? usize : 1))) return 0;
+            if (k2onnx__raw_inflate(buf + start, csize, out, usize, &err) != usize || err)
+                return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': deflate: %s", name, err ? err : "size differs from the directory");
+            *data = out;
+        } else {
+            return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s': compression method %d is not supported", name, (int)method);
+        }
+        if (k2onnx__crc32(*data, usize) != crc) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': CRC-32 mismatch", name);
+        *len = usize;
+        return 1;
+    }
+    return k2onnx__fail(ctx, k2onnx_result_invalid_model, "ZIP archive has no member '%s'", name);
+}
+
+/* ============================================================================================
+   4. JSON parser
    Strict RFC 8259 plus the NaN / Infinity / -Infinity tokens that Python's json module writes.
    Builds a tree in the arena; nesting depth is capped by options.max_json_depth.
    ============================================================================================ */
@@ -3338,7 +3456,7 @@ static int k2onnx__jint(const k2onnx__json *v, long long lo, long long hi, long 
 }
 
 /* ============================================================================================
-   4. Keras model
+   5. Keras model
    The model_config JSON becomes a list of layers, each with one or more calls ("inbound nodes")
    whose inputs reference other layers' outputs. Sequential models get synthesized calls.
    ============================================================================================ */
@@ -3394,6 +3512,8 @@ typedef struct k2onnx__kmodel {
     k2onnx__kref *inputs, *outputs;
     size_t ninputs, noutputs;
     const char *weights_root; /* "/model_weights" for full models, "" when layer groups sit at the root */
+    int keras3_paths;         /* 1: Keras 3 weights at layers/<snake_case class>[_N]/.../vars/<i>;
+                                 2: tf.keras 2.13 at _layer_checkpoint_dependencies/<snake_case class>[_2N]/... */
 } k2onnx__kmodel;
 
 static int k2onnx__kfail(k2onnx__kmodel *m, const char *fmt, const char *detail)
@@ -3646,6 +3766,7 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         /* An architecture from model.to_json() carries its own keras_version. */
         if (!k2onnx__json_parse(ctx, "model config", ctx->model_config, ctx->model_config_size, &m->config)) return 0;
         if ((s = k2onnx__jstr(k2onnx__jget(&m->config, "keras_version"))) != NULL) m->keras_version = s;
+        if (ctx->keras_version) m->keras_version = ctx->keras_version;
     }
     if (!m->keras_version[0] && (a = k2onnx__h5_attr(&root, "keras_version")) != NULL) {
         if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
@@ -3683,10 +3804,135 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
     if (!k2onnx__h5_open_path(f, "/model_weights", &mw, 1)) {
         if (ctx->failed) return 0;
         m->weights_root = "";
+        /* Keras 3 weight files name layers by class, not by layer name. */
+        if (!k2onnx__h5_attr(&root, "layer_names")) {
+            if (k2onnx__h5_open_path(f, "/layers", &mw, 1)) m->keras3_paths = 1;
+            else if (ctx->failed) return 0;
+            /* tf.keras 2.13 .keras files keep the layers by name under this group. */
+            else if (k2onnx__h5_open_path(f, "/_layer_checkpoint_dependencies", &mw, 1)) m->keras3_paths = 2;
+            else if (ctx->failed) return 0;
+        }
     }
     if (strcmp(cls, "Sequential") == 0) return k2onnx__kparse_sequential(m, cfg);
     if (strcmp(cls, "Model") == 0 || strcmp(cls, "Functional") == 0) return k2onnx__kparse_functional(m, cfg);
     return k2onnx__fail(ctx, k2onnx_result_unsupported_model, "model class '%s' is not supported (expected Sequential, Model or Functional)", cls);
+}
+
+/* Keras' to_snake_case of a class name: "SimpleRNN" -> "simple_rnn", "CuDNNLSTM" -> "cu_dnnlstm". */
+static char *k2onnx__snake_case(k2onnx__ctx *ctx, const char *cls)
+{
+    size_t n = strlen(cls), i, o = 0;
+    char *out = (char *)k2onnx__alloc(ctx, 2 * n + 1);
+    if (!out) return NULL;
+    for (i = 0; i < n; i++) {
+        char c = cls[i];
+        int upper = c >= 'A' && c <= 'Z';
+        if (!((c >= 'a' && c <= 'z') || upper || (c >= '0' && c <= '9') || c == '_')) continue;
+        /* An underscore before a capital that starts a word, or that follows a lower-case letter. */
+        if (upper && o > 0 && ((cls[i + 1] >= 'a' && cls[i + 1] <= 'z') || (cls[i - 1] >= 'a' && cls[i - 1] <= 'z')) && out[o - 1] != '_')
+            out[o++] = '_';
+        out[o++] = upper ? (char)(c - 'A' + 'a') : c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+typedef struct k2onnx__k3_names {
+    k2onnx__ctx *ctx;
+    char **names;
+    size_t n, cap;
+} k2onnx__k3_names;
+
+static int k2onnx__k3_name_cb(void *user, const k2onnx__h5link *link)
+{
+    k2onnx__k3_names *c = (k2onnx__k3_names *)user;
+    if (!k2onnx__reserve(c->ctx, (void **)&c->names, &c->cap, c->n + 1, sizeof *c->names)) return 0;
+    c->names[c->n] = k2onnx__strndup(c->ctx, link->name, link->name_len);
+    return c->names[c->n++] != NULL;
+}
+
+/* Rank of a child group when collecting a Keras 3 layer's variables in Keras' order. */
+static int k2onnx__k3_child_rank(const char *name)
+{
+    if (strcmp(name, "forward_layer") == 0) return 0;
+    if (strcmp(name, "backward_layer") == 0) return 1;
+    return 2;
+}
+
+static int k2onnx__k3_before(const char *a, const char *b, int numeric)
+{
+    if (numeric) {
+        size_t la = strlen(a), lb = strlen(b);
+        return la < lb || (la == lb && strcmp(a, b) < 0);
+    }
+    if (k2onnx__k3_child_rank(a) != k2onnx__k3_child_rank(b)) return k2onnx__k3_child_rank(a) < k2onnx__k3_child_rank(b);
+    return strcmp(a, b) < 0;
+}
+
+/* Appends the datasets of `path`/vars (by index), then those of its child groups, depth first. */
+static int k2onnx__k3_collect(k2onnx__kmodel *m, k2onnx__klayer *L, const char *path, unsigned depth, size_t *cap, size_t *pcap)
+{
+    k2onnx__h5obj g;
+    k2onnx__k3_names names;
+    size_t i, j;
+    int pass;
+    if (depth > 8) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' nests too deeply", path);
+    if (!k2onnx__h5_open_path(m->f, path, &g, 1)) return !m->ctx->failed;
+    for (pass = 0; pass < 2; pass++) {
+        const char *dir = pass == 0 ? k2onnx__sprintf(m->ctx, "%s/vars", path) : path;
+        memset(&names, 0, sizeof names);
+        names.ctx = m->ctx;
+        if (!dir) return 0;
+        if (!k2onnx__h5_open_path(m->f, dir, &g, 1)) {
+            if (m->ctx->failed) return 0;
+            continue;
+        }
+        if (!k2onnx__h5_iterate(m->f, &g, k2onnx__k3_name_cb, &names) || m->ctx->failed) return 0;
+        for (i = 1; i < names.n; i++) /* insertion sort: layers have a handful of entries */
+            for (j = i; j > 0 && k2onnx__k3_before(names.names[j], names.names[j - 1], pass == 0); j--) {
+                char *t = names.names[j];
+                names.names[j] = names.names[j - 1];
+                names.names[j - 1] = t;
+            }
+        for (i = 0; i < names.n; i++) {
+            const char *child = k2onnx__sprintf(m->ctx, "%s/%s", dir, names.names[i]);
+            if (!child) return 0;
+            if (pass == 1) {
+                if (strcmp(names.names[i], "vars") != 0 && !k2onnx__k3_collect(m, L, child, depth + 1, cap, pcap)) return 0;
+                continue;
+            }
+            if (L->nweights >= 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", path);
+            if (!k2onnx__reserve(m->ctx, (void **)&L->weights, cap, L->nweights + 1, sizeof *L->weights) ||
+                !k2onnx__reserve(m->ctx, (void **)&L->weight_paths, pcap, L->nweights + 1, sizeof *L->weight_paths))
+                return 0;
+            L->weight_paths[L->nweights] = child;
+            if (!k2onnx__h5_float_dataset(m->f, child, &L->weights[L->nweights])) return 0;
+            L->nweights++;
+        }
+    }
+    return 1;
+}
+
+/* Keras 3 weights of layer L: layers/<snake_case class>[_N], N counting earlier layers of the
+   same class in model order (tf.keras 2.13: _layer_checkpoint_dependencies/..., N doubled). */
+static int k2onnx__kweights_keras3(k2onnx__kmodel *m, k2onnx__klayer *L)
+{
+    const char *snake = k2onnx__snake_case(m->ctx, L->cls);
+    size_t i, same = 0, cap = 0, pcap = 0;
+    const char *base;
+    if (!snake) return 0;
+    for (i = 0; i < m->nlayers && &m->layers[i] != L; i++) {
+        const char *other = k2onnx__snake_case(m->ctx, m->layers[i].cls);
+        if (!other) return 0;
+        same += strcmp(other, snake) == 0;
+    }
+    /* tf.keras 2.13 walked a dict listing every layer with weights twice, and counted both. */
+    if (m->keras3_paths == 2) same *= 2;
+    base = k2onnx__sprintf(m->ctx, same ? "%s/%s_%u" : "%s/%s", m->keras3_paths == 2 ? "/_layer_checkpoint_dependencies" : "/layers", snake,
+                           (unsigned long long)same);
+    if (!base) return 0;
+    L->nweights = 0;
+    return k2onnx__k3_collect(m, L, base, 0, &cap, &pcap);
 }
 
 /* Loads a layer's weights in weight_names order: the position, not the name, says which is which. */
@@ -3698,6 +3944,7 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
     size_t i;
     if (L->weights_loaded) return 1;
     L->weights_loaded = 1;
+    if (m->keras3_paths) return k2onnx__kweights_keras3(m, L);
     gpath = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, L->name);
     if (!gpath) return 0;
     if (!k2onnx__h5_open_path(m->f, gpath, &g, 1)) return !m->ctx->failed; /* no group: no weights */
@@ -3723,7 +3970,7 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
 }
 
 /* ============================================================================================
-   5. ONNX graph builder
+   6. ONNX graph builder
    An in-memory GraphProto: nodes, initializers and graph inputs/outputs. Large initializers
    are views of the HDF5 bytes with a transform, serialised later without a copy.
    ============================================================================================ */
@@ -3955,7 +4202,7 @@ static int k2onnx__add_graph_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_
 }
 
 /* ============================================================================================
-   6. Layer mappings
+   7. Layer mappings
    One function per Keras layer class, found through k2onnx__layer_table. Each receives the
    call's input values and produces its output values.
    ============================================================================================ */
@@ -5678,7 +5925,7 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
 }
 
 /* ============================================================================================
-   7. Protobuf encoder
+   8. Protobuf encoder
    Writes ModelProto in canonical form (fields ascending, minimal varints, repeated scalars
    unpacked). Nested lengths come from a measuring pass over the same encoder functions; tensor
    payloads are counted, not generated, while measuring.
@@ -5957,7 +6204,7 @@ static void k2onnx__pb_model(k2onnx__pb *pb, const void *obj)
 }
 
 /* ============================================================================================
-   8. Public entry points
+   9. Public entry points
    ============================================================================================ */
 
 K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result)
@@ -5980,8 +6227,6 @@ K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result)
 
 static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_t size)
 {
-    if (size >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4)
-        return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "Keras 3 .keras zip archives are not supported yet");
     if (ctx->model_config) return 1;
     {
         size_t i = 0;
@@ -6019,6 +6264,41 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     return 1;
 }
 
+static int k2onnx__is_zip(const unsigned char *p, size_t size)
+{
+    return size >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4;
+}
+
+/* config.json and metadata.json of a .keras archive become the model config and its version. */
+static int k2onnx__keras_zip_config(k2onnx__ctx *ctx, const unsigned char *zip, size_t size)
+{
+    const unsigned char *cfg, *meta;
+    size_t cl, ml;
+    k2onnx__json j;
+    if (!k2onnx__zip_member(ctx, zip, size, "config.json", &cfg, &cl) || !k2onnx__zip_member(ctx, zip, size, "metadata.json", &meta, &ml) ||
+        !k2onnx__json_parse(ctx, "metadata.json", (const char *)meta, ml, &j))
+        return 0;
+    ctx->model_config = (const char *)cfg;
+    ctx->model_config_size = cl;
+    ctx->keras_version = k2onnx__jstr(k2onnx__jget(&j, "keras_version"));
+    return 1;
+}
+
+/* Opens the HDF5 holding the weights: the input itself, or model.weights.h5 of a .keras file. */
+static int k2onnx__open_weights(k2onnx__ctx *ctx, const unsigned char *data, size_t size, k2onnx__h5 *f)
+{
+    if (ctx->model_config && k2onnx__is_zip((const unsigned char *)ctx->model_config, ctx->model_config_size) &&
+        !k2onnx__keras_zip_config(ctx, (const unsigned char *)ctx->model_config, ctx->model_config_size))
+        return 0;
+    if (k2onnx__is_zip(data, size)) {
+        const unsigned char *w;
+        size_t wl;
+        if (!k2onnx__keras_zip_config(ctx, data, size) || !k2onnx__zip_member(ctx, data, size, "model.weights.h5", &w, &wl)) return 0;
+        return k2onnx__h5_open(f, ctx, w, wl);
+    }
+    return k2onnx__detect_format(ctx, data, size) && k2onnx__h5_open(f, ctx, data, size);
+}
+
 K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2onnx_options *options,
                                         k2onnx_write_fn write, void *write_user, size_t *out_size,
                                         k2onnx_error *error)
@@ -6030,8 +6310,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
     k2onnx_result result;
     if (out_size) *out_size = 0;
     if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
-    if (k2onnx__detect_format(&ctx, (const unsigned char *)data, size) &&
-        k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size) && k2onnx__kload(&m, &ctx, &f) &&
+    if (k2onnx__open_weights(&ctx, (const unsigned char *)data, size, &f) && k2onnx__kload(&m, &ctx, &f) &&
         k2onnx__build_graph(&ctx, &m, &g)) {
         k2onnx__pb pb;
         memset(&pb, 0, sizeof pb);
@@ -6047,6 +6326,17 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
     return result;
 }
 
+/* An HDF5 file, or the model.weights.h5 inside a .keras archive. */
+static int k2onnx__h5_open_any(k2onnx__ctx *ctx, const unsigned char *data, size_t size, k2onnx__h5 *f)
+{
+    if (k2onnx__is_zip(data, size)) {
+        const unsigned char *w;
+        size_t wl;
+        return k2onnx__zip_member(ctx, data, size, "model.weights.h5", &w, &wl) && k2onnx__h5_open(f, ctx, w, wl);
+    }
+    return k2onnx__h5_open(f, ctx, data, size);
+}
+
 K2ONNX_DEF k2onnx_result k2onnx_h5_list(const void *data, size_t size, const k2onnx_options *options,
                                         k2onnx_h5_entry_fn fn, void *user, k2onnx_error *error)
 {
@@ -6059,7 +6349,7 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_list(const void *data, size_t size, const k2o
     k2onnx_result result;
     if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
     if (!fn) k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "no callback given");
-    else if (k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size) && k2onnx__h5_list(&f, &L)) {
+    else if (k2onnx__h5_open_any(&ctx, (const unsigned char *)data, size, &f) && k2onnx__h5_list(&f, &L)) {
         size_t i;
         for (i = 0; i < L.n; i++) {
             k2onnx_h5_entry e;
@@ -6110,7 +6400,7 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const cha
     if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
     if (!fn || !path) {
         k2onnx__fail(&ctx, k2onnx_result_invalid_argument, "no path or callback given");
-    } else if (k2onnx__h5_open(&f, &ctx, (const unsigned char *)data, size)) {
+    } else if (k2onnx__h5_open_any(&ctx, (const unsigned char *)data, size, &f)) {
         k2onnx__read_user r;
         r.ctx = &ctx;
         r.fn = fn;
@@ -6123,7 +6413,7 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const cha
 }
 
 /* ============================================================================================
-   9. stdio helpers
+   10. stdio helpers
    ============================================================================================ */
 #ifndef K2ONNX_NO_STDIO
 #include <stdio.h>
