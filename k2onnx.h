@@ -3505,6 +3505,7 @@ typedef struct k2onnx__kmodel {
     int keras_major;
     int tf_keras;             /* saved by tf.keras ("-tf" versions, 2.4 and later) or Keras 3 */
     long keras_version_number; /* major * 10000 + minor * 100 + patch, e.g. 20204 */
+    int legacy_mask;          /* standalone Keras before 2.3: a masked step outputs the h state */
     const char *name;
     k2onnx__json config;
     k2onnx__klayer *layers;
@@ -3783,6 +3784,7 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         if (patch > 99) patch = 99;
         m->keras_version_number = (long)m->keras_major * 10000 + minor * 100 + patch;
         m->tf_keras = strstr(v, "tf") != NULL || m->keras_major >= 3 || (m->keras_major == 2 && minor >= 4);
+        m->legacy_mask = m->keras_version_number < 20300 && !strstr(v, "tf");
     }
     a = k2onnx__h5_attr(&root, "model_config");
     if (!ctx->model_config) {
@@ -5127,6 +5129,8 @@ static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t 
     return dims ? k2onnx__op1(cv, "ConstantOfShape", dims, what, NULL) : NULL;
 }
 
+enum { K2ONNX__MASK_REPEAT, K2ONNX__MASK_ZERO, K2ONNX__MASK_STATE };
+
 /* m ? a : b for a 0/1 mask m, as b + m * (a - b). */
 static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const char *a, const char *b, const char *what)
 {
@@ -5139,7 +5143,7 @@ static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const cha
    in the body of an ONNX Scan over the time axis (works for static and dynamic lengths). */
 static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
                             const char *init_h, const char *init_c, const char *mask_tm, int zero_masked, int reverse,
-                            const char *tag, k2onnx__rnn_result *res)
+                            int processing_order, const char *tag, k2onnx__rnn_result *res)
 {
     static const char *const gate_names[3][4] = {{"h"}, {"z", "r", "h"}, {"i", "f", "c", "o"}};
     const k2onnx__h5array *kw = &cv->layer->weights[first_weight], *rw = &cv->layer->weights[first_weight + 1];
@@ -5151,7 +5155,9 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
     const char *saved_prefix = cv->vprefix, *h_prev, *c_prev = NULL, *y_prev = NULL, *x_t, *m_t = NULL, *h_new = NULL, *c_new = NULL, *y_t;
     const char *y0 = NULL;
-    int keep_y = mask_tm && !zero_masked; /* masked steps repeat the previous output */
+    /* Masked steps repeat the previous output (kept as a state of its own), give zeros, or, in
+       Keras before 2.3, give the h state. */
+    int keep_y = mask_tm && zero_masked == K2ONNX__MASK_REPEAT;
     unsigned nstate;
     k2onnx__graph *body, *outer = cv->g;
     k2onnx__node *n;
@@ -5251,7 +5257,9 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
         const char *cand = h_new;
         h_new = k2onnx__scan_blend(cv, m_t, cand, h_prev, "h_masked");
         if (lstm && c_new) c_new = k2onnx__scan_blend(cv, m_t, c_new, c_prev, "c_masked");
-        y_t = keep_y ? k2onnx__scan_blend(cv, m_t, cand, y_prev, "y_masked") : k2onnx__op2(cv, "Mul", m_t, cand, "y_masked");
+        if (zero_masked == K2ONNX__MASK_ZERO) y_t = k2onnx__op2(cv, "Mul", m_t, cand, "y_masked");
+        else if (keep_y) y_t = k2onnx__scan_blend(cv, m_t, cand, y_prev, "y_masked");
+        else y_t = h_new;
         if (!h_new || (lstm && !c_new) || !y_t) goto fail;
     } else {
         y_t = h_new;
@@ -5294,7 +5302,8 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     if (reverse) {
         /* Run from the last step, but stack outputs at their input positions like the fused op. */
         static const int64_t one[2] = {1, 1};
-        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, mask_tm ? 2 : 1) || !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1))
+        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, mask_tm ? 2 : 1) ||
+            (!processing_order && !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1)))
             return 0;
     }
     return res->h && res->seq && (!lstm || res->c);
@@ -5326,17 +5335,18 @@ static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int
 /* Runs one cell over a time-major input, fused when ONNX has its activations, else as a Scan.
    `init` holds the layer's initial states ([N, H], h then c) or NULL. */
 static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
-                                const k2onnx__kvalue *init, const char *mask_tm, int zero_masked, int reverse, int want_seq,
-                                int want_states, const char *tag, k2onnx__rnn_result *res)
+                                const k2onnx__kvalue *init, const char *mask_tm, int zero_masked, int reverse, int processing_order,
+                                int want_seq, int want_states, const char *tag, k2onnx__rnn_result *res)
 {
     const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
     unsigned nstates = k2onnx__rnn_states(s);
     memset(res, 0, sizeof *res);
     if (!k2onnx__rnn_check_weights(cv, s, first_weight, I)) return 0;
-    /* Masks need per-step blending, which only the Scan form can do. */
-    if (!k2onnx__rnn_fusable(cv, s) || mask_tm)
+    /* Masks need per-step blending, which only the Scan form can do; so does a sequence wanted
+       in processing order (reversing it takes opset 10). */
+    if (!k2onnx__rnn_fusable(cv, s) || mask_tm || processing_order)
         return k2onnx__rnn_scan(cv, s, first_weight, xt, I, init ? init[0].name : NULL, init && nstates == 2 ? init[1].name : NULL,
-                                mask_tm, zero_masked, reverse, tag, res);
+                                mask_tm, zero_masked, reverse, processing_order, tag, res);
     {
         k2onnx__rnn_emit e;
         memset(&e, 0, sizeof e);
@@ -5372,7 +5382,9 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     size_t weight = 0, nouts;
     int64_t I;
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
+    int early_order;                  /* before opset 10 the Scan emits the reversed order itself */
     if (!k2onnx__rnn_layer_read(cv, cv->layer->cls, cv->layer->config, &L)) return 0;
+    early_order = L.go_backwards && L.return_sequences && cv->opset < 10;
     for (c = 0; c < L.ncells; c++) nstates_total += k2onnx__rnn_states(&L.cells[c]);
     if (nin != 1 && nin != 1 + nstates_total)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
@@ -5419,7 +5431,8 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         const k2onnx__rnn_spec *s = &L.cells[c];
         int last = c + 1 == L.ncells;
         const char *tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
-        if (!k2onnx__rnn_run_cell(cv, s, weight, xt, I, states ? states + state_at : NULL, mask_tm, 0, L.go_backwards,
+        if (!k2onnx__rnn_run_cell(cv, s, weight, xt, I, states ? states + state_at : NULL, mask_tm,
+                                  cv->m->legacy_mask ? K2ONNX__MASK_STATE : K2ONNX__MASK_REPEAT, L.go_backwards, last && early_order,
                                   !last || L.return_sequences, L.return_state || state_io, tag, &rr[c]))
             return 0;
         state_at += k2onnx__rnn_states(s);
@@ -5431,7 +5444,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     nouts = 1 + (L.return_state ? nstates_total : 0);
     if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
     if (L.return_sequences) {
-        const char *y = k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards, L.time_major, "sequences");
+        const char *y = k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards && !early_order, L.time_major, "sequences");
         if (!y) return 0;
         /* The sequence keeps the input's mask as it is, even after go_backwards, as in Keras. */
         k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, L.cells[c].units);
@@ -5581,9 +5594,11 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
         if (!k2onnx__bidi_fused(cv, &F, &B, nw, xt, x->dims[2], states, F.return_state || state_io, res)) return 0;
     } else {
         for (d = 0; d < 2; d++)
-            /* Keras zero-fills masked steps of the halves when Bidirectional returns sequences. */
+            /* tf.keras and Keras 3 zero-fill masked steps of the halves when Bidirectional returns
+               sequences; standalone Keras before 2.3 does not. */
             if (!k2onnx__rnn_run_cell(cv, d ? &B.cells[0] : &F.cells[0], d ? nw : 0, xt, x->dims[2], states ? states + d * nstates : NULL,
-                                      mask_tm, F.return_sequences, (int)d, F.return_sequences, F.return_state || state_io,
+                                      mask_tm, cv->m->legacy_mask ? K2ONNX__MASK_STATE : F.return_sequences ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT,
+                                      (int)d, 0, F.return_sequences, F.return_state || state_io,
                                       d ? "backward" : "forward", &res[d]))
                 return 0;
     }

@@ -57,6 +57,9 @@ run "end-to-end" "$LOG_DIR/e2e.log" "$NODE" tests/run_e2e.js "$@"
 # The corpus again with every recurrent layer written as a Scan loop of primitive ops.
 run "corpus via Scan" "$LOG_DIR/e2e_scan.log" env K2ONNX_ARGS=--scan-rnn "$NODE" tests/run_e2e.js corpus
 
+# The fixtures again at opset 11 (Clip, Squeeze and Slice take other forms than at 17).
+run "fixtures at opset 11" "$LOG_DIR/e2e_opset11.log" env K2ONNX_ARGS="--opset 11" "$NODE" tests/run_e2e.js fixtures
+
 run "hdf5 listing" "$LOG_DIR/h5.log" "${PYTHON:-/usr/bin/python3}" tests/run_h5_compare.py
 
 run "hdf5 corruption" "$LOG_DIR/h5_corrupt.log" "${PYTHON:-/usr/bin/python3}" tests/h5_corrupt.py
