@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write the k2onnx test fixtures: small Keras .h5 models in two dialects.
+"""Write the k2onnx test fixtures: small Keras .h5 models in three dialects.
 
     /usr/bin/python3 tests/gen_fixtures.py [--outdir tests/fixtures] [--workdir DIR]
 
@@ -32,6 +32,11 @@ directly with h5py, imitating byte-for-byte conventions observed in real files o
         - class_name "Functional"/"Sequential"; layer entries ordered class_name, config, name,
           inbound_nodes; Sequential config lists an InputLayer first (not in layer_names)
         - recurrent_activation "sigmoid", GRU "reset_after": true (plus reset_after=false variants)
+  k3    Keras 3.13 `model.save("x.h5")` (the legacy H5 writer; see the k3 section below and the
+        corpus files Rajeevydvv-Stock-Price-Forecasting-RNN-LSTM-GRU__{gru,lstm,rnn}_model.h5):
+        weight names are variable paths without ':0', functional configs use Keras 3 inbound
+        nodes ({"args": [__keras_tensor__], "kwargs"}), nested objects carry module and
+        registered_name, Bidirectional writes its backward_layer
 
 Every fixture is `<outdir>/<flavour>_<model>.h5`. For the reference step, the script reads each
 file back with h5py (by layer_names / weight_names, as a converter would) and writes
@@ -39,7 +44,9 @@ file back with h5py (by layer_names / weight_names, as a converter would) and wr
 test; tests/ref_numpy.py and tests/ref_tfjs.js turn those into `<outdir>/<name>.ref.json`.
 Besides the plain layers, option_models() covers Bidirectional, go_backwards, time_major,
 RNN(StackedRNNCells), CuDNNLSTM/CuDNNGRU, stacked layers and activations outside the ONNX
-recurrent ops' lists.
+recurrent ops' lists; mask_models() puts Masking in front of recurrent layers and masks steps of
+the test inputs (mask_steps); shape_models() has a dynamic time axis and single-feature inputs;
+k3_models() the Keras 3 files.
 Deterministic: fixed numpy seeds, no timestamps in the files (h5py default, track_times off).
 """
 import argparse
@@ -54,6 +61,7 @@ import numpy as np
 BATCH = 3
 INP = 2
 HID = 5
+K3_VERSION = '3.13.2'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,7 +71,7 @@ class Flavour:
     def __init__(self, tag):
         self.tag = tag
         self.k22 = tag == 'k22'
-        self.keras_version = '2.2.4' if self.k22 else '2.11.0'
+        self.keras_version = {'k22': '2.2.4', 'tfk2': '2.11.0', 'k3': K3_VERSION}[tag]
         self.counts = {}
 
     def reset(self):
@@ -170,6 +178,13 @@ class Flavour:
         c["merge_mode"] = merge_mode
         return c
 
+    def masking(self, name, mask_value):
+        """Masking.get_config: the Layer base config, then mask_value as the user gave it (an int
+        stays an int in the JSON: masking_two_lstm.h5 of the corpus has 2.0, Masking(-1) gives -1)."""
+        c = self.base(name)
+        c["mask_value"] = mask_value
+        return c
+
     def stacked_cells(self, name, cells):
         c = self.base(name)
         c["cells"] = cells
@@ -248,16 +263,30 @@ class Model:
         self.layers = []
         self.inputs = []     # (layer name, batch_input_shape with None where the test batch goes)
         self.outputs = []
+        self.data_shapes = {}   # input name -> shape of its test data, where not the batch_input_shape
+        self.masked = {}        # input name -> (mask value, pattern) for mask_steps()
 
     def add(self, cls, name, config, inbound=(), weights=(), cell=None):
         self.layers.append(dict(cls=cls, name=name, config=config, inbound=list(inbound),
                                 weights=list(weights), cell=cell))
         return name
 
-    def input(self, name, shape, batch_shape=None):
+    def input(self, name, shape, batch_shape=None, data_shape=None):
         bshape = list(batch_shape) if batch_shape is not None else [None] + list(shape)
         self.inputs.append((name, bshape))
+        if data_shape is not None:
+            self.data_shapes[name] = list(data_shape)
         return self.add('InputLayer', name, self.fl.input_layer(name, bshape))
+
+    def source(self, shape, mask=None, **kw):
+        """The model input, followed by Masking(mask[0]) when mask = (mask value, pattern) is given;
+        returns the tensor the first recurrent layer reads."""
+        x = self.input('inputs', shape, **kw)
+        if mask is None:
+            return x
+        self.masked[x] = mask
+        name = self.fl.uid('masking')
+        return self.add('Masking', name, self.fl.masking(name, mask[0]), [x])
 
     def config(self, model_name):
         fl = self.fl
@@ -528,7 +557,7 @@ def layer_outputs(name, n):
 
 
 def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, return_state=False,
-           generic=False, reset_after=None, init_state=False, dense=False, scale=0.5):
+           generic=False, reset_after=None, init_state=False, dense=False, scale=0.5, mask=None):
     """Input(seq, INP) [+ forward then backward initial states] -> Bidirectional(<kind>) [-> Dense].
 
     Weight names as the corpus shows them: Keras 2.2.x `bidirectional_1/forward_lstm_1/kernel:0`
@@ -537,7 +566,7 @@ def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, r
     name_scope('forward_'/'backward_' + name), the RNN its cell under name_scope(cell.name)).
     All forward weights come first, then the backward ones."""
     m = Model(fl)
-    x = m.input('inputs', [seq, INP])
+    x = m.source([seq, INP], mask)
     states = []
     if init_state:
         for d in ('fw', 'bw'):
@@ -565,17 +594,19 @@ def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, r
     return m
 
 
-def m_single(fl, rng, kind, seq=5, hid=4, return_state=False, dense=False, batch_shape=None, **kw):
-    """Input -> one recurrent layer (go_backwards / time_major / activation options in kw)
-    [-> Dense]; with return_state the outputs are the layer's output then its final states."""
+def m_single(fl, rng, kind, seq=5, hid=4, return_state=False, dense=False, batch_shape=None, inp=INP,
+             mask=None, data_shape=None, **kw):
+    """Input [-> Masking] -> one recurrent layer (go_backwards / time_major / activation options in
+    kw) [-> Dense]; with return_state the outputs are the layer's output then its final states."""
     m = Model(fl)
-    x = m.input('inputs', [seq, INP], batch_shape=batch_shape)
-    spec = recurrent(fl, rng, kind, INP, hid, return_state=return_state, **kw)
+    x = m.source([seq, inp], mask, batch_shape=batch_shape, data_shape=data_shape)
+    spec = recurrent(fl, rng, kind, inp, hid, return_state=return_state, **kw)
     name = add_recurrent(m, spec, [x])
     return finish_recurrent(m, fl, rng, name, kind, hid, dense, return_state)
 
 
-def m_stacked_cells(fl, rng, kinds, units=(4, 3), seq=5, return_sequences=True, return_state=False):
+def m_stacked_cells(fl, rng, kinds, units=(4, 3), seq=5, return_sequences=True, return_state=False,
+                    reset_after=None, mask=None, batch_shape=None, data_shape=None):
     """Input -> RNN(StackedRNNCells([cells])).
 
     Weight names: Keras 2.2.4 builds every cell inside the RNN layer's name scope with no scope
@@ -587,9 +618,10 @@ def m_stacked_cells(fl, rng, kinds, units=(4, 3), seq=5, return_sequences=True, 
     cell's states in cell order (tf.keras 2.x; standalone Keras since keras-team/keras#11021;
     tfjs-layers still returns the last cell's first)."""
     m = Model(fl)
-    x = m.input('inputs', [seq, INP])
+    x = m.source([seq, INP], mask, batch_shape=batch_shape, data_shape=data_shape)
     ract = 'hard_sigmoid' if fl.k22 else 'sigmoid'
-    reset_after = not fl.k22
+    if reset_after is None:
+        reset_after = not fl.k22
     cell_names = [fl.uid(CELL_BASE[k]) for k in kinds]
     sname = fl.uid('stacked_rnn_cells')
     name = fl.uid('rnn')
@@ -639,6 +671,96 @@ def m_deep(fl, rng, seq=6):
     m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, inp, INP))
     m.outputs = [d]
     return m
+
+
+def m_masked_chain(fl, rng, seq=6, mask=(0.0, 'pad')):
+    """Input -> Masking -> LSTM(4, return_sequences) -> Dense(3, tanh) -> LSTM(4, return_sequences).
+    Dense hands its input's mask on unchanged, so the second LSTM skips the same steps although the
+    Dense output there is not zero (the first LSTM repeated its previous output)."""
+    m = Model(fl)
+    x = m.source([seq, INP], mask)
+    a = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, 4), [x])
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, 3, 'tanh'), [a], dense_weights(rng, 4, 3))
+    m.outputs = [add_recurrent(m, recurrent(fl, rng, 'lstm', 3, 4), [d])]
+    return m
+
+
+def mask_steps(data, value, pattern):
+    """Sets whole time steps of a [3, T, F] input to the mask value: sample 0 post-padded (its last
+    two steps), sample 1 masked at one step in the middle, sample 2 pre-padded (its first two steps)
+    or, with pattern 'full', masked at every step. Sample 1 also gets a step where only the first
+    feature equals the mask value, which Keras does not mask (it masks a step when all features
+    equal the value)."""
+    d = data.copy()
+    T, F = d.shape[1], d.shape[2]
+    d[0, T - 2:, :] = value
+    d[1, T // 2 - 1, :] = value
+    if F > 1:
+        d[1, T // 2 + 1, 0] = value
+    if pattern == 'full':
+        d[2, :, :] = value
+    else:
+        d[2, :2, :] = value
+    return d
+
+
+def mask_models():
+    """(tag, builder, kw) for Masking in front of recurrent layers. The converter runs masked
+    layers as Scan loops, so each fixture expects Scan. Keras semantics: a masked step keeps the
+    states and outputs the previous step's output (zeros before the first unmasked step);
+    Bidirectional with return_sequences zero-fills its halves at masked steps from tf.keras on
+    (it forces zero_output_for_mask = return_sequences on both layers), while standalone Keras
+    2.2.4 has no zero_output_for_mask and repeats outputs there too.
+
+    RNN(StackedRNNCells) with a mask is tf.keras only: the Keras 2.2.4 backend fills masked steps
+    of the output with states[0], which for a stack in cell order is the first cell's h, not the
+    stack's output (a shape error unless the cells have equal units)."""
+    L = []
+
+    def add(tag, fn, **kw):
+        L.append((tag, fn, dict(kw, expect_ops=['Scan'])))
+    pad, full = (0.0, 'pad'), (-1, 'full')
+    for tag, kind in (('lstm', 'lstm'), ('gru', 'gru'), ('rnn', 'simple')):
+        for end, rs in (('seq', True), ('last', False)):
+            add('mask_%s_%s' % (tag, end),
+                lambda fl, r, k=kind, rs=rs: m_single(fl, r, k, seq=6, mask=pad, return_sequences=rs))
+    add('mask_m1_lstm_last', lambda fl, r: m_single(fl, r, 'lstm', seq=6, mask=full, return_sequences=False))
+    add('mask_m1_gru_seq', lambda fl, r: m_single(fl, r, 'gru', seq=6, mask=full))
+    add('mask_lstm_state', lambda fl, r: m_single(fl, r, 'lstm', seq=6, mask=pad, return_state=True))
+    for end, rs in (('seq', True), ('last', False)):
+        add('mask_back_lstm_%s' % end,
+            lambda fl, r, rs=rs: m_single(fl, r, 'lstm', seq=6, mask=pad, go_backwards=True, return_sequences=rs))
+        add('mask_bidi_lstm_concat_%s' % end,
+            lambda fl, r, rs=rs: m_bidi(fl, r, 'lstm', seq=6, mask=pad, return_sequences=rs))
+    add('mask_m1_bidi_lstm_concat_seq', lambda fl, r: m_bidi(fl, r, 'lstm', seq=6, mask=full))
+    # GRUCell reset_after=False lets tfjs-layers check the stack; the second one is numpy only
+    add('mask_stack_lstm_gru_seq',
+        lambda fl, r: m_stacked_cells(fl, r, ('lstm', 'gru'), seq=6, mask=pad, reset_after=False), only='tfk2')
+    add('mask_m1_stack_lstm_gru_ra_last',
+        lambda fl, r: m_stacked_cells(fl, r, ('lstm', 'gru'), seq=6, mask=full, reset_after=True,
+                                      return_sequences=False), only='tfk2')
+    add('mask_lstm_dense_lstm', lambda fl, r: m_masked_chain(fl, r))
+    add('mask_f1_gru_seq', lambda fl, r: m_single(fl, r, 'gru', seq=6, inp=1, mask=pad))
+    return L
+
+
+def shape_models():
+    """(tag, builder, kw): a dynamic time axis, Input(shape=(None, 2)) with 6 steps in the test data
+    (the stateio suite then also runs the sequence in two halves, feeding the final states back),
+    and recurrent layers over a single input feature (1-row kernels)."""
+    L = []
+    dyn = dict(batch_shape=[None, None, INP], data_shape=[BATCH, 6, INP])
+    for tag, kind in (('lstm', 'lstm'), ('gru', 'gru'), ('rnn', 'simple')):
+        L.append(('dyn_%s_last' % tag, lambda fl, r, k=kind: m_single(fl, r, k, return_sequences=False, **dyn), {}))
+    L.append(('dyn_stack_lstm_gru_last',
+              lambda fl, r: m_stacked_cells(fl, r, ('lstm', 'gru'), return_sequences=False, **dyn), {}))
+    L.append(('dyn_lstm_seq', lambda fl, r: m_single(fl, r, 'lstm', **dyn), {}))
+    for tag, kind in (('lstm', 'lstm'), ('gru', 'gru')):
+        L.append(('f1_%s_seq' % tag, lambda fl, r, k=kind: m_single(fl, r, k, inp=1), {}))
+        L.append(('f1_%s_last' % tag, lambda fl, r, k=kind: m_single(fl, r, k, inp=1, return_sequences=False,
+                                                                     dense=True), {}))
+    return L
 
 
 def option_models():
@@ -780,9 +902,254 @@ def model_list():
     add('dense_3d', lambda fl, r: m_dense3d(fl, r))
     # big-endian weights ('>f4') — one model
     add('lstm_state_be', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=3), big_endian=True)
-    for tag, fn, kw in option_models():
+    for tag, fn, kw in option_models() + mask_models() + shape_models():
         add(tag, fn, **kw)
     return L
+
+
+# ---------------------------------------------------------------------------------------------
+# k3: Keras 3 `model.save("x.h5")` (keras/src/legacy/saving/legacy_h5_format.py), imitating the
+# Keras 3.13.2 files of the corpus (Rajeevydvv-Stock-Price-Forecasting-RNN-LSTM-GRU__{gru,lstm,
+# rnn}_model.h5) and, for what those Sequential files cannot show, Keras 3 itself:
+#   - root keras_version/backend vlen UTF-8, model_config/training_config vlen ASCII;
+#     /model_weights layer_names, backend, keras_version and every weight_names vlen ASCII;
+#     weightless layers and top_level_model_weights: float64 array shape (0,)
+#   - weight names are variable paths without ':0': `sequential/gru/gru_cell/kernel` in a
+#     Sequential (it builds its layers inside its own name scope), `lstm/lstm_cell/kernel` in a
+#     functional model (layers are built when first called, outside any model scope),
+#     `bidirectional/forward_lstm/lstm_cell/kernel` (Bidirectional.build builds both halves)
+#   - layer entries are legacy serializations {class_name, config} (+ name, inbound_nodes in a
+#     Functional config); objects nested in a config are serialize_keras_object dicts with
+#     module/class_name/config/registered_name (dtype: DTypePolicy, initializers), and a nested
+#     layer (Bidirectional's layer and backward_layer) also carries build_config
+#   - InputLayer config batch_shape, dtype, sparse, ragged, name, optional
+#   - Functional inbound nodes {"args": [__keras_tensor__ {shape, dtype, keras_history}],
+#     "kwargs": {...}}: Layer.__call__ fills in the call-context argument training when the
+#     signature default is not None (RNN layers: training=False) and mask when call() takes one,
+#     and the node keeps that same kwargs dict; input_layers/output_layers are
+#     tree.map_structure over the model's inputs/outputs: one [name, 0, 0] for a single tensor,
+#     a list of them for Model([x], [y])
+#   - RNN configs carry zero_output_for_mask (Bidirectional forces it to return_sequences on both
+#     halves); LSTM and GRU end with seed, SimpleRNN has none; GRU reset_after=True, bias (2, 3H)
+#   - a compiled and trained model adds training_config and optimizer_weights (adam/iteration,
+#     adam/learning_rate, then momentum and velocity per trainable variable)
+# ---------------------------------------------------------------------------------------------
+def k3_object(module, cls, config):
+    """serialization_lib.serialize_keras_object of a built-in object."""
+    return {"module": module, "class_name": cls, "config": config, "registered_name": None}
+
+
+def k3_dtype():
+    return k3_object("keras", "DTypePolicy", {"name": "float32"})
+
+
+def k3_initializers():
+    return {"kernel_initializer": k3_object("keras.initializers", "GlorotUniform", {"seed": None}),
+            "recurrent_initializer": k3_object("keras.initializers", "Orthogonal", {"seed": None, "gain": 1.0}),
+            "bias_initializer": k3_object("keras.initializers", "Zeros", {})}
+
+
+def k3_rnn_config(kind, name, units, return_sequences, go_backwards=False, recurrent_activation='sigmoid',
+                  zero_output_for_mask=False):
+    c = {"name": name, "trainable": True, "dtype": k3_dtype(), "return_sequences": return_sequences,
+         "return_state": False, "go_backwards": go_backwards, "stateful": False, "unroll": False,
+         "zero_output_for_mask": zero_output_for_mask, "units": units, "activation": "tanh"}
+    if kind != 'simple':
+        c["recurrent_activation"] = recurrent_activation
+    c["use_bias"] = True
+    c.update(k3_initializers())
+    if kind == 'lstm':
+        c["unit_forget_bias"] = True
+    c.update({"kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None,
+              "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+              "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0})
+    if kind == 'gru':
+        c["reset_after"] = True
+    if kind != 'simple':
+        c["seed"] = None
+    return c
+
+
+def k3_dense_config(name, units, activation):
+    init = k3_initializers()
+    return {"name": name, "trainable": True, "dtype": k3_dtype(), "units": units, "activation": activation,
+            "use_bias": True, "kernel_initializer": init["kernel_initializer"],
+            "bias_initializer": init["bias_initializer"], "kernel_regularizer": None, "bias_regularizer": None,
+            "kernel_constraint": None, "bias_constraint": None, "quantization_config": None}
+
+
+def k3_training_config():
+    return {"loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None,
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
+            "optimizer_config": {"class_name": "Adam", "config": {
+                "name": "adam", "learning_rate": 0.0010000000474974513, "weight_decay": None, "clipnorm": None,
+                "global_clipnorm": None, "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+                "ema_overwrite_frequency": None, "loss_scale_factor": None, "gradient_accumulation_steps": None,
+                "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False}}}
+
+
+# the kwargs Layer.__call__ leaves in a node: RNN.call(sequences, initial_state=None, mask=None,
+# training=False); Bidirectional.call(..., mask=None, training=None); Dense.call takes neither
+RNN_CALL_KWARGS = {"training": False, "mask": None}
+BIDI_CALL_KWARGS = {"mask": None}
+
+
+class K3Model:
+    """A Keras 3 model: layers {cls, name, config, inbound, kwargs, shape (output 0), weights
+    [(variable path, array)]}, the input layers, the output layer names."""
+
+    def __init__(self, sequential=False, compiled=False, nested_io=False):
+        self.name = 'sequential' if sequential else 'functional'
+        self.sequential = sequential
+        self.compiled = compiled
+        self.nested_io = nested_io
+        self.layers = []
+        self.inputs = []
+        self.outputs = []
+        self.data_shapes = {}
+        self.masked = {}
+
+    def path(self, *parts):
+        return '/'.join(((self.name,) if self.sequential else ()) + parts)
+
+    def input(self, batch_shape):
+        name = 'input_layer'
+        self.inputs.append((name, list(batch_shape)))
+        cfg = {"batch_shape": list(batch_shape), "dtype": "float32", "sparse": False, "ragged": False,
+               "name": name, "optional": False}
+        return self.add('InputLayer', name, cfg, [], list(batch_shape))
+
+    def add(self, cls, name, config, inbound, shape, weights=(), kwargs=None):
+        self.layers.append(dict(cls=cls, name=name, config=config, inbound=list(inbound), shape=shape,
+                                weights=list(weights), kwargs=kwargs or {}))
+        return name
+
+    def weight_layers(self):
+        """model.layers: a Sequential leaves its InputLayer out, a Functional lists it."""
+        return [L for L in self.layers if not (self.sequential and L['cls'] == 'InputLayer')]
+
+    def config(self):
+        if self.sequential:
+            return {"class_name": "Sequential", "config": {
+                "name": self.name, "trainable": True, "dtype": k3_dtype(),
+                "layers": [{"class_name": L['cls'], "config": L['config']} for L in self.layers],
+                "build_input_shape": self.inputs[0][1]}}
+        shapes = {L['name']: L['shape'] for L in self.layers}
+        layers = []
+        for L in self.layers:
+            nodes = []
+            if L['inbound']:
+                args = [{"class_name": "__keras_tensor__",
+                         "config": {"shape": shapes[src], "dtype": "float32", "keras_history": [src, 0, 0]}}
+                        for src in L['inbound']]
+                nodes = [{"args": args, "kwargs": L['kwargs']}]
+            layers.append({"class_name": L['cls'], "config": L['config'], "name": L['name'], "inbound_nodes": nodes})
+
+        def refs(names):
+            r = [[n, 0, 0] for n in names]
+            return r if self.nested_io or len(r) != 1 else r[0]
+        return {"class_name": "Functional", "config": {
+            "name": self.name, "trainable": True, "layers": layers,
+            "input_layers": refs([n for n, _ in self.inputs]), "output_layers": refs(self.outputs)}}
+
+
+def write_h5_k3(path, model):
+    fl = Flavour('k3')
+    cfg = model.config()
+    with h5py.File(path, 'w') as f:
+        put_str(f, 'keras_version', K3_VERSION, utf8=True)
+        put_str(f, 'backend', 'tensorflow', utf8=True)
+        put_str(f, 'model_config', json.dumps(cfg))
+        if model.compiled:
+            put_str(f, 'training_config', json.dumps(k3_training_config()))
+        mw = f.create_group('model_weights')
+        layers = model.weight_layers()
+        put_names(mw, 'layer_names', [L['name'] for L in layers], fl)
+        put_str(mw, 'backend', 'tensorflow')
+        put_str(mw, 'keras_version', K3_VERSION)
+        for L in sorted(layers, key=lambda L: L['name']):
+            g = mw.create_group(L['name'])
+            put_names(g, 'weight_names', [n for n, _ in L['weights']], fl)
+            for n, a in L['weights']:
+                g.create_dataset(n, data=a.astype('<f4'))
+        put_names(mw.create_group('top_level_model_weights'), 'weight_names', [], fl)
+        if model.compiled:
+            names, arrays = ['adam/iteration', 'adam/learning_rate'], [np.array(240, '<i8'), np.array(0.001, '<f4')]
+            for L in layers:
+                for n, a in L['weights']:
+                    for slot in ('momentum', 'velocity'):
+                        names.append('adam/%s_%s' % (n.replace('/', '_'), slot))
+                        arrays.append(np.zeros(a.shape, '<f4'))
+            og = f.create_group('optimizer_weights')
+            put_names(og, 'weight_names', names, fl)
+            for n, a in zip(names, arrays):
+                og.create_dataset(n, data=a)
+    return cfg
+
+
+def k3_recurrent(m, rng, kind, src, seq, inp, hid, return_sequences=True, scale=0.5, **kw):
+    name = LAYER_BASE[kind]
+    cfg = k3_rnn_config(kind, name, hid, return_sequences, **kw)
+    ws = [(m.path(name, CELL_BASE[kind], w), a) for w, a in rnn_weights(rng, kind, inp, hid, True, scale)]
+    shape = [None, seq, hid] if return_sequences else [None, hid]
+    return m.add(LAYER_CLASS[kind], name, cfg, [src], shape, ws, RNN_CALL_KWARGS)
+
+
+def k3_single(rng, kind, seq=5, hid=4, nested_io=False, compiled=False, **kw):
+    """keras.Input((seq, 2)) -> one recurrent layer, as keras.Model(inputs, outputs)."""
+    m = K3Model(compiled=compiled, nested_io=nested_io)
+    x = m.input([None, seq, INP])
+    m.outputs = [k3_recurrent(m, rng, kind, x, seq, INP, hid, **kw)]
+    return m
+
+
+def k3_sequential_rnn(rng, seq=5, hid=4):
+    """The corpus rnn_model.h5 in small: Sequential([Input, SimpleRNN, Dense(relu), Dense]),
+    compiled with Adam and trained (so it has a training_config and optimizer weights)."""
+    m = K3Model(sequential=True, compiled=True)
+    x = m.input([None, seq, INP])
+    prev = k3_recurrent(m, rng, 'simple', x, seq, INP, hid, return_sequences=False)
+    n_in = hid
+    for name, units, act in (('dense', 3, 'relu'), ('dense_1', 1, 'linear')):
+        ws = [(m.path(name, w), a) for w, a in dense_weights(rng, n_in, units)]
+        prev = m.add('Dense', name, k3_dense_config(name, units, act), [prev], [None, units], ws)
+        n_in = units
+    m.outputs = [prev]
+    return m
+
+
+def k3_bidi(rng, seq=5, hid=4, return_sequences=True):
+    """keras.Input -> Bidirectional(LSTM(hid)): Keras 3 serializes both halves, the backward one as
+    `backward_layer` (go_backwards=True), each with its build_config."""
+    m = K3Model()
+    x = m.input([None, seq, INP])
+    name = 'bidirectional'
+
+    def half(direction, go_backwards):
+        cfg = k3_rnn_config('lstm', '%s_lstm' % direction, hid, return_sequences, go_backwards=go_backwards,
+                            zero_output_for_mask=return_sequences)
+        return dict(k3_object("keras.layers", "LSTM", cfg), build_config={"input_shape": [None, seq, INP]})
+    cfg = {"name": name, "trainable": True, "dtype": k3_dtype(), "merge_mode": "concat",
+           "layer": half('forward', False), "backward_layer": half('backward', True)}
+    ws = [(m.path(name, '%s_lstm' % d, 'lstm_cell', w), a)
+          for d in ('forward', 'backward') for w, a in rnn_weights(rng, 'lstm', INP, hid, True)]
+    shape = [None, seq, 2 * hid] if return_sequences else [None, 2 * hid]
+    m.outputs = [m.add('Bidirectional', name, cfg, [x], shape, ws, BIDI_CALL_KWARGS)]
+    return m
+
+
+def k3_models():
+    """(tag, builder(rng)) of the Keras 3 fixtures; every reference is numpy (Keras 3 semantics)."""
+    return [
+        ('lstm_seq', lambda r: k3_single(r, 'lstm', compiled=True)),
+        ('gru_seq', lambda r: k3_single(r, 'gru', nested_io=True)),
+        ('rnn_last', lambda r: k3_sequential_rnn(r)),
+        # Keras 3 hard_sigmoid = relu6(x + 3) / 6; weights large enough that the gates clip
+        ('lstm_hsig_seq', lambda r: k3_single(r, 'lstm', recurrent_activation='hard_sigmoid', scale=1.5)),
+        ('bidi_lstm_concat_seq', lambda r: k3_bidi(r)),
+        ('bidi_lstm_concat_last', lambda r: k3_bidi(r, return_sequences=False)),
+        ('back_gru_seq', lambda r: k3_single(r, 'gru', go_backwards=True)),
+    ]
 
 
 # Corpus models with a GRU reset_after=True and a reference computed outside tfjs (see
@@ -834,33 +1201,36 @@ def main():
     os.makedirs(out, exist_ok=True)
     os.makedirs(work, exist_ok=True)
     names = []
-    for flav in ('k22', 'tfk2'):
-        fl = Flavour(flav)
-        for tag, fn, opsets, kw in model_list():
-            if kw.get('only', flav) != flav:
-                continue      # the other flavour's default already covers it
-            name = '%s_%s' % (flav, tag)
-            seed = zlib.crc32(name.encode())
-            rng = np.random.default_rng(seed)
-            fl.reset()
+    jobs = [(flav, tag, fn, opsets, kw) for flav in ('k22', 'tfk2') for tag, fn, opsets, kw in model_list()
+            if kw.get('only', flav) == flav]      # the other flavour's default already covers it
+    jobs += [('k3', tag, fn, [None], {}) for tag, fn in k3_models()]
+    for flav, tag, fn, opsets, kw in jobs:
+        name = '%s_%s' % (flav, tag)
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        h5 = os.path.join(out, name + '.h5')
+        if flav == 'k3':
+            m = fn(rng)
+            write_h5_k3(h5, m)
+        else:
+            fl = Flavour(flav)
             m = fn(fl, rng)
             model_name = ('sequential_1' if fl.k22 else 'sequential') if m.sequential else \
                          ('model_1' if fl.k22 else 'model')
-            h5 = os.path.join(out, name + '.h5')
             write_h5(h5, m, fl, model_name, big_endian=kw.get('big_endian', False),
                      optimizer=kw.get('optimizer', False))
-            cfg, kv, weights = read_back(h5)
-            inputs = []
-            for in_name, bshape in m.inputs:
-                shape = [BATCH if d is None else d for d in bshape]
-                data = rnd(rng, shape, scale=1.0)
-                inputs.append({"name": in_name, "shape": shape,
-                               "data": [float(v) for v in data.ravel()]})
-            extra = {k: kw[k] for k in ('expect_ops', 'forbid_ops') if k in kw}
-            with open(os.path.join(work, name + '.work.json'), 'w') as f:
-                json.dump(dict({"file": name + '.h5', "opsets": opsets, "keras_version": kv,
-                                "model_config": cfg, "weights": weights, "inputs": inputs}, **extra), f)
-            names.append(name)
+        cfg, kv, weights = read_back(h5)
+        inputs = []
+        for in_name, bshape in m.inputs:
+            shape = m.data_shapes.get(in_name) or [BATCH if d is None else d for d in bshape]
+            data = rnd(rng, shape, scale=1.0)
+            if in_name in m.masked:
+                data = mask_steps(data, *m.masked[in_name])
+            inputs.append({"name": in_name, "shape": shape, "data": [float(v) for v in data.ravel()]})
+        extra = {k: kw[k] for k in ('expect_ops', 'forbid_ops') if k in kw}
+        with open(os.path.join(work, name + '.work.json'), 'w') as f:
+            json.dump(dict({"file": name + '.h5', "opsets": opsets, "keras_version": kv,
+                            "model_config": cfg, "weights": weights, "inputs": inputs}, **extra), f)
+        names.append(name)
     nc = corpus_checks(args.corpus, work) if os.path.isdir(args.corpus) else 0
     print('wrote %d fixtures to %s (+%d corpus cross-check inputs in %s)' % (len(names), out, nc, work))
     return 0

@@ -8,7 +8,8 @@ layer, float32 inputs) it evaluates the model in float64 and writes WORKDIR/<nam
 tests/ref_tfjs.js then builds each <name>.ref.json: the tfjs-layers output where tfjs has every
 feature the model uses, this numpy output where it does not (GRU reset_after=True beyond what
 the tfjs-ops interpreter runs, time_major, CuDNNLSTM/CuDNNGRU, the 'exponential' activation,
-Bidirectional(RNN(cell)), StackedRNNCells states), and it records in the ref.json how far the two
+Bidirectional(RNN(cell)), StackedRNNCells states, zero_output_for_mask, Keras 3 files), and it
+records in the ref.json how far the two
 are apart wherever both ran. A difference above 1e-5 (absolute, plus 1e-5 relative) fails the
 fixture build.
 
@@ -21,10 +22,14 @@ interpreter of ref_tfjs.js; Bidirectional(RNN(cell)) and the StackedRNNCells sta
 tfjs-layers on an equivalent model (the plain layer of that cell; tfjs' states reordered, since
 tfjs keeps the last-cell-first order standalone Keras had before keras-team/keras#11021). Not cross-checked by tfjs: time_major and
 CuDNN* (transposes and bias folding around the checked cells), 'exponential', and GRU
-reset_after=True inside Bidirectional, go_backwards or stacked cells (the step is checked alone,
-the wrapping on the other GRU kinds).
+reset_after=True inside Bidirectional or stacked cells (the step is checked alone, the wrapping on
+the other GRU kinds). Masks: against tfjs-layers (Masking, masked SimpleRNN/GRU/LSTM, go_backwards,
+return_state, Bidirectional, StackedRNNCells, a Dense between two LSTMs) and the tfjs-ops
+interpreter (masked GRU reset_after=True); the tf.keras Bidirectional zero-fill against
+tfjs-layers with its output zeroed at the masked steps. Keras 3 files: against tfjs on the same
+model written as a Keras 2 config (except the Keras 3 hard_sigmoid, which tfjs lacks).
 With --corpus, the Keras models of ../shared/corpus that exercise the same options (Bidirectional
-in both Keras dialects, return_state, initial states) are also evaluated and compared with their
+in both Keras dialects, return_state, initial states, Masking) are also evaluated and compared with their
 stored reference outputs (ref/<file>/out_K.npy).
 
 Semantics implemented (Keras 2.2.4 keras/layers/recurrent.py, wrappers.py, cudnn_recurrent.py;
@@ -47,10 +52,19 @@ tf.keras 2.11 keras/layers/rnn/*.py):
   time_major input and returned sequence are [time, batch, features].
   return_state  [output] + final states (LSTM: h, c).
   initial states  extra inbound tensors after the sequence.
+  masks      Masking(mask_value) masks a step whose features all equal mask_value and zeroes it;
+             Dense/Activation/Dropout hand a mask on, a recurrent layer returning sequences keeps
+             it. At a masked step a recurrent layer keeps its states and outputs its previous
+             output (zeros before the first unmasked step), or zeros with zero_output_for_mask;
+             Keras up to 2.2 outputs states[0] instead (see Semantics).
   Bidirectional  the backward copy is the wrapped layer with go_backwards flipped; its sequence
              is reversed back onto the time axis before merging (concat on the last axis, sum,
              ave, mul, or None = two outputs [forward, backward]); return_state appends the
              forward states, then the backward states; initial states: first half forward.
+             Keras 3 writes the backward layer (backward_layer); tf.keras and Keras 3 zero-fill
+             both halves at masked steps when returning sequences, Keras 2.2 does not.
+  Keras 3 configs: inbound nodes {"args": [__keras_tensor__ ...], "kwargs"}, and a single
+             [name, node, tensor] for the inputs or outputs of a one-input / one-output model.
   Activations: Keras 2 names; hard_sigmoid = clip(0.2x + 0.5, 0, 1) up to Keras 2.x and
              clip(x/6 + 0.5, 0, 1) from Keras 3; selu with Keras' alpha/scale; gelu exact (erf);
              softmax over the last axis.
@@ -230,14 +244,40 @@ def build_cell(cls, cfg, weights, keras3):
     raise Unsupported('layer %s' % cls)
 
 
-def run_recurrent(cls, cfg, weights, x, initial, keras3):
-    """One recurrent layer: returns the list [output] (+ final states with return_state)."""
-    cell, used = build_cell(cls, cfg, weights, keras3)
+class Semantics:
+    """What differs between the Keras versions a file may come from.
+    keras3: hard_sigmoid is relu6(x + 3) / 6.
+    legacy_mask: standalone Keras up to 2.2.x, whose backend fills a masked step's output with
+    states[0] (for these cells the previous output, as long as the initial state is zero) and whose
+    Bidirectional has no zero_output_for_mask. tf.keras (since TF 1.13, '2.2.4-tf') and Keras 3
+    keep the previous output in a tensor of its own, zeros at first, and Bidirectional sets
+    zero_output_for_mask = return_sequences on both halves. Standalone Keras 2.3 is taken to
+    behave like tf.keras here (not checked against a real install)."""
+
+    def __init__(self, keras_version):
+        v = str(keras_version)
+        nums = []
+        for part in v.split('-')[0].split('.')[:2]:
+            nums.append(int(part) if part.isdigit() else 0)
+        major, minor = (nums + [0, 0])[:2]
+        self.keras3 = major >= 3
+        tf_keras = v.endswith('-tf') and (major, minor) >= (2, 2)
+        self.legacy_mask = (major, minor) < (2, 3) and not tf_keras
+
+
+def run_recurrent(cls, cfg, weights, x, initial, sem, mask=None, zero_output=None):
+    """One recurrent layer: returns the list [output] (+ final states with return_state).
+    mask: [batch, time] booleans, True where the step counts."""
+    cell, used = build_cell(cls, cfg, weights, sem.keras3)
     if used != len(weights):
         raise Unsupported('%s: %d weights, the cells take %d' % (cls, len(weights), used))
     time_major = bool(cfg.get('time_major', False))
     if time_major:
+        if mask is not None:
+            raise Unsupported('a mask on a time_major layer')
         x = np.transpose(x, (1, 0, 2))
+    if zero_output is None:
+        zero_output = bool(cfg.get('zero_output_for_mask', False))
     N, T = x.shape[0], x.shape[1]
     if initial:
         if len(initial) != len(cell.state_sizes):
@@ -246,9 +286,22 @@ def run_recurrent(cls, cfg, weights, x, initial, keras3):
     else:
         states = [np.zeros((N, n)) for n in cell.state_sizes]
     order = range(T - 1, -1, -1) if cfg.get('go_backwards', False) else range(T)
-    outs = []
+    outs, prev = [], None
     for t in order:
-        y, states = cell.step(x[:, t, :], states)
+        y, new = cell.step(x[:, t, :], states)
+        if mask is not None:
+            m = mask[:, t][:, None]
+            if zero_output:
+                keep = np.zeros_like(y)
+            elif sem.legacy_mask:
+                keep = states[0]
+            else:
+                keep = prev if prev is not None else np.zeros_like(y)
+            if keep.shape != y.shape:
+                raise Unsupported('masked step: states[0] %s is not the output %s' % (keep.shape, y.shape))
+            y = np.where(m, y, keep)
+            new = [np.where(m, a, b) for a, b in zip(new, states)]
+        states, prev = new, y
         outs.append(y)
     if cfg.get('return_sequences', False):
         out = np.stack(outs, axis=1)
@@ -259,20 +312,26 @@ def run_recurrent(cls, cfg, weights, x, initial, keras3):
     return [out] + states if cfg.get('return_state', False) else [out]
 
 
-def run_bidirectional(cfg, weights, x, initial, keras3):
+def run_bidirectional(cfg, weights, x, initial, sem, mask=None):
     inner = cfg['layer']
-    if cfg.get('backward_layer') is not None:
-        raise Unsupported('Bidirectional with a custom backward_layer')
     cls, lcfg = inner['class_name'], inner['config']
+    bw = cfg.get('backward_layer')
+    if bw is not None:
+        # Keras 3 writes both halves; only a go_backwards copy of the same kind is supported here
+        if bw['class_name'] != cls or not bw['config'].get('go_backwards', False):
+            raise Unsupported('Bidirectional backward_layer %s' % bw['class_name'])
+        bw_cls, bw_cfg = bw['class_name'], bw['config']
+    else:
+        bw_cls, bw_cfg = cls, dict(lcfg, go_backwards=not lcfg.get('go_backwards', False))
     half = len(weights) // 2
-    fw_cfg = dict(lcfg)
-    bw_cfg = dict(lcfg, go_backwards=not lcfg.get('go_backwards', False))
     ni = len(initial) // 2
-    y = run_recurrent(cls, fw_cfg, weights[:half], x, initial[:ni], keras3)
-    y_rev = run_recurrent(cls, bw_cfg, weights[half:], x, initial[ni:], keras3)
+    seqs = lcfg.get('return_sequences', False)
+    zero = None if sem.legacy_mask else seqs
+    y = run_recurrent(cls, lcfg, weights[:half], x, initial[:ni], sem, mask, zero)
+    y_rev = run_recurrent(bw_cls, bw_cfg, weights[half:], x, initial[ni:], sem, mask, zero)
     states = y[1:] + y_rev[1:]
     y, y_rev = y[0], y_rev[0]
-    if lcfg.get('return_sequences', False):
+    if seqs:
         y_rev = np.flip(y_rev, axis=0 if lcfg.get('time_major', False) else 1)
     mode = cfg.get('merge_mode', 'concat')
     if mode == 'concat':
@@ -290,24 +349,57 @@ def run_bidirectional(cfg, weights, x, initial, keras3):
     return out + (states if lcfg.get('return_state', False) else [])
 
 
-def run_layer(cls, cfg, weights, ins, keras3):
+MASK_PASSING = {'Dense', 'Activation', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout',
+                'AlphaDropout'}
+
+
+def run_layer(cls, cfg, weights, ins, sem, mask=None):
+    """The layer's outputs and their masks; mask is that of the first input."""
+    if cls == 'Masking':
+        x = ins[0]
+        keep = np.any(x != cfg.get('mask_value', 0.0), axis=-1)
+        return [x * keep[..., None]], [keep]
     if cls == 'Dense':
         x = ins[0]
         y = x @ weights[0]
         if cfg.get('use_bias', True):
             y = y + weights[1]
-        return [activation(cfg.get('activation'), y, keras3)]
+        return [activation(cfg.get('activation'), y, sem.keras3)], [mask]
     if cls == 'Activation':
-        return [activation(cfg.get('activation'), ins[0], keras3)]
-    if cls in ('Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'):
-        return [ins[0]]
+        return [activation(cfg.get('activation'), ins[0], sem.keras3)], [mask]
+    if cls in MASK_PASSING:
+        return [ins[0]], [mask]
     if cls == 'RepeatVector':
-        return [np.repeat(ins[0][:, None, :], cfg['n'], axis=1)]
+        return [np.repeat(ins[0][:, None, :], cfg['n'], axis=1)], [None]
     if cls == 'Bidirectional':
-        return run_bidirectional(cfg, weights, ins[0], ins[1:], keras3)
-    if cls in RECURRENT:
-        return run_recurrent(cls, cfg, weights, ins[0], ins[1:], keras3)
-    raise Unsupported('layer %s' % cls)
+        ys = run_bidirectional(cfg, weights, ins[0], ins[1:], sem, mask)
+        seqs = cfg['layer']['config'].get('return_sequences', False)
+    elif cls in RECURRENT:
+        ys = run_recurrent(cls, cfg, weights, ins[0], ins[1:], sem, mask)
+        seqs = cfg.get('return_sequences', False)
+    else:
+        raise Unsupported('layer %s' % cls)
+    # a returned sequence keeps the input's mask, states have none
+    return ys, [mask if seqs and y.ndim == 3 else None for y in ys]
+
+
+def keras_tensors(v):
+    """The keras_history of every __keras_tensor__ inside a Keras 3 call argument structure."""
+    if isinstance(v, dict):
+        if v.get('class_name') == '__keras_tensor__':
+            return [v['config']['keras_history']]
+        return [h for x in v.values() for h in keras_tensors(x)]
+    if isinstance(v, list):
+        return [h for x in v for h in keras_tensors(x)]
+    return []
+
+
+def endpoints(v):
+    """input_layers / output_layers: a list of [name, node, tensor], or one of them (Keras 3 for a
+    model of a single input or output tensor)."""
+    if len(v) == 3 and isinstance(v[0], str):
+        v = [v]
+    return [(e[0], e[2]) for e in v]
 
 
 def graph(model_config):
@@ -334,28 +426,37 @@ def graph(model_config):
         if len(nodes) > 1:
             raise Unsupported('layer %s called more than once' % L['name'])
         inbound = []
-        for e in (nodes[0] if nodes else []):
+        if nodes and isinstance(nodes[0], dict):
+            # Keras 3: positional tensors, then initial states passed by keyword
+            refs = keras_tensors(nodes[0].get('args', [])) + \
+                keras_tensors((nodes[0].get('kwargs') or {}).get('initial_state', []))
+        else:
+            refs = nodes[0] if nodes else []
+        for e in refs:
             if not isinstance(e, list) or e[1] != 0:
                 raise Unsupported('inbound node format %r' % (e,))
             inbound.append((e[0], e[2]))
         out.append((L['class_name'], L['name'], L['config'], inbound))
-    return out, [e[0] for e in c['input_layers']], [(e[0], e[2]) for e in c['output_layers']]
+    return out, [e[0] for e in endpoints(c['input_layers'])], endpoints(c['output_layers'])
 
 
 def evaluate(model_config, weights, inputs, keras_version):
     """Outputs of the model, in output_layers order, as float64 arrays."""
-    keras3 = str(keras_version).split('.')[0].isdigit() and int(str(keras_version).split('.')[0]) >= 3
+    sem = Semantics(keras_version)
     layers, in_names, outs = graph(model_config)
     if len(in_names) != len(inputs):
         raise Unsupported('%d model inputs, %d given' % (len(in_names), len(inputs)))
     val = {(n, 0): np.asarray(a, dtype=np.float64) for n, a in zip(in_names, inputs)}
+    masks = {}
     for cls, name, cfg, inbound in layers:
         if cls == 'InputLayer':
             continue
         ins = [val[ref] for ref in inbound]
         ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name, [])]
-        for k, y in enumerate(run_layer(cls, cfg, ws, ins, keras3)):
+        ys, ms = run_layer(cls, cfg, ws, ins, sem, masks.get(inbound[0]) if inbound else None)
+        for k, (y, m) in enumerate(zip(ys, ms)):
             val[(name, k)] = y
+            masks[(name, k)] = m
     return [val[ref] for ref in outs]
 
 
@@ -387,7 +488,10 @@ def run_work(path):
 # README: float64 numpy, cross-checked with tfjs) — an implementation independent of this one.
 CORPUS_CHECKS = ['keras/Dobiasd-frugally-deep__keras_export_lstm__at0064b849.h5'] + [
     'keras/KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_rnn_%d.h5' % k
-    for k in (1, 3, 5, 7, 9, 11, 13, 15, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 145, 147, 149, 151)]
+    for k in (1, 3, 5, 7, 9, 11, 13, 15, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 145, 147, 149, 151)] + [
+    # Keras 2.2.0 Masking -> LSTM, inputs with masked steps
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_examples_masking_masking_%s_lstm.h5' % k
+    for k in ('two', 'zero')]
 
 
 def corpus_check(corpus, rel):

@@ -18,8 +18,8 @@
 //   B "tfjs-ops": a small interpreter of the same config that evaluates every layer with tfjs
 //     ops (tf.matMul, tf.sigmoid, ...) following the Keras 2 / tf.keras cell formulas
 //     (keras/layers/recurrent.py: SimpleRNNCell, GRUCell with reset_after False and True,
-//     LSTMCell; Dense), for plain chains of those layers only (it refuses go_backwards,
-//     return_state, time_major, wrappers and stacked cells). tfjs-layers has no GRU
+//     LSTMCell; Dense; Masking and masked steps; go_backwards), for plain chains of those layers
+//     only (it refuses return_state, time_major, wrappers and stacked cells). tfjs-layers has no GRU
 //     reset_after=True (GRUCell throws), so for models with such a GRU that B runs, B is the
 //     reference; on every other model B runs it is compared with A, which checks the
 //     hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
@@ -34,6 +34,12 @@
 //     feature the model uses (tfjsGaps below, or a GRU reset_after=True model that B cannot run)
 //     or runs it only in an adapted form (tfjsAdaptation: then A on the adapted model is the
 //     cross-check), and a cross-check of A or B everywhere else.
+//   Keras 3 files (keras_version 3.x): numpy is the reference; A and B run on the same model
+//     written as a Keras 2 config (fromKeras3) and cross-check it, except where the model uses
+//     the Keras 3 hard_sigmoid, relu6(x + 3) / 6, which tfjs does not have.
+//   Masks: tfjs-layers follows standalone Keras 2.2, without zero_output_for_mask. For tf.keras
+//     and Keras 3 files a masked Bidirectional that returns sequences is zero-filled at masked
+//     steps, so numpy is the reference there and tfjs-layers checks it with its output zeroed.
 // The reference written to <name>.ref.json says which method produced it ("reference") and how
 // far the others are from it ("crosscheck"). The script fails if A and B differ by more than
 // 1e-5, or numpy and the tfjs reference by more than 1e-5 + 1e-5·|y| anywhere.
@@ -74,7 +80,11 @@ function denseOp(cfg, w, x) {
 // split the last axis into n equal blocks
 function blocks(t, n) { return tf.split(t, n, t.shape.length - 1); }
 
-function recurrentOp(kind, cfg, w, x, initial) {
+// mask: [batch, time] booleans (true where the step counts) or null. A masked step keeps the
+// states and outputs the previous output (zeros before the first one), or zeros with
+// zero_output_for_mask, as tf.keras and Keras 3 do; Keras 2.2's states[0] is the same for these
+// cells as long as the initial state is zero.
+function recurrentOp(kind, cfg, w, x, initial, mask) {
   const H = cfg.units;
   const act = cfg.activation;
   const ract = cfg.recurrent_activation;
@@ -83,16 +93,19 @@ function recurrentOp(kind, cfg, w, x, initial) {
   const bias = useBias ? w[2] : null;
   const N = x.shape[0];
   const T = x.shape[1];
-  for (const opt of ['go_backwards', 'return_state', 'time_major', 'stateful']) {
+  for (const opt of ['return_state', 'time_major', 'stateful']) {
     if (cfg[opt]) throw new Error(`${opt} not in the reference interpreter`);
   }
   const nStates = kind === 'lstm' ? 2 : 1;
   let states = initial && initial.length ? initial.slice() : [];
   while (states.length < nStates) states.push(tf.zeros([N, H]));
   const outs = [];
-  for (let t = 0; t < T; t++) {
+  let prev = tf.zeros([N, H]);
+  for (let step = 0; step < T; step++) {
+    const t = cfg.go_backwards ? T - 1 - step : step;
     const xt = x.slice([0, t, 0], [N, 1, x.shape[2]]).reshape([N, x.shape[2]]);
     const h = states[0];
+    const old = states;
     if (kind === 'simple') {
       let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, rec));
       if (useBias) z = tf.add(z, bias);
@@ -135,7 +148,15 @@ function recurrentOp(kind, cfg, w, x, initial) {
       }
       states = [tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh))];
     }
-    outs.push(states[0]);
+    let y = states[0];
+    if (mask) {
+      const m = mask.slice([0, t], [N, 1]).cast('float32');
+      const blend = (a, b) => tf.add(tf.mul(a, m), tf.mul(b, tf.sub(1, m)));
+      y = blend(y, cfg.zero_output_for_mask ? tf.zerosLike(y) : prev);
+      states = states.map((st, i) => blend(st, old[i]));
+    }
+    prev = y;
+    outs.push(y);
   }
   return cfg.return_sequences ? tf.stack(outs, 1) : outs[outs.length - 1];
 }
@@ -176,6 +197,13 @@ function functionalLayers(cfg) {
   };
 }
 
+// The model outputs as [layer, tensor]; Keras 3 writes a lone output as [name, node, tensor].
+function outputRefs(cfg) {
+  if (cfg.class_name === 'Sequential') return functionalLayers(cfg).outputs;
+  const v = cfg.config.output_layers;
+  return (v.length === 3 && typeof v[0] === 'string' ? [v] : v).map((e) => [e[0], e[2]]);
+}
+
 // A model output's name in the .ref.json: the layer name, `layer:K` for its K-th extra tensor.
 function outName(ref) { return ref[1] === 0 ? ref[0] : `${ref[0]}:${ref[1]}`; }
 
@@ -188,18 +216,33 @@ function runOps(work, weights, inputs) {
   return tf.tidy(() => {
     const g = functionalLayers(work.model_config);
     const val = {};
+    const masks = {};   // layer name -> [batch, time] mask of its output, where it has one
     g.inputs.forEach((n, i) => { val[n] = inputs[i]; });
     for (const L of g.layers) {
       if (L.class_name === 'InputLayer') continue;
-      const ins = L.inbound.map(tensorZero).map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
+      const srcs = L.inbound.map(tensorZero);
+      const ins = srcs.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
+      const mask = srcs.length ? masks[srcs[0]] || null : null;
       const w = weights[L.name] || [];
-      if (L.class_name === 'Dense') val[L.name] = denseOp(L.config, w, ins[0]);
-      else if (L.class_name in RNN_KIND) val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1));
-      else if (L.class_name === 'RNN') {
+      if (L.class_name === 'Masking') {
+        const mv = L.config.mask_value === undefined ? 0 : L.config.mask_value;
+        masks[L.name] = tf.any(tf.notEqual(ins[0], mv), -1);
+        val[L.name] = tf.mul(ins[0], tf.expandDims(masks[L.name].cast('float32'), -1));
+      } else if (L.class_name === 'Dense') {
+        val[L.name] = denseOp(L.config, w, ins[0]);
+        masks[L.name] = mask;
+      } else if (L.class_name in RNN_KIND) {
+        val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask);
+        masks[L.name] = L.config.return_sequences ? mask : null;
+      } else if (L.class_name === 'RNN') {
         const cell = L.config.cell;
         if (!(cell.class_name in CELL_KIND)) throw new Error(`cell ${cell.class_name}`);
-        const cfg = Object.assign({}, cell.config, { return_sequences: L.config.return_sequences, go_backwards: L.config.go_backwards });
-        val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1));
+        const cfg = Object.assign({}, cell.config, {
+          return_sequences: L.config.return_sequences, go_backwards: L.config.go_backwards,
+          zero_output_for_mask: L.config.zero_output_for_mask,
+        });
+        val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1), mask);
+        masks[L.name] = L.config.return_sequences ? mask : null;
       } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
     }
     return g.outputs.map(tensorZero).map((n) => tf.keep(val[n]));
@@ -230,14 +273,68 @@ function tfjsGaps(cfg) {
 
 const LAYER_OF_CELL = { SimpleRNNCell: 'SimpleRNN', GRUCell: 'GRU', LSTMCell: 'LSTM' };
 
+// Standalone Keras up to 2.2.x (tfjs-layers follows it) has no zero_output_for_mask: its
+// Bidirectional repeats the previous output at masked steps like any RNN. tf.keras from TF 1.13
+// ('2.2.4-tf' on) and Keras 3 zero-fill both halves there when returning sequences. The same rule
+// as Semantics in ref_numpy.py.
+function legacyMasking(kerasVersion) {
+  const v = String(kerasVersion || '');
+  const [major, minor] = v.split('-')[0].split('.').map((p) => parseInt(p, 10) || 0);
+  const tfKeras = v.endsWith('-tf') && (major > 2 || (major === 2 && minor >= 2));
+  return (major < 2 || (major === 2 && minor < 3)) && !tfKeras;
+}
+
+// Where a masked Bidirectional returns sequences (and the file is not legacy), tfjs' output must
+// be zeroed at the masked steps. Supported for Input -> Masking -> Bidirectional with the
+// Bidirectional's sequence a model output. Returns [{output index, input index, mask value}].
+function zeroFills(config, kerasVersion) {
+  if (config.class_name === 'Sequential' || legacyMasking(kerasVersion)) return [];
+  const layers = config.config.layers;
+  if (!layers.some((L) => L.class_name === 'Masking')) return [];
+  const byName = Object.fromEntries(layers.map((L) => [L.name, L]));
+  const inputs = config.config.input_layers.map((e) => e[0]);
+  const src = (L) => L.inbound_nodes[0][0][0];
+  const fills = [];
+  for (const L of layers) {
+    if (L.class_name !== 'Bidirectional' || !L.config.layer.config.return_sequences) continue;
+    const m = byName[src(L)];
+    if (!m || m.class_name !== 'Masking' || !inputs.includes(src(m))) {
+      throw new Error(`a masked Bidirectional '${L.name}' fed other than Input -> Masking: zero-filling its tfjs output is not implemented`);
+    }
+    const outs = config.config.output_layers;
+    const k = outs.findIndex((o) => o[0] === L.name && o[2] === 0);
+    if (k < 0) throw new Error(`masked Bidirectional '${L.name}' is not a model output: zero-filling its tfjs output is not implemented`);
+    const mv = m.config.mask_value === undefined ? 0 : m.config.mask_value;
+    fills.push({ output: k, input: inputs.indexOf(src(m)), maskValue: mv });
+  }
+  return fills;
+}
+
+function applyZeroFills(fills, ys, inputs) {
+  for (const f of fills) {
+    const x = inputs[f.input], y = ys[f.output];
+    const [N, T, F] = x.shape, W = y.shape[2];
+    for (let n = 0; n < N; n++) {
+      for (let t = 0; t < T; t++) {
+        let masked = true;
+        for (let c = 0; c < F; c++) if (x.data[(n * T + t) * F + c] !== f.maskValue) masked = false;
+        if (masked) for (let c = 0; c < W; c++) y.data[(n * T + t) * W + c] = 0;
+      }
+    }
+  }
+  return ys;
+}
+
 // Models tfjs-layers runs only in an equivalent form; numpy is their reference and tfjs checks it
-// through the adapted model. Returns null or {config, note, reorder(outputs)}:
+// through the adapted model. Returns null or {config, note, finish(outputs, inputs)}:
 //   Bidirectional(RNN(<cell>)): tfjs cannot clone a generic RNN's cell (getConfig keeps the cell
 //     object), so the wrapped layer becomes the plain layer of that cell (same math and weights).
 //   RNN(StackedRNNCells) with return_state: tfjs returns the states of the last cell first (the
 //     standalone Keras order before keras-team/keras#11021); tf.keras 2.x returns them in cell
 //     order, so the tfjs states are put back in cell order.
-function tfjsAdaptation(cfg) {
+//   masked Bidirectional returning sequences (tf.keras, Keras 3): tfjs has no zero_output_for_mask,
+//     so its output is zeroed at the masked steps.
+function tfjsAdaptation(cfg, kerasVersion) {
   const notes = [];
   const config = JSON.parse(JSON.stringify(cfg));
   const layers = config.class_name === 'Sequential' ? [] : config.config.layers;
@@ -262,6 +359,8 @@ function tfjsAdaptation(cfg) {
       notes.push('StackedRNNCells states put back in cell order');
     }
   }
+  const fills = zeroFills(config, kerasVersion);
+  if (fills.length) notes.push('Bidirectional outputs zeroed at masked steps (zero_output_for_mask)');
   if (!notes.length) return null;
   const outs = config.class_name === 'Sequential' ? [] : config.config.output_layers;
   const reorder = (ys) => ys.map((y, i) => {
@@ -271,7 +370,107 @@ function tfjsAdaptation(cfg) {
     if (j < 0) throw new Error(`state ${t} of ${name} is not a model output`);
     return ys[j];
   });
-  return { config, note: notes.join('; '), reorder };
+  return { config, note: notes.join('; '), finish: (ys, inputs) => applyZeroFills(fills, reorder(ys), inputs) };
+}
+
+// ----------------------------------------------------------------------------------------------
+// Keras 3 files: numpy is the reference; tfjs checks it on the same model written as Keras 2
+// ----------------------------------------------------------------------------------------------
+function isKeras3(kerasVersion) { return parseInt(String(kerasVersion || ''), 10) >= 3; }
+
+const KERAS3_KEYS = new Set(['module', 'registered_name', 'build_config', 'quantization_config', 'optional',
+  'seed', 'zero_output_for_mask']);
+
+// The Keras 2 form of a Keras 3 model_config, the one tfjs-layers reads: serialized objects lose
+// module/registered_name/build_config, a DTypePolicy becomes its name, InputLayer batch_shape
+// becomes batch_input_shape, {"args": [__keras_tensor__...]} nodes become [[name, node, tensor,
+// {}]] lists, a single [name, node, tensor] endpoint becomes a list of one, and Bidirectional loses
+// its backward_layer when that is the layer with go_backwards flipped (what tfjs builds itself).
+// zero_output_for_mask is dropped, so this refuses masked models.
+function fromKeras3(cfg) {
+  const strip = (v) => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v === null || typeof v !== 'object') return v;
+    if (v.class_name === 'DTypePolicy') return v.config.name;
+    const out = {};
+    for (const [k, x] of Object.entries(v)) if (!KERAS3_KEYS.has(k)) out[k] = strip(x);
+    return out;
+  };
+  const history = (v) => {
+    if (Array.isArray(v)) return v.flatMap(history);
+    if (v === null || typeof v !== 'object') return [];
+    if (v.class_name === '__keras_tensor__') return [v.config.keras_history];
+    return Object.values(v).flatMap(history);
+  };
+  const endpoints = (v) => (v.length === 3 && typeof v[0] === 'string' ? [v] : v);
+  const layer = (L) => {
+    if (L.class_name === 'Masking') throw new Error('Masking in a Keras 3 model: the Keras 2 form would lose zero_output_for_mask');
+    const out = { class_name: L.class_name, config: strip(L.config) };
+    if (L.class_name === 'InputLayer') {
+      out.config.batch_input_shape = out.config.batch_shape;
+      delete out.config.batch_shape;
+    }
+    if (L.class_name === 'Bidirectional' && L.config.backward_layer) {
+      const fw = strip(L.config.layer), bw = strip(L.config.backward_layer);
+      const same = Object.assign({}, fw.config, { name: bw.config.name, go_backwards: !fw.config.go_backwards });
+      if (fw.class_name !== bw.class_name || JSON.stringify(same) !== JSON.stringify(bw.config)) {
+        throw new Error(`Bidirectional '${L.config.name}': backward_layer is not the layer with go_backwards flipped`);
+      }
+      delete out.config.backward_layer;
+    }
+    if (L.name !== undefined) out.name = L.name;
+    if (L.inbound_nodes !== undefined) {
+      out.inbound_nodes = L.inbound_nodes.map((node) => {
+        if (Array.isArray(node)) return node;
+        const refs = history(node.args).concat(history((node.kwargs || {}).initial_state || []));
+        return refs.map((h) => [h[0], h[1], h[2], {}]);
+      });
+    }
+    return out;
+  };
+  const c = cfg.config;
+  if (cfg.class_name === 'Sequential') {
+    return { class_name: 'Sequential', config: { name: c.name, layers: c.layers.map(layer) } };
+  }
+  return {
+    class_name: cfg.class_name,
+    config: {
+      name: c.name, layers: c.layers.map(layer),
+      input_layers: endpoints(c.input_layers), output_layers: endpoints(c.output_layers),
+    },
+  };
+}
+
+function usesActivation(cfg, name) {
+  let found = false;
+  JSON.stringify(cfg, (k, v) => { if ((k === 'activation' || k === 'recurrent_activation') && v === name) found = true; return v; });
+  return found;
+}
+
+// numpy reference; tfjs-layers and/or tfjs-ops on the Keras 2 form as cross-checks.
+async function keras3Reference(work, weights, inputs, np) {
+  if (!np) throw new Error(`${work.file}: a Keras 3 file needs the numpy result`);
+  const ref = np.outputs;
+  const cross = [];
+  let cfg;
+  try { cfg = fromKeras3(work.model_config); } catch (e) { cross.push(`none: ${e.message}`); }
+  const gaps = cfg ? tfjsGaps(cfg) : [];
+  if (cfg && usesActivation(cfg, 'hard_sigmoid')) gaps.push('the Keras 3 hard_sigmoid, relu6(x + 3) / 6');
+  if (cfg && gaps.length) cross.push(`none: tfjs lacks ${gaps.join(', ')}`);
+  if (cfg && !gaps.length) {
+    const check = (ys, what) => {
+      const c = compareOutputs(plain(ys), ref, `${work.file}: ${what} against numpy`);
+      if (!c.ok) throw new Error(`${work.file}: numpy and ${what} differ by up to ${c.maxAbs}`);
+      cross.push(`${what} on the Keras 2 form max_abs=${c.maxAbs.toExponential(2)}`);
+      tf.dispose(ys);
+    };
+    if (!needsOps(cfg)) check(await runLayers(work, weights, inputs, cfg), 'tfjs-layers');
+    let b = null, why = null;
+    try { b = runOps({ model_config: cfg }, weights, inputs); } catch (e) { why = e.message; }
+    if (b) check(b, 'tfjs-ops');
+    else if (needsOps(cfg)) cross.push(`none: tfjs-layers lacks GRU reset_after=True, tfjs-ops: ${why}`);
+  }
+  return { ref, cross, method: 'numpy float64 (tests/ref_numpy.py); a Keras 3 file, which tfjs cannot read' };
 }
 
 async function runLayers(work, weights, inputs, config) {
@@ -340,18 +539,22 @@ async function processOne(workFile, outdir) {
     return { name: work.file, method: 'check (tfjs-ops vs corpus ref)', cross: `max_abs=${m.toExponential(2)} (max|y|=${ymax.toPrecision(2)})` };
   }
   const np = readNumpy(workFile);
-  const gaps = tfjsGaps(work.model_config);
-  const adapted = gaps.length || needsOps(work.model_config) ? null : tfjsAdaptation(work.model_config);
-  const g = functionalLayers(work.model_config);
+  const k3 = isKeras3(work.keras_version);
+  const gaps = k3 ? [] : tfjsGaps(work.model_config);
+  const adapted = k3 || gaps.length || needsOps(work.model_config) ? null : tfjsAdaptation(work.model_config, work.keras_version);
+  const outRefs = outputRefs(work.model_config);
   let ref, method, short;
-  const cross = [];
-  if (adapted) {
+  let cross = [];
+  if (k3) {
+    ({ ref, method, cross } = await keras3Reference(work, weights, inputs, np));
+    short = 'numpy';
+  } else if (adapted) {
     if (!np) throw new Error(`${workFile}: tfjs-layers runs it only adapted and there is no numpy result`);
     ref = np.outputs;
     method = `numpy float64 (tests/ref_numpy.py); tfjs-layers only runs an adapted model (${adapted.note})`;
     short = 'numpy';
     const a = await runLayers(work, weights, inputs, adapted.config);
-    const c = compareOutputs(adapted.reorder(plain(a)), ref, `${workFile}: adapted tfjs-layers against numpy`);
+    const c = compareOutputs(adapted.finish(plain(a), work.inputs), ref, `${workFile}: adapted tfjs-layers against numpy`);
     if (!c.ok) throw new Error(`${workFile}: numpy and the adapted tfjs-layers model differ by up to ${c.maxAbs}`);
     cross.push(`tfjs-layers on the adapted model max_abs=${c.maxAbs.toExponential(2)}`);
     tf.dispose(a);
@@ -394,7 +597,7 @@ async function processOne(workFile, outdir) {
     reference: method,
     crosscheck: cross.join('; '),
     inputs: work.inputs.map((x) => ({ name: x.name, shape: x.shape, data: x.data })),
-    outputs: ref.map((t, i) => ({ name: outName(g.outputs[i]), shape: t.shape, data: t.data })),
+    outputs: ref.map((t, i) => ({ name: outName(outRefs[i]), shape: t.shape, data: t.data })),
   };
   for (const k of ['expect_ops', 'forbid_ops']) if (work[k]) out[k] = work[k];
   const dest = path.join(outdir, work.file.replace(/\.h5$/, '.ref.json'));
