@@ -92,6 +92,11 @@ static unsigned char *read_file(const char *path, size_t *size)
     return buf;
 }
 
+static void print_warning(void *user, const char *message)
+{
+    fprintf(stderr, "k2onnx: %s: warning: %s\n", (const char *)user, message);
+}
+
 static int print_entry(void *user, const k2onnx_h5_entry *e)
 {
     (void)user;
@@ -193,6 +198,8 @@ int main(int argc, char **argv)
         opts.model_config_size = n;
     }
     status = 0;
+    opts.warn = print_warning;
+    opts.warn_user = (void *)input;
     if (k2onnx_convert_file(input, output, &opts, &err) != k2onnx_result_success) {
         fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
         status = 1;

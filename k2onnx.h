@@ -100,6 +100,10 @@ typedef struct k2onnx_options {
     const char *model_config;    /* optional architecture JSON (model.to_json()) for a file that
                                     holds weights only; overrides the file's model_config */
     size_t model_config_size;
+    /* optional: called with each warning (a conversion that differs from Keras in a way the
+       user should know, e.g. stateful layers converted as stateless) */
+    void (*warn)(void *user, const char *message);
+    void *warn_user;
 } k2onnx_options;
 
 /* Caller-owned; filled in on failure. The message names the object that failed: an HDF5 path,
@@ -230,6 +234,8 @@ typedef struct k2onnx__ctx {
     const char *model_config;
     size_t model_config_size;
     const char *keras_version;   /* from a .keras archive's metadata.json */
+    void (*warn)(void *user, const char *message);
+    void *warn_user;
     k2onnx_error *error;
     k2onnx_error local_error;
     int failed;
@@ -4066,6 +4072,21 @@ static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...
     return k2onnx__fail(cv->ctx, r, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, buf);
 }
 
+/* A warning about the layer being converted, handed to options.warn when there is one. */
+static void k2onnx__lwarn(k2onnx__conv *cv, const char *fmt, ...)
+{
+    char buf[400], msg[512];
+    va_list ap;
+    if (!cv->ctx->warn) return;
+    va_start(ap, fmt);
+    k2onnx__vformat(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    msg[0] = '\0';
+    k2onnx__format_append(msg, sizeof msg, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, buf);
+    k2onnx__one_line(msg);
+    cv->ctx->warn(cv->ctx->warn_user, msg);
+}
+
 /* Value names are "<layer>/<what>", with the call index for shared layers. */
 static const char *k2onnx__vname(k2onnx__conv *cv, const char *what)
 {
@@ -5385,6 +5406,8 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     int early_order;                  /* before opset 10 the Scan emits the reversed order itself */
     if (!k2onnx__rnn_layer_read(cv, cv->layer->cls, cv->layer->config, &L)) return 0;
     early_order = L.go_backwards && L.return_sequences && cv->opset < 10;
+    if (k2onnx__jbool(cv->layer->config, "stateful", 0) && !state_io)
+        k2onnx__lwarn(cv, "stateful=true is converted as a stateless layer starting from zero states; --state-io carries the states");
     for (c = 0; c < L.ncells; c++) nstates_total += k2onnx__rnn_states(&L.cells[c]);
     if (nin != 1 && nin != 1 + nstates_total)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
@@ -6268,6 +6291,8 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
     ctx->state_io = options->state_io != 0;
     ctx->scan_rnn = options->scan_rnn != 0;
+    ctx->warn = options->warn;
+    ctx->warn_user = options->warn_user;
     ctx->model_config = options->model_config;
     ctx->model_config_size = options->model_config_size;
     if (ctx->model_config && !ctx->model_config_size) ctx->model_config_size = strlen(ctx->model_config);
@@ -6510,7 +6535,12 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
             k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory for the output of ", input_path);
             r = error->result;
         } else {
-            r = k2onnx_convert(in, in_size, options, k2onnx__membuf_write, &out, NULL, error);
+            /* The second pass repeats the first: its warnings were given already. */
+            k2onnx_options quiet;
+            memset(&quiet, 0, sizeof quiet);
+            if (options) quiet = *options;
+            quiet.warn = NULL;
+            r = k2onnx_convert(in, in_size, &quiet, k2onnx__membuf_write, &out, NULL, error);
         }
     }
     K2ONNX_FREE(in);

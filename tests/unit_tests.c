@@ -461,6 +461,33 @@ static void test_shuffle_fletcher(void)
     CHECK(k2onnx__bytes_for(255) == 1 && k2onnx__bytes_for(256) == 2 && k2onnx__bytes_for(0) == 1);
 }
 
+static void count_warning(void *user, const char *message)
+{
+    int *n = (int *)user;
+    if (strstr(message, "stateful=true is converted as a stateless layer") && strstr(message, "(GRU)")) (*n)++;
+}
+
+/* A stateful layer converts, with one warning through options.warn (corpus file, when present). */
+static void test_warnings(void)
+{
+    size_t size = 0;
+    unsigned char *buf = read_file("../shared/corpus/keras/Dobiasd-frugally-deep__test_stateful_test_temp_stateful__at52fc9082.h5", &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    int warnings = 0;
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    opts.warn = count_warning;
+    opts.warn_user = &warnings;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    CHECK(warnings == 1);
+    opts.state_io = 1;
+    warnings = 0;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    CHECK(warnings == 0);
+    free(buf);
+}
+
 int main(int argc, char **argv)
 {
     const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/k22_seq_rnn.h5";
@@ -477,6 +504,7 @@ int main(int argc, char **argv)
     test_json_errors();
     test_protobuf();
     test_api(fixture);
+    test_warnings();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
