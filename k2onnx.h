@@ -4264,10 +4264,17 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
     memset(&v, 0, sizeof v);
     v.elem = K2ONNX__FLOAT;
-    if (dtype && strcmp(dtype, "int32") == 0) v.elem = K2ONNX__INT32;
-    else if (dtype && strcmp(dtype, "int64") == 0) v.elem = K2ONNX__INT64;
-    else if (dtype && strcmp(dtype, "float32") != 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32, int32, int64)", dtype);
+    if (dtype && strcmp(dtype, "float32") != 0) {
+        /* Integer inputs feed Embedding, which casts them to int64. */
+        static const struct { const char *name; int elem; } ints[] = {
+            {"int32", K2ONNX__INT32}, {"int64", K2ONNX__INT64}, {"uint8", 2}, {"int8", 3}, {"uint16", 4}, {"int16", 5}};
+        size_t k;
+        v.elem = 0;
+        for (k = 0; k < sizeof ints / sizeof ints[0]; k++)
+            if (strcmp(dtype, ints[k].name) == 0) v.elem = ints[k].elem;
+        if (!v.elem)
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32 or integers)", dtype);
+    }
     v.name = cv->layer->name;
     v.rank = (unsigned)shape->n;
     for (i = 0; i < shape->n; i++) {
@@ -5770,6 +5777,287 @@ static int k2onnx__map_permute(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     return 1;
 }
 
+/* A 1-element integer list or a bare integer from a config (Keras stores kernel_size=[3]). */
+static int k2onnx__int1(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, long long def, long long *out)
+{
+    const k2onnx__json *v = k2onnx__jget(cfg, key);
+    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
+    if (k2onnx__jis_array(v)) {
+        if (v->n != 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must have one entry", key);
+        v = &v->items[0];
+    }
+    if (!k2onnx__jint(v, 1, (long long)1 << 30, out)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' is not a positive integer", key);
+    return 1;
+}
+
+static int k2onnx__channels_last(k2onnx__conv *cv)
+{
+    const char *fmt = k2onnx__jstr(k2onnx__jget(cv->layer->config, "data_format"));
+    if (fmt && strcmp(fmt, "channels_last") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "data_format '%s' is not supported yet", fmt);
+    return 1;
+}
+
+/* Output length of a 1-D window op, or -1 when the input length is not known. */
+static int64_t k2onnx__window_len(int64_t T, const char *padding, int64_t span, int64_t stride)
+{
+    if (T < 0) return -1;
+    if (strcmp(padding, "valid") == 0) return T >= span ? (T - span) / stride + 1 : 0;
+    return (T + stride - 1) / stride; /* same and causal */
+}
+
+/* [N, T, C] <-> [N, C, T] around the ONNX ops that want channels first. */
+static const int64_t k2onnx__swap12[3] = {0, 2, 1};
+
+static void k2onnx__seq_value(k2onnx__kvalue *v, const k2onnx__kvalue *x, const char *name, int64_t T, int64_t C)
+{
+    *v = *x;
+    v->name = name;
+    v->mask = NULL;
+    v->dims[1] = T;
+    v->params[1] = T < 0 ? x->params[1] : NULL;
+    v->dims[2] = C;
+    v->params[2] = NULL;
+}
+
+/* Conv1D: padding valid, same (pads split as TensorFlow does, more at the end) and causal (all
+   at the start), strides, dilation, groups. */
+static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *act, *xt, *y, *wn, *bn = NULL;
+    long long k, st, d, g;
+    int64_t F, C, T, span, dims3[3], pads[2];
+    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    uint64_t kd[3];
+    float *w;
+    k2onnx__node *n;
+    k2onnx__kvalue lin;
+    int64_t f, c, j;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
+    if (!k2onnx__positive_int(cv, cfg, "filters", "nb_filter", &F) || !k2onnx__int1(cv, cfg, "kernel_size", 1, &k) ||
+        !k2onnx__int1(cv, cfg, "strides", 1, &st) || !k2onnx__int1(cv, cfg, "dilation_rate", 1, &d) || !k2onnx__int1(cv, cfg, "groups", 1, &g))
+        return 0;
+    if (!padding) padding = "valid";
+    if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0 && strcmp(padding, "causal") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
+    if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels] with known channels");
+    C = x->dims[2];
+    T = x->dims[1];
+    if (C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
+    if (strcmp(padding, "same") == 0 && st != 1 && T < 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding 'same' with strides > 1 needs a known sequence length");
+    if (!k2onnx__activation_name(cv, cfg, "activation", "linear", &act) || !k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(use_bias ? 2 : 1))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", use_bias ? 2 : 1, (int)cv->layer->nweights);
+    kd[0] = (uint64_t)k;
+    kd[1] = (uint64_t)(C / g);
+    kd[2] = (uint64_t)F;
+    if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) return 0;
+    /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. */
+    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * (C / g) * k), sizeof *w);
+    if (!w) return 0;
+    for (f = 0; f < F; f++)
+        for (c = 0; c < C / g; c++)
+            for (j = 0; j < k; j++) w[(f * (C / g) + c) * k + j] = k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)(C / g) + (uint64_t)c) * (uint64_t)F + (uint64_t)f);
+    dims3[0] = F;
+    dims3[1] = C / g;
+    dims3[2] = k;
+    if (!(wn = k2onnx__init_f32(cv, "W", w, 3, dims3))) return 0;
+    if (use_bias) {
+        float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)F, sizeof *b);
+        if (!b) return 0;
+        for (f = 0; f < F; f++) b[f] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)f);
+        if (!(bn = k2onnx__init_f32(cv, "B", b, 1, &F))) return 0;
+    }
+    span = d * (k - 1) + 1;
+    pads[0] = pads[1] = 0;
+    if (strcmp(padding, "causal") == 0) pads[0] = span - 1;
+    if (strcmp(padding, "same") == 0) {
+        int64_t outT = (T + st - 1) / st, total = st == 1 ? span - 1 : (outT - 1) * st + span - T;
+        if (total < 0) total = 0;
+        pads[0] = total / 2;
+        pads[1] = total - total / 2;
+    }
+    if (!(xt = k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first"))) return 0;
+    if (!(n = k2onnx__add_node(cv, "Conv", bn ? 3 : 2, 1))) return 0;
+    n->inputs[0] = xt;
+    n->inputs[1] = wn;
+    if (bn) n->inputs[2] = bn;
+    n->outputs[0] = k2onnx__vname(cv, "Conv");
+    n->name = n->outputs[0];
+    {
+        int64_t v1[1];
+        v1[0] = k;
+        if (!k2onnx__attr_ints(cv, n, "kernel_shape", v1, 1)) return 0;
+        v1[0] = st;
+        if (!k2onnx__attr_ints(cv, n, "strides", v1, 1)) return 0;
+        v1[0] = d;
+        if (!k2onnx__attr_ints(cv, n, "dilations", v1, 1) || !k2onnx__attr_ints(cv, n, "pads", pads, 2)) return 0;
+    }
+    k2onnx__attr_int(n, "group", g);
+    y = k2onnx__transpose(cv, n->outputs[0], k2onnx__swap12, 3, "channels_last");
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    k2onnx__seq_value(&lin, x, y, k2onnx__window_len(T, strcmp(padding, "causal") == 0 ? "same" : padding, span, st), F);
+    if (strcmp(padding, "causal") == 0 && T >= 0) lin.dims[1] = (T - 1) / st + 1;
+    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+}
+
+/* MaxPooling1D / AveragePooling1D, channels_last. */
+static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *xt, *y;
+    int is_max = strcmp(cv->layer->cls, "MaxPooling1D") == 0 || strcmp(cv->layer->cls, "MaxPool1D") == 0;
+    long long p, st;
+    k2onnx__node *n;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
+    if (!k2onnx__int1(cv, cfg, "pool_size", 2, &p) || !k2onnx__int1(cv, cfg, "strides", p, &st)) return 0;
+    if (!padding) padding = "valid";
+    if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
+    if (!is_max && strcmp(padding, "same") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "average pooling with padding 'same' is not supported yet");
+    if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels]");
+    if (!(xt = k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first"))) return 0;
+    if (!(n = k2onnx__add_node(cv, is_max ? "MaxPool" : "AveragePool", 1, 1))) return 0;
+    n->inputs[0] = xt;
+    n->outputs[0] = k2onnx__vname(cv, is_max ? "MaxPool" : "AveragePool");
+    n->name = n->outputs[0];
+    {
+        int64_t v1[1];
+        v1[0] = p;
+        if (!k2onnx__attr_ints(cv, n, "kernel_shape", v1, 1)) return 0;
+        v1[0] = st;
+        if (!k2onnx__attr_ints(cv, n, "strides", v1, 1)) return 0;
+    }
+    /* TensorFlow's 'same' puts the extra padding at the end; padded cells never win a max. */
+    if (strcmp(padding, "same") == 0) k2onnx__attr_string(n, "auto_pad", "SAME_UPPER");
+    y = k2onnx__transpose(cv, n->outputs[0], k2onnx__swap12, 3, "channels_last");
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    k2onnx__seq_value(&(*out)[0], x, y, k2onnx__window_len(x->dims[1], padding, p, st), x->dims[2]);
+    return 1;
+}
+
+/* BatchNormalization at inference over the last axis: x * a + b with a = gamma / sqrt(var + eps)
+   and b = beta - mean * a folded at conversion time. */
+static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *axis = k2onnx__jget(cfg, "axis"), *eps = k2onnx__jget(cfg, "epsilon");
+    const k2onnx__kvalue *x = &in[0];
+    int center = k2onnx__jbool(cfg, "center", 1), scale = k2onnx__jbool(cfg, "scale", 1);
+    size_t want = 2u + (size_t)center + (size_t)scale, at = 0, i;
+    int64_t C;
+    long long ax = -1;
+    float *a, *b;
+    const char *an, *bn, *y;
+    double e = eps && eps->type == K2ONNX__JNUMBER ? eps->number : 1e-3;
+    const k2onnx__h5array *gamma = NULL, *beta = NULL, *mean, *var;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (k2onnx__jis_array(axis) && axis->n == 1) axis = &axis->items[0];
+    if (axis && !k2onnx__jint(axis, -8, 8, &ax)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "axis must be one integer");
+    if (ax != -1 && ax != (long long)x->rank - 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only the last axis is supported yet (axis %d)", (int)ax);
+    C = x->dims[x->rank - 1];
+    if (C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the normalized axis must have a known size");
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != want) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
+    for (i = 0; i < want; i++)
+        if (cv->layer->weights[i].count != (uint64_t)C) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "weight %d does not have %d values", (int)i, (int)C);
+    if (scale) gamma = &cv->layer->weights[at++];
+    if (center) beta = &cv->layer->weights[at++];
+    mean = &cv->layer->weights[at++];
+    var = &cv->layer->weights[at];
+    a = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *a);
+    b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *b);
+    if (!a || !b) return 0;
+    for (i = 0; i < (size_t)C; i++) {
+        double s = (gamma ? (double)k2onnx__h5array_get(gamma, i) : 1.0) / sqrt((double)k2onnx__h5array_get(var, i) + e);
+        a[i] = (float)s;
+        b[i] = (float)((beta ? (double)k2onnx__h5array_get(beta, i) : 0.0) - (double)k2onnx__h5array_get(mean, i) * s);
+    }
+    an = k2onnx__init_f32(cv, "scale", a, 1, &C);
+    bn = k2onnx__init_f32(cv, "shift", b, 1, &C);
+    y = an ? k2onnx__op2(cv, "Mul", x->name, an, "scaled") : NULL;
+    y = y && bn ? k2onnx__op2(cv, "Add", y, bn, "normalized") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    return 1;
+}
+
+/* LeakyReLU layer: alpha (Keras 2, default 0.3) or negative_slope (Keras 3). */
+static int k2onnx__map_leaky_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *a = k2onnx__jget(cv->layer->config, "alpha");
+    k2onnx__node *n;
+    const char *y;
+    if (!a) a = k2onnx__jget(cv->layer->config, "negative_slope");
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (a && a->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "alpha is not a number");
+    if (!(y = k2onnx__op1(cv, "LeakyRelu", in[0].name, "LeakyRelu", &n)) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    k2onnx__attr_float(n, "alpha", a ? (float)a->number : 0.3f);
+    (*out)[0] = in[0];
+    (*out)[0].name = y;
+    return 1;
+}
+
+/* Add, Subtract, Multiply, Average, Maximum, Minimum: element-wise over same-shaped inputs. */
+static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *cls = cv->layer->cls, *op, *y;
+    size_t i;
+    if (nin < 2 || (strcmp(cls, "Subtract") == 0 && nin != 2))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "needs %s inputs, got %d", strcmp(cls, "Subtract") == 0 ? "2" : "2 or more", (int)nin);
+    for (i = 1; i < nin; i++)
+        if (in[i].rank != in[0].rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "inputs of different ranks");
+    op = strcmp(cls, "Subtract") == 0 ? "Sub" : strcmp(cls, "Multiply") == 0 ? "Mul" : strcmp(cls, "Maximum") == 0 ? "Max"
+         : strcmp(cls, "Minimum") == 0 ? "Min" : "Add";
+    y = in[0].name;
+    for (i = 1; i < nin && y; i++) y = k2onnx__op2(cv, op, y, in[i].name, k2onnx__sprintf(cv->ctx, "%s_%u", op, (unsigned long long)i));
+    if (y && strcmp(cls, "Average") == 0) {
+        const char *inv = k2onnx__const_f32(cv, "inverse_count", 1.0f / (float)nin);
+        y = inv ? k2onnx__op2(cv, "Mul", y, inv, "average") : NULL;
+    }
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = in[0];
+    (*out)[0].name = y;
+    (*out)[0].mask = NULL;
+    return 1;
+}
+
+/* Concatenate(axis): Keras counts the axis over the full shape, batch included. */
+static int k2onnx__map_concatenate(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    long long axis = -1;
+    const k2onnx__json *a = k2onnx__jget(cv->layer->config, "axis");
+    k2onnx__node *n;
+    size_t i;
+    int64_t total = 0;
+    if (nin < 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "needs inputs");
+    if (a && !k2onnx__jint(a, -(long long)in[0].rank, (long long)in[0].rank - 1, &axis))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "axis is outside the input rank");
+    if (axis < 0) axis += in[0].rank;
+    if (axis == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "concatenating along the batch axis is not supported");
+    if (!(n = k2onnx__add_node(cv, "Concat", nin, 1))) return 0;
+    for (i = 0; i < nin; i++) {
+        if (in[i].rank != in[0].rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "inputs of different ranks");
+        n->inputs[i] = in[i].name;
+        total = total >= 0 && in[i].dims[axis] >= 0 ? total + in[i].dims[axis] : -1;
+    }
+    n->outputs[0] = k2onnx__vname(cv, "Concat");
+    n->name = n->outputs[0];
+    k2onnx__attr_int(n, "axis", axis);
+    if (!n->outputs[0] || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = in[0];
+    (*out)[0].name = n->outputs[0];
+    (*out)[0].mask = NULL;
+    (*out)[0].dims[axis] = total;
+    (*out)[0].params[axis] = total < 0 ? k2onnx__vname(cv, "concat_dim") : NULL;
+    return 1;
+}
+
 /* Embedding: a Gather from the embeddings matrix; mask_zero makes index 0 a masked step. */
 static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -5851,6 +6139,21 @@ static const struct {
     {"Reshape", k2onnx__map_reshape},
     {"Permute", k2onnx__map_permute},
     {"TimeDistributedDense", k2onnx__map_dense},
+    {"Conv1D", k2onnx__map_conv1d},
+    {"Convolution1D", k2onnx__map_conv1d},
+    {"MaxPooling1D", k2onnx__map_pool1d},
+    {"MaxPool1D", k2onnx__map_pool1d},
+    {"AveragePooling1D", k2onnx__map_pool1d},
+    {"AvgPool1D", k2onnx__map_pool1d},
+    {"BatchNormalization", k2onnx__map_batchnorm},
+    {"LeakyReLU", k2onnx__map_leaky_relu},
+    {"Add", k2onnx__map_merge},
+    {"Subtract", k2onnx__map_merge},
+    {"Multiply", k2onnx__map_merge},
+    {"Average", k2onnx__map_merge},
+    {"Maximum", k2onnx__map_merge},
+    {"Minimum", k2onnx__map_merge},
+    {"Concatenate", k2onnx__map_concatenate},
 };
 
 /* Converts the call (layer, node) after converting everything it depends on. */

@@ -257,6 +257,10 @@ function toTensorData(data, type) {
     case 'int32': return Int32Array.from(data, Number);
     case 'int64': { const a = new BigInt64Array(n); for (let i = 0; i < n; i++) a[i] = BigInt(Math.round(Number(data[i]))); return a; }
     case 'bool': return Uint8Array.from(data, (v) => (Number(v) ? 1 : 0));
+    case 'uint8': return Uint8Array.from(data, Number);
+    case 'int8': return Int8Array.from(data, Number);
+    case 'uint16': return Uint16Array.from(data, Number);
+    case 'int16': return Int16Array.from(data, Number);
     default: throw new Error(`model input type ${type} is not supported by the test runner`);
   }
 }
