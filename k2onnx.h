@@ -3795,7 +3795,7 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
     a = k2onnx__h5_attr(&root, "model_config");
     if (!ctx->model_config) {
         if (!a) {
-            if (k2onnx__h5_attr(&root, "layer_names"))
+            if (k2onnx__h5_attr(&root, "layer_names") || k2onnx__h5_attr(&root, "layer_names0"))
                 return k2onnx__fail(ctx, k2onnx_result_invalid_model,
                                     "file holds weights only (no model_config attribute on '/'); give the architecture JSON too (--config)");
             return k2onnx__fail(ctx, k2onnx_result_invalid_model, "not a Keras model file (no model_config attribute on '/')");
@@ -3813,7 +3813,7 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         if (ctx->failed) return 0;
         m->weights_root = "";
         /* Keras 3 weight files name layers by class, not by layer name. */
-        if (!k2onnx__h5_attr(&root, "layer_names")) {
+        if (!k2onnx__h5_attr(&root, "layer_names") && !k2onnx__h5_attr(&root, "layer_names0")) {
             if (k2onnx__h5_open_path(f, "/layers", &mw, 1)) m->keras3_paths = 1;
             else if (ctx->failed) return 0;
             /* tf.keras 2.13 .keras files keep the layers by name under this group. */
@@ -3956,23 +3956,44 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
     gpath = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, L->name);
     if (!gpath) return 0;
     if (!k2onnx__h5_open_path(m->f, gpath, &g, 1)) return !m->ctx->failed; /* no group: no weights */
-    a = k2onnx__h5_attr(&g, "weight_names");
-    if (!a) return k2onnx__fail(m->ctx, k2onnx_result_unsupported_file, "HDF5 group '%s' has no weight_names attribute (split weight_names0.. lists are not supported yet)", gpath);
-    if (a->type.cls != K2ONNX__H5T_STRING && a->type.cls != K2ONNX__H5T_VLEN) {
-        if (a->space.count == 0) return 1; /* Keras stores an empty float64 array for weightless layers */
-        return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s': weight_names is not a list of strings", gpath);
-    }
-    if (a->space.count > 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
-    L->nweights = (size_t)a->space.count;
-    L->weights = (k2onnx__h5array *)k2onnx__alloc_array(m->ctx, L->nweights + 1, sizeof *L->weights);
-    L->weight_paths = (const char **)k2onnx__alloc_array(m->ctx, L->nweights + 1, sizeof *L->weight_paths);
-    if (!L->weights || !L->weight_paths) return 0;
-    for (i = 0; i < L->nweights; i++) {
-        const char *s;
-        size_t len;
-        if (!k2onnx__h5_attr_string(m->f, gpath, a, i, &s, &len)) return 0;
-        L->weight_paths[i] = k2onnx__sprintf(m->ctx, "%s/%.*s", gpath, (int)len, s);
-        if (!L->weight_paths[i] || !k2onnx__h5_float_dataset(m->f, L->weight_paths[i], &L->weights[i])) return 0;
+    /* Keras splits a long list into weight_names0, weight_names1, ... (attributes are limited
+       to 64 KiB in the compact form). */
+    {
+        const k2onnx__h5attr *parts[16];
+        size_t nparts = 0, total = 0, p;
+        a = k2onnx__h5_attr(&g, "weight_names");
+        if (a) parts[nparts++] = a;
+        while (!a && nparts < 16) {
+            char key[32];
+            const k2onnx__h5attr *part;
+            key[0] = '\0';
+            k2onnx__format_append(key, sizeof key, "weight_names%u", (unsigned long long)nparts);
+            if (!(part = k2onnx__h5_attr(&g, key))) break;
+            parts[nparts++] = part;
+        }
+        if (!nparts) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' has no weight_names attribute", gpath);
+        for (p = 0; p < nparts; p++) {
+            if (parts[p]->type.cls != K2ONNX__H5T_STRING && parts[p]->type.cls != K2ONNX__H5T_VLEN) {
+                if (parts[p]->space.count == 0) continue; /* Keras stores an empty float64 array for weightless layers */
+                return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s': weight_names is not a list of strings", gpath);
+            }
+            total += (size_t)parts[p]->space.count;
+        }
+        if (total > 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
+        L->weights = (k2onnx__h5array *)k2onnx__alloc_array(m->ctx, total + 1, sizeof *L->weights);
+        L->weight_paths = (const char **)k2onnx__alloc_array(m->ctx, total + 1, sizeof *L->weight_paths);
+        if (!L->weights || !L->weight_paths) return 0;
+        for (p = 0; p < nparts; p++) {
+            if (parts[p]->type.cls != K2ONNX__H5T_STRING && parts[p]->type.cls != K2ONNX__H5T_VLEN) continue;
+            for (i = 0; i < parts[p]->space.count; i++) {
+                const char *s;
+                size_t len, w = L->nweights;
+                if (!k2onnx__h5_attr_string(m->f, gpath, parts[p], i, &s, &len)) return 0;
+                L->weight_paths[w] = k2onnx__sprintf(m->ctx, "%s/%.*s", gpath, (int)len, s);
+                if (!L->weight_paths[w] || !k2onnx__h5_float_dataset(m->f, L->weight_paths[w], &L->weights[w])) return 0;
+                L->nweights++;
+            }
+        }
     }
     return 1;
 }
@@ -6058,6 +6079,8 @@ static int k2onnx__map_concatenate(k2onnx__conv *cv, const k2onnx__kvalue *in, s
     return 1;
 }
 
+static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+
 /* Embedding: a Gather from the embeddings matrix; mask_zero makes index 0 a masked step. */
 static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -6154,7 +6177,33 @@ static const struct {
     {"Maximum", k2onnx__map_merge},
     {"Minimum", k2onnx__map_merge},
     {"Concatenate", k2onnx__map_concatenate},
+    {"TimeDistributed", k2onnx__map_time_distributed},
 };
+
+/* TimeDistributed(layer) for layers that act on the last axis alone (Dense, activations,
+   dropout-type no-ops, BatchNormalization, LeakyReLU): the inner mapping on the whole sequence
+   gives the same result, with the wrapper's weights. */
+static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *inner = k2onnx__jget(cv->layer->config, "layer");
+    const char *cls = k2onnx__jstr(k2onnx__jget(inner, "class_name")), *saved_cls = cv->layer->cls;
+    const k2onnx__json *saved_cfg = cv->layer->config;
+    k2onnx__layer_fn fn = NULL;
+    size_t i;
+    int ok;
+    if (!cls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TimeDistributed without a serialized inner layer");
+    for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
+        if (strcmp(cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
+    if (fn != k2onnx__map_dense && fn != k2onnx__map_activation && fn != k2onnx__map_identity && fn != k2onnx__map_batchnorm &&
+        fn != k2onnx__map_leaky_relu)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) is not supported yet", cls);
+    cv->layer->cls = cls;
+    cv->layer->config = k2onnx__jget(inner, "config");
+    ok = fn(cv, in, nin, out, nout);
+    cv->layer->cls = saved_cls;
+    cv->layer->config = saved_cfg;
+    return ok;
+}
 
 /* Converts the call (layer, node) after converting everything it depends on. */
 static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, unsigned depth)
