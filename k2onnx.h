@@ -6008,6 +6008,103 @@ static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     return 1;
 }
 
+/* ReduceMean/ReduceMax/ReduceSum over one axis: the axes are an attribute before opset 18
+   (13 for ReduceSum), an input since. */
+static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what)
+{
+    k2onnx__node *n;
+    int as_input = cv->opset >= (strcmp(op, "ReduceSum") == 0 ? 13 : 18);
+    const char *axes = as_input ? k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1) : NULL;
+    if ((as_input && !axes) || !(n = k2onnx__add_node(cv, op, as_input ? 2 : 1, 1))) return NULL;
+    n->inputs[0] = x;
+    if (as_input) n->inputs[1] = axes;
+    else if (!k2onnx__attr_ints(cv, n, "axes", &axis, 1)) return NULL;
+    k2onnx__attr_int(n, "keepdims", keepdims);
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    return n->outputs[0];
+}
+
+/* GlobalAveragePooling1D (masked steps left out, as Keras does) and GlobalMaxPooling1D. */
+static int k2onnx__map_global_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = &in[0];
+    int is_max = strstr(cv->layer->cls, "Max") != NULL;
+    const char *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
+    if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels]");
+    if (k2onnx__jbool(cv->layer->config, "keepdims", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "keepdims=true is not supported yet");
+    if (x->mask && !is_max) {
+        /* sum(x * m) / sum(m) over the steps */
+        const char *m3 = k2onnx__squeeze(cv, "Unsqueeze", x->mask, 2, "mask_expanded");
+        const char *xm = m3 ? k2onnx__op2(cv, "Mul", x->name, m3, "masked") : NULL;
+        const char *sx = xm ? k2onnx__reduce(cv, "ReduceSum", xm, 1, 0, "masked_sum") : NULL;
+        const char *sm = m3 ? k2onnx__reduce(cv, "ReduceSum", m3, 1, 0, "mask_count") : NULL;
+        y = sx && sm ? k2onnx__op2(cv, "Div", sx, sm, "average") : NULL;
+    } else {
+        y = k2onnx__reduce(cv, is_max ? "ReduceMax" : "ReduceMean", x->name, 1, 0, is_max ? "max" : "average");
+    }
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].rank = 2;
+    (*out)[0].dims[1] = x->dims[2];
+    (*out)[0].params[1] = NULL;
+    (*out)[0].mask = NULL;
+    return 1;
+}
+
+/* LayerNormalization over the last axis, written out (the ONNX op needs opset 17):
+   (x - mean) / sqrt(var + eps) * gamma + beta. */
+static int k2onnx__map_layernorm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *axis = k2onnx__jget(cfg, "axis"), *eps = k2onnx__jget(cfg, "epsilon");
+    const k2onnx__kvalue *x = &in[0];
+    int center = k2onnx__jbool(cfg, "center", 1), scale = k2onnx__jbool(cfg, "scale", 1);
+    size_t want = (size_t)center + (size_t)scale, at = 0, i;
+    long long ax = -1;
+    int64_t C = x->dims[x->rank - 1];
+    const char *mean, *d, *d2, *var, *ve, *sd, *y, *e;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (k2onnx__jis_array(axis) && axis->n == 1) axis = &axis->items[0];
+    if (axis && !k2onnx__jint(axis, -8, 8, &ax)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "axis must be one integer");
+    if (ax != -1 && ax != (long long)x->rank - 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only the last axis is supported yet");
+    if (C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the normalized axis must have a known size");
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != want) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
+    for (i = 0; i < want; i++)
+        if (cv->layer->weights[i].count != (uint64_t)C) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "weight %d does not have %d values", (int)i, (int)C);
+    mean = k2onnx__reduce(cv, "ReduceMean", x->name, -1, 1, "mean");
+    d = mean ? k2onnx__op2(cv, "Sub", x->name, mean, "centered") : NULL;
+    d2 = d ? k2onnx__op2(cv, "Mul", d, d, "squared") : NULL;
+    var = d2 ? k2onnx__reduce(cv, "ReduceMean", d2, -1, 1, "variance") : NULL;
+    e = k2onnx__const_f32(cv, "epsilon", eps && eps->type == K2ONNX__JNUMBER ? (float)eps->number : 1e-3f);
+    ve = var && e ? k2onnx__op2(cv, "Add", var, e, "variance_eps") : NULL;
+    sd = ve ? k2onnx__op1(cv, "Sqrt", ve, "deviation", NULL) : NULL;
+    y = sd ? k2onnx__op2(cv, "Div", d, sd, "standardized") : NULL;
+    if (y && scale) {
+        float *g = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *g);
+        const char *gn;
+        if (!g) return 0;
+        for (i = 0; i < (size_t)C; i++) g[i] = k2onnx__h5array_get(&cv->layer->weights[at], i);
+        at++;
+        gn = k2onnx__init_f32(cv, "gamma", g, 1, &C);
+        y = gn ? k2onnx__op2(cv, "Mul", y, gn, "scaled") : NULL;
+    }
+    if (y && center) {
+        float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *b);
+        const char *bn;
+        if (!b) return 0;
+        for (i = 0; i < (size_t)C; i++) b[i] = k2onnx__h5array_get(&cv->layer->weights[at], i);
+        bn = k2onnx__init_f32(cv, "beta", b, 1, &C);
+        y = bn ? k2onnx__op2(cv, "Add", y, bn, "normalized") : NULL;
+    }
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    return 1;
+}
+
 /* LeakyReLU layer: alpha (Keras 2, default 0.3) or negative_slope (Keras 3). */
 static int k2onnx__map_leaky_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -6178,6 +6275,11 @@ static const struct {
     {"Minimum", k2onnx__map_merge},
     {"Concatenate", k2onnx__map_concatenate},
     {"TimeDistributed", k2onnx__map_time_distributed},
+    {"GlobalAveragePooling1D", k2onnx__map_global_pool1d},
+    {"GlobalAvgPool1D", k2onnx__map_global_pool1d},
+    {"GlobalMaxPooling1D", k2onnx__map_global_pool1d},
+    {"GlobalMaxPool1D", k2onnx__map_global_pool1d},
+    {"LayerNormalization", k2onnx__map_layernorm},
 };
 
 /* TimeDistributed(layer) for layers that act on the last axis alone (Dense, activations,
