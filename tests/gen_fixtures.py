@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write the k2onnx test fixtures: small Keras .h5 models in three dialects.
+"""Write the k2onnx test fixtures: small Keras .h5 models in four dialects, and .keras archives.
 
     /usr/bin/python3 tests/gen_fixtures.py [--outdir tests/fixtures] [--workdir DIR]
 
@@ -37,22 +37,35 @@ directly with h5py, imitating byte-for-byte conventions observed in real files o
         weight names are variable paths without ':0', functional configs use Keras 3 inbound
         nodes ({"args": [__keras_tensor__], "kwargs"}), nested objects carry module and
         registered_name, Bidirectional writes its backward_layer
+  k1    Keras 1.2.2 (see the k1 section): bare-list Sequential configs, per-gate recurrent
+        weights; corpus KonduitAI-dl4j-test-resources__modelimport_keras_weights_*_1.h5
+  .keras Keras 3 archives (see the `.keras` section): config.json, metadata.json and
+        model.weights.h5 in a ZIP, stored or deflated
 
-Every fixture is `<outdir>/<flavour>_<model>.h5`. For the reference step, the script reads each
-file back with h5py (by layer_names / weight_names, as a converter would) and writes
+Every fixture is `<outdir>/<flavour>_<model>.h5` (`.keras` for the archives). For the reference
+step, the script reads each file back with h5py (by layer_names / weight_names, or an archive's
+layer paths, as a converter would) and writes
 `<workdir>/<name>.work.json` with the model config, the weights, seeded inputs and the opsets to
 test; tests/ref_numpy.py and tests/ref_tfjs.js turn those into `<outdir>/<name>.ref.json`.
 Besides the plain layers, option_models() covers Bidirectional, go_backwards, time_major,
 RNN(StackedRNNCells), CuDNNLSTM/CuDNNGRU, stacked layers and activations outside the ONNX
 recurrent ops' lists; mask_models() puts Masking in front of recurrent layers and masks steps of
 the test inputs (mask_steps); shape_models() has a dynamic time axis and single-feature inputs;
-k3_models() the Keras 3 files.
-Deterministic: fixed numpy seeds, no timestamps in the files (h5py default, track_times off).
+layer_models() has Embedding (mask_zero too), RepeatVector, Flatten, Reshape and Permute around
+recurrent layers; activation_models() and k3_activation_models() the activations on
+Dense/Activation (grid inputs over [-8, 8]) and inside SimpleRNN/GRU; k3_models() the Keras 3
+files; k1_models() the Keras 1 ones.
+Deterministic: fixed numpy seeds, no timestamps in the files (h5py default, track_times off), fixed
+dates in the archives.
 """
 import argparse
+import io
 import json
 import os
+import re
+import struct
 import sys
+import zipfile
 import zlib
 
 import h5py
@@ -61,6 +74,8 @@ import numpy as np
 BATCH = 3
 INP = 2
 HID = 5
+VOCAB = 10      # Embedding input_dim
+EMB = 3         # Embedding output_dim
 K3_VERSION = '3.13.2'
 
 
@@ -111,8 +126,8 @@ class Flavour:
         return c
 
     # layer configs --------------------------------------------------------------------------
-    def input_layer(self, name, batch_input_shape):
-        c = {"batch_input_shape": batch_input_shape, "dtype": "float32", "sparse": False}
+    def input_layer(self, name, batch_input_shape, dtype="float32"):
+        c = {"batch_input_shape": batch_input_shape, "dtype": dtype, "sparse": False}
         if not self.k22:
             c["ragged"] = False
         c["name"] = name
@@ -183,6 +198,25 @@ class Flavour:
         stays an int in the JSON: masking_two_lstm.h5 of the corpus has 2.0, Masking(-1) gives -1)."""
         c = self.base(name)
         c["mask_value"] = mask_value
+        return c
+
+    def embedding(self, name, input_length, mask_zero):
+        """Embedding.get_config after the base config; the layer always carries batch_input_shape
+        (its __init__ turns input_length into input_shape), so dtype float32 comes with it in
+        Keras 2.2.4 too (cbarlow6-CIS8392__lstm_model.h5)."""
+        c = self.base(name, [None, input_length])
+        c.update({"input_dim": VOCAB, "output_dim": EMB,
+                  "embeddings_initializer": {"class_name": "RandomUniform",
+                                             "config": {"minval": -0.05, "maxval": 0.05, "seed": None}},
+                  "embeddings_regularizer": None, "activity_regularizer": None, "embeddings_constraint": None,
+                  "mask_zero": mask_zero, "input_length": input_length})
+        return c
+
+    def simple_layer(self, name, **cfg):
+        """A layer whose get_config adds its own keys to the base config: Activation (activation),
+        RepeatVector (n), Flatten (data_format), Reshape (target_shape), Permute (dims)."""
+        c = self.base(name)
+        c.update(cfg)
         return c
 
     def stacked_cells(self, name, cells):
@@ -265,18 +299,22 @@ class Model:
         self.outputs = []
         self.data_shapes = {}   # input name -> shape of its test data, where not the batch_input_shape
         self.masked = {}        # input name -> (mask value, pattern) for mask_steps()
+        self.data_fns = {}      # input name -> fn(rng, shape) giving its test data (default: normal)
+        self.dtypes = {}        # input name -> dtype, where not float32
 
     def add(self, cls, name, config, inbound=(), weights=(), cell=None):
         self.layers.append(dict(cls=cls, name=name, config=config, inbound=list(inbound),
                                 weights=list(weights), cell=cell))
         return name
 
-    def input(self, name, shape, batch_shape=None, data_shape=None):
+    def input(self, name, shape, batch_shape=None, data_shape=None, dtype='float32'):
         bshape = list(batch_shape) if batch_shape is not None else [None] + list(shape)
         self.inputs.append((name, bshape))
         if data_shape is not None:
             self.data_shapes[name] = list(data_shape)
-        return self.add('InputLayer', name, self.fl.input_layer(name, bshape))
+        if dtype != 'float32':
+            self.dtypes[name] = dtype
+        return self.add('InputLayer', name, self.fl.input_layer(name, bshape, dtype))
 
     def source(self, shape, mask=None, **kw):
         """The model input, followed by Masking(mask[0]) when mask = (mask value, pattern) is given;
@@ -295,7 +333,7 @@ class Model:
             if not fl.k22:
                 name, bshape = self.inputs[0]
                 layers.append({"class_name": "InputLayer",
-                               "config": fl.input_layer(name, bshape)})
+                               "config": fl.input_layer(name, bshape, self.dtypes.get(name, 'float32'))})
             for L in self.layers:
                 if L['cls'] == 'InputLayer':
                     continue
@@ -556,6 +594,21 @@ def layer_outputs(name, n):
     return [name] if n == 1 else [(name, i) for i in range(n)]
 
 
+def add_bidi(m, fl, rng, kind, inp, hid, inbound, merge='concat', scale=0.5, **kw):
+    """Adds Bidirectional(<kind>(hid)) reading `inbound`; kw go to recurrent(). Returns its name."""
+    bname = fl.uid('bidirectional')
+    spec = recurrent(fl, rng, kind, inp, hid, scale=scale, **kw)
+    backward = rnn_weights(rng, kind, inp, hid, spec['reset_after'], scale)
+
+    def half(direction, ws):
+        prefix = '%s/%s_%s' % (bname, direction, spec['name'])
+        if not fl.k22:
+            prefix += '/' + spec['cell']
+        return [(prefix, w, a) for w, a in ws]
+    cfg = fl.bidirectional(bname, spec['cls'], spec['config'], merge)
+    return m.add('Bidirectional', bname, cfg, inbound, half('forward', spec['weights']) + half('backward', backward))
+
+
 def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, return_state=False,
            generic=False, reset_after=None, init_state=False, dense=False, scale=0.5, mask=None):
     """Input(seq, INP) [+ forward then backward initial states] -> Bidirectional(<kind>) [-> Dense].
@@ -571,18 +624,8 @@ def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, r
     if init_state:
         for d in ('fw', 'bw'):
             states += [m.input('%s_%s' % (d, s), [hid]) for s in STATE_NAMES[kind]]
-    bname = fl.uid('bidirectional')
-    spec = recurrent(fl, rng, kind, INP, hid, generic=generic, reset_after=reset_after, scale=scale,
-                     return_sequences=return_sequences, return_state=return_state)
-    backward = rnn_weights(rng, kind, INP, hid, spec['reset_after'], scale)
-
-    def half(direction, ws):
-        prefix = '%s/%s_%s' % (bname, direction, spec['name'])
-        if not fl.k22:
-            prefix += '/' + spec['cell']
-        return [(prefix, w, a) for w, a in ws]
-    cfg = fl.bidirectional(bname, spec['cls'], spec['config'], merge)
-    m.add('Bidirectional', bname, cfg, [x] + states, half('forward', spec['weights']) + half('backward', backward))
+    bname = add_bidi(m, fl, rng, kind, INP, hid, [x] + states, merge, generic=generic, reset_after=reset_after,
+                     scale=scale, return_sequences=return_sequences, return_state=return_state)
     n_out = (1 if merge else 2) + (2 * NSTATES[kind] if return_state else 0)
     if dense:
         d = fl.uid('dense')
@@ -852,6 +895,180 @@ def option_models():
     return L
 
 
+# ---------------------------------------------------------------------------------------------
+# activations on Dense and Activation layers, and as the activation of a recurrent layer
+# ---------------------------------------------------------------------------------------------
+def grid_data(rng, shape, lo=-8.0, hi=8.0):
+    """Every value of an even grid over [lo, hi], shuffled: the saturating and clipping regions
+    of the activations (hard_sigmoid's knees at ±2.5 or ±3, relu6 at 6) are all reached."""
+    n = int(np.prod(shape))
+    return rng.permutation(np.linspace(lo, hi, n)).reshape(shape).astype('<f4')
+
+
+def uniform_data(rng, shape, lo=-8.0, hi=8.0):
+    return rng.uniform(lo, hi, shape).astype('<f4')
+
+
+# Dense pre-activations reach about ±12 with this kernel scale on grid inputs; 'exponential'
+# gets a smaller one so that its outputs stay within a few thousand
+DENSE_ACT_SCALE = {'exponential': 0.15}
+
+
+def m_act_dense(fl, rng, act, seq=2, feat=8, units=5):
+    """Input(seq, feat) -> Dense(units, activation=act), and Input -> Activation(act): two outputs,
+    the second applying the activation straight to the grid inputs."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, feat])
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, units, act), [x],
+          [('kernel', rnd(rng, (feat, units), DENSE_ACT_SCALE.get(act, 0.4))), ('bias', rnd(rng, (units,)))])
+    a = fl.uid('activation')
+    m.add('Activation', a, fl.simple_layer(a, activation=act), [x])
+    m.outputs = [d, a]
+    m.data_fns[x] = grid_data
+    return m
+
+
+# tf.keras 2.11 serializes each of these by name (gelu is its exact, erf form by default)
+TFK2_ACTIVATIONS = ['gelu', 'swish', 'selu', 'exponential', 'softmax', 'softplus', 'softsign', 'elu',
+                    'hard_sigmoid', 'relu', 'tanh', 'sigmoid', 'linear']
+
+
+def activation_models():
+    """(tag, builder, kw): tf.keras 2.11 activations on Dense/Activation (opset 10 too: Clip with
+    attributes, Softmax before opset 13), and gelu as a SimpleRNN activation (a Scan loop)."""
+    L = []
+    for act in TFK2_ACTIVATIONS:
+        L.append(('act_dense_%s' % act, lambda fl, r, a=act: m_act_dense(fl, r, a),
+                  dict(only='tfk2', opsets=[None, 10])))
+    for end, rs in (('seq', True), ('last', False)):
+        L.append(('act_rnn_gelu_%s' % end,
+                  lambda fl, r, rs=rs: with_data(m_single(fl, r, 'simple', activation='gelu', scale=0.8,
+                                                          return_sequences=rs), uniform_data),
+                  dict(only='tfk2', expect_ops=['Scan'])))
+    return L
+
+
+def with_data(m, fn):
+    for name, _ in m.inputs:
+        m.data_fns[name] = fn
+    return m
+
+
+# ---------------------------------------------------------------------------------------------
+# Embedding (float indices from a Sequential, int32 from an InputLayer; mask_zero), RepeatVector,
+# Flatten, Reshape, Permute around recurrent layers
+# ---------------------------------------------------------------------------------------------
+def token_data(rng, shape, zeros=False):
+    """Indices 1..VOCAB-1 as floats (the ref.json holds numbers; an int32 model input takes them
+    as they are). With zeros: sample 0 post-padded (last two steps 0), sample 1 with a 0 in the
+    middle, sample 2 pre-padded (first two steps 0)."""
+    d = rng.integers(1, VOCAB, shape).astype('<f4')
+    if zeros:
+        T = shape[1]
+        d[0, T - 2:] = 0
+        d[1, T // 2] = 0
+        d[2, :2] = 0
+    return d
+
+
+def m_embedding(fl, rng, kind, seq=6, hid=4, sequential=True, int_input=False, mask_zero=False, bidi=False,
+                return_sequences=True):
+    """[Input(seq) ->] Embedding(VOCAB, EMB, input_length=seq[, mask_zero]) -> <kind> or
+    Bidirectional(<kind>). A Sequential's input is the float32 one Keras builds from the
+    Embedding's batch_input_shape/dtype (tf.keras lists it as an InputLayer named
+    `<layer>_input`); a functional model's is Input(dtype='int32')."""
+    m = Model(fl, sequential=sequential)
+    ename = fl.uid('embedding')
+    src = m.input('%s_input' % ename if sequential else 'tokens', [seq], dtype='int32' if int_input else 'float32')
+    m.add('Embedding', ename, fl.embedding(ename, seq, mask_zero), [src], [('embeddings', rnd(rng, (VOCAB, EMB), 1.0))])
+    if bidi:
+        out = add_bidi(m, fl, rng, kind, EMB, hid, [ename], return_sequences=return_sequences)
+    else:
+        out = add_recurrent(m, recurrent(fl, rng, kind, EMB, hid, return_sequences=return_sequences), [ename])
+    m.outputs = [out]
+    m.data_fns[src] = lambda r, shape: token_data(r, shape, zeros=mask_zero)
+    return m
+
+
+def m_repeat(fl, rng, seq=5, hid=4, n=3):
+    """Sequential encoder-decoder: LSTM(hid) -> RepeatVector(n) -> LSTM(hid, return_sequences)
+    -> Dense(INP)."""
+    m = Model(fl, sequential=True)
+    src = m.input('%s_input' % ('lstm_1' if fl.k22 else 'lstm'), [seq, INP])
+    enc = recurrent(fl, rng, 'lstm', INP, hid, return_sequences=False, batch_input_shape=[None, seq, INP])
+    prev = add_recurrent(m, enc, [src])
+    r = fl.uid('repeat_vector')
+    prev = m.add('RepeatVector', r, fl.simple_layer(r, n=n), [prev])
+    prev = add_recurrent(m, recurrent(fl, rng, 'lstm', hid, hid), [prev])
+    d = fl.uid('dense')
+    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, hid, INP))]
+    return m
+
+
+def m_flatten(fl, rng, seq=5, hid=3):
+    """Input(seq, INP) -> LSTM(hid, return_sequences) -> Flatten -> Dense(INP, tanh)."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    prev = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid), [x])
+    f = fl.uid('flatten')
+    prev = m.add('Flatten', f, fl.simple_layer(f, data_format='channels_last'), [prev])
+    d = fl.uid('dense')
+    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'tanh'), [prev], dense_weights(rng, seq * hid, INP))]
+    return m
+
+
+def m_reshape(fl, rng, steps=6, hid=4):
+    """Input(steps * INP) -> Reshape((-1, INP)) -> LSTM(hid) -> Dense(INP)."""
+    m = Model(fl)
+    x = m.input('inputs', [steps * INP])
+    r = fl.uid('reshape')
+    prev = m.add('Reshape', r, fl.simple_layer(r, target_shape=[-1, INP]), [x])
+    prev = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid, return_sequences=False), [prev])
+    d = fl.uid('dense')
+    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, hid, INP))]
+    return m
+
+
+def m_permute(fl, rng, steps=6, hid=4):
+    """Input(INP, steps), features first -> Permute((2, 1)) -> LSTM(hid, return_sequences)."""
+    m = Model(fl)
+    x = m.input('inputs', [INP, steps])
+    p = fl.uid('permute')
+    prev = m.add('Permute', p, fl.simple_layer(p, dims=[2, 1]), [x])
+    m.outputs = [add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid), [prev])]
+    return m
+
+
+def layer_models():
+    """(tag, builder, kw) for the non-recurrent layers around recurrent ones. Masks from
+    Embedding(mask_zero=True) make the recurrent layers Scan loops."""
+    scan = dict(expect_ops=['Scan'])
+    L = [
+        ('emb_lstm_seq', lambda fl, r: m_embedding(fl, r, 'lstm'), {}),
+        ('emb_gru_last', lambda fl, r: m_embedding(fl, r, 'gru', return_sequences=False), dict(only='k22')),
+        # tf.keras: Input(dtype='int32') -> Embedding, GRU reset_after=True
+        ('emb_i32_gru_last', lambda fl, r: m_embedding(fl, r, 'gru', sequential=False, int_input=True,
+                                                      return_sequences=False), dict(only='tfk2')),
+        ('emb_i32_lstm_last', lambda fl, r: m_embedding(fl, r, 'lstm', sequential=False, int_input=True,
+                                                       return_sequences=False), dict(only='tfk2')),
+        ('repeat_lstm', m_repeat, {}),
+        ('flatten_lstm', m_flatten, {}),
+        ('reshape_lstm', m_reshape, {}),
+        ('permute_lstm', m_permute, {}),
+    ]
+    # Keras 2.2.4 in a Sequential (float indices); tf.keras with an int32 Input, which also lets
+    # the tfjs check zero-fill a Bidirectional's masked steps
+    for end, rs in (('seq', True), ('last', False)):
+        for flav, seqtl in (('k22', True), ('tfk2', False)):
+            kw = dict(sequential=seqtl, int_input=not seqtl, mask_zero=True, return_sequences=rs)
+            L.append(('emb_mask_lstm_%s' % end, lambda fl, r, kw=kw: m_embedding(fl, r, 'lstm', **kw),
+                      dict(scan, only=flav)))
+            L.append(('emb_mask_bidi_lstm_%s' % end, lambda fl, r, kw=kw: m_embedding(fl, r, 'lstm', bidi=True, **kw),
+                      dict(scan, only=flav)))
+    return L
+
+
 def model_list():
     """(model tag, builder(fl, rng), opsets, extra options) for each flavour. Options: only
     (one flavour), big_endian, optimizer (write_h5), expect_ops / forbid_ops (ONNX op types the
@@ -902,7 +1119,7 @@ def model_list():
     add('dense_3d', lambda fl, r: m_dense3d(fl, r))
     # big-endian weights ('>f4') — one model
     add('lstm_state_be', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=3), big_endian=True)
-    for tag, fn, kw in option_models() + mask_models() + shape_models():
+    for tag, fn, kw in option_models() + mask_models() + shape_models() + layer_models() + activation_models():
         add(tag, fn, **kw)
     return L
 
@@ -950,10 +1167,10 @@ def k3_initializers():
 
 
 def k3_rnn_config(kind, name, units, return_sequences, go_backwards=False, recurrent_activation='sigmoid',
-                  zero_output_for_mask=False):
+                  zero_output_for_mask=False, activation='tanh'):
     c = {"name": name, "trainable": True, "dtype": k3_dtype(), "return_sequences": return_sequences,
          "return_state": False, "go_backwards": go_backwards, "stateful": False, "unroll": False,
-         "zero_output_for_mask": zero_output_for_mask, "units": units, "activation": "tanh"}
+         "zero_output_for_mask": zero_output_for_mask, "units": units, "activation": activation}
     if kind != 'simple':
         c["recurrent_activation"] = recurrent_activation
     c["use_bias"] = True
@@ -1008,6 +1225,7 @@ class K3Model:
         self.outputs = []
         self.data_shapes = {}
         self.masked = {}
+        self.data_fns = {}
 
     def path(self, *parts):
         return '/'.join(((self.name,) if self.sequential else ()) + parts)
@@ -1139,16 +1357,432 @@ def k3_bidi(rng, seq=5, hid=4, return_sequences=True):
 
 
 def k3_models():
-    """(tag, builder(rng)) of the Keras 3 fixtures; every reference is numpy (Keras 3 semantics)."""
+    """(tag, builder(rng), kw) of the Keras 3 fixtures; every reference is numpy (Keras 3 semantics).
+    kw: opsets, expect_ops, archive ('stored' or 'deflate': a .keras file instead of a legacy .h5)."""
     return [
-        ('lstm_seq', lambda r: k3_single(r, 'lstm', compiled=True)),
-        ('gru_seq', lambda r: k3_single(r, 'gru', nested_io=True)),
-        ('rnn_last', lambda r: k3_sequential_rnn(r)),
+        ('lstm_seq', lambda r: k3_single(r, 'lstm', compiled=True), {}),
+        ('gru_seq', lambda r: k3_single(r, 'gru', nested_io=True), {}),
+        ('rnn_last', lambda r: k3_sequential_rnn(r), {}),
         # Keras 3 hard_sigmoid = relu6(x + 3) / 6; weights large enough that the gates clip
-        ('lstm_hsig_seq', lambda r: k3_single(r, 'lstm', recurrent_activation='hard_sigmoid', scale=1.5)),
-        ('bidi_lstm_concat_seq', lambda r: k3_bidi(r)),
-        ('bidi_lstm_concat_last', lambda r: k3_bidi(r, return_sequences=False)),
-        ('back_gru_seq', lambda r: k3_single(r, 'gru', go_backwards=True)),
+        ('lstm_hsig_seq', lambda r: k3_single(r, 'lstm', recurrent_activation='hard_sigmoid', scale=1.5), {}),
+        ('bidi_lstm_concat_seq', lambda r: k3_bidi(r), {}),
+        ('bidi_lstm_concat_last', lambda r: k3_bidi(r, return_sequences=False), {}),
+        ('back_gru_seq', lambda r: k3_single(r, 'gru', go_backwards=True), {}),
+    ] + k3_activation_models() + k3_archive_models()
+
+
+# Keras 3 activations the converter maps, on Dense and Activation; Keras 3 writes each function by
+# its __name__ (silu for swish, hard_silu for hard_swish: the Activation layer gets the alias here,
+# as a hand-written config may carry it), and its hard_sigmoid is relu6(x + 3) / 6
+K3_ACTIVATIONS = ['relu6', 'gelu', 'mish', 'silu', 'hard_silu', 'log_softmax', 'leaky_relu', 'log_sigmoid',
+                  'tanh_shrink', 'hard_sigmoid']
+K3_LAYER_ALIAS = {'hard_silu': 'hard_swish'}
+
+
+def k3_act_dense(rng, act, seq=2, feat=8, units=5):
+    """keras.Input((seq, feat)) -> Dense(units, activation=act), and Input -> Activation(act)."""
+    m = K3Model()
+    x = m.input([None, seq, feat])
+    ws = [(m.path('dense', 'kernel'), rnd(rng, (feat, units), 0.4)), (m.path('dense', 'bias'), rnd(rng, (units,)))]
+    d = m.add('Dense', 'dense', k3_dense_config('dense', units, act), [x], [None, seq, units], ws)
+    cfg = {"name": "activation", "trainable": True, "dtype": k3_dtype(), "activation": K3_LAYER_ALIAS.get(act, act)}
+    a = m.add('Activation', 'activation', cfg, [x], [None, seq, feat])
+    m.outputs = [d, a]
+    m.data_fns[x] = grid_data
+    return m
+
+
+def k3_act_recurrent(rng, kind, activation, return_sequences, **kw):
+    m = k3_single(rng, kind, activation=activation, scale=0.8, return_sequences=return_sequences, **kw)
+    m.data_fns[m.inputs[0][0]] = uniform_data
+    return m
+
+
+def k3_activation_models():
+    L = [('act_dense_%s' % a, lambda r, a=a: k3_act_dense(r, a), dict(opsets=[None, 10])) for a in K3_ACTIVATIONS]
+    scan = dict(expect_ops=['Scan'])
+    for act, end, rs in (('relu6', 'seq', True), ('mish', 'last', False), ('hard_silu', 'seq', True),
+                         ('gelu', 'last', False), ('leaky_relu', 'seq', True)):
+        L.append(('act_rnn_%s_%s' % (act, end), lambda r, a=act, rs=rs: k3_act_recurrent(r, 'simple', a, rs), scan))
+    L.append(('act_gru_mish_hsig_seq',
+              lambda r: k3_act_recurrent(r, 'gru', 'mish', True, recurrent_activation='hard_sigmoid'), scan))
+    return L
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras 3 `.keras` archives (keras/src/saving/saving_lib.py), imitating
+# ../shared/corpus/keras/KeNKeNad-DIT5411-ProjectAssignment__{bilstm,lstm}_model*.keras (3.10/3.12):
+#   - a ZIP of metadata.json ({"keras_version", "date_saved"}), config.json
+#     (serialize_keras_object of the model: module, class_name, config, registered_name,
+#     build_config, compile_config; every layer entry with module/registered_name and, once built,
+#     build_config; Functional entries add name and inbound_nodes) and model.weights.h5; members
+#     stored, 1980-01-01 on the JSON members, mode 0600
+#   - model.weights.h5: each saveable's own variables at <path>/vars/<i> (a group with a `name`
+#     attribute, empty for weightless layers), the model's at /vars, its layers at
+#     layers/<to_snake_case(class)>[_<k>] with k counting the earlier layers of that class in
+#     model.layers (a Sequential leaves its InputLayer out, a Functional lists it), an RNN's
+#     weights under cell/vars, Bidirectional's halves under forward_layer/ and backward_layer/,
+#     the optimizer's under /optimizer/vars
+#   - the DEFLATE variant is what `unzip` then `zip -r` gives: members deflated, in name order,
+#     Unix mode 0644, with Info-ZIP's extended-timestamp and uid/gid extra fields
+# ---------------------------------------------------------------------------------------------
+KERAS_ARCHIVE_VERSION = '3.12.0'
+RNN_CLASSES = ('SimpleRNN', 'GRU', 'LSTM')
+
+
+def to_snake_case(name):
+    """keras/src/utils/naming.py to_snake_case."""
+    name = re.sub(r'\W+', '', name)
+    name = re.sub('(.)([A-Z][a-z]+)', r'\1_\2', name)
+    return re.sub('([a-z])([A-Z])', r'\1_\2', name).lower()
+
+
+def k3_plain_input(m, batch_shape):
+    """The Keras 3.10/3.12 InputLayer config, without the later `optional`."""
+    x = m.input(batch_shape)
+    m.layers[-1]['config'].pop('optional')
+    return x
+
+
+def k3_archive_rnn(m, rng, kind, name, src, in_shape, hid, return_sequences):
+    cfg = k3_rnn_config(kind, name, hid, return_sequences)
+    ws = [(w, a) for w, a in rnn_weights(rng, kind, in_shape[-1], hid, True)]
+    shape = in_shape[:2] + [hid] if return_sequences else [None, hid]
+    return m.add(LAYER_CLASS[kind], name, cfg, [src], shape, ws, RNN_CALL_KWARGS)
+
+
+def k3_archive_dense(m, rng, name, src, n_in, units):
+    return m.add('Dense', name, k3_dense_config(name, units, 'linear'), [src], [None, units],
+                 dense_weights(rng, n_in, units))
+
+
+def k3_archive_sequential(rng, kinds, seq=5, hids=(4, 3)):
+    """Sequential([Input((seq, INP)), <kind>(return_sequences=True), ..., <kind>, Dense(INP)]),
+    compiled and trained: layer names lstm, lstm_1, ... as Keras gives them in a fresh session."""
+    m = K3Model(sequential=True, compiled=True)
+    prev = k3_plain_input(m, [None, seq, INP])
+    shape, counts = [None, seq, INP], {}
+    for j, (kind, hid) in enumerate(zip(kinds, hids)):
+        base = LAYER_BASE[kind]
+        k = counts.get(base, 0)
+        counts[base] = k + 1
+        rs = j + 1 < len(kinds)
+        prev = k3_archive_rnn(m, rng, kind, base if k == 0 else '%s_%d' % (base, k), prev, shape, hid, rs)
+        shape = m.layers[-1]['shape']
+    m.outputs = [k3_archive_dense(m, rng, 'dense', prev, shape[-1], INP)]
+    return m
+
+
+def k3_archive_functional(rng, seq=5):
+    """keras.Model(x, y): x = Input((seq, INP)); GRU(4, return_sequences=True) ->
+    Bidirectional(GRU(3)) -> Dense(INP). GRU reset_after=True, bias (2, 3H)."""
+    m = K3Model()
+    x = k3_plain_input(m, [None, seq, INP])
+    g = k3_archive_rnn(m, rng, 'gru', 'gru', x, [None, seq, INP], 4, True)
+
+    def half(direction, go_backwards):
+        cfg = k3_rnn_config('gru', '%s_gru_1' % direction, 3, False, go_backwards=go_backwards)
+        return dict(k3_object("keras.layers", "GRU", cfg), build_config={"input_shape": [None, seq, 4]})
+    cfg = {"name": "bidirectional", "trainable": True, "dtype": k3_dtype(), "merge_mode": "concat",
+           "layer": half('forward', False), "backward_layer": half('backward', True)}
+    ws = [(w, a) for _ in range(2) for w, a in rnn_weights(rng, 'gru', 4, 3, True)]
+    b = m.add('Bidirectional', 'bidirectional', cfg, [g], [None, 6], ws, BIDI_CALL_KWARGS)
+    m.outputs = [k3_archive_dense(m, rng, 'dense', b, 6, INP)]
+    return m
+
+
+def keras_archive_config(m):
+    shapes = {L['name']: L['shape'] for L in m.layers}
+
+    def entry(L):
+        e = {"module": "keras.layers", "class_name": L['cls'], "config": L['config'], "registered_name": None}
+        if L['weights']:
+            e["build_config"] = {"input_shape": shapes[L['inbound'][0]]}
+        if not m.sequential:
+            e["name"] = L['name']
+            e["inbound_nodes"] = [] if not L['inbound'] else [{"args": [
+                {"class_name": "__keras_tensor__",
+                 "config": {"shape": shapes[src], "dtype": "float32", "keras_history": [src, 0, 0]}}
+                for src in L['inbound']], "kwargs": L['kwargs']}]
+        return e
+    if m.sequential:
+        c = {"module": "keras", "class_name": "Sequential",
+             "config": {"name": m.name, "trainable": True, "dtype": k3_dtype(),
+                        "layers": [entry(L) for L in m.layers], "build_input_shape": m.inputs[0][1]},
+             "registered_name": None, "build_config": {"input_shape": m.inputs[0][1]}}
+    else:
+        c = {"module": "keras.src.models.functional", "class_name": "Functional",
+             "config": {"name": m.name, "trainable": True, "layers": [entry(L) for L in m.layers],
+                        "input_layers": [m.inputs[0][0], 0, 0], "output_layers": [m.outputs[0], 0, 0]},
+             "registered_name": "Functional"}
+    if m.compiled:
+        t = k3_training_config()
+        c["compile_config"] = {"optimizer": k3_object("keras.optimizers", "Adam", t["optimizer_config"]["config"]),
+                               "loss": t["loss"], "loss_weights": None, "metrics": None, "weighted_metrics": None,
+                               "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    return c
+
+
+def keras_archive_vars(L):
+    """(group path under the layer's own path, name attribute, arrays) for each vars group."""
+    arrays = [a for _, a in L['weights']]
+    if L['cls'] in RNN_CLASSES:
+        return [('vars', L['name'], []), ('cell/vars', CELL_BASE[KIND_OF_CLASS[L['cls']]], arrays)]
+    if L['cls'] == 'Bidirectional':
+        out = [('vars', L['name'], [])]
+        for half, key, ws in (('forward_layer', 'layer', arrays[:3]), ('backward_layer', 'backward_layer', arrays[3:])):
+            inner = L['config'][key]
+            out += [('%s/vars' % half, inner['config']['name'], []),
+                    ('%s/cell/vars' % half, CELL_BASE[KIND_OF_CLASS[inner['class_name']]], ws)]
+        return out
+    return [('vars', L['name'], arrays)]
+
+
+KIND_OF_CLASS = {cls: kind for kind, cls in LAYER_CLASS.items()}
+
+
+def keras_weights_bytes(m):
+    buf = io.BytesIO()
+    with h5py.File(buf, 'w') as f:
+        f.create_group('vars').attrs['name'] = m.name
+        counts = {}
+        for L in m.weight_layers():
+            snake = to_snake_case(L['cls'])
+            k = counts.get(snake, 0)
+            counts[snake] = k + 1
+            base = 'layers/%s' % (snake if k == 0 else '%s_%d' % (snake, k))
+            for sub, attr, arrays in keras_archive_vars(L):
+                g = f.create_group('%s/%s' % (base, sub))
+                g.attrs['name'] = attr
+                for i, a in enumerate(arrays):
+                    g.create_dataset(str(i), data=a.astype('<f4'))
+        if m.compiled:
+            g = f.create_group('optimizer/vars')
+            g.attrs['name'] = 'adam'
+            slots = [np.array(120, '<i8'), np.array(0.001, '<f4')]
+            for L in m.weight_layers():
+                for _, a in L['weights']:
+                    slots += [np.zeros(a.shape, '<f4'), np.zeros(a.shape, '<f4')]
+            for i, a in enumerate(slots):
+                g.create_dataset(str(i), data=a)
+    return buf.getvalue()
+
+
+def write_keras_archive(path, m, deflate=False):
+    members = [('metadata.json', json.dumps({"keras_version": KERAS_ARCHIVE_VERSION,
+                                             "date_saved": "2025-12-01@12:00:00"}).encode()),
+               ('config.json', json.dumps(keras_archive_config(m)).encode()),
+               ('model.weights.h5', keras_weights_bytes(m))]
+    with zipfile.ZipFile(path, 'w') as z:
+        for name, data in (sorted(members) if deflate else members):
+            if deflate:
+                zi = zipfile.ZipInfo(name, date_time=(2025, 12, 2, 9, 30, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                zi.external_attr = 0o100644 << 16
+                zi.create_version = 30
+                mtime = 1764667800
+                zi.extra = (struct.pack('<HHBI', 0x5455, 5, 1, mtime) +
+                            struct.pack('<HHBBIBI', 0x7875, 11, 1, 4, 1000, 4, 1000))
+            else:
+                stamp = (1980, 1, 1, 0, 0, 0) if name.endswith('.json') else (2025, 12, 1, 12, 0, 0)
+                zi = zipfile.ZipInfo(name, date_time=stamp)
+                zi.external_attr = 0o600 << 16
+            z.writestr(zi, data)
+
+
+def read_back_keras(path):
+    """A .keras archive read as a converter would: config.json, metadata.json's keras_version and
+    each layer's weights found by class name, in Keras' variable order (own vars by index, then
+    forward_layer, backward_layer, then other children by name)."""
+    with zipfile.ZipFile(path) as z:
+        cfg = json.loads(z.read('config.json'))
+        kv = json.loads(z.read('metadata.json'))['keras_version']
+        raw = z.read('model.weights.h5')
+    layers = cfg['config']['layers']
+    if cfg['class_name'] == 'Sequential':
+        layers = [L for L in layers if L['class_name'] != 'InputLayer']
+    order = {'forward_layer': 0, 'backward_layer': 1}
+
+    def collect(g):
+        out = []
+        if 'vars' in g:
+            out += [g['vars'][k] for k in sorted(g['vars'], key=int)]
+        for k in sorted((k for k in g if k != 'vars'), key=lambda k: (order.get(k, 2), k)):
+            out += collect(g[k])
+        return out
+    weights, counts = {}, {}
+    with h5py.File(io.BytesIO(raw), 'r') as f:
+        for L in layers:
+            snake = to_snake_case(L['class_name'])
+            k = counts.get(snake, 0)
+            counts[snake] = k + 1
+            g = f['layers/%s' % (snake if k == 0 else '%s_%d' % (snake, k))]
+            weights[L['config']['name']] = [{"name": d.name, "shape": list(d.shape),
+                                             "data": [float(v) for v in np.asarray(d[()], dtype='<f4').ravel()]}
+                                            for d in collect(g)]
+    return cfg, kv, weights
+
+
+def k3_archive_models():
+    return [
+        ('keras_seq_lstm_lstm', lambda r: k3_archive_sequential(r, ('lstm', 'lstm')), dict(archive='stored')),
+        ('keras_gru_bidi_gru', lambda r: k3_archive_functional(r), dict(archive='stored')),
+        ('keras_deflate_rnn_lstm', lambda r: k3_archive_sequential(r, ('simple', 'lstm')), dict(archive='deflate')),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# k1: Keras 1.2.2 (keras/engine/topology.py save_model, keras/layers/recurrent.py), imitating
+# ../shared/corpus/keras/KonduitAI-dl4j-test-resources__modelimport_keras_weights_*_1.h5:
+#   - root attrs keras_version, model_config, training_config (vlen ASCII), no backend;
+#     /model_weights has layer_names only; layer_names and weight_names fixed-length NULLPAD
+#   - Sequential config as a bare list of layers; the first carries batch_input_shape and
+#     input_dtype; recurrent configs have output_dim, init, inner_init, activation,
+#     inner_activation (hard_sigmoid), consume_less "cpu", input_dim/input_length
+#   - consume_less "cpu" layers keep one weight per gate, named <layer>_<W|U|b>_<gate>, with ':0'
+#     under the TensorFlow backend and without under Theano; LSTM gates in the order i, c, f, o,
+#     GRU z, r, h, SimpleRNN W, U, b; Bidirectional prefixes forward_/backward_ and lists all
+#     forward weights first
+#   - GRU step (Keras 1.2.2 GRU.step, consume_less cpu/mem): z = σ(x_z + h·U_z),
+#     r = σ(x_r + h·U_r), hh = act(x_h + (r * h)·U_h), h' = z * h + (1 - z) * hh: the reset
+#     gate multiplies h before U_h, as reset_after=False does in Keras 2
+# ---------------------------------------------------------------------------------------------
+K1_VERSION = '1.2.2'
+K1_GATES = {'lstm': 'icfo', 'gru': 'zrh'}
+K1_TRAINING = {"optimizer_config": {"class_name": "Adam", "config": {
+    "lr": 0.0010000000474974513, "beta_1": 0.8999999761581421, "beta_2": 0.9990000128746033, "decay": 0.0,
+    "epsilon": 1e-08}}, "loss": "mse", "metrics": None, "sample_weight_mode": None, "loss_weights": None}
+
+
+class K1Model:
+    def __init__(self, backend='tensorflow'):
+        self.backend = backend
+        self.layers = []
+        self.inputs = []
+        self.outputs = []
+        self.data_shapes = {}
+        self.masked = {}
+        self.data_fns = {}
+
+    def wname(self, prefix, w):
+        return '%s_%s%s' % (prefix, w, ':0' if self.backend == 'tensorflow' else '')
+
+    def add(self, cls, config, weights=()):
+        self.layers.append(dict(cls=cls, name=config['name'], config=config, weights=list(weights)))
+        if not self.inputs:
+            self.inputs.append(('%s_input' % config['name'], config['batch_input_shape']))
+        self.outputs = [config['name']]
+        return config['name']
+
+    def config(self):
+        return {"class_name": "Sequential",
+                "config": [{"class_name": L['cls'], "config": L['config']} for L in self.layers]}
+
+
+def k1_base(name, batch_input_shape=None, input_dtype='float32'):
+    c = {"name": name, "trainable": True}
+    if batch_input_shape is not None:
+        c["batch_input_shape"] = batch_input_shape
+        c["input_dtype"] = input_dtype
+    return c
+
+
+def k1_rnn_config(kind, name, units, return_sequences, input_dim, batch_input_shape=None):
+    c = k1_base(name, batch_input_shape)
+    c.update({"return_sequences": return_sequences, "go_backwards": False, "stateful": False, "unroll": False,
+              "consume_less": "cpu", "input_dim": input_dim, "input_length": None, "output_dim": units,
+              "init": "glorot_uniform", "inner_init": "orthogonal"})
+    if kind == 'lstm':
+        c["forget_bias_init"] = "one"
+    c["activation"] = "tanh"
+    if kind != 'simple':
+        c["inner_activation"] = "hard_sigmoid"
+    c.update({"W_regularizer": None, "U_regularizer": None, "b_regularizer": None, "dropout_W": 0.0, "dropout_U": 0.0})
+    return c
+
+
+def k1_weights(m, rng, kind, prefix, inp, units, scale=1.0):
+    if kind == 'simple':
+        return [(m.wname(prefix, 'W'), rnd(rng, (inp, units), scale)),
+                (m.wname(prefix, 'U'), rnd(rng, (units, units), scale)),
+                (m.wname(prefix, 'b'), rnd(rng, (units,), scale))]
+    ws = []
+    for g in K1_GATES[kind]:
+        ws += [(m.wname(prefix, 'W_' + g), rnd(rng, (inp, units), scale)),
+               (m.wname(prefix, 'U_' + g), rnd(rng, (units, units), scale)),
+               (m.wname(prefix, 'b_' + g), rnd(rng, (units,), scale))]
+    return ws
+
+
+K1_NAME = {'simple': 'simplernn', 'gru': 'gru', 'lstm': 'lstm'}
+
+
+def k1_single(rng, kind, return_sequences, seq=5, hid=4, dense=False, backend='tensorflow'):
+    """Sequential([<kind>(hid, input_shape=(seq, INP)) [, Dense(INP)]])."""
+    m = K1Model(backend)
+    name = '%s_1' % K1_NAME[kind]
+    m.add(LAYER_CLASS[kind], k1_rnn_config(kind, name, hid, return_sequences, INP, [None, seq, INP]),
+          k1_weights(m, rng, kind, name, INP, hid))
+    if dense:
+        c = k1_base('dense_1')
+        c.update({"output_dim": INP, "init": "glorot_uniform", "activation": "linear", "W_regularizer": None,
+                  "b_regularizer": None, "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+                  "bias": True, "input_dim": hid})
+        m.add('Dense', c, [(m.wname('dense_1', 'W'), rnd(rng, (hid, INP))),
+                           (m.wname('dense_1', 'b'), rnd(rng, (INP,)))])
+    return m
+
+
+def k1_embedding(rng, seq=6, hid=4):
+    """Sequential([Embedding(VOCAB, EMB, input_length=seq), LSTM(hid, return_sequences=True)])."""
+    m = K1Model()
+    c = k1_base('embedding_1', [None, seq], 'int32')
+    c.update({"input_dim": VOCAB, "output_dim": EMB, "init": "uniform", "input_length": seq, "mask_zero": False,
+              "activity_regularizer": None, "W_regularizer": None, "W_constraint": None, "dropout": 0.0})
+    m.add('Embedding', c, [(m.wname('embedding_1', 'W'), rnd(rng, (VOCAB, EMB), 1.0))])
+    m.add('LSTM', k1_rnn_config('lstm', 'lstm_1', hid, True, EMB), k1_weights(m, rng, 'lstm', 'lstm_1', EMB, hid))
+    m.data_fns[m.inputs[0][0]] = token_data
+    return m
+
+
+def k1_bidi(rng, kind, return_sequences, seq=5, hid=4):
+    """Sequential([Bidirectional(<kind>(hid), input_shape=(seq, INP))]), merge_mode concat."""
+    m = K1Model()
+    inner = '%s_1' % K1_NAME[kind]
+    c = k1_base('bidirectional_1', [None, seq, INP])
+    c["layer"] = {"class_name": LAYER_CLASS[kind], "config": k1_rnn_config(kind, inner, hid, return_sequences, None)}
+    c["merge_mode"] = "concat"
+    m.add('Bidirectional', c, k1_weights(m, rng, kind, 'forward_' + inner, INP, hid) +
+          k1_weights(m, rng, kind, 'backward_' + inner, INP, hid))
+    return m
+
+
+def write_h5_k1(path, m):
+    fl = Flavour('k22')          # the same fixed-length name lists
+    with h5py.File(path, 'w') as f:
+        put_str(f, 'keras_version', K1_VERSION)
+        put_str(f, 'model_config', json.dumps(m.config()))
+        mw = f.create_group('model_weights')
+        put_names(mw, 'layer_names', [L['name'] for L in m.layers], fl)
+        for L in m.layers:
+            g = mw.create_group(L['name'])
+            put_names(g, 'weight_names', [n for n, _ in L['weights']], fl)
+            for n, a in L['weights']:
+                g.create_dataset(n, data=a.astype('<f4'))
+        put_str(f, 'training_config', json.dumps(K1_TRAINING))
+
+
+def k1_models():
+    """(tag, builder(rng), kw) of the Keras 1.2.2 fixtures; numpy is the reference (Keras 1 math),
+    tfjs checks it on the same model in Keras 2 form."""
+    return [
+        ('lstm_last', lambda r: k1_single(r, 'lstm', False), {}),
+        ('gru_seq', lambda r: k1_single(r, 'gru', True), {}),
+        ('gru_dense_th', lambda r: k1_single(r, 'gru', False, dense=True, backend='theano'), {}),
+        ('rnn_seq', lambda r: k1_single(r, 'simple', True), {}),
+        ('emb_lstm_seq', k1_embedding, {}),
+        ('bidi_lstm_seq', lambda r: k1_bidi(r, 'lstm', True), {}),
+        ('bidi_gru_last', lambda r: k1_bidi(r, 'gru', False), {}),
     ]
 
 
@@ -1203,32 +1837,43 @@ def main():
     names = []
     jobs = [(flav, tag, fn, opsets, kw) for flav in ('k22', 'tfk2') for tag, fn, opsets, kw in model_list()
             if kw.get('only', flav) == flav]      # the other flavour's default already covers it
-    jobs += [('k3', tag, fn, [None], {}) for tag, fn in k3_models()]
+    jobs += [('k3', tag, fn, kw.get('opsets', [None]), kw) for tag, fn, kw in k3_models()]
+    jobs += [('k1', tag, fn, [None], kw) for tag, fn, kw in k1_models()]
     for flav, tag, fn, opsets, kw in jobs:
         name = '%s_%s' % (flav, tag)
         rng = np.random.default_rng(zlib.crc32(name.encode()))
-        h5 = os.path.join(out, name + '.h5')
-        if flav == 'k3':
+        fname = name + ('.keras' if kw.get('archive') else '.h5')
+        path = os.path.join(out, fname)
+        if flav == 'k1':
             m = fn(rng)
-            write_h5_k3(h5, m)
+            write_h5_k1(path, m)
+        elif flav == 'k3':
+            m = fn(rng)
+            if kw.get('archive'):
+                write_keras_archive(path, m, deflate=kw['archive'] == 'deflate')
+            else:
+                write_h5_k3(path, m)
         else:
             fl = Flavour(flav)
             m = fn(fl, rng)
             model_name = ('sequential_1' if fl.k22 else 'sequential') if m.sequential else \
                          ('model_1' if fl.k22 else 'model')
-            write_h5(h5, m, fl, model_name, big_endian=kw.get('big_endian', False),
+            write_h5(path, m, fl, model_name, big_endian=kw.get('big_endian', False),
                      optimizer=kw.get('optimizer', False))
-        cfg, kv, weights = read_back(h5)
+        cfg, kv, weights = read_back_keras(path) if kw.get('archive') else read_back(path)
         inputs = []
         for in_name, bshape in m.inputs:
             shape = m.data_shapes.get(in_name) or [BATCH if d is None else d for d in bshape]
-            data = rnd(rng, shape, scale=1.0)
+            if in_name in m.data_fns:
+                data = m.data_fns[in_name](rng, shape)
+            else:
+                data = rnd(rng, shape, scale=1.0)
             if in_name in m.masked:
                 data = mask_steps(data, *m.masked[in_name])
             inputs.append({"name": in_name, "shape": shape, "data": [float(v) for v in data.ravel()]})
         extra = {k: kw[k] for k in ('expect_ops', 'forbid_ops') if k in kw}
         with open(os.path.join(work, name + '.work.json'), 'w') as f:
-            json.dump(dict({"file": name + '.h5', "opsets": opsets, "keras_version": kv,
+            json.dump(dict({"file": fname, "opsets": opsets, "keras_version": kv,
                             "model_config": cfg, "weights": weights, "inputs": inputs}, **extra), f)
         names.append(name)
     nc = corpus_checks(args.corpus, work) if os.path.isdir(args.corpus) else 0

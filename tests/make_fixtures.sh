@@ -12,7 +12,7 @@ OUT="$HERE/fixtures"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/k2onnx-fixtures.XXXXXX")
 [ "${1:-}" = "--keep-work" ] || trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
-rm -f "$OUT"/*.h5 "$OUT"/*.ref.json
+rm -f "$OUT"/*.h5 "$OUT"/*.keras "$OUT"/*.ref.json
 "$PY" "$HERE/gen_fixtures.py" --outdir "$OUT" --workdir "$WORK"
 CORPUS="$ROOT/../shared/corpus"
 rc=0
@@ -28,4 +28,4 @@ node "$HERE/ref_tfjs.js" "$WORK" "$OUT" >"$WORK/ref.log" 2>&1 || rc=$?
 grep -v -e '^=*$' -e 'Hi, looks like you are running' -e 'Orthogonal initializer' "$WORK/ref.log" || true
 if [ $rc -ne 0 ]; then echo "make_fixtures: ref_tfjs.js failed (exit $rc)" >&2; exit $rc; fi
 [ "${1:-}" = "--keep-work" ] && echo "work files kept in $WORK"
-echo "fixtures: $(ls "$OUT"/*.h5 | wc -l) .h5, $(ls "$OUT"/*.ref.json | wc -l) .ref.json, $(du -ch "$OUT"/*.h5 "$OUT"/*.ref.json | tail -1 | cut -f1) total"
+echo "fixtures: $(ls "$OUT"/*.h5 | wc -l) .h5, $(ls "$OUT"/*.keras | wc -l) .keras, $(ls "$OUT"/*.ref.json | wc -l) .ref.json, $(du -ch "$OUT"/*.h5 "$OUT"/*.keras "$OUT"/*.ref.json | tail -1 | cut -f1) total"

@@ -26,10 +26,14 @@ reset_after=True inside Bidirectional or stacked cells (the step is checked alon
 the other GRU kinds). Masks: against tfjs-layers (Masking, masked SimpleRNN/GRU/LSTM, go_backwards,
 return_state, Bidirectional, StackedRNNCells, a Dense between two LSTMs) and the tfjs-ops
 interpreter (masked GRU reset_after=True); the tf.keras Bidirectional zero-fill against
-tfjs-layers with its output zeroed at the masked steps. Keras 3 files: against tfjs on the same
-model written as a Keras 2 config (except the Keras 3 hard_sigmoid, which tfjs lacks).
+tfjs-layers with its output zeroed at the masked steps (Masking or Embedding(mask_zero) in
+front). Keras 3 and Keras 1 files: against tfjs on the same model written as a Keras 2 config
+(tfjs-layers where it has the activations, the tfjs-ops interpreter for the rest: exponential,
+silu, hard_silu, leaky_relu, log_sigmoid, tanh_shrink and the Keras 3 hard_sigmoid written with
+tfjs ops).
 With --corpus, the Keras models of ../shared/corpus that exercise the same options (Bidirectional
-in both Keras dialects, return_state, initial states, Masking) are also evaluated and compared with their
+in both Keras dialects, return_state, initial states, Masking, Keras 1.2.2 per-gate weights,
+Embedding, Reshape, Flatten, RepeatVector, Permute) are also evaluated and compared with their
 stored reference outputs (ref/<file>/out_K.npy).
 
 Semantics implemented (Keras 2.2.4 keras/layers/recurrent.py, wrappers.py, cudnn_recurrent.py;
@@ -65,9 +69,19 @@ tf.keras 2.11 keras/layers/rnn/*.py):
              both halves at masked steps when returning sequences, Keras 2.2 does not.
   Keras 3 configs: inbound nodes {"args": [__keras_tensor__ ...], "kwargs"}, and a single
              [name, node, tensor] for the inputs or outputs of a one-input / one-output model.
+  Keras 1 configs: output_dim for units, inner_activation for recurrent_activation, Dense's bias
+             for use_bias; recurrent weights one triple W_g, U_g, b_g per gate (consume_less
+             cpu/mem), LSTM gates i, c, f, o and GRU z, r, h, joined into the Keras 2 layout.
+             Keras 1.2.2 GRU.step has the reset gate before U_h, as reset_after=False.
+  Embedding  indices cast to integers (truncated, as K.cast to int32 does), rows of the matrix;
+             mask_zero masks the steps whose index is 0.
+  Flatten, Reshape (one -1 allowed), Permute (1-based dims after the batch axis), RepeatVector:
+             the batch axis stays first; none of them hands a mask on.
   Activations: Keras 2 names; hard_sigmoid = clip(0.2x + 0.5, 0, 1) up to Keras 2.x and
              clip(x/6 + 0.5, 0, 1) from Keras 3; selu with Keras' alpha/scale; gelu exact (erf);
-             softmax over the last axis.
+             softmax and log_softmax over the last axis; Keras 3's leaky_relu (negative_slope
+             0.2), log_sigmoid = -softplus(-x), tanh_shrink = x - tanh(x), hard_silu (and its
+             alias hard_swish) = x * hard_sigmoid(x) with the Keras 3 hard_sigmoid.
 """
 import glob
 import json
@@ -116,7 +130,14 @@ def activation(name, x, keras3=False):
         'gelu': lambda v: 0.5 * v * (1.0 + _erf(v / math.sqrt(2.0))),
         'mish': lambda v: v * np.tanh(np.logaddexp(0.0, v)),
         'softmax': lambda v: (lambda e: e / e.sum(axis=-1, keepdims=True))(np.exp(v - v.max(axis=-1, keepdims=True))),
+        'log_softmax': lambda v: v - v.max(axis=-1, keepdims=True) -
+        np.log(np.exp(v - v.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)),
+        'leaky_relu': lambda v: np.where(v > 0, v, 0.2 * v),
+        'log_sigmoid': lambda v: -np.logaddexp(0.0, -v),
+        'tanh_shrink': lambda v: v - np.tanh(v),
     }
+    # Keras 3 only: x * hard_sigmoid(x), its hard_sigmoid being clip(x/6 + 1/2, 0, 1)
+    fns['hard_silu'] = fns['hard_swish'] = lambda v: v * np.clip(v / 6.0 + 0.5, 0.0, 1.0)
     if not isinstance(name, str) or name not in fns:
         raise Unsupported('activation %r' % (name,))
     return fns[name](x)
@@ -349,6 +370,33 @@ def run_bidirectional(cfg, weights, x, initial, sem, mask=None):
     return out + (states if lcfg.get('return_state', False) else [])
 
 
+# Keras 1 gate order in the per-gate weights of consume_less "cpu"/"mem" layers, as indices into
+# it for each Keras 2 gate: LSTM i, c, f, o -> i, f, c, o; GRU z, r, h unchanged
+KERAS1_GATES = {'lstm': (0, 2, 1, 3), 'gru': (0, 1, 2)}
+
+
+def keras1_form(cls, cfg, weights):
+    """A Keras 1 SimpleRNN/GRU/LSTM config and weights in Keras 2 form: output_dim -> units,
+    inner_activation -> recurrent_activation, and the per-gate W_g, U_g, b_g (three per gate, in
+    the file's gate order) joined into kernel, recurrent_kernel and bias. A layer saved with
+    consume_less "gpu" already has the three joined arrays."""
+    kind = LAYER_KINDS[cls]
+    c = dict(cfg, units=cfg['output_dim'])
+    if 'inner_activation' in cfg:
+        c['recurrent_activation'] = cfg['inner_activation']
+    if kind == 'simple' or len(weights) == 3:
+        return c, weights
+    order = KERAS1_GATES[kind]
+    if len(weights) != 3 * len(order):
+        raise Unsupported('Keras 1 %s with %d weights' % (cls, len(weights)))
+    joined = [np.concatenate([weights[3 * g + w] for g in order], axis=-1) for w in range(3)]
+    return c, joined
+
+
+def is_keras1(cls, cfg):
+    return cls in LAYER_KINDS and 'output_dim' in cfg and 'units' not in cfg
+
+
 MASK_PASSING = {'Dense', 'Activation', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout',
                 'AlphaDropout'}
 
@@ -362,15 +410,37 @@ def run_layer(cls, cfg, weights, ins, sem, mask=None):
     if cls == 'Dense':
         x = ins[0]
         y = x @ weights[0]
-        if cfg.get('use_bias', True):
+        if cfg.get('use_bias', cfg.get('bias', True)):     # Keras 1 called it bias
             y = y + weights[1]
         return [activation(cfg.get('activation'), y, sem.keras3)], [mask]
+    if cls == 'Embedding':
+        # Keras casts float indices to int32 (truncating); index 0 is a masked step with mask_zero
+        idx = ins[0].astype(np.int64)
+        if idx.min() < 0 or idx.max() >= weights[0].shape[0]:
+            raise Unsupported('Embedding index outside [0, %d)' % weights[0].shape[0])
+        return [weights[0][idx]], [idx != 0 if cfg.get('mask_zero', False) else None]
+    # Flatten, Reshape and Permute do not support masking in Keras; nothing masked reaches them here
+    if cls == 'Flatten':
+        return [ins[0].reshape(ins[0].shape[0], -1)], [None]
+    if cls == 'Reshape':
+        return [ins[0].reshape((ins[0].shape[0],) + tuple(cfg['target_shape']))], [None]
+    if cls == 'Permute':
+        return [np.transpose(ins[0], (0,) + tuple(cfg['dims']))], [None]
     if cls == 'Activation':
         return [activation(cfg.get('activation'), ins[0], sem.keras3)], [mask]
     if cls in MASK_PASSING:
         return [ins[0]], [mask]
     if cls == 'RepeatVector':
         return [np.repeat(ins[0][:, None, :], cfg['n'], axis=1)], [None]
+    if cls == 'Bidirectional' and is_keras1(cfg['layer']['class_name'], cfg['layer']['config']):
+        inner = cfg['layer']['class_name']
+        half = len(weights) // 2
+        lcfg, fw = keras1_form(inner, cfg['layer']['config'], weights[:half])
+        _, bw = keras1_form(inner, cfg['layer']['config'], weights[half:])
+        cfg = dict(cfg, layer={'class_name': inner, 'config': lcfg})
+        weights = fw + bw
+    elif is_keras1(cls, cfg):
+        cfg, weights = keras1_form(cls, cfg, weights)
     if cls == 'Bidirectional':
         ys = run_bidirectional(cfg, weights, ins[0], ins[1:], sem, mask)
         seqs = cfg['layer']['config'].get('return_sequences', False)
@@ -487,6 +557,20 @@ def run_work(path):
 # Corpus models that use the options above, with stored reference outputs (see the corpus
 # README: float64 numpy, cross-checked with tfjs) — an implementation independent of this one.
 CORPUS_CHECKS = ['keras/Dobiasd-frugally-deep__keras_export_lstm__at0064b849.h5'] + [
+    # Keras 1.2.2 per-gate LSTM, SimpleRNN, Embedding and Bidirectional; Keras 1.2.2 LSTM + Dense
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_weights_%s_%s_1.h5' % (m, b)
+    for m in ('lstm', 'simple_rnn', 'embedding_lstm', 'bidirectional_lstm', 'bidirectional_lstm_no_return_sequences')
+    for b in ('tensorflow', 'theano')] + [
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_examples_simple_lstm_simple_lstm_tf_keras_1_model.h5',
+    # Embedding first in Keras 2.2.4 and 2.2.4-tf Sequentials, before GRU, LSTM, Bidirectional
+    'keras/cbarlow6-CIS8392__gru_model.h5', 'keras/cbarlow6-CIS8392__bi_lstm_model.h5',
+    'keras/anushree1001-Comparing-Multiple-Pre-trained-Neural-network-models-on-IMDB-dataset__bigru_model.h5',
+    # Reshape before an LSTM (2.1.1), Flatten after a SimpleRNN (2.1.3), RepeatVector between LSTMs
+    # (2.2.4-tf; between Bidirectional LSTMs: rnn_31 below), Permute (2.2.4-tf)
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_examples_reshape_to_rnn_reshape_model.h5',
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_examples_simple_flatten_rnn_simple_flatten_rnn_tf_keras_2_model.h5',
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_rnn_30.h5',
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_misc_2.h5'] + [
     'keras/KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_rnn_%d.h5' % k
     for k in (1, 3, 5, 7, 9, 11, 13, 15, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 145, 147, 149, 151)] + [
     # Keras 2.2.0 Masking -> LSTM, inputs with masked steps

@@ -8,8 +8,8 @@
 //   node tests/ref_tfjs.js --selftest
 //        checks tfjs' hard_sigmoid against Keras 2's clip(0.2x + 0.5, 0, 1) and exits.
 //
-// Each .work.json holds what gen_fixtures.py read back from the .h5 with h5py: the Keras
-// model_config, the weights (by layer_names / weight_names order) and seeded inputs.
+// Each .work.json holds what gen_fixtures.py read back from the .h5 (or .keras archive) with h5py:
+// the Keras model_config, the weights (by layer_names / weight_names order) and seeded inputs.
 //
 // Up to three independent computations per fixture:
 //   A "tfjs-layers": tf.models.modelFromJSON(<Keras model_config>) — the Keras-2 topology,
@@ -18,8 +18,12 @@
 //   B "tfjs-ops": a small interpreter of the same config that evaluates every layer with tfjs
 //     ops (tf.matMul, tf.sigmoid, ...) following the Keras 2 / tf.keras cell formulas
 //     (keras/layers/recurrent.py: SimpleRNNCell, GRUCell with reset_after False and True,
-//     LSTMCell; Dense; Masking and masked steps; go_backwards), for plain chains of those layers
-//     only (it refuses return_state, time_major, wrappers and stacked cells). tfjs-layers has no GRU
+//     LSTMCell; Dense; Activation; Embedding; RepeatVector, Flatten, Reshape, Permute; Masking
+//     and masked steps; go_backwards; Bidirectional merged by concat/sum/ave/mul), for chains of
+//     those layers only (it refuses return_state, time_major, Bidirectional initial states and
+//     stacked cells). Its activations are written out with tfjs ops (gelu through tf.erf, mish,
+//     leaky_relu 0.2, log_sigmoid, tanh_shrink, Keras 3 hard_sigmoid and hard_silu), so it checks
+//     the numpy formulas also for the activations tfjs-layers does not have. tfjs-layers has no GRU
 //     reset_after=True (GRUCell throws), so for models with such a GRU that B runs, B is the
 //     reference; on every other model B runs it is compared with A, which checks the
 //     hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
@@ -34,9 +38,12 @@
 //     feature the model uses (tfjsGaps below, or a GRU reset_after=True model that B cannot run)
 //     or runs it only in an adapted form (tfjsAdaptation: then A on the adapted model is the
 //     cross-check), and a cross-check of A or B everywhere else.
-//   Keras 3 files (keras_version 3.x): numpy is the reference; A and B run on the same model
-//     written as a Keras 2 config (fromKeras3) and cross-check it, except where the model uses
-//     the Keras 3 hard_sigmoid, relu6(x + 3) / 6, which tfjs does not have.
+//   Keras 3 files (keras_version 3.x, .h5 or .keras): numpy is the reference; A and B run on the
+//     same model written as a Keras 2 config (fromKeras3) and cross-check it; A not where the
+//     model uses an activation tfjs-layers lacks (the Keras 3 hard_sigmoid, relu6(x + 3) / 6,
+//     among them) or a GRU reset_after=True.
+//   Keras 1 files (keras_version 1.x): the same, on the Keras 2 form fromKeras1 writes (units,
+//     recurrent_activation, per-gate weights joined in Keras 2 gate order).
 //   Masks: tfjs-layers follows standalone Keras 2.2, without zero_output_for_mask. For tf.keras
 //     and Keras 3 files a masked Bidirectional that returns sequences is zero-filled at masked
 //     steps, so numpy is the reference there and tfjs-layers checks it with its output zeroed.
@@ -55,26 +62,44 @@ const TOL = 1e-5;
 // ----------------------------------------------------------------------------------------------
 // B: interpreter with tfjs ops
 // ----------------------------------------------------------------------------------------------
-function activation(name, x) {
+// keras3: hard_sigmoid is relu6(x + 3) / 6 (and hard_silu exists), not Keras 1/2's 0.2x + 0.5
+function activation(name, x, keras3) {
   switch (name) {
     case 'linear': return x;
     case 'relu': return tf.relu(x);
+    case 'relu6': return tf.relu6(x);
     case 'tanh': return tf.tanh(x);
     case 'sigmoid': return tf.sigmoid(x);
-    case 'hard_sigmoid': return tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1); // Keras 1/2
+    case 'hard_sigmoid':
+      return keras3 ? tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1) : tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
     case 'softmax': return tf.softmax(x, -1);
+    case 'log_softmax': return tf.logSoftmax(x, -1);
+    case 'elu': return tf.elu(x);
+    case 'selu': return tf.selu(x);
+    case 'softplus': return tf.softplus(x);
+    case 'softsign': return tf.div(x, tf.add(1, tf.abs(x)));
+    case 'exponential': return tf.exp(x);
+    case 'swish': case 'silu': return tf.mul(x, tf.sigmoid(x));
+    case 'gelu': return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));   // the exact form
+    case 'mish': return tf.mul(x, tf.tanh(tf.softplus(x)));
+    case 'leaky_relu': return tf.leakyRelu(x, 0.2);   // Keras 3's default negative_slope
+    case 'log_sigmoid': return tf.logSigmoid(x);
+    case 'tanh_shrink': return tf.sub(x, tf.tanh(x));
+    case 'hard_silu': case 'hard_swish':
+      if (!keras3) throw new Error(`activation ${name} before Keras 3`);
+      return tf.mul(x, tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1));
     default: throw new Error(`activation ${name} not in the reference interpreter`);
   }
 }
 
-function denseOp(cfg, w, x) {
+function denseOp(cfg, w, x, keras3) {
   const [kernel, bias] = w;
   const shp = x.shape;
   const x2 = x.reshape([-1, shp[shp.length - 1]]);
   let y = tf.matMul(x2, kernel);
   if (cfg.use_bias !== false) y = tf.add(y, bias);
   y = y.reshape(shp.slice(0, -1).concat([kernel.shape[1]]));
-  return activation(cfg.activation, y);
+  return activation(cfg.activation, y, keras3);
 }
 
 // split the last axis into n equal blocks
@@ -84,10 +109,11 @@ function blocks(t, n) { return tf.split(t, n, t.shape.length - 1); }
 // states and outputs the previous output (zeros before the first one), or zeros with
 // zero_output_for_mask, as tf.keras and Keras 3 do; Keras 2.2's states[0] is the same for these
 // cells as long as the initial state is zero.
-function recurrentOp(kind, cfg, w, x, initial, mask) {
+function recurrentOp(kind, cfg, w, x, initial, mask, keras3) {
   const H = cfg.units;
-  const act = cfg.activation;
-  const ract = cfg.recurrent_activation;
+  const actName = cfg.activation;
+  const ractName = cfg.recurrent_activation;
+  const act = (n, v) => activation(n, v, keras3);
   const [kernel, rec] = w;
   const useBias = cfg.use_bias !== false;
   const bias = useBias ? w[2] : null;
@@ -109,14 +135,14 @@ function recurrentOp(kind, cfg, w, x, initial, mask) {
     if (kind === 'simple') {
       let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, rec));
       if (useBias) z = tf.add(z, bias);
-      states = [activation(act, z)];
+      states = [act(actName, z)];
     } else if (kind === 'lstm') {
       let z = tf.add(tf.matMul(xt, kernel), tf.matMul(h, rec));
       if (useBias) z = tf.add(z, bias);
       const [zi, zf, zc, zo] = blocks(z, 4);
-      const i = activation(ract, zi), f = activation(ract, zf), o = activation(ract, zo);
-      const c = tf.add(tf.mul(f, states[1]), tf.mul(i, activation(act, zc)));
-      states = [tf.mul(o, activation(act, c)), c];
+      const i = act(ractName, zi), f = act(ractName, zf), o = act(ractName, zo);
+      const c = tf.add(tf.mul(f, states[1]), tf.mul(i, act(actName, zc)));
+      states = [tf.mul(o, act(actName, c)), c];
     } else if (kind === 'gru') {
       const [kz, kr, kh] = blocks(kernel, 3);
       const [rz, rr, rh] = blocks(rec, 3);
@@ -133,18 +159,18 @@ function recurrentOp(kind, cfg, w, x, initial, mask) {
         if (useBias) { mx = tf.add(mx, bi); mh = tf.add(mh, br); }
         const [xz, xr, xh] = blocks(mx, 3);
         const [hz, hr, hhh] = blocks(mh, 3);
-        z = activation(ract, tf.add(xz, hz));
-        r = activation(ract, tf.add(xr, hr));
-        hh = activation(act, tf.add(xh, tf.mul(r, hhh)));
+        z = act(ractName, tf.add(xz, hz));
+        r = act(ractName, tf.add(xr, hr));
+        hh = act(actName, tf.add(xh, tf.mul(r, hhh)));
       } else {
         let xz = tf.matMul(xt, kz), xr = tf.matMul(xt, kr), xh = tf.matMul(xt, kh);
         if (useBias) {
           const [bz, br, bh] = blocks(bias, 3);
           xz = tf.add(xz, bz); xr = tf.add(xr, br); xh = tf.add(xh, bh);
         }
-        z = activation(ract, tf.add(xz, tf.matMul(h, rz)));
-        r = activation(ract, tf.add(xr, tf.matMul(h, rr)));
-        hh = activation(act, tf.add(xh, tf.matMul(tf.mul(r, h), rh)));
+        z = act(ractName, tf.add(xz, tf.matMul(h, rz)));
+        r = act(ractName, tf.add(xr, tf.matMul(h, rr)));
+        hh = act(actName, tf.add(xh, tf.matMul(tf.mul(r, h), rh)));
       }
       states = [tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh))];
     }
@@ -212,7 +238,10 @@ function tensorZero(ref) {
   return ref[0];
 }
 
-function runOps(work, weights, inputs) {
+// opts.keras3: Keras 3 activations; opts.legacy: standalone Keras before 2.3, whose masked
+// Bidirectional repeats outputs instead of zero-filling them (see legacyMasking).
+function runOps(work, weights, inputs, opts = {}) {
+  const k3 = !!opts.keras3;
   return tf.tidy(() => {
     const g = functionalLayers(work.model_config);
     const val = {};
@@ -224,15 +253,33 @@ function runOps(work, weights, inputs) {
       const ins = srcs.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
       const mask = srcs.length ? masks[srcs[0]] || null : null;
       const w = weights[L.name] || [];
+      const N = ins.length ? ins[0].shape[0] : 0;
+      masks[L.name] = null;
       if (L.class_name === 'Masking') {
         const mv = L.config.mask_value === undefined ? 0 : L.config.mask_value;
         masks[L.name] = tf.any(tf.notEqual(ins[0], mv), -1);
         val[L.name] = tf.mul(ins[0], tf.expandDims(masks[L.name].cast('float32'), -1));
       } else if (L.class_name === 'Dense') {
-        val[L.name] = denseOp(L.config, w, ins[0]);
+        val[L.name] = denseOp(L.config, w, ins[0], k3);
         masks[L.name] = mask;
+      } else if (L.class_name === 'Activation') {
+        val[L.name] = activation(L.config.activation, ins[0], k3);
+        masks[L.name] = mask;
+      } else if (L.class_name === 'Embedding') {
+        // Keras casts the indices to int32; with mask_zero index 0 is a masked step
+        const idx = tf.cast(ins[0], 'int32');
+        val[L.name] = tf.gather(w[0], idx);
+        if (L.config.mask_zero) masks[L.name] = tf.notEqual(idx, 0);
+      } else if (L.class_name === 'RepeatVector') {
+        val[L.name] = tf.tile(tf.expandDims(ins[0], 1), [1, L.config.n, 1]);
+      } else if (L.class_name === 'Flatten') {
+        val[L.name] = ins[0].reshape([N, -1]);
+      } else if (L.class_name === 'Reshape') {
+        val[L.name] = ins[0].reshape([N].concat(L.config.target_shape));
+      } else if (L.class_name === 'Permute') {
+        val[L.name] = tf.transpose(ins[0], [0].concat(L.config.dims));
       } else if (L.class_name in RNN_KIND) {
-        val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask);
+        val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask, k3);
         masks[L.name] = L.config.return_sequences ? mask : null;
       } else if (L.class_name === 'RNN') {
         const cell = L.config.cell;
@@ -241,12 +288,39 @@ function runOps(work, weights, inputs) {
           return_sequences: L.config.return_sequences, go_backwards: L.config.go_backwards,
           zero_output_for_mask: L.config.zero_output_for_mask,
         });
-        val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1), mask);
+        val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1), mask, k3);
         masks[L.name] = L.config.return_sequences ? mask : null;
+      } else if (L.class_name === 'Bidirectional') {
+        val[L.name] = bidirectionalOp(L.config, w, ins, mask, k3, !!opts.legacy);
+        masks[L.name] = L.config.layer.config.return_sequences ? mask : null;
       } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
     }
     return g.outputs.map(tensorZero).map((n) => tf.keep(val[n]));
   });
+}
+
+// Bidirectional over a SimpleRNN/GRU/LSTM: the backward copy has go_backwards flipped and its
+// sequence is reversed back before the merge; tf.keras and Keras 3 zero-fill masked steps of both
+// halves when returning sequences (zero_output_for_mask forced to return_sequences).
+function bidirectionalOp(cfg, w, ins, mask, keras3, legacy) {
+  const inner = cfg.layer;
+  if (!(inner.class_name in RNN_KIND)) throw new Error(`Bidirectional(${inner.class_name}) not in the reference interpreter`);
+  if (ins.length > 1) throw new Error('Bidirectional initial states not in the reference interpreter');
+  const kind = RNN_KIND[inner.class_name];
+  const rs = !!inner.config.return_sequences;
+  const fcfg = Object.assign({}, inner.config, { zero_output_for_mask: !legacy && rs });
+  const bcfg = Object.assign({}, fcfg, { go_backwards: !inner.config.go_backwards });
+  const half = w.length / 2;
+  const y = recurrentOp(kind, fcfg, w.slice(0, half), ins[0], [], mask, keras3);
+  let yRev = recurrentOp(kind, bcfg, w.slice(half), ins[0], [], mask, keras3);
+  if (rs) yRev = tf.reverse(yRev, 1);
+  switch (cfg.merge_mode) {
+    case 'concat': return tf.concat([y, yRev], -1);
+    case 'sum': return tf.add(y, yRev);
+    case 'ave': return tf.div(tf.add(y, yRev), 2);
+    case 'mul': return tf.mul(y, yRev);
+    default: throw new Error(`merge_mode ${cfg.merge_mode} not in the reference interpreter`);
+  }
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -258,6 +332,11 @@ function needsOps(cfg) {
   return found;
 }
 
+// Keras activation names tfjs-layers 4.22 does not know (it has swish, not its Keras 3 name silu).
+const TFJS_MISSING_ACTIVATIONS = [
+  'exponential', 'silu', 'hard_silu', 'hard_swish', 'leaky_relu', 'log_sigmoid', 'tanh_shrink',
+];
+
 // Keras features tfjs-layers does not have. time_major must be caught here: tfjs would ignore the
 // key and read the input batch-major. The others would only make modelFromJSON throw.
 function tfjsGaps(cfg) {
@@ -265,7 +344,7 @@ function tfjsGaps(cfg) {
   JSON.stringify(cfg, (k, v) => {
     if (k === 'time_major' && v === true) gaps.add('time_major');
     if (k === 'class_name' && (v === 'CuDNNLSTM' || v === 'CuDNNGRU')) gaps.add(v);
-    if ((k === 'activation' || k === 'recurrent_activation') && v === 'exponential') gaps.add("activation 'exponential'");
+    if ((k === 'activation' || k === 'recurrent_activation') && TFJS_MISSING_ACTIVATIONS.includes(v)) gaps.add(`activation '${v}'`);
     return v;
   });
   return [...gaps];
@@ -285,12 +364,14 @@ function legacyMasking(kerasVersion) {
 }
 
 // Where a masked Bidirectional returns sequences (and the file is not legacy), tfjs' output must
-// be zeroed at the masked steps. Supported for Input -> Masking -> Bidirectional with the
-// Bidirectional's sequence a model output. Returns [{output index, input index, mask value}].
+// be zeroed at the masked steps. Supported for Input -> Masking -> Bidirectional and Input ->
+// Embedding(mask_zero) -> Bidirectional with the Bidirectional's sequence a model output.
+// Returns [{output index, input index, mask value, indices: the input holds Embedding indices}].
 function zeroFills(config, kerasVersion) {
   if (config.class_name === 'Sequential' || legacyMasking(kerasVersion)) return [];
   const layers = config.config.layers;
-  if (!layers.some((L) => L.class_name === 'Masking')) return [];
+  const masking = (L) => L.class_name === 'Masking' || (L.class_name === 'Embedding' && L.config.mask_zero);
+  if (!layers.some(masking)) return [];
   const byName = Object.fromEntries(layers.map((L) => [L.name, L]));
   const inputs = config.config.input_layers.map((e) => e[0]);
   const src = (L) => L.inbound_nodes[0][0][0];
@@ -298,14 +379,15 @@ function zeroFills(config, kerasVersion) {
   for (const L of layers) {
     if (L.class_name !== 'Bidirectional' || !L.config.layer.config.return_sequences) continue;
     const m = byName[src(L)];
-    if (!m || m.class_name !== 'Masking' || !inputs.includes(src(m))) {
-      throw new Error(`a masked Bidirectional '${L.name}' fed other than Input -> Masking: zero-filling its tfjs output is not implemented`);
+    if (!m || !masking(m) || !inputs.includes(src(m))) {
+      throw new Error(`a masked Bidirectional '${L.name}' fed other than Input -> Masking or Embedding(mask_zero): zero-filling its tfjs output is not implemented`);
     }
     const outs = config.config.output_layers;
     const k = outs.findIndex((o) => o[0] === L.name && o[2] === 0);
     if (k < 0) throw new Error(`masked Bidirectional '${L.name}' is not a model output: zero-filling its tfjs output is not implemented`);
-    const mv = m.config.mask_value === undefined ? 0 : m.config.mask_value;
-    fills.push({ output: k, input: inputs.indexOf(src(m)), maskValue: mv });
+    // an Embedding masks index 0 of its [batch, time] input: one feature whose value is 0
+    const mv = m.class_name === 'Embedding' ? 0 : m.config.mask_value === undefined ? 0 : m.config.mask_value;
+    fills.push({ output: k, input: inputs.indexOf(src(m)), maskValue: mv, indices: m.class_name === 'Embedding' });
   }
   return fills;
 }
@@ -313,11 +395,12 @@ function zeroFills(config, kerasVersion) {
 function applyZeroFills(fills, ys, inputs) {
   for (const f of fills) {
     const x = inputs[f.input], y = ys[f.output];
-    const [N, T, F] = x.shape, W = y.shape[2];
+    const [N, T] = x.shape, F = f.indices ? 1 : x.shape[2], W = y.shape[2];
+    const value = (i) => (f.indices ? Math.trunc(x.data[i]) : x.data[i]);
     for (let n = 0; n < N; n++) {
       for (let t = 0; t < T; t++) {
         let masked = true;
-        for (let c = 0; c < F; c++) if (x.data[(n * T + t) * F + c] !== f.maskValue) masked = false;
+        for (let c = 0; c < F; c++) if (value((n * T + t) * F + c) !== f.maskValue) masked = false;
         if (masked) for (let c = 0; c < W; c++) y.data[(n * T + t) * W + c] = 0;
       }
     }
@@ -450,28 +533,101 @@ function usesActivation(cfg, name) {
 // numpy reference; tfjs-layers and/or tfjs-ops on the Keras 2 form as cross-checks.
 async function keras3Reference(work, weights, inputs, np) {
   if (!np) throw new Error(`${work.file}: a Keras 3 file needs the numpy result`);
-  const ref = np.outputs;
-  const cross = [];
-  let cfg;
-  try { cfg = fromKeras3(work.model_config); } catch (e) { cross.push(`none: ${e.message}`); }
-  const gaps = cfg ? tfjsGaps(cfg) : [];
-  if (cfg && usesActivation(cfg, 'hard_sigmoid')) gaps.push('the Keras 3 hard_sigmoid, relu6(x + 3) / 6');
-  if (cfg && gaps.length) cross.push(`none: tfjs lacks ${gaps.join(', ')}`);
-  if (cfg && !gaps.length) {
-    const check = (ys, what) => {
-      const c = compareOutputs(plain(ys), ref, `${work.file}: ${what} against numpy`);
-      if (!c.ok) throw new Error(`${work.file}: numpy and ${what} differ by up to ${c.maxAbs}`);
-      cross.push(`${what} on the Keras 2 form max_abs=${c.maxAbs.toExponential(2)}`);
-      tf.dispose(ys);
-    };
-    if (!needsOps(cfg)) check(await runLayers(work, weights, inputs, cfg), 'tfjs-layers');
-    let b = null, why = null;
-    try { b = runOps({ model_config: cfg }, weights, inputs); } catch (e) { why = e.message; }
-    if (b) check(b, 'tfjs-ops');
-    else if (needsOps(cfg)) cross.push(`none: tfjs-layers lacks GRU reset_after=True, tfjs-ops: ${why}`);
-  }
-  return { ref, cross, method: 'numpy float64 (tests/ref_numpy.py); a Keras 3 file, which tfjs cannot read' };
+  let cfg = null, why = null;
+  try { cfg = fromKeras3(work.model_config); } catch (e) { why = e.message; }
+  const cross = cfg ? await crossChecks(work, cfg, weights, inputs, np.outputs, { keras3: true }) : [`none: ${why}`];
+  return { ref: np.outputs, cross, method: 'numpy float64 (tests/ref_numpy.py); a Keras 3 file, which tfjs cannot read' };
 }
+
+// A Keras 1 file: numpy is the reference, tfjs checks it on the model in Keras 2 form.
+async function keras1Reference(work, weights, inputs, np) {
+  if (!np) throw new Error(`${work.file}: a Keras 1 file needs the numpy result`);
+  const k2 = fromKeras1(work.model_config, weights);
+  const cross = await crossChecks(work, k2.config, k2.weights, inputs, np.outputs, { legacy: true });
+  tf.dispose(k2.created);
+  return { ref: np.outputs, cross, method: 'numpy float64 (tests/ref_numpy.py); a Keras 1 file, which tfjs cannot read' };
+}
+
+// tfjs-layers where it has every feature of the (Keras 2 form) config, tfjs-ops where it runs, each
+// compared with the reference; returns the crosscheck notes.
+async function crossChecks(work, cfg, weights, inputs, ref, opts) {
+  const cross = [];
+  const check = (ys, what) => {
+    const c = compareOutputs(plain(ys), ref, `${work.file}: ${what} against numpy`);
+    if (!c.ok) throw new Error(`${work.file}: numpy and ${what} differ by up to ${c.maxAbs}`);
+    cross.push(`${what} on the Keras 2 form max_abs=${c.maxAbs.toExponential(2)}`);
+    tf.dispose(ys);
+  };
+  const gaps = tfjsGaps(cfg);
+  if (opts.keras3 && usesActivation(cfg, 'hard_sigmoid')) gaps.push('the Keras 3 hard_sigmoid, relu6(x + 3) / 6');
+  if (needsOps(cfg)) gaps.push('GRU reset_after=True');
+  if (gaps.length) cross.push(`tfjs-layers none: it lacks ${gaps.join(', ')}`);
+  else check(await runLayers(work, weights, inputs, cfg), 'tfjs-layers');
+  let b = null, why = null;
+  try { b = runOps({ model_config: cfg }, weights, inputs, opts); } catch (e) { why = e.message; }
+  if (b) check(b, 'tfjs-ops');
+  else cross.push(`tfjs-ops none: ${why}`);
+  return cross;
+}
+
+// Keras 1 gate order of per-gate weights, as indices for each Keras 2 gate (see ref_numpy.py).
+const KERAS1_GATES = { LSTM: [0, 2, 1, 3], GRU: [0, 1, 2] };
+
+// The Keras 2 form of a Keras 1.x Sequential (a bare list of layers) and its weights: output_dim
+// -> units, inner_activation -> recurrent_activation, bias -> use_bias, and per-gate recurrent
+// weights (W_g, U_g, b_g per gate) joined into kernel, recurrent_kernel, bias. The input is float32
+// whatever input_dtype says: the inputs are float tensors here, and Embedding casts them.
+function fromKeras1(cfg, weights) {
+  const created = [];
+  const joinGates = (cls, ws) => {
+    const order = KERAS1_GATES[cls];
+    if (!order || ws.length === 3) return ws;
+    if (ws.length !== 3 * order.length) throw new Error(`Keras 1 ${cls} with ${ws.length} weights`);
+    return [0, 1, 2].map((k) => {
+      const t = tf.concat(order.map((g) => ws[3 * g + k]), -1);
+      created.push(t);
+      return t;
+    });
+  };
+  const layerCfg = (cls, c) => {
+    const out = { name: c.name, trainable: c.trainable };
+    if (c.batch_input_shape) { out.batch_input_shape = c.batch_input_shape; out.dtype = 'float32'; }
+    if (cls in RNN_KIND) {
+      Object.assign(out, {
+        return_sequences: c.return_sequences, go_backwards: c.go_backwards, stateful: c.stateful,
+        units: c.output_dim, activation: c.activation, use_bias: true,
+      });
+      if (c.inner_activation) out.recurrent_activation = c.inner_activation;
+    } else if (cls === 'Dense') {
+      Object.assign(out, { units: c.output_dim, activation: c.activation, use_bias: c.bias !== false });
+    } else if (cls === 'Embedding') {
+      Object.assign(out, { input_dim: c.input_dim, output_dim: c.output_dim, input_length: c.input_length, mask_zero: c.mask_zero });
+    } else throw new Error(`Keras 1 layer ${cls} not converted`);
+    return out;
+  };
+  const layers = Array.isArray(cfg.config) ? cfg.config : cfg.config.layers;
+  const outWeights = {};
+  const outLayers = layers.map((L) => {
+    const c = L.config, ws = weights[c.name] || [];
+    if (L.class_name === 'Bidirectional') {
+      const inner = c.layer;
+      const half = ws.length / 2;
+      outWeights[c.name] = joinGates(inner.class_name, ws.slice(0, half)).concat(joinGates(inner.class_name, ws.slice(half)));
+      const bc = {
+        name: c.name, trainable: c.trainable,
+        layer: { class_name: inner.class_name, config: layerCfg(inner.class_name, inner.config) }, merge_mode: c.merge_mode,
+      };
+      if (c.batch_input_shape) { bc.batch_input_shape = c.batch_input_shape; bc.dtype = 'float32'; }
+      return { class_name: 'Bidirectional', config: bc };
+    }
+    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : ws;
+    return { class_name: L.class_name, config: layerCfg(L.class_name, c) };
+  });
+  if (cfg.class_name !== 'Sequential') throw new Error('only Keras 1 Sequential models are converted');
+  return { config: { class_name: 'Sequential', config: { name: 'sequential_1', layers: outLayers } }, weights: outWeights, created };
+}
+
+function isKeras1(kerasVersion) { return /^1\./.test(String(kerasVersion || '')); }
 
 async function runLayers(work, weights, inputs, config) {
   const model = await tf.models.modelFromJSON({ modelTopology: config || work.model_config });
@@ -525,7 +681,11 @@ async function processOne(workFile, outdir) {
   for (const [name, ws] of Object.entries(work.weights)) weights[name] = ws.map((w) => tf.tensor(w.data, w.shape, 'float32'));
   const inputs = work.inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));
   let b = null, bWhy = null;
-  try { b = runOps(work, weights, inputs); } catch (e) { bWhy = e.message; }
+  // (fixtures of Keras 3 and Keras 1 files run it on their Keras 2 form instead)
+  const kv = work.keras_version;
+  if (work.check_only || !(isKeras3(kv) || isKeras1(kv))) {
+    try { b = runOps(work, weights, inputs, { keras3: isKeras3(kv), legacy: legacyMasking(kv) }); } catch (e) { bWhy = e.message; }
+  }
   if (work.check_only) {
     // a corpus model with an outside reference (../shared/corpus/ref): compare tfjs-ops with it
     if (!b) throw new Error(`${work.file}: tfjs-ops cannot run it: ${bWhy}`);
@@ -539,14 +699,17 @@ async function processOne(workFile, outdir) {
     return { name: work.file, method: 'check (tfjs-ops vs corpus ref)', cross: `max_abs=${m.toExponential(2)} (max|y|=${ymax.toPrecision(2)})` };
   }
   const np = readNumpy(workFile);
-  const k3 = isKeras3(work.keras_version);
-  const gaps = k3 ? [] : tfjsGaps(work.model_config);
-  const adapted = k3 || gaps.length || needsOps(work.model_config) ? null : tfjsAdaptation(work.model_config, work.keras_version);
+  const k3 = isKeras3(work.keras_version), k1 = isKeras1(work.keras_version);
+  const gaps = k3 || k1 ? [] : tfjsGaps(work.model_config);
+  const adapted = k3 || k1 || gaps.length || needsOps(work.model_config) ? null : tfjsAdaptation(work.model_config, work.keras_version);
   const outRefs = outputRefs(work.model_config);
   let ref, method, short;
   let cross = [];
   if (k3) {
     ({ ref, method, cross } = await keras3Reference(work, weights, inputs, np));
+    short = 'numpy';
+  } else if (k1) {
+    ({ ref, method, cross } = await keras1Reference(work, weights, inputs, np));
     short = 'numpy';
   } else if (adapted) {
     if (!np) throw new Error(`${workFile}: tfjs-layers runs it only adapted and there is no numpy result`);
@@ -558,13 +721,25 @@ async function processOne(workFile, outdir) {
     if (!c.ok) throw new Error(`${workFile}: numpy and the adapted tfjs-layers model differ by up to ${c.maxAbs}`);
     cross.push(`tfjs-layers on the adapted model max_abs=${c.maxAbs.toExponential(2)}`);
     tf.dispose(a);
+    if (b) {
+      const o = compareOutputs(plain(b), ref, `${workFile}: tfjs-ops against numpy`);
+      if (!o.ok) throw new Error(`${workFile}: numpy and tfjs-ops differ by up to ${o.maxAbs}`);
+      cross.push(`tfjs-ops max_abs=${o.maxAbs.toExponential(2)}`);
+    }
   } else if (gaps.length || (needsOps(work.model_config) && !b)) {
     const lacks = gaps.length ? gaps.join(', ') : 'GRU reset_after=True';
     if (!np) throw new Error(`${workFile}: tfjs-layers lacks ${lacks} and there is no numpy result`);
     ref = np.outputs;
     method = `numpy float64 (tests/ref_numpy.py); tfjs-layers lacks ${lacks}`;
     short = 'numpy';
-    cross.push(`none: tfjs-layers lacks ${lacks}; tfjs-ops: ${b ? 'not applicable' : bWhy}`);
+    cross.push(`tfjs-layers none: it lacks ${lacks}`);
+    if (b) {
+      const c = compareOutputs(plain(b), ref, `${workFile}: tfjs-ops against numpy`);
+      if (!c.ok) throw new Error(`${workFile}: numpy and tfjs-ops differ by up to ${c.maxAbs}`);
+      cross.push(`tfjs-ops max_abs=${c.maxAbs.toExponential(2)}`);
+    } else {
+      cross.push(`tfjs-ops none: ${bWhy}`);
+    }
   } else if (needsOps(work.model_config)) {
     ref = plain(b);
     method = 'tfjs-ops (GRU reset_after=True step from tfjs ops, Keras formula; tfjs-layers GRUCell lacks reset_after)';
@@ -600,7 +775,7 @@ async function processOne(workFile, outdir) {
     outputs: ref.map((t, i) => ({ name: outName(outRefs[i]), shape: t.shape, data: t.data })),
   };
   for (const k of ['expect_ops', 'forbid_ops']) if (work[k]) out[k] = work[k];
-  const dest = path.join(outdir, work.file.replace(/\.h5$/, '.ref.json'));
+  const dest = path.join(outdir, work.file.replace(/\.(h5|keras)$/, '.ref.json'));
   fs.writeFileSync(dest, JSON.stringify(out) + '\n');
   tf.dispose([...(b || []), ...inputs, ...Object.values(weights).flat()]);
   return { name: work.file, method: short, cross: cross.join('; ') };

@@ -475,7 +475,10 @@ async function stateCase(out, ref) {
     }
     const zeros = (m) => { const sh = resolveShape(m.shape, known); return new o.Tensor('float32', new Float32Array(numel(sh)), sh); };
     const feeds = {};
-    for (let i = 0; i < nk; i++) feeds[meta[i].name] = new o.Tensor('float32', Float32Array.from(ins[i].data), ins[i].shape);
+    for (let i = 0; i < nk; i++) {
+      const type = meta[i].type || 'float32';
+      feeds[meta[i].name] = new o.Tensor(type, toTensorData(ins[i].data, type), ins[i].shape);
+    }
     for (const m of stateIns) feeds[m.name] = zeros(m);
     const full = await stateRun(session, feeds);
     let worst = 0;
@@ -488,7 +491,7 @@ async function stateCase(out, ref) {
     const t = meta[0].shape[1];
     if (!stateIns.length) return { ok: true, detail: `(Keras initial states; ${stateOuts.length} final states out; max err ${fmt(worst)})` };
     // (A numeric first axis means a time-major input: its batch axis is the second one.)
-    if (nk !== 1 || typeof t === 'number' || typeof meta[0].shape[0] === 'number' || ins[0].shape.length !== 3 ||
+    if (nk !== 1 || typeof t === 'number' || typeof meta[0].shape[0] === 'number' || ins[0].shape.length !== 3 || meta[0].type !== 'float32' ||
         stateIns.some((m) => /backward/.test(m.name))) {
       return { ok: true, detail: `(zero states; max err ${fmt(worst)})` };
     }
