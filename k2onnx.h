@@ -4273,7 +4273,7 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__json *shape = k2onnx__jget(cfg, "batch_input_shape");
-    const char *dtype = k2onnx__jstr(k2onnx__jget(cfg, "dtype"));
+    const char *dtype = k2onnx__jstr(k2onnx__jget(cfg, k2onnx__jget(cfg, "dtype") ? "dtype" : "input_dtype")); /* Keras 1: input_dtype */
     k2onnx__kvalue v;
     size_t i;
     (void)in;

@@ -516,8 +516,10 @@ async function stateCase(out, ref) {
   }
 }
 
-function stateioSuite(cases) {
-  note('== stateio ==');
+// Every recurrent fixture converted again with one more converter option; `setup(c, out, ref)`
+// arms the case's checks.
+function recurrentVariantSuite(cases, suite, flag, setup) {
+  note(`== ${suite} ==`);
   let refs = [];
   if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
   for (const refName of refs) {
@@ -527,16 +529,19 @@ function stateioSuite(cases) {
     if (!/rnn|gru|lstm|cell|bi_|stack/i.test(ref.file)) continue;
     const h5 = path.resolve(FIXTURES, ref.file);
     const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
-    const c = new Case('stateio', `${path.basename(ref.file)} --state-io`);
+    const c = new Case(suite, `${path.basename(ref.file)} ${flag}`);
     cases.push(c);
-    const out = path.join(OUT, 'stateio', `${stem}.onnx`);
+    const out = path.join(OUT, suite, `${stem}.onnx`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    const r = runConverter([h5, '-o', out, '--state-io']);
-    const res = classify(r, h5, out);
-    if (res.kind !== 'ok') { c.fail(`conversion with --state-io: ${res.msg}`); continue; }
+    const res = classify(runConverter([h5, '-o', out, flag]), h5, out);
+    if (res.kind !== 'ok') { c.fail(`conversion with ${flag}: ${res.msg}`); continue; }
     c.onnx = out;
-    c.finish = () => stateCase(out, ref);
+    setup(c, out, ref);
   }
+}
+
+function stateioSuite(cases) {
+  recurrentVariantSuite(cases, 'stateio', '--state-io', (c, out, ref) => { c.finish = () => stateCase(out, ref); });
 }
 
 // Fused RNN/GRU/LSTM ops wherever ONNX can express the layer; Scan only where it cannot.
@@ -552,26 +557,10 @@ function opsVerdict(ops, expect, forbid) {
 // Suite: scan — every recurrent fixture again with --scan-rnn (primitive ops in a Scan loop).
 
 function scanSuite(cases) {
-  note('== scan ==');
-  let refs = [];
-  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
-  for (const refName of refs) {
-    let ref;
-    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
-    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
-    if (!/rnn|gru|lstm|cell|bi_|stack/i.test(ref.file)) continue;
-    const h5 = path.resolve(FIXTURES, ref.file);
-    const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
-    const c = new Case('scan', `${path.basename(ref.file)} --scan-rnn`);
-    cases.push(c);
-    const out = path.join(OUT, 'scan', `${stem}.onnx`);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const res = classify(runConverter([h5, '-o', out, '--scan-rnn']), h5, out);
-    if (res.kind !== 'ok') { c.fail(`conversion with --scan-rnn: ${res.msg}`); continue; }
-    c.onnx = out;
+  recurrentVariantSuite(cases, 'scan', '--scan-rnn', (c, out, ref) => {
     c.opsCheck = (ops) => opsVerdict(ops, ['Scan'], ['RNN', 'GRU', 'LSTM']);
     c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
-  }
+  });
 }
 
 function flatRef(x) {
