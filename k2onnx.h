@@ -5857,7 +5857,9 @@ static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     k2onnx__kvalue lin;
     int64_t f, c, j;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
-    if (!k2onnx__positive_int(cv, cfg, "filters", "nb_filter", &F) || !k2onnx__int1(cv, cfg, "kernel_size", 1, &k) ||
+    if (k2onnx__jget(cfg, "filter_length"))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Convolution1D (filter_length, border_mode) is not supported yet");
+    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__int1(cv, cfg, "kernel_size", 1, &k) ||
         !k2onnx__int1(cv, cfg, "strides", 1, &st) || !k2onnx__int1(cv, cfg, "dilation_rate", 1, &d) || !k2onnx__int1(cv, cfg, "groups", 1, &g))
         return 0;
     if (!padding) padding = "valid";
