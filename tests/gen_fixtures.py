@@ -396,7 +396,14 @@ def put_names(obj, key, names, fl):
         obj.attrs.create(key, [n.encode('ascii') for n in names], dtype=VLEN_ASCII)
 
 
-def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False):
+def put_names_split(obj, key, names, fl):
+    """Keras' save_attributes_to_hdf5_group for a list over HDF5_OBJECT_HEADER_LIMIT (64 KiB):
+    np.array_split into chunks stored as <key>0, <key>1, ..., each written like the whole list."""
+    for k, chunk in enumerate(np.array_split(np.array(names, dtype=object), 2)):
+        put_names(obj, '%s%d' % (key, k), [str(n) for n in chunk], fl)
+
+
+def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False, split_names=()):
     cfg = model.config(model_name)
     with h5py.File(path, 'w') as f:
         put_str(f, 'keras_version', fl.keras_version, utf8=not fl.k22)
@@ -410,7 +417,7 @@ def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False):
         for L in layers:
             g = mw.create_group(L['name'])
             names = weight_names(fl, L)
-            put_names(g, 'weight_names', names, fl)
+            (put_names_split if L['name'] in split_names else put_names)(g, 'weight_names', names, fl)
             for n, arr in zip(names, [w[-1] for w in L['weights']]):
                 data = arr.astype('>f4') if big_endian else arr.astype('<f4')
                 g.create_dataset(n, data=data)          # slashes make the nested groups
@@ -453,7 +460,14 @@ def read_back(path):
         weights = {}
         for ln in mw.attrs['layer_names']:
             ln = s(ln)
-            wn = mw[ln].attrs['weight_names']
+            at = mw[ln].attrs
+            if 'weight_names' in at:
+                wn = list(at['weight_names'])
+            else:
+                wn, k = [], 0
+                while 'weight_names%d' % k in at:
+                    wn += list(at['weight_names%d' % k])
+                    k += 1
             lst = []
             for n in wn:
                 d = mw[ln][s(n)][()]
@@ -1069,6 +1083,261 @@ def layer_models():
     return L
 
 
+# ---------------------------------------------------------------------------------------------
+# Conv1D, 1-D pooling, normalization, LeakyReLU, merge layers, TimeDistributed. Several variants
+# share one model as separate outputs: each model file is some 16 KB, the variants a few numbers.
+# ---------------------------------------------------------------------------------------------
+def conv1d_config(fl, name, filters, kernel, strides=1, padding='valid', dilation=1, groups=1,
+                  activation='linear', use_bias=True, batch_input_shape=None):
+    """Conv1D.get_config: Keras 2.2.4 as in KonduitAI-..._tfkeras_batchNormError2.h5; tf.keras
+    (2.3 on) adds groups after dilation_rate (..._tfkeras_cnn_1d_doublecount.h5.h5)."""
+    c = fl.base(name, batch_input_shape)
+    c.update({"filters": filters, "kernel_size": [kernel], "strides": [strides], "padding": padding,
+              "data_format": "channels_last", "dilation_rate": [dilation]})
+    if not fl.k22:
+        c["groups"] = groups
+    elif groups != 1:
+        raise ValueError('Keras 2.2.4 Conv1D has no groups')
+    c.update({"activation": activation, "use_bias": use_bias,
+              "kernel_initializer": fl.glorot(), "bias_initializer": fl.zeros(),
+              "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+              "kernel_constraint": None, "bias_constraint": None})
+    return c
+
+
+def add_conv1d(m, fl, rng, src, cin, filters, kernel, **kw):
+    name = fl.uid('conv1d')
+    ws = [('kernel', rnd(rng, (kernel, cin // kw.get('groups', 1), filters)))]
+    if kw.get('use_bias', True):
+        ws.append(('bias', rnd(rng, (filters,))))
+    return m.add('Conv1D', name, conv1d_config(fl, name, filters, kernel, **kw), [src], ws)
+
+
+def m_conv1d_pad(fl, rng, seq=7, filters=4):
+    """Input(seq, INP) -> Conv1D(k=3) with padding valid, same, and causal (relu): three outputs."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    m.outputs = [add_conv1d(m, fl, rng, x, INP, filters, 3, padding='valid'),
+                 add_conv1d(m, fl, rng, x, INP, filters, 3, padding='same'),
+                 add_conv1d(m, fl, rng, x, INP, filters, 3, padding='causal', activation='relu')]
+    return m
+
+
+def m_conv1d_stride(fl, rng, seq=7, filters=3):
+    """Odd length 7, so that stride 2 'same' pads unevenly: strides 2 valid and same, dilation 2,
+    use_bias False."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    m.outputs = [add_conv1d(m, fl, rng, x, INP, filters, 3, strides=2, padding='valid'),
+                 add_conv1d(m, fl, rng, x, INP, filters, 4, strides=2, padding='same'),
+                 add_conv1d(m, fl, rng, x, INP, filters, 3, dilation=2, padding='valid'),
+                 add_conv1d(m, fl, rng, x, INP, filters, 2, dilation=2, padding='same'),
+                 add_conv1d(m, fl, rng, x, INP, filters, 3, use_bias=False)]
+    return m
+
+
+def m_conv1d_groups(fl, rng, seq=6, cin=4, filters=6):
+    m = Model(fl)
+    x = m.input('inputs', [seq, cin])
+    m.outputs = [add_conv1d(m, fl, rng, x, cin, filters, 3, groups=2, padding='same')]
+    return m
+
+
+def m_conv1d_lstm(fl, rng, seq=8, hid=4):
+    """Sequential: Conv1D(5, 3, same, relu) -> MaxPooling1D(2) -> LSTM(hid) -> Dense(INP)."""
+    m = Model(fl, sequential=True)
+    c = 'conv1d_1' if fl.k22 else 'conv1d'
+    src = m.input('%s_input' % c, [seq, INP])
+    prev = add_conv1d(m, fl, rng, src, INP, 5, 3, padding='same', activation='relu',
+                      batch_input_shape=[None, seq, INP])
+    prev = add_pool(m, fl, 'MaxPooling1D', prev, 2)
+    prev = add_recurrent(m, recurrent(fl, rng, 'lstm', 5, hid, return_sequences=False), [prev])
+    d = fl.uid('dense')
+    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, hid, INP))]
+    return m
+
+
+POOL_BASE = {'MaxPooling1D': 'max_pooling1d', 'AveragePooling1D': 'average_pooling1d',
+             'GlobalAveragePooling1D': 'global_average_pooling1d', 'GlobalMaxPooling1D': 'global_max_pooling1d'}
+
+
+def add_pool(m, fl, cls, src, pool=None, strides=None, padding='valid'):
+    name = fl.uid(POOL_BASE[cls])
+    c = fl.base(name)
+    if pool is None:
+        c["data_format"] = "channels_last"
+        if not fl.k22:
+            c["keepdims"] = False
+    else:
+        c.update({"strides": [strides or pool], "pool_size": [pool], "padding": padding,
+                  "data_format": "channels_last"})
+    return m.add(cls, name, c, [src])
+
+
+def m_pool1d(fl, rng, seq=7, feat=3):
+    m = Model(fl)
+    x = m.input('inputs', [seq, feat])
+    m.outputs = [add_pool(m, fl, 'MaxPooling1D', x, 2),
+                 add_pool(m, fl, 'MaxPooling1D', x, 3, 2, 'same'),
+                 add_pool(m, fl, 'AveragePooling1D', x, 2),
+                 add_pool(m, fl, 'GlobalAveragePooling1D', x),
+                 add_pool(m, fl, 'GlobalMaxPooling1D', x)]
+    return m
+
+
+def m_emb_mask_gap(fl, rng, seq=6):
+    """Int32 Input(seq) -> Embedding(mask_zero) -> GlobalAveragePooling1D -> Dense(INP), with 0
+    tokens (token_data zeros): the average runs over the unmasked steps only (Keras 2.2.3 on)."""
+    m = Model(fl)
+    src = m.input('tokens', [seq], dtype='int32')
+    e = fl.uid('embedding')
+    m.add('Embedding', e, fl.embedding(e, seq, True), [src], [('embeddings', rnd(rng, (VOCAB, EMB), 1.0))])
+    g = add_pool(m, fl, 'GlobalAveragePooling1D', e)
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, INP, 'linear'), [g], dense_weights(rng, EMB, INP))
+    m.outputs = [g, d]
+    m.data_fns[src] = lambda r, shape: token_data(r, shape, zeros=True)
+    return m
+
+
+def norm_weights(rng, feat, center, scale):
+    """gamma (around 1) and beta of a normalization layer, in Keras' order, as its flags say."""
+    ws = []
+    if scale:
+        ws.append(('gamma', (1.0 + rnd(rng, (feat,))).astype('<f4')))
+    if center:
+        ws.append(('beta', rnd(rng, (feat,))))
+    return ws
+
+
+def add_batchnorm(m, fl, rng, src, feat, center=True, scale=True):
+    """Keras 2.2.4 keeps axis as given (-1); tf.keras 2.x stores the list build() made of it,
+    turned positive ([2] for a 3-D input)."""
+    name = fl.uid('batch_normalization')
+    c = fl.base(name)
+    c.update({"axis": -1 if fl.k22 else [2], "momentum": 0.99, "epsilon": 0.001, "center": center,
+              "scale": scale, "beta_initializer": fl.zeros(), "gamma_initializer": {"class_name": "Ones", "config": {}},
+              "moving_mean_initializer": fl.zeros(),
+              "moving_variance_initializer": {"class_name": "Ones", "config": {}},
+              "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+              "gamma_constraint": None})
+    ws = norm_weights(rng, feat, center, scale)
+    ws.append(('moving_mean', rnd(rng, (feat,), 1.0)))
+    ws.append(('moving_variance', rng.uniform(0.3, 2.5, (feat,)).astype('<f4')))
+    return m.add('BatchNormalization', name, c, [src], ws)
+
+
+def m_batchnorm(fl, rng, seq=5, feat=4):
+    m = Model(fl)
+    x = m.input('inputs', [seq, feat])
+    m.outputs = [add_batchnorm(m, fl, rng, x, feat),
+                 add_batchnorm(m, fl, rng, x, feat, center=False),
+                 add_batchnorm(m, fl, rng, x, feat, scale=False)]
+    return m
+
+
+def add_layernorm(m, fl, rng, src, feat, center=True, scale=True):
+    name = fl.uid('layer_normalization')
+    c = fl.base(name)
+    c.update({"axis": [2], "epsilon": 0.001, "center": center, "scale": scale,
+              "beta_initializer": fl.zeros(), "gamma_initializer": {"class_name": "Ones", "config": {}},
+              "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+              "gamma_constraint": None})
+    ws = norm_weights(rng, feat, center, scale)
+    return m.add('LayerNormalization', name, c, [src], ws)
+
+
+def m_layernorm(fl, rng, seq=5, feat=4):
+    """Inputs scaled by 3 and shifted, so the per-step mean and variance are far from 0 and 1."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, feat])
+    m.outputs = [add_layernorm(m, fl, rng, x, feat),
+                 add_layernorm(m, fl, rng, x, feat, center=False),
+                 add_layernorm(m, fl, rng, x, feat, scale=False)]
+    m.data_fns[x] = lambda r, shape: (r.standard_normal(shape) * 3.0 + 1.0).astype('<f4')
+    return m
+
+
+MERGES = [('Add', 'add'), ('Subtract', 'subtract'), ('Multiply', 'multiply'), ('Average', 'average'),
+          ('Maximum', 'maximum'), ('Minimum', 'minimum')]
+
+
+def m_merge(fl, rng, seq=5, hid=4):
+    """Two LSTM(hid) on one input, merged by each of MERGES, and LeakyReLU(0.1) on a Dense
+    reading the first (pre-activations of both signs)."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    a = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid, return_sequences=False), [x])
+    b = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid, return_sequences=False), [x])
+    outs = []
+    for cls, base in MERGES:
+        n = fl.uid(base)
+        outs.append(m.add(cls, n, fl.base(n), [a, b]))
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, hid, 'linear'), [a],
+          [('kernel', rnd(rng, (hid, hid), 2.0)), ('bias', rnd(rng, (hid,)))])
+    n = fl.uid('leaky_re_lu')
+    # tf.keras stores alpha as the float32 it holds
+    outs.append(m.add('LeakyReLU', n, fl.simple_layer(n, alpha=0.1 if fl.k22 else float(np.float32(0.1))), [d]))
+    m.outputs = outs
+    return m
+
+
+def m_concat(fl, rng, seq=5):
+    """Concatenate(axis=-1) of LSTM sequences of 4 and 3 features, Concatenate(axis=1) of two
+    4-feature sequences (time axis of 2 * seq)."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    a = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, 4), [x])
+    b = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, 3), [x])
+    c = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, 4), [x])
+    outs = []
+    for axis, src in ((-1, [a, b]), (1, [a, c])):
+        n = fl.uid('concatenate')
+        outs.append(m.add('Concatenate', n, fl.simple_layer(n, axis=axis), src))
+    m.outputs = outs
+    return m
+
+
+def m_timedist(fl, rng, seq=5, hid=4, units=3):
+    """LSTM(hid, return_sequences) -> TimeDistributed(Dense(units)) -> TimeDistributed(Activation
+    relu); both TimeDistributed outputs."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    prev = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid), [x])
+    t1 = fl.uid('time_distributed')
+    inner = fl.uid('dense')
+    c = fl.base(t1)
+    c["layer"] = {"class_name": "Dense", "config": fl.dense(inner, units, 'linear')}
+    m.add('TimeDistributed', t1, c, [prev], dense_weights(rng, hid, units))
+    t2 = fl.uid('time_distributed')
+    inner = fl.uid('activation')
+    c = fl.base(t2)
+    c["layer"] = {"class_name": "Activation", "config": fl.simple_layer(inner, activation='relu')}
+    m.add('TimeDistributed', t2, c, [t1])
+    m.outputs = [t1, t2]
+    return m
+
+
+def new_layer_models():
+    return [
+        ('conv1d_pad', m_conv1d_pad, {}),
+        ('conv1d_stride', m_conv1d_stride, {}),
+        ('conv1d_groups', m_conv1d_groups, dict(only='tfk2')),
+        ('conv1d_lstm', m_conv1d_lstm, {}),
+        ('pool1d', m_pool1d, {}),
+        ('emb_mask_gap', m_emb_mask_gap, {}),
+        ('batchnorm', m_batchnorm, {}),
+        ('layernorm', m_layernorm, dict(only='tfk2')),
+        ('merge_lstm', m_merge, {}),
+        ('concat_lstm', m_concat, {}),
+        ('timedist_lstm', m_timedist, {}),
+        # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the
+        # converter must join them back (one small layer is enough)
+        ('timedist_lstm_split', m_timedist, dict(only='k22', split_names=['lstm_1'])),
+    ]
+
+
 def model_list():
     """(model tag, builder(fl, rng), opsets, extra options) for each flavour. Options: only
     (one flavour), big_endian, optimizer (write_h5), expect_ops / forbid_ops (ONNX op types the
@@ -1119,7 +1388,8 @@ def model_list():
     add('dense_3d', lambda fl, r: m_dense3d(fl, r))
     # big-endian weights ('>f4') — one model
     add('lstm_state_be', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=3), big_endian=True)
-    for tag, fn, kw in option_models() + mask_models() + shape_models() + layer_models() + activation_models():
+    for tag, fn, kw in option_models() + mask_models() + shape_models() + layer_models() + activation_models() + \
+            new_layer_models():
         add(tag, fn, **kw)
     return L
 
@@ -1859,7 +2129,7 @@ def main():
             model_name = ('sequential_1' if fl.k22 else 'sequential') if m.sequential else \
                          ('model_1' if fl.k22 else 'model')
             write_h5(path, m, fl, model_name, big_endian=kw.get('big_endian', False),
-                     optimizer=kw.get('optimizer', False))
+                     optimizer=kw.get('optimizer', False), split_names=kw.get('split_names', ()))
         cfg, kv, weights = read_back_keras(path) if kw.get('archive') else read_back(path)
         inputs = []
         for in_name, bshape in m.inputs:

@@ -401,8 +401,148 @@ MASK_PASSING = {'Dense', 'Activation', 'Dropout', 'SpatialDropout1D', 'GaussianN
                 'AlphaDropout'}
 
 
+def same_pads(L, span, stride):
+    """TensorFlow's SAME: ceil(L / stride) outputs, the odd padding element on the right."""
+    out = -(-L // stride)
+    total = max((out - 1) * stride + span - L, 0)
+    return total // 2, total - total // 2
+
+
+def conv1d(cfg, weights, x):
+    K = weights[0]
+    k, cin_g, F = K.shape
+    s, d = cfg['strides'][0], cfg['dilation_rate'][0]
+    groups = cfg.get('groups', 1)
+    span = d * (k - 1) + 1
+    pad = cfg['padding']
+    if pad == 'causal':
+        x = np.pad(x, ((0, 0), (span - 1, 0), (0, 0)))
+    elif pad == 'same':
+        x = np.pad(x, ((0, 0), same_pads(x.shape[1], span, s), (0, 0)))
+    elif pad != 'valid':
+        raise Unsupported('Conv1D padding %r' % pad)
+    if x.shape[2] != cin_g * groups:
+        raise Unsupported('Conv1D kernel %s for %d channels in %d groups' % (K.shape, x.shape[2], groups))
+    T = (x.shape[1] - span) // s + 1
+    fg = F // groups
+    y = np.zeros((x.shape[0], T, F))
+    for g in range(groups):
+        xg = x[:, :, g * cin_g:(g + 1) * cin_g]
+        Kg = K[:, :, g * fg:(g + 1) * fg]
+        for t in range(T):
+            win = xg[:, t * s + d * np.arange(k), :]
+            y[:, t, g * fg:(g + 1) * fg] = np.einsum('nkc,kcf->nf', win, Kg)
+    if cfg.get('use_bias', True):
+        y = y + weights[1]
+    return y
+
+
+def pool1d(cfg, x, reduce_max):
+    """Padded positions take no part: max ignores them, the average divides by the real count
+    (tf.nn.avg_pool SAME)."""
+    p, s = cfg['pool_size'][0], cfg['strides'][0] if cfg.get('strides') else cfg['pool_size'][0]
+    L = x.shape[1]
+    lo, hi = same_pads(L, p, s) if cfg.get('padding', 'valid') == 'same' else (0, 0)
+    T = (L + lo + hi - p) // s + 1
+    out = []
+    for t in range(T):
+        a, b = max(t * s - lo, 0), min(t * s - lo + p, L)
+        w = x[:, a:b, :]
+        out.append(w.max(axis=1) if reduce_max else w.mean(axis=1))
+    return np.stack(out, axis=1)
+
+
+def norm_params(cfg, weights):
+    """gamma and beta (only those the config has, in that order) and what follows them."""
+    k = 0
+    gamma = beta = None
+    if cfg.get('scale', True):
+        gamma, k = weights[0], 1
+    if cfg.get('center', True):
+        beta, k = weights[k], k + 1
+    return gamma, beta, weights[k:]
+
+
+def last_axis(cfg, ndim):
+    ax = cfg.get('axis', -1)
+    ax = ax if isinstance(ax, list) else [ax]
+    if [a % ndim for a in ax] != [ndim - 1]:
+        raise Unsupported('normalization axis %r' % (cfg.get('axis'),))
+
+
+def batchnorm(cfg, weights, x):
+    last_axis(cfg, x.ndim)
+    gamma, beta, (mean, var) = norm_params(cfg, weights)
+    y = (x - mean) / np.sqrt(var + cfg.get('epsilon', 1e-3))
+    if gamma is not None:
+        y = y * gamma
+    return y + beta if beta is not None else y
+
+
+def layernorm(cfg, weights, x):
+    last_axis(cfg, x.ndim)
+    gamma, beta, rest = norm_params(cfg, weights)
+    if rest:
+        raise Unsupported('LayerNormalization with %d extra weights' % len(rest))
+    mu = x.mean(axis=-1, keepdims=True)
+    y = (x - mu) / np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + cfg.get('epsilon', 1e-3))
+    if gamma is not None:
+        y = y * gamma
+    return y + beta if beta is not None else y
+
+
+MERGE_FNS = {
+    'Add': lambda xs: sum(xs[1:], xs[0]),
+    'Subtract': lambda xs: xs[0] - xs[1],
+    'Multiply': lambda xs: np.prod(np.stack(xs), axis=0),
+    'Average': lambda xs: np.mean(np.stack(xs), axis=0),
+    'Maximum': lambda xs: np.max(np.stack(xs), axis=0),
+    'Minimum': lambda xs: np.min(np.stack(xs), axis=0),
+}
+
+
+def run_plain_layer(cls, cfg, weights, ins, sem, mask):
+    """Conv1D, pooling, normalization, LeakyReLU, merge layers, TimeDistributed: (outputs, masks)
+    or None for another class. Only TimeDistributed hands a mask on; the global poolings use it."""
+    x = ins[0]
+    if cls == 'Conv1D':
+        return [activation(cfg.get('activation'), conv1d(cfg, weights, x), sem.keras3)], [None]
+    if cls in ('MaxPooling1D', 'AveragePooling1D'):
+        return [pool1d(cfg, x, cls == 'MaxPooling1D')], [None]
+    if cls == 'GlobalAveragePooling1D':
+        if mask is None:
+            return [x.mean(axis=1)], [None]
+        m = mask[..., None].astype(np.float64)
+        return [(x * m).sum(axis=1) / m.sum(axis=1)], [None]
+    if cls == 'GlobalMaxPooling1D':
+        if mask is not None:
+            raise Unsupported('masked GlobalMaxPooling1D')
+        return [x.max(axis=1)], [None]
+    if cls == 'BatchNormalization':
+        return [batchnorm(cfg, weights, x)], [mask]
+    if cls == 'LayerNormalization':
+        return [layernorm(cfg, weights, x)], [mask]
+    if cls == 'LeakyReLU':
+        a = cfg.get('alpha', cfg.get('negative_slope', 0.3))
+        return [np.where(x > 0, x, a * x)], [mask]
+    if cls in MERGE_FNS:
+        return [MERGE_FNS[cls](ins)], [None]
+    if cls == 'Concatenate':
+        return [np.concatenate(ins, axis=cfg.get('axis', -1))], [None]
+    if cls == 'TimeDistributed':
+        inner = cfg['layer']
+        N, T = x.shape[:2]
+        ys, _ = run_layer(inner['class_name'], inner['config'], weights,
+                          [x.reshape((N * T,) + x.shape[2:])], sem)
+        return [ys[0].reshape((N, T) + ys[0].shape[1:])], [mask]
+    return None
+
+
 def run_layer(cls, cfg, weights, ins, sem, mask=None):
     """The layer's outputs and their masks; mask is that of the first input."""
+    plain = run_plain_layer(cls, cfg, weights, ins, sem, mask)
+    if plain is not None:
+        return plain
     if cls == 'Masking':
         x = ins[0]
         keep = np.any(x != cfg.get('mask_value', 0.0), axis=-1)

@@ -102,6 +102,34 @@ function denseOp(cfg, w, x, keras3) {
   return activation(cfg.activation, y, keras3);
 }
 
+// tfjs' conv1d has neither causal padding (left-pad, then valid) nor groups (one conv per
+// block of channels and filters); 'same' puts the odd element on the right as TensorFlow does.
+function conv1dOp(cfg, w, x) {
+  const [kernel, bias] = w;
+  const groups = cfg.groups || 1;
+  const s = cfg.strides[0], d = cfg.dilation_rate[0];
+  let pad = cfg.padding;
+  if (pad === 'causal') {
+    x = tf.pad(x, [[0, 0], [d * (kernel.shape[0] - 1), 0], [0, 0]]);
+    pad = 'valid';
+  }
+  const xs = groups > 1 ? tf.split(x, groups, 2) : [x];
+  const ks = groups > 1 ? tf.split(kernel, groups, 2) : [kernel];
+  const ys = xs.map((xg, g) => tf.conv1d(xg, ks[g], s, pad, 'NWC', d));
+  let y = ys.length > 1 ? tf.concat(ys, 2) : ys[0];
+  if (cfg.use_bias !== false) y = tf.add(y, bias);
+  return y;
+}
+
+const MERGE_OPS = {
+  Add: (xs) => tf.addN(xs),
+  Subtract: (xs) => tf.sub(xs[0], xs[1]),
+  Multiply: (xs) => xs.slice(1).reduce((a, b) => tf.mul(a, b), xs[0]),
+  Average: (xs) => tf.div(tf.addN(xs), xs.length),
+  Maximum: (xs) => xs.slice(1).reduce((a, b) => tf.maximum(a, b), xs[0]),
+  Minimum: (xs) => xs.slice(1).reduce((a, b) => tf.minimum(a, b), xs[0]),
+};
+
 // split the last axis into n equal blocks
 function blocks(t, n) { return tf.split(t, n, t.shape.length - 1); }
 
@@ -270,6 +298,19 @@ function runOps(work, weights, inputs, opts = {}) {
         const idx = tf.cast(ins[0], 'int32');
         val[L.name] = tf.gather(w[0], idx);
         if (L.config.mask_zero) masks[L.name] = tf.notEqual(idx, 0);
+      } else if (L.class_name === 'Conv1D') {
+        val[L.name] = activation(L.config.activation, conv1dOp(L.config, w, ins[0]), k3);
+      } else if (L.class_name in MERGE_OPS) {
+        val[L.name] = MERGE_OPS[L.class_name](ins);
+      } else if (L.class_name === 'LeakyReLU') {
+        val[L.name] = tf.leakyRelu(ins[0], L.config.alpha);
+        masks[L.name] = mask;
+      } else if (L.class_name === 'GlobalAveragePooling1D') {
+        // Keras (2.2.3 on) averages over the unmasked steps only
+        if (mask) {
+          const m = tf.expandDims(mask.cast('float32'), -1);
+          val[L.name] = tf.div(tf.sum(tf.mul(ins[0], m), 1), tf.sum(m, 1));
+        } else val[L.name] = tf.mean(ins[0], 1);
       } else if (L.class_name === 'RepeatVector') {
         val[L.name] = tf.tile(tf.expandDims(ins[0], 1), [1, L.config.n, 1]);
       } else if (L.class_name === 'Flatten') {
@@ -341,7 +382,13 @@ const TFJS_MISSING_ACTIVATIONS = [
 // key and read the input batch-major. The others would only make modelFromJSON throw.
 function tfjsGaps(cfg) {
   const gaps = new Set();
+  // tfjs' GlobalAveragePooling1D takes the plain mean whatever the mask
+  const masks = /"mask_zero": *true|"Masking"/.test(JSON.stringify(cfg));
   JSON.stringify(cfg, (k, v) => {
+    if (k === 'groups' && v !== 1) gaps.add('Conv1D groups');
+    if (k === 'padding' && v === 'causal') gaps.add("Conv1D padding 'causal'");
+    if (k === 'class_name' && v === 'Subtract') gaps.add('Subtract');
+    if (masks && k === 'class_name' && v === 'GlobalAveragePooling1D') gaps.add('masked GlobalAveragePooling1D');
     if (k === 'time_major' && v === true) gaps.add('time_major');
     if (k === 'class_name' && (v === 'CuDNNLSTM' || v === 'CuDNNGRU')) gaps.add(v);
     if ((k === 'activation' || k === 'recurrent_activation') && TFJS_MISSING_ACTIVATIONS.includes(v)) gaps.add(`activation '${v}'`);
