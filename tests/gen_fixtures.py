@@ -1005,6 +1005,12 @@ def m_embedding(fl, rng, kind, seq=6, hid=4, sequential=True, int_input=False, m
     return m
 
 
+def dense_head(m, fl, rng, src, width, activation):
+    """A Dense(INP) output layer reading `width` features of `src`."""
+    d = fl.uid('dense')
+    return m.add('Dense', d, fl.dense(d, INP, activation), [src], dense_weights(rng, width, INP))
+
+
 def m_repeat(fl, rng, seq=5, hid=4, n=3):
     """Sequential encoder-decoder: LSTM(hid) -> RepeatVector(n) -> LSTM(hid, return_sequences)
     -> Dense(INP)."""
@@ -1015,8 +1021,7 @@ def m_repeat(fl, rng, seq=5, hid=4, n=3):
     r = fl.uid('repeat_vector')
     prev = m.add('RepeatVector', r, fl.simple_layer(r, n=n), [prev])
     prev = add_recurrent(m, recurrent(fl, rng, 'lstm', hid, hid), [prev])
-    d = fl.uid('dense')
-    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, hid, INP))]
+    m.outputs = [dense_head(m, fl, rng, prev, hid, 'linear')]
     return m
 
 
@@ -1027,8 +1032,7 @@ def m_flatten(fl, rng, seq=5, hid=3):
     prev = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid), [x])
     f = fl.uid('flatten')
     prev = m.add('Flatten', f, fl.simple_layer(f, data_format='channels_last'), [prev])
-    d = fl.uid('dense')
-    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'tanh'), [prev], dense_weights(rng, seq * hid, INP))]
+    m.outputs = [dense_head(m, fl, rng, prev, seq * hid, 'tanh')]
     return m
 
 
@@ -1039,8 +1043,7 @@ def m_reshape(fl, rng, steps=6, hid=4):
     r = fl.uid('reshape')
     prev = m.add('Reshape', r, fl.simple_layer(r, target_shape=[-1, INP]), [x])
     prev = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid, return_sequences=False), [prev])
-    d = fl.uid('dense')
-    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, hid, INP))]
+    m.outputs = [dense_head(m, fl, rng, prev, hid, 'linear')]
     return m
 
 
@@ -1152,8 +1155,7 @@ def m_conv1d_lstm(fl, rng, seq=8, hid=4):
                       batch_input_shape=[None, seq, INP])
     prev = add_pool(m, fl, 'MaxPooling1D', prev, 2)
     prev = add_recurrent(m, recurrent(fl, rng, 'lstm', 5, hid, return_sequences=False), [prev])
-    d = fl.uid('dense')
-    m.outputs = [m.add('Dense', d, fl.dense(d, INP, 'linear'), [prev], dense_weights(rng, hid, INP))]
+    m.outputs = [dense_head(m, fl, rng, prev, hid, 'linear')]
     return m
 
 
