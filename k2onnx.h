@@ -2337,7 +2337,6 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
 typedef struct k2onnx__earray {
     k2onnx__chunks *s;
     unsigned client, elem_size, max_bits, idx_elmts, dblk_min, sblk_min_ptrs, page_bits, off_size;
-    uint64_t hdr;
 } k2onnx__earray;
 
 static int k2onnx__earray_dblock(k2onnx__earray *ea, uint64_t addr, uint64_t nelmts, uint64_t first, const unsigned char *page_bitmap,
