@@ -3471,6 +3471,7 @@ enum { K2ONNX__FLOAT = 1, K2ONNX__INT32 = 6, K2ONNX__INT64 = 7 };
 
 typedef struct k2onnx__kref {
     size_t layer, node, tensor;
+    const char *kwarg;        /* the call's keyword for a tensor passed by name (value=, key=, ...) */
 } k2onnx__kref;
 
 /* A Keras tensor as it exists in the ONNX graph. Negative dims are dynamic, named by params. */
@@ -3487,6 +3488,7 @@ typedef struct k2onnx__kcall {
     int state;                /* 0 pending, 1 being converted (cycle guard), 2 done */
     k2onnx__kref *inputs;
     size_t ninputs, inputs_cap;
+    const k2onnx__json *kwargs;   /* the call's keyword arguments, when the file records them */
     k2onnx__kvalue *outputs;
     size_t noutputs;
 } k2onnx__kcall;
@@ -3558,7 +3560,15 @@ static int k2onnx__kcall_add_input(k2onnx__kmodel *m, k2onnx__kcall *call, size_
     call->inputs[call->ninputs].layer = layer;
     call->inputs[call->ninputs].node = node;
     call->inputs[call->ninputs].tensor = tensor;
+    call->inputs[call->ninputs].kwarg = NULL;
     call->ninputs++;
+    return 1;
+}
+
+static int k2onnx__kcall_add_named(k2onnx__kmodel *m, k2onnx__kcall *call, const k2onnx__kref *r, const char *kwarg)
+{
+    if (!k2onnx__kcall_add_input(m, call, r->layer, r->node, r->tensor)) return 0;
+    call->inputs[call->ninputs - 1].kwarg = kwarg;
     return 1;
 }
 
@@ -3599,6 +3609,30 @@ static int k2onnx__kcollect_k3(k2onnx__kmodel *m, k2onnx__kcall *call, const k2o
     return 1;
 }
 
+/* Tensors passed by keyword (other than initial_state), kept under their keyword: Keras 2 writes
+   [name, node, tensor] lists, Keras 3 __keras_tensor__ objects. */
+static int k2onnx__kcollect_named(k2onnx__kmodel *m, k2onnx__kcall *call, const k2onnx__json *kwargs, int keras)
+{
+    size_t i;
+    if (!kwargs || kwargs->type != K2ONNX__JOBJECT) return 1;
+    for (i = 0; i < kwargs->n; i++) {
+        const k2onnx__json *v = &kwargs->items[i];
+        k2onnx__kref r;
+        int matched = 0;
+        if (strcmp(kwargs->keys[i], "initial_state") == 0) continue;
+        if (keras == 3) {
+            const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
+            if (!cls || strcmp(cls, "__keras_tensor__") != 0) continue;
+            if (!k2onnx__kref_from_list(m, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r, &matched)) return 0;
+            if (!matched) return k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
+        } else if (!k2onnx__kref_from_list(m, v, &r, &matched)) {
+            return 0;
+        }
+        if (matched && !k2onnx__kcall_add_named(m, call, &r, kwargs->keys[i])) return 0;
+    }
+    return 1;
+}
+
 /* Reads one layer's inbound_nodes into calls. */
 static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2onnx__json *nodes)
 {
@@ -3613,8 +3647,10 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
         k2onnx__kcall *call = &L->calls[i];
         if (node->type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
             const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
+            call->kwargs = kwargs;
             if (!k2onnx__kcollect_k3(m, call, k2onnx__jget(node, "args"), 0)) return 0;
             if (!k2onnx__kcollect_k3(m, call, k2onnx__jget(kwargs, "initial_state"), 0)) return 0;
+            if (!k2onnx__kcollect_named(m, call, kwargs, 3)) return 0;
             continue;
         }
         if (!k2onnx__jis_array(node)) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound node", L->name);
@@ -3625,6 +3661,10 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
             if (!k2onnx__kref_from_list(m, entry, &r, &matched)) return 0;
             if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
             if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+            if (entry->n >= 4 && j == 0) {
+                call->kwargs = &entry->items[3];
+                if (!k2onnx__kcollect_named(m, call, call->kwargs, 2)) return 0;
+            }
             /* Some writers pass initial states as keyword tensors rather than extra inputs. */
             if (entry->n >= 4) {
                 const k2onnx__json *st = k2onnx__jget(&entry->items[3], "initial_state");
@@ -5154,15 +5194,15 @@ static int k2onnx__scan_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n,
     return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
 }
 
-/* [N, H] zeros shaped after the batch axis of a time-major input. */
-static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t H, const char *what)
+/* Zeros [N, dims...] with N the batch size of a time-major input [T, N, ...]. */
+static const char *k2onnx__batch_zeros(k2onnx__conv *cv, const char *xt, const int64_t *dims, unsigned ndims, const char *what)
 {
     const int64_t one = 1;
     const char *shape = k2onnx__op1(cv, "Shape", xt, k2onnx__sprintf(cv->ctx, "%s_input_shape", what), NULL);
     const char *idx = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_batch_axis", what), &one, 1);
-    const char *hs = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_units", what), &H, 1);
+    const char *hs = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_units", what), dims, ndims);
     k2onnx__node *n;
-    const char *batch, *dims;
+    const char *batch, *full;
     if (!shape || !idx || !hs || !(n = k2onnx__add_node(cv, "Gather", 2, 1))) return NULL;
     n->inputs[0] = shape;
     n->inputs[1] = idx;
@@ -5171,10 +5211,16 @@ static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t 
     if (!batch || !(n = k2onnx__add_node(cv, "Concat", 2, 1))) return NULL;
     n->inputs[0] = batch;
     n->inputs[1] = hs;
-    n->outputs[0] = dims = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what));
-    n->name = dims;
+    n->outputs[0] = full = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what));
+    n->name = full;
     k2onnx__attr_int(n, "axis", 0);
-    return dims ? k2onnx__op1(cv, "ConstantOfShape", dims, what, NULL) : NULL;
+    return full ? k2onnx__op1(cv, "ConstantOfShape", full, what, NULL) : NULL;
+}
+
+/* [N, H] zeros shaped after the batch axis of a time-major input. */
+static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t H, const char *what)
+{
+    return k2onnx__batch_zeros(cv, xt, &H, 1, what);
 }
 
 enum { K2ONNX__MASK_REPEAT, K2ONNX__MASK_ZERO, K2ONNX__MASK_STATE };
@@ -5185,6 +5231,32 @@ static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const cha
     const char *d = k2onnx__op2(cv, "Sub", a, b, k2onnx__sprintf(cv->ctx, "%s_diff", what));
     const char *md = d ? k2onnx__op2(cv, "Mul", m, d, k2onnx__sprintf(cv->ctx, "%s_step", what)) : NULL;
     return md ? k2onnx__op2(cv, "Add", b, md, what) : NULL;
+}
+
+/* Starts the body graph of a Scan: nodes now go there, with value names under `prefix`. The
+   caller restores cv->g and cv->vprefix when the body is done. */
+static k2onnx__graph *k2onnx__begin_body(k2onnx__conv *cv, const char *name, const char *prefix)
+{
+    k2onnx__graph *body = (k2onnx__graph *)k2onnx__alloc(cv->ctx, sizeof *body);
+    const char *vprefix = k2onnx__sprintf(cv->ctx, "%s%s", cv->vprefix ? cv->vprefix : "", prefix);
+    if (!body || !vprefix || !(body->name = k2onnx__vname(cv, name))) return NULL;
+    body->opset = cv->g->opset;
+    body->ir_version = cv->g->ir_version;
+    cv->g = body;
+    cv->vprefix = vprefix;
+    return body;
+}
+
+/* The LSTM state update from the activated gates i, f, c~, o: c = f c_prev + i c~, h = o act(c). */
+static const char *k2onnx__lstm_update(k2onnx__conv *cv, const char *const act[4], const char *c_prev, const char *activation, int64_t width,
+                                       const char **c_new)
+{
+    const char *fc = k2onnx__op2(cv, "Mul", act[1], c_prev, "f_c");
+    const char *ic = k2onnx__op2(cv, "Mul", act[0], act[2], "i_c");
+    const char *tc;
+    *c_new = fc && ic ? k2onnx__op2(cv, "Add", fc, ic, "c_new") : NULL;
+    tc = *c_new ? k2onnx__scan_act(cv, activation, *c_new, width, "cell") : NULL;
+    return tc ? k2onnx__op2(cv, "Mul", act[3], tc, "h_new") : NULL;
 }
 
 /* A cell whose activations the fused ops lack: the Keras step written out with primitive ops
@@ -5228,13 +5300,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
     if (keep_y && !(y0 = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
 
     /* The body: (h_prev[, c_prev], x_t) -> (h_new[, c_new], y_t). */
-    body = (k2onnx__graph *)k2onnx__alloc(cv->ctx, sizeof *body);
-    if (!body) return 0;
-    body->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre));
-    body->opset = outer->opset;
-    body->ir_version = outer->ir_version;
-    cv->g = body;
-    cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%sscan/", saved_prefix ? saved_prefix : "", pre);
+    if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre), k2onnx__sprintf(cv->ctx, "%sscan/", pre)))) return 0;
     h_prev = k2onnx__vname(cv, "h_prev");
     if (lstm) c_prev = k2onnx__vname(cv, "c_prev");
     if (keep_y) y_prev = k2onnx__vname(cv, "y_prev");
@@ -5261,14 +5327,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
             act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->activation : s->recurrent_activation, sum, H, gn) : NULL;
             if (!act[g]) goto fail;
         }
-        {
-            const char *fc = k2onnx__op2(cv, "Mul", act[1], c_prev, "f_c");
-            const char *ic = k2onnx__op2(cv, "Mul", act[0], act[2], "i_c");
-            const char *tc;
-            c_new = fc && ic ? k2onnx__op2(cv, "Add", fc, ic, "c_new") : NULL;
-            tc = c_new ? k2onnx__scan_act(cv, s->activation, c_new, H, "cell") : NULL;
-            h_new = tc ? k2onnx__op2(cv, "Mul", act[3], tc, "h_new") : NULL;
-        }
+        h_new = k2onnx__lstm_update(cv, act, c_prev, s->activation, H, &c_new);
     } else {
         /* GRU: z, r from x and h; the candidate sees r * h (or r * (h R + b) after reset). */
         const char *zr[2], *hh, *cand_h;
@@ -5578,6 +5637,383 @@ static int k2onnx__bidi_fused(k2onnx__conv *cv, const k2onnx__rnn_layer *F, cons
     return 1;
 }
 
+/* --- ConvLSTM1D / ConvLSTM2D ------------------------------------------------------------- */
+
+static int k2onnx__conv_pads(k2onnx__conv *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2]);
+static int64_t k2onnx__window_len(int64_t T, const char *padding, int64_t span, int64_t stride);
+
+/* A ConvLSTM layer's config. Inside the graph its values are time-major and channels first:
+   x [T, N, C, spatial...], states [N, F, spatial...]. */
+typedef struct k2onnx__convlstm {
+    unsigned nsp;      /* spatial axes: 1 or 2 */
+    int first;         /* data_format channels_first */
+    int use_bias, return_sequences, return_state, go_backwards;
+    const char *padding, *act, *ract;
+    int64_t F, C, k[2], st[2], d[2], in_sp[2], out_sp[2], pads[4], rpads[4], ksize;
+} k2onnx__convlstm;
+
+/* n integers from an int or an n-list (kernel_size, strides, dilation_rate). */
+static int k2onnx__int_n(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, unsigned n, long long def, int64_t *out)
+{
+    const k2onnx__json *v = k2onnx__jget(cfg, key);
+    unsigned i;
+    long long x;
+    for (i = 0; i < n; i++) out[i] = def;
+    if (!v || v->type == K2ONNX__JNULL) return 1;
+    if (k2onnx__jint(v, 1, (long long)1 << 20, &x)) {
+        for (i = 0; i < n; i++) out[i] = x;
+        return 1;
+    }
+    if (!k2onnx__jis_array(v) || v->n != n) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must have %d entries", key, (int)n);
+    for (i = 0; i < n; i++) {
+        if (!k2onnx__jint(&v->items[i], 1, (long long)1 << 20, &x)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' holds a non-positive entry", key);
+        out[i] = x;
+    }
+    return 1;
+}
+
+static int k2onnx__convlstm_read(k2onnx__conv *cv, const char *cls, const k2onnx__json *cfg, const k2onnx__kvalue *x, k2onnx__convlstm *s)
+{
+    const char *fmt = k2onnx__jstr(k2onnx__jget(cfg, "data_format"));
+    unsigned i;
+    memset(s, 0, sizeof *s);
+    s->nsp = strcmp(cls, "ConvLSTM1D") == 0 ? 1u : 2u;
+    s->first = fmt && strcmp(fmt, "channels_first") == 0;
+    if (fmt && !s->first && strcmp(fmt, "channels_last") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "data_format '%s' is not supported", fmt);
+    s->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
+    if (!s->padding) s->padding = "valid";
+    if (strcmp(s->padding, "valid") != 0 && strcmp(s->padding, "same") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", s->padding);
+    s->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    s->return_sequences = k2onnx__jbool(cfg, "return_sequences", 0);
+    s->return_state = k2onnx__jbool(cfg, "return_state", 0);
+    s->go_backwards = k2onnx__jbool(cfg, "go_backwards", 0);
+    if (k2onnx__jbool(cfg, "stateful", 0)) k2onnx__lwarn(cv, "stateful=true is converted as a stateless layer starting from zero states");
+    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &s->F) || !k2onnx__int_n(cv, cfg, "kernel_size", s->nsp, 1, s->k) ||
+        !k2onnx__int_n(cv, cfg, "strides", s->nsp, 1, s->st) || !k2onnx__int_n(cv, cfg, "dilation_rate", s->nsp, 1, s->d) ||
+        !k2onnx__activation_name(cv, cfg, "activation", "tanh", &s->act) ||
+        !k2onnx__activation_name(cv, cfg, "recurrent_activation", cv->m->keras_major >= 3 ? "sigmoid" : "hard_sigmoid", &s->ract))
+        return 0;
+    if (x->rank != 3 + s->nsp) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, time, %s]", s->nsp == 1 ? "steps, channels" : "rows, cols, channels");
+    s->C = x->dims[s->first ? 2 : 2 + s->nsp];
+    s->ksize = 1;
+    for (i = 0; i < s->nsp; i++) {
+        int64_t span = s->d[i] * (s->k[i] - 1) + 1, p[2];
+        s->in_sp[i] = x->dims[(s->first ? 3 : 2) + i];
+        if (s->in_sp[i] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the spatial axes must have known sizes");
+        if (!k2onnx__conv_pads(cv, s->padding, s->in_sp[i], span, s->st[i], p)) return 0;
+        s->pads[i] = p[0];
+        s->pads[s->nsp + i] = p[1];
+        s->out_sp[i] = k2onnx__window_len(s->in_sp[i], s->padding, span, s->st[i]);
+        if (s->out_sp[i] <= 0) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the kernel is larger than the input");
+        /* the recurrent convolution: 'same', stride 1, no dilation */
+        s->rpads[i] = (s->k[i] - 1) / 2;
+        s->rpads[s->nsp + i] = s->k[i] - 1 - (s->k[i] - 1) / 2;
+        s->ksize *= s->k[i];
+    }
+    if (s->C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the channel axis must have a known size");
+    return 1;
+}
+
+/* Weights first..first+2 (kernel [k..., C, 4F], recurrent_kernel [k..., F, 4F], bias [4F]). */
+static int k2onnx__convlstm_check(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first)
+{
+    uint64_t dims[4];
+    unsigned i;
+    for (i = 0; i < s->nsp; i++) dims[i] = (uint64_t)s->k[i];
+    dims[s->nsp] = (uint64_t)s->C;
+    dims[s->nsp + 1] = (uint64_t)(4 * s->F);
+    if (!k2onnx__check_weight(cv, first, "kernel", s->nsp + 2, dims)) return 0;
+    dims[s->nsp] = (uint64_t)s->F;
+    if (!k2onnx__check_weight(cv, first + 1, "recurrent_kernel", s->nsp + 2, dims)) return 0;
+    return !s->use_bias || k2onnx__check_weight(cv, first + 2, "bias", 1, &dims[s->nsp + 1]);
+}
+
+/* Gate g of a Keras conv kernel [k..., Cin, 4F] as an ONNX Conv weight [F, Cin, k...]. */
+static const char *k2onnx__convlstm_kernel(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__h5array *w, int64_t cin, unsigned g, const char *what)
+{
+    int64_t dims[4], f, c, p;
+    unsigned i;
+    float *v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(s->F * cin * s->ksize), sizeof *v);
+    if (!v) return NULL;
+    for (f = 0; f < s->F; f++)
+        for (c = 0; c < cin; c++)
+            for (p = 0; p < s->ksize; p++)
+                v[(f * cin + c) * s->ksize + p] = k2onnx__h5array_get(w, ((uint64_t)p * (uint64_t)cin + (uint64_t)c) * (uint64_t)(4 * s->F) + (uint64_t)(g * s->F + f));
+    dims[0] = s->F;
+    dims[1] = cin;
+    for (i = 0; i < s->nsp; i++) dims[2 + i] = s->k[i];
+    return k2onnx__init_f32(cv, what, v, 2 + s->nsp, dims);
+}
+
+/* One ONNX Conv over [N, C, spatial...] with nsp spatial axes. */
+static const char *k2onnx__conv_node(k2onnx__conv *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
+                                     const int64_t *st, const int64_t *d, const int64_t *pads, int64_t group, const char *what)
+{
+    k2onnx__node *n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
+    if (!n) return NULL;
+    n->inputs[0] = x;
+    n->inputs[1] = w;
+    if (b) n->inputs[2] = b;
+    n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    if (!k2onnx__attr_ints(cv, n, "kernel_shape", k, nsp) || !k2onnx__attr_ints(cv, n, "strides", st, nsp) ||
+        !k2onnx__attr_ints(cv, n, "dilations", d, nsp) || !k2onnx__attr_ints(cv, n, "pads", pads, 2 * nsp))
+        return NULL;
+    if (group != 1) k2onnx__attr_int(n, "group", group);
+    return n->outputs[0];
+}
+
+/* The input convolution of a ConvLSTM gate, or the recurrent one ('same', stride 1, no dilation). */
+static const char *k2onnx__convlstm_conv(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *x, const char *w, const char *b, int recurrent, const char *what)
+{
+    static const int64_t ones[2] = {1, 1};
+    return k2onnx__conv_node(cv, x, w, b, s->nsp, s->k, recurrent ? ones : s->st, recurrent ? ones : s->d, recurrent ? s->rpads : s->pads, 1, what);
+}
+
+/* A value of a Scan body: [N, dims...]. */
+static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, const int64_t *dims, unsigned ndims)
+{
+    k2onnx__kvalue v;
+    unsigned i;
+    memset(&v, 0, sizeof v);
+    v.name = name;
+    v.elem = K2ONNX__FLOAT;
+    v.rank = ndims + 1;
+    v.dims[0] = -1;
+    v.params[0] = "N";
+    for (i = 0; i < ndims; i++) v.dims[i + 1] = dims[i];
+    return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
+}
+
+/* One direction of a ConvLSTM as an ONNX Scan over xt [T, N, C, spatial...]. The sequence is
+   stacked at the input positions when `stack_reversed`, else in processing order. */
+static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first, const char *xt, int reverse, int stack_reversed,
+                                 const char *tag, const char **seq, const char **h, const char **c)
+{
+    static const char gate_names[4] = {'i', 'f', 'c', 'o'};
+    const k2onnx__h5array *kw = &cv->layer->weights[first], *rw = &cv->layer->weights[first + 1];
+    const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *act[4], *h0, *c0, *h_prev, *c_prev, *x_t, *h_new, *c_new, *y_t;
+    const char *saved_prefix = cv->vprefix;
+    int64_t sdims[3], xdims[3], F = s->F;
+    unsigned g, i;
+    k2onnx__graph *body, *outer = cv->g;
+    k2onnx__node *n;
+    if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConvLSTM needs opset 9 or later (ONNX Scan)");
+    for (g = 0; g < 4; g++) {
+        W[g] = k2onnx__convlstm_kernel(cv, s, kw, s->C, g, k2onnx__sprintf(cv->ctx, "%s/W_%c", tag, gate_names[g]));
+        R[g] = k2onnx__convlstm_kernel(cv, s, rw, s->F, g, k2onnx__sprintf(cv->ctx, "%s/R_%c", tag, gate_names[g]));
+        if (!W[g] || !R[g]) return 0;
+        if (s->use_bias) {
+            float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)F, sizeof *b);
+            int64_t f;
+            if (!b) return 0;
+            for (f = 0; f < F; f++) b[f] = k2onnx__h5array_get(&cv->layer->weights[first + 2], (uint64_t)(g * F + f));
+            if (!(B[g] = k2onnx__init_f32(cv, k2onnx__sprintf(cv->ctx, "%s/B_%c", tag, gate_names[g]), b, 1, &F))) return 0;
+        }
+    }
+    sdims[0] = F;
+    xdims[0] = s->C;
+    for (i = 0; i < s->nsp; i++) {
+        sdims[1 + i] = s->out_sp[i];
+        xdims[1 + i] = s->in_sp[i];
+    }
+    if (!(h0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag))) ||
+        !(c0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag))))
+        return 0;
+
+    if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%s/scan_body", tag), k2onnx__sprintf(cv->ctx, "%s/scan/", tag)))) return 0;
+    h_prev = k2onnx__vname(cv, "h_prev");
+    c_prev = k2onnx__vname(cv, "c_prev");
+    x_t = k2onnx__vname(cv, "x_t");
+    if (!k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, xdims, 1 + s->nsp))
+        goto fail;
+    for (g = 0; g < 4; g++) {
+        const char *xg = k2onnx__convlstm_conv(cv, s, x_t, W[g], B[g], 0, k2onnx__sprintf(cv->ctx, "x_%c", gate_names[g]));
+        const char *hg = k2onnx__convlstm_conv(cv, s, h_prev, R[g], NULL, 1, k2onnx__sprintf(cv->ctx, "h_%c", gate_names[g]));
+        const char *sum = xg && hg ? k2onnx__op2(cv, "Add", xg, hg, k2onnx__sprintf(cv->ctx, "pre_%c", gate_names[g])) : NULL;
+        act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->act : s->ract, sum, F, k2onnx__sprintf(cv->ctx, "%c", gate_names[g])) : NULL;
+        if (!act[g]) goto fail;
+    }
+    h_new = k2onnx__lstm_update(cv, act, c_prev, s->act, F, &c_new);
+    y_t = h_new ? k2onnx__op1(cv, "Identity", h_new, "y_t", NULL) : NULL;
+    if (!y_t || !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, sdims, 1 + s->nsp))
+        goto fail;
+    cv->g = outer;
+    cv->vprefix = saved_prefix;
+    if (!(n = k2onnx__add_node(cv, "Scan", 3, 3))) return 0;
+    n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/Scan", tag));
+    n->inputs[0] = h0;
+    n->inputs[1] = c0;
+    n->inputs[2] = xt;
+    *h = n->outputs[0] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/h", tag));
+    *c = n->outputs[1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/c", tag));
+    *seq = n->outputs[2] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
+    {
+        k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
+        a->graph = body;
+    }
+    k2onnx__attr_int(n, "num_scan_inputs", 1);
+    {
+        static const int64_t one = 1;
+        if ((reverse && !k2onnx__attr_ints(cv, n, "scan_input_directions", &one, 1)) ||
+            (stack_reversed && !k2onnx__attr_ints(cv, n, "scan_output_directions", &one, 1)))
+            return 0;
+    }
+    return *h && *c && *seq;
+fail:
+    cv->g = outer;
+    cv->vprefix = saved_prefix;
+    return 0;
+}
+
+/* Keras' layout of a ConvLSTM result: [N, T, spatial..., F] (or [N, T, F, spatial...]) from the
+   time-major sequence, [N, spatial..., F] from a state. */
+static const char *k2onnx__convlstm_out(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *v, int sequence, const char *what)
+{
+    int64_t perm[6];
+    unsigned r = (sequence ? 3u : 2u) + s->nsp, i, o = 0, lead = sequence ? 2u : 1u;
+    if (sequence) {
+        perm[o++] = 1;
+        perm[o++] = 0;
+    } else {
+        perm[o++] = 0;
+    }
+    if (s->first) {
+        for (i = lead; i < r; i++) perm[o++] = i;
+    } else {
+        for (i = lead + 1; i < r; i++) perm[o++] = i;
+        perm[o++] = lead;
+    }
+    if (!sequence && s->first) return v;
+    return k2onnx__transpose(cv, v, perm, r, what);
+}
+
+static void k2onnx__convlstm_value(const k2onnx__convlstm *s, const k2onnx__kvalue *x, const char *name, int sequence, int64_t last_scale, k2onnx__kvalue *v)
+{
+    unsigned i, at = 1;
+    memset(v, 0, sizeof *v);
+    v->name = name;
+    v->elem = K2ONNX__FLOAT;
+    v->rank = (sequence ? 3u : 2u) + s->nsp;
+    v->dims[0] = -1;
+    v->params[0] = x->params[0];
+    if (sequence) {
+        v->dims[1] = x->dims[1];
+        v->params[1] = x->params[1];
+        at = 2;
+    }
+    if (s->first) v->dims[at++] = s->F;
+    for (i = 0; i < s->nsp; i++) v->dims[at++] = s->out_sp[i];
+    if (!s->first) v->dims[at++] = s->F;
+    v->dims[v->rank - 1] *= last_scale;
+}
+
+/* x [N, T, ...] in Keras' layout -> [T, N, C, spatial...]. */
+static const char *k2onnx__convlstm_input(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *x)
+{
+    int64_t perm[5];
+    unsigned i, r = x->rank, o = 0;
+    perm[o++] = 1;
+    perm[o++] = 0;
+    if (s->first) {
+        for (i = 2; i < r; i++) perm[o++] = i;
+    } else {
+        perm[o++] = r - 1;
+        for (i = 2; i + 1 < r; i++) perm[o++] = i;
+    }
+    return k2onnx__transpose(cv, x->name, perm, r, "X_time_major");
+}
+
+/* ConvLSTM1D / ConvLSTM2D: padding valid or same, strides, dilation, either data format,
+   go_backwards, return_sequences, return_state; a Scan whose body runs the eight convolutions. */
+static int k2onnx__map_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    k2onnx__convlstm s;
+    const k2onnx__kvalue *x = &in[0];
+    const char *xt, *seq, *h, *c, *y;
+    if (!k2onnx__convlstm_read(cv, cv->layer->cls, cv->layer->config, x, &s)) return 0;
+    if (nin != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state is not supported yet");
+    if (x->mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masked input is not supported yet");
+    if (cv->ctx->state_io) k2onnx__lwarn(cv, "--state-io does not cover ConvLSTM layers yet; they start from zero states");
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(s.use_bias ? 3 : 2))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", s.use_bias ? 3 : 2, (int)cv->layer->nweights);
+    if (!k2onnx__convlstm_check(cv, &s, 0) || !(xt = k2onnx__convlstm_input(cv, &s, x))) return 0;
+    if (!k2onnx__convlstm_scan(cv, &s, 0, xt, s.go_backwards, 0, "convlstm", &seq, &h, &c)) return 0;
+    if (!k2onnx__outputs(cv, out, nout, s.return_state ? 3u : 1u)) return 0;
+    y = s.return_sequences ? k2onnx__convlstm_out(cv, &s, seq, 1, "sequences") : k2onnx__convlstm_out(cv, &s, h, 0, "last_output");
+    if (!y) return 0;
+    k2onnx__convlstm_value(&s, x, y, s.return_sequences, 1, &(*out)[0]);
+    if (s.return_state) {
+        const char *ho = k2onnx__convlstm_out(cv, &s, h, 0, "h_state"), *co = k2onnx__convlstm_out(cv, &s, c, 0, "c_state");
+        if (!ho || !co) return 0;
+        k2onnx__convlstm_value(&s, x, ho, 0, 1, &(*out)[1]);
+        k2onnx__convlstm_value(&s, x, co, 0, 1, &(*out)[2]);
+    }
+    return 1;
+}
+
+/* Bidirectional(ConvLSTM1D/2D). As in Keras, the backward copy flips go_backwards and its
+   sequence is reversed in time; merging joins the last axis. */
+static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const char *mode, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *fwd = k2onnx__jget(cfg, "layer"), *bwd = k2onnx__jget(cfg, "backward_layer");
+    const char *cls = k2onnx__jstr(k2onnx__jget(fwd, "class_name"));
+    k2onnx__convlstm F, B;
+    const k2onnx__kvalue *x = &in[0];
+    const char *xt, *seq[2], *h[2], *c[2], *r[2];
+    unsigned d, rank;
+    size_t o = 0;
+    if (!k2onnx__convlstm_read(cv, cls, k2onnx__jget(fwd, "config"), x, &F)) return 0;
+    if (bwd) {
+        const char *bcls = k2onnx__jstr(k2onnx__jget(bwd, "class_name"));
+        if (!bcls || strcmp(bcls, cls) != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a backward_layer of another class is not supported");
+        if (!k2onnx__convlstm_read(cv, bcls, k2onnx__jget(bwd, "config"), x, &B)) return 0;
+        if (B.F != F.F) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "forward and backward layers of different sizes are not supported");
+    } else {
+        B = F;
+        B.go_backwards = !F.go_backwards;
+    }
+    if (nin != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state is not supported yet");
+    if (x->mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masked input is not supported yet");
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)((F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2)))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2),
+                             (int)cv->layer->nweights);
+    if (!k2onnx__convlstm_check(cv, &F, 0) || !k2onnx__convlstm_check(cv, &B, F.use_bias ? 3u : 2u) || !(xt = k2onnx__convlstm_input(cv, &F, x))) return 0;
+    if (!k2onnx__convlstm_scan(cv, &F, 0, xt, F.go_backwards, 0, "forward", &seq[0], &h[0], &c[0]) ||
+        !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, B.go_backwards, F.return_sequences, "backward", &seq[1], &h[1], &c[1]))
+        return 0;
+    for (d = 0; d < 2; d++) {
+        const char *tag = d ? "backward" : "forward";
+        r[d] = F.return_sequences ? k2onnx__convlstm_out(cv, &F, seq[d], 1, k2onnx__sprintf(cv->ctx, "%s_sequences", tag))
+                                  : k2onnx__convlstm_out(cv, &F, h[d], 0, k2onnx__sprintf(cv->ctx, "%s_last_output", tag));
+        if (!r[d]) return 0;
+    }
+    if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 4u : 0u))) return 0;
+    rank = (F.return_sequences ? 3u : 2u) + F.nsp;
+    if (mode) {
+        const char *m = k2onnx__bidi_merge(cv, mode, r[0], r[1], (int64_t)rank - 1, "merged");
+        if (!m) return 0;
+        k2onnx__convlstm_value(&F, x, m, F.return_sequences, strcmp(mode, "concat") == 0 ? 2 : 1, &(*out)[o++]);
+    } else {
+        for (d = 0; d < 2; d++) k2onnx__convlstm_value(&F, x, r[d], F.return_sequences, 1, &(*out)[o++]);
+    }
+    for (d = 0; F.return_state && d < 2; d++) {
+        const char *ho = k2onnx__convlstm_out(cv, &F, h[d], 0, d ? "backward_h_state" : "forward_h_state");
+        const char *co = k2onnx__convlstm_out(cv, &F, c[d], 0, d ? "backward_c_state" : "forward_c_state");
+        if (!ho || !co) return 0;
+        k2onnx__convlstm_value(&F, x, ho, 0, 1, &(*out)[o++]);
+        k2onnx__convlstm_value(&F, x, co, 0, 1, &(*out)[o++]);
+    }
+    return 1;
+}
+
 /* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -5597,6 +6033,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     if (!mj) mode = "concat";
     if (!fcls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Bidirectional without a serialized inner layer");
+    if (strcmp(fcls, "ConvLSTM1D") == 0 || strcmp(fcls, "ConvLSTM2D") == 0) return k2onnx__bidi_convlstm(cv, in, nin, mode, out, nout);
     if (!k2onnx__rnn_layer_read(cv, fcls, k2onnx__jget(fwd, "config"), &F)) return 0;
     if (bcls) {
         if (!k2onnx__rnn_layer_read(cv, bcls, k2onnx__jget(bwd, "config"), &B)) return 0;
@@ -5739,14 +6176,28 @@ static int k2onnx__reshape_to(k2onnx__conv *cv, const k2onnx__kvalue *x, const i
     return 1;
 }
 
+static int k2onnx__data_format(k2onnx__conv *cv, int *first);
+
+/* Flatten; channels_first moves the channels last first, as Keras does. */
 static int k2onnx__map_flatten(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    const char *fmt = k2onnx__jstr(k2onnx__jget(cv->layer->config, "data_format"));
-    int64_t all = -1;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
-    if (fmt && strcmp(fmt, "channels_last") != 0 && in[0].rank > 2)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "data_format '%s' is not supported yet", fmt);
-    return k2onnx__reshape_to(cv, &in[0], &all, 1, out, nout);
+    int64_t all = -1, perm[K2ONNX__MAX_RANK];
+    k2onnx__kvalue x;
+    unsigned i;
+    int first;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &first)) return 0;
+    x = in[0];
+    if (first && x.rank > 2) {
+        perm[0] = 0;
+        for (i = 1; i + 1 < x.rank; i++) perm[i] = i + 1;
+        perm[x.rank - 1] = 1;
+        if (!(x.name = k2onnx__transpose(cv, in[0].name, perm, x.rank, "channels_last"))) return 0;
+        for (i = 1; i < x.rank; i++) {
+            x.dims[i] = in[0].dims[perm[i]];
+            x.params[i] = in[0].params[perm[i]];
+        }
+    }
+    return k2onnx__reshape_to(cv, &x, &all, 1, out, nout);
 }
 
 static int k2onnx__map_reshape(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
@@ -5810,11 +6261,13 @@ static int k2onnx__int1(k2onnx__conv *cv, const k2onnx__json *cfg, const char *k
     return 1;
 }
 
-static int k2onnx__channels_last(k2onnx__conv *cv)
+/* data_format of a 1-D layer: *first is 1 for channels_first ([batch, channels, steps]). */
+static int k2onnx__data_format(k2onnx__conv *cv, int *first)
 {
     const char *fmt = k2onnx__jstr(k2onnx__jget(cv->layer->config, "data_format"));
-    if (fmt && strcmp(fmt, "channels_last") != 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "data_format '%s' is not supported yet", fmt);
+    *first = fmt && strcmp(fmt, "channels_first") == 0;
+    if (fmt && !*first && strcmp(fmt, "channels_last") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "data_format '%s' is not supported", fmt);
     return 1;
 }
 
@@ -5829,113 +6282,210 @@ static int64_t k2onnx__window_len(int64_t T, const char *padding, int64_t span, 
 /* [N, T, C] <-> [N, C, T] around the ONNX ops that want channels first. */
 static const int64_t k2onnx__swap12[3] = {0, 2, 1};
 
-static void k2onnx__seq_value(k2onnx__kvalue *v, const k2onnx__kvalue *x, const char *name, int64_t T, int64_t C)
+/* A [batch, steps, channels] value (or [batch, channels, steps] when `first`) of T steps and C
+   channels, shaped like x otherwise. */
+static void k2onnx__seq_value_fmt(k2onnx__kvalue *v, const k2onnx__kvalue *x, const char *name, int64_t T, int64_t C, int first)
 {
+    unsigned t = first ? 2u : 1u, c = first ? 1u : 2u;
     *v = *x;
     v->name = name;
     v->mask = NULL;
-    v->dims[1] = T;
-    v->params[1] = T < 0 ? x->params[1] : NULL;
-    v->dims[2] = C;
-    v->params[2] = NULL;
+    v->dims[t] = T;
+    v->params[t] = T < 0 ? x->params[t] : NULL;
+    v->dims[c] = C;
+    v->params[c] = NULL;
 }
 
-/* Conv1D: padding valid, same (pads split as TensorFlow does, more at the end) and causal (all
-   at the start), strides, dilation, groups. */
+/* ONNX pads [begin, end] of a 1-D window: 'same' split as TensorFlow does (the odd one at the
+   end), 'causal' all at the start. */
+static int k2onnx__conv_pads(k2onnx__conv *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2])
+{
+    pads[0] = pads[1] = 0;
+    if (strcmp(padding, "causal") == 0) {
+        pads[0] = span - 1;
+    } else if (strcmp(padding, "same") == 0) {
+        int64_t total;
+        if (st != 1 && T < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding 'same' with strides > 1 needs a known sequence length");
+        total = st == 1 ? span - 1 : ((T + st - 1) / st - 1) * st + span - T;
+        if (total < 0) total = 0;
+        pads[0] = total / 2;
+        pads[1] = total - total / 2;
+    } else if (strcmp(padding, "valid") != 0) {
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
+    }
+    return 1;
+}
+
+/* A 1-D weight of the layer as an initializer, streamed from the file. */
+static const char *k2onnx__vector_init(k2onnx__conv *cv, size_t index, const char *what, int64_t count)
+{
+    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 1, &count);
+    if (!t) return NULL;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = 1;
+    t->parts[0].src = cv->layer->weights[index];
+    t->parts[0].rows = 1;
+    t->parts[0].cols = (uint64_t)count;
+    return t->name;
+}
+
+/* The geometry shared by Conv1D and SeparableConv1D. */
+typedef struct k2onnx__conv1d_cfg {
+    const char *padding, *act;
+    int64_t k, st, d;
+    int first, use_bias;
+    int64_t C, T, span, pads[2];
+} k2onnx__conv1d_cfg;
+
+static int k2onnx__conv1d_read(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__conv1d_cfg *c)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    long long k, st, d;
+    c->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
+    if (!c->padding) c->padding = "valid";
+    c->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    if (!k2onnx__data_format(cv, &c->first) || !k2onnx__int1(cv, cfg, "kernel_size", 1, &k) || !k2onnx__int1(cv, cfg, "strides", 1, &st) ||
+        !k2onnx__int1(cv, cfg, "dilation_rate", 1, &d) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &c->act))
+        return 0;
+    c->k = k;
+    c->st = st;
+    c->d = d;
+    if (x->rank != 3 || x->dims[c->first ? 1 : 2] < 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels] (or channels first) with known channels");
+    c->C = x->dims[c->first ? 1 : 2];
+    c->T = x->dims[c->first ? 2 : 1];
+    c->span = c->d * (c->k - 1) + 1;
+    return k2onnx__conv_pads(cv, c->padding, c->T, c->span, c->st, c->pads);
+}
+
+/* The Conv output back in the layer's data format, then the activation. */
+static int k2onnx__conv1d_finish(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__conv1d_cfg *c, const char *y, int64_t F,
+                                 k2onnx__kvalue **out, size_t *nout)
+{
+    k2onnx__kvalue lin;
+    int64_t T2 = k2onnx__window_len(c->T, strcmp(c->padding, "causal") == 0 ? "same" : c->padding, c->span, c->st);
+    if (!c->first) y = y ? k2onnx__transpose(cv, y, k2onnx__swap12, 3, "channels_last") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    k2onnx__seq_value_fmt(&lin, x, y, T2, F, c->first);
+    return k2onnx__apply_activation(cv, c->act, &lin, &(*out)[0]);
+}
+
+static const char *k2onnx__channels_first_input(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__conv1d_cfg *c)
+{
+    return c->first ? x->name : k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first");
+}
+
+/* Conv1D: padding valid, same and causal, strides, dilation, groups, either data format. */
 static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
-    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *act, *xt, *y, *wn, *bn = NULL;
-    long long k, st, d, g;
-    int64_t F, C, T, span, dims3[3], pads[2];
-    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    k2onnx__conv1d_cfg c;
+    const char *xt, *wn, *bn = NULL;
+    long long g;
+    int64_t F, Cg, dims3[3], f, ci, j;
     uint64_t kd[3];
     float *w;
-    k2onnx__node *n;
-    k2onnx__kvalue lin;
-    int64_t f, c, j;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (k2onnx__jget(cfg, "filter_length"))
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Convolution1D (filter_length, border_mode) is not supported yet");
-    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__int1(cv, cfg, "kernel_size", 1, &k) ||
-        !k2onnx__int1(cv, cfg, "strides", 1, &st) || !k2onnx__int1(cv, cfg, "dilation_rate", 1, &d) || !k2onnx__int1(cv, cfg, "groups", 1, &g))
-        return 0;
-    if (!padding) padding = "valid";
-    if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0 && strcmp(padding, "causal") != 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
-    if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels] with known channels");
-    C = x->dims[2];
-    T = x->dims[1];
-    if (C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
-    if (strcmp(padding, "same") == 0 && st != 1 && T < 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding 'same' with strides > 1 needs a known sequence length");
-    if (!k2onnx__activation_name(cv, cfg, "activation", "linear", &act) || !k2onnx__kweights(cv->m, cv->layer)) return 0;
-    if (cv->layer->nweights != (size_t)(use_bias ? 2 : 1))
-        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", use_bias ? 2 : 1, (int)cv->layer->nweights);
-    kd[0] = (uint64_t)k;
-    kd[1] = (uint64_t)(C / g);
+    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__int1(cv, cfg, "groups", 1, &g) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
+    if (c.C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
+    Cg = c.C / g;
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(c.use_bias ? 2 : 1))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", c.use_bias ? 2 : 1, (int)cv->layer->nweights);
+    kd[0] = (uint64_t)c.k;
+    kd[1] = (uint64_t)Cg;
     kd[2] = (uint64_t)F;
-    if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) return 0;
+    if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) return 0;
     /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. */
-    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * (C / g) * k), sizeof *w);
+    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * c.k), sizeof *w);
     if (!w) return 0;
     for (f = 0; f < F; f++)
-        for (c = 0; c < C / g; c++)
-            for (j = 0; j < k; j++) w[(f * (C / g) + c) * k + j] = k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)(C / g) + (uint64_t)c) * (uint64_t)F + (uint64_t)f);
+        for (ci = 0; ci < Cg; ci++)
+            for (j = 0; j < c.k; j++)
+                w[(f * Cg + ci) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)F + (uint64_t)f);
     dims3[0] = F;
-    dims3[1] = C / g;
-    dims3[2] = k;
+    dims3[1] = Cg;
+    dims3[2] = c.k;
     if (!(wn = k2onnx__init_f32(cv, "W", w, 3, dims3))) return 0;
-    if (use_bias) {
-        float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)F, sizeof *b);
-        if (!b) return 0;
-        for (f = 0; f < F; f++) b[f] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)f);
-        if (!(bn = k2onnx__init_f32(cv, "B", b, 1, &F))) return 0;
-    }
-    span = d * (k - 1) + 1;
-    pads[0] = pads[1] = 0;
-    if (strcmp(padding, "causal") == 0) pads[0] = span - 1;
-    if (strcmp(padding, "same") == 0) {
-        int64_t outT = (T + st - 1) / st, total = st == 1 ? span - 1 : (outT - 1) * st + span - T;
-        if (total < 0) total = 0;
-        pads[0] = total / 2;
-        pads[1] = total - total / 2;
-    }
-    if (!(xt = k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first"))) return 0;
-    if (!(n = k2onnx__add_node(cv, "Conv", bn ? 3 : 2, 1))) return 0;
-    n->inputs[0] = xt;
-    n->inputs[1] = wn;
-    if (bn) n->inputs[2] = bn;
-    n->outputs[0] = k2onnx__vname(cv, "Conv");
-    n->name = n->outputs[0];
-    {
-        int64_t v1[1];
-        v1[0] = k;
-        if (!k2onnx__attr_ints(cv, n, "kernel_shape", v1, 1)) return 0;
-        v1[0] = st;
-        if (!k2onnx__attr_ints(cv, n, "strides", v1, 1)) return 0;
-        v1[0] = d;
-        if (!k2onnx__attr_ints(cv, n, "dilations", v1, 1) || !k2onnx__attr_ints(cv, n, "pads", pads, 2)) return 0;
-    }
-    k2onnx__attr_int(n, "group", g);
-    y = k2onnx__transpose(cv, n->outputs[0], k2onnx__swap12, 3, "channels_last");
-    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    k2onnx__seq_value(&lin, x, y, k2onnx__window_len(T, strcmp(padding, "causal") == 0 ? "same" : padding, span, st), F);
-    if (strcmp(padding, "causal") == 0 && T >= 0) lin.dims[1] = (T - 1) / st + 1;
-    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+    if (c.use_bias && !(bn = k2onnx__vector_init(cv, 1, "B", F))) return 0;
+    xt = k2onnx__channels_first_input(cv, x, &c);
+    return k2onnx__conv1d_finish(cv, x, &c, xt ? k2onnx__conv_node(cv, xt, wn, bn, 1, &c.k, &c.st, &c.d, c.pads, g, "Conv") : NULL, F, out, nout);
 }
 
-/* MaxPooling1D / AveragePooling1D, channels_last. */
+/* SeparableConv1D: a depthwise Conv (group = channels, depth_multiplier outputs each) carrying
+   the strides and dilation, then a pointwise Conv with the bias. */
+static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    k2onnx__conv1d_cfg c;
+    const char *xt, *dn, *pn, *bn = NULL, *y;
+    int64_t F, M, dd[3], zero[2] = {0, 0}, ch, m, j;
+    uint64_t kd[3];
+    float *dw;
+    k2onnx__init *pw;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
+    if (!k2onnx__jget(cfg, "depth_multiplier")) M = 1;
+    else if (!k2onnx__positive_int(cv, cfg, "depth_multiplier", NULL, &M)) return 0;
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(c.use_bias ? 3 : 2))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", c.use_bias ? 3 : 2, (int)cv->layer->nweights);
+    kd[0] = (uint64_t)c.k;
+    kd[1] = (uint64_t)c.C;
+    kd[2] = (uint64_t)M;
+    if (!k2onnx__check_weight(cv, 0, "depthwise_kernel", 3, kd)) return 0;
+    kd[0] = 1;
+    kd[1] = (uint64_t)(c.C * M);
+    kd[2] = (uint64_t)F;
+    if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 2, "bias", 1, &kd[2]))) return 0;
+    /* depthwise [k, C, M] -> [C*M, 1, k]; output channel c*M + m reads input channel c */
+    dw = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(c.C * M * c.k), sizeof *dw);
+    if (!dw) return 0;
+    for (ch = 0; ch < c.C; ch++)
+        for (m = 0; m < M; m++)
+            for (j = 0; j < c.k; j++)
+                dw[(ch * M + m) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)c.C + (uint64_t)ch) * (uint64_t)M + (uint64_t)m);
+    dd[0] = c.C * M;
+    dd[1] = 1;
+    dd[2] = c.k;
+    if (!(dn = k2onnx__init_f32(cv, "depthwise_W", dw, 3, dd))) return 0;
+    /* pointwise [1, C*M, F] -> [F, C*M, 1]: a transpose the file can stream */
+    dd[0] = F;
+    dd[1] = c.C * M;
+    dd[2] = 1;
+    if (!(pw = k2onnx__add_init(cv, k2onnx__vname(cv, "pointwise_W"), K2ONNX__FLOAT, 3, dd))) return 0;
+    pw->kind = K2ONNX__INIT_MATRIX;
+    pw->nparts = 1;
+    pw->parts[0].src = cv->layer->weights[1];
+    pw->parts[0].rows = (uint64_t)(c.C * M);
+    pw->parts[0].cols = (uint64_t)F;
+    pw->parts[0].transpose = 1;
+    pw->parts[0].gates = 1;
+    pn = pw->name;
+    if (c.use_bias && !(bn = k2onnx__vector_init(cv, 2, "B", F))) return 0;
+    xt = k2onnx__channels_first_input(cv, x, &c);
+    y = xt ? k2onnx__conv_node(cv, xt, dn, NULL, 1, &c.k, &c.st, &c.d, c.pads, c.C, "depthwise") : NULL;
+    {
+        int64_t one = 1;
+        y = y ? k2onnx__conv_node(cv, y, pn, bn, 1, &one, &one, &one, zero, 1, "pointwise") : NULL;
+    }
+    return k2onnx__conv1d_finish(cv, x, &c, y, F, out, nout);
+}
+
+/* MaxPooling1D / AveragePooling1D. */
 static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
     const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *xt, *y;
-    int is_max = strcmp(cv->layer->cls, "MaxPooling1D") == 0 || strcmp(cv->layer->cls, "MaxPool1D") == 0;
+    int is_max = strcmp(cv->layer->cls, "MaxPooling1D") == 0 || strcmp(cv->layer->cls, "MaxPool1D") == 0, first;
     long long p, st;
     k2onnx__node *n;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &first)) return 0;
     if (!k2onnx__int1(cv, cfg, "pool_size", 2, &p) || !k2onnx__int1(cv, cfg, "strides", p, &st)) return 0;
     if (!padding) padding = "valid";
     if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0)
@@ -5943,45 +6493,40 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     if (!is_max && strcmp(padding, "same") == 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "average pooling with padding 'same' is not supported yet");
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels]");
-    if (!(xt = k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first"))) return 0;
+    if (!(xt = first ? x->name : k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first"))) return 0;
     if (!(n = k2onnx__add_node(cv, is_max ? "MaxPool" : "AveragePool", 1, 1))) return 0;
     n->inputs[0] = xt;
-    n->outputs[0] = k2onnx__vname(cv, is_max ? "MaxPool" : "AveragePool");
-    n->name = n->outputs[0];
+    n->outputs[0] = n->name = k2onnx__vname(cv, is_max ? "MaxPool" : "AveragePool");
     {
-        int64_t v1[1];
-        v1[0] = p;
-        if (!k2onnx__attr_ints(cv, n, "kernel_shape", v1, 1)) return 0;
-        v1[0] = st;
-        if (!k2onnx__attr_ints(cv, n, "strides", v1, 1)) return 0;
+        int64_t pk = p, sk = st;
+        if (!k2onnx__attr_ints(cv, n, "kernel_shape", &pk, 1) || !k2onnx__attr_ints(cv, n, "strides", &sk, 1)) return 0;
     }
     /* TensorFlow's 'same' puts the extra padding at the end; padded cells never win a max. */
     if (strcmp(padding, "same") == 0) k2onnx__attr_string(n, "auto_pad", "SAME_UPPER");
-    y = k2onnx__transpose(cv, n->outputs[0], k2onnx__swap12, 3, "channels_last");
+    y = first ? n->outputs[0] : k2onnx__transpose(cv, n->outputs[0], k2onnx__swap12, 3, "channels_last");
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    k2onnx__seq_value(&(*out)[0], x, y, k2onnx__window_len(x->dims[1], padding, p, st), x->dims[2]);
+    k2onnx__seq_value_fmt(&(*out)[0], x, y, k2onnx__window_len(x->dims[first ? 2 : 1], padding, p, st), x->dims[first ? 1 : 2], first);
     return 1;
 }
 
-/* BatchNormalization at inference over the last axis: x * a + b with a = gamma / sqrt(var + eps)
-   and b = beta - mean * a folded at conversion time. */
+static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
+
+/* BatchNormalization at inference over any axis: x * a + b with a = gamma / sqrt(var + eps)
+   and b = beta - mean * a folded at conversion time, shaped [C, 1, ...] to broadcast. */
 static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    const k2onnx__json *cfg = cv->layer->config, *axis = k2onnx__jget(cfg, "axis"), *eps = k2onnx__jget(cfg, "epsilon");
+    const k2onnx__json *cfg = cv->layer->config, *eps = k2onnx__jget(cfg, "epsilon");
     const k2onnx__kvalue *x = &in[0];
     int center = k2onnx__jbool(cfg, "center", 1), scale = k2onnx__jbool(cfg, "scale", 1);
     size_t want = 2u + (size_t)center + (size_t)scale, at = 0, i;
-    int64_t C;
-    long long ax = -1;
+    int64_t C, ax, vd[K2ONNX__MAX_RANK];
+    unsigned vr;
     float *a, *b;
     const char *an, *bn, *y;
     double e = eps && eps->type == K2ONNX__JNUMBER ? eps->number : 1e-3;
     const k2onnx__h5array *gamma = NULL, *beta = NULL, *mean, *var;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
-    if (k2onnx__jis_array(axis) && axis->n == 1) axis = &axis->items[0];
-    if (axis && !k2onnx__jint(axis, -8, 8, &ax)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "axis must be one integer");
-    if (ax != -1 && ax != (long long)x->rank - 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only the last axis is supported yet (axis %d)", (int)ax);
-    C = x->dims[x->rank - 1];
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__keras_axis(cv, k2onnx__jget(cfg, "axis"), -1, x->rank, &ax)) return 0;
+    C = x->dims[ax];
     if (C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the normalized axis must have a known size");
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != want) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
@@ -5999,8 +6544,11 @@ static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         a[i] = (float)s;
         b[i] = (float)((beta ? (double)k2onnx__h5array_get(beta, i) : 0.0) - (double)k2onnx__h5array_get(mean, i) * s);
     }
-    an = k2onnx__init_f32(cv, "scale", a, 1, &C);
-    bn = k2onnx__init_f32(cv, "shift", b, 1, &C);
+    vr = x->rank - (unsigned)ax;
+    vd[0] = C;
+    for (i = 1; i < vr; i++) vd[i] = 1;
+    an = k2onnx__init_f32(cv, "scale", a, vr, vd);
+    bn = k2onnx__init_f32(cv, "shift", b, vr, vd);
     y = an ? k2onnx__op2(cv, "Mul", x->name, an, "scaled") : NULL;
     y = y && bn ? k2onnx__op2(cv, "Add", y, bn, "normalized") : NULL;
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
@@ -6030,26 +6578,28 @@ static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *
 static int k2onnx__map_global_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
-    int is_max = strstr(cv->layer->cls, "Max") != NULL;
+    int is_max = strstr(cv->layer->cls, "Max") != NULL, first;
+    int64_t t;
     const char *y;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__channels_last(cv)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &first)) return 0;
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels]");
     if (k2onnx__jbool(cv->layer->config, "keepdims", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "keepdims=true is not supported yet");
+    t = first ? 2 : 1;
     if (x->mask && !is_max) {
         /* sum(x * m) / sum(m) over the steps */
-        const char *m3 = k2onnx__squeeze(cv, "Unsqueeze", x->mask, 2, "mask_expanded");
+        const char *m3 = k2onnx__squeeze(cv, "Unsqueeze", x->mask, first ? 1 : 2, "mask_expanded");
         const char *xm = m3 ? k2onnx__op2(cv, "Mul", x->name, m3, "masked") : NULL;
-        const char *sx = xm ? k2onnx__reduce(cv, "ReduceSum", xm, 1, 0, "masked_sum") : NULL;
-        const char *sm = m3 ? k2onnx__reduce(cv, "ReduceSum", m3, 1, 0, "mask_count") : NULL;
+        const char *sx = xm ? k2onnx__reduce(cv, "ReduceSum", xm, t, 0, "masked_sum") : NULL;
+        const char *sm = m3 ? k2onnx__reduce(cv, "ReduceSum", m3, t, 0, "mask_count") : NULL;
         y = sx && sm ? k2onnx__op2(cv, "Div", sx, sm, "average") : NULL;
     } else {
-        y = k2onnx__reduce(cv, is_max ? "ReduceMax" : "ReduceMean", x->name, 1, 0, is_max ? "max" : "average");
+        y = k2onnx__reduce(cv, is_max ? "ReduceMax" : "ReduceMean", x->name, t, 0, is_max ? "max" : "average");
     }
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
     (*out)[0].name = y;
     (*out)[0].rank = 2;
-    (*out)[0].dims[1] = x->dims[2];
+    (*out)[0].dims[1] = x->dims[first ? 1 : 2];
     (*out)[0].params[1] = NULL;
     (*out)[0].mask = NULL;
     return 1;
@@ -6233,6 +6783,655 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     return 1;
 }
 
+/* --- activation layers ------------------------------------------------------------------- */
+
+static int k2onnx__one_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, k2onnx__kvalue **out, size_t *nout)
+{
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    return 1;
+}
+
+/* A number from the config, `def` when absent or null. */
+static int k2onnx__jfloat(k2onnx__conv *cv, const char *key, double def, double *out)
+{
+    const k2onnx__json *v = k2onnx__jget(cv->layer->config, key);
+    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
+    if (v->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' is not a number", key);
+    *out = v->number;
+    return 1;
+}
+
+/* ReLU(max_value, negative_slope, threshold), following Keras' backend relu step by step:
+   x * (x > threshold) (or relu), clipped to [0, max_value], minus slope * relu(threshold - x). */
+static int k2onnx__map_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "max_value");
+    double slope, thr, maxv = 0.0;
+    int clip_max = mv && mv->type != K2ONNX__JNULL;
+    const char *x = in[0].name, *y, *neg = NULL;
+    k2onnx__node *n;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "negative_slope", 0.0, &slope) ||
+        !k2onnx__jfloat(cv, "threshold", 0.0, &thr) || (clip_max && !k2onnx__jfloat(cv, "max_value", 0.0, &maxv)))
+        return 0;
+    if (slope != 0.0 && !clip_max && thr == 0.0) {
+        if (!(y = k2onnx__op1(cv, "LeakyRelu", x, "LeakyRelu", &n))) return 0;
+        k2onnx__attr_float(n, "alpha", (float)slope);
+        return k2onnx__one_output(cv, &in[0], y, out, nout);
+    }
+    if (slope != 0.0) {
+        const char *t = thr != 0.0 ? k2onnx__const_f32(cv, "threshold", (float)thr) : NULL;
+        const char *d = thr != 0.0 ? (t ? k2onnx__op2(cv, "Sub", t, x, "below_threshold") : NULL) : k2onnx__op1(cv, "Neg", x, "negated", NULL);
+        const char *r = d ? k2onnx__op1(cv, "Relu", d, "negative_part", NULL) : NULL;
+        const char *s = k2onnx__const_f32(cv, "negative_slope", (float)slope);
+        if (!(neg = r && s ? k2onnx__op2(cv, "Mul", r, s, "negative_scaled") : NULL)) return 0;
+    }
+    if (thr != 0.0) {
+        const char *t = k2onnx__const_f32(cv, "threshold_value", (float)thr);
+        const char *g = t ? k2onnx__op2(cv, "Greater", x, t, "above_threshold") : NULL;
+        const char *gf = g ? k2onnx__op1(cv, "Cast", g, "above_threshold_float", &n) : NULL;
+        if (gf) k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        y = gf ? k2onnx__op2(cv, "Mul", x, gf, "thresholded") : NULL;
+    } else if (clip_max && maxv == 6.0) {
+        y = k2onnx__clip(cv, x, 0.0f, 6.0f, "relu6");
+        clip_max = 0;
+    } else {
+        y = k2onnx__op1(cv, "Relu", x, "Relu", NULL);
+    }
+    if (y && clip_max) y = k2onnx__clip(cv, y, 0.0f, (float)maxv, "clipped");
+    if (y && neg) y = k2onnx__op2(cv, "Sub", y, neg, "relu");
+    return k2onnx__one_output(cv, &in[0], y, out, nout);
+}
+
+/* ELU layer: alpha * (exp(x) - 1) below zero. */
+static int k2onnx__map_elu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    double alpha;
+    k2onnx__node *n;
+    const char *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "alpha", 1.0, &alpha)) return 0;
+    if ((y = k2onnx__op1(cv, "Elu", in[0].name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", (float)alpha);
+    return k2onnx__one_output(cv, &in[0], y, out, nout);
+}
+
+/* ThresholdedReLU: x where x > theta, else 0 (written out: the ONNX op needs opset 10). */
+static int k2onnx__map_thresholded_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    double theta;
+    k2onnx__node *n;
+    const char *t, *g, *gf;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "theta", 1.0, &theta)) return 0;
+    t = k2onnx__const_f32(cv, "theta", (float)theta);
+    g = t ? k2onnx__op2(cv, "Greater", in[0].name, t, "above_theta") : NULL;
+    gf = g ? k2onnx__op1(cv, "Cast", g, "above_theta_float", &n) : NULL;
+    if (gf) k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    return k2onnx__one_output(cv, &in[0], gf ? k2onnx__op2(cv, "Mul", in[0].name, gf, "ThresholdedRelu") : NULL, out, nout);
+}
+
+/* PReLU: alpha has the input's shape without the batch axis, 1 along shared_axes; ONNX PRelu
+   broadcasts it the same way. */
+static int k2onnx__map_prelu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *shared = k2onnx__jget(cv->layer->config, "shared_axes");
+    const k2onnx__kvalue *x = &in[0];
+    int64_t dims[K2ONNX__MAX_RANK], count = 1;
+    unsigned i;
+    k2onnx__init *t;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (x->rank < 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must have a batch axis and features");
+    for (i = 1; i < x->rank; i++) dims[i - 1] = x->dims[i];
+    if (shared && shared->type != K2ONNX__JNULL) {
+        const k2onnx__json *one = shared, *arr = k2onnx__jis_array(shared) ? shared : NULL;
+        size_t j, n = arr ? arr->n : 1;
+        for (j = 0; j < n; j++) {
+            long long a;
+            if (arr) one = &arr->items[j];
+            if (!k2onnx__jint(one, 1, (long long)x->rank - 1, &a))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "shared_axes must list axes 1..%d", (int)x->rank - 1);
+            dims[a - 1] = 1;
+        }
+    }
+    for (i = 0; i + 1 < x->rank; i++) {
+        if (dims[i] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "axis %d has no fixed size and is not in shared_axes", (int)i + 1);
+        count *= dims[i];
+    }
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != 1 || cv->layer->weights[0].count != (uint64_t)count)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected one alpha weight of %d values", (int)count);
+    if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, "alpha"), K2ONNX__FLOAT, x->rank - 1, dims))) return 0;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = 1;
+    t->parts[0].src = cv->layer->weights[0];
+    t->parts[0].rows = 1;
+    t->parts[0].cols = (uint64_t)count;
+    return k2onnx__one_output(cv, x, k2onnx__op2(cv, "PRelu", x->name, t->name, "PRelu"), out, nout);
+}
+
+/* A Keras axis (batch axis 0, negative from the end) as a non-negative axis of a rank-r value. */
+static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
+{
+    long long a = def;
+    if (k2onnx__jis_array(v) && v->n == 1) v = &v->items[0];
+    if (v && v->type != K2ONNX__JNULL && !k2onnx__jint(v, -(long long)rank, (long long)rank - 1, &a))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "axis must be one integer within the input rank %d", (int)rank);
+    if (a < 0) a += rank;
+    if (a == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the batch axis cannot be the axis");
+    *out = a;
+    return 1;
+}
+
+/* Softmax over any axis: opset 13 takes the axis as is; before, Softmax flattens from its axis on,
+   so a middle axis is moved last around it. */
+static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what)
+{
+    k2onnx__node *n;
+    int64_t perm[K2ONNX__MAX_RANK];
+    unsigned i;
+    const char *t, *y;
+    if (cv->opset >= 13 || axis == (int64_t)rank - 1) {
+        if ((y = k2onnx__op1(cv, op, x, what, &n)) != NULL) k2onnx__attr_int(n, "axis", axis);
+        return y;
+    }
+    for (i = 0; i < rank; i++) perm[i] = i;
+    perm[axis] = rank - 1;
+    perm[rank - 1] = axis;
+    t = k2onnx__transpose(cv, x, perm, rank, k2onnx__sprintf(cv->ctx, "%s_axis_last", what));
+    y = t ? k2onnx__op1(cv, op, t, k2onnx__sprintf(cv->ctx, "%s_moved", what), &n) : NULL;
+    if (!y) return NULL;
+    k2onnx__attr_int(n, "axis", (int64_t)rank - 1);
+    return k2onnx__transpose(cv, y, perm, rank, what);
+}
+
+/* Softmax layer (axis). */
+static int k2onnx__map_softmax(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    int64_t axis;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__keras_axis(cv, k2onnx__jget(cv->layer->config, "axis"), -1, in[0].rank, &axis)) return 0;
+    if (in[0].mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a masked input is not supported yet");
+    return k2onnx__one_output(cv, &in[0], k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, axis, "Softmax"), out, nout);
+}
+
+/* --- sequence shaping -------------------------------------------------------------------- */
+
+/* x[start:end] along one axis (end may be INT64_MAX or negative): attributes before opset 10. */
+static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what)
+{
+    k2onnx__node *n;
+    if (cv->opset < 10) {
+        if (!k2onnx__op1(cv, "Slice", x, what, &n) || !k2onnx__attr_ints(cv, n, "starts", &start, 1) || !k2onnx__attr_ints(cv, n, "ends", &end, 1) ||
+            !k2onnx__attr_ints(cv, n, "axes", &axis, 1))
+            return NULL;
+    } else {
+        const char *s = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_starts", what), &start, 1);
+        const char *e = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_ends", what), &end, 1);
+        const char *a = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1);
+        if (!s || !e || !a || !(n = k2onnx__add_node(cv, "Slice", 4, 1))) return NULL;
+        n->inputs[0] = x;
+        n->inputs[1] = s;
+        n->inputs[2] = e;
+        n->inputs[3] = a;
+        n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    }
+    return n->outputs[0];
+}
+
+/* A pair of non-negative integers from an int or a 2-list (cropping, padding). */
+static int k2onnx__int_pair(k2onnx__conv *cv, const char *key, long long def, long long pair[2])
+{
+    const k2onnx__json *v = k2onnx__jget(cv->layer->config, key);
+    pair[0] = pair[1] = def;
+    if (!v || v->type == K2ONNX__JNULL) return 1;
+    if (k2onnx__jis_array(v) && v->n == 2 && k2onnx__jint(&v->items[0], 0, (long long)1 << 30, &pair[0]) &&
+        k2onnx__jint(&v->items[1], 0, (long long)1 << 30, &pair[1]))
+        return 1;
+    if (k2onnx__jint(v, 0, (long long)1 << 30, &pair[0])) {
+        pair[1] = pair[0];
+        return 1;
+    }
+    return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must be a non-negative integer or a pair of them", key);
+}
+
+static int k2onnx__expect_sequence(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin)
+{
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
+    if (in[0].rank != 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, features]");
+    return 1;
+}
+
+/* A [batch, steps, features] result with a new step count (-1: dynamic). */
+static int k2onnx__steps_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, int64_t T, k2onnx__kvalue **out, size_t *nout)
+{
+    if (!k2onnx__one_output(cv, x, y, out, nout)) return 0;
+    (*out)[0].mask = NULL;
+    (*out)[0].dims[1] = T;
+    (*out)[0].params[1] = T < 0 ? k2onnx__vname(cv, "steps") : NULL;
+    return 1;
+}
+
+/* Cropping1D((begin, end)): drops steps at both ends. */
+static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    long long c[2];
+    int64_t T = in[0].dims[1];
+    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "cropping", 1, c)) return 0;
+    if (T >= 0 && c[0] + c[1] > T) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "crops %d steps of %d", (int)(c[0] + c[1]), (int)T);
+    return k2onnx__steps_output(cv, &in[0], k2onnx__slice(cv, in[0].name, 1, c[0], c[1] ? -(int64_t)c[1] : INT64_MAX, "Slice"),
+                                T >= 0 ? T - c[0] - c[1] : -1, out, nout);
+}
+
+/* ZeroPadding1D((begin, end)): zero steps at both ends. */
+static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    long long p[2];
+    int64_t pads[6] = {0, 0, 0, 0, 0, 0}, T = in[0].dims[1];
+    k2onnx__node *n;
+    const char *y;
+    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "padding", 1, p)) return 0;
+    pads[1] = p[0];
+    pads[4] = p[1];
+    if (cv->opset < 11) {
+        if (!(y = k2onnx__op1(cv, "Pad", in[0].name, "Pad", &n)) || !k2onnx__attr_ints(cv, n, "pads", pads, 6)) return 0;
+    } else {
+        const char *pn = k2onnx__init_i64(cv, "pads", pads, 6);
+        y = pn ? k2onnx__op2(cv, "Pad", in[0].name, pn, "Pad") : NULL;
+    }
+    return k2onnx__steps_output(cv, &in[0], y, T >= 0 ? T + p[0] + p[1] : -1, out, nout);
+}
+
+/* UpSampling1D(size): every step repeated size times: [N, T, F] -> [N, T, 1, F] -> tiled
+   [N, T, size, F] -> [N, T * size, F]. */
+static int k2onnx__map_upsampling1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    long long size;
+    int64_t reps[4] = {1, 1, 1, 1}, shape[3], T = in[0].dims[1], F = in[0].dims[2];
+    const char *u, *r, *t, *s;
+    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int1(cv, cv->layer->config, "size", 2, &size)) return 0;
+    if (F < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the feature axis must have a known size");
+    reps[2] = size;
+    shape[0] = 0;
+    shape[1] = -1;
+    shape[2] = F;
+    u = k2onnx__squeeze(cv, "Unsqueeze", in[0].name, 2, "expanded");
+    r = k2onnx__init_i64(cv, "repeats", reps, 4);
+    t = u && r ? k2onnx__op2(cv, "Tile", u, r, "Tile") : NULL;
+    s = t ? k2onnx__init_i64(cv, "shape", shape, 3) : NULL;
+    return k2onnx__steps_output(cv, &in[0], s ? k2onnx__op2(cv, "Reshape", t, s, "Reshape") : NULL, T >= 0 ? T * size : -1, out, nout);
+}
+
+/* --- Dot --------------------------------------------------------------------------------- */
+
+/* x / max(|x|, eps) along an axis: Keras 2 uses tf.math.l2_normalize (sum of squares at least
+   1e-12), Keras 3 ops.normalize (norm at least 1e-7). */
+static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t axis, const char *what)
+{
+    const char *sq = k2onnx__op2(cv, "Mul", x, x, k2onnx__sprintf(cv->ctx, "%s_squared", what));
+    const char *ss = sq ? k2onnx__reduce(cv, "ReduceSum", sq, axis, 1, k2onnx__sprintf(cv->ctx, "%s_sum_squares", what)) : NULL;
+    const char *norm = ss ? k2onnx__op1(cv, "Sqrt", ss, k2onnx__sprintf(cv->ctx, "%s_norm", what), NULL) : NULL;
+    const char *eps = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_epsilon", what), cv->m->keras_major >= 3 ? 1e-7f : 1e-6f);
+    const char *d = norm && eps ? k2onnx__op2(cv, "Max", norm, eps, k2onnx__sprintf(cv->ctx, "%s_denominator", what)) : NULL;
+    return d ? k2onnx__op2(cv, "Div", x, d, what) : NULL;
+}
+
+/* Dot(axes, normalize) of two [batch, a, b] or two [batch, a] tensors, as Keras' batch_dot:
+   the contracted axis of the first moves last, that of the second first, then MatMul. */
+static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *axes = k2onnx__jget(cv->layer->config, "axes");
+    int64_t ax[2];
+    const char *a, *b, *y;
+    unsigned r = in[0].rank, i;
+    if (!k2onnx__expect_inputs(cv, nin, 2, 2)) return 0;
+    if (in[1].rank != r || (r != 2 && r != 3)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only two inputs of rank 2 or two of rank 3 are supported");
+    for (i = 0; i < 2; i++)
+        if (!k2onnx__keras_axis(cv, k2onnx__jis_array(axes) && axes->n == 2 ? &axes->items[i] : axes, -1, r, &ax[i])) return 0;
+    if (in[0].dims[ax[0]] >= 0 && in[1].dims[ax[1]] >= 0 && in[0].dims[ax[0]] != in[1].dims[ax[1]])
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the dotted axes have sizes %d and %d", (int)in[0].dims[ax[0]], (int)in[1].dims[ax[1]]);
+    a = in[0].name;
+    b = in[1].name;
+    if (k2onnx__jbool(cv->layer->config, "normalize", 0)) {
+        a = k2onnx__l2_normalize(cv, a, ax[0], "normalized_0");
+        b = a ? k2onnx__l2_normalize(cv, b, ax[1], "normalized_1") : NULL;
+        if (!b) return 0;
+    }
+    if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = in[0];
+    (*out)[0].mask = NULL;
+    if (r == 2) {
+        const char *p = k2onnx__op2(cv, "Mul", a, b, "product");
+        y = p ? k2onnx__reduce(cv, "ReduceSum", p, 1, 1, "Dot") : NULL;
+        (*out)[0].dims[1] = 1;
+        (*out)[0].params[1] = NULL;
+    } else {
+        if (ax[0] == 1) a = k2onnx__transpose(cv, a, k2onnx__swap12, 3, "first_transposed");
+        if (a && ax[1] == 2) b = k2onnx__transpose(cv, b, k2onnx__swap12, 3, "second_transposed");
+        y = a && b ? k2onnx__op2(cv, "MatMul", a, b, "Dot") : NULL;
+        (*out)[0].dims[1] = in[0].dims[3 - ax[0]];
+        (*out)[0].params[1] = in[0].params[3 - ax[0]];
+        (*out)[0].dims[2] = in[1].dims[3 - ax[1]];
+        (*out)[0].params[2] = in[1].params[3 - ax[1]];
+    }
+    (*out)[0].name = y;
+    return y != NULL;
+}
+
+/* --- attention --------------------------------------------------------------------------- */
+
+/* A boolean keyword argument of the call being converted (use_causal_mask=True, ...). */
+static int k2onnx__call_flag(k2onnx__conv *cv, const char *key)
+{
+    return k2onnx__jbool(cv->layer->calls[cv->node].kwargs, key, 0);
+}
+
+/* The input passed under keyword `key`, else the positional input number `pos`, else NULL. */
+static const k2onnx__kvalue *k2onnx__call_arg(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const char *key, size_t pos)
+{
+    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
+    size_t i, at = 0;
+    for (i = 0; i < nin && i < call->ninputs; i++)
+        if (call->inputs[i].kwarg && strcmp(call->inputs[i].kwarg, key) == 0) return &in[i];
+    for (i = 0; i < nin && i < call->ninputs; i++)
+        if (!call->inputs[i].kwarg && at++ == pos) return &in[i];
+    return NULL;
+}
+
+/* A scalar weight (Attention's scale, concat_score_weight) as a constant. */
+static const char *k2onnx__scalar_weight(k2onnx__conv *cv, size_t index, const char *what)
+{
+    if (cv->layer->weights[index].count != 1) {
+        k2onnx__lfail(cv, k2onnx_result_invalid_model, "weight '%s' must hold one value", what);
+        return NULL;
+    }
+    return k2onnx__const_f32(cv, what, k2onnx__h5array_get(&cv->layer->weights[index], 0));
+}
+
+/* Lower-triangular keep mask [Tq, Tv] (query step i sees value steps j <= i). */
+static const char *k2onnx__causal_mask(k2onnx__conv *cv, int64_t Tq, int64_t Tv)
+{
+    float *v;
+    int64_t i, j, dims[2];
+    if (Tq < 0 || Tv < 0) {
+        k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a causal mask needs known sequence lengths");
+        return NULL;
+    }
+    if (!(v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(Tq * Tv) + 1, sizeof *v))) return NULL;
+    for (i = 0; i < Tq; i++)
+        for (j = 0; j < Tv; j++) v[i * Tv + j] = j <= i ? 1.0f : 0.0f;
+    dims[0] = Tq;
+    dims[1] = Tv;
+    return k2onnx__init_f32(cv, "causal_mask", v, 2, dims);
+}
+
+/* keep ? scores : scores - 1e9, for a 0/1 keep mask, as Keras' attention layers do it. */
+static const char *k2onnx__mask_scores(k2onnx__conv *cv, const char *scores, const char *keep)
+{
+    const char *one = k2onnx__const_f32(cv, "one", 1.0f), *big = k2onnx__const_f32(cv, "large_negative", -1e9f);
+    const char *drop = one ? k2onnx__op2(cv, "Sub", one, keep, "dropped") : NULL;
+    const char *add = drop && big ? k2onnx__op2(cv, "Mul", drop, big, "score_adder") : NULL;
+    return add ? k2onnx__op2(cv, "Add", scores, add, "masked_scores") : NULL;
+}
+
+static const char *k2onnx__and_mask(k2onnx__conv *cv, const char *a, const char *b, const char *what)
+{
+    if (!a) return b;
+    if (!b) return a;
+    return k2onnx__op2(cv, "Mul", a, b, what);
+}
+
+/* Swaps the last two axes. */
+static const char *k2onnx__transpose_last2(k2onnx__conv *cv, const char *x, unsigned rank, const char *what)
+{
+    int64_t perm[K2ONNX__MAX_RANK];
+    unsigned i;
+    for (i = 0; i < rank; i++) perm[i] = i;
+    perm[rank - 2] = rank - 1;
+    perm[rank - 1] = rank - 2;
+    return k2onnx__transpose(cv, x, perm, rank, what);
+}
+
+/* Attention (dot or concat scores, use_scale) and AdditiveAttention over [query, value(, key)]:
+   scores [.., Tq, Tv], masked value steps and future steps (use_causal_mask, or `causal` in
+   older configs) pushed to -1e9, softmax, times value; masked query steps give zeros. */
+static int k2onnx__map_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    int additive = strcmp(cv->layer->cls, "AdditiveAttention") == 0;
+    const char *mode = additive ? "additive" : k2onnx__jstr(k2onnx__jget(cfg, "score_mode"));
+    int use_scale = k2onnx__jbool(cfg, "use_scale", additive), concat, causal;
+    const k2onnx__kvalue *q = k2onnx__call_arg(cv, in, nin, "query", 0), *v = k2onnx__call_arg(cv, in, nin, "value", 1);
+    const k2onnx__kvalue *k = k2onnx__call_arg(cv, in, nin, "key", 2);
+    unsigned r;
+    size_t want, at = 0;
+    const char *scores = NULL, *keep = NULL, *w, *y, *scale = NULL;
+    int64_t Tq, Tv, D;
+    if (!mode) mode = "dot";
+    concat = strcmp(mode, "concat") == 0;
+    if (!additive && !concat && strcmp(mode, "dot") != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "score_mode '%s' is not supported", mode);
+    if (!q || !v || nin > 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects [query, value] or [query, value, key]");
+    if (!k) k = v;
+    r = q->rank;
+    if ((r != 2 && r != 3) || v->rank != r || k->rank != r) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "query, value and key must all be rank 2 or all rank 3");
+    D = q->dims[r - 1];
+    if (D < 0 || k->dims[r - 1] != D) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "query and key need the same known feature size");
+    causal = k2onnx__call_flag(cv, "use_causal_mask") || k2onnx__jbool(cfg, "causal", 0);
+    want = (size_t)use_scale + (size_t)concat;
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != want) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
+    if (use_scale) {
+        if (additive) {
+            if (cv->layer->weights[0].count != (uint64_t)D) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "scale must hold %d values", (int)D);
+            scale = k2onnx__vector_init(cv, 0, "scale", D);
+        } else {
+            scale = k2onnx__scalar_weight(cv, 0, "scale");
+        }
+        if (!scale) return 0;
+        at = 1;
+    }
+    if (additive || concat) {
+        /* sum over features of tanh(q_i + k_j) (scaled inside for concat, outside for additive) */
+        const char *qe = k2onnx__squeeze(cv, "Unsqueeze", q->name, r - 1, "query_expanded");
+        const char *ke = k2onnx__squeeze(cv, "Unsqueeze", k->name, r - 2, "key_expanded");
+        const char *sum = qe && ke ? k2onnx__op2(cv, "Add", qe, ke, "query_plus_key") : NULL;
+        const char *t;
+        if (sum && scale && !additive) sum = k2onnx__op2(cv, "Mul", sum, scale, "scaled_sum");
+        t = sum ? k2onnx__op1(cv, "Tanh", sum, "tanh", NULL) : NULL;
+        if (t && scale && additive) t = k2onnx__op2(cv, "Mul", t, scale, "scaled_tanh");
+        scores = t ? k2onnx__reduce(cv, "ReduceSum", t, r, 0, "scores") : NULL;
+        if (scores && concat) {
+            const char *cw = k2onnx__scalar_weight(cv, at, "concat_score_weight");
+            scores = cw ? k2onnx__op2(cv, "Mul", scores, cw, "weighted_scores") : NULL;
+        }
+    } else {
+        const char *kt = k2onnx__transpose_last2(cv, k->name, r, "key_transposed");
+        scores = kt ? k2onnx__op2(cv, "MatMul", q->name, kt, "scores") : NULL;
+        if (scores && scale) scores = k2onnx__op2(cv, "Mul", scores, scale, "scaled_scores");
+    }
+    if (!scores) return 0;
+    Tq = r == 3 ? q->dims[1] : q->dims[0];
+    Tv = r == 3 ? v->dims[1] : v->dims[0];
+    if (v->mask && r == 3 && !(keep = k2onnx__squeeze(cv, "Unsqueeze", v->mask, 1, "value_mask_expanded"))) return 0;
+    if (causal) {
+        const char *cm = k2onnx__causal_mask(cv, r == 3 ? Tq : -1, r == 3 ? Tv : -1);
+        if (!cm || !(keep = k2onnx__and_mask(cv, keep, cm, "keep"))) return 0;
+    }
+    if (keep && !(scores = k2onnx__mask_scores(cv, scores, keep))) return 0;
+    w = k2onnx__softmax(cv, "Softmax", scores, r, r - 1, "attention_weights");
+    y = w ? k2onnx__op2(cv, "MatMul", w, v->name, "attended") : NULL;
+    if (y && q->mask && r == 3) {
+        const char *qm = k2onnx__squeeze(cv, "Unsqueeze", q->mask, 2, "query_mask_expanded");
+        y = qm ? k2onnx__op2(cv, "Mul", y, qm, "masked_attended") : NULL;
+    }
+    if (!y || !k2onnx__outputs(cv, out, nout, k2onnx__call_flag(cv, "return_attention_scores") ? 2u : 1u)) return 0;
+    (*out)[0] = *q;
+    (*out)[0].name = y;
+    (*out)[0].dims[r - 1] = v->dims[r - 1];
+    (*out)[0].params[r - 1] = v->params[r - 1];
+    if (*nout == 2) {
+        (*out)[1] = *q;
+        (*out)[1].name = w;
+        (*out)[1].mask = NULL;
+        (*out)[1].dims[r - 1] = r == 3 ? v->dims[1] : v->dims[0];
+        (*out)[1].params[r - 1] = r == 3 ? v->params[1] : v->params[0];
+        if (r == 2) {
+            (*out)[1].dims[1] = -1;
+            (*out)[1].params[1] = k2onnx__vname(cv, "batch");
+        }
+    }
+    return 1;
+}
+
+/* One EinsumDense projection of MultiHeadAttention: x [N, T, D] -> [N, heads, T, width]. */
+static const char *k2onnx__mha_project(k2onnx__conv *cv, const k2onnx__kvalue *x, size_t wi, int use_bias, int64_t heads, int64_t width, const char *what)
+{
+    int64_t D = x->dims[2], wd[2], shape[4];
+    k2onnx__init *w, *b;
+    const char *y, *sh;
+    static const int64_t perm[4] = {0, 2, 1, 3};
+    uint64_t kd[3];
+    kd[0] = (uint64_t)D;
+    kd[1] = (uint64_t)heads;
+    kd[2] = (uint64_t)width;
+    if (!k2onnx__check_weight(cv, wi, k2onnx__sprintf(cv->ctx, "%s/kernel", what), 3, kd)) return NULL;
+    if (use_bias && !k2onnx__check_weight(cv, wi + 1, k2onnx__sprintf(cv->ctx, "%s/bias", what), 2, kd + 1)) return NULL;
+    wd[0] = D;
+    wd[1] = heads * width;
+    if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_kernel", what)), K2ONNX__FLOAT, 2, wd))) return NULL;
+    w->kind = K2ONNX__INIT_MATRIX;
+    w->nparts = 1;
+    w->parts[0].src = cv->layer->weights[wi];
+    w->parts[0].rows = (uint64_t)D;
+    w->parts[0].cols = (uint64_t)(heads * width);
+    y = k2onnx__op2(cv, "MatMul", x->name, w->name, k2onnx__sprintf(cv->ctx, "%s_matmul", what));
+    if (y && use_bias) {
+        b = k2onnx__add_init(cv, k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_bias", what)), K2ONNX__FLOAT, 1, &wd[1]);
+        if (!b) return NULL;
+        b->kind = K2ONNX__INIT_MATRIX;
+        b->nparts = 1;
+        b->parts[0].src = cv->layer->weights[wi + 1];
+        b->parts[0].rows = 1;
+        b->parts[0].cols = (uint64_t)(heads * width);
+        y = k2onnx__op2(cv, "Add", y, b->name, k2onnx__sprintf(cv->ctx, "%s_biased", what));
+    }
+    shape[0] = 0;
+    shape[1] = -1;
+    shape[2] = heads;
+    shape[3] = width;
+    sh = y ? k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_heads_shape", what), shape, 4) : NULL;
+    y = sh ? k2onnx__op2(cv, "Reshape", y, sh, k2onnx__sprintf(cv->ctx, "%s_heads", what)) : NULL;
+    return y ? k2onnx__transpose(cv, y, perm, 4, what) : NULL;
+}
+
+/* MultiHeadAttention(num_heads, key_dim, value_dim, use_bias) over [batch, T, D] query, value
+   and key, with the attention mask Keras builds from an attention_mask argument, the query,
+   value and key masks and use_causal_mask. */
+static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *vd = k2onnx__jget(cfg, "value_dim"), *os = k2onnx__jget(cfg, "output_shape");
+    const k2onnx__json *axes = k2onnx__jget(cfg, "attention_axes");
+    const k2onnx__kvalue *q = k2onnx__call_arg(cv, in, nin, "query", 0), *v = k2onnx__call_arg(cv, in, nin, "value", 1);
+    const k2onnx__kvalue *k = k2onnx__call_arg(cv, in, nin, "key", 2), *am = k2onnx__call_arg(cv, in, nin, "attention_mask", 3);
+    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    int64_t H, KD, VD, Dout, shape[3];
+    size_t per = use_bias ? 2u : 1u;
+    const char *Q, *K, *V, *kt, *scores, *keep = NULL, *probs, *ctxv, *y, *sh;
+    static const int64_t perm[4] = {0, 2, 1, 3};
+    uint64_t od[3];
+    k2onnx__init *w;
+    if (!q || !v) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects a query and a value");
+    if (!k) k = v;
+    if (!k2onnx__positive_int(cv, cfg, "num_heads", NULL, &H) || !k2onnx__positive_int(cv, cfg, "key_dim", NULL, &KD)) return 0;
+    VD = KD;
+    if (vd && vd->type != K2ONNX__JNULL && !k2onnx__positive_int(cv, cfg, "value_dim", NULL, &VD)) return 0;
+    if (os && os->type != K2ONNX__JNULL) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output_shape is not supported yet");
+    if (axes && axes->type != K2ONNX__JNULL && !(k2onnx__jis_array(axes) && axes->n == 1 && axes->items[0].type == K2ONNX__JNUMBER && axes->items[0].number == 1.0))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "attention_axes other than the time axis are not supported yet");
+    if (q->rank != 3 || v->rank != 3 || k->rank != 3 || q->dims[2] < 0 || v->dims[2] < 0 || k->dims[2] < 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "query, value and key must be [batch, steps, features] with known features");
+    Dout = q->dims[2];
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != 4 * per) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(4 * per), (int)cv->layer->nweights);
+    Q = k2onnx__mha_project(cv, q, 0, use_bias, H, KD, "query");
+    K = Q ? k2onnx__mha_project(cv, k, per, use_bias, H, KD, "key") : NULL;
+    V = K ? k2onnx__mha_project(cv, v, 2 * per, use_bias, H, VD, "value") : NULL;
+    if (!V) return 0;
+    {
+        const char *s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / sqrt((double)KD)));
+        Q = s ? k2onnx__op2(cv, "Mul", Q, s, "query_scaled") : NULL;
+    }
+    kt = Q ? k2onnx__transpose_last2(cv, K, 4, "key_transposed") : NULL;
+    scores = kt ? k2onnx__op2(cv, "MatMul", Q, kt, "scores") : NULL;
+    if (!scores) return 0;
+    /* keep mask [N, Tq, Tk] from its parts, then a heads axis */
+    if (am) {
+        k2onnx__node *n;
+        if (am->rank != 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "attention_mask must be [batch, query steps, key steps]");
+        keep = am->name;
+        if (am->elem != K2ONNX__FLOAT) {
+            if (!(keep = k2onnx__op1(cv, "Cast", am->name, "attention_mask_float", &n))) return 0;
+            k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        }
+    }
+    {
+        const char *part[4] = {NULL, NULL, NULL, NULL};
+        unsigned i;
+        if (q->mask && !(part[0] = k2onnx__squeeze(cv, "Unsqueeze", q->mask, 2, "query_mask_expanded"))) return 0;
+        if (v->mask && !(part[1] = k2onnx__squeeze(cv, "Unsqueeze", v->mask, 1, "value_mask_expanded"))) return 0;
+        if (k != v && k->mask && !(part[2] = k2onnx__squeeze(cv, "Unsqueeze", k->mask, 1, "key_mask_expanded"))) return 0;
+        if (k2onnx__call_flag(cv, "use_causal_mask") && !(part[3] = k2onnx__causal_mask(cv, q->dims[1], k->dims[1]))) return 0;
+        for (i = 0; i < 4; i++)
+            if (part[i] && !(keep = k2onnx__and_mask(cv, keep, part[i], k2onnx__sprintf(cv->ctx, "keep_%u", (unsigned long long)i)))) return 0;
+    }
+    if (keep) {
+        const char *k4 = k2onnx__squeeze(cv, "Unsqueeze", keep, 1, "keep_heads");
+        if (!k4 || !(scores = k2onnx__mask_scores(cv, scores, k4))) return 0;
+    }
+    probs = k2onnx__softmax(cv, "Softmax", scores, 4, 3, "attention_scores");
+    ctxv = probs ? k2onnx__op2(cv, "MatMul", probs, V, "context") : NULL;
+    ctxv = ctxv ? k2onnx__transpose(cv, ctxv, perm, 4, "context_steps_first") : NULL;
+    shape[0] = 0;
+    shape[1] = -1;
+    shape[2] = H * VD;
+    sh = ctxv ? k2onnx__init_i64(cv, "context_shape", shape, 3) : NULL;
+    ctxv = sh ? k2onnx__op2(cv, "Reshape", ctxv, sh, "context_merged") : NULL;
+    if (!ctxv) return 0;
+    od[0] = (uint64_t)H;
+    od[1] = (uint64_t)VD;
+    od[2] = (uint64_t)Dout;
+    if (!k2onnx__check_weight(cv, 3 * per, "attention_output/kernel", 3, od) ||
+        (use_bias && !k2onnx__check_weight(cv, 3 * per + 1, "attention_output/bias", 1, od + 2)))
+        return 0;
+    shape[0] = H * VD;
+    shape[1] = Dout;
+    if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "output_kernel"), K2ONNX__FLOAT, 2, shape))) return 0;
+    w->kind = K2ONNX__INIT_MATRIX;
+    w->nparts = 1;
+    w->parts[0].src = cv->layer->weights[3 * per];
+    w->parts[0].rows = (uint64_t)(H * VD);
+    w->parts[0].cols = (uint64_t)Dout;
+    y = k2onnx__op2(cv, "MatMul", ctxv, w->name, "output_matmul");
+    if (y && use_bias) {
+        const char *b = k2onnx__vector_init(cv, 3 * per + 1, "output_bias", Dout);
+        y = b ? k2onnx__op2(cv, "Add", y, b, "output") : NULL;
+    }
+    if (!y || !k2onnx__outputs(cv, out, nout, k2onnx__call_flag(cv, "return_attention_scores") ? 2u : 1u)) return 0;
+    (*out)[0] = *q;
+    (*out)[0].name = y;
+    if (*nout == 2) {
+        k2onnx__kvalue *s = &(*out)[1];
+        *s = *q;
+        s->name = probs;
+        s->mask = NULL;
+        s->rank = 4;
+        s->dims[1] = H;
+        s->params[1] = NULL;
+        s->dims[2] = q->dims[1];
+        s->params[2] = q->params[1];
+        s->dims[3] = k->dims[1];
+        s->params[3] = k->params[1];
+    }
+    return 1;
+}
+
 static const struct {
     const char *cls;
     k2onnx__layer_fn fn;
@@ -6262,6 +7461,8 @@ static const struct {
     {"TimeDistributedDense", k2onnx__map_dense},
     {"Conv1D", k2onnx__map_conv1d},
     {"Convolution1D", k2onnx__map_conv1d},
+    {"SeparableConv1D", k2onnx__map_separable_conv1d},
+    {"SeparableConvolution1D", k2onnx__map_separable_conv1d},
     {"MaxPooling1D", k2onnx__map_pool1d},
     {"MaxPool1D", k2onnx__map_pool1d},
     {"AveragePooling1D", k2onnx__map_pool1d},
@@ -6281,31 +7482,128 @@ static const struct {
     {"GlobalMaxPooling1D", k2onnx__map_global_pool1d},
     {"GlobalMaxPool1D", k2onnx__map_global_pool1d},
     {"LayerNormalization", k2onnx__map_layernorm},
+    {"ReLU", k2onnx__map_relu},
+    {"ELU", k2onnx__map_elu},
+    {"ThresholdedReLU", k2onnx__map_thresholded_relu},
+    {"PReLU", k2onnx__map_prelu},
+    {"Softmax", k2onnx__map_softmax},
+    {"Cropping1D", k2onnx__map_cropping1d},
+    {"ZeroPadding1D", k2onnx__map_zero_padding1d},
+    {"UpSampling1D", k2onnx__map_upsampling1d},
+    {"Dot", k2onnx__map_dot},
+    {"ConvLSTM1D", k2onnx__map_convlstm},
+    {"ConvLSTM2D", k2onnx__map_convlstm},
+    {"Attention", k2onnx__map_attention},
+    {"AdditiveAttention", k2onnx__map_attention},
+    {"MultiHeadAttention", k2onnx__map_multi_head_attention},
 };
 
-/* TimeDistributed(layer) for layers that act on the last axis alone (Dense, activations,
-   dropout-type no-ops, BatchNormalization, LeakyReLU): the inner mapping on the whole sequence
-   gives the same result, with the wrapper's weights. */
+/* [batch * steps, o...] back to [batch, steps, o...]: with a known step count a plain Reshape,
+   otherwise the batch and step sizes are read off the wrapper's input at run time. */
+static const char *k2onnx__unfold_steps(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y)
+{
+    int64_t shape[K2ONNX__MAX_RANK];
+    unsigned i;
+    const char *sh, *lead, *rest;
+    k2onnx__node *n;
+    for (i = 1; i < y->rank; i++)
+        if (y->dims[i] < 0) {
+            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the wrapped layer's output needs known sizes after the batch axis");
+            return NULL;
+        }
+    if (x->dims[1] >= 0) {
+        shape[0] = -1;
+        shape[1] = x->dims[1];
+        for (i = 1; i < y->rank; i++) shape[i + 1] = y->dims[i];
+        sh = k2onnx__init_i64(cv, "unfolded_shape", shape, y->rank + 1);
+        return sh ? k2onnx__op2(cv, "Reshape", y->name, sh, "unfolded") : NULL;
+    }
+    for (i = 1; i < y->rank; i++) shape[i - 1] = y->dims[i];
+    sh = k2onnx__op1(cv, "Shape", x->name, "input_shape", NULL);
+    lead = sh ? k2onnx__slice(cv, sh, 0, 0, 2, "batch_and_steps") : NULL;
+    rest = k2onnx__init_i64(cv, "inner_shape", shape, y->rank - 1);
+    if (!lead || !rest || !(n = k2onnx__add_node(cv, "Concat", 2, 1))) return NULL;
+    n->inputs[0] = lead;
+    n->inputs[1] = rest;
+    n->outputs[0] = n->name = k2onnx__vname(cv, "unfolded_shape");
+    k2onnx__attr_int(n, "axis", 0);
+    return k2onnx__op2(cv, "Reshape", y->name, n->outputs[0], "unfolded");
+}
+
+/* TimeDistributed(layer). Layers that act on the last axis alone (Dense, activations, dropout-type
+   no-ops, BatchNormalization on the last axis, LeakyReLU) run on the whole sequence; any other
+   layer runs on [batch * steps, ...], folded and unfolded with Reshape. The wrapper holds the
+   inner layer's weights. */
 static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    const k2onnx__json *inner = k2onnx__jget(cv->layer->config, "layer");
+    const k2onnx__json *inner = k2onnx__jget(cv->layer->config, "layer"), *icfg = k2onnx__jget(inner, "config");
     const char *cls = k2onnx__jstr(k2onnx__jget(inner, "class_name")), *saved_cls = cv->layer->cls;
     const k2onnx__json *saved_cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
     k2onnx__layer_fn fn = NULL;
-    size_t i;
+    k2onnx__kvalue folded, *iout = NULL;
+    size_t i, niout = 0;
+    int64_t shape[K2ONNX__MAX_RANK], ax = -1;
+    const char *sh, *y;
     int ok;
     if (!cls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TimeDistributed without a serialized inner layer");
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
         if (strcmp(cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
-    if (fn != k2onnx__map_dense && fn != k2onnx__map_activation && fn != k2onnx__map_identity && fn != k2onnx__map_batchnorm &&
-        fn != k2onnx__map_leaky_relu)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) is not supported yet", cls);
+    if (!fn || fn == k2onnx__map_input || fn == k2onnx__map_time_distributed)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) is not supported", cls);
+    if (x->rank < 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, ...]");
+    if (fn == k2onnx__map_batchnorm) {
+        cv->layer->config = icfg;
+        ok = k2onnx__keras_axis(cv, k2onnx__jget(icfg, "axis"), -1, x->rank - 1, &ax);
+        cv->layer->config = saved_cfg;
+        if (!ok) return 0;
+    }
     cv->layer->cls = cls;
-    cv->layer->config = k2onnx__jget(inner, "config");
-    ok = fn(cv, in, nin, out, nout);
+    cv->layer->config = icfg;
+    if (fn == k2onnx__map_dense || fn == k2onnx__map_activation || fn == k2onnx__map_identity || fn == k2onnx__map_leaky_relu ||
+        fn == k2onnx__map_relu || fn == k2onnx__map_elu || fn == k2onnx__map_thresholded_relu || (fn == k2onnx__map_batchnorm && ax == (int64_t)x->rank - 2)) {
+        ok = fn(cv, in, nin, out, nout);
+        cv->layer->cls = saved_cls;
+        cv->layer->config = saved_cfg;
+        return ok;
+    }
+    for (i = 2; i < x->rank; i++) {
+        if (x->dims[i] < 0) {
+            cv->layer->cls = saved_cls;
+            cv->layer->config = saved_cfg;
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) needs known sizes after the time axis", cls);
+        }
+        shape[i - 1] = x->dims[i];
+    }
+    shape[0] = -1;
+    folded = *x;
+    folded.rank = x->rank - 1;
+    folded.mask = NULL;
+    folded.dims[0] = -1;
+    folded.params[0] = k2onnx__vname(cv, "batch_x_steps");
+    for (i = 1; i < folded.rank; i++) {
+        folded.dims[i] = x->dims[i + 1];
+        folded.params[i] = NULL;
+    }
+    sh = k2onnx__init_i64(cv, "folded_shape", shape, folded.rank);
+    folded.name = sh ? k2onnx__op2(cv, "Reshape", x->name, sh, "folded") : NULL;
+    ok = folded.name && fn(cv, &folded, 1, &iout, &niout);
     cv->layer->cls = saved_cls;
     cv->layer->config = saved_cfg;
-    return ok;
+    if (!ok) return 0;
+    if (niout != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) with %d outputs", cls, (int)niout);
+    if (iout[0].rank + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output of rank %d", (int)iout[0].rank + 1);
+    if (!(y = k2onnx__unfold_steps(cv, x, &iout[0])) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].elem = iout[0].elem;
+    (*out)[0].rank = iout[0].rank + 1;
+    for (i = 1; i < iout[0].rank; i++) {
+        (*out)[0].dims[i + 1] = iout[0].dims[i];
+        (*out)[0].params[i + 1] = NULL;
+    }
+    return 1;
 }
 
 /* Converts the call (layer, node) after converting everything it depends on. */
@@ -6343,9 +7641,13 @@ static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, uns
     cv->layer = L;
     cv->node = node;
     if (!fn) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
-    for (i = 0; i < call->ninputs; i++)
-        if (in[i].elem != K2ONNX__FLOAT && fn != k2onnx__map_embedding)
+    for (i = 0; i < call->ninputs; i++) {
+        const char *kw = call->inputs[i].kwarg;
+        if (kw && fn != k2onnx__map_attention && fn != k2onnx__map_multi_head_attention)
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the call argument '%s' is not supported", kw);
+        if (in[i].elem != K2ONNX__FLOAT && fn != k2onnx__map_embedding && !(kw && strcmp(kw, "attention_mask") == 0))
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "integer inputs are supported by Embedding only");
+    }
     if (!fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
     call->state = 2;
     return 1;
