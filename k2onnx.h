@@ -93,6 +93,11 @@ typedef struct k2onnx_options {
     k2onnx_allocator allocator;  /* all fields NULL = K2ONNX_MALLOC / K2ONNX_FREE */
     size_t max_memory;           /* cap on bytes allocated during a conversion; 0 = 1 GiB */
     unsigned max_json_depth;     /* nesting limit of model_config; 0 = 256 */
+    size_t max_objects;          /* HDF5 object headers, links and attributes read, JSON values and
+                                    Keras layers, together; 0 = 1000000 */
+    unsigned max_dataset_ratio;  /* a dataset read may expand to at most this many times the size
+                                    of the HDF5 file (compression, fill values); 0 = 2048 */
+    unsigned max_graph_depth;    /* longest chain of layers (recursion depth); 0 = 4096 */
     int state_io;                /* non-zero: every recurrent layer's initial states become graph
                                     inputs and its final states graph outputs (streaming) */
     int scan_rnn;                /* non-zero: recurrent layers as ONNX Scan loops of primitive ops,
@@ -213,6 +218,10 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 
 #define K2ONNX__DEFAULT_MAX_MEMORY ((size_t)1 << 30)
 #define K2ONNX__DEFAULT_JSON_DEPTH 256u
+#define K2ONNX__DEFAULT_MAX_OBJECTS 1000000u
+#define K2ONNX__DEFAULT_DATASET_RATIO 2048u
+#define K2ONNX__DEFAULT_GRAPH_DEPTH 4096u
+#define K2ONNX__MAX_ENDPOINTS 4096   /* model inputs or outputs */
 #define K2ONNX__MAX_RANK 8       /* tensors in the ONNX graph */
 #define K2ONNX__H5_MAX_RANK 32   /* HDF5 dataspaces, libhdf5's own limit */
 #define K2ONNX__UNDEF_ADDR UINT64_MAX
@@ -228,7 +237,8 @@ typedef struct k2onnx__ctx {
     k2onnx_allocator allocator;
     k2onnx__block *blocks;
     size_t allocated, max_memory;
-    unsigned max_json_depth;
+    unsigned max_json_depth, max_dataset_ratio, max_graph_depth;
+    size_t objects, max_objects;
     int opset;
     int state_io, scan_rnn;
     const char *model_config;
@@ -327,6 +337,15 @@ static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
     va_end(ap);
     k2onnx__one_line(c->error->message);
     return 0;
+}
+
+/* One more object read from the input (HDF5 header, link or attribute, JSON value, layer):
+   bounds the work a small hostile file can cause. */
+static int k2onnx__count_object(k2onnx__ctx *ctx)
+{
+    if (++ctx->objects <= ctx->max_objects) return 1;
+    return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "the input holds more than max_objects (%u) HDF5 objects, links, attributes, JSON values and layers",
+                        (unsigned long long)ctx->max_objects);
 }
 
 static void *k2onnx__raw_alloc(k2onnx__ctx *c, size_t size)
@@ -1518,6 +1537,7 @@ static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *
     memset(o, 0, sizeof *o);
     o->addr = addr;
     o->path = path;
+    if (!k2onnx__count_object(f->ctx)) return 0;
     o->depth = depth;
     o->link_heap = o->link_names = o->attr_heap = o->attr_names = K2ONNX__UNDEF_ADDR;
     if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__in_bounds(f->size, addr, 16))
@@ -2259,6 +2279,9 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
     if (o->layout_class != 1 && o->layout_class != 2)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': layout class %d", o->path, o->layout_class);
     /* Never-written data reads as the fill value, as in libhdf5. */
+    if (bytes / f->ctx->max_dataset_ratio > f->size)
+        return k2onnx__fail(f->ctx, k2onnx_result_limit_exceeded, "HDF5 dataset '%s' would expand to %u bytes, more than max_dataset_ratio (%u) times the file size",
+                            o->path, (unsigned long long)bytes, (unsigned long long)f->ctx->max_dataset_ratio);
     if (bytes > f->ctx->max_memory) return k2onnx__fail(f->ctx, k2onnx_result_limit_exceeded, "HDF5 dataset '%s' needs %u bytes, more than max_memory",
                                                         o->path, (unsigned long long)bytes);
     out = (unsigned char *)k2onnx__alloc(f->ctx, (size_t)bytes);
@@ -3389,6 +3412,7 @@ static int k2onnx__jcontainer(k2onnx__jparser *jp, k2onnx__json *v, int is_objec
 static int k2onnx__jvalue(k2onnx__jparser *jp, k2onnx__json *v)
 {
     memset(v, 0, sizeof *v);
+    if (!k2onnx__count_object(jp->ctx)) return 0;
     k2onnx__jspace(jp);
     if (jp->p >= jp->end) return k2onnx__jfail(jp, "unexpected end of text");
     switch (*jp->p) {
@@ -3503,6 +3527,7 @@ typedef struct k2onnx__klayer {
     k2onnx__h5array *weights;
     const char **weight_paths;
     size_t nweights;
+    size_t output_suffix;     /* next suffix to try when the layer is a model output again */
 } k2onnx__klayer;
 
 typedef struct k2onnx__kmodel {
@@ -3517,6 +3542,8 @@ typedef struct k2onnx__kmodel {
     k2onnx__json config;
     k2onnx__klayer *layers;
     size_t nlayers, layers_cap;
+    size_t *name_index;       /* open-addressing hash of layer names: layer + 1, 0 = empty */
+    size_t name_index_cap;    /* a power of two, at least twice nlayers */
     k2onnx__kref *inputs, *outputs;
     size_t ninputs, noutputs;
     const char *weights_root; /* "/model_weights" for full models, "" when layer groups sit at the root */
@@ -3529,12 +3556,45 @@ static int k2onnx__kfail(k2onnx__kmodel *m, const char *fmt, const char *detail)
     return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, fmt, detail);
 }
 
+static size_t k2onnx__name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* Layers are looked up by name for every connection, so a model of many layers needs an index. */
 static int k2onnx__kfind_layer(const k2onnx__kmodel *m, const char *name, size_t *index)
 {
-    size_t i;
-    for (i = 0; i < m->nlayers; i++)
-        if (strcmp(m->layers[i].name, name) == 0) { *index = i; return 1; }
+    size_t mask = m->name_index_cap - 1, i;
+    if (!m->name_index_cap) return 0;
+    for (i = k2onnx__name_hash(name) & mask; m->name_index[i]; i = (i + 1) & mask)
+        if (strcmp(m->layers[m->name_index[i] - 1].name, name) == 0) {
+            *index = m->name_index[i] - 1;
+            return 1;
+        }
     return 0;
+}
+
+static void k2onnx__kindex_put(k2onnx__kmodel *m, size_t layer)
+{
+    size_t mask = m->name_index_cap - 1, i = k2onnx__name_hash(m->layers[layer].name) & mask;
+    while (m->name_index[i]) i = (i + 1) & mask;
+    m->name_index[i] = layer + 1;
+}
+
+/* Keeps the index at most half full; rebuilt from scratch when it grows. */
+static int k2onnx__kindex_reserve(k2onnx__kmodel *m, size_t nlayers)
+{
+    size_t cap = m->name_index_cap ? m->name_index_cap : 16, i;
+    size_t *old = m->name_index;
+    if (nlayers * 2 <= m->name_index_cap) return 1;
+    while (cap < nlayers * 2) cap *= 2;
+    if (!(m->name_index = (size_t *)k2onnx__alloc_array(m->ctx, cap, sizeof *m->name_index))) return 0;
+    memset(m->name_index, 0, cap * sizeof *m->name_index);
+    m->name_index_cap = cap;
+    for (i = 0; old && i + 1 < nlayers; i++) k2onnx__kindex_put(m, i);
+    return 1;
 }
 
 static k2onnx__klayer *k2onnx__kadd_layer(k2onnx__kmodel *m, const char *name, const char *cls, const k2onnx__json *config)
@@ -3545,12 +3605,15 @@ static k2onnx__klayer *k2onnx__kadd_layer(k2onnx__kmodel *m, const char *name, c
         k2onnx__kfail(m, "model_config: two layers are named '%s'", name);
         return NULL;
     }
-    if (!k2onnx__reserve(m->ctx, (void **)&m->layers, &m->layers_cap, m->nlayers + 1, sizeof *m->layers)) return NULL;
+    if (!k2onnx__count_object(m->ctx) || !k2onnx__reserve(m->ctx, (void **)&m->layers, &m->layers_cap, m->nlayers + 1, sizeof *m->layers) ||
+        !k2onnx__kindex_reserve(m, m->nlayers + 1))
+        return NULL;
     L = &m->layers[m->nlayers++];
     memset(L, 0, sizeof *L);
     L->name = name;
     L->cls = cls;
     L->config = config;
+    k2onnx__kindex_put(m, m->nlayers - 1);
     return L;
 }
 
@@ -3580,6 +3643,7 @@ static int k2onnx__kref_from_list(k2onnx__kmodel *m, const k2onnx__json *v, k2on
     if (!k2onnx__jis_array(v) || v->n < 3 || v->items[0].type != K2ONNX__JSTRING) return 1;
     if (!k2onnx__jint(&v->items[1], 0, 1 << 20, &node) || !k2onnx__jint(&v->items[2], 0, 1 << 20, &tensor)) return 1;
     *matched = 1;
+    r->kwarg = NULL;
     if (!k2onnx__kfind_layer(m, v->items[0].str, &r->layer))
         return k2onnx__kfail(m, "model_config: a connection names unknown layer '%s'", v->items[0].str);
     r->node = (size_t)node;
@@ -3703,6 +3767,9 @@ static int k2onnx__kparse_endpoints(k2onnx__kmodel *m, const k2onnx__json *v, co
         *n = 1;
         return 1;
     }
+    /* Output names are made unique by a search over the names so far; no real model comes close. */
+    if (v->n > K2ONNX__MAX_ENDPOINTS)
+        return k2onnx__fail(m->ctx, k2onnx_result_limit_exceeded, "model_config: '%s' lists more than %d tensors", key, K2ONNX__MAX_ENDPOINTS);
     *out = (k2onnx__kref *)k2onnx__alloc_array(m->ctx, v->n ? v->n : 1, sizeof **out);
     if (!*out) return 0;
     for (i = 0; i < v->n; i++) {
@@ -5788,12 +5855,12 @@ static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n,
 
 /* One direction of a ConvLSTM as an ONNX Scan over xt [T, N, C, spatial...]. The sequence is
    stacked at the input positions when `stack_reversed`, else in processing order. */
-static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first, const char *xt, int reverse, int stack_reversed,
-                                 const char *tag, const char **seq, const char **h, const char **c)
+static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
+                                 int reverse, int stack_reversed, const char *tag, const char **seq, const char **h, const char **c)
 {
     static const char gate_names[4] = {'i', 'f', 'c', 'o'};
     const k2onnx__h5array *kw = &cv->layer->weights[first], *rw = &cv->layer->weights[first + 1];
-    const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *act[4], *h0, *c0, *h_prev, *c_prev, *x_t, *h_new, *c_new, *y_t;
+    const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *act[4], *h_prev, *c_prev, *x_t, *h_new, *c_new, *y_t;
     const char *saved_prefix = cv->vprefix;
     int64_t sdims[3], xdims[3], F = s->F;
     unsigned g, i;
@@ -5818,8 +5885,8 @@ static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, si
         sdims[1 + i] = s->out_sp[i];
         xdims[1 + i] = s->in_sp[i];
     }
-    if (!(h0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag))) ||
-        !(c0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag))))
+    if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
+        (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))))
         return 0;
 
     if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%s/scan_body", tag), k2onnx__sprintf(cv->ctx, "%s/scan/", tag)))) return 0;
@@ -5929,22 +5996,69 @@ static const char *k2onnx__convlstm_input(k2onnx__conv *cv, const k2onnx__convls
     return k2onnx__transpose(cv, x->name, perm, r, "X_time_major");
 }
 
+/* Initial states of the layer's directions, channels first: Keras initial_state tensors, or with
+   --state-io new graph inputs `<layer>/<dir>h0` and `c0` in Keras' layout; NULL = zeros. */
+static int k2onnx__convlstm_initial(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *in, size_t nin, unsigned ndir,
+                                    const char *states[4])
+{
+    int64_t perm[4];
+    unsigned i, r = 2 + s->nsp;
+    k2onnx__kvalue v[4];
+    memset(states, 0, 4 * sizeof *states);
+    if (nin != 1 && nin != 1 + 2 * ndir)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)(2 * ndir), (int)nin);
+    for (i = 0; i < 2 * ndir; i++) {
+        if (nin > 1) {
+            v[i] = in[1 + i];
+            if (v[i].rank != r) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must have rank %d", (int)i, (int)r);
+        } else if (cv->ctx->state_io) {
+            const char *what = k2onnx__sprintf(cv->ctx, "%s%c0", ndir == 1 ? "" : i < 2 ? "forward_" : "backward_", i % 2 ? 'c' : 'h');
+            k2onnx__convlstm_value(s, &in[0], k2onnx__vname(cv, what), 0, 1, &v[i]);
+            if (!v[i].name || !k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v[i])) return 0;
+        } else {
+            continue;
+        }
+        states[i] = v[i].name;
+        if (!s->first) {
+            unsigned k;
+            perm[0] = 0;
+            perm[1] = r - 1;
+            for (k = 2; k < r; k++) perm[k] = k - 1;
+            if (!(states[i] = k2onnx__transpose(cv, v[i].name, perm, r, k2onnx__sprintf(cv->ctx, "initial_state_%u", (unsigned long long)i)))) return 0;
+        }
+    }
+    return 1;
+}
+
+/* --state-io: the final states as graph outputs `<layer>/<dir>h_n`, `c_n` in Keras' layout. */
+static int k2onnx__convlstm_final(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *x, const char *h, const char *c, const char *dir)
+{
+    k2onnx__kvalue v;
+    const char *ho = k2onnx__convlstm_out(cv, s, h, 0, k2onnx__sprintf(cv->ctx, "%sfinal_h", dir));
+    const char *co = k2onnx__convlstm_out(cv, s, c, 0, k2onnx__sprintf(cv->ctx, "%sfinal_c", dir));
+    if (!ho || !co) return 0;
+    k2onnx__convlstm_value(s, x, ho, 0, 1, &v);
+    if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sh_n", dir))) return 0;
+    v.name = co;
+    return k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sc_n", dir));
+}
+
 /* ConvLSTM1D / ConvLSTM2D: padding valid or same, strides, dilation, either data format,
    go_backwards, return_sequences, return_state; a Scan whose body runs the eight convolutions. */
 static int k2onnx__map_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     k2onnx__convlstm s;
     const k2onnx__kvalue *x = &in[0];
-    const char *xt, *seq, *h, *c, *y;
+    const char *xt, *seq, *h, *c, *y, *init[4];
     if (!k2onnx__convlstm_read(cv, cv->layer->cls, cv->layer->config, x, &s)) return 0;
-    if (nin != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state is not supported yet");
     if (x->mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masked input is not supported yet");
-    if (cv->ctx->state_io) k2onnx__lwarn(cv, "--state-io does not cover ConvLSTM layers yet; they start from zero states");
+    if (!k2onnx__convlstm_initial(cv, &s, in, nin, 1, init)) return 0;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != (size_t)(s.use_bias ? 3 : 2))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", s.use_bias ? 3 : 2, (int)cv->layer->nweights);
     if (!k2onnx__convlstm_check(cv, &s, 0) || !(xt = k2onnx__convlstm_input(cv, &s, x))) return 0;
-    if (!k2onnx__convlstm_scan(cv, &s, 0, xt, s.go_backwards, 0, "convlstm", &seq, &h, &c)) return 0;
+    if (!k2onnx__convlstm_scan(cv, &s, 0, xt, init[0], init[1], s.go_backwards, 0, "convlstm", &seq, &h, &c)) return 0;
+    if (cv->ctx->state_io && nin == 1 && !k2onnx__convlstm_final(cv, &s, x, h, c, "")) return 0;
     if (!k2onnx__outputs(cv, out, nout, s.return_state ? 3u : 1u)) return 0;
     y = s.return_sequences ? k2onnx__convlstm_out(cv, &s, seq, 1, "sequences") : k2onnx__convlstm_out(cv, &s, h, 0, "last_output");
     if (!y) return 0;
@@ -5966,7 +6080,7 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     const char *cls = k2onnx__jstr(k2onnx__jget(fwd, "class_name"));
     k2onnx__convlstm F, B;
     const k2onnx__kvalue *x = &in[0];
-    const char *xt, *seq[2], *h[2], *c[2], *r[2];
+    const char *xt, *seq[2], *h[2], *c[2], *r[2], *init[4];
     unsigned d, rank;
     size_t o = 0;
     if (!k2onnx__convlstm_read(cv, cls, k2onnx__jget(fwd, "config"), x, &F)) return 0;
@@ -5979,15 +6093,17 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         B = F;
         B.go_backwards = !F.go_backwards;
     }
-    if (nin != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state is not supported yet");
     if (x->mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masked input is not supported yet");
+    if (!k2onnx__convlstm_initial(cv, &F, in, nin, 2, init)) return 0;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != (size_t)((F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2)))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2),
                              (int)cv->layer->nweights);
     if (!k2onnx__convlstm_check(cv, &F, 0) || !k2onnx__convlstm_check(cv, &B, F.use_bias ? 3u : 2u) || !(xt = k2onnx__convlstm_input(cv, &F, x))) return 0;
-    if (!k2onnx__convlstm_scan(cv, &F, 0, xt, F.go_backwards, 0, "forward", &seq[0], &h[0], &c[0]) ||
-        !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, B.go_backwards, F.return_sequences, "backward", &seq[1], &h[1], &c[1]))
+    if (!k2onnx__convlstm_scan(cv, &F, 0, xt, init[0], init[1], F.go_backwards, 0, "forward", &seq[0], &h[0], &c[0]) ||
+        !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, init[2], init[3], B.go_backwards, F.return_sequences, "backward", &seq[1], &h[1], &c[1]))
+        return 0;
+    if (cv->ctx->state_io && nin == 1 && (!k2onnx__convlstm_final(cv, &F, x, h[0], c[0], "forward_") || !k2onnx__convlstm_final(cv, &B, x, h[1], c[1], "backward_")))
         return 0;
     for (d = 0; d < 2; d++) {
         const char *tag = d ? "backward" : "forward";
@@ -7145,11 +7261,11 @@ static const char *k2onnx__scalar_weight(k2onnx__conv *cv, size_t index, const c
     return k2onnx__const_f32(cv, what, k2onnx__h5array_get(&cv->layer->weights[index], 0));
 }
 
-/* Lower-triangular keep mask [Tq, Tv] (query step i sees value steps j <= i). */
+/* Lower-triangular keep mask [1, Tq, Tv] (query step i sees value steps j <= i). */
 static const char *k2onnx__causal_mask(k2onnx__conv *cv, int64_t Tq, int64_t Tv)
 {
     float *v;
-    int64_t i, j, dims[2];
+    int64_t i, j, dims[3];
     if (Tq < 0 || Tv < 0) {
         k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a causal mask needs known sequence lengths");
         return NULL;
@@ -7157,9 +7273,10 @@ static const char *k2onnx__causal_mask(k2onnx__conv *cv, int64_t Tq, int64_t Tv)
     if (!(v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(Tq * Tv) + 1, sizeof *v))) return NULL;
     for (i = 0; i < Tq; i++)
         for (j = 0; j < Tv; j++) v[i * Tv + j] = j <= i ? 1.0f : 0.0f;
-    dims[0] = Tq;
-    dims[1] = Tv;
-    return k2onnx__init_f32(cv, "causal_mask", v, 2, dims);
+    dims[0] = 1;
+    dims[1] = Tq;
+    dims[2] = Tv;
+    return k2onnx__init_f32(cv, "causal_mask", v, 3, dims);
 }
 
 /* keep ? scores : scores - 1e9, for a 0/1 keep mask, as Keras' attention layers do it. */
@@ -7411,7 +7528,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     y = k2onnx__op2(cv, "MatMul", ctxv, w->name, "output_matmul");
     if (y && use_bias) {
         const char *b = k2onnx__vector_init(cv, 3 * per + 1, "output_bias", Dout);
-        y = b ? k2onnx__op2(cv, "Add", y, b, "output") : NULL;
+        y = b ? k2onnx__op2(cv, "Add", y, b, "projected") : NULL;
     }
     if (!y || !k2onnx__outputs(cv, out, nout, k2onnx__call_flag(cv, "return_attention_scores") ? 2u : 1u)) return 0;
     (*out)[0] = *q;
@@ -7545,7 +7662,7 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     size_t i, niout = 0;
     int64_t shape[K2ONNX__MAX_RANK], ax = -1;
     const char *sh, *y;
-    int ok;
+    int ok, state_io;
     if (!cls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TimeDistributed without a serialized inner layer");
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
@@ -7588,7 +7705,12 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     }
     sh = k2onnx__init_i64(cv, "folded_shape", shape, folded.rank);
     folded.name = sh ? k2onnx__op2(cv, "Reshape", x->name, sh, "folded") : NULL;
+    /* Each step's inner sequence starts afresh, so a wrapped recurrent layer has no states to
+       stream (--state-io leaves it alone). */
+    state_io = cv->ctx->state_io;
+    cv->ctx->state_io = 0;
     ok = folded.name && fn(cv, &folded, 1, &iout, &niout);
+    cv->ctx->state_io = state_io;
     cv->layer->cls = saved_cls;
     cv->layer->config = saved_cfg;
     if (!ok) return 0;
@@ -7620,7 +7742,9 @@ static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, uns
     call = &L->calls[node];
     if (call->state == 2) return 1;
     if (call->state == 1) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' depends on itself", L->name);
-    if (depth > 100000) return k2onnx__fail(cv->ctx, k2onnx_result_limit_exceeded, "model graph is too deep");
+    if (depth > cv->ctx->max_graph_depth)
+        return k2onnx__fail(cv->ctx, k2onnx_result_limit_exceeded, "the layer graph is deeper than max_graph_depth (%u) at layer '%s'",
+                            (unsigned long long)cv->ctx->max_graph_depth, L->name);
     call->state = 1;
     if (call->ninputs) {
         in = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, call->ninputs, sizeof *in);
@@ -7696,14 +7820,15 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
                                 (int)r->tensor, name, (int)call->noutputs);
         v = call->outputs[r->tensor];
         /* Output names follow Keras: the layer name, made unique with a suffix when repeated. */
-        for (k = 1;; k++) {
+        for (k = m->layers[r->layer].output_suffix;; k++) {
             int taken = 0;
+            if (k) name = k2onnx__sprintf(ctx, "%s_%u", m->layers[r->layer].name, (unsigned long long)k);
+            if (!name) return 0;
             for (j = 0; j < g->ninputs + g->noutputs && !taken; j++)
                 taken = strcmp(j < g->ninputs ? g->inputs[j].name : g->outputs[j - g->ninputs].name, name) == 0;
             if (!taken) break;
-            name = k2onnx__sprintf(ctx, "%s_%u", m->layers[r->layer].name, (unsigned long long)k);
-            if (!name) return 0;
         }
+        m->layers[r->layer].output_suffix = k + 1;
         cv.layer = &m->layers[r->layer];
         cv.node = r->node;
         n = k2onnx__add_node(&cv, "Identity", 1, 1);
@@ -8045,6 +8170,9 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->allocator = options->allocator;
     ctx->max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
     ctx->max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
+    ctx->max_objects = options->max_objects ? options->max_objects : K2ONNX__DEFAULT_MAX_OBJECTS;
+    ctx->max_dataset_ratio = options->max_dataset_ratio ? options->max_dataset_ratio : K2ONNX__DEFAULT_DATASET_RATIO;
+    ctx->max_graph_depth = options->max_graph_depth ? options->max_graph_depth : K2ONNX__DEFAULT_GRAPH_DEPTH;
     ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
     ctx->state_io = options->state_io != 0;
     ctx->scan_rnn = options->scan_rnn != 0;

@@ -54,7 +54,11 @@ the test inputs (mask_steps); shape_models() has a dynamic time axis and single-
 layer_models() has Embedding (mask_zero too), RepeatVector, Flatten, Reshape and Permute around
 recurrent layers; activation_models() and k3_activation_models() the activations on
 Dense/Activation (grid inputs over [-8, 8]) and inside SimpleRNN/GRU; k3_models() the Keras 3
-files; k1_models() the Keras 1 ones.
+files; k1_models() the Keras 1 ones; more_layer_models() and k3_more_layer_models() (MORE_LAYER_MODELS,
+one LayerKit model function per fixture for k22, tfk2 and k3) ReLU/PReLU/ELU/ThresholdedReLU/Softmax
+layers, the noise and regularization layers, Cropping1D/ZeroPadding1D/UpSampling1D, Conv1D
+channels_first, SeparableConv1D, BatchNormalization over axis 1 and on 2-D tensors, Dot, and
+TimeDistributed around Conv1D, Flatten and LSTM on 4-D inputs.
 Deterministic: fixed numpy seeds, no timestamps in the files (h5py default, track_times off), fixed
 dates in the archives.
 """
@@ -1393,6 +1397,8 @@ def model_list():
     for tag, fn, kw in option_models() + mask_models() + shape_models() + layer_models() + activation_models() + \
             new_layer_models():
         add(tag, fn, **kw)
+    for tag, fn, kw in more_layer_models():
+        add(tag, fn, **kw)
     return L
 
 
@@ -1640,7 +1646,7 @@ def k3_models():
         ('bidi_lstm_concat_seq', lambda r: k3_bidi(r), {}),
         ('bidi_lstm_concat_last', lambda r: k3_bidi(r, return_sequences=False), {}),
         ('back_gru_seq', lambda r: k3_single(r, 'gru', go_backwards=True), {}),
-    ] + k3_activation_models() + k3_archive_models()
+    ] + k3_activation_models() + k3_archive_models() + k3_more_layer_models()
 
 
 # Keras 3 activations the converter maps, on Dense and Activation; Keras 3 writes each function by
@@ -1679,6 +1685,513 @@ def k3_activation_models():
     L.append(('act_gru_mish_hsig_seq',
               lambda r: k3_act_recurrent(r, 'gru', 'mish', True, recurrent_activation='hard_sigmoid'), scan))
     return L
+
+
+# ---------------------------------------------------------------------------------------------
+# More layers around recurrent ones, in k22, tfk2 and k3 alike: advanced activations (ReLU,
+# PReLU, ELU, ThresholdedReLU, Softmax), the layers that are the identity at inference
+# (SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization),
+# Cropping1D / ZeroPadding1D / UpSampling1D, Conv1D channels_first, SeparableConv1D,
+# BatchNormalization on another axis and on 2-D tensors, Dot, and TimeDistributed around Conv1D,
+# Flatten and LSTM on 4-D inputs. One model function serves the three dialects through a
+# LayerKit, which writes each layer's config the way that Keras version's get_config does:
+#   - Keras 2.2.4 and tf.keras 2.11 keep the float32 they cast ReLU's max_value/negative_slope/
+#     threshold, ELU's alpha and ThresholdedReLU's theta to (K.cast_to_floatx), so 0.1 is written
+#     0.10000000149011612; Keras 3 keeps the Python floats
+#   - Keras 3 ELU has no get_config: the Operation auto-config writes name, alpha, then the Layer
+#     keys trainable and dtype; Keras 3 SpatialDropout1D (BaseSpatialDropout.get_config) writes
+#     rate, seed, name and dtype as the plain string "float32", without trainable
+#   - noise layers: Keras 2.2.4 GaussianNoise {stddev}, GaussianDropout/AlphaDropout {rate};
+#     tf.keras 2.11 adds seed; Keras 3 AlphaDropout also noise_shape; SpatialDropout1D is a
+#     Dropout (rate, noise_shape, seed) before Keras 3
+#   - ZeroPadding1D and Cropping1D normalize an int to the pair [p, p] in every dialect
+#   - SeparableConv1D: Keras 2.2.4 pops kernel_initializer/regularizer/constraint from the conv
+#     config and appends depth_multiplier and the depthwise/pointwise keys; tf.keras 2.11 keeps the
+#     whole Conv config (groups, kernel_*) and appends depth_multiplier and the depthwise/pointwise
+#     keys; Keras 3 writes depth_multiplier first. Weights depthwise_kernel (k, cin, mult),
+#     pointwise_kernel (1, cin * mult, filters), bias
+#   - BatchNormalization axis: Keras 2.2.4 and Keras 3 as given (1, -1), tf.keras the positive list
+#     build() made of it ([1] for axis 1 of a 3-D input, [1] for -1 of a 2-D one); Keras 3 adds
+#     synchronized
+#   - TimeDistributed weights: Keras 2.2.4 `time_distributed_1/kernel:0` (the wrapped layer builds
+#     in the wrapper's name scope; a wrapped LSTM's cell too), tf.keras 2.11
+#     `time_distributed/kernel:0` and `time_distributed/lstm_cell/kernel:0` (RNN.build opens
+#     name_scope(cell.name)), Keras 3 `time_distributed/conv1d/kernel`,
+#     `time_distributed/lstm/lstm_cell/kernel` (every build opens its layer's name scope); Keras 3
+#     serializes the wrapped layer with module/registered_name and its build_config
+#   - Keras 3 call kwargs in the nodes: training=False for the noise layers (their call default),
+#     mask=None for Softmax, BatchNormalization and TimeDistributed; Dot is called on a list, so
+#     its args hold one list of two tensors
+# ---------------------------------------------------------------------------------------------
+def f32(v):
+    return None if v is None else float(np.float32(v))
+
+
+def conv_out_len(L, k, s=1, d=1, padding='valid'):
+    span = d * (k - 1) + 1
+    if padding == 'same':
+        return -(-L // s)
+    return (L - span) // s + 1
+
+
+class K3LayerModel(K3Model):
+    """A functional K3Model whose `list_calls` layers were called on a list of tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.list_calls = set()
+
+    def config(self):
+        cfg = super().config()
+        for L in cfg['config']['layers']:
+            if L['name'] in self.list_calls:
+                L['inbound_nodes'][0]['args'] = [L['inbound_nodes'][0]['args']]
+        return cfg
+
+
+class LayerKit:
+    """Builds one functional model in a dialect: flavour 'k22'/'tfk2' (a Model written by
+    write_h5) or 'k3' (a K3LayerModel written by write_h5_k3). Tracks every tensor's shape
+    (without the batch axis)."""
+
+    def __init__(self, fl=None):
+        self.fl = fl
+        self.k3 = fl is None
+        self.tag = 'k3' if self.k3 else fl.tag
+        self.m = K3LayerModel() if self.k3 else Model(fl)
+        self.counts = {}
+        self.shapes = {}
+
+    def uid(self, base):
+        if not self.k3:
+            return self.fl.uid(base)
+        n = self.counts.get(base, 0)
+        self.counts[base] = n + 1
+        return base if n == 0 else '%s_%d' % (base, n)
+
+    def fval(self, v):
+        """A float the layer casts to floatx before get_config (Keras 2), or keeps (Keras 3)."""
+        return v if self.k3 else f32(v)
+
+    def base(self, name):
+        if self.k3:
+            return {"name": name, "trainable": True, "dtype": k3_dtype()}
+        return self.fl.base(name)
+
+    def init(self, cls):
+        """Initializer config: GlorotUniform, Zeros, Ones."""
+        if self.k3:
+            return k3_object("keras.initializers", cls, {"seed": None} if cls == 'GlorotUniform' else {})
+        if cls == 'GlorotUniform':
+            return self.fl.glorot()
+        return {"class_name": cls, "config": {}}
+
+    def input(self, shape, data_fn=None):
+        if self.k3:
+            x = self.m.input([None] + list(shape))
+        else:
+            x = self.m.input('inputs', list(shape))
+        self.shapes[x] = list(shape)
+        if data_fn is not None:
+            self.m.data_fns[x] = data_fn
+        return x
+
+    def add(self, cls, name, cfg, inbound, shape, weights=(), cell=None, k3_scope=(), kwargs=None):
+        """weights: [(w, array)]; tf.keras names them <layer>/<cell>/<w>:0 when cell is given,
+        Keras 3 <layer>/<k3_scope...>/<w>."""
+        inbound = [inbound] if isinstance(inbound, str) else list(inbound)
+        self.shapes[name] = list(shape)
+        if self.k3:
+            ws = [('/'.join((name,) + tuple(k3_scope) + (w,)), a) for w, a in weights]
+            return self.m.add(cls, name, cfg, inbound, [None] + list(shape), ws, kwargs)
+        return self.m.add(cls, name, cfg, inbound, list(weights), cell=cell)
+
+    def simple(self, cls, base, src, shape=None, kwargs=None, **cfg):
+        name = self.uid(base)
+        c = self.base(name)
+        c.update(cfg)
+        return self.add(cls, name, c, src, shape or self.shapes[src], kwargs=kwargs)
+
+    # activations ------------------------------------------------------------------------------
+    def relu(self, src, max_value=None, negative_slope=0.0, threshold=0.0):
+        return self.simple('ReLU', 're_lu', src, max_value=self.fval(max_value),
+                           negative_slope=self.fval(negative_slope), threshold=self.fval(threshold))
+
+    def prelu(self, src, alpha, shared_axes=None):
+        name = self.uid('p_re_lu')
+        c = self.base(name)
+        c.update({"alpha_initializer": self.init('Zeros'), "alpha_regularizer": None, "alpha_constraint": None,
+                  "shared_axes": shared_axes})
+        return self.add('PReLU', name, c, src, self.shapes[src], [('alpha', alpha)])
+
+    def elu(self, src, alpha=1.0):
+        if not self.k3:
+            return self.simple('ELU', 'elu', src, alpha=f32(alpha))
+        name = self.uid('elu')
+        c = {"name": name, "alpha": alpha, "trainable": True, "dtype": k3_dtype()}
+        return self.add('ELU', name, c, src, self.shapes[src])
+
+    def thresholded_relu(self, src, theta):
+        if self.k3:
+            raise ValueError('Keras 3 has no ThresholdedReLU')
+        return self.simple('ThresholdedReLU', 'thresholded_re_lu', src, theta=f32(theta))
+
+    def softmax(self, src, axis=-1):
+        return self.simple('Softmax', 'softmax', src, kwargs={"mask": None}, axis=axis)
+
+    # identity at inference ----------------------------------------------------------------------
+    def spatial_dropout1d(self, src, rate):
+        if not self.k3:
+            return self.simple('SpatialDropout1D', 'spatial_dropout1d', src, rate=rate, noise_shape=None, seed=None)
+        name = self.uid('spatial_dropout1d')
+        c = {"rate": rate, "seed": None, "name": name, "dtype": "float32"}
+        return self.add('SpatialDropout1D', name, c, src, self.shapes[src], kwargs={"training": False})
+
+    def gaussian_noise(self, src, stddev):
+        seed = {} if self.tag == 'k22' else {"seed": None}
+        return self.simple('GaussianNoise', 'gaussian_noise', src, kwargs={"training": False}, stddev=stddev, **seed)
+
+    def gaussian_dropout(self, src, rate):
+        seed = {} if self.tag == 'k22' else {"seed": None}
+        return self.simple('GaussianDropout', 'gaussian_dropout', src, kwargs={"training": False}, rate=rate, **seed)
+
+    def alpha_dropout(self, src, rate):
+        extra = {} if self.tag == 'k22' else {"seed": None}
+        if self.k3:
+            extra["noise_shape"] = None
+        return self.simple('AlphaDropout', 'alpha_dropout', src, kwargs={"training": False}, rate=rate, **extra)
+
+    def activity_regularization(self, src, l1, l2):
+        return self.simple('ActivityRegularization', 'activity_regularization', src, l1=l1, l2=l2)
+
+    # 1-D reshaping ------------------------------------------------------------------------------
+    def cropping1d(self, src, cropping):
+        a, b = (cropping, cropping) if isinstance(cropping, int) else cropping
+        T, F = self.shapes[src]
+        return self.simple('Cropping1D', 'cropping1d', src, [T - a - b, F], cropping=[a, b])
+
+    def zero_padding1d(self, src, padding):
+        a, b = (padding, padding) if isinstance(padding, int) else padding
+        T, F = self.shapes[src]
+        return self.simple('ZeroPadding1D', 'zero_padding1d', src, [T + a + b, F], padding=[a, b])
+
+    def up_sampling1d(self, src, size):
+        T, F = self.shapes[src]
+        return self.simple('UpSampling1D', 'up_sampling1d', src, [T * size, F], size=size)
+
+    # convolutions --------------------------------------------------------------------------------
+    def conv1d_cfg(self, name, filters, kernel, strides=1, padding='valid', dilation=1, activation='linear',
+                   data_format='channels_last'):
+        if not self.k3:
+            c = conv1d_config(self.fl, name, filters, kernel, strides, padding, dilation, activation=activation)
+            c["data_format"] = data_format
+            return c
+        c = self.base(name)
+        c.update({"filters": filters, "kernel_size": [kernel], "strides": [strides], "padding": padding,
+                  "data_format": data_format, "dilation_rate": [dilation], "groups": 1, "activation": activation,
+                  "use_bias": True, "kernel_initializer": self.init('GlorotUniform'),
+                  "bias_initializer": self.init('Zeros'), "kernel_regularizer": None, "bias_regularizer": None,
+                  "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None})
+        return c
+
+    def conv1d(self, rng, src, filters, kernel, channels_first=False, **kw):
+        name = self.uid('conv1d')
+        shp = self.shapes[src]
+        cin, L = (shp[0], shp[1]) if channels_first else (shp[1], shp[0])
+        c = self.conv1d_cfg(name, filters, kernel, data_format='channels_first' if channels_first else 'channels_last',
+                            **kw)
+        n = conv_out_len(L, kernel, kw.get('strides', 1), kw.get('dilation', 1), kw.get('padding', 'valid'))
+        ws = [('kernel', rnd(rng, (kernel, cin, filters))), ('bias', rnd(rng, (filters,)))]
+        return self.add('Conv1D', name, c, src, [filters, n] if channels_first else [n, filters], ws)
+
+    def separable_conv1d(self, rng, src, filters, kernel, strides=1, padding='valid', dilation=1, mult=1,
+                         use_bias=True, activation='linear'):
+        name = self.uid('separable_conv1d')
+        L, cin = self.shapes[src]
+        ks, ss, ds = [kernel], [strides], [dilation]
+        glorot, zeros = self.init('GlorotUniform'), self.init('Zeros')
+        dw = {"depthwise_initializer": glorot, "pointwise_initializer": glorot}
+        reg = {"depthwise_regularizer": None, "pointwise_regularizer": None}
+        con = {"depthwise_constraint": None, "pointwise_constraint": None}
+        c = self.base(name)
+        if self.tag == 'k22':
+            c.update({"filters": filters, "kernel_size": ks, "strides": ss, "padding": padding,
+                      "data_format": "channels_last", "dilation_rate": ds, "activation": activation,
+                      "use_bias": use_bias, "bias_initializer": zeros, "bias_regularizer": None,
+                      "activity_regularizer": None, "bias_constraint": None, "depth_multiplier": mult})
+            c.update(dw)
+            c.update(reg)
+            c.update(con)
+        elif self.tag == 'tfk2':
+            c.update({"filters": filters, "kernel_size": ks, "strides": ss, "padding": padding,
+                      "data_format": "channels_last", "dilation_rate": ds, "groups": 1, "activation": activation,
+                      "use_bias": use_bias, "kernel_initializer": glorot, "bias_initializer": zeros,
+                      "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+                      "kernel_constraint": None, "bias_constraint": None, "depth_multiplier": mult})
+            c.update(dw)
+            c.update(reg)
+            c.update(con)
+        else:
+            c.update({"depth_multiplier": mult, "filters": filters, "kernel_size": ks, "strides": ss,
+                      "padding": padding, "data_format": "channels_last", "dilation_rate": ds,
+                      "activation": activation, "use_bias": use_bias})
+            c.update(dw)
+            c["bias_initializer"] = zeros
+            c.update(reg)
+            c.update({"bias_regularizer": None, "activity_regularizer": None})
+            c.update(con)
+            c["bias_constraint"] = None
+        ws = [('depthwise_kernel', rnd(rng, (kernel, cin, mult), 0.7)),
+              ('pointwise_kernel', rnd(rng, (1, cin * mult, filters), 0.7))]
+        if use_bias:
+            ws.append(('bias', rnd(rng, (filters,))))
+        n = conv_out_len(L, kernel, strides, dilation, padding)
+        return self.add('SeparableConv1D', name, c, src, [n, filters], ws)
+
+    # normalization, Dense, recurrent, Dot ---------------------------------------------------------
+    def batchnorm(self, rng, src, axis):
+        shp = self.shapes[src]
+        ndim = len(shp) + 1
+        feat = shp[axis - 1 if axis > 0 else axis]
+        if not self.k3:
+            name = add_batchnorm(self.m, self.fl, rng, src, feat)
+            self.m.layers[-1]['config']['axis'] = axis if self.tag == 'k22' else [axis % ndim]
+            self.shapes[name] = list(shp)
+            return name
+        name = self.uid('batch_normalization')
+        c = self.base(name)
+        c.update({"axis": axis, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True,
+                  "beta_initializer": self.init('Zeros'), "gamma_initializer": self.init('Ones'),
+                  "moving_mean_initializer": self.init('Zeros'), "moving_variance_initializer": self.init('Ones'),
+                  "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+                  "gamma_constraint": None, "synchronized": False})
+        ws = norm_weights(rng, feat, True, True)
+        ws.append(('moving_mean', rnd(rng, (feat,), 1.0)))
+        ws.append(('moving_variance', rng.uniform(0.3, 2.5, (feat,)).astype('<f4')))
+        return self.add('BatchNormalization', name, c, src, shp, ws, kwargs={"mask": None})
+
+    def dense(self, rng, src, units, activation='linear', scale=0.5):
+        name = self.uid('dense')
+        n_in = self.shapes[src][-1]
+        c = k3_dense_config(name, units, activation) if self.k3 else self.fl.dense(name, units, activation)
+        ws = [('kernel', rnd(rng, (n_in, units), scale)), ('bias', rnd(rng, (units,)))]
+        return self.add('Dense', name, c, src, self.shapes[src][:-1] + [units], ws)
+
+    def recurrent_cfg(self, kind, units, return_sequences, rng, inp):
+        """(class, name, config, weights, cell) of a SimpleRNN/GRU/LSTM layer."""
+        if self.k3:
+            name = self.uid(LAYER_BASE[kind])
+            return (LAYER_CLASS[kind], name, k3_rnn_config(kind, name, units, return_sequences),
+                    rnn_weights(rng, kind, inp, units, True), CELL_BASE[kind])
+        spec = recurrent(self.fl, rng, kind, inp, units, return_sequences=return_sequences)
+        return spec['cls'], spec['name'], spec['config'], spec['weights'], spec['cell']
+
+    def lstm(self, rng, src, units, return_sequences=True):
+        T, F = self.shapes[src]
+        cls, name, c, ws, cell = self.recurrent_cfg('lstm', units, return_sequences, rng, F)
+        return self.add(cls, name, c, src, [T, units] if return_sequences else [units], ws, cell=cell,
+                        k3_scope=(cell,), kwargs=dict(RNN_CALL_KWARGS))
+
+    def dot(self, a, b, axes, normalize=False):
+        sa, sb = [None] + self.shapes[a], [None] + self.shapes[b]
+        ax = [axes, axes] if isinstance(axes, int) else list(axes)
+        ax = [ax[0] % len(sa), ax[1] % len(sb)]
+        shape = [d for i, d in enumerate(sa) if i not in (0, ax[0])] + \
+                [d for i, d in enumerate(sb) if i not in (0, ax[1])]
+        name = self.uid('dot')
+        c = self.base(name)
+        c.update({"axes": axes, "normalize": normalize})
+        if self.k3:
+            self.m.list_calls.add(name)
+        return self.add('Dot', name, c, [a, b], shape or [1])
+
+    # TimeDistributed ------------------------------------------------------------------------------
+    def wrapped(self, cls, cfg, build_shape):
+        if self.k3:
+            return dict(k3_object("keras.layers", cls, cfg), build_config={"input_shape": [None] + list(build_shape)})
+        return {"class_name": cls, "config": cfg}
+
+    def time_distributed(self, src, cls, inner_cfg, out_step_shape, weights=(), cell=None, k3_scope=()):
+        name = self.uid('time_distributed')
+        shp = self.shapes[src]
+        c = self.base(name)
+        c["layer"] = self.wrapped(cls, inner_cfg, shp[1:])
+        return self.add('TimeDistributed', name, c, src, [shp[0]] + list(out_step_shape), weights, cell=cell,
+                        k3_scope=k3_scope, kwargs={"mask": None})
+
+    def td_conv1d(self, rng, src, filters, kernel, activation='linear'):
+        S, F = self.shapes[src][1:]
+        inner = self.uid('conv1d')
+        c = self.conv1d_cfg(inner, filters, kernel, activation=activation)
+        ws = [('kernel', rnd(rng, (kernel, F, filters))), ('bias', rnd(rng, (filters,)))]
+        return self.time_distributed(src, 'Conv1D', c, [S - kernel + 1, filters], ws, k3_scope=(inner,))
+
+    def td_flatten(self, src):
+        inner = self.uid('flatten')
+        c = self.base(inner)
+        c["data_format"] = "channels_last"
+        return self.time_distributed(src, 'Flatten', c, [int(np.prod(self.shapes[src][1:]))])
+
+    def td_lstm(self, rng, src, units):
+        cls, inner, c, ws, cell = self.recurrent_cfg('lstm', units, False, rng, self.shapes[src][-1])
+        return self.time_distributed(src, cls, c, [units], ws, cell=cell, k3_scope=(inner, cell))
+
+
+def kit_builder(fn, **kw):
+    """The (fl, rng) builder model_list() takes and the (rng) one k3 takes, for a kit model fn."""
+    def k2(fl, rng):
+        kit = LayerKit(fl)
+        fn(kit, rng, **kw)
+        return kit.m
+
+    def k3(rng):
+        kit = LayerKit()
+        fn(kit, rng, **kw)
+        return kit.m
+    return k2, k3
+
+
+def mm_act_layers(kit, rng, seq=4, feat=6):
+    """Input (grid over [-8, 8]) -> ReLU, ReLU(max_value=6), ELU, ThresholdedReLU(1.5) (not in
+    Keras 3), Softmax, each an output; Dense(5) -> PReLU (alpha per step and feature) and
+    PReLU(shared_axes=[1]) -> LSTM(3)."""
+    x = kit.input([seq, feat], grid_data)
+    outs = [kit.relu(x), kit.relu(x, max_value=6.0), kit.elu(x)]
+    if not kit.k3:
+        outs.append(kit.thresholded_relu(x, 1.5))
+    outs.append(kit.softmax(x, -1))
+    d = kit.dense(rng, x, 5, scale=0.4)
+    outs.append(kit.prelu(d, rnd(rng, (seq, 5), 0.4)))
+    p = kit.prelu(d, rnd(rng, (1, 5), 0.4), shared_axes=[1])
+    outs.append(kit.lstm(rng, p, 3, return_sequences=False))
+    kit.m.outputs = outs
+
+
+def mm_act_opts(kit, rng, seq=4, feat=6):
+    """ReLU(negative_slope=0.1), ReLU(threshold=1.5), ReLU(max_value=4, negative_slope=0.2,
+    threshold=0.5), ELU(alpha=0.5), Softmax(axis=1) (over time) on the grid inputs (tfjs-layers has
+    none of these options)."""
+    x = kit.input([seq, feat], grid_data)
+    kit.m.outputs = [kit.relu(x, negative_slope=0.1), kit.relu(x, threshold=1.5),
+                     kit.relu(x, max_value=4.0, negative_slope=0.2, threshold=0.5), kit.elu(x, 0.5),
+                     kit.softmax(x, 1)]
+
+
+def mm_noise(kit, rng, seq=5, feat=3):
+    """SpatialDropout1D(0.3) -> GaussianNoise(0.1) -> GaussianDropout(0.2) -> AlphaDropout(0.1) ->
+    LSTM(4) -> Dense(2): identities at inference. Outputs: the AlphaDropout tensor and the Dense."""
+    x = kit.input([seq, feat])
+    h = kit.spatial_dropout1d(x, 0.3)
+    h = kit.gaussian_noise(h, 0.1)
+    h = kit.gaussian_dropout(h, 0.2)
+    a = kit.alpha_dropout(h, 0.1)
+    h = kit.lstm(rng, a, 4, return_sequences=False)
+    kit.m.outputs = [a, kit.dense(rng, h, INP)]
+
+
+def mm_pad_crop(kit, rng, seq=6, feat=3):
+    """Cropping1D((1, 2)), ZeroPadding1D(2), ZeroPadding1D((1, 3)), UpSampling1D(2) on the input,
+    and UpSampling1D(3) -> ActivityRegularization(l1=0.01, l2=0.001) (the identity at inference) ->
+    LSTM(4) returning sequences."""
+    x = kit.input([seq, feat])
+    outs = [kit.cropping1d(x, (1, 2)), kit.zero_padding1d(x, 2), kit.zero_padding1d(x, (1, 3)),
+            kit.up_sampling1d(x, 2)]
+    a = kit.activity_regularization(kit.up_sampling1d(x, 3), 0.01, 0.001)
+    outs.append(kit.lstm(rng, a, 4))
+    kit.m.outputs = outs
+
+
+def mm_conv1d_cf(kit, rng, channels=3, steps=7):
+    """Input (channels, steps) -> Conv1D(data_format='channels_first'): k=3 valid; k=3 strides 2
+    same (uneven padding); k=2 dilation 2 same, relu."""
+    x = kit.input([channels, steps])
+    kit.m.outputs = [kit.conv1d(rng, x, 4, 3, channels_first=True),
+                     kit.conv1d(rng, x, 4, 3, channels_first=True, strides=2, padding='same'),
+                     kit.conv1d(rng, x, 3, 2, channels_first=True, dilation=2, padding='same', activation='relu')]
+
+
+def mm_sepconv(kit, rng, seq=7, feat=3):
+    """SeparableConv1D: (4, 3) valid; (5, 3) depth_multiplier 2, strides 2, same; (4, 2) dilation 2,
+    same, depth_multiplier 2, use_bias False; (4, 3) same, relu -> LSTM(3)."""
+    x = kit.input([seq, feat])
+    outs = [kit.separable_conv1d(rng, x, 4, 3),
+            kit.separable_conv1d(rng, x, 5, 3, strides=2, padding='same', mult=2),
+            kit.separable_conv1d(rng, x, 4, 2, dilation=2, padding='same', mult=2, use_bias=False)]
+    h = kit.separable_conv1d(rng, x, 4, 3, padding='same', activation='relu')
+    outs.append(kit.lstm(rng, h, 3, return_sequences=False))
+    kit.m.outputs = outs
+
+
+def mm_batchnorm_axes(kit, rng, seq=5, feat=4):
+    """BatchNormalization(axis=1) on a [batch, seq, feat] tensor (one mean/variance per step), and
+    LSTM(4) (last output) -> BatchNormalization on the 2-D tensor -> Dense(2)."""
+    x = kit.input([seq, feat])
+    b1 = kit.batchnorm(rng, x, 1)
+    h = kit.lstm(rng, x, 4, return_sequences=False)
+    b2 = kit.batchnorm(rng, h, -1)
+    kit.m.outputs = [b1, b2, kit.dense(rng, b2, INP)]
+
+
+def mm_dot(kit, rng, seq=4, hid=4):
+    """Two LSTM(hid) sequences a, b of [batch, seq, hid] (seq == hid, so that axes [1, 2] is
+    valid): Dot(axes=2) -> [seq, seq], Dot(axes=1) -> [hid, hid], Dot(axes=[1, 2]) -> [hid, seq],
+    Dot(axes=[2, 2], normalize=True); on 2-D tensors (LSTM last output c, Dense(hid) of it):
+    Dot(axes=1, normalize=True) (cosine) and Dot(axes=-1), both [batch, 1]."""
+    x = kit.input([seq, INP])
+    a = kit.lstm(rng, x, hid)
+    b = kit.lstm(rng, x, hid)
+    c = kit.lstm(rng, x, hid, return_sequences=False)
+    d = kit.dense(rng, c, hid)
+    kit.m.outputs = [kit.dot(a, b, 2), kit.dot(a, b, 1), kit.dot(a, b, [1, 2]), kit.dot(a, b, [2, 2], True),
+                     kit.dot(c, d, 1, True), kit.dot(c, d, -1)]
+
+
+def mm_td_conv(kit, rng, steps=3, sub=6, feat=2):
+    """Input [batch, steps, sub, feat] -> TimeDistributed(Conv1D(4, 3, relu)) ->
+    TimeDistributed(Flatten) -> LSTM(4) -> Dense(2); outputs the convolution and the Dense."""
+    x = kit.input([steps, sub, feat])
+    c = kit.td_conv1d(rng, x, 4, 3, activation='relu')
+    f = kit.td_flatten(c)
+    h = kit.lstm(rng, f, 4, return_sequences=False)
+    kit.m.outputs = [c, kit.dense(rng, h, INP)]
+
+
+def mm_td_lstm(kit, rng, steps=3, sub=5, feat=2):
+    """Input [batch, steps, sub, feat] -> TimeDistributed(LSTM(4)) (one LSTM over each step's
+    sub-sequence) -> LSTM(3) returning sequences."""
+    x = kit.input([steps, sub, feat])
+    t = kit.td_lstm(rng, x, 4)
+    kit.m.outputs = [t, kit.lstm(rng, t, 3)]
+
+
+# (tag, kit model fn, flavours); Keras 2.2.4 had all of these but Conv1D channels_first is only
+# tested in tf.keras (and Keras 3)
+MORE_LAYER_MODELS = [
+    ('act_layers', mm_act_layers, ('k22', 'tfk2', 'k3')),
+    ('act_opts', mm_act_opts, ('k22', 'tfk2', 'k3')),
+    ('noise_lstm', mm_noise, ('k22', 'tfk2', 'k3')),
+    ('pad_crop_lstm', mm_pad_crop, ('k22', 'tfk2', 'k3')),
+    ('conv1d_cf', mm_conv1d_cf, ('tfk2', 'k3')),
+    ('sepconv_lstm', mm_sepconv, ('k22', 'tfk2', 'k3')),
+    ('batchnorm_axes', mm_batchnorm_axes, ('k22', 'tfk2', 'k3')),
+    ('dot_lstm', mm_dot, ('k22', 'tfk2', 'k3')),
+    ('timedist_conv', mm_td_conv, ('k22', 'tfk2', 'k3')),
+    ('timedist_lstm4d', mm_td_lstm, ('k22', 'tfk2', 'k3')),
+]
+
+
+def more_layer_models():
+    """(tag, builder(fl, rng), kw) of the k22/tfk2 fixtures of MORE_LAYER_MODELS."""
+    L = []
+    for tag, fn, flavours in MORE_LAYER_MODELS:
+        k2 = [f for f in ('k22', 'tfk2') if f in flavours]
+        if k2:
+            L.append((tag, kit_builder(fn)[0], {} if len(k2) == 2 else dict(only=k2[0])))
+    return L
+
+
+def k3_more_layer_models():
+    return [(tag, kit_builder(fn)[1], {}) for tag, fn, flavours in MORE_LAYER_MODELS if 'k3' in flavours]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2111,12 +2624,17 @@ def main():
             if kw.get('only', flav) == flav]      # the other flavour's default already covers it
     jobs += [('k3', tag, fn, kw.get('opsets', [None]), kw) for tag, fn, kw in k3_models()]
     jobs += [('k1', tag, fn, [None], kw) for tag, fn, kw in k1_models()]
+    import gen_fixtures_attn            # attention layers and convolutional LSTMs, own writers
+    jobs += gen_fixtures_attn.jobs()
     for flav, tag, fn, opsets, kw in jobs:
         name = '%s_%s' % (flav, tag)
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         fname = name + ('.keras' if kw.get('archive') else '.h5')
         path = os.path.join(out, fname)
-        if flav == 'k1':
+        if 'write' in kw:
+            m = fn(rng)
+            kw['write'](path, m)
+        elif flav == 'k1':
             m = fn(rng)
             write_h5_k1(path, m)
         elif flav == 'k3':

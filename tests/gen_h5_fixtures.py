@@ -533,6 +533,15 @@ def userblock_1024(path):
         fh.write(text + b"\0" * (1024 - len(text)))
 
 
+def expands(path):
+    """A file far smaller than its data: 1 MiB of zeros in gzip-9 chunks (about 400 times the
+    file size), under the default max_dataset_ratio; tests/unit_tests.c reads it with a lower
+    ratio to see the named limit error."""
+    with new_file(path) as f:
+        dataset(f, "zeros_f32", np.zeros((512, 512), dtype=np.float32), chunks=(128, 512),
+                compression="gzip", compression_opts=9)
+
+
 FIXTURES = [
     ("latest_big_attr.h5", latest_big_attr),
     ("group_1000_earliest.h5", lambda p: group_1000(p, latest=False)),
@@ -545,6 +554,7 @@ FIXTURES = [
     ("ints.h5", ints),
     ("links_types.h5", links_types),
     ("userblock_1024.h5", userblock_1024),
+    ("expands.h5", expands),
 ]
 
 

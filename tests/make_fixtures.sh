@@ -4,11 +4,12 @@
 # per model and cross-checks the two). Run from anywhere; needs /usr/bin/python3 with h5py+numpy
 # and node with the repo's node_modules (@tensorflow/tfjs).
 #   tests/make_fixtures.sh [--keep-work]
+# K2ONNX_FIXTURES_OUT=DIR writes the fixtures to DIR instead of tests/fixtures.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 PY=${K2ONNX_PYTHON:-/usr/bin/python3}
-OUT="$HERE/fixtures"
+OUT=${K2ONNX_FIXTURES_OUT:-"$HERE/fixtures"}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/k2onnx-fixtures.XXXXXX")
 [ "${1:-}" = "--keep-work" ] || trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"

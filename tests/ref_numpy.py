@@ -31,6 +31,12 @@ front). Keras 3 and Keras 1 files: against tfjs on the same model written as a K
 (tfjs-layers where it has the activations, the tfjs-ops interpreter for the rest: exponential,
 silu, hard_silu, leaky_relu, log_sigmoid, tanh_shrink and the Keras 3 hard_sigmoid written with
 tfjs ops).
+The layers of gen_fixtures' MORE_LAYER_MODELS: against tfjs-layers where it has them (ReLU with
+max_value, PReLU, ELU with alpha 1, ThresholdedReLU, Softmax over the last axis, SpatialDropout1D,
+GaussianNoise, GaussianDropout, AlphaDropout, Dot, TimeDistributed around Conv1D, Flatten and LSTM), and against the tfjs-ops interpreter on every
+one of them (also ReLU negative_slope/threshold, ELU alpha, Softmax over another axis,
+ActivityRegularization, Cropping1D, ZeroPadding1D, UpSampling1D, Conv1D channels_first,
+SeparableConv1D, BatchNormalization over axis 1).
 With --corpus, the Keras models of ../shared/corpus that exercise the same options (Bidirectional
 in both Keras dialects, return_state, initial states, Masking, Keras 1.2.2 per-gate weights,
 Embedding, Reshape, Flatten, RepeatVector, Permute) are also evaluated and compared with their
@@ -77,6 +83,24 @@ tf.keras 2.11 keras/layers/rnn/*.py):
              mask_zero masks the steps whose index is 0.
   Flatten, Reshape (one -1 allowed), Permute (1-based dims after the batch axis), RepeatVector:
              the batch axis stays first; none of them hands a mask on.
+  ReLU       Keras' relu: x * (x > threshold) (relu when threshold is 0), clipped to
+             [0, max_value], minus negative_slope * relu(threshold - x); PReLU relu(x) -
+             alpha * relu(-x) with alpha broadcast (shared_axes give it 1s); ELU alpha * expm1(x)
+             below 0; ThresholdedReLU x * (x > theta); Softmax over its axis (one int or [int]).
+  SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization: the
+             identity (inference), handing the mask on.
+  Cropping1D, ZeroPadding1D (int or pair), UpSampling1D (np.repeat on the time axis).
+  Conv1D channels_first: the channels_last convolution between two transposes.
+  SeparableConv1D  depthwise kernel (k, cin, mult): channel c * mult + m of the depthwise output
+             is input channel c convolved with [:, c, m]; then pointwise (1, cin * mult, filters),
+             bias, activation; padding as Conv1D (valid, same, causal).
+  BatchNormalization over another axis than the last (int or [int]), or of a 2-D tensor: the
+             statistics broadcast along that axis.
+  Dot        Keras' batch_dot: axes an int or a pair (negative from the end), normalize =
+             x / sqrt(max(sum(x^2), 1e-12)) along the summed axis first; the output keeps the
+             batch axis, then x's other axes, then y's; two 2-D inputs give [batch, 1].
+  TimeDistributed  the wrapped layer on [batch * time, ...] (Dense, Activation, Conv1D,
+             Flatten, SimpleRNN/GRU/LSTM), reshaped back.
   Activations: Keras 2 names; hard_sigmoid = clip(0.2x + 0.5, 0, 1) up to Keras 2.x and
              clip(x/6 + 0.5, 0, 1) from Keras 3; selu with Keras' alpha/scale; gelu exact (erf);
              softmax and log_softmax over the last axis; Keras 3's leaky_relu (negative_slope
@@ -90,6 +114,9 @@ import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ref_numpy_attn  # noqa: E402  attention layers, ConvLSTM1D/2D
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -408,19 +435,25 @@ def same_pads(L, span, stride):
     return total // 2, total - total // 2
 
 
+def pad_steps(x, pad, span, s, cls):
+    """[N, T, C] padded along T for a window of `span` steps and stride `s`: causal all at the
+    start, same as TensorFlow splits it (odd element at the end), valid not at all."""
+    if pad == 'causal':
+        return np.pad(x, ((0, 0), (span - 1, 0), (0, 0)))
+    if pad == 'same':
+        return np.pad(x, ((0, 0), same_pads(x.shape[1], span, s), (0, 0)))
+    if pad != 'valid':
+        raise Unsupported('%s padding %r' % (cls, pad))
+    return x
+
+
 def conv1d(cfg, weights, x):
     K = weights[0]
     k, cin_g, F = K.shape
     s, d = cfg['strides'][0], cfg['dilation_rate'][0]
     groups = cfg.get('groups', 1)
     span = d * (k - 1) + 1
-    pad = cfg['padding']
-    if pad == 'causal':
-        x = np.pad(x, ((0, 0), (span - 1, 0), (0, 0)))
-    elif pad == 'same':
-        x = np.pad(x, ((0, 0), same_pads(x.shape[1], span, s), (0, 0)))
-    elif pad != 'valid':
-        raise Unsupported('Conv1D padding %r' % pad)
+    x = pad_steps(x, cfg['padding'], span, s, 'Conv1D')
     if x.shape[2] != cin_g * groups:
         raise Unsupported('Conv1D kernel %s for %d channels in %d groups' % (K.shape, x.shape[2], groups))
     T = (x.shape[1] - span) // s + 1
@@ -538,8 +571,145 @@ def run_plain_layer(cls, cfg, weights, ins, sem, mask):
     return None
 
 
+def keras_relu(x, max_value=None, negative_slope=0.0, threshold=0.0):
+    """Keras' relu(x, alpha, max_value, threshold), in the order its backends compute it (Keras
+    2.2.4 and tf.keras backend.relu, Keras 3 ReLU.static_call): x * (x > threshold) (or relu), then
+    clip to [0, max_value], then minus negative_slope * relu(threshold - x)."""
+    y = x * (x > threshold) if threshold != 0 else np.maximum(x, 0.0)
+    if max_value is not None:
+        y = np.clip(y, 0.0, max_value)
+    if negative_slope != 0:
+        y = y - negative_slope * np.maximum(threshold - x, 0.0)
+    return y
+
+
+def softmax_axis(x, axis):
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    if isinstance(axis, list):
+        raise Unsupported('Softmax over several axes %r' % (axis,))
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def l2_normalize(x, axis):
+    """K.l2_normalize / tf.nn.l2_normalize: x / sqrt(max(sum(x^2), 1e-12))."""
+    return x / np.sqrt(np.maximum((x * x).sum(axis=axis, keepdims=True), 1e-12))
+
+
+def keras_dot(cfg, x, y):
+    """Dot: axes an int (both inputs) or a pair, negative ones counted from the end; the batch
+    axis stays, the other axes of x then of y follow (Keras' batch_dot); two 2-D inputs give
+    [batch, 1]."""
+    axes = cfg['axes']
+    axes = [axes, axes] if isinstance(axes, int) else list(axes)
+    a0, a1 = axes[0] % x.ndim, axes[1] % y.ndim
+    if 0 in (a0, a1):
+        raise Unsupported('Dot over the batch axis')
+    if cfg.get('normalize', False):
+        x, y = l2_normalize(x, a0), l2_normalize(y, a1)
+    out = np.stack([np.tensordot(x[n], y[n], axes=(a0 - 1, a1 - 1)) for n in range(x.shape[0])])
+    return out.reshape(x.shape[0], 1) if out.ndim == 1 else out
+
+
+def separable_conv1d(cfg, weights, x):
+    """Depthwise conv (channel c, multiplier m -> channel c * mult + m), then the pointwise 1x1
+    conv and the bias; padding valid, same (TensorFlow's, odd element on the right) or causal."""
+    if cfg.get('data_format', 'channels_last') != 'channels_last':
+        raise Unsupported('SeparableConv1D channels_first')
+    dk, pk = weights[0], weights[1]
+    k, cin, mult = dk.shape
+    s, d = cfg['strides'][0], cfg['dilation_rate'][0]
+    span = d * (k - 1) + 1
+    x = pad_steps(x, cfg['padding'], span, s, 'SeparableConv1D')
+    if x.shape[2] != cin or pk.shape[:2] != (1, cin * mult):
+        raise Unsupported('SeparableConv1D kernels %s %s for %d channels' % (dk.shape, pk.shape, x.shape[2]))
+    T = (x.shape[1] - span) // s + 1
+    y = np.zeros((x.shape[0], T, pk.shape[2]))
+    for t in range(T):
+        win = x[:, t * s + d * np.arange(k), :]
+        dw = np.einsum('nkc,kcm->ncm', win, dk).reshape(x.shape[0], cin * mult)
+        y[:, t, :] = dw @ pk[0]
+    if cfg.get('use_bias', True):
+        y = y + weights[2]
+    return y
+
+
+def batchnorm_any_axis(cfg, weights, x):
+    """Inference BatchNormalization over one axis (an int or a one-element list)."""
+    ax = cfg.get('axis', -1)
+    ax = ax if isinstance(ax, list) else [ax]
+    if len(ax) != 1:
+        raise Unsupported('BatchNormalization axis %r' % (cfg.get('axis'),))
+    a = ax[0] % x.ndim
+    gamma, beta, rest = norm_params(cfg, weights)
+    if len(rest) != 2:
+        raise Unsupported('BatchNormalization with %d statistics' % len(rest))
+    shape = [1] * x.ndim
+    shape[a] = x.shape[a]
+    mean, var = rest[0].reshape(shape), rest[1].reshape(shape)
+    y = (x - mean) / np.sqrt(var + cfg.get('epsilon', 1e-3))
+    if gamma is not None:
+        y = y * gamma.reshape(shape)
+    return y + beta.reshape(shape) if beta is not None else y
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def run_more_layer(cls, cfg, weights, ins, sem, mask):
+    """Advanced activations, ActivityRegularization, Cropping1D, ZeroPadding1D, UpSampling1D,
+    Conv1D channels_first, SeparableConv1D, BatchNormalization over another axis than the last (or
+    of a 2-D tensor), Dot: (outputs, masks), or None for another layer. The activations hand the
+    mask on, as Keras' supports_masking layers do."""
+    x = ins[0]
+    if cls == 'ReLU':
+        return [keras_relu(x, cfg.get('max_value'), cfg.get('negative_slope', 0.0) or 0.0,
+                           cfg.get('threshold', 0.0) or 0.0)], [mask]
+    if cls == 'PReLU':
+        return [np.maximum(x, 0.0) - weights[0] * np.maximum(-x, 0.0)], [mask]
+    if cls == 'ELU':
+        a = cfg.get('alpha', 1.0)
+        return [np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0)))], [mask]
+    if cls == 'ThresholdedReLU':
+        return [x * (x > cfg.get('theta', 1.0))], [mask]
+    if cls == 'Softmax':
+        if mask is not None:
+            raise Unsupported('masked Softmax')
+        return [softmax_axis(x, cfg.get('axis', -1))], [None]
+    if cls == 'ActivityRegularization':
+        return [x], [mask]
+    if cls == 'Cropping1D':
+        a, b = pair(cfg.get('cropping', (1, 1)))
+        return [x[:, a:x.shape[1] - b]], [None]
+    if cls == 'ZeroPadding1D':
+        a, b = pair(cfg.get('padding', 1))
+        return [np.pad(x, ((0, 0), (a, b), (0, 0)))], [None]
+    if cls == 'UpSampling1D':
+        return [np.repeat(x, cfg.get('size', 2), axis=1)], [None]
+    if cls == 'Conv1D' and cfg.get('data_format') == 'channels_first':
+        y = conv1d(dict(cfg, data_format='channels_last'), weights, np.transpose(x, (0, 2, 1)))
+        return [np.transpose(activation(cfg.get('activation'), y, sem.keras3), (0, 2, 1))], [None]
+    if cls == 'SeparableConv1D':
+        return [activation(cfg.get('activation'), separable_conv1d(cfg, weights, x), sem.keras3)], [None]
+    if cls == 'BatchNormalization':
+        ax = cfg.get('axis', -1)
+        ax = ax if isinstance(ax, list) else [ax]
+        if x.ndim == 2 or [a % x.ndim for a in ax] != [x.ndim - 1]:
+            return [batchnorm_any_axis(cfg, weights, x)], [mask]
+        return None
+    if cls == 'Dot':
+        if len(ins) != 2:
+            raise Unsupported('Dot of %d inputs' % len(ins))
+        return [keras_dot(cfg, ins[0], ins[1])], [None]
+    return None
+
+
 def run_layer(cls, cfg, weights, ins, sem, mask=None):
     """The layer's outputs and their masks; mask is that of the first input."""
+    more = run_more_layer(cls, cfg, weights, ins, sem, mask)
+    if more is not None:
+        return more
     plain = run_plain_layer(cls, cfg, weights, ins, sem, mask)
     if plain is not None:
         return plain
@@ -632,6 +802,10 @@ def graph(model_config):
         return out, [out[0][1]], [(prev, 0)]
     out = []
     for L in c['layers']:
+        if L['class_name'] in ref_numpy_attn.ATTENTION:
+            refs, cfg = ref_numpy_attn.inbound(L)
+            out.append((L['class_name'], L['name'], cfg, refs))
+            continue
         nodes = L.get('inbound_nodes') or []
         if len(nodes) > 1:
             raise Unsupported('layer %s called more than once' % L['name'])
@@ -663,7 +837,8 @@ def evaluate(model_config, weights, inputs, keras_version):
             continue
         ins = [val[ref] for ref in inbound]
         ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name, [])]
-        ys, ms = run_layer(cls, cfg, ws, ins, sem, masks.get(inbound[0]) if inbound else None)
+        r = ref_numpy_attn.run_layer(cls, cfg, ws, ins, sem, [masks.get(ref) for ref in inbound])
+        ys, ms = r if r is not None else run_layer(cls, cfg, ws, ins, sem, masks.get(inbound[0]) if inbound else None)
         for k, (y, m) in enumerate(zip(ys, ms)):
             val[(name, k)] = y
             masks[(name, k)] = m
@@ -715,7 +890,11 @@ CORPUS_CHECKS = ['keras/Dobiasd-frugally-deep__keras_export_lstm__at0064b849.h5'
     for k in (1, 3, 5, 7, 9, 11, 13, 15, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 145, 147, 149, 151)] + [
     # Keras 2.2.0 Masking -> LSTM, inputs with masked steps
     'keras/KonduitAI-dl4j-test-resources__modelimport_keras_examples_masking_masking_%s_lstm.h5' % k
-    for k in ('two', 'zero')]
+    for k in ('two', 'zero')] + [
+    # ConvLSTM2D channels_first go_backwards hard_sigmoid, alone and in Bidirectional (2.2.4-tf);
+    # Attention on rank-2 tensors (2.11)
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_convlstm2d_%d.h5' % k for k in (0, 1)] + [
+    'keras/KonduitAI-dl4j-test-resources__modelimport_keras_weights_keras-attention.h5']
 
 
 def corpus_check(corpus, rel):

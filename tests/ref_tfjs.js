@@ -21,12 +21,15 @@
 //     LSTMCell; Dense; Activation; Embedding; RepeatVector, Flatten, Reshape, Permute; Masking
 //     and masked steps; go_backwards; Bidirectional merged by concat/sum/ave/mul), for chains of
 //     those layers only (it refuses return_state, time_major, Bidirectional initial states and
-//     stacked cells). Its activations are written out with tfjs ops (gelu through tf.erf, mish,
-//     leaky_relu 0.2, log_sigmoid, tanh_shrink, Keras 3 hard_sigmoid and hard_silu), so it checks
-//     the numpy formulas also for the activations tfjs-layers does not have. tfjs-layers has no GRU
-//     reset_after=True (GRUCell throws), so for models with such a GRU that B runs, B is the
-//     reference; on every other model B runs it is compared with A, which checks the
-//     hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
+//     stacked cells; moreLayerOp adds the advanced activation layers, the identity-at-inference
+//     layers, Cropping1D/ZeroPadding1D/UpSampling1D, Conv1D channels_first, SeparableConv1D,
+//     BatchNormalization over axis 1 or on 2-D tensors, Dot, and TimeDistributed around Conv1D,
+//     Flatten and recurrent layers). Its activations are written out with tfjs ops (gelu through
+//     tf.erf, mish, leaky_relu 0.2, log_sigmoid, tanh_shrink, Keras 3 hard_sigmoid and hard_silu),
+//     so it checks the numpy formulas also for the activations tfjs-layers does not have.
+//     tfjs-layers has no GRU reset_after=True (GRUCell throws), so for models with such a GRU
+//     that B runs, B is the reference; on every other model B runs it is compared with A,
+//     which checks the hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
 //   Keras GRU, reset_after=True (tf.keras GRUCell.call, the reference used here):
 //     mx = x·kernel + bias[0]          (bias has shape (2, 3H): [input bias; recurrent bias])
 //     mh = h·recurrent_kernel + bias[1]
@@ -55,6 +58,7 @@
 const fs = require('fs');
 const path = require('path');
 const tf = require('@tensorflow/tfjs');
+const ATTN = require('./ref_tfjs_attn');   // attention layers and ConvLSTM1D/2D in the tfjs-ops interpreter
 
 const ROOT = path.resolve(__dirname, '..');
 const TOL = 1e-5;
@@ -283,7 +287,17 @@ function runOps(work, weights, inputs, opts = {}) {
       const w = weights[L.name] || [];
       const N = ins.length ? ins[0].shape[0] : 0;
       masks[L.name] = null;
-      if (L.class_name === 'Masking') {
+      const mine = ATTN.runOp(L, w, ins, srcs.map((n) => masks[n] || null), activation, k3);
+      if (mine) {
+        val[L.name] = mine.value;
+        masks[L.name] = mine.mask;
+        continue;
+      }
+      const more = moreLayerOp(L, w, ins, mask, k3);
+      if (more) {
+        val[L.name] = more.y;
+        masks[L.name] = more.mask;
+      } else if (L.class_name === 'Masking') {
         const mv = L.config.mask_value === undefined ? 0 : L.config.mask_value;
         masks[L.name] = tf.any(tf.notEqual(ins[0], mv), -1);
         val[L.name] = tf.mul(ins[0], tf.expandDims(masks[L.name].cast('float32'), -1));
@@ -378,6 +392,9 @@ const TFJS_MISSING_ACTIVATIONS = [
   'exponential', 'silu', 'hard_silu', 'hard_swish', 'leaky_relu', 'log_sigmoid', 'tanh_shrink',
 ];
 
+// Keras layers tfjs-layers 4.22 cannot build from a config (its MultiHeadAttention is not exported).
+const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D'];
+
 // Keras features tfjs-layers does not have. time_major must be caught here: tfjs would ignore the
 // key and read the input batch-major. The others would only make modelFromJSON throw.
 function tfjsGaps(cfg) {
@@ -391,10 +408,151 @@ function tfjsGaps(cfg) {
     if (masks && k === 'class_name' && v === 'GlobalAveragePooling1D') gaps.add('masked GlobalAveragePooling1D');
     if (k === 'time_major' && v === true) gaps.add('time_major');
     if (k === 'class_name' && (v === 'CuDNNLSTM' || v === 'CuDNNGRU')) gaps.add(v);
+    if (k === 'class_name' && TFJS_MISSING_LAYERS.includes(v)) gaps.add(v);
     if ((k === 'activation' || k === 'recurrent_activation') && TFJS_MISSING_ACTIVATIONS.includes(v)) gaps.add(`activation '${v}'`);
     return v;
   });
+  moreTfjsGaps(cfg, gaps);
   return [...gaps];
+}
+
+// ----------------------------------------------------------------------------------------------
+// B for the advanced activations, the identity-at-inference layers, Cropping1D / ZeroPadding1D /
+// UpSampling1D, Conv1D channels_first, SeparableConv1D, BatchNormalization on another axis than the
+// last or on a 2-D tensor, Dot, and TimeDistributed around Conv1D, Flatten or a recurrent layer.
+// Returns {y, mask} or null for any other layer (left to the interpreter's own cases).
+// ----------------------------------------------------------------------------------------------
+const IDENTITY_AT_INFERENCE = ['ActivityRegularization', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout',
+  'AlphaDropout'];
+
+// Keras relu(x, negative_slope, max_value, threshold) in its backends' order of operations
+function kerasReluOp(x, c) {
+  const thr = c.threshold || 0, slope = c.negative_slope || 0;
+  let y = thr !== 0 ? tf.mul(x, tf.cast(tf.greater(x, thr), 'float32')) : tf.relu(x);
+  if (c.max_value !== null && c.max_value !== undefined) y = tf.clipByValue(y, 0, c.max_value);
+  if (slope !== 0) y = tf.sub(y, tf.mul(slope, tf.relu(tf.sub(thr, x))));
+  return y;
+}
+
+function softmaxAxisOp(x, axis) {
+  const a = Array.isArray(axis) ? (axis.length === 1 ? axis[0] : null) : axis;
+  if (a === null) throw new Error('Softmax over several axes');
+  const e = tf.exp(tf.sub(x, tf.max(x, a, true)));
+  return tf.div(e, tf.sum(e, a, true));
+}
+
+function sepConv1dOp(c, w, x) {
+  const [dk, pk, bias] = w;
+  const s = c.strides[0], d = c.dilation_rate[0];
+  let pad = c.padding;
+  if (pad === 'causal') {
+    x = tf.pad(x, [[0, 0], [d * (dk.shape[0] - 1), 0], [0, 0]]);
+    pad = 'valid';
+  }
+  const y = tf.separableConv2d(tf.expandDims(x, 1), tf.expandDims(dk, 0), tf.expandDims(pk, 0), [1, s], pad, [1, d]);
+  const out = tf.squeeze(y, [1]);
+  return c.use_bias !== false ? tf.add(out, bias) : out;
+}
+
+function dotOp(c, x, y) {
+  const ax = Array.isArray(c.axes) ? c.axes : [c.axes, c.axes];
+  const mod = (a, n) => ((a % n) + n) % n;
+  const a0 = mod(ax[0], x.shape.length), a1 = mod(ax[1], y.shape.length);
+  if (c.normalize) {
+    const l2 = (t, a) => tf.div(t, tf.sqrt(tf.maximum(tf.sum(tf.square(t), a, true), 1e-12)));
+    x = l2(x, a0);
+    y = l2(y, a1);
+  }
+  if (x.shape.length === 2 && y.shape.length === 2) return tf.sum(tf.mul(x, y), 1, true);
+  if (x.shape.length !== 3 || y.shape.length !== 3) throw new Error('Dot beyond 2-D and 3-D inputs');
+  // bring x's summed axis last and y's to axis 1, then a batched matMul
+  const xt = a0 === 2 ? x : tf.transpose(x, [0, 2, 1]);
+  const yt = a1 === 1 ? y : tf.transpose(y, [0, 2, 1]);
+  return tf.matMul(xt, yt);
+}
+
+function moreLayerOp(L, w, ins, mask, keras3) {
+  const c = L.config, x = ins[0];
+  const cls = L.class_name;
+  if (cls === 'ReLU') return { y: kerasReluOp(x, c), mask };
+  if (cls === 'PReLU') return { y: tf.sub(tf.relu(x), tf.mul(w[0], tf.relu(tf.neg(x)))), mask };
+  if (cls === 'ELU') {
+    const a = c.alpha === undefined ? 1 : c.alpha;
+    return { y: tf.where(tf.greater(x, 0), x, tf.mul(a, tf.sub(tf.exp(tf.minimum(x, 0)), 1))), mask };
+  }
+  if (cls === 'ThresholdedReLU') return { y: tf.mul(x, tf.cast(tf.greater(x, c.theta), 'float32')), mask };
+  if (cls === 'Softmax') {
+    if (mask) throw new Error('masked Softmax not in the reference interpreter');
+    return { y: softmaxAxisOp(x, c.axis === undefined ? -1 : c.axis), mask: null };
+  }
+  if (IDENTITY_AT_INFERENCE.includes(cls)) return { y: tf.add(x, 0), mask };
+  const pair = (v) => (Array.isArray(v) ? v : [v, v]);
+  if (cls === 'Cropping1D') {
+    const [a, b] = pair(c.cropping);
+    return { y: x.slice([0, a, 0], [x.shape[0], x.shape[1] - a - b, x.shape[2]]), mask: null };
+  }
+  if (cls === 'ZeroPadding1D') return { y: tf.pad(x, [[0, 0], pair(c.padding), [0, 0]]), mask: null };
+  if (cls === 'UpSampling1D') {
+    const [N, T, F] = x.shape;
+    return { y: tf.tile(tf.expandDims(x, 2), [1, 1, c.size, 1]).reshape([N, T * c.size, F]), mask: null };
+  }
+  if (cls === 'Conv1D' && c.data_format === 'channels_first') {
+    const y = conv1dOp(Object.assign({}, c, { data_format: 'channels_last' }), w, tf.transpose(x, [0, 2, 1]));
+    return { y: tf.transpose(activation(c.activation, y, keras3), [0, 2, 1]), mask: null };
+  }
+  if (cls === 'SeparableConv1D') return { y: activation(c.activation, sepConv1dOp(c, w, x), keras3), mask: null };
+  if (cls === 'BatchNormalization') {
+    const nd = x.shape.length;
+    const axes = Array.isArray(c.axis) ? c.axis : [c.axis === undefined ? -1 : c.axis];
+    const a = ((axes[0] % nd) + nd) % nd;
+    if (axes.length !== 1 || (nd !== 2 && a === nd - 1)) return null;
+    const shape = x.shape.map((n, i) => (i === a ? n : 1));
+    let k = 0;
+    const gamma = c.scale !== false ? w[k++].reshape(shape) : null;
+    const beta = c.center !== false ? w[k++].reshape(shape) : null;
+    let y = tf.div(tf.sub(x, w[k].reshape(shape)), tf.sqrt(tf.add(w[k + 1].reshape(shape), c.epsilon)));
+    if (gamma) y = tf.mul(y, gamma);
+    if (beta) y = tf.add(y, beta);
+    return { y, mask };
+  }
+  if (cls === 'Dot') return { y: dotOp(c, ins[0], ins[1]), mask: null };
+  if (cls === 'TimeDistributed') {
+    const inner = c.layer, ic = inner.config;
+    const [N, T] = x.shape;
+    const xs = x.reshape([N * T].concat(x.shape.slice(2)));
+    let y;
+    if (inner.class_name === 'Conv1D') y = activation(ic.activation, conv1dOp(ic, w, xs), keras3);
+    else if (inner.class_name === 'Flatten') y = xs.reshape([N * T, -1]);
+    else if (inner.class_name in RNN_KIND) y = recurrentOp(RNN_KIND[inner.class_name], ic, w, xs, [], null, keras3);
+    else return null;
+    return { y: y.reshape([N, T].concat(y.shape.slice(1))), mask: null };
+  }
+  return null;
+}
+
+// What tfjs-layers 4.22 lacks among the layers above: it has no ActivityRegularization, Cropping1D,
+// ZeroPadding1D, UpSampling1D or SeparableConv1D; its ReLU only reads maxValue (negative_slope and
+// threshold would be ignored); its ELU refuses alpha other than 1; its Conv1D with channels_first
+// transposes the input but not the output; its Softmax takes the last axis only; its
+// BatchNormalization over axis 1 of a 3-D input gives wrong results (so axis 1 is left to numpy,
+// even where the input is 2-D and tfjs would be right).
+const TFJS_MISSING_1D_LAYERS = ['ActivityRegularization', 'Cropping1D', 'ZeroPadding1D', 'UpSampling1D',
+  'SeparableConv1D'];
+
+function moreTfjsGaps(cfg, gaps) {
+  JSON.stringify(cfg, (k, v) => {
+    if (k === 'class_name' && TFJS_MISSING_1D_LAYERS.includes(v)) gaps.add(v);
+    if (v && typeof v === 'object' && v.config && typeof v.config === 'object') {
+      const c = v.config;
+      if (v.class_name === 'ReLU' && ((c.negative_slope || 0) !== 0 || (c.threshold || 0) !== 0)) gaps.add('ReLU negative_slope/threshold');
+      if (v.class_name === 'ELU' && c.alpha !== undefined && c.alpha !== 1) gaps.add('ELU alpha != 1');
+      if (v.class_name === 'Conv1D' && c.data_format === 'channels_first') gaps.add('Conv1D channels_first');
+      const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis;
+      if (v.class_name === 'Softmax' && axis !== undefined && axis !== -1) gaps.add('Softmax over another axis than -1');
+      if (v.class_name === 'BatchNormalization' && axis === 1) gaps.add('BatchNormalization axis 1 (it broadcasts the statistics along the wrong axis of a 3-D input)');
+    }
+    return v;
+  });
 }
 
 const LAYER_OF_CELL = { SimpleRNNCell: 'SimpleRNN', GRUCell: 'GRU', LSTMCell: 'LSTM' };
@@ -724,6 +882,7 @@ const plain = (ts) => ts.map((t) => ({ shape: t.shape, data: Array.from(t.dataSy
 
 async function processOne(workFile, outdir) {
   const work = JSON.parse(fs.readFileSync(workFile, 'utf8'));
+  work.model_config = ATTN.normalize(work.model_config);
   const weights = {};
   for (const [name, ws] of Object.entries(work.weights)) weights[name] = ws.map((w) => tf.tensor(w.data, w.shape, 'float32'));
   const inputs = work.inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));

@@ -38,6 +38,9 @@ static void ctx_init(k2onnx__ctx *c)
     c->error = &c->local_error;
     c->max_memory = (size_t)1 << 26;
     c->max_json_depth = 32;
+    c->max_objects = 100000;
+    c->max_dataset_ratio = 2048;
+    c->max_graph_depth = 4096;
     c->opset = K2ONNX_DEFAULT_OPSET;
 }
 
@@ -467,6 +470,83 @@ static void count_warning(void *user, const char *message)
     if (strstr(message, "stateful=true is converted as a stateless layer") && strstr(message, "(GRU)")) (*n)++;
 }
 
+static int count_zero_values(void *user, const k2onnx_h5_value *v)
+{
+    size_t *n = (size_t *)user;
+    if (v->kind == k2onnx_value_float && v->f == 0.0) (*n)++;
+    return 0;
+}
+
+/* Appends s to a growing text buffer (for JSON built in the test). */
+static void text_add(growbuf *b, const char *s)
+{
+    grow_write(b, s, strlen(s));
+}
+
+/* Each safety limit of k2onnx_options, hit on purpose: a named limit_exceeded error. */
+static void test_limits(const char *fixture)
+{
+    size_t size = 0, zeros = 0, i;
+    unsigned char *buf = read_file(fixture, &size), *exp;
+    k2onnx_options opts;
+    k2onnx_error err;
+    growbuf json;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    opts.max_objects = 20;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
+    CHECK(strstr(err.message, "more than max_objects (20)") != NULL);
+    opts.max_objects = 0;
+    /* input -> simple_rnn_1 -> dense_1: the output's inputs are converted one level down */
+    opts.max_graph_depth = 1;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    opts.max_graph_depth = 0;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+
+    {
+        size_t dsize = 0;
+        unsigned char *deep = read_file("tests/fixtures/k22_deep_lstm_gru_rnn.h5", &dsize);
+        CHECK(deep != NULL);
+        opts.max_graph_depth = 2;
+        CHECK(deep && k2onnx_convert(deep, dsize, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
+        CHECK(strstr(err.message, "the layer graph is deeper than max_graph_depth (2) at layer '") != NULL);
+        opts.max_graph_depth = 0;
+        free(deep);
+    }
+
+    /* 4096 model outputs (one layer, named apart by suffixes) convert; 4097 are refused. */
+    memset(&json, 0, sizeof json);
+    text_add(&json, "{\"class_name\": \"Model\", \"config\": {\"name\": \"m\", \"layers\": [{\"class_name\": \"InputLayer\", \"name\": \"x\", "
+                    "\"config\": {\"name\": \"x\", \"batch_input_shape\": [null, 2]}, \"inbound_nodes\": []}], "
+                    "\"input_layers\": [[\"x\", 0, 0]], \"output_layers\": [[\"x\", 0, 0]");
+    for (i = 1; i < 4096; i++) text_add(&json, ", [\"x\", 0, 0]");
+    text_add(&json, "]}}");
+    opts.model_config = (const char *)json.data;
+    opts.model_config_size = json.size;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    json.size -= 3;
+    text_add(&json, ", [\"x\", 0, 0]]}}");
+    opts.model_config = (const char *)json.data;
+    opts.model_config_size = json.size;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
+    CHECK(strstr(err.message, "'output_layers' lists more than 4096 tensors") != NULL);
+    free(json.data);
+    free(buf);
+
+    /* 1 MiB of compressed zeros in a 5 KB file: read under the default ratio, refused at 100. */
+    memset(&opts, 0, sizeof opts);
+    exp = read_file("tests/fixtures/h5/expands.h5", &size);
+    CHECK(exp != NULL);
+    if (!exp) return;
+    CHECK(k2onnx_h5_read(exp, size, "/zeros_f32", &opts, count_zero_values, &zeros, &err) == k2onnx_result_success);
+    CHECK(zeros == 512 * 512);
+    opts.max_dataset_ratio = 100;
+    CHECK(k2onnx_h5_read(exp, size, "/zeros_f32", &opts, count_zero_values, &zeros, &err) == k2onnx_result_limit_exceeded);
+    CHECK(strstr(err.message, "HDF5 dataset '/zeros_f32' would expand to 1048576 bytes, more than max_dataset_ratio (100)") != NULL);
+    free(exp);
+}
+
 /* A stateful layer converts, with one warning through options.warn (corpus file, when present). */
 static void test_warnings(void)
 {
@@ -505,6 +585,7 @@ int main(int argc, char **argv)
     test_protobuf();
     test_api(fixture);
     test_warnings();
+    test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
