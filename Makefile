@@ -5,7 +5,9 @@ CFLAGS ?= -O2 -g
 STD = -std=c99
 BUILD = build
 
-.PHONY: all test unit e2e asan deps clean bench check-compilers
+SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA
+
+.PHONY: all test unit e2e asan deps clean bench check-compilers fuzz sweep valgrind replay
 
 all: k2onnx
 
@@ -18,27 +20,54 @@ $(BUILD):
 $(BUILD)/unit_tests: tests/unit_tests.c k2onnx.h | $(BUILD)
 	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ tests/unit_tests.c -lm
 
-# The same sources under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The same sources under AddressSanitizer + UndefinedBehaviorSanitizer, every arena object in a
+# heap block of its own (K2ONNX_DEBUG_ARENA) so that an overrun of any object is caught.
 $(BUILD)/k2onnx-asan: example.c k2onnx.h | $(BUILD)
-	$(CC) $(STD) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -o $@ example.c -lm
+	$(CC) $(STD) $(WARN) $(SAN) -o $@ example.c -lm
 
 $(BUILD)/unit_tests-asan: tests/unit_tests.c k2onnx.h | $(BUILD)
-	$(CC) $(STD) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -o $@ tests/unit_tests.c -lm
+	$(CC) $(STD) $(WARN) $(SAN) -o $@ tests/unit_tests.c -lm
 
-# Warning-clean with both compilers and as C++.
+# For valgrind: unoptimised enough for clear reports, one heap block per object.
+$(BUILD)/k2onnx-vg: example.c k2onnx.h | $(BUILD)
+	$(CC) $(STD) $(WARN) -O1 -g -DK2ONNX_DEBUG_ARENA -o $@ example.c -lm
+
+# Warning-clean with both compilers, as C++, at every optimisation level (the may-be-uninitialised
+# analysis differs between them).
 check-compilers: | $(BUILD)
-	gcc $(STD) $(WARN) -O2 -c -o $(BUILD)/gcc.o example.c
-	clang $(STD) $(WARN) -O2 -c -o $(BUILD)/clang.o example.c
-	g++ -x c++ -std=c++11 $(WARN) -O2 -c -o $(BUILD)/cxx.o example.c
+	for o in -O0 -O1 -O2 -O3 -Os; do \
+	  gcc $(STD) $(WARN) $$o -c -o $(BUILD)/gcc.o example.c && \
+	  clang $(STD) $(WARN) $$o -c -o $(BUILD)/clang.o example.c && \
+	  g++ -x c++ -std=c++11 $(WARN) $$o -c -o $(BUILD)/cxx.o example.c || exit 1; \
+	done
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_NO_STDIO -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/nostdio.o k2onnx.h
 
 deps:
 	sh tests/install_deps.sh
 
-test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan check-compilers
+# Each step's log ends with "N passed, M failed"; the last line sums them. FUZZ_SECONDS=N (set by
+# .ci/run) adds N seconds of fuzzing per target.
+test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan $(BUILD)/k2onnx-vg check-compilers
 	sh tests/run_all.sh > tests/out-plain.log 2>&1; echo "exit $$?" >> tests/out-plain.log; cat tests/out-plain.log
 	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
-	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log
+	sh tests/fuzz/replay.sh > tests/out-replay.log 2>&1; echo "exit $$?" >> tests/out-replay.log; tail -n 3 tests/out-replay.log
+	sh tests/sweep.sh > tests/out-sweep.log 2>&1; echo "exit $$?" >> tests/out-sweep.log; grep -v '^PASS' tests/out-sweep.log | tail -n 12
+	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh > tests/out-valgrind.log 2>&1; echo "exit $$?" >> tests/out-valgrind.log; grep -e '^===' -e 'passed,' tests/out-valgrind.log
+	if [ -n "$(FUZZ_SECONDS)" ]; then FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/smoke.sh > tests/out-fuzz.log 2>&1; echo "exit $$?" >> tests/out-fuzz.log; cat tests/out-fuzz.log; fi
+	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
+
+# The libFuzzer targets, FUZZ_SECONDS (default 180) each.
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-180} sh tests/fuzz/run.sh
+
+sweep:
+	sh tests/sweep.sh
+
+replay:
+	sh tests/fuzz/replay.sh
+
+valgrind: $(BUILD)/k2onnx-vg
+	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh
 
 bench: k2onnx
 	sh tests/bench.sh

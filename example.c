@@ -53,43 +53,17 @@ static int parse_opset(const char *s, int *out)
     return 1;
 }
 
-/* Reads a whole file into memory; returns NULL and prints the reason on failure. */
+/* Reads a whole file into memory; returns NULL and prints the reason on failure. Release with
+   k2onnx_free. */
 static unsigned char *read_file(const char *path, size_t *size)
 {
-    FILE *fp = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t cap = 0, len = 0;
-    if (!fp) {
-        fprintf(stderr, "k2onnx: %s: cannot open the file\n", path);
+    k2onnx_error err;
+    void *data;
+    if (k2onnx_read_file(path, &data, size, &err) != k2onnx_result_success) {
+        fprintf(stderr, "k2onnx: %s: %s\n", path, err.message);
         return NULL;
     }
-    for (;;) {
-        size_t got;
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 1 << 16;
-            unsigned char *bigger = (unsigned char *)realloc(buf, ncap);
-            if (!bigger) {
-                free(buf);
-                fclose(fp);
-                fprintf(stderr, "k2onnx: %s: out of memory\n", path);
-                return NULL;
-            }
-            buf = bigger;
-            cap = ncap;
-        }
-        got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) break;
-    }
-    if (ferror(fp)) {
-        free(buf);
-        fclose(fp);
-        fprintf(stderr, "k2onnx: %s: read error\n", path);
-        return NULL;
-    }
-    fclose(fp);
-    *size = len;
-    return buf;
+    return (unsigned char *)data;
 }
 
 static void print_warning(void *user, const char *message)
@@ -143,7 +117,7 @@ static int inspect(int argc, char **argv, int dump)
             status = 1;
         }
     }
-    free(data);
+    k2onnx_free(data);
     if (fflush(stdout) != 0) status = 1;
     return status;
 }
@@ -204,6 +178,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
         status = 1;
     }
-    free(config);
+    k2onnx_free(config);
     return status;
 }

@@ -183,6 +183,11 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const cha
                                         k2onnx_h5_value_fn fn, void *user, k2onnx_error *error);
 
 #ifndef K2ONNX_NO_STDIO
+/* Reads a whole file (any stream: no reliance on its size being known) into a buffer from
+   K2ONNX_MALLOC; *data is NULL on failure. Release the buffer with k2onnx_free. */
+K2ONNX_DEF k2onnx_result k2onnx_read_file(const char *path, void **data, size_t *size, k2onnx_error *error);
+K2ONNX_DEF void k2onnx_free(void *ptr);
+
 /* Reads `input_path`, converts, and writes `output_path` only if the conversion succeeded. */
 K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
                                              const k2onnx_options *options, k2onnx_error *error);
@@ -364,6 +369,14 @@ static void k2onnx__raw_free(k2onnx__ctx *c, void *p)
 #define K2ONNX__ALIGN 16u
 #define K2ONNX__HEADER_SIZE ((sizeof(k2onnx__block) + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN)
 
+/* K2ONNX_DEBUG_ARENA gives every object a heap block of its own size, so that AddressSanitizer
+   and valgrind see a write past any object (the tests' sanitizer builds use it). */
+#ifdef K2ONNX_DEBUG_ARENA
+#define K2ONNX__ARENA_BLOCK 0u
+#else
+#define K2ONNX__ARENA_BLOCK 65536u
+#endif
+
 static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
 {
     k2onnx__block *b = c->blocks;
@@ -374,9 +387,9 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
                      (unsigned long long)size, (unsigned long long)c->max_memory);
         return NULL;
     }
-    need = (size + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN;
-    if (!b || b->size - b->used < need) {
-        size_t bsize = need > 65536u ? need : 65536u;
+    need = K2ONNX__ARENA_BLOCK ? (size + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN : size;
+    if (!b || b->size - b->used < need || !K2ONNX__ARENA_BLOCK) {
+        size_t bsize = need > K2ONNX__ARENA_BLOCK ? need : K2ONNX__ARENA_BLOCK;
         if (c->allocated + bsize > c->max_memory) {
             k2onnx__fail(c, k2onnx_result_limit_exceeded, "conversion needs more than max_memory (%u bytes)",
                          (unsigned long long)c->max_memory);
@@ -1929,7 +1942,7 @@ static int k2onnx__dense_cb(void *user, uint64_t pos, unsigned size)
 {
     k2onnx__dense *d = (k2onnx__dense *)user;
     const k2onnx__h5 *f = d->heap.f;
-    uint64_t at, len;
+    uint64_t at = 0, len = 0;
     if (size < d->id_offset + d->heap.id_len) return k2onnx__h5_bad(f, d->o->path, "dense storage record is smaller than a heap ID");
     if (++d->count > d->max_count) return k2onnx__h5_bad(f, d->o->path, "dense storage has more records than the file can hold");
     if (d->attrs && (f->buf[pos + 8] & 0x02u) != 0)
@@ -6926,11 +6939,12 @@ static int k2onnx__map_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t n
     const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "max_value");
     double slope, thr, maxv = 0.0;
     int clip_max = mv && mv->type != K2ONNX__JNULL;
-    const char *x = in[0].name, *y, *neg = NULL;
+    const char *x, *y, *neg = NULL;
     k2onnx__node *n;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "negative_slope", 0.0, &slope) ||
         !k2onnx__jfloat(cv, "threshold", 0.0, &thr) || (clip_max && !k2onnx__jfloat(cv, "max_value", 0.0, &maxv)))
         return 0;
+    x = in[0].name;
     if (slope != 0.0 && !clip_max && thr == 0.0) {
         if (!(y = k2onnx__op1(cv, "LeakyRelu", x, "LeakyRelu", &n))) return 0;
         k2onnx__attr_float(n, "alpha", (float)slope);
@@ -6963,7 +6977,7 @@ static int k2onnx__map_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t n
 /* ELU layer: alpha * (exp(x) - 1) below zero. */
 static int k2onnx__map_elu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    double alpha;
+    double alpha = 1.0;
     k2onnx__node *n;
     const char *y;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "alpha", 1.0, &alpha)) return 0;
@@ -6974,7 +6988,7 @@ static int k2onnx__map_elu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
 /* ThresholdedReLU: x where x > theta, else 0 (written out: the ONNX op needs opset 10). */
 static int k2onnx__map_thresholded_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    double theta;
+    double theta = 1.0;
     k2onnx__node *n;
     const char *t, *g, *gf;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "theta", 1.0, &theta)) return 0;
@@ -7062,7 +7076,7 @@ static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char 
 /* Softmax layer (axis). */
 static int k2onnx__map_softmax(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    int64_t axis;
+    int64_t axis = -1;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__keras_axis(cv, k2onnx__jget(cv->layer->config, "axis"), -1, in[0].rank, &axis)) return 0;
     if (in[0].mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a masked input is not supported yet");
     return k2onnx__one_output(cv, &in[0], k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, axis, "Softmax"), out, nout);
@@ -7129,8 +7143,9 @@ static int k2onnx__steps_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const
 static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long c[2];
-    int64_t T = in[0].dims[1];
+    int64_t T;
     if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "cropping", 1, c)) return 0;
+    T = in[0].dims[1];
     if (T >= 0 && c[0] + c[1] > T) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "crops %d steps of %d", (int)(c[0] + c[1]), (int)T);
     return k2onnx__steps_output(cv, &in[0], k2onnx__slice(cv, in[0].name, 1, c[0], c[1] ? -(int64_t)c[1] : INT64_MAX, "Slice"),
                                 T >= 0 ? T - c[0] - c[1] : -1, out, nout);
@@ -7140,10 +7155,11 @@ static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, si
 static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long p[2];
-    int64_t pads[6] = {0, 0, 0, 0, 0, 0}, T = in[0].dims[1];
+    int64_t pads[6] = {0, 0, 0, 0, 0, 0}, T;
     k2onnx__node *n;
     const char *y;
     if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "padding", 1, p)) return 0;
+    T = in[0].dims[1];
     pads[1] = p[0];
     pads[4] = p[1];
     if (cv->opset < 11) {
@@ -7160,9 +7176,11 @@ static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in
 static int k2onnx__map_upsampling1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long size;
-    int64_t reps[4] = {1, 1, 1, 1}, shape[3], T = in[0].dims[1], F = in[0].dims[2];
+    int64_t reps[4] = {1, 1, 1, 1}, shape[3], T, F;
     const char *u, *r, *t, *s;
     if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int1(cv, cv->layer->config, "size", 2, &size)) return 0;
+    T = in[0].dims[1];
+    F = in[0].dims[2];
     if (F < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the feature axis must have a known size");
     reps[2] = size;
     shape[0] = 0;
@@ -7196,8 +7214,9 @@ static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
     const k2onnx__json *axes = k2onnx__jget(cv->layer->config, "axes");
     int64_t ax[2];
     const char *a, *b, *y;
-    unsigned r = in[0].rank, i;
+    unsigned r, i;
     if (!k2onnx__expect_inputs(cv, nin, 2, 2)) return 0;
+    r = in[0].rank;
     if (in[1].rank != r || (r != 2 && r != 3)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only two inputs of rank 2 or two of rank 3 are supported");
     for (i = 0; i < 2; i++)
         if (!k2onnx__keras_axis(cv, k2onnx__jis_array(axes) && axes->n == 2 ? &axes->items[i] : axes, -1, r, &ax[i])) return 0;
@@ -7765,6 +7784,7 @@ static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, uns
     cv->layer = L;
     cv->node = node;
     if (!fn) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
+    if (!call->ninputs && fn != k2onnx__map_input) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the call has no input tensors");
     for (i = 0; i < call->ninputs; i++) {
         const char *kw = call->inputs[i].kwarg;
         if (kw && fn != k2onnx__map_attention && fn != k2onnx__map_multi_head_attention)
@@ -8366,20 +8386,23 @@ static void k2onnx__set_error(k2onnx_error *e, k2onnx_result r, const char *what
     k2onnx__append(e->message, sizeof e->message, &len, path, strlen(path));
 }
 
-K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
-                                             const k2onnx_options *options, k2onnx_error *error)
+K2ONNX_DEF void k2onnx_free(void *ptr)
+{
+    K2ONNX_FREE(ptr);
+}
+
+K2ONNX_DEF k2onnx_result k2onnx_read_file(const char *path, void **data, size_t *size, k2onnx_error *error)
 {
     k2onnx_error local;
     FILE *fp;
     unsigned char *in = NULL;
-    size_t in_size = 0, in_cap = 0, out_size = 0;
-    k2onnx__membuf out;
-    k2onnx_result r;
+    size_t in_size = 0, in_cap = 0;
     if (!error) error = &local;
-    memset(&out, 0, sizeof out);
-    fp = fopen(input_path, "rb");
+    *data = NULL;
+    *size = 0;
+    fp = fopen(path, "rb");
     if (!fp) {
-        k2onnx__set_error(error, k2onnx_result_io_error, "cannot open ", input_path);
+        k2onnx__set_error(error, k2onnx_result_io_error, "cannot open ", path);
         return error->result;
     }
     /* Read in growing steps: no reliance on ftell for non-seekable inputs. */
@@ -8392,7 +8415,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
                 K2ONNX_FREE(bigger);
                 K2ONNX_FREE(in);
                 fclose(fp);
-                k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory reading ", input_path);
+                k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory reading ", path);
                 return error->result;
             }
             if (in_size) memcpy(bigger, in, in_size);
@@ -8407,10 +8430,31 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
     if (ferror(fp)) {
         fclose(fp);
         K2ONNX_FREE(in);
-        k2onnx__set_error(error, k2onnx_result_io_error, "read error on ", input_path);
+        k2onnx__set_error(error, k2onnx_result_io_error, "read error on ", path);
         return error->result;
     }
     fclose(fp);
+    *data = in;
+    *size = in_size;
+    error->result = k2onnx_result_success;
+    error->message[0] = '\0';
+    return k2onnx_result_success;
+}
+
+K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
+                                             const k2onnx_options *options, k2onnx_error *error)
+{
+    k2onnx_error local;
+    FILE *fp;
+    unsigned char *in;
+    void *raw;
+    size_t in_size = 0, out_size = 0;
+    k2onnx__membuf out;
+    k2onnx_result r;
+    if (!error) error = &local;
+    memset(&out, 0, sizeof out);
+    if (k2onnx_read_file(input_path, &raw, &in_size, error) != k2onnx_result_success) return error->result;
+    in = (unsigned char *)raw;
     /* Measure first, then fill an exact buffer, so nothing is written unless conversion succeeds. */
     r = k2onnx_convert(in, in_size, options, NULL, NULL, &out_size, error);
     if (r == k2onnx_result_success) {

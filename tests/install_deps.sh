@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs what the tests need, only when missing: Debian's h5py/numpy/onnx for /usr/bin/python3
+# Installs what the tests need, only when missing: valgrind, clang (with libFuzzer), Debian's h5py/numpy/onnx for /usr/bin/python3
 # (fixture generation, HDF5 reading of reference files, onnx.checker) and the npm packages pinned
 # in package-lock.json (onnxruntime-node runs the converted models, tfjs computes references).
 set -e
@@ -16,6 +16,11 @@ if ! command -v clang >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
     echo "installing clang g++"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang g++ >/dev/null
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "installing valgrind"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind >/dev/null
 fi
 if [ ! -d node_modules/onnxruntime-node ] || [ ! -d node_modules/@tensorflow/tfjs ]; then
     echo "installing npm packages (npm ci)"
