@@ -3,7 +3,8 @@
 # all four fuzz targets, built without libFuzzer: with $CC (default cc) once under
 # AddressSanitizer + UndefinedBehaviorSanitizer and once plain, and, when CC is not set and clang
 # is installed, once more with clang's sanitizers (clang's UBSan also flags arithmetic on a null
-# pointer, which gcc's does not).
+# pointer, which gcc's does not) in the fuzzing mode of tests/fuzz/run.sh, which skips checksum
+# comparisons (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION), so that inputs found that way replay.
 #
 #     sh tests/fuzz/replay.sh [FILE|DIR ...]
 #     CC=gcc sh tests/fuzz/replay.sh
@@ -28,7 +29,7 @@ for t in $TARGETS; do
     case $VARIANTS in
     *clang-asan*)
         clang $WARN -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA \
-            -DK2ONNX_FUZZ_STANDALONE -o "$OUT/fuzz_$t-clang-asan" "$HERE/fuzz_$t.c" -lm || { echo "build of fuzz_$t (clang) failed"; exit 2; } ;;
+            -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -DK2ONNX_FUZZ_STANDALONE -o "$OUT/fuzz_$t-clang-asan" "$HERE/fuzz_$t.c" -lm || { echo "build of fuzz_$t (clang) failed"; exit 2; } ;;
     esac
 done
 

@@ -10,6 +10,10 @@
 #     FUZZ_CFLAGS=-fsanitize-recover=pointer-overflow \
 #     UBSAN_OPTIONS=suppressions=tests/fuzz/known-ubsan.supp sh tests/fuzz/run.sh
 #
+# The targets are built with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION: k2onnx.h then skips the
+# comparison of checksums (HDF5 lookup3 and Fletcher-32, Adler-32, ZIP CRC-32), so that mutations
+# reach the structures behind them; tests/fuzz/replay.sh replays in that mode too.
+#
 # The sources (targets and k2onnx.h) are copied to build/fuzz/src first, so a stack trace's line
 # numbers refer to that snapshot even if k2onnx.h is edited meanwhile. Each target runs with the
 # dictionary, on the working corpus build/fuzz/corpus-<target> (new inputs go there) plus the
@@ -25,7 +29,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-180}
 TARGETS=${TARGETS:-h5 json zip convert}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
-CFLAGS="-std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA -Wall -Wextra -Wpedantic $FUZZ_CFLAGS"
+CFLAGS="-std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Wall -Wextra -Wpedantic $FUZZ_CFLAGS"
 
 mkdir -p "$OUT/src/tests/fuzz" "$OUT/artifacts"
 cp "$ROOT/k2onnx.h" "$OUT/src/k2onnx.h"
