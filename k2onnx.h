@@ -1953,6 +1953,8 @@ static int k2onnx__dense_cb(void *user, uint64_t pos, unsigned size)
     uint64_t at = 0, len = 0;
     if (size < d->id_offset + d->heap.id_len) return k2onnx__h5_bad(f, d->o->path, "dense storage record is smaller than a heap ID");
     if (++d->count > d->max_count) return k2onnx__h5_bad(f, d->o->path, "dense storage has more records than the file can hold");
+    /* attribute name records: heap ID (8), message flags (1), creation order (4), hash (4) */
+    if (d->attrs && size < 9u) return k2onnx__h5_bad(f, d->o->path, "dense attribute record has no message flags");
     if (d->attrs && (f->buf[pos + 8] & 0x02u) != 0)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared attribute message", d->o->path);
     if (!k2onnx__fheap_object(&d->heap, f->buf + pos + d->id_offset, &at, &len)) return 0;

@@ -529,6 +529,23 @@ def bt2_child_is_root(objpath):
     return make
 
 
+def bt2_short_records(objpath):
+    """The record size in the header of an object's dense-attribute name index (a single leaf)
+    set to 8 bytes, the header's and the leaf's checksums recomputed for that size: a record then
+    holds the heap ID but not the message flags byte that follows it."""
+    def make(img):
+        _, names_addr = dense_storage(img, objpath, True)
+        tree = BTree2(img, names_addr)
+        if tree.depth != 0:
+            raise Broken("%s: %s's attribute name index is not a single leaf" % (img.name(), objpath))
+        n = checked_extent(img, names_addr)
+        ch = Change(img).put(names_addr + 10, (8).to_bytes(2, "little"),
+                             "record size in %s's attribute name index header at %d" % (objpath, names_addr))
+        ch.reseal(names_addr, n, "BTHD checksum")
+        return ch.reseal(tree.root, 6 + tree.root_nrec * 8, "BTLF checksum over 8-byte records")
+    return make
+
+
 def symtab_btree_self(objpath, child):
     """In a symbol-table group's v1 B-tree root (level > 0), child pointer `child` (0 = first,
     -1 = last) pointed at the root itself."""
@@ -594,6 +611,8 @@ CASES = [
      "fractal heap indirect block checksum mismatch", dense("/big", False, "FHIB")),
     ("FHDB of dense links", "h5/group_1000_latest.h5", ["--ls"],
      "fractal heap direct block checksum mismatch", dense("/big", False, "FHDB")),
+    ("dense attribute records without flags", "h5/latest_big_attr.h5", ["--ls"],
+     "dense attribute record has no message flags", bt2_short_records("/")),
     ("BTHD of dense links", "h5/group_1000_latest.h5", ["--ls"],
      "v2 B-tree header checksum mismatch", dense("/big", False, "BTHD")),
     ("BTIN of dense links", "h5/group_1000_latest.h5", ["--ls"],
