@@ -4327,6 +4327,35 @@ static const char *k2onnx__init_f32(k2onnx__conv *cv, const char *what, const fl
     return t->name;
 }
 
+/* Weight `index` of the layer as a rows x cols initializer, streamed from the file as stored. */
+static const char *k2onnx__matrix_init(k2onnx__conv *cv, size_t index, const char *what, int64_t rows, int64_t cols)
+{
+    int64_t dims[2];
+    k2onnx__init *t;
+    dims[0] = rows;
+    dims[1] = cols;
+    if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 2, dims))) return NULL;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = 1;
+    t->parts[0].src = cv->layer->weights[index];
+    t->parts[0].rows = (uint64_t)rows;
+    t->parts[0].cols = (uint64_t)cols;
+    return t->name;
+}
+
+/* A 1-D weight of the layer as an initializer, streamed from the file. */
+static const char *k2onnx__vector_init(k2onnx__conv *cv, size_t index, const char *what, int64_t count)
+{
+    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 1, &count);
+    if (!t) return NULL;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = 1;
+    t->parts[0].src = cv->layer->weights[index];
+    t->parts[0].rows = 1;
+    t->parts[0].cols = (uint64_t)count;
+    return t->name;
+}
+
 /* Single-input single-output node; returns the output name. */
 static const char *k2onnx__op1(k2onnx__conv *cv, const char *op, const char *input, const char *what, k2onnx__node **out)
 {
@@ -4478,6 +4507,8 @@ static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float
     return n->outputs[0];
 }
 
+static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what);
+
 /* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
 static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y)
 {
@@ -4500,9 +4531,7 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
             k2onnx__attr_float(n, "beta", 0.5f);
         }
     } else if (strcmp(act, "softmax") == 0) {
-        /* Before opset 13 Softmax flattens from `axis` on; the last axis gives the same result. */
-        if ((r = k2onnx__op1(cv, "Softmax", x->name, "Softmax", &n)) != NULL)
-            k2onnx__attr_int(n, "axis", cv->opset >= 13 ? -1 : (int64_t)x->rank - 1);
+        r = k2onnx__softmax(cv, "Softmax", x->name, x->rank, (int64_t)x->rank - 1, "Softmax");
     } else if (strcmp(act, "swish") == 0 || strcmp(act, "silu") == 0) {
         const char *s = k2onnx__op1(cv, "Sigmoid", x->name, "swish_sigmoid", NULL);
         r = s ? k2onnx__op2(cv, "Mul", x->name, s, "swish") : NULL;
@@ -4530,8 +4559,7 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
         }
         r = h ? k2onnx__op2(cv, "Mul", x->name, h, "hard_silu") : NULL;
     } else if (strcmp(act, "log_softmax") == 0) {
-        if ((r = k2onnx__op1(cv, "LogSoftmax", x->name, "LogSoftmax", &n)) != NULL)
-            k2onnx__attr_int(n, "axis", cv->opset >= 13 ? -1 : (int64_t)x->rank - 1);
+        r = k2onnx__softmax(cv, "LogSoftmax", x->name, x->rank, (int64_t)x->rank - 1, "LogSoftmax");
     } else if (strcmp(act, "leaky_relu") == 0) {
         /* Only Keras 3 serializes it by name; its negative_slope defaults to 0.2. */
         if ((r = k2onnx__op1(cv, "LeakyRelu", x->name, "LeakyRelu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 0.2f);
@@ -4652,9 +4680,8 @@ static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     const k2onnx__kvalue *x = &in[0];
     int use_bias = k2onnx__jbool(cfg, "use_bias", k2onnx__jbool(cfg, "bias", 1));
     int64_t units, features;
-    const char *act, *y;
+    const char *act, *y, *w;
     uint64_t dims[2];
-    k2onnx__init *w;
     k2onnx__kvalue lin;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cfg, "units", "output_dim", &units)) return 0;
     if (!k2onnx__activation_name(cv, cfg, "activation", "linear", &act)) return 0;
@@ -4668,27 +4695,11 @@ static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     dims[1] = (uint64_t)units;
     if (!k2onnx__check_weight(cv, 0, "kernel", 2, dims)) return 0;
     if (use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &dims[1])) return 0;
-    {
-        int64_t wd[2];
-        wd[0] = features;
-        wd[1] = units;
-        if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "kernel"), K2ONNX__FLOAT, 2, wd))) return 0;
-        w->kind = K2ONNX__INIT_MATRIX;
-        w->nparts = 1;
-        w->parts[0].src = cv->layer->weights[0];
-        w->parts[0].rows = (uint64_t)features;
-        w->parts[0].cols = (uint64_t)units;
-    }
-    y = k2onnx__op2(cv, "MatMul", x->name, w->name, "MatMul");
+    if (!(w = k2onnx__matrix_init(cv, 0, "kernel", features, units))) return 0;
+    y = k2onnx__op2(cv, "MatMul", x->name, w, "MatMul");
     if (y && use_bias) {
-        k2onnx__init *b = k2onnx__add_init(cv, k2onnx__vname(cv, "bias"), K2ONNX__FLOAT, 1, &units);
-        if (!b) return 0;
-        b->kind = K2ONNX__INIT_MATRIX;
-        b->nparts = 1;
-        b->parts[0].src = cv->layer->weights[1];
-        b->parts[0].rows = 1;
-        b->parts[0].cols = (uint64_t)units;
-        y = k2onnx__op2(cv, "Add", y, b->name, "BiasAdd");
+        const char *b = k2onnx__vector_init(cv, 1, "bias", units);
+        y = b ? k2onnx__op2(cv, "Add", y, b, "BiasAdd") : NULL;
     }
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     lin = *x;
@@ -6455,19 +6466,6 @@ static int k2onnx__conv_pads(k2onnx__conv *cv, const char *padding, int64_t T, i
     return 1;
 }
 
-/* A 1-D weight of the layer as an initializer, streamed from the file. */
-static const char *k2onnx__vector_init(k2onnx__conv *cv, size_t index, const char *what, int64_t count)
-{
-    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 1, &count);
-    if (!t) return NULL;
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = 1;
-    t->parts[0].src = cv->layer->weights[index];
-    t->parts[0].rows = 1;
-    t->parts[0].cols = (uint64_t)count;
-    return t->name;
-}
-
 /* The geometry shared by Conv1D and SeparableConv1D. */
 typedef struct k2onnx__conv1d_cfg {
     const char *padding, *act;
@@ -6873,10 +6871,9 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
-    int64_t vocab, dim, wd[2];
+    int64_t vocab, dim;
     uint64_t dims[2];
-    const char *idx = x->name, *y;
-    k2onnx__init *w;
+    const char *idx = x->name, *y, *w;
     k2onnx__node *n;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (!k2onnx__positive_int(cv, cfg, "input_dim", NULL, &vocab) || !k2onnx__positive_int(cv, cfg, "output_dim", NULL, &dim)) return 0;
@@ -6891,15 +6888,8 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         if (!(idx = k2onnx__op1(cv, "Cast", x->name, "indices", &n))) return 0;
         k2onnx__attr_int(n, "to", K2ONNX__INT64);
     }
-    wd[0] = vocab;
-    wd[1] = dim;
-    if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "embeddings"), K2ONNX__FLOAT, 2, wd))) return 0;
-    w->kind = K2ONNX__INIT_MATRIX;
-    w->nparts = 1;
-    w->parts[0].src = cv->layer->weights[0];
-    w->parts[0].rows = (uint64_t)vocab;
-    w->parts[0].cols = (uint64_t)dim;
-    y = k2onnx__op2(cv, "Gather", w->name, idx, "Gather");
+    if (!(w = k2onnx__matrix_init(cv, 0, "embeddings", vocab, dim))) return 0;
+    y = k2onnx__op2(cv, "Gather", w, idx, "Gather");
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
     (*out)[0].name = y;
@@ -7429,9 +7419,8 @@ static int k2onnx__map_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 /* One EinsumDense projection of MultiHeadAttention: x [N, T, D] -> [N, heads, T, width]. */
 static const char *k2onnx__mha_project(k2onnx__conv *cv, const k2onnx__kvalue *x, size_t wi, int use_bias, int64_t heads, int64_t width, const char *what)
 {
-    int64_t D = x->dims[2], wd[2], shape[4];
-    k2onnx__init *w, *b;
-    const char *y, *sh;
+    int64_t D = x->dims[2], shape[4];
+    const char *w, *y, *sh;
     static const int64_t perm[4] = {0, 2, 1, 3};
     uint64_t kd[3];
     kd[0] = (uint64_t)D;
@@ -7439,24 +7428,11 @@ static const char *k2onnx__mha_project(k2onnx__conv *cv, const k2onnx__kvalue *x
     kd[2] = (uint64_t)width;
     if (!k2onnx__check_weight(cv, wi, k2onnx__sprintf(cv->ctx, "%s/kernel", what), 3, kd)) return NULL;
     if (use_bias && !k2onnx__check_weight(cv, wi + 1, k2onnx__sprintf(cv->ctx, "%s/bias", what), 2, kd + 1)) return NULL;
-    wd[0] = D;
-    wd[1] = heads * width;
-    if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_kernel", what)), K2ONNX__FLOAT, 2, wd))) return NULL;
-    w->kind = K2ONNX__INIT_MATRIX;
-    w->nparts = 1;
-    w->parts[0].src = cv->layer->weights[wi];
-    w->parts[0].rows = (uint64_t)D;
-    w->parts[0].cols = (uint64_t)(heads * width);
-    y = k2onnx__op2(cv, "MatMul", x->name, w->name, k2onnx__sprintf(cv->ctx, "%s_matmul", what));
+    if (!(w = k2onnx__matrix_init(cv, wi, k2onnx__sprintf(cv->ctx, "%s_kernel", what), D, heads * width))) return NULL;
+    y = k2onnx__op2(cv, "MatMul", x->name, w, k2onnx__sprintf(cv->ctx, "%s_matmul", what));
     if (y && use_bias) {
-        b = k2onnx__add_init(cv, k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_bias", what)), K2ONNX__FLOAT, 1, &wd[1]);
-        if (!b) return NULL;
-        b->kind = K2ONNX__INIT_MATRIX;
-        b->nparts = 1;
-        b->parts[0].src = cv->layer->weights[wi + 1];
-        b->parts[0].rows = 1;
-        b->parts[0].cols = (uint64_t)(heads * width);
-        y = k2onnx__op2(cv, "Add", y, b->name, k2onnx__sprintf(cv->ctx, "%s_biased", what));
+        const char *b = k2onnx__vector_init(cv, wi + 1, k2onnx__sprintf(cv->ctx, "%s_bias", what), heads * width);
+        y = b ? k2onnx__op2(cv, "Add", y, b, k2onnx__sprintf(cv->ctx, "%s_biased", what)) : NULL;
     }
     shape[0] = 0;
     shape[1] = -1;
@@ -7479,10 +7455,9 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
     int64_t H, KD, VD, Dout, shape[3];
     size_t per = use_bias ? 2u : 1u;
-    const char *Q, *K, *V, *kt, *scores, *keep = NULL, *probs, *ctxv, *y, *sh;
+    const char *Q, *K, *V, *kt, *scores, *keep = NULL, *probs, *ctxv, *y, *sh, *w;
     static const int64_t perm[4] = {0, 2, 1, 3};
     uint64_t od[3];
-    k2onnx__init *w;
     if (!q || !v) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects a query and a value");
     if (!k) k = v;
     if (!k2onnx__positive_int(cv, cfg, "num_heads", NULL, &H) || !k2onnx__positive_int(cv, cfg, "key_dim", NULL, &KD)) return 0;
@@ -7546,15 +7521,8 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     if (!k2onnx__check_weight(cv, 3 * per, "attention_output/kernel", 3, od) ||
         (use_bias && !k2onnx__check_weight(cv, 3 * per + 1, "attention_output/bias", 1, od + 2)))
         return 0;
-    shape[0] = H * VD;
-    shape[1] = Dout;
-    if (!(w = k2onnx__add_init(cv, k2onnx__vname(cv, "output_kernel"), K2ONNX__FLOAT, 2, shape))) return 0;
-    w->kind = K2ONNX__INIT_MATRIX;
-    w->nparts = 1;
-    w->parts[0].src = cv->layer->weights[3 * per];
-    w->parts[0].rows = (uint64_t)(H * VD);
-    w->parts[0].cols = (uint64_t)Dout;
-    y = k2onnx__op2(cv, "MatMul", ctxv, w->name, "output_matmul");
+    if (!(w = k2onnx__matrix_init(cv, 3 * per, "output_kernel", H * VD, Dout))) return 0;
+    y = k2onnx__op2(cv, "MatMul", ctxv, w, "output_matmul");
     if (y && use_bias) {
         const char *b = k2onnx__vector_init(cv, 3 * per + 1, "output_bias", Dout);
         y = b ? k2onnx__op2(cv, "Add", y, b, "projected") : NULL;

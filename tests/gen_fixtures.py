@@ -1233,12 +1233,16 @@ def add_batchnorm(m, fl, rng, src, feat, center=True, scale=True):
     return m.add('BatchNormalization', name, c, [src], ws)
 
 
+def norm_variants(m, add, fl, rng, x, feat):
+    """A normalization layer three times on x: with center and scale, without center, without scale."""
+    return [add(m, fl, rng, x, feat), add(m, fl, rng, x, feat, center=False),
+            add(m, fl, rng, x, feat, scale=False)]
+
+
 def m_batchnorm(fl, rng, seq=5, feat=4):
     m = Model(fl)
     x = m.input('inputs', [seq, feat])
-    m.outputs = [add_batchnorm(m, fl, rng, x, feat),
-                 add_batchnorm(m, fl, rng, x, feat, center=False),
-                 add_batchnorm(m, fl, rng, x, feat, scale=False)]
+    m.outputs = norm_variants(m, add_batchnorm, fl, rng, x, feat)
     return m
 
 
@@ -1257,9 +1261,7 @@ def m_layernorm(fl, rng, seq=5, feat=4):
     """Inputs scaled by 3 and shifted, so the per-step mean and variance are far from 0 and 1."""
     m = Model(fl)
     x = m.input('inputs', [seq, feat])
-    m.outputs = [add_layernorm(m, fl, rng, x, feat),
-                 add_layernorm(m, fl, rng, x, feat, center=False),
-                 add_layernorm(m, fl, rng, x, feat, scale=False)]
+    m.outputs = norm_variants(m, add_layernorm, fl, rng, x, feat)
     m.data_fns[x] = lambda r, shape: (r.standard_normal(shape) * 3.0 + 1.0).astype('<f4')
     return m
 
