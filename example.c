@@ -1,6 +1,6 @@
 /* k2onnx - command-line converter built on the public API of k2onnx.h.
 
-   k2onnx MODEL.h5 -o MODEL.onnx [--opset N]
+   k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--unroll] [--batch N] [--steps T] [--input-shape NAME=D0xD1...]
    k2onnx --ls FILE.h5                 list every group, dataset and attribute
    k2onnx --dump FILE.h5 PATH [PATH...] print the values of datasets or attributes (obj@attr)
    Exit status: 0 success, 1 the file could not be converted or read, 2 usage error. */
@@ -14,7 +14,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn] [--config ARCH.json]\n"
+            "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn | --unroll]\n"
+            "                     [--batch N] [--steps T] [--input-shape NAME=D0xD1x...] [--config ARCH.json]\n"
             "       k2onnx --ls FILE.h5\n"
             "       k2onnx --dump FILE.h5 PATH [PATH...]\n"
             "Convert a saved Keras model (HDF5 .h5) to ONNX, or inspect an HDF5 file.\n"
@@ -26,6 +27,15 @@ static void usage(FILE *out)
             "                     (<layer>/h_n, c_n), to run a model one step at a time\n"
             "  --scan-rnn         write recurrent layers as ONNX Scan loops of primitive ops\n"
             "                     instead of fused RNN/GRU/LSTM ops\n"
+            "  --unroll           write recurrent layers step by step with primitive ops\n"
+            "                     (MatMul, Add, Mul, activations, Reshape, Concat): no\n"
+            "                     RNN/GRU/LSTM/Scan, for onnx2c, libonnx and similar runtimes;\n"
+            "                     needs a static time axis (the model's or --steps)\n"
+            "  --batch N          fix the batch dimension of every input to N\n"
+            "  --steps T          fix the time axis of every sequence input to T (1 with\n"
+            "                     --unroll --state-io gives a one-step streaming cell)\n"
+            "  --input-shape NAME=D0xD1x...\n"
+            "                     fix the whole shape of input NAME, batch included (repeatable)\n"
             "  --config FILE      architecture JSON (model.to_json()) for a weights-only .h5\n"
             "  --ls FILE          list every group, dataset, attribute and link, sorted by path:\n"
             "                     PATH<TAB>KIND<TAB>DTYPE<TAB>SHAPE (attributes are OBJECT@NAME)\n"
@@ -51,6 +61,49 @@ static int parse_opset(const char *s, int *out)
     if (*s == '\0' || *end != '\0' || v < K2ONNX_MIN_OPSET || v > K2ONNX_MAX_OPSET) return 0;
     *out = (int)v;
     return 1;
+}
+
+/* A size for --batch, --steps or a dimension of --input-shape: 1 to 2^30, digits only. */
+static int parse_size(const char *s, const char **end, size_t *out)
+{
+    size_t v = 0;
+    const char *p = s;
+    while (*p >= '0' && *p <= '9' && v <= ((size_t)1 << 30)) v = v * 10 + (size_t)(*p++ - '0');
+    *end = p;
+    *out = v;
+    return p != s && v >= 1 && v <= ((size_t)1 << 30);
+}
+
+static int parse_whole_size(const char *s, size_t *out)
+{
+    const char *end;
+    return parse_size(s, &end, out) && *end == '\0';
+}
+
+#define MAX_INPUT_SHAPES 64
+
+/* NAME=D0xD1x...: the name is everything before the last '='. */
+static int parse_input_shape(char *arg, k2onnx_input_shape *is, size_t *dims)
+{
+    char *eq = strrchr(arg, '=');
+    const char *p;
+    size_t rank = 0;
+    if (!eq || eq == arg) return 0;
+    *eq = '\0';
+    p = eq + 1;
+    for (;;) {
+        if (rank == 8 || !parse_size(p, &p, &dims[rank])) break;
+        rank++;
+        if (*p == '\0') {
+            is->name = arg;
+            is->dims = dims;
+            is->rank = rank;
+            return 1;
+        }
+        if (*p++ != 'x') break;
+    }
+    *eq = '='; /* whole again for the error message */
+    return 0;
 }
 
 /* Reads a whole file into memory; returns NULL and prints the reason on failure. Release with
@@ -129,8 +182,11 @@ int main(int argc, char **argv)
     int status;
     k2onnx_options opts;
     k2onnx_error err;
+    k2onnx_input_shape shapes[MAX_INPUT_SHAPES];
+    size_t shape_dims[MAX_INPUT_SHAPES][8];
     int i;
     memset(&opts, 0, sizeof opts);
+    opts.input_shapes = shapes;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -148,6 +204,18 @@ int main(int argc, char **argv)
             opts.state_io = 1;
         } else if (strcmp(a, "--scan-rnn") == 0) {
             opts.scan_rnn = 1;
+        } else if (strcmp(a, "--unroll") == 0) {
+            opts.unroll = 1;
+        } else if (strcmp(a, "--batch") == 0 || strcmp(a, "--steps") == 0) {
+            if (++i >= argc) return usage_error("missing number after ", a);
+            if (!parse_whole_size(argv[i], a[2] == 'b' ? &opts.batch : &opts.steps))
+                return usage_error(a[2] == 'b' ? "--batch must be an integer from 1 to 2^30, got " : "--steps must be an integer from 1 to 2^30, got ", argv[i]);
+        } else if (strcmp(a, "--input-shape") == 0) {
+            if (++i >= argc) return usage_error("missing NAME=D0xD1x... after ", a);
+            if (opts.input_shapes_count == MAX_INPUT_SHAPES) return usage_error("too many --input-shape options", NULL);
+            if (!parse_input_shape(argv[i], &shapes[opts.input_shapes_count], shape_dims[opts.input_shapes_count]))
+                return usage_error("--input-shape wants NAME=D0xD1x... (1 to 8 dimensions, each 1 to 2^30), got ", argv[i]);
+            opts.input_shapes_count++;
         } else if (strcmp(a, "--config") == 0) {
             if (++i >= argc) return usage_error("missing file after ", a);
             config_path = argv[i];
@@ -164,6 +232,7 @@ int main(int argc, char **argv)
     }
     if (!input) return usage_error("no input file", NULL);
     if (!output) return usage_error("no output file (use -o FILE)", NULL);
+    if (opts.unroll && opts.scan_rnn) return usage_error("--unroll and --scan-rnn exclude each other", NULL);
     if (config_path) {
         size_t n = 0;
         config = read_file(config_path, &n);

@@ -87,6 +87,13 @@ typedef struct k2onnx_allocator {
     void *user;
 } k2onnx_allocator;
 
+/* The full shape of one graph input (the Keras input layer's name), batch axis included. */
+typedef struct k2onnx_input_shape {
+    const char *name;
+    const size_t *dims;
+    size_t rank;
+} k2onnx_input_shape;
+
 /* Valid when zero-initialised. */
 typedef struct k2onnx_options {
     int opset;                   /* target ai.onnx opset; 0 = K2ONNX_DEFAULT_OPSET */
@@ -102,6 +109,14 @@ typedef struct k2onnx_options {
                                     inputs and its final states graph outputs (streaming) */
     int scan_rnn;                /* non-zero: recurrent layers as ONNX Scan loops of primitive ops,
                                     never as fused RNN/GRU/LSTM ops */
+    int unroll;                  /* non-zero: recurrent layers written out step by step with
+                                    primitive ops (no RNN/GRU/LSTM/Scan/Loop); needs a static time
+                                    axis (the model's, or `steps`) */
+    size_t batch;                /* non-zero: the batch dimension of every input */
+    size_t steps;                /* non-zero: the time axis of every sequence input (rank >= 3, or
+                                    integer token ids [batch, time]), replacing the model's */
+    const k2onnx_input_shape *input_shapes; /* optional: whole shapes of named inputs */
+    size_t input_shapes_count;
     const char *model_config;    /* optional architecture JSON (model.to_json()) for a file that
                                     holds weights only; overrides the file's model_config */
     size_t model_config_size;
@@ -253,7 +268,10 @@ typedef struct k2onnx__ctx {
     unsigned max_json_depth, max_dataset_ratio, max_graph_depth;
     size_t objects, max_objects;
     int opset;
-    int state_io, scan_rnn;
+    int state_io, scan_rnn, unroll;
+    size_t batch, steps;
+    const k2onnx_input_shape *input_shapes;
+    size_t input_shapes_count;
     const char *model_config;
     size_t model_config_size;
     const char *keras_version;   /* from a .keras archive's metadata.json */
@@ -4392,6 +4410,13 @@ static const char *k2onnx__squeeze(k2onnx__conv *cv, const char *op, const char 
 static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const int64_t *perm, size_t rank, const char *what)
 {
     k2onnx__node *n;
+    if (cv->ctx->unroll) {
+        /* libonnx keeps the input's strides on a Transpose output, which ops reading strides
+           (element-wise, reductions, pooling) then misread; an Identity re-lays it out. */
+        const char *t = k2onnx__op1(cv, "Transpose", input, k2onnx__sprintf(cv->ctx, "%s_raw_transpose", what), &n);
+        if (!t || !k2onnx__attr_ints(cv, n, "perm", perm, rank)) return NULL;
+        return k2onnx__op1(cv, "Identity", t, what, NULL);
+    }
     if (!k2onnx__op1(cv, "Transpose", input, what, &n) || !k2onnx__attr_ints(cv, n, "perm", perm, rank)) return NULL;
     return n->outputs[0];
 }
@@ -4424,6 +4449,38 @@ static int k2onnx__expect_inputs(k2onnx__conv *cv, size_t nin, size_t lo, size_t
         if (lo == hi) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects %d input(s), got %d", (int)lo, (int)nin);
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects %d to %d inputs, got %d", (int)lo, (int)hi, (int)nin);
     }
+    return 1;
+}
+
+static void k2onnx__fix_dim(k2onnx__kvalue *v, unsigned axis, size_t size)
+{
+    v->dims[axis] = (int64_t)size;
+    v->params[axis] = NULL;
+}
+
+/* The shape options: a whole shape given for this input by name, else the batch size and the
+   time axis of a sequence (rank 3 and more, or integer token ids [batch, time]). */
+static int k2onnx__fix_input_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
+{
+    const k2onnx__ctx *ctx = cv->ctx;
+    size_t i;
+    unsigned k;
+    for (i = 0; i < ctx->input_shapes_count; i++) {
+        const k2onnx_input_shape *is = &ctx->input_shapes[i];
+        if (strcmp(is->name, v->name) != 0) continue;
+        if (is->rank != v->rank)
+            return k2onnx__lfail(cv, k2onnx_result_invalid_argument, "the input shape given has %u dimensions, the input has %u",
+                                 (unsigned long long)is->rank, (unsigned long long)v->rank);
+        for (k = 0; k < v->rank; k++) {
+            if (v->dims[k] >= 0 && k > 0 && (k != 1 || (v->rank < 3 && v->elem == K2ONNX__FLOAT)) && (size_t)v->dims[k] != is->dims[k])
+                return k2onnx__lfail(cv, k2onnx_result_invalid_argument, "the input shape given sets dimension %u to %u, the model fixes it to %u",
+                                     (unsigned long long)k, (unsigned long long)is->dims[k], (unsigned long long)v->dims[k]);
+            k2onnx__fix_dim(v, k, is->dims[k]);
+        }
+        return 1;
+    }
+    if (ctx->batch) k2onnx__fix_dim(v, 0, ctx->batch);
+    if (ctx->steps && (v->rank >= 3 || (v->rank == 2 && v->elem != K2ONNX__FLOAT))) k2onnx__fix_dim(v, 1, ctx->steps);
     return 1;
 }
 
@@ -4468,6 +4525,7 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
             return k2onnx__lfail(cv, k2onnx_result_invalid_model, "batch_input_shape entry %d is not a positive integer or null", (int)i);
         }
     }
+    if (!k2onnx__fix_input_shape(cv, &v)) return 0;
     if (!k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v)) return 0;
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = v;
@@ -4483,11 +4541,23 @@ static const char *k2onnx__const_f32(k2onnx__conv *cv, const char *what, float v
     return k2onnx__init_f32(cv, what, v, 0, NULL);
 }
 
-/* min(max(x, lo), hi): Clip takes its bounds as attributes before opset 11, as inputs since. */
+/* min(max(x, lo), hi): Clip takes its bounds as attributes before opset 11, as inputs since.
+   With --unroll it is Relu(x - lo) - Relu(x - hi) + lo, which every runtime has (libonnx runs
+   Clip only from opset 11, and only with bounds named "min" and "max"). */
 static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float hi, const char *what)
 {
     k2onnx__node *n;
     const char *l = NULL, *h = NULL;
+    if (cv->ctx->unroll) {
+        const char *lc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
+        const char *hc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
+        const char *dl = lc ? k2onnx__op2(cv, "Sub", x, lc, k2onnx__sprintf(cv->ctx, "%s_above_min", what)) : NULL;
+        const char *dh = hc ? k2onnx__op2(cv, "Sub", x, hc, k2onnx__sprintf(cv->ctx, "%s_above_max", what)) : NULL;
+        const char *rl = dl ? k2onnx__op1(cv, "Relu", dl, k2onnx__sprintf(cv->ctx, "%s_from_min", what), NULL) : NULL;
+        const char *rh = dh ? k2onnx__op1(cv, "Relu", dh, k2onnx__sprintf(cv->ctx, "%s_past_max", what), NULL) : NULL;
+        const char *d = rl && rh ? k2onnx__op2(cv, "Sub", rl, rh, k2onnx__sprintf(cv->ctx, "%s_span", what)) : NULL;
+        return d ? k2onnx__op2(cv, "Add", d, lc, what) : NULL;
+    }
     if (cv->opset >= 11) {
         l = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
         h = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
@@ -4508,6 +4578,36 @@ static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float
 }
 
 static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what);
+
+/* Exact gelu before opset 9, which has no Erf: x/2 + |x|/2 * erf(|x| / sqrt(2)), with erf of a
+   non-negative z as 1 - t (a1 + t (a2 + ... + t a5)) exp(-z^2), t = 1 / (1 + p z) (Abramowitz and
+   Stegun 7.1.26, error below 1.5e-7). */
+static const char *k2onnx__gelu_without_erf(k2onnx__conv *cv, const char *x)
+{
+    static const float a[5] = {0.254829592f, -0.284496736f, 1.421413741f, -1.453152027f, 1.061405429f};
+    const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
+    const char *ax = k2onnx__op1(cv, "Abs", x, "gelu_abs", NULL);
+    const char *z = ax ? k2onnx__op2(cv, "Mul", ax, k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), "gelu_z") : NULL;
+    const char *pz = z ? k2onnx__op2(cv, "Mul", z, k2onnx__const_f32(cv, "gelu_p", 0.3275911f), "gelu_pz") : NULL;
+    const char *den = pz && one ? k2onnx__op2(cv, "Add", pz, one, "gelu_t_denominator") : NULL;
+    const char *t = den ? k2onnx__op2(cv, "Div", one, den, "gelu_t") : NULL;
+    const char *poly = t ? k2onnx__op2(cv, "Mul", t, k2onnx__const_f32(cv, "gelu_a5", a[4]), "gelu_poly_4") : NULL;
+    const char *z2, *e, *erfc, *erf, *xe, *hx, *hxe;
+    int i;
+    for (i = 3; i >= 0 && poly; i--) {
+        const char *sum = k2onnx__op2(cv, "Add", poly, k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "gelu_a%u", (unsigned long long)(i + 1)), a[i]),
+                                      k2onnx__sprintf(cv->ctx, "gelu_poly_%u_sum", (unsigned long long)i));
+        poly = sum ? k2onnx__op2(cv, "Mul", t, sum, k2onnx__sprintf(cv->ctx, "gelu_poly_%u", (unsigned long long)i)) : NULL;
+    }
+    z2 = z ? k2onnx__op2(cv, "Mul", z, z, "gelu_z_squared") : NULL;
+    e = z2 ? k2onnx__op1(cv, "Exp", k2onnx__op1(cv, "Neg", z2, "gelu_minus_z_squared", NULL), "gelu_exp", NULL) : NULL;
+    erfc = poly && e ? k2onnx__op2(cv, "Mul", poly, e, "gelu_erfc") : NULL;
+    erf = erfc ? k2onnx__op2(cv, "Sub", one, erfc, "gelu_erf") : NULL;
+    xe = erf ? k2onnx__op2(cv, "Mul", ax, erf, "gelu_abs_erf") : NULL;
+    hx = half ? k2onnx__op2(cv, "Mul", x, half, "gelu_half_x") : NULL;
+    hxe = xe && half ? k2onnx__op2(cv, "Mul", xe, half, "gelu_half_abs_erf") : NULL;
+    return hx && hxe ? k2onnx__op2(cv, "Add", hx, hxe, "gelu") : NULL;
+}
 
 /* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
 static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y)
@@ -4537,11 +4637,12 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
         r = s ? k2onnx__op2(cv, "Mul", x->name, s, "swish") : NULL;
     } else if (strcmp(act, "relu6") == 0) {
         r = k2onnx__clip(cv, x->name, 0.0f, 6.0f, "relu6");
+    } else if (strcmp(act, "gelu") == 0 && cv->opset < 9) {
+        r = k2onnx__gelu_without_erf(cv, x->name);
     } else if (strcmp(act, "gelu") == 0) {
         /* The exact form, Keras' default: x/2 * (1 + erf(x / sqrt(2))). */
         const char *c = k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
         const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *t, *e, *p;
-        if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'gelu' needs opset 9 or later (Erf)");
         t = c ? k2onnx__op2(cv, "Mul", x->name, c, "gelu_scaled") : NULL;
         e = t ? k2onnx__op1(cv, "Erf", t, "gelu_erf", NULL) : NULL;
         p = e && one ? k2onnx__op2(cv, "Add", e, one, "gelu_erf_plus_one") : NULL;
@@ -5233,16 +5334,37 @@ static int k2onnx__rnn_act_fusable(const char *act)
 
 static int k2onnx__rnn_fusable(const k2onnx__conv *cv, const k2onnx__rnn_spec *s)
 {
-    if (cv->ctx->scan_rnn) return 0;
+    if (cv->ctx->scan_rnn || cv->ctx->unroll) return 0;
     return k2onnx__rnn_act_fusable(s->activation) && (s->kind == K2ONNX__RNN || k2onnx__rnn_act_fusable(s->recurrent_activation));
 }
 
-/* What a cell run produces, in the fused and the Scan form alike. */
+/* What a cell run produces, in the fused, Scan and unrolled forms alike. */
 typedef struct k2onnx__rnn_result {
     const char *seq;      /* [T, N, H], aligned with the input's time steps; NULL if not asked */
+    int seq_final;        /* seq already has the layer's output layout and order (unrolled form) */
+    const char *const *steps; /* unrolled form: the T outputs [N, H], aligned with the input */
     const char *h, *c;    /* [N, H] final states */
     const char *last;     /* [N, H] the output of the last step (h, unless masking repeated one) */
 } k2onnx__rnn_result;
+
+/* One run of a cell over a sequence, whatever form it takes. */
+typedef struct k2onnx__rnn_run {
+    const k2onnx__rnn_spec *s;
+    size_t first_weight;           /* index of the cell's kernel in the layer's weights */
+    const char *xt;                /* fused and Scan forms: the input, time-major [T, N, I] */
+    const char *const *x_steps;    /* unrolled form: the input's T steps [N, I], in time order */
+    const char *const *mask_steps; /* unrolled form: the mask's T steps [N, 1], or NULL */
+    int64_t I, T, batch;           /* T and batch are -1 when dynamic */
+    const k2onnx__kvalue *init;    /* the layer's initial states [N, H], h then c, or NULL */
+    int init_is_state_io;          /* init are --state-io inputs (carried over from a previous run) */
+    const char *mask_tm;           /* Scan form: the mask as [T, N, 1], or NULL */
+    int zero_masked;               /* K2ONNX__MASK_*: what a masked step outputs */
+    int reverse;                   /* go_backwards: from the last step to the first */
+    int processing_order;          /* reverse runs: the sequence in the order the steps ran */
+    int want_seq, want_states, time_major;
+    int unroll;                    /* the unrolled form (x_steps and mask_steps are set) */
+    const char *tag;               /* names the nodes of one of several cells, or NULL */
+} k2onnx__rnn_run;
 
 /* Column block `gate` (of H columns) of a Keras weight, as a float array [rows, H]. */
 static const char *k2onnx__scan_block(k2onnx__conv *cv, const k2onnx__h5array *w, uint64_t rows, uint64_t cols, unsigned gate,
@@ -5360,121 +5482,166 @@ static const char *k2onnx__lstm_update(k2onnx__conv *cv, const char *const act[4
     return tc ? k2onnx__op2(cv, "Mul", act[3], tc, "h_new") : NULL;
 }
 
-/* A cell whose activations the fused ops lack: the Keras step written out with primitive ops
-   in the body of an ONNX Scan over the time axis (works for static and dynamic lengths). */
-static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
-                            const char *init_h, const char *init_c, const char *mask_tm, int zero_masked, int reverse,
-                            int processing_order, const char *tag, k2onnx__rnn_result *res)
+/* The weights of one cell per gate, in Keras gate order: kernels [I, H], recurrent kernels [H, H],
+   input and recurrent biases [H] (NULL where the cell has none). */
+typedef struct k2onnx__rnn_blocks {
+    const char *W[4], *R[4], *BX[4], *BR[4];
+} k2onnx__rnn_blocks;
+
+static const char *const k2onnx__gate_names[3][4] = {{"h"}, {"z", "r", "h"}, {"i", "f", "c", "o"}};
+
+/* Cuts a cell's weights into per-gate initializers named `<stem>W_<gate>` and so on. */
+static int k2onnx__rnn_blocks_read(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, int64_t I, const char *stem,
+                                   k2onnx__rnn_blocks *b)
 {
-    static const char *const gate_names[3][4] = {{"h"}, {"z", "r", "h"}, {"i", "f", "c", "o"}};
     const k2onnx__h5array *kw = &cv->layer->weights[first_weight], *rw = &cv->layer->weights[first_weight + 1];
     const k2onnx__h5array *bw = s->use_bias ? &cv->layer->weights[first_weight + 2] : NULL;
-    unsigned gates = k2onnx__rnn_gates(s), g, lstm = s->kind == K2ONNX__LSTM;
+    unsigned gates = k2onnx__rnn_gates(s), g;
     int64_t H = s->units;
     uint64_t GH = (uint64_t)gates * (uint64_t)H;
-    const char *W[4], *R[4], *BX[4] = {NULL, NULL, NULL, NULL}, *BR[4] = {NULL, NULL, NULL, NULL};
-    const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
-    const char *saved_prefix = cv->vprefix, *h_prev, *c_prev = NULL, *y_prev = NULL, *x_t, *m_t = NULL, *h_new = NULL, *c_new = NULL, *y_t;
-    const char *y0 = NULL;
-    /* Masked steps repeat the previous output (kept as a state of its own), give zeros, or, in
-       Keras before 2.3, give the h state. */
-    int keep_y = mask_tm && zero_masked == K2ONNX__MASK_REPEAT;
-    unsigned nstate;
-    k2onnx__graph *body, *outer = cv->g;
-    k2onnx__node *n;
     int two_biases = (s->kind == K2ONNX__GRU && s->reset_after) || s->cudnn; /* input and recurrent biases */
-    if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' needs opset 9 or later (ONNX Scan)", s->activation);
-    /* Weights per gate, in Keras gate order, in the outer graph. */
+    memset(b, 0, sizeof *b);
+    if (!stem) return 0;
     for (g = 0; g < gates; g++) {
-        const char *gn = gate_names[s->kind][g];
-        W[g] = k2onnx__scan_block(cv, kw, (uint64_t)I, GH, g, H, 0, 0, k2onnx__sprintf(cv->ctx, "%sscan_W_%s", pre, gn));
-        R[g] = k2onnx__scan_block(cv, rw, (uint64_t)H, GH, g, H, 0, 0, k2onnx__sprintf(cv->ctx, "%sscan_R_%s", pre, gn));
-        if (!W[g] || !R[g]) return 0;
+        const char *gn = k2onnx__gate_names[s->kind][g];
+        b->W[g] = k2onnx__scan_block(cv, kw, (uint64_t)I, GH, g, H, 0, 0, k2onnx__sprintf(cv->ctx, "%sW_%s", stem, gn));
+        b->R[g] = k2onnx__scan_block(cv, rw, (uint64_t)H, GH, g, H, 0, 0, k2onnx__sprintf(cv->ctx, "%sR_%s", stem, gn));
+        if (!b->W[g] || !b->R[g]) return 0;
         if (bw) {
-            BX[g] = k2onnx__scan_block(cv, bw, 1, GH, g, H, 0, 1, k2onnx__sprintf(cv->ctx, "%sscan_bx_%s", pre, gn));
-            if (!BX[g]) return 0;
-            if (two_biases && !(BR[g] = k2onnx__scan_block(cv, bw, 1, GH, g, H, 1, 1, k2onnx__sprintf(cv->ctx, "%sscan_br_%s", pre, gn)))) return 0;
+            b->BX[g] = k2onnx__scan_block(cv, bw, 1, GH, g, H, 0, 1, k2onnx__sprintf(cv->ctx, "%sbx_%s", stem, gn));
+            if (!b->BX[g]) return 0;
+            if (two_biases && !(b->BR[g] = k2onnx__scan_block(cv, bw, 1, GH, g, H, 1, 1, k2onnx__sprintf(cv->ctx, "%sbr_%s", stem, gn))))
+                return 0;
         }
     }
-    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
-    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
-    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, xt, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
+    return 1;
+}
 
-    /* The body: (h_prev[, c_prev], x_t) -> (h_new[, c_new], y_t). */
-    if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre), k2onnx__sprintf(cv->ctx, "%sscan/", pre)))) return 0;
-    h_prev = k2onnx__vname(cv, "h_prev");
-    if (lstm) c_prev = k2onnx__vname(cv, "c_prev");
-    if (keep_y) y_prev = k2onnx__vname(cv, "y_prev");
-    x_t = k2onnx__vname(cv, "x_t");
-    if (mask_tm) m_t = k2onnx__vname(cv, "mask_t");
-    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, H) ||
-        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, H)) ||
-        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, y_prev, H)) ||
-        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, I) ||
-        (m_t && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, m_t, 1)))
-        goto fail;
+/* The values around one step: x, h, c (LSTM), y (the previous output, kept only when masked steps
+   repeat it) and m (the step's mask [N, 1], or NULL) going in; h, c and y coming out. */
+typedef struct k2onnx__rnn_step_io {
+    const char *x, *h, *c, *y, *m;
+} k2onnx__rnn_step_io;
+
+/* One Keras step written with primitive ops, value names under cv->vprefix (a Scan body, or one
+   step of the unrolled form). */
+static int k2onnx__rnn_step(k2onnx__conv *cv, const k2onnx__rnn_spec *s, const k2onnx__rnn_blocks *b, int zero_masked,
+                            const k2onnx__rnn_step_io *in, k2onnx__rnn_step_io *out)
+{
+    int64_t H = s->units;
+    unsigned g, lstm = s->kind == K2ONNX__LSTM;
+    const char *h_new = NULL, *c_new = NULL, *y_t;
+    memset(out, 0, sizeof *out);
     if (s->kind == K2ONNX__RNN) {
-        const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[0], BX[0], "xw");
-        const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[0], BR[0], "hr");
+        const char *xw = k2onnx__scan_matmul_add(cv, in->x, b->W[0], b->BX[0], "xw");
+        const char *hr = k2onnx__scan_matmul_add(cv, in->h, b->R[0], b->BR[0], "hr");
         const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, "pre") : NULL;
         h_new = sum ? k2onnx__scan_act(cv, s->activation, sum, H, "h") : NULL;
     } else if (lstm) {
         const char *act[4];
         for (g = 0; g < 4; g++) {
-            const char *gn = gate_names[2][g];
-            const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[g], BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
-            const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[g], BR[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
+            const char *gn = k2onnx__gate_names[2][g];
+            const char *xw = k2onnx__scan_matmul_add(cv, in->x, b->W[g], b->BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
+            const char *hr = k2onnx__scan_matmul_add(cv, in->h, b->R[g], b->BR[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
             const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, k2onnx__sprintf(cv->ctx, "pre_%s", gn)) : NULL;
             act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->activation : s->recurrent_activation, sum, H, gn) : NULL;
-            if (!act[g]) goto fail;
+            if (!act[g]) return 0;
         }
-        h_new = k2onnx__lstm_update(cv, act, c_prev, s->activation, H, &c_new);
+        h_new = k2onnx__lstm_update(cv, act, in->c, s->activation, H, &c_new);
     } else {
         /* GRU: z, r from x and h; the candidate sees r * h (or r * (h R + b) after reset). */
         const char *zr[2], *hh, *cand_h;
         for (g = 0; g < 2; g++) {
-            const char *gn = gate_names[1][g];
-            const char *xw = k2onnx__scan_matmul_add(cv, x_t, W[g], BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
-            const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[g], BR[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
+            const char *gn = k2onnx__gate_names[1][g];
+            const char *xw = k2onnx__scan_matmul_add(cv, in->x, b->W[g], b->BX[g], k2onnx__sprintf(cv->ctx, "x_%s", gn));
+            const char *hr = k2onnx__scan_matmul_add(cv, in->h, b->R[g], b->BR[g], k2onnx__sprintf(cv->ctx, "h_%s", gn));
             const char *sum = xw && hr ? k2onnx__op2(cv, "Add", xw, hr, k2onnx__sprintf(cv->ctx, "pre_%s", gn)) : NULL;
             zr[g] = sum ? k2onnx__scan_act(cv, s->recurrent_activation, sum, H, gn) : NULL;
-            if (!zr[g]) goto fail;
+            if (!zr[g]) return 0;
         }
         {
-            const char *xh = k2onnx__scan_matmul_add(cv, x_t, W[2], BX[2], "x_h");
+            const char *xh = k2onnx__scan_matmul_add(cv, in->x, b->W[2], b->BX[2], "x_h");
             if (s->reset_after) {
-                const char *hr = k2onnx__scan_matmul_add(cv, h_prev, R[2], BR[2], "h_h");
+                const char *hr = k2onnx__scan_matmul_add(cv, in->h, b->R[2], b->BR[2], "h_h");
                 cand_h = hr ? k2onnx__op2(cv, "Mul", zr[1], hr, "r_h") : NULL;
             } else {
-                const char *rh = k2onnx__op2(cv, "Mul", zr[1], h_prev, "r_hprev");
-                cand_h = rh ? k2onnx__op2(cv, "MatMul", rh, R[2], "r_h") : NULL;
+                const char *rh = k2onnx__op2(cv, "Mul", zr[1], in->h, "r_hprev");
+                cand_h = rh ? k2onnx__op2(cv, "MatMul", rh, b->R[2], "r_h") : NULL;
             }
             hh = xh && cand_h ? k2onnx__op2(cv, "Add", xh, cand_h, "pre_h") : NULL;
             hh = hh ? k2onnx__scan_act(cv, s->activation, hh, H, "h") : NULL;
             /* h = z * h_prev + (1 - z) * hh = hh + z * (h_prev - hh) */
             {
-                const char *d = hh ? k2onnx__op2(cv, "Sub", h_prev, hh, "hprev_minus_cand") : NULL;
+                const char *d = hh ? k2onnx__op2(cv, "Sub", in->h, hh, "hprev_minus_cand") : NULL;
                 const char *zd = d ? k2onnx__op2(cv, "Mul", zr[0], d, "z_diff") : NULL;
                 h_new = zd ? k2onnx__op2(cv, "Add", hh, zd, "h_new") : NULL;
             }
         }
     }
-    if (!h_new) goto fail;
-    if (m_t) {
+    if (!h_new) return 0;
+    if (in->m) {
         /* Masked steps keep the states, and repeat the previous output or give zeros. */
         const char *cand = h_new;
-        h_new = k2onnx__scan_blend(cv, m_t, cand, h_prev, "h_masked");
-        if (lstm && c_new) c_new = k2onnx__scan_blend(cv, m_t, c_new, c_prev, "c_masked");
-        if (zero_masked == K2ONNX__MASK_ZERO) y_t = k2onnx__op2(cv, "Mul", m_t, cand, "y_masked");
-        else if (keep_y) y_t = k2onnx__scan_blend(cv, m_t, cand, y_prev, "y_masked");
+        h_new = k2onnx__scan_blend(cv, in->m, cand, in->h, "h_masked");
+        if (lstm && c_new) c_new = k2onnx__scan_blend(cv, in->m, c_new, in->c, "c_masked");
+        if (zero_masked == K2ONNX__MASK_ZERO) y_t = k2onnx__op2(cv, "Mul", in->m, cand, "y_masked");
+        else if (in->y) y_t = k2onnx__scan_blend(cv, in->m, cand, in->y, "y_masked");
         else y_t = h_new;
-        if (!h_new || (lstm && !c_new) || !y_t) goto fail;
+        if (!h_new || (lstm && !c_new) || !y_t) return 0;
     } else {
         y_t = h_new;
     }
-    if (!(y_t = k2onnx__op1(cv, "Identity", y_t, "y_t", NULL))) goto fail;
-    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, H) ||
-        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, H)) ||
+    out->h = h_new;
+    out->c = c_new;
+    out->y = y_t;
+    return 1;
+}
+
+/* A cell whose activations the fused ops lack: the Keras step written out with primitive ops
+   in the body of an ONNX Scan over the time axis (works for static and dynamic lengths). */
+static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
+{
+    const k2onnx__rnn_spec *s = r->s;
+    unsigned lstm = s->kind == K2ONNX__LSTM;
+    int64_t H = s->units;
+    const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "";
+    const char *saved_prefix = cv->vprefix, *y_t, *y0 = NULL;
+    const char *init_h = r->init ? r->init[0].name : NULL, *init_c = r->init && lstm ? r->init[1].name : NULL;
+    /* Masked steps repeat the previous output (kept as a state of its own), give zeros, or, in
+       Keras before 2.3, give the h state. */
+    int keep_y = r->mask_tm && r->zero_masked == K2ONNX__MASK_REPEAT;
+    unsigned nstate;
+    k2onnx__rnn_blocks b;
+    k2onnx__rnn_step_io in, out;
+    k2onnx__graph *body, *outer = cv->g;
+    k2onnx__node *n;
+    if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s needs opset 9 or later (ONNX Scan), or a known number of time steps to unroll",
+                                              r->mask_tm ? "masking" : r->processing_order ? "go_backwards" :
+                                              k2onnx__sprintf(cv->ctx, "activation '%s'", k2onnx__rnn_act_fusable(s->activation) ? s->recurrent_activation : s->activation));
+    /* Weights per gate, in Keras gate order, in the outer graph. */
+    if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->I, k2onnx__sprintf(cv->ctx, "%sscan_", pre), &b)) return 0;
+    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, r->xt, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
+    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, r->xt, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
+    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, r->xt, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
+
+    /* The body: (h_prev[, c_prev][, y_prev], x_t[, mask_t]) -> (h_new[, c_new][, y_state], y_t). */
+    if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre), k2onnx__sprintf(cv->ctx, "%sscan/", pre)))) return 0;
+    memset(&in, 0, sizeof in);
+    in.h = k2onnx__vname(cv, "h_prev");
+    if (lstm) in.c = k2onnx__vname(cv, "c_prev");
+    if (keep_y) in.y = k2onnx__vname(cv, "y_prev");
+    in.x = k2onnx__vname(cv, "x_t");
+    if (r->mask_tm) in.m = k2onnx__vname(cv, "mask_t");
+    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.h, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.c, H)) ||
+        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.y, H)) ||
+        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.x, r->I) ||
+        (in.m && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.m, 1)))
+        goto fail;
+    if (!k2onnx__rnn_step(cv, s, &b, r->zero_masked, &in, &out)) goto fail;
+    if (!(y_t = k2onnx__op1(cv, "Identity", out.y, "y_t", NULL))) goto fail;
+    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, out.h, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, out.c, H)) ||
         (keep_y && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap,
                                        k2onnx__op1(cv, "Identity", y_t, "y_state", NULL), H)) ||
         !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, H))
@@ -5497,21 +5664,21 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t 
         n->inputs[nstate] = y0;
         res->last = n->outputs[nstate++] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_last_output", pre));
     }
-    n->inputs[nstate] = xt;
+    n->inputs[nstate] = r->xt;
     n->ninputs = nstate + 1;
-    if (mask_tm) n->inputs[n->ninputs++] = mask_tm;
+    if (r->mask_tm) n->inputs[n->ninputs++] = r->mask_tm;
     res->seq = n->outputs[nstate] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_sequence", pre));
     n->noutputs = nstate + 1;
     {
         k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
         a->graph = body;
     }
-    k2onnx__attr_int(n, "num_scan_inputs", mask_tm ? 2 : 1);
-    if (reverse) {
+    k2onnx__attr_int(n, "num_scan_inputs", r->mask_tm ? 2 : 1);
+    if (r->reverse) {
         /* Run from the last step, but stack outputs at their input positions like the fused op. */
         static const int64_t one[2] = {1, 1};
-        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, mask_tm ? 2 : 1) ||
-            (!processing_order && !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1)))
+        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, r->mask_tm ? 2 : 1) ||
+            (!r->processing_order && !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1)))
             return 0;
     }
     return res->h && res->seq && (!lstm || res->c);
@@ -5519,6 +5686,150 @@ fail:
     cv->g = outer;
     cv->vprefix = saved_prefix;
     return 0;
+}
+
+/* --- the unrolled form: every step written out, for runtimes without loops or fused cells --- */
+
+/* Row t of the T x T identity as a [1, T] initializer; one per (T, t), shared by every layer. */
+static const char *k2onnx__unroll_selector(k2onnx__conv *cv, int64_t T, int64_t t)
+{
+    const char *name = k2onnx__sprintf(cv->ctx, "unroll/select_%u_of_%u", (unsigned long long)t, (unsigned long long)T);
+    int64_t dims[2];
+    k2onnx__init *init;
+    float *v;
+    size_t i;
+    if (!name) return NULL;
+    for (i = 0; i < cv->g->ninits; i++)
+        if (strcmp(cv->g->inits[i].name, name) == 0) return cv->g->inits[i].name;
+    if (!(v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *v))) return NULL;
+    v[t] = 1.0f;
+    dims[0] = 1;
+    dims[1] = T;
+    if (!(init = k2onnx__add_init(cv, name, K2ONNX__FLOAT, 2, dims))) return NULL;
+    init->kind = K2ONNX__INIT_F32;
+    init->f32 = v;
+    return init->name;
+}
+
+/* The T steps of a sequence as [N, W] values in time order. The time axis goes first and the rest
+   is flattened, [T, N*W], so that a MatMul with a one-hot row picks a step: runtimes for small
+   devices often lack Gather, Slice and Split. One step is just a Reshape. `v` is [N, T, W], or
+   [T, N, W] when time_major, or a mask [N, T] with W = 1. */
+static const char **k2onnx__unroll_steps(k2onnx__conv *cv, const char *v, unsigned rank, int time_major, int64_t T, int64_t N, int64_t W,
+                                          const char *what)
+{
+    const char **steps = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *steps);
+    int64_t shape[2], t;
+    const char *step_shape, *flat_shape, *flat;
+    shape[0] = N > 0 ? N : -1;
+    shape[1] = W;
+    step_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_step_shape", what), shape, 2);
+    if (!steps || !step_shape) return NULL;
+    if (T == 1) {
+        steps[0] = k2onnx__op2(cv, "Reshape", v, step_shape, k2onnx__sprintf(cv->ctx, "%s_0", what));
+        return steps[0] ? steps : NULL;
+    }
+    if (!time_major) {
+        static const int64_t perm3[3] = {1, 0, 2}, perm2[2] = {1, 0};
+        v = k2onnx__transpose(cv, v, rank == 3 ? perm3 : perm2, rank, k2onnx__sprintf(cv->ctx, "%s_time_major", what));
+    }
+    shape[0] = T;
+    shape[1] = N > 0 ? N * W : -1;
+    flat_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_flat_shape", what), shape, 2);
+    flat = v && flat_shape ? k2onnx__op2(cv, "Reshape", v, flat_shape, k2onnx__sprintf(cv->ctx, "%s_flat", what)) : NULL;
+    if (!flat) return NULL;
+    for (t = 0; t < T; t++) {
+        const char *sel = k2onnx__unroll_selector(cv, T, t);
+        const char *row = sel ? k2onnx__op2(cv, "MatMul", sel, flat, k2onnx__sprintf(cv->ctx, "%s_%u_row", what, (unsigned long long)t)) : NULL;
+        if (!row || !(steps[t] = k2onnx__op2(cv, "Reshape", row, step_shape, k2onnx__sprintf(cv->ctx, "%s_%u", what, (unsigned long long)t))))
+            return NULL;
+    }
+    return steps;
+}
+
+/* T values [N, H] stacked along `axis` (0: [T, N, H], 1: [N, T, H]). Reshape rather than
+   Unsqueeze, which some runtimes have only in its opset 13 form. */
+static const char *k2onnx__unroll_stack(k2onnx__conv *cv, const char *const *ys, int64_t T, int64_t N, int64_t H, int64_t axis, const char *what)
+{
+    const char **parts = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *parts);
+    int64_t shape[3];
+    const char *part_shape;
+    k2onnx__node *n;
+    int64_t t;
+    shape[0] = axis == 0 ? 1 : N > 0 ? N : -1;
+    shape[1] = axis == 0 ? (N > 0 ? N : -1) : 1;
+    shape[2] = H;
+    part_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_step_shape", what), shape, 3);
+    if (!parts || !part_shape) return NULL;
+    if (T == 1) return k2onnx__op2(cv, "Reshape", ys[0], part_shape, what);
+    for (t = 0; t < T; t++)
+        if (!(parts[t] = k2onnx__op2(cv, "Reshape", ys[t], part_shape, k2onnx__sprintf(cv->ctx, "%s_%u", what, (unsigned long long)t))))
+            return NULL;
+    if (!(n = k2onnx__add_node(cv, "Concat", (size_t)T, 1))) return NULL;
+    for (t = 0; t < T; t++) n->inputs[t] = parts[t];
+    n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    k2onnx__attr_int(n, "axis", axis);
+    return n->outputs[0];
+}
+
+/* Zero states [N, H] as a constant ([1, H], broadcast, when the batch is dynamic): no Shape or
+   ConstantOfShape at run time. */
+static const char *k2onnx__unroll_zeros(k2onnx__conv *cv, int64_t N, int64_t H, const char *what)
+{
+    int64_t dims[2];
+    float *v;
+    dims[0] = N > 0 ? N : 1;
+    dims[1] = H;
+    v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(dims[0] * H), sizeof *v);
+    return v ? k2onnx__init_f32(cv, what, v, 2, dims) : NULL;
+}
+
+/* The cell's T steps written out one after the other, each step's nodes named `step_<t>/...`;
+   the weights are initializers that every step shares. */
+static int k2onnx__rnn_unroll(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
+{
+    const k2onnx__rnn_spec *s = r->s;
+    unsigned lstm = s->kind == K2ONNX__LSTM;
+    int64_t T = r->T, k;
+    const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "", *saved_prefix = cv->vprefix, *zeros = NULL;
+    int repeat = r->mask_steps && r->zero_masked == K2ONNX__MASK_REPEAT;
+    const char **ys;
+    k2onnx__rnn_blocks b;
+    k2onnx__rnn_step_io in, out;
+    memset(&in, 0, sizeof in);
+    memset(&out, 0, sizeof out);
+    if (!(ys = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *ys))) return 0;
+    if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->I, pre, &b)) return 0;
+    if ((!r->init || (repeat && !r->init_is_state_io)) && !(zeros = k2onnx__unroll_zeros(cv, r->batch, s->units, k2onnx__sprintf(cv->ctx, "%szeros", pre))))
+        return 0;
+    in.h = r->init ? r->init[0].name : zeros;
+    if (lstm) in.c = r->init ? r->init[1].name : zeros;
+    /* Masked steps repeat the previous output: zeros before the first step, as in Keras, or the
+       carried h state when the states come from --state-io inputs (the previous piece's output). */
+    if (repeat) in.y = r->init_is_state_io ? in.h : zeros;
+    for (k = 0; k < T; k++) {
+        int64_t t = r->reverse ? T - 1 - k : k;
+        int ok;
+        in.x = r->x_steps[t];
+        in.m = r->mask_steps ? r->mask_steps[t] : NULL;
+        cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%sstep_%u/", saved_prefix ? saved_prefix : "", pre, (unsigned long long)t);
+        ok = cv->vprefix && k2onnx__rnn_step(cv, s, &b, r->zero_masked, &in, &out);
+        cv->vprefix = saved_prefix;
+        if (!ok) return 0;
+        ys[r->processing_order ? k : t] = out.y;
+        in.h = out.h;
+        in.c = out.c;
+        if (repeat) in.y = out.y;
+    }
+    res->h = out.h;
+    res->c = out.c;
+    res->last = out.y;
+    res->steps = ys;
+    if (r->want_seq) {
+        res->seq_final = 1;
+        if (!(res->seq = k2onnx__unroll_stack(cv, ys, T, r->batch, s->units, r->time_major ? 0 : 1, k2onnx__sprintf(cv->ctx, "%ssequence", pre)))) return 0;
+    }
+    return 1;
 }
 
 /* A [N, T] mask as the Scan input [T, N, 1]. */
@@ -5540,37 +5851,41 @@ static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int
     return y;
 }
 
-/* Runs one cell over a time-major input, fused when ONNX has its activations, else as a Scan.
-   `init` holds the layer's initial states ([N, H], h then c) or NULL. */
-static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, const char *xt, int64_t I,
-                                const k2onnx__kvalue *init, const char *mask_tm, int zero_masked, int reverse, int processing_order,
-                                int want_seq, int want_states, const char *tag, k2onnx__rnn_result *res)
+/* Whether a layer is unrolled: with --unroll, and before opset 9 (no Scan) when it needs the
+   Scan form and its length is known. */
+static int k2onnx__rnn_unrolls(const k2onnx__conv *cv, int needs_scan, int64_t T)
 {
-    const char *pre = tag ? k2onnx__sprintf(cv->ctx, "%s/", tag) : "";
+    return cv->ctx->unroll || (needs_scan && !cv->ctx->scan_rnn && cv->opset < 9 && T > 0);
+}
+
+/* Runs one cell: unrolled with --unroll; fused when ONNX has its activations; else as a Scan. */
+static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
+{
+    const k2onnx__rnn_spec *s = r->s;
+    const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "";
     unsigned nstates = k2onnx__rnn_states(s);
     memset(res, 0, sizeof *res);
-    if (!k2onnx__rnn_check_weights(cv, s, first_weight, I)) return 0;
+    if (!k2onnx__rnn_check_weights(cv, s, r->first_weight, r->I)) return 0;
+    if (r->unroll) return k2onnx__rnn_unroll(cv, r, res);
     /* Masks need per-step blending, which only the Scan form can do; so does a sequence wanted
        in processing order (reversing it takes opset 10). */
-    if (!k2onnx__rnn_fusable(cv, s) || mask_tm || processing_order)
-        return k2onnx__rnn_scan(cv, s, first_weight, xt, I, init ? init[0].name : NULL, init && nstates == 2 ? init[1].name : NULL,
-                                mask_tm, zero_masked, reverse, processing_order, tag, res);
+    if (!k2onnx__rnn_fusable(cv, s) || r->mask_tm || r->processing_order) return k2onnx__rnn_scan(cv, r, res);
     {
         k2onnx__rnn_emit e;
         memset(&e, 0, sizeof e);
         e.spec[0] = s;
-        e.first_weight[0] = first_weight;
+        e.first_weight[0] = r->first_weight;
         e.ndir = 1;
-        e.direction = reverse ? "reverse" : "forward";
-        e.x = xt;
-        e.I = I;
-        e.tag = tag;
-        e.want_y = want_seq;
-        e.want_h = want_states || !want_seq;
-        e.want_c = nstates == 2 && want_states;
-        if (init && !k2onnx__rnn_initial(cv, &e, init, nstates, nstates)) return 0;
+        e.direction = r->reverse ? "reverse" : "forward";
+        e.x = r->xt;
+        e.I = r->I;
+        e.tag = r->tag;
+        e.want_y = r->want_seq;
+        e.want_h = r->want_states || !r->want_seq;
+        e.want_c = nstates == 2 && r->want_states;
+        if (r->init && !k2onnx__rnn_initial(cv, &e, r->init, nstates, nstates)) return 0;
         if (!k2onnx__rnn_emit_node(cv, &e)) return 0;
-        if (want_seq && !(res->seq = k2onnx__squeeze(cv, "Squeeze", e.y, 1, k2onnx__sprintf(cv->ctx, "%ssequences_time_major", pre)))) return 0;
+        if (r->want_seq && !(res->seq = k2onnx__squeeze(cv, "Squeeze", e.y, 1, k2onnx__sprintf(cv->ctx, "%ssequences_time_major", pre)))) return 0;
         if (e.want_h && !(res->h = k2onnx__squeeze(cv, "Squeeze", e.y_h, 0, k2onnx__sprintf(cv->ctx, "%slast_h", pre)))) return 0;
         if (e.want_c && !(res->c = k2onnx__squeeze(cv, "Squeeze", e.y_c, 0, k2onnx__sprintf(cv->ctx, "%slast_c", pre)))) return 0;
         res->last = res->h;
@@ -5584,15 +5899,20 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     const int64_t to_time_major[3] = {1, 0, 2};
     k2onnx__rnn_layer L;
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt, *mask_tm = NULL;
+    const char *xt = NULL, *mask_tm = NULL;
+    const char *const *x_steps = NULL, *const *mask_steps = NULL;
     k2onnx__rnn_result *rr;
     unsigned c, nstates_total = 0, k, state_at = 0;
     size_t weight = 0, nouts;
-    int64_t I;
+    int64_t I, T, batch;
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
-    int early_order;                  /* before opset 10 the Scan emits the reversed order itself */
+    int unroll, needs_scan;
+    int early_order;                  /* the Scan before opset 10, and the unrolled form, emit the reversed order themselves */
     if (!k2onnx__rnn_layer_read(cv, cv->layer->cls, cv->layer->config, &L)) return 0;
-    early_order = L.go_backwards && L.return_sequences && cv->opset < 10;
+    needs_scan = x->mask != NULL || (L.go_backwards && L.return_sequences && cv->opset < 10);
+    for (c = 0; c < L.ncells; c++) needs_scan |= !k2onnx__rnn_fusable(cv, &L.cells[c]);
+    unroll = k2onnx__rnn_unrolls(cv, needs_scan, x->rank == 3 ? x->dims[L.time_major ? 0 : 1] : -1);
+    early_order = L.go_backwards && L.return_sequences && (cv->opset < 10 || unroll);
     if (k2onnx__jbool(cv->layer->config, "stateful", 0) && !state_io)
         k2onnx__lwarn(cv, "stateful=true is converted as a stateless layer starting from zero states; --state-io carries the states");
     for (c = 0; c < L.ncells; c++) nstates_total += k2onnx__rnn_states(&L.cells[c]);
@@ -5618,6 +5938,9 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     rr = (k2onnx__rnn_result *)k2onnx__alloc_array(cv->ctx, L.ncells, sizeof *rr);
     if (!rr) return 0;
     I = x->dims[2];
+    T = x->dims[L.time_major ? 0 : 1];
+    batch = x->dims[L.time_major ? 1 : 0];
+    if (unroll && T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
     if (state_io && !states) {
         k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, nstates_total, sizeof *sv);
         if (!sv) return 0;
@@ -5630,31 +5953,53 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         }
         states = sv;
     }
-    xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
-    if (!xt) return 0;
-    if (x->mask) {
-        if (L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
-        if (!(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
+    if (x->mask && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
+    if (unroll) {
+        if (!(x_steps = k2onnx__unroll_steps(cv, x->name, 3, L.time_major, T, batch, I, "x"))) return 0;
+        if (x->mask && !(mask_steps = k2onnx__unroll_steps(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
+    } else {
+        xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
+        if (!xt) return 0;
+        if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
     }
     /* Stacked cells run as a chain, each feeding its sequence to the next. */
     for (c = 0; c < L.ncells; c++) {
         const k2onnx__rnn_spec *s = &L.cells[c];
         int last = c + 1 == L.ncells;
-        const char *tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
-        if (!k2onnx__rnn_run_cell(cv, s, weight, xt, I, states ? states + state_at : NULL, mask_tm,
-                                  cv->m->legacy_mask ? K2ONNX__MASK_STATE : K2ONNX__MASK_REPEAT, L.go_backwards, last && early_order,
-                                  !last || L.return_sequences, L.return_state || state_io, tag, &rr[c]))
-            return 0;
+        k2onnx__rnn_run r;
+        memset(&r, 0, sizeof r);
+        r.s = s;
+        r.first_weight = weight;
+        r.xt = xt;
+        r.x_steps = x_steps;
+        r.mask_steps = mask_steps;
+        r.I = I;
+        r.T = T;
+        r.batch = batch;
+        r.init = states ? states + state_at : NULL;
+        r.init_is_state_io = state_io && nin == 1;
+        r.mask_tm = mask_tm;
+        r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : K2ONNX__MASK_REPEAT;
+        r.reverse = L.go_backwards;
+        r.processing_order = last && early_order;
+        /* The unrolled form hands its steps to the next cell; others pass a whole sequence. */
+        r.want_seq = (!last && !unroll) || (last && L.return_sequences);
+        r.want_states = L.return_state || state_io;
+        r.time_major = L.time_major;
+        r.unroll = unroll;
+        r.tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
+        if (!k2onnx__rnn_run_cell(cv, &r, &rr[c])) return 0;
         state_at += k2onnx__rnn_states(s);
         weight += k2onnx__rnn_nweights(s);
         xt = rr[c].seq;
+        x_steps = rr[c].steps;
         I = s->units;
     }
     c = L.ncells - 1;
     nouts = 1 + (L.return_state ? nstates_total : 0);
     if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
     if (L.return_sequences) {
-        const char *y = k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards && !early_order, L.time_major, "sequences");
+        const char *y = rr[c].seq_final ? rr[c].seq : k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards && !early_order, L.time_major, "sequences");
         if (!y) return 0;
         /* The sequence keeps the input's mask as it is, even after go_backwards, as in Keras. */
         k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, L.cells[c].units);
@@ -6176,8 +6521,10 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     k2onnx__rnn_layer F, B;
     k2onnx__rnn_result res[2];
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt, *seq[2] = {NULL, NULL}, *mask_tm = NULL;
+    const char *xt = NULL, *seq[2] = {NULL, NULL}, *mask_tm = NULL;
+    const char *const *x_steps = NULL, *const *mask_steps = NULL;
     unsigned nstates, d;
+    int fused, unroll;
     size_t nw, o;
     int64_t H;
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
@@ -6223,25 +6570,50 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     }
     for (d = 0; states && d < 2 * nstates; d++)
         if (states[d].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)d);
-    if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
-    if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
+    fused = !x->mask && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
+            (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after);
+    unroll = k2onnx__rnn_unrolls(cv, !fused, x->dims[1]);
+    if (unroll) {
+        if (x->dims[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
+        if (!(x_steps = k2onnx__unroll_steps(cv, x->name, 3, 0, x->dims[1], x->dims[0], x->dims[2], "x"))) return 0;
+        if (x->mask && !(mask_steps = k2onnx__unroll_steps(cv, x->mask, 2, 0, x->dims[1], x->dims[0], 1, "mask"))) return 0;
+    } else {
+        if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+        if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
+    }
     memset(res, 0, sizeof res);
-    if (!mask_tm && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
-        (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after)) {
+    if (fused && !unroll) {
         if (!k2onnx__bidi_fused(cv, &F, &B, nw, xt, x->dims[2], states, F.return_state || state_io, res)) return 0;
     } else {
-        for (d = 0; d < 2; d++)
+        for (d = 0; d < 2; d++) {
+            k2onnx__rnn_run r;
+            memset(&r, 0, sizeof r);
+            r.s = d ? &B.cells[0] : &F.cells[0];
+            r.first_weight = d ? nw : 0;
+            r.xt = xt;
+            r.x_steps = x_steps;
+            r.mask_steps = mask_steps;
+            r.I = x->dims[2];
+            r.T = x->dims[1];
+            r.batch = x->dims[0];
+            r.init = states ? states + d * nstates : NULL;
+            r.init_is_state_io = state_io && nin == 1;
+            r.mask_tm = mask_tm;
             /* tf.keras and Keras 3 zero-fill masked steps of the halves when Bidirectional returns
                sequences; standalone Keras before 2.3 does not. */
-            if (!k2onnx__rnn_run_cell(cv, d ? &B.cells[0] : &F.cells[0], d ? nw : 0, xt, x->dims[2], states ? states + d * nstates : NULL,
-                                      mask_tm, cv->m->legacy_mask ? K2ONNX__MASK_STATE : F.return_sequences ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT,
-                                      (int)d, 0, F.return_sequences, F.return_state || state_io,
-                                      d ? "backward" : "forward", &res[d]))
-                return 0;
+            r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : F.return_sequences ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
+            r.reverse = (int)d;
+            r.want_seq = F.return_sequences;
+            r.want_states = F.return_state || state_io;
+            r.unroll = unroll;
+            r.tag = d ? "backward" : "forward";
+            if (!k2onnx__rnn_run_cell(cv, &r, &res[d])) return 0;
+        }
     }
     H = F.cells[0].units;
     for (d = 0; d < 2 && F.return_sequences; d++)
-        if (!(seq[d] = k2onnx__rnn_finish_seq(cv, res[d].seq, 0, 0, d ? "backward_sequences" : "forward_sequences"))) return 0;
+        if (!(seq[d] = res[d].seq_final ? res[d].seq : k2onnx__rnn_finish_seq(cv, res[d].seq, 0, 0, d ? "backward_sequences" : "forward_sequences")))
+            return 0;
     if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 2u * nstates : 0u))) return 0;
     o = 0;
     if (mode) {
@@ -6866,6 +7238,56 @@ static int k2onnx__map_concatenate(k2onnx__conv *cv, const k2onnx__kvalue *in, s
 
 static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
 
+/* Embedding for runtimes without Gather (--unroll): the indices as one-hot rows,
+   relu(1 - |index - v|) for every v of the vocabulary, times the embeddings matrix; mask_zero as
+   1 - relu(1 - |index|). Exact for integer indices; its cost grows with the vocabulary. */
+static int k2onnx__embedding_one_hot(k2onnx__conv *cv, const k2onnx__kvalue *x, int64_t vocab, int64_t dim, int mask_zero,
+                                     k2onnx__kvalue **out, size_t *nout)
+{
+    float *range = (float *)k2onnx__alloc_array(cv->ctx, (size_t)vocab, sizeof *range);
+    int64_t shape[K2ONNX__MAX_RANK + 1];
+    const char *idx = x->name, *one = k2onnx__const_f32(cv, "one", 1.0f), *col, *diff, *dist, *near, *hot, *w, *y;
+    k2onnx__node *n;
+    unsigned k;
+    int64_t v;
+    if (!range || !one) return 0;
+    for (v = 0; v < vocab; v++) range[v] = (float)v;
+    /* Keras truncates float indices to integers first. */
+    if (x->elem == K2ONNX__FLOAT) {
+        if (!(idx = k2onnx__op1(cv, "Cast", idx, "indices_int", &n))) return 0;
+        k2onnx__attr_int(n, "to", K2ONNX__INT32);
+    }
+    if (!(idx = k2onnx__op1(cv, "Cast", idx, "indices", &n))) return 0;
+    k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    for (k = 0; k < x->rank; k++) shape[k] = 0; /* Reshape's 0 keeps the dimension */
+    shape[x->rank] = 1;
+    col = k2onnx__init_i64(cv, "indices_column_shape", shape, x->rank + 1);
+    col = col ? k2onnx__op2(cv, "Reshape", idx, col, "indices_column") : NULL;
+    diff = col ? k2onnx__op2(cv, "Sub", col, k2onnx__init_f32(cv, "vocabulary", range, 1, &vocab), "index_offsets") : NULL;
+    dist = diff ? k2onnx__op1(cv, "Abs", diff, "index_distances", NULL) : NULL;
+    near = dist ? k2onnx__op2(cv, "Sub", one, dist, "index_nearness") : NULL;
+    hot = near ? k2onnx__op1(cv, "Relu", near, "one_hot", NULL) : NULL;
+    w = hot ? k2onnx__matrix_init(cv, 0, "embeddings", vocab, dim) : NULL;
+    y = w ? k2onnx__op2(cv, "MatMul", hot, w, "MatMul") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].elem = K2ONNX__FLOAT;
+    (*out)[0].rank = x->rank + 1;
+    (*out)[0].dims[x->rank] = dim;
+    (*out)[0].params[x->rank] = NULL;
+    (*out)[0].mask = NULL;
+    if (mask_zero) {
+        const char *a = k2onnx__op1(cv, "Abs", idx, "index_magnitude", NULL);
+        const char *pad = a ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", one, a, "padding_nearness"), "is_padding", NULL) : NULL;
+        const char *mask = pad ? k2onnx__op2(cv, "Sub", one, pad, "mask") : NULL;
+        if (x->rank != 2) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "mask_zero needs [batch, time] indices");
+        if (!mask) return 0;
+        (*out)[0].mask = mask;
+    }
+    return 1;
+}
+
 /* Embedding: a Gather from the embeddings matrix; mask_zero makes index 0 a masked step. */
 static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -6883,6 +7305,7 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     dims[0] = (uint64_t)vocab;
     dims[1] = (uint64_t)dim;
     if (!k2onnx__check_weight(cv, 0, "embeddings", 2, dims)) return 0;
+    if (cv->ctx->unroll) return k2onnx__embedding_one_hot(cv, x, vocab, dim, k2onnx__jbool(cfg, "mask_zero", 0), out, nout);
     /* Keras casts float indices to integers; Gather takes int64 everywhere. */
     if (x->elem != K2ONNX__INT64) {
         if (!(idx = k2onnx__op1(cv, "Cast", x->name, "indices", &n))) return 0;
@@ -7202,8 +7625,12 @@ static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t
     const char *sq = k2onnx__op2(cv, "Mul", x, x, k2onnx__sprintf(cv->ctx, "%s_squared", what));
     const char *ss = sq ? k2onnx__reduce(cv, "ReduceSum", sq, axis, 1, k2onnx__sprintf(cv->ctx, "%s_sum_squares", what)) : NULL;
     const char *norm = ss ? k2onnx__op1(cv, "Sqrt", ss, k2onnx__sprintf(cv->ctx, "%s_norm", what), NULL) : NULL;
-    const char *eps = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_epsilon", what), cv->m->keras_major >= 3 ? 1e-7f : 1e-6f);
-    const char *d = norm && eps ? k2onnx__op2(cv, "Max", norm, eps, k2onnx__sprintf(cv->ctx, "%s_denominator", what)) : NULL;
+    float floor = cv->m->keras_major >= 3 ? 1e-7f : 1e-6f;
+    const char *eps, *d;
+    /* Max broadcasts from opset 8; before, Clip with attribute bounds does the same. */
+    if (cv->opset < 8) return norm ? k2onnx__op2(cv, "Div", x, k2onnx__clip(cv, norm, floor, 3.4028234e38f, k2onnx__sprintf(cv->ctx, "%s_denominator", what)), what) : NULL;
+    eps = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_epsilon", what), floor);
+    d = norm && eps ? k2onnx__op2(cv, "Max", norm, eps, k2onnx__sprintf(cv->ctx, "%s_denominator", what)) : NULL;
     return d ? k2onnx__op2(cv, "Div", x, d, what) : NULL;
 }
 
@@ -7805,6 +8232,10 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
     /* Graph inputs in the order Keras lists them. */
     for (i = 0; i < m->ninputs; i++)
         if (!k2onnx__convert_call(&cv, m->inputs[i].layer, m->inputs[i].node, 0)) return 0;
+    for (i = 0; i < ctx->input_shapes_count; i++) {
+        for (j = 0; j < g->ninputs && strcmp(g->inputs[j].name, ctx->input_shapes[i].name) != 0; j++) {}
+        if (j == g->ninputs) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "a shape is given for '%s', which is not an input of the model", ctx->input_shapes[i].name);
+    }
     for (i = 0; i < m->noutputs; i++) {
         const k2onnx__kref *r = &m->outputs[i];
         k2onnx__kcall *call;
@@ -8155,6 +8586,26 @@ static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_
     return 1;
 }
 
+/* Sizes given in the options must be usable as ONNX dimensions. */
+static int k2onnx__check_shape_options(k2onnx__ctx *ctx)
+{
+    const size_t limit = (size_t)1 << 30;
+    size_t i, k;
+    if (ctx->batch > limit || ctx->steps > limit) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "batch or steps is too large");
+    if (ctx->input_shapes_count && !ctx->input_shapes) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input_shapes is NULL");
+    for (i = 0; i < ctx->input_shapes_count; i++) {
+        const k2onnx_input_shape *is = &ctx->input_shapes[i];
+        if (!is->name || !is->dims || is->rank < 1 || is->rank > K2ONNX__MAX_RANK)
+            return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input shape %u needs a name and 1 to %u dimensions",
+                                (unsigned long long)i, (unsigned long long)K2ONNX__MAX_RANK);
+        for (k = 0; k < is->rank; k++)
+            if (is->dims[k] < 1 || is->dims[k] > limit)
+                return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input shape of '%s': dimension %u must be 1 to 2^30",
+                                    is->name, (unsigned long long)k);
+    }
+    return 1;
+}
+
 /* Sets up a call's arena and error reporting; returns 0 (with the error set) for bad arguments. */
 static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, const k2onnx_options *options, k2onnx_error *error)
 {
@@ -8174,6 +8625,11 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
     ctx->state_io = options->state_io != 0;
     ctx->scan_rnn = options->scan_rnn != 0;
+    ctx->unroll = options->unroll != 0;
+    ctx->batch = options->batch;
+    ctx->steps = options->steps;
+    ctx->input_shapes = options->input_shapes;
+    ctx->input_shapes_count = options->input_shapes_count;
     ctx->warn = options->warn;
     ctx->warn_user = options->warn_user;
     ctx->model_config = options->model_config;
@@ -8184,7 +8640,8 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     if (ctx->opset < K2ONNX_MIN_OPSET || ctx->opset > K2ONNX_MAX_OPSET)
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx->opset,
                             K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
-    return 1;
+    if (ctx->unroll && ctx->scan_rnn) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "unroll and scan_rnn exclude each other");
+    return k2onnx__check_shape_options(ctx);
 }
 
 static int k2onnx__is_zip(const unsigned char *p, size_t size)
