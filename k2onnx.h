@@ -5404,28 +5404,44 @@ static const char *k2onnx__scan_act(k2onnx__conv *cv, const char *act, const cha
     return out.name;
 }
 
-static int k2onnx__scan_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, int64_t width)
+/* A [N, width] value of a Scan body; N is named when the batch is dynamic (batch < 0). */
+static int k2onnx__scan_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, int64_t batch, const char *name, int64_t width)
 {
     k2onnx__kvalue v;
     memset(&v, 0, sizeof v);
     v.name = name;
     v.elem = K2ONNX__FLOAT;
     v.rank = 2;
-    v.dims[0] = -1;
-    v.params[0] = "N";
+    v.dims[0] = batch;
+    v.params[0] = batch < 0 ? "N" : NULL;
     v.dims[1] = width;
     return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
 }
 
 /* Zeros [N, dims...] with N the batch size of a time-major input [T, N, ...]. */
-static const char *k2onnx__batch_zeros(k2onnx__conv *cv, const char *xt, const int64_t *dims, unsigned ndims, const char *what)
+static const char *k2onnx__batch_zeros(k2onnx__conv *cv, const char *xt, int64_t batch_size, const int64_t *dims, unsigned ndims,
+                                       const char *what)
 {
     const int64_t one = 1;
-    const char *shape = k2onnx__op1(cv, "Shape", xt, k2onnx__sprintf(cv->ctx, "%s_input_shape", what), NULL);
-    const char *idx = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_batch_axis", what), &one, 1);
-    const char *hs = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_units", what), dims, ndims);
+    const char *shape, *idx, *hs, *batch, *full;
     k2onnx__node *n;
-    const char *batch, *full;
+    if (batch_size > 0) {
+        /* A known batch: the zeros are a constant, and no shape is computed at run time. */
+        int64_t cdims[K2ONNX__MAX_RANK];
+        uint64_t count = (uint64_t)batch_size;
+        unsigned i;
+        float *v;
+        cdims[0] = batch_size;
+        for (i = 0; i < ndims && i + 1 < K2ONNX__MAX_RANK; i++) {
+            cdims[i + 1] = dims[i];
+            count *= (uint64_t)dims[i];
+        }
+        v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)count, sizeof *v);
+        return v ? k2onnx__init_f32(cv, what, v, i + 1, cdims) : NULL;
+    }
+    shape = k2onnx__op1(cv, "Shape", xt, k2onnx__sprintf(cv->ctx, "%s_input_shape", what), NULL);
+    idx = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_batch_axis", what), &one, 1);
+    hs = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_units", what), dims, ndims);
     if (!shape || !idx || !hs || !(n = k2onnx__add_node(cv, "Gather", 2, 1))) return NULL;
     n->inputs[0] = shape;
     n->inputs[1] = idx;
@@ -5441,9 +5457,9 @@ static const char *k2onnx__batch_zeros(k2onnx__conv *cv, const char *xt, const i
 }
 
 /* [N, H] zeros shaped after the batch axis of a time-major input. */
-static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t H, const char *what)
+static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t batch, int64_t H, const char *what)
 {
-    return k2onnx__batch_zeros(cv, xt, &H, 1, what);
+    return k2onnx__batch_zeros(cv, xt, batch, &H, 1, what);
 }
 
 enum { K2ONNX__MASK_REPEAT, K2ONNX__MASK_ZERO, K2ONNX__MASK_STATE };
@@ -5620,9 +5636,9 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__
                                               k2onnx__sprintf(cv->ctx, "activation '%s'", k2onnx__rnn_act_fusable(s->activation) ? s->recurrent_activation : s->activation));
     /* Weights per gate, in Keras gate order, in the outer graph. */
     if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->I, k2onnx__sprintf(cv->ctx, "%sscan_", pre), &b)) return 0;
-    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, r->xt, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
-    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, r->xt, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
-    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, r->xt, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
+    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, r->xt, r->batch, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
+    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, r->xt, r->batch, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
+    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, r->xt, r->batch, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
 
     /* The body: (h_prev[, c_prev][, y_prev], x_t[, mask_t]) -> (h_new[, c_new][, y_state], y_t). */
     if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre), k2onnx__sprintf(cv->ctx, "%sscan/", pre)))) return 0;
@@ -5632,19 +5648,19 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__
     if (keep_y) in.y = k2onnx__vname(cv, "y_prev");
     in.x = k2onnx__vname(cv, "x_t");
     if (r->mask_tm) in.m = k2onnx__vname(cv, "mask_t");
-    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.h, H) ||
-        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.c, H)) ||
-        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.y, H)) ||
-        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.x, r->I) ||
-        (in.m && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, in.m, 1)))
+    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.h, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.c, H)) ||
+        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.y, H)) ||
+        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.x, r->I) ||
+        (in.m && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.m, 1)))
         goto fail;
     if (!k2onnx__rnn_step(cv, s, &b, r->zero_masked, &in, &out)) goto fail;
     if (!(y_t = k2onnx__op1(cv, "Identity", out.y, "y_t", NULL))) goto fail;
-    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, out.h, H) ||
-        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, out.c, H)) ||
+    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, out.h, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, out.c, H)) ||
         (keep_y && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap,
-                                       k2onnx__op1(cv, "Identity", y_t, "y_state", NULL), H)) ||
-        !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, H))
+                                       r->batch, k2onnx__op1(cv, "Identity", y_t, "y_state", NULL), H)) ||
+        !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, y_t, H))
         goto fail;
     cv->g = outer;
     cv->vprefix = saved_prefix;
@@ -5711,40 +5727,51 @@ static const char *k2onnx__unroll_selector(k2onnx__conv *cv, int64_t T, int64_t 
     return init->name;
 }
 
-/* The T steps of a sequence as [N, W] values in time order. The time axis goes first and the rest
-   is flattened, [T, N*W], so that a MatMul with a one-hot row picks a step: runtimes for small
-   devices often lack Gather, Slice and Split. One step is just a Reshape. `v` is [N, T, W], or
-   [T, N, W] when time_major, or a mask [N, T] with W = 1. */
-static const char **k2onnx__unroll_steps(k2onnx__conv *cv, const char *v, unsigned rank, int time_major, int64_t T, int64_t N, int64_t W,
-                                          const char *what)
+/* The T steps of a sequence, each reshaped to `step` (rank `nstep`, -1 for a dynamic batch), in
+   time order. The time axis goes first and the rest is flattened, [T, N*...], so that a MatMul
+   with a one-hot row picks a step: runtimes for small devices often lack Gather, Slice and Split.
+   One step is just a Reshape. `v` is [N, T, ...] (rank `rank`: 2 for a mask [N, T]), or time-major
+   [T, N, ...] when time_major. */
+static const char **k2onnx__unroll_steps(k2onnx__conv *cv, const char *v, unsigned rank, int time_major, int64_t T, const int64_t *step,
+                                          unsigned nstep, const char *what)
 {
     const char **steps = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *steps);
-    int64_t shape[2], t;
-    const char *step_shape, *flat_shape, *flat;
-    shape[0] = N > 0 ? N : -1;
-    shape[1] = W;
-    step_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_step_shape", what), shape, 2);
+    int64_t flat[2], t;
+    unsigned i;
+    const char *step_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_step_shape", what), step, nstep), *flat_shape, *fv;
     if (!steps || !step_shape) return NULL;
     if (T == 1) {
         steps[0] = k2onnx__op2(cv, "Reshape", v, step_shape, k2onnx__sprintf(cv->ctx, "%s_0", what));
         return steps[0] ? steps : NULL;
     }
     if (!time_major) {
-        static const int64_t perm3[3] = {1, 0, 2}, perm2[2] = {1, 0};
-        v = k2onnx__transpose(cv, v, rank == 3 ? perm3 : perm2, rank, k2onnx__sprintf(cv->ctx, "%s_time_major", what));
+        int64_t perm[K2ONNX__MAX_RANK];
+        for (i = 0; i < rank; i++) perm[i] = i == 0 ? 1 : i == 1 ? 0 : (int64_t)i;
+        v = k2onnx__transpose(cv, v, perm, rank, k2onnx__sprintf(cv->ctx, "%s_time_major", what));
     }
-    shape[0] = T;
-    shape[1] = N > 0 ? N * W : -1;
-    flat_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_flat_shape", what), shape, 2);
-    flat = v && flat_shape ? k2onnx__op2(cv, "Reshape", v, flat_shape, k2onnx__sprintf(cv->ctx, "%s_flat", what)) : NULL;
-    if (!flat) return NULL;
+    flat[0] = T;
+    flat[1] = 1;
+    for (i = 0; i < nstep; i++) flat[1] = step[i] < 0 || flat[1] < 0 ? -1 : flat[1] * step[i];
+    flat_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_flat_shape", what), flat, 2);
+    fv = v && flat_shape ? k2onnx__op2(cv, "Reshape", v, flat_shape, k2onnx__sprintf(cv->ctx, "%s_flat", what)) : NULL;
+    if (!fv) return NULL;
     for (t = 0; t < T; t++) {
         const char *sel = k2onnx__unroll_selector(cv, T, t);
-        const char *row = sel ? k2onnx__op2(cv, "MatMul", sel, flat, k2onnx__sprintf(cv->ctx, "%s_%u_row", what, (unsigned long long)t)) : NULL;
+        const char *row = sel ? k2onnx__op2(cv, "MatMul", sel, fv, k2onnx__sprintf(cv->ctx, "%s_%u_row", what, (unsigned long long)t)) : NULL;
         if (!row || !(steps[t] = k2onnx__op2(cv, "Reshape", row, step_shape, k2onnx__sprintf(cv->ctx, "%s_%u", what, (unsigned long long)t))))
             return NULL;
     }
     return steps;
+}
+
+/* The steps of an [N, T, W] sequence (time-major [T, N, W]) or an [N, T] mask (W = 1) as [N, W]. */
+static const char **k2onnx__unroll_rows(k2onnx__conv *cv, const char *v, unsigned rank, int time_major, int64_t T, int64_t N, int64_t W,
+                                         const char *what)
+{
+    int64_t step[2];
+    step[0] = N > 0 ? N : -1;
+    step[1] = W;
+    return k2onnx__unroll_steps(cv, v, rank, time_major, T, step, 2, what);
 }
 
 /* T values [N, H] stacked along `axis` (0: [T, N, H], 1: [N, T, H]). Reshape rather than
@@ -5955,8 +5982,8 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     }
     if (x->mask && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
     if (unroll) {
-        if (!(x_steps = k2onnx__unroll_steps(cv, x->name, 3, L.time_major, T, batch, I, "x"))) return 0;
-        if (x->mask && !(mask_steps = k2onnx__unroll_steps(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
+        if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, L.time_major, T, batch, I, "x"))) return 0;
+        if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
     } else {
         xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
         if (!xt) return 0;
@@ -6096,6 +6123,7 @@ typedef struct k2onnx__convlstm {
     int use_bias, return_sequences, return_state, go_backwards;
     const char *padding, *act, *ract;
     int64_t F, C, k[2], st[2], d[2], in_sp[2], out_sp[2], pads[4], rpads[4], ksize;
+    int64_t batch, T;  /* -1 when dynamic */
 } k2onnx__convlstm;
 
 /* n integers from an int or an n-list (kernel_size, strides, dilation_rate). */
@@ -6123,6 +6151,8 @@ static int k2onnx__convlstm_read(k2onnx__conv *cv, const char *cls, const k2onnx
     const char *fmt = k2onnx__jstr(k2onnx__jget(cfg, "data_format"));
     unsigned i;
     memset(s, 0, sizeof *s);
+    s->batch = x->rank > 0 ? x->dims[0] : -1;
+    s->T = x->rank > 1 ? x->dims[1] : -1;
     s->nsp = strcmp(cls, "ConvLSTM1D") == 0 ? 1u : 2u;
     s->first = fmt && strcmp(fmt, "channels_first") == 0;
     if (fmt && !s->first && strcmp(fmt, "channels_last") != 0)
@@ -6218,7 +6248,8 @@ static const char *k2onnx__convlstm_conv(k2onnx__conv *cv, const k2onnx__convlst
 }
 
 /* A value of a Scan body: [N, dims...]. */
-static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, const int64_t *dims, unsigned ndims)
+static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, int64_t batch,
+                              const int64_t *dims, unsigned ndims)
 {
     k2onnx__kvalue v;
     unsigned i;
@@ -6226,26 +6257,93 @@ static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n,
     v.name = name;
     v.elem = K2ONNX__FLOAT;
     v.rank = ndims + 1;
-    v.dims[0] = -1;
-    v.params[0] = "N";
+    v.dims[0] = batch;
+    v.params[0] = batch < 0 ? "N" : NULL;
     for (i = 0; i < ndims; i++) v.dims[i + 1] = dims[i];
     return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
 }
 
 /* One direction of a ConvLSTM as an ONNX Scan over xt [T, N, C, spatial...]. The sequence is
    stacked at the input positions when `stack_reversed`, else in processing order. */
+/* One ConvLSTM step: the eight convolutions and the LSTM update, names under cv->vprefix. */
+static const char *k2onnx__convlstm_step(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
+                                         const char *const B[4], const char *x_t, const char *h_prev, const char *c_prev, const char **c_new)
+{
+    static const char gate_names[4] = {'i', 'f', 'c', 'o'};
+    const char *act[4];
+    unsigned g;
+    for (g = 0; g < 4; g++) {
+        const char *xg = k2onnx__convlstm_conv(cv, s, x_t, W[g], B[g], 0, k2onnx__sprintf(cv->ctx, "x_%c", gate_names[g]));
+        const char *hg = k2onnx__convlstm_conv(cv, s, h_prev, R[g], NULL, 1, k2onnx__sprintf(cv->ctx, "h_%c", gate_names[g]));
+        const char *sum = xg && hg ? k2onnx__op2(cv, "Add", xg, hg, k2onnx__sprintf(cv->ctx, "pre_%c", gate_names[g])) : NULL;
+        act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->act : s->ract, sum, s->F, k2onnx__sprintf(cv->ctx, "%c", gate_names[g])) : NULL;
+        if (!act[g]) return NULL;
+    }
+    return k2onnx__lstm_update(cv, act, c_prev, s->act, s->F, c_new);
+}
+
+/* A ConvLSTM direction unrolled over its T steps; the sequence is stacked time-major, at the
+   input positions when `stack_reversed`, else in processing order. */
+static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
+                                   const char *const B[4], const char *xt, const int64_t *xdims, const int64_t *sdims, const char *h0,
+                                   const char *c0, int reverse, int stack_reversed, const char *tag, const char **seq, const char **h,
+                                   const char **c)
+{
+    const char *saved_prefix = cv->vprefix, **ys, **parts, *part_shape;
+    const char *const *xs;
+    int64_t step[K2ONNX__MAX_RANK], T = s->T, k;
+    unsigned i, r = 2 + s->nsp;
+    k2onnx__node *n;
+    step[0] = s->batch > 0 ? s->batch : -1;
+    for (i = 0; i + 1 < r; i++) step[1 + i] = xdims[i];
+    if (!(xs = k2onnx__unroll_steps(cv, xt, r + 1, 1, T, step, r, k2onnx__sprintf(cv->ctx, "%s/x", tag)))) return 0;
+    ys = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *ys);
+    parts = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *parts);
+    if (!ys || !parts) return 0;
+    for (k = 0; k < T; k++) {
+        int64_t t = reverse ? T - 1 - k : k;
+        const char *h_new;
+        cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%s/step_%u/", saved_prefix ? saved_prefix : "", tag, (unsigned long long)t);
+        h_new = cv->vprefix ? k2onnx__convlstm_step(cv, s, W, R, B, xs[t], h0, c0, &c0) : NULL;
+        cv->vprefix = saved_prefix;
+        if (!h_new || !c0) return 0;
+        ys[stack_reversed ? t : k] = h0 = h_new;
+    }
+    *h = h0;
+    *c = c0;
+    /* [1, N, F, spatial...] parts joined on the time axis. */
+    step[0] = 1;
+    step[1] = s->batch > 0 ? s->batch : -1;
+    for (i = 0; i + 1 < r; i++) step[2 + i] = sdims[i];
+    if (!(part_shape = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s/sequence_step_shape", tag), step, r + 1))) return 0;
+    for (k = 0; k < T; k++)
+        if (!(parts[k] = k2onnx__op2(cv, "Reshape", ys[k], part_shape, k2onnx__sprintf(cv->ctx, "%s/sequence_%u", tag, (unsigned long long)k))))
+            return 0;
+    if (T == 1) {
+        *seq = parts[0];
+        return 1;
+    }
+    if (!(n = k2onnx__add_node(cv, "Concat", (size_t)T, 1))) return 0;
+    for (k = 0; k < T; k++) n->inputs[k] = parts[k];
+    *seq = n->outputs[0] = n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
+    k2onnx__attr_int(n, "axis", 0);
+    return *seq != NULL;
+}
+
 static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
                                  int reverse, int stack_reversed, const char *tag, const char **seq, const char **h, const char **c)
 {
     static const char gate_names[4] = {'i', 'f', 'c', 'o'};
     const k2onnx__h5array *kw = &cv->layer->weights[first], *rw = &cv->layer->weights[first + 1];
-    const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *act[4], *h_prev, *c_prev, *x_t, *h_new, *c_new, *y_t;
+    const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *h_prev, *c_prev, *x_t, *h_new, *c_new = NULL, *y_t;
     const char *saved_prefix = cv->vprefix;
     int64_t sdims[3], xdims[3], F = s->F;
     unsigned g, i;
+    int unroll = k2onnx__rnn_unrolls(cv, 1, s->T);
     k2onnx__graph *body, *outer = cv->g;
     k2onnx__node *n;
-    if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConvLSTM needs opset 9 or later (ONNX Scan)");
+    if (cv->opset < 9 && !unroll)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConvLSTM needs opset 9 or later (ONNX Scan), or a known number of time steps to unroll");
     for (g = 0; g < 4; g++) {
         W[g] = k2onnx__convlstm_kernel(cv, s, kw, s->C, g, k2onnx__sprintf(cv->ctx, "%s/W_%c", tag, gate_names[g]));
         R[g] = k2onnx__convlstm_kernel(cv, s, rw, s->F, g, k2onnx__sprintf(cv->ctx, "%s/R_%c", tag, gate_names[g]));
@@ -6264,30 +6362,31 @@ static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, si
         sdims[1 + i] = s->out_sp[i];
         xdims[1 + i] = s->in_sp[i];
     }
-    if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
-        (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))))
+    if (unroll) {
+        /* Zero states of one batch row broadcast when the batch is dynamic. */
+        int64_t zb = s->batch > 0 ? s->batch : 1;
+        if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, zb, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
+            (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, zb, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))))
+            return 0;
+        return k2onnx__convlstm_unroll(cv, s, W, R, B, xt, xdims, sdims, h0, c0, reverse, stack_reversed, tag, seq, h, c);
+    }
+    if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
+        (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))))
         return 0;
 
     if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%s/scan_body", tag), k2onnx__sprintf(cv->ctx, "%s/scan/", tag)))) return 0;
     h_prev = k2onnx__vname(cv, "h_prev");
     c_prev = k2onnx__vname(cv, "c_prev");
     x_t = k2onnx__vname(cv, "x_t");
-    if (!k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, sdims, 1 + s->nsp) ||
-        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, sdims, 1 + s->nsp) ||
-        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, xdims, 1 + s->nsp))
+    if (!k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, s->batch, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, s->batch, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, s->batch, xdims, 1 + s->nsp))
         goto fail;
-    for (g = 0; g < 4; g++) {
-        const char *xg = k2onnx__convlstm_conv(cv, s, x_t, W[g], B[g], 0, k2onnx__sprintf(cv->ctx, "x_%c", gate_names[g]));
-        const char *hg = k2onnx__convlstm_conv(cv, s, h_prev, R[g], NULL, 1, k2onnx__sprintf(cv->ctx, "h_%c", gate_names[g]));
-        const char *sum = xg && hg ? k2onnx__op2(cv, "Add", xg, hg, k2onnx__sprintf(cv->ctx, "pre_%c", gate_names[g])) : NULL;
-        act[g] = sum ? k2onnx__scan_act(cv, g == 2 ? s->act : s->ract, sum, F, k2onnx__sprintf(cv->ctx, "%c", gate_names[g])) : NULL;
-        if (!act[g]) goto fail;
-    }
-    h_new = k2onnx__lstm_update(cv, act, c_prev, s->act, F, &c_new);
+    h_new = k2onnx__convlstm_step(cv, s, W, R, B, x_t, h_prev, c_prev, &c_new);
     y_t = h_new ? k2onnx__op1(cv, "Identity", h_new, "y_t", NULL) : NULL;
-    if (!y_t || !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, sdims, 1 + s->nsp) ||
-        !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, sdims, 1 + s->nsp) ||
-        !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, sdims, 1 + s->nsp))
+    if (!y_t || !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, s->batch, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, s->batch, sdims, 1 + s->nsp) ||
+        !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, s->batch, sdims, 1 + s->nsp))
         goto fail;
     cv->g = outer;
     cv->vprefix = saved_prefix;
@@ -6346,7 +6445,7 @@ static void k2onnx__convlstm_value(const k2onnx__convlstm *s, const k2onnx__kval
     v->name = name;
     v->elem = K2ONNX__FLOAT;
     v->rank = (sequence ? 3u : 2u) + s->nsp;
-    v->dims[0] = -1;
+    v->dims[0] = x->dims[0];
     v->params[0] = x->params[0];
     if (sequence) {
         v->dims[1] = x->dims[1];
@@ -6575,8 +6674,8 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     unroll = k2onnx__rnn_unrolls(cv, !fused, x->dims[1]);
     if (unroll) {
         if (x->dims[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
-        if (!(x_steps = k2onnx__unroll_steps(cv, x->name, 3, 0, x->dims[1], x->dims[0], x->dims[2], "x"))) return 0;
-        if (x->mask && !(mask_steps = k2onnx__unroll_steps(cv, x->mask, 2, 0, x->dims[1], x->dims[0], 1, "mask"))) return 0;
+        if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, 0, x->dims[1], x->dims[0], x->dims[2], "x"))) return 0;
+        if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, x->dims[1], x->dims[0], 1, "mask"))) return 0;
     } else {
         if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
         if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;

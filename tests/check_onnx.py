@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Validate ONNX files written by k2onnx.
 
-usage: /usr/bin/python3 tests/check_onnx.py FILE.onnx [FILE.onnx ...]
+usage: /usr/bin/python3 tests/check_onnx.py [--static] [--unrolled] FILE.onnx [FILE.onnx ...]
 
 For every file, prints one line:
     OK <file>  [opset N ir I; ops=A,B,...]
@@ -19,6 +19,11 @@ Checks:
     single assignment, graph outputs produced, initializers not duplicated).
 
 `ops=` lists the operator types used, subgraphs (Scan bodies) included, sorted.
+
+  --static    every dimension of every graph input, output and value info (subgraphs included)
+              is a number, and no Shape or ConstantOfShape computes a shape at run time (what
+              --batch/--steps/--input-shape promise);
+  --unrolled  no RNN, GRU, LSTM, Scan, Loop or If anywhere (what --unroll promises).
 
 Runs all files in one process so python and onnx start only once.
 """
@@ -99,7 +104,41 @@ def op_types(graph):
     return ops
 
 
-def check_file(path):
+LOOP_OPS = ("RNN", "GRU", "LSTM", "Scan", "Loop", "If")
+RUNTIME_SHAPE_OPS = ("Shape", "ConstantOfShape")
+
+
+def value_infos(graph, where="graph"):
+    """(where, ValueInfoProto) of a graph and of the graphs inside its nodes' attributes."""
+    for kind in ("input", "output", "value_info"):
+        for vi in getattr(graph, kind):
+            yield "%s %s" % (where, kind), vi
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.type == 5:
+                yield from value_infos(attr.g, "%s/%s" % (where, node.name))
+
+
+def static_check(model):
+    for where, vi in value_infos(model.graph):
+        if not vi.type.tensor_type.HasField("shape"):
+            raise CheckError("--static: %s '%s' has no shape" % (where, vi.name))
+        for i, d in enumerate(vi.type.tensor_type.shape.dim):
+            if not d.HasField("dim_value"):
+                raise CheckError("--static: %s '%s' dimension %d is '%s', not a number"
+                                 % (where, vi.name, i, d.dim_param))
+    used = sorted(set(op_types(model.graph)) & set(RUNTIME_SHAPE_OPS))
+    if used:
+        raise CheckError("--static: shapes computed at run time (%s)" % ",".join(used))
+
+
+def unrolled_check(model):
+    used = sorted(set(op_types(model.graph)) & set(LOOP_OPS))
+    if used:
+        raise CheckError("--unrolled: the graph uses %s" % ",".join(used))
+
+
+def check_file(path, static=False, unrolled=False):
     import onnx
     try:
         model = onnx.load(path)
@@ -108,6 +147,10 @@ def check_file(path):
     opset = ai_onnx_opset(model)
     if opset not in MIN_IR:
         raise CheckError("ai.onnx opset %d is outside 7..23 (the range k2onnx writes)" % opset)
+    if static:
+        static_check(model)
+    if unrolled:
+        unrolled_check(model)
     want_ir = MIN_IR[opset]
     if model.ir_version != want_ir:
         raise CheckError("ir_version %d does not match opset %d (expected %d)"
@@ -131,13 +174,15 @@ def one_line(e):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        sys.stderr.write("usage: %s FILE.onnx [FILE.onnx ...]\n" % argv[0])
+    flags = [a for a in argv[1:] if a in ("--static", "--unrolled")]
+    files = [a for a in argv[1:] if a not in flags]
+    if not files or files[0] in ("-h", "--help"):
+        sys.stderr.write("usage: %s [--static] [--unrolled] FILE.onnx [FILE.onnx ...]\n" % argv[0])
         return 2
     failed = 0
-    for path in argv[1:]:
+    for path in files:
         try:
-            note = check_file(path)
+            note = check_file(path, "--static" in flags, "--unrolled" in flags)
             print("OK %s%s" % (path, "  [%s]" % note if note else ""))
         except CheckError as e:
             failed += 1
