@@ -5092,6 +5092,17 @@ static int k2onnx__rnn_float_list(k2onnx__conv *cv, k2onnx__node *n, const char 
     return 1;
 }
 
+/* A list of n equal values grown to `total` copies; other lists stay as they are. */
+static size_t k2onnx__rnn_pad_uniform(float *v, size_t n, size_t total)
+{
+    size_t i;
+    if (n == 0 || n >= total) return n;
+    for (i = 1; i < n; i++)
+        if (v[i] != v[0]) return n;
+    for (i = n; i < total; i++) v[i] = v[0];
+    return total;
+}
+
 /* W or R of a fused node: one transposed, gate-reordered part per direction. */
 static void k2onnx__rnn_matrix(k2onnx__conv *cv, const k2onnx__rnn_emit *e, k2onnx__init *t, size_t which, uint64_t rows,
                                unsigned gates, const unsigned *perm, int64_t GH)
@@ -5176,6 +5187,12 @@ static int k2onnx__rnn_emit_node(k2onnx__conv *cv, k2onnx__rnn_emit *e)
     e->y = n->outputs[0];
     e->y_h = n->noutputs > 1 ? n->outputs[1] : "";
     e->y_c = n->noutputs > 2 ? n->outputs[2] : "";
+    if (s->kind != K2ONNX__RNN) {
+        /* onnxruntime hands the values out in order to the activations that take them and ignores
+           the rest; onnx2c wants one per activation. Equal values satisfy both. */
+        nalpha = k2onnx__rnn_pad_uniform(alphas, nalpha, nacts * e->ndir);
+        nbeta = k2onnx__rnn_pad_uniform(betas, nbeta, nacts * e->ndir);
+    }
     if (!k2onnx__rnn_float_list(cv, n, "activation_alpha", alphas, nalpha) ||
         !k2onnx__rnn_float_list(cv, n, "activation_beta", betas, nbeta))
         return 0;
