@@ -4709,6 +4709,34 @@ static int k2onnx__map_identity(k2onnx__conv *cv, const k2onnx__kvalue *in, size
     return 1;
 }
 
+/* Masking for small runtimes (--unroll): Sign of the largest difference is the 0/1 mask, kept
+   [N, T, 1] for the product and reshaped to [N, T]; no boolean Greater and Cast (onnx2c crashes
+   folding that Cast) and no keepdims=0 reduction (onnx2c drops every size-1 axis from those). */
+static int k2onnx__masking_portable(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *value, k2onnx__kvalue **out, size_t *nout)
+{
+    const int64_t last = -1, flat[2] = {0, 0};
+    const char *diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
+    const char *absd = diff ? k2onnx__op1(cv, "Abs", diff, "abs_difference", NULL) : NULL;
+    const char *axes = cv->opset >= 18 ? k2onnx__init_i64(cv, "feature_axis", &last, 1) : NULL;
+    const char *maxd = NULL, *mask3, *mask, *y, *sh;
+    k2onnx__node *n;
+    if (!absd || (cv->opset >= 18 && !axes) || !(n = k2onnx__add_node(cv, "ReduceMax", axes ? 2 : 1, 1))) return 0;
+    n->inputs[0] = absd;
+    if (axes) n->inputs[1] = axes;
+    else if (!k2onnx__attr_ints(cv, n, "axes", &last, 1)) return 0;
+    n->outputs[0] = n->name = maxd = k2onnx__vname(cv, "largest_difference");
+    k2onnx__attr_int(n, "keepdims", 1);
+    mask3 = maxd ? k2onnx__op1(cv, "Sign", maxd, "mask_expanded", NULL) : NULL;
+    sh = k2onnx__init_i64(cv, "mask_shape", flat, 2);
+    mask = mask3 && sh ? k2onnx__op2(cv, "Reshape", mask3, sh, "mask") : NULL;
+    y = mask ? k2onnx__op2(cv, "Mul", x->name, mask3, "masked") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].mask = mask;
+    return 1;
+}
+
 /* Masking(mask_value): steps whose features all equal mask_value are masked for the recurrent
    layers downstream and zeroed in the output, as Keras does. */
 static int k2onnx__map_masking(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
@@ -4721,6 +4749,7 @@ static int k2onnx__map_masking(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Masking is supported on [batch, time, features] inputs only");
     if (mv && mv->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "mask_value is not a number");
     value = k2onnx__const_f32(cv, "mask_value", mv ? (float)mv->number : 0.0f);
+    if (cv->ctx->unroll && cv->opset >= 9) return k2onnx__masking_portable(cv, x, value, out, nout);
     zero = k2onnx__const_f32(cv, "zero", 0.0f);
     diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
     absd = diff ? k2onnx__op1(cv, "Abs", diff, "abs_difference", NULL) : NULL;
@@ -6299,8 +6328,8 @@ static const char *k2onnx__convlstm_step(k2onnx__conv *cv, const k2onnx__convlst
     return k2onnx__lstm_update(cv, act, c_prev, s->act, s->F, c_new);
 }
 
-/* A ConvLSTM direction unrolled over its T steps; the sequence is stacked time-major, at the
-   input positions when `stack_reversed`, else in processing order. */
+/* A ConvLSTM direction unrolled over its T steps; the sequence is stacked time-major, in
+   processing order, or in the reverse of it when `stack_reversed` (as Scan's output direction). */
 static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
                                    const char *const B[4], const char *xt, const int64_t *xdims, const int64_t *sdims, const char *h0,
                                    const char *c0, int reverse, int stack_reversed, const char *tag, const char **seq, const char **h,
@@ -6324,7 +6353,7 @@ static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, 
         h_new = cv->vprefix ? k2onnx__convlstm_step(cv, s, W, R, B, xs[t], h0, c0, &c0) : NULL;
         cv->vprefix = saved_prefix;
         if (!h_new || !c0) return 0;
-        ys[stack_reversed ? t : k] = h0 = h_new;
+        ys[stack_reversed ? T - 1 - k : k] = h0 = h_new;
     }
     *h = h0;
     *c = c0;
@@ -7199,6 +7228,21 @@ static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *
     return n->outputs[0];
 }
 
+/* A reduction over `axis` of a rank-`rank` tensor that drops the axis. With --unroll it keeps the
+   axis and a Reshape drops it: onnx2c drops every axis of size 1 from keepdims=0 reductions. */
+static const char *k2onnx__reduce_drop(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what)
+{
+    int64_t shape[K2ONNX__MAX_RANK];
+    unsigned i;
+    const char *kept, *sh;
+    if (axis < 0) axis += rank;
+    if (!cv->ctx->unroll || rank < 2 || axis < (int64_t)rank - 2) return k2onnx__reduce(cv, op, x, axis, 0, what);
+    for (i = 0; i + 1 < rank; i++) shape[i] = (int64_t)i < axis ? 0 : -1; /* 0 copies a dimension, -1 takes the rest */
+    kept = k2onnx__reduce(cv, op, x, axis, 1, k2onnx__sprintf(cv->ctx, "%s_kept", what));
+    sh = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what), shape, rank - 1);
+    return kept && sh ? k2onnx__op2(cv, "Reshape", kept, sh, what) : NULL;
+}
+
 /* GlobalAveragePooling1D (masked steps left out, as Keras does) and GlobalMaxPooling1D. */
 static int k2onnx__map_global_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -7214,11 +7258,11 @@ static int k2onnx__map_global_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in,
         /* sum(x * m) / sum(m) over the steps */
         const char *m3 = k2onnx__squeeze(cv, "Unsqueeze", x->mask, first ? 1 : 2, "mask_expanded");
         const char *xm = m3 ? k2onnx__op2(cv, "Mul", x->name, m3, "masked") : NULL;
-        const char *sx = xm ? k2onnx__reduce(cv, "ReduceSum", xm, t, 0, "masked_sum") : NULL;
-        const char *sm = m3 ? k2onnx__reduce(cv, "ReduceSum", m3, t, 0, "mask_count") : NULL;
+        const char *sx = xm ? k2onnx__reduce_drop(cv, "ReduceSum", xm, 3, t, "masked_sum") : NULL;
+        const char *sm = m3 ? k2onnx__reduce_drop(cv, "ReduceSum", m3, 3, t, "mask_count") : NULL;
         y = sx && sm ? k2onnx__op2(cv, "Div", sx, sm, "average") : NULL;
     } else {
-        y = k2onnx__reduce(cv, is_max ? "ReduceMax" : "ReduceMean", x->name, t, 0, is_max ? "max" : "average");
+        y = k2onnx__reduce_drop(cv, is_max ? "ReduceMax" : "ReduceMean", x->name, 3, t, is_max ? "max" : "average");
     }
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
@@ -7309,7 +7353,18 @@ static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     op = strcmp(cls, "Subtract") == 0 ? "Sub" : strcmp(cls, "Multiply") == 0 ? "Mul" : strcmp(cls, "Maximum") == 0 ? "Max"
          : strcmp(cls, "Minimum") == 0 ? "Min" : "Add";
     y = in[0].name;
-    for (i = 1; i < nin && y; i++) y = k2onnx__op2(cv, op, y, in[i].name, k2onnx__sprintf(cv->ctx, "%s_%u", op, (unsigned long long)i));
+    for (i = 1; i < nin && y; i++) {
+        const char *what = k2onnx__sprintf(cv->ctx, "%s_%u", op, (unsigned long long)i);
+        if (cv->ctx->unroll && op[0] == 'M' && op[1] != 'u') {
+            /* libonnx starts Max and Min from FLT_MIN; max(a, b) = b + relu(a - b) and
+               min(a, b) = a - relu(a - b) need neither. */
+            const char *d = k2onnx__op2(cv, "Sub", y, in[i].name, k2onnx__sprintf(cv->ctx, "%s_difference", what));
+            const char *r = d ? k2onnx__op1(cv, "Relu", d, k2onnx__sprintf(cv->ctx, "%s_excess", what), NULL) : NULL;
+            y = r ? k2onnx__op2(cv, op[1] == 'a' ? "Add" : "Sub", op[1] == 'a' ? in[i].name : y, r, what) : NULL;
+        } else {
+            y = k2onnx__op2(cv, op, y, in[i].name, what);
+        }
+    }
     if (y && strcmp(cls, "Average") == 0) {
         const char *inv = k2onnx__const_f32(cv, "inverse_count", 1.0f / (float)nin);
         y = inv ? k2onnx__op2(cv, "Mul", y, inv, "average") : NULL;
@@ -7368,13 +7423,13 @@ static int k2onnx__embedding_one_hot(k2onnx__conv *cv, const k2onnx__kvalue *x, 
     int64_t v;
     if (!range || !one) return 0;
     for (v = 0; v < vocab; v++) range[v] = (float)v;
-    /* Keras truncates float indices to integers first. */
+    /* Keras truncates float indices to integers (Floor, for the valid, non-negative ones). */
     if (x->elem == K2ONNX__FLOAT) {
-        if (!(idx = k2onnx__op1(cv, "Cast", idx, "indices_int", &n))) return 0;
-        k2onnx__attr_int(n, "to", K2ONNX__INT32);
+        if (!(idx = k2onnx__op1(cv, "Floor", idx, "indices", NULL))) return 0;
+    } else {
+        if (!(idx = k2onnx__op1(cv, "Cast", idx, "indices", &n))) return 0;
+        k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
     }
-    if (!(idx = k2onnx__op1(cv, "Cast", idx, "indices", &n))) return 0;
-    k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
     for (k = 0; k < x->rank; k++) shape[k] = 0; /* Reshape's 0 keeps the dimension */
     shape[x->rank] = 1;
     col = k2onnx__init_i64(cv, "indices_column_shape", shape, x->rank + 1);
@@ -7743,8 +7798,9 @@ static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t
     const char *norm = ss ? k2onnx__op1(cv, "Sqrt", ss, k2onnx__sprintf(cv->ctx, "%s_norm", what), NULL) : NULL;
     float floor = cv->m->keras_major >= 3 ? 1e-7f : 1e-6f;
     const char *eps, *d;
-    /* Max broadcasts from opset 8; before, Clip with attribute bounds does the same. */
-    if (cv->opset < 8) return norm ? k2onnx__op2(cv, "Div", x, k2onnx__clip(cv, norm, floor, 3.4028234e38f, k2onnx__sprintf(cv->ctx, "%s_denominator", what)), what) : NULL;
+    /* Max broadcasts from opset 8; before, Clip with attribute bounds does the same, and so does
+       the unrolled form's clip (onnx2c crashes on a Max with a rank-0 input). */
+    if (cv->opset < 8 || cv->ctx->unroll) return norm ? k2onnx__op2(cv, "Div", x, k2onnx__clip(cv, norm, floor, 3.4028234e38f, k2onnx__sprintf(cv->ctx, "%s_denominator", what)), what) : NULL;
     eps = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_epsilon", what), floor);
     d = norm && eps ? k2onnx__op2(cv, "Max", norm, eps, k2onnx__sprintf(cv->ctx, "%s_denominator", what)) : NULL;
     return d ? k2onnx__op2(cv, "Div", x, d, what) : NULL;
@@ -7915,7 +7971,7 @@ static int k2onnx__map_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         if (sum && scale && !additive) sum = k2onnx__op2(cv, "Mul", sum, scale, "scaled_sum");
         t = sum ? k2onnx__op1(cv, "Tanh", sum, "tanh", NULL) : NULL;
         if (t && scale && additive) t = k2onnx__op2(cv, "Mul", t, scale, "scaled_tanh");
-        scores = t ? k2onnx__reduce(cv, "ReduceSum", t, r, 0, "scores") : NULL;
+        scores = t ? k2onnx__reduce_drop(cv, "ReduceSum", t, r + 1, r, "scores") : NULL;
         if (scores && concat) {
             const char *cw = k2onnx__scalar_weight(cv, at, "concat_score_weight");
             scores = cw ? k2onnx__op2(cv, "Mul", scores, cw, "weighted_scores") : NULL;

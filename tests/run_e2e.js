@@ -24,6 +24,9 @@
 //             (feeding the final states back) must end in the same states as one run.
 //   scan      every recurrent fixture converted with --scan-rnn (Scan loops of primitive ops
 //             instead of fused RNN/GRU/LSTM ops) must give the reference outputs.
+//   opsets    (only when named) every fixture at every opset 7..23 in the default form, and the
+//             recurrent ones also with --unroll and static shapes (--input-shape from the
+//             reference inputs; no RNN/GRU/LSTM/Scan/Loop/If allowed): validate and compare.
 //   bad       truncated / corrupted copies of the fixture .h5 files, a missing input, an
 //             unwritable output and usage errors: the converter must exit 0/1 (2 for usage),
 //             never crash, print exactly one `k2onnx: <file>: <message>` line on failure and
@@ -50,6 +53,9 @@ const EXTRA_ARGS = (process.env.K2ONNX_ARGS || '').split(/\s+/).filter(Boolean);
 const ATOL = 1e-4;
 const RTOL = 1e-3;
 const SUITES = ['fixtures', 'corpus', 'bad', 'stateio', 'scan'];
+// Suites run only when asked for by name.
+const EXTRA_SUITES = ['opsets'];
+const LOOP_OPS = ['RNN', 'GRU', 'LSTM', 'Scan', 'Loop', 'If'];
 
 // Sanitizer builds exit 1 on an error by default, like a clean refusal; give them their own codes
 // (the multi-line report would fail the stderr check anyway, this makes the reason obvious).
@@ -438,6 +444,48 @@ function fixtureSuite(cases) {
       c.opset = opset;
       c.opsCheck = (ops) => opsVerdict(ops, ref.expect_ops || [], ref.forbid_ops || ((ref.expect_ops || []).includes('Scan') ? [] : ['Scan', 'Loop']));
       c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Suite: opsets
+
+// --input-shape NAME=D0xD1x... for every reference input: the shapes the reference was made with.
+function inputShapeArgs(ref) {
+  const args = [];
+  for (const i of ref.inputs) args.push('--input-shape', `${i.name}=${i.shape.join('x')}`);
+  return args;
+}
+
+function isRecurrentFixture(file) {
+  return /rnn|gru|lstm|cell|bi_|stack/i.test(file);
+}
+
+function opsetSuite(cases) {
+  note('== opsets ==');
+  let refs = [];
+  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
+  for (const refName of refs) {
+    let ref;
+    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
+    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+    const h5 = path.resolve(FIXTURES, ref.file);
+    const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
+    const forms = [{ tag: '', extra: [] }];
+    if (isRecurrentFixture(ref.file)) forms.push({ tag: ' --unroll', extra: ['--unroll'].concat(inputShapeArgs(ref)) });
+    for (let opset = 7; opset <= 23; opset++) {
+      for (const form of forms) {
+        const c = new Case('opsets', `${path.basename(ref.file)} [opset ${opset}${form.tag}]`);
+        cases.push(c);
+        const out = path.join(OUT, 'opsets', `${stem}.opset${opset}${form.tag ? '.unroll' : ''}.onnx`);
+        const res = convert(h5, out, opset, form.extra);
+        if (res.kind !== 'ok') { c.fail(res.kind === 'refused' ? `conversion refused: ${res.msg}` : res.msg); continue; }
+        c.onnx = out;
+        c.opset = opset;
+        if (form.tag) c.opsCheck = (ops) => opsVerdict(ops, [], LOOP_OPS);
+        c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
+      }
     }
   }
 }
@@ -855,12 +903,12 @@ function expectRefusal(cases, name, args, files, out) {
 async function main() {
   const args = process.argv.slice(2);
   for (const a of args) {
-    if (!SUITES.includes(a)) {
-      process.stderr.write(`usage: node tests/run_e2e.js [${SUITES.join('] [')}]\nunknown suite '${a}'\n`);
+    if (!SUITES.includes(a) && !EXTRA_SUITES.includes(a)) {
+      process.stderr.write(`usage: node tests/run_e2e.js [${SUITES.concat(EXTRA_SUITES).join('] [')}]\nunknown suite '${a}'\n`);
       process.exit(2);
     }
   }
-  const chosen = args.length ? SUITES.filter((s) => args.includes(s)) : SUITES;
+  const chosen = args.length ? SUITES.concat(EXTRA_SUITES).filter((s) => args.includes(s)) : SUITES;
   const t0 = Date.now();
   console.log(`k2onnx e2e: converter ${K2ONNX}; suites ${chosen.join(', ')}`);
   if (!fs.existsSync(K2ONNX)) {
@@ -875,6 +923,7 @@ async function main() {
   if (chosen.includes('bad')) badSuite(cases);
   if (chosen.includes('stateio')) stateioSuite(cases);
   if (chosen.includes('scan')) scanSuite(cases);
+  if (chosen.includes('opsets')) opsetSuite(cases);
 
   runChecks(cases);
   let lastSuite = null;
