@@ -114,7 +114,8 @@ typedef struct k2onnx_options {
                                     axis (the model's, or `steps`) */
     size_t batch;                /* non-zero: the batch dimension of every input */
     size_t steps;                /* non-zero: the time axis of every sequence input (rank >= 3, or
-                                    integer token ids [batch, time]), replacing the model's */
+                                    token ids [batch, time]: integers, or what an Embedding reads),
+                                    replacing the model's */
     const k2onnx_input_shape *input_shapes; /* optional: whole shapes of named inputs */
     size_t input_shapes_count;
     const char *model_config;    /* optional architecture JSON (model.to_json()) for a file that
@@ -4458,6 +4459,21 @@ static void k2onnx__fix_dim(k2onnx__kvalue *v, unsigned axis, size_t size)
     v->params[axis] = NULL;
 }
 
+/* True when a layer reads the input layer being converted directly: float token ids [batch,
+   time] (Keras' default input dtype) are sequences too. */
+static int k2onnx__feeds_embedding(const k2onnx__conv *cv)
+{
+    size_t me = (size_t)(cv->layer - cv->m->layers), l, c, i;
+    for (l = 0; l < cv->m->nlayers; l++) {
+        const k2onnx__klayer *L = &cv->m->layers[l];
+        if (strcmp(L->cls, "Embedding") != 0) continue;
+        for (c = 0; c < L->ncalls; c++)
+            for (i = 0; i < L->calls[c].ninputs; i++)
+                if (L->calls[c].inputs[i].layer == me) return 1;
+    }
+    return 0;
+}
+
 /* The shape options: a whole shape given for this input by name, else the batch size and the
    time axis of a sequence (rank 3 and more, or integer token ids [batch, time]). */
 static int k2onnx__fix_input_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
@@ -4480,7 +4496,8 @@ static int k2onnx__fix_input_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
         return 1;
     }
     if (ctx->batch) k2onnx__fix_dim(v, 0, ctx->batch);
-    if (ctx->steps && (v->rank >= 3 || (v->rank == 2 && v->elem != K2ONNX__FLOAT))) k2onnx__fix_dim(v, 1, ctx->steps);
+    if (ctx->steps && (v->rank >= 3 || (v->rank == 2 && (v->elem != K2ONNX__FLOAT || k2onnx__feeds_embedding(cv)))))
+        k2onnx__fix_dim(v, 1, ctx->steps);
     return 1;
 }
 
@@ -6797,9 +6814,22 @@ static int k2onnx__map_repeat_vector(k2onnx__conv *cv, const k2onnx__kvalue *in,
     reps[0] = 1;
     reps[1] = n;
     reps[2] = 1;
-    u = k2onnx__squeeze(cv, "Unsqueeze", x->name, 1, "expanded");
-    r = k2onnx__init_i64(cv, "repeats", reps, 3);
-    y = u && r ? k2onnx__op2(cv, "Tile", u, r, "Tile") : NULL;
+    if (cv->ctx->unroll) {
+        /* n copies joined on a new axis: onnx2c has no Tile. */
+        const int64_t shape[3] = {0, 1, -1};
+        k2onnx__node *c;
+        int64_t i;
+        r = k2onnx__init_i64(cv, "step_shape", shape, 3);
+        u = r ? k2onnx__op2(cv, "Reshape", x->name, r, "expanded") : NULL;
+        if (!u || !(c = k2onnx__add_node(cv, "Concat", (size_t)n, 1))) return 0;
+        for (i = 0; i < n; i++) c->inputs[i] = u;
+        c->outputs[0] = c->name = y = k2onnx__vname(cv, "repeated");
+        k2onnx__attr_int(c, "axis", 1);
+    } else {
+        u = k2onnx__squeeze(cv, "Unsqueeze", x->name, 1, "expanded");
+        r = k2onnx__init_i64(cv, "repeats", reps, 3);
+        y = u && r ? k2onnx__op2(cv, "Tile", u, r, "Tile") : NULL;
+    }
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
     (*out)[0].name = y;
@@ -7009,6 +7039,9 @@ static int k2onnx__conv1d_read(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx
     c->C = x->dims[c->first ? 1 : 2];
     c->T = x->dims[c->first ? 2 : 1];
     c->span = c->d * (c->k - 1) + 1;
+    if (c->T >= 0 && c->T < c->span && strcmp(c->padding, "valid") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the input has %d steps, fewer than the kernel spans (%d) with padding 'valid'",
+                             (int)c->T, (int)c->span);
     return k2onnx__conv_pads(cv, c->padding, c->T, c->span, c->st, c->pads);
 }
 
@@ -7147,6 +7180,9 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     if (!is_max && strcmp(padding, "same") == 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "average pooling with padding 'same' is not supported yet");
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels]");
+    if (x->dims[first ? 2 : 1] >= 0 && x->dims[first ? 2 : 1] < p && strcmp(padding, "valid") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the input has %d steps, fewer than the pool size (%d) with padding 'valid'",
+                             (int)x->dims[first ? 2 : 1], (int)p);
     if (!(xt = first ? x->name : k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first"))) return 0;
     if (!(n = k2onnx__add_node(cv, is_max ? "MaxPool" : "AveragePool", 1, 1))) return 0;
     n->inputs[0] = xt;
@@ -7733,6 +7769,39 @@ static int k2onnx__steps_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const
     return 1;
 }
 
+/* --unroll: steps of [N, T, F] moved by a 0/1 matrix, y[:, t2] = x[:, from[t2]] (zeros where from
+   is -1), as Transpose, MatMul and Transpose: libonnx has no Slice or Pad, onnx2c no Tile. */
+static int k2onnx__time_map(k2onnx__conv *cv, const k2onnx__kvalue *x, const int64_t *from, int64_t T2, k2onnx__kvalue **out, size_t *nout)
+{
+    static const int64_t swap[3] = {0, 2, 1};
+    int64_t T = x->dims[1], dims[2], t2;
+    float *m;
+    const char *xt, *w, *p, *y;
+    if (T < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
+    if (!(m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(T * T2), sizeof *m))) return 0;
+    for (t2 = 0; t2 < T2; t2++)
+        if (from[t2] >= 0) m[from[t2] * T2 + t2] = 1.0f;
+    dims[0] = T;
+    dims[1] = T2;
+    xt = k2onnx__transpose(cv, x->name, swap, 3, "steps_last");
+    w = k2onnx__init_f32(cv, "step_map", m, 2, dims);
+    p = xt && w ? k2onnx__op2(cv, "MatMul", xt, w, "mapped") : NULL;
+    y = p ? k2onnx__transpose(cv, p, swap, 3, "steps_back") : NULL;
+    return k2onnx__steps_output(cv, x, y, T2, out, nout);
+}
+
+/* The time_map source of each output step: crop (begin, end) steps, or pad with zero steps. */
+static int64_t *k2onnx__step_sources(k2onnx__conv *cv, int64_t T, int64_t T2, int64_t begin, int64_t repeat)
+{
+    int64_t *from = (int64_t *)k2onnx__alloc_array(cv->ctx, (size_t)T2, sizeof *from), t2;
+    if (!from) return NULL;
+    for (t2 = 0; t2 < T2; t2++) {
+        int64_t t = t2 / repeat + begin;
+        from[t2] = t >= 0 && t < T ? t : -1;
+    }
+    return from;
+}
+
 /* Cropping1D((begin, end)): drops steps at both ends. */
 static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -7741,6 +7810,10 @@ static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, si
     if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "cropping", 1, c)) return 0;
     T = in[0].dims[1];
     if (T >= 0 && c[0] + c[1] > T) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "crops %d steps of %d", (int)(c[0] + c[1]), (int)T);
+    if (cv->ctx->unroll && T >= 0) {
+        const int64_t *from = k2onnx__step_sources(cv, T, T - c[0] - c[1], c[0], 1);
+        return from && k2onnx__time_map(cv, &in[0], from, T - c[0] - c[1], out, nout);
+    }
     return k2onnx__steps_output(cv, &in[0], k2onnx__slice(cv, in[0].name, 1, c[0], c[1] ? -(int64_t)c[1] : INT64_MAX, "Slice"),
                                 T >= 0 ? T - c[0] - c[1] : -1, out, nout);
 }
@@ -7756,6 +7829,10 @@ static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in
     T = in[0].dims[1];
     pads[1] = p[0];
     pads[4] = p[1];
+    if (cv->ctx->unroll && T >= 0) {
+        const int64_t *from = k2onnx__step_sources(cv, T, T + p[0] + p[1], -(int64_t)p[0], 1);
+        return from && k2onnx__time_map(cv, &in[0], from, T + p[0] + p[1], out, nout);
+    }
     if (cv->opset < 11) {
         if (!(y = k2onnx__op1(cv, "Pad", in[0].name, "Pad", &n)) || !k2onnx__attr_ints(cv, n, "pads", pads, 6)) return 0;
     } else {
@@ -7776,6 +7853,10 @@ static int k2onnx__map_upsampling1d(k2onnx__conv *cv, const k2onnx__kvalue *in, 
     T = in[0].dims[1];
     F = in[0].dims[2];
     if (F < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the feature axis must have a known size");
+    if (cv->ctx->unroll && T >= 0) {
+        const int64_t *from = k2onnx__step_sources(cv, T, T * size, 0, size);
+        return from && k2onnx__time_map(cv, &in[0], from, T * size, out, nout);
+    }
     reps[2] = size;
     shape[0] = 0;
     shape[1] = -1;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what the tests need, only when missing: valgrind, clang (with libFuzzer), Debian's h5py/numpy/onnx for /usr/bin/python3
+# Installs what the tests need, only when missing: valgrind, clang (with libFuzzer), cmake and
+# protobuf (to build onnx2c), Debian's h5py/numpy/onnx for /usr/bin/python3
 # (fixture generation, HDF5 reading of reference files, onnx.checker) and the npm packages pinned
 # in package-lock.json (onnxruntime-node runs the converted models, tfjs computes references).
 set -e
@@ -16,6 +17,14 @@ if ! command -v clang >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
     echo "installing clang g++"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang g++ >/dev/null
+fi
+# onnx2c, one of the consumers tests/run_consumers.js runs, is built from ../shared/tools with
+# cmake and protobuf (sh ../shared/tools/build_consumers.sh build/consumers).
+if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! command -v protoc >/dev/null 2>&1 \
+    || [ ! -f /usr/include/google/protobuf/message.h ]; then
+    echo "installing cmake g++ libprotobuf-dev protobuf-compiler"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq cmake g++ libprotobuf-dev protobuf-compiler >/dev/null
 fi
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "installing valgrind"

@@ -8,6 +8,7 @@
 #   UNIT_TESTS  C unit test binary (default build/unit_tests), e.g. build/unit_tests-asan
 #   NODE        node executable (default node)
 #   PYTHON      python with h5py for the HDF5 suites (default /usr/bin/python3)
+#   K2ONNX_OPSET_SWEEP  0 leaves out the every-opset suite
 # plus what run_e2e.js reads (K2ONNX_CORPUS, K2ONNX_PYTHON, K2ONNX_TIMEOUT).
 #
 # Each runner prints `N passed, M failed` as its last such line; a runner that dies without one
@@ -34,6 +35,17 @@ run "corpus via Scan" "$LOG_DIR/e2e_scan.log" env K2ONNX_ARGS=--scan-rnn "$NODE"
 
 # The fixtures again at opset 11 (Clip, Squeeze and Slice take other forms than at 17).
 run "fixtures at opset 11" "$LOG_DIR/e2e_opset11.log" env K2ONNX_ARGS="--opset 11" "$NODE" tests/run_e2e.js fixtures
+
+# Every fixture at every opset 7..23, default and --unroll (long; the plain build only: the
+# sanitizer pass sets K2ONNX_OPSET_SWEEP=0).
+if [ "${K2ONNX_OPSET_SWEEP:-1}" = 1 ]; then
+    run "every opset" "$LOG_DIR/e2e_opsets.log" "$NODE" tests/run_e2e.js opsets
+fi
+
+# The firmware consumers (onnx2c, libonnx; built by `make consumers`) and onnxruntime on the
+# unrolled, fixed-shape form of every fixture, and on the one-step streaming cell.
+run "consumers (--unroll)" "$LOG_DIR/consumers.log" env K2ONNX_ARGS=--unroll "$NODE" tests/run_consumers.js --list tests/consumers/unrolled.txt
+run "streaming cell" "$LOG_DIR/consumers_stream.log" "$NODE" tests/run_consumers.js --stream --list tests/consumers/stream.txt
 
 run "hdf5 listing" "$LOG_DIR/h5.log" "${PYTHON:-/usr/bin/python3}" tests/run_h5_compare.py
 
