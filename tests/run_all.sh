@@ -46,6 +46,7 @@ fi
 # unrolled, fixed-shape form of every fixture, and on the one-step streaming cell.
 run "consumers (--unroll)" "$LOG_DIR/consumers.log" env K2ONNX_ARGS=--unroll "$NODE" tests/run_consumers.js --list tests/consumers/unrolled.txt
 run "streaming cell" "$LOG_DIR/consumers_stream.log" "$NODE" tests/run_consumers.js --stream --list tests/consumers/stream.txt
+run "README walk-through (onnx2c)" "$LOG_DIR/walkthrough.log" env K2ONNX="$K2ONNX" sh tests/consumers/walkthrough.sh
 
 run "hdf5 listing" "$LOG_DIR/h5.log" "${PYTHON:-/usr/bin/python3}" tests/run_h5_compare.py
 

@@ -543,10 +543,12 @@ function convert(fx, stream) {
 }
 
 // One python process validates and describes every converted model.
-function describeAll(fixtures) {
+function describeAll(fixtures, stream) {
   const files = fixtures.filter((f) => f.onnx).map((f) => f.onnx);
   if (!files.length) return;
-  const r = cp.spawnSync(PY, [path.join(__dirname, 'consumers', 'onnx_info.py'), ...files], {
+  // Every conversion here fixes its shapes; with --unroll no loop or fused cell may remain.
+  const flags = ['--static'].concat(stream || EXTRA_ARGS.includes('--unroll') ? ['--unrolled'] : []);
+  const r = cp.spawnSync(PY, [path.join(__dirname, 'consumers', 'onnx_info.py'), ...flags, ...files], {
     cwd: ROOT, timeout: 60000 + 2000 * files.length, maxBuffer: 64 << 20, encoding: 'utf8',
   });
   const byFile = new Map();
@@ -737,7 +739,7 @@ async function main() {
       prepare(fx, stream);
       if (!fx.skip && !fx.fail) convert(fx, stream);
     }
-    describeAll(fixtures);
+    describeAll(fixtures, stream);
     // Fixtures run JOBS at a time; their lines come out in fixture order all the same.
     const done = new Array(fixtures.length);
     let next = 0, printed = 0;

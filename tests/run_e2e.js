@@ -868,6 +868,16 @@ function badSuite(cases) {
     ['--opset abc', [src, '-o', outFile, '--opset', 'abc']],
     ['unknown option', [src, '-o', outFile, '--bogus']],
     ['two inputs', [src, src, '-o', outFile]],
+    ['--unroll with --scan-rnn', [src, '-o', outFile, '--unroll', '--scan-rnn']],
+    ['--batch 0', [src, '-o', outFile, '--batch', '0']],
+    ['--batch without number', [src, '-o', outFile, '--batch']],
+    ['--steps 2^30+1', [src, '-o', outFile, '--steps', '1073741825']],
+    ['--steps -1', [src, '-o', outFile, '--steps', '-1']],
+    ['--input-shape without =', [src, '-o', outFile, '--input-shape', 'x']],
+    ['--input-shape =3x4', [src, '-o', outFile, '--input-shape', '=3x4']],
+    ['--input-shape x=3x0', [src, '-o', outFile, '--input-shape', 'x=3x0']],
+    ['--input-shape x=3x', [src, '-o', outFile, '--input-shape', 'x=3x']],
+    ['--input-shape of 9 dimensions', [src, '-o', outFile, '--input-shape', 'x=1x1x1x1x1x1x1x1x1']],
   ];
   for (const [label, args] of usage) {
     const c = new Case('bad', `usage ${label}`);

@@ -336,6 +336,97 @@ static int grow_write(void *user, const void *data, size_t size)
     return 0;
 }
 
+/* True when the ONNX bytes hold a node of this op_type (NodeProto field 4, a short string). */
+static int has_op(const growbuf *g, const char *op)
+{
+    size_t n = strlen(op), i;
+    for (i = 0; i + n + 2 <= g->size; i++)
+        if (g->data[i] == 0x22 && g->data[i + 1] == n && memcmp(g->data + i + 2, op, n) == 0) return 1;
+    return 0;
+}
+
+static int has_text(const growbuf *g, const char *text)
+{
+    size_t n = strlen(text), i;
+    for (i = 0; i + n <= g->size; i++)
+        if (memcmp(g->data + i, text, n) == 0) return 1;
+    return 0;
+}
+
+/* unroll, batch, steps and input_shapes: validated, and what they promise. */
+static void test_shape_options(const char *fixture, const char *dynamic_fixture)
+{
+    size_t size = 0, dsize = 0;
+    unsigned char *buf = read_file(fixture, &size), *dyn = read_file(dynamic_fixture, &dsize);
+    const size_t good[3] = {2, 1, 2}, zero[3] = {2, 0, 2}, wide[3] = {2, 1, 7};
+    k2onnx_input_shape is;
+    k2onnx_options opts;
+    k2onnx_error err;
+    growbuf g;
+    CHECK(buf != NULL && dyn != NULL);
+    if (!buf || !dyn) {
+        free(buf);
+        free(dyn);
+        return;
+    }
+    memset(&opts, 0, sizeof opts);
+    memset(&g, 0, sizeof g);
+    opts.unroll = opts.scan_rnn = 1;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "exclude each other") != NULL);
+    opts.scan_rnn = 0;
+    /* Whole shapes: a name, 1 to 8 dimensions of 1 to 2^30, an input of that name and rank. */
+    opts.input_shapes = &is;
+    opts.input_shapes_count = 1;
+    is.name = NULL;
+    is.dims = good;
+    is.rank = 3;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    is.name = "simple_rnn_1_input";
+    is.dims = zero;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "dimension 1 must be 1 to 2^30") != NULL);
+    is.dims = good;
+    is.rank = 9;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    is.rank = 2;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "has 2 dimensions, the input has 3") != NULL);
+    is.rank = 3;
+    is.dims = wide;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "sets dimension 2 to 7, the model fixes it to 2") != NULL);
+    is.dims = good;
+    is.name = "no_such_input";
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "'no_such_input', which is not an input") != NULL);
+    is.name = "simple_rnn_1_input";
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &g, NULL, &err) == k2onnx_result_success);
+    CHECK(has_op(&g, "MatMul") && !has_op(&g, "RNN") && !has_op(&g, "Scan") && !has_op(&g, "Shape"));
+    free(g.data);
+    memset(&g, 0, sizeof g);
+    opts.input_shapes = NULL;
+    opts.input_shapes_count = 1;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    opts.input_shapes_count = 0;
+    opts.batch = ((size_t)1 << 30) + 1;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    opts.batch = 0;
+    /* A dynamic time axis cannot be unrolled until --steps gives it a length. */
+    CHECK(k2onnx_convert(dyn, dsize, &opts, NULL, NULL, NULL, &err) == k2onnx_result_unsupported_model);
+    CHECK(strstr(err.message, "(LSTM): --unroll needs a known number of time steps") != NULL);
+    /* The one-step streaming cell: state inputs and outputs, no loop, no fused cell. */
+    opts.steps = 1;
+    opts.batch = 1;
+    opts.state_io = 1;
+    CHECK(k2onnx_convert(dyn, dsize, &opts, grow_write, &g, NULL, &err) == k2onnx_result_success);
+    CHECK(has_text(&g, "lstm_1/h0") && has_text(&g, "lstm_1/c0") && has_text(&g, "lstm_1/h_n") && has_text(&g, "lstm_1/c_n"));
+    CHECK(!has_op(&g, "LSTM") && !has_op(&g, "Scan") && !has_op(&g, "Concat") && !has_op(&g, "ConstantOfShape"));
+    free(g.data);
+    free(buf);
+    free(dyn);
+}
+
 static void test_api(const char *fixture)
 {
     size_t size = 0, measured = 0, measured8 = 0;
@@ -584,6 +675,7 @@ int main(int argc, char **argv)
     test_json_errors();
     test_protobuf();
     test_api(fixture);
+    test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
     test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);

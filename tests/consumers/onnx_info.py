@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Validate ONNX files and describe their graph inputs and outputs, for run_consumers.js.
 
-usage: /usr/bin/python3 tests/consumers/onnx_info.py FILE.onnx [FILE.onnx ...]
+usage: /usr/bin/python3 tests/consumers/onnx_info.py [--static] [--unrolled] FILE.onnx [FILE.onnx ...]
 
 Prints one JSON object per file and line:
     {"file": F, "check": {"ok": true|false, "text": "..."},
      "inputs": [{"name", "type", "shape"}], "outputs": [...]}
-`check` is tests/check_onnx.py's verdict (the same text it prints after OK/FAIL). `type` is a
+`check` is tests/check_onnx.py's verdict (the same text it prints after OK/FAIL), with its
+--static and --unrolled checks when those flags are given. `type` is a
 numpy-style name (float32, int64, ...); `shape` lists ints for fixed dimensions and strings for
 symbolic ones (null where the dimension is not given at all). Graph inputs that are also
 initializers are left out: they are weights, not values a caller feeds.
@@ -39,11 +40,11 @@ def value_info(vi):
     return {"name": vi.name, "type": TYPES.get(tt.elem_type, "type%d" % tt.elem_type), "shape": shape}
 
 
-def describe(path):
+def describe(path, static, unrolled):
     import onnx
     info = {"file": path}
     try:
-        info["check"] = {"ok": True, "text": check_onnx.check_file(path)}
+        info["check"] = {"ok": True, "text": check_onnx.check_file(path, static, unrolled)}
     except check_onnx.CheckError as e:
         info["check"] = {"ok": False, "text": str(e)}
     except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch
@@ -59,11 +60,13 @@ def describe(path):
 
 
 def main(argv):
-    if len(argv) < 2:
-        sys.stderr.write("usage: %s FILE.onnx [FILE.onnx ...]\n" % argv[0])
+    flags = [a for a in argv[1:] if a in ("--static", "--unrolled")]
+    files = [a for a in argv[1:] if a not in flags]
+    if not files:
+        sys.stderr.write("usage: %s [--static] [--unrolled] FILE.onnx [FILE.onnx ...]\n" % argv[0])
         return 2
-    for path in argv[1:]:
-        print(json.dumps(describe(path)))
+    for path in files:
+        print(json.dumps(describe(path, "--static" in flags, "--unrolled" in flags)))
         sys.stdout.flush()
     return 0
 

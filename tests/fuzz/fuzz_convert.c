@@ -3,8 +3,9 @@
    The input is a Keras .h5 or .keras file. It is converted with default options (256 MiB memory
    cap, output discarded). When that succeeds it is converted a second time with scan_rnn=1,
    with state_io and the opset taken from the last input byte (bit 0: state_io; the byte modulo
-   17 picks an opset 7..23), so that the recurrent-layer paths for other options are reached
-   from the same inputs. */
+   17 picks an opset 7..23), and a third time unrolled with fixed shapes (bits 1-2: steps 1..4;
+   bit 3: batch 2), so that the recurrent-layer paths for other options are reached from the
+   same inputs. */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         opts.scan_rnn = 1;
         opts.state_io = size ? (data[size - 1] & 1) : 0;
         opts.opset = K2ONNX_MIN_OPSET + (size ? data[size - 1] % (K2ONNX_MAX_OPSET - K2ONNX_MIN_OPSET + 1) : 0);
+        out.bytes = 0;
+        if (k2onnx_convert(data, size, &opts, fuzz_write, &out, &onnx_size, &err) == k2onnx_result_success && onnx_size != out.bytes)
+            abort();
+        opts.scan_rnn = 0;
+        opts.unroll = 1;
+        opts.steps = size ? 1u + ((data[size - 1] >> 1) & 3u) : 1u;
+        opts.batch = size && (data[size - 1] & 8) ? 2u : 0u;
         out.bytes = 0;
         if (k2onnx_convert(data, size, &opts, fuzz_write, &out, &onnx_size, &err) == k2onnx_result_success && onnx_size != out.bytes)
             abort();
