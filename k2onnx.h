@@ -7110,7 +7110,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *
     const k2onnx__kvalue *x = &in[0];
     k2onnx__conv1d_cfg c;
     const char *xt, *dn, *pn, *bn = NULL, *y;
-    int64_t F, M, dd[3], zero[2] = {0, 0}, ch, m, j;
+    int64_t F, M, dd[3], zero[2] = {0, 0}, ch, m, j, in_ch;
     uint64_t kd[3];
     float *dw;
     k2onnx__init *pw;
@@ -7129,15 +7129,19 @@ static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *
     kd[1] = (uint64_t)(c.C * M);
     kd[2] = (uint64_t)F;
     if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 2, "bias", 1, &kd[2]))) return 0;
-    /* depthwise [k, C, M] -> [C*M, 1, k]; output channel c*M + m reads input channel c */
-    dw = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(c.C * M * c.k), sizeof *dw);
+    /* depthwise [k, C, M] -> [C*M, 1, k]; output channel c*M + m reads input channel c. With
+       --unroll a full [C*M, C, k] kernel, zero off its diagonal: libonnx gets grouped
+       convolutions with one channel per group wrong. */
+    in_ch = cv->ctx->unroll ? c.C : 1;
+    dw = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(c.C * M * in_ch * c.k), sizeof *dw);
     if (!dw) return 0;
     for (ch = 0; ch < c.C; ch++)
         for (m = 0; m < M; m++)
             for (j = 0; j < c.k; j++)
-                dw[(ch * M + m) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)c.C + (uint64_t)ch) * (uint64_t)M + (uint64_t)m);
+                dw[((ch * M + m) * in_ch + (in_ch > 1 ? ch : 0)) * c.k + j] =
+                    k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)c.C + (uint64_t)ch) * (uint64_t)M + (uint64_t)m);
     dd[0] = c.C * M;
-    dd[1] = 1;
+    dd[1] = in_ch;
     dd[2] = c.k;
     if (!(dn = k2onnx__init_f32(cv, "depthwise_W", dw, 3, dd))) return 0;
     /* pointwise [1, C*M, F] -> [F, C*M, 1]: a transpose the file can stream */
@@ -7155,7 +7159,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *
     pn = pw->name;
     if (c.use_bias && !(bn = k2onnx__vector_init(cv, 2, "B", F))) return 0;
     xt = k2onnx__channels_first_input(cv, x, &c);
-    y = xt ? k2onnx__conv_node(cv, xt, dn, NULL, 1, &c.k, &c.st, &c.d, c.pads, c.C, "depthwise") : NULL;
+    y = xt ? k2onnx__conv_node(cv, xt, dn, NULL, 1, &c.k, &c.st, &c.d, c.pads, in_ch > 1 ? 1 : c.C, "depthwise") : NULL;
     {
         int64_t one = 1;
         y = y ? k2onnx__conv_node(cv, y, pn, bn, 1, &one, &one, &one, zero, 1, "pointwise") : NULL;
