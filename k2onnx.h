@@ -8378,8 +8378,8 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     folded = *x;
     folded.rank = x->rank - 1;
     folded.mask = NULL;
-    folded.dims[0] = -1;
-    folded.params[0] = k2onnx__vname(cv, "batch_x_steps");
+    folded.dims[0] = x->dims[0] >= 0 && x->dims[1] >= 0 ? x->dims[0] * x->dims[1] : -1;
+    folded.params[0] = folded.dims[0] < 0 ? k2onnx__vname(cv, "batch_x_steps") : NULL;
     for (i = 1; i < folded.rank; i++) {
         folded.dims[i] = x->dims[i + 1];
         folded.params[i] = NULL;

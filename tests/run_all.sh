@@ -36,6 +36,9 @@ run "corpus via Scan" "$LOG_DIR/e2e_scan.log" env K2ONNX_ARGS=--scan-rnn "$NODE"
 # The fixtures again at opset 11 (Clip, Squeeze and Slice take other forms than at 17).
 run "fixtures at opset 11" "$LOG_DIR/e2e_opset11.log" env K2ONNX_ARGS="--opset 11" "$NODE" tests/run_e2e.js fixtures
 
+# The fixtures with their reference shapes fixed: nothing symbolic, no shapes computed at run time.
+run "static shapes" "$LOG_DIR/e2e_static.log" "$NODE" tests/run_e2e.js static
+
 # Every fixture at every opset 7..23, default and --unroll (long; the plain build only: the
 # sanitizer pass sets K2ONNX_OPSET_SWEEP=0).
 if [ "${K2ONNX_OPSET_SWEEP:-1}" = 1 ]; then

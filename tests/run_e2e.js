@@ -27,6 +27,9 @@
 //   opsets    (only when named) every fixture at every opset 7..23 in the default form, and the
 //             recurrent ones also with --unroll and static shapes (--input-shape from the
 //             reference inputs; no RNN/GRU/LSTM/Scan/Loop/If allowed): validate and compare.
+//   static    (only when named) every fixture converted with its reference shapes
+//             (--input-shape), in the default form and with --scan-rnn: no symbolic dimension
+//             and no run-time shape computation (check_onnx.py --static), and the reference.
 //   bad       truncated / corrupted copies of the fixture .h5 files, a missing input, an
 //             unwritable output and usage errors: the converter must exit 0/1 (2 for usage),
 //             never crash, print exactly one `k2onnx: <file>: <message>` line on failure and
@@ -54,7 +57,7 @@ const ATOL = 1e-4;
 const RTOL = 1e-3;
 const SUITES = ['fixtures', 'corpus', 'bad', 'stateio', 'scan'];
 // Suites run only when asked for by name.
-const EXTRA_SUITES = ['opsets'];
+const EXTRA_SUITES = ['opsets', 'static'];
 const LOOP_OPS = ['RNN', 'GRU', 'LSTM', 'Scan', 'Loop', 'If'];
 
 // Sanitizer builds exit 1 on an error by default, like a clean refusal; give them their own codes
@@ -373,11 +376,22 @@ async function runAndCompare(onnxFile, inputs, outputs, byName) {
 // ------------------------------------------------------------------------------------------------
 // check_onnx.py, one batch for all cases
 
+// One check_onnx.py call per set of extra checks (c.checkFlags, e.g. --static).
 function runChecks(cases) {
+  const groups = new Map();
+  for (const c of cases) {
+    const key = (c.checkFlags || []).join(' ');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(c);
+  }
+  for (const [key, group] of groups) runCheckGroup(group, key ? key.split(' ') : []);
+}
+
+function runCheckGroup(cases, flags) {
   const todo = cases.filter((c) => !c.done && c.onnx);
   if (!todo.length) return;
   const files = [...new Set(todo.map((c) => c.onnx))];
-  const r = cp.spawnSync(PY, [path.join(ROOT, 'tests', 'check_onnx.py'), ...files], {
+  const r = cp.spawnSync(PY, [path.join(ROOT, 'tests', 'check_onnx.py'), ...flags, ...files], {
     cwd: ROOT, timeout: 60000 + 2000 * files.length, maxBuffer: 64 << 20,
   });
   const stdout = (r.stdout || '').toString('utf8');
@@ -483,9 +497,32 @@ function opsetSuite(cases) {
         if (res.kind !== 'ok') { c.fail(res.kind === 'refused' ? `conversion refused: ${res.msg}` : res.msg); continue; }
         c.onnx = out;
         c.opset = opset;
-        if (form.tag) c.opsCheck = (ops) => opsVerdict(ops, [], LOOP_OPS);
+        if (form.tag) c.checkFlags = ['--static', '--unrolled'];
         c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
       }
+    }
+  }
+}
+
+function staticSuite(cases) {
+  note('== static ==');
+  let refs = [];
+  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
+  for (const refName of refs) {
+    let ref;
+    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
+    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+    const h5 = path.resolve(FIXTURES, ref.file);
+    const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
+    for (const form of [[], ['--scan-rnn']]) {
+      const c = new Case('static', `${path.basename(ref.file)} [static shapes${form.length ? ' ' + form[0] : ''}]`);
+      cases.push(c);
+      const out = path.join(OUT, 'static', `${stem}${form.length ? '.scan' : ''}.onnx`);
+      const res = convert(h5, out, null, form.concat(inputShapeArgs(ref)));
+      if (res.kind !== 'ok') { c.fail(res.kind === 'refused' ? `conversion refused: ${res.msg}` : res.msg); continue; }
+      c.onnx = out;
+      c.checkFlags = ['--static'];
+      c.finish = () => runAndCompare(out, ref.inputs.map(flatRef), ref.outputs.map(flatRef), false);
     }
   }
 }
@@ -934,6 +971,7 @@ async function main() {
   if (chosen.includes('stateio')) stateioSuite(cases);
   if (chosen.includes('scan')) scanSuite(cases);
   if (chosen.includes('opsets')) opsetSuite(cases);
+  if (chosen.includes('static')) staticSuite(cases);
 
   runChecks(cases);
   let lastSuite = null;
