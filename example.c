@@ -4,12 +4,23 @@
    k2onnx --ls FILE.h5                 list every group, dataset and attribute
    k2onnx --dump FILE.h5 PATH [PATH...] print the values of datasets or attributes (obj@attr)
    Exit status: 0 success, 1 the file could not be converted or read, 2 usage error. */
+#if defined(__unix__) || defined(__APPLE__)
+#define _POSIX_C_SOURCE 200809L /* mmap, mkstemp, fstat: the input is mapped, not copied */
+#define K2ONNX_CLI_POSIX 1
+#endif
 #define K2ONNX_IMPLEMENTATION
 #include "k2onnx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef K2ONNX_CLI_POSIX
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#endif
 
 static void usage(FILE *out)
 {
@@ -143,6 +154,164 @@ static int print_value(void *user, const k2onnx_h5_value *v)
     }
 }
 
+/* The model file, mapped where the platform can (no copy, no zeroed buffer), else read. */
+typedef struct input_file {
+    const unsigned char *data;
+    size_t size;
+    void *read;      /* from k2onnx_read_file, or NULL when mapped */
+    size_t mapped;   /* length of the mapping, 0 when read */
+} input_file;
+
+static int open_input(const char *path, input_file *in)
+{
+    k2onnx_error err;
+    void *data;
+    memset(in, 0, sizeof *in);
+#ifdef K2ONNX_CLI_POSIX
+    {
+        struct stat st;
+        int fd = open(path, O_RDONLY);
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size <= (size_t)-1) {
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p != MAP_FAILED) {
+                close(fd);
+                in->data = (const unsigned char *)p;
+                in->size = in->mapped = (size_t)st.st_size;
+                return 1;
+            }
+        }
+        if (fd >= 0) close(fd);
+    }
+#endif
+    if (k2onnx_read_file(path, &data, &in->size, &err) != k2onnx_result_success) {
+        fprintf(stderr, "k2onnx: %s: %s\n", path, err.message);
+        return 0;
+    }
+    in->read = data;
+    in->data = (const unsigned char *)data;
+    return 1;
+}
+
+static void close_input(input_file *in)
+{
+#ifdef K2ONNX_CLI_POSIX
+    if (in->mapped) munmap((void *)(size_t)in->data, in->mapped);
+#endif
+    k2onnx_free(in->read);
+    memset(in, 0, sizeof *in);
+}
+
+/* True when writing `output` would replace `input` itself (the same file through any name,
+   symbolic links followed). */
+static int same_file(const char *input, const char *output)
+{
+#ifdef K2ONNX_CLI_POSIX
+    struct stat a, b;
+    return stat(input, &a) == 0 && stat(output, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+#else
+    return strcmp(input, output) == 0;
+#endif
+}
+
+/* An existing output that is not a regular file (a device, a pipe) is written in place: renaming
+   a file over it would replace the device node itself. */
+static int is_special_file(const char *path)
+{
+#ifdef K2ONNX_CLI_POSIX
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+static int write_file_chunk(void *user, const void *data, size_t size)
+{
+    return fwrite(data, 1, size, (FILE *)user) != size;
+}
+
+/* A new file beside `output` for the ONNX bytes; renamed over `output` only when everything was
+   written, so that a failed conversion or a full disk leaves an existing output as it was. */
+static FILE *create_temp(const char *output, char **temp_path)
+{
+    size_t n = strlen(output);
+    char *t = (char *)malloc(n + 16);
+    FILE *fp = NULL;
+    *temp_path = t;
+    if (!t) return NULL;
+    memcpy(t, output, n);
+#ifdef K2ONNX_CLI_POSIX
+    memcpy(t + n, ".k2onnx-XXXXXX", 15);
+    {
+        int fd = mkstemp(t);
+        if (fd < 0) return NULL;
+        {
+            mode_t mask = umask(0); /* mkstemp makes 0600; the output gets the usual 0666 & ~umask */
+            umask(mask);
+            fchmod(fd, 0666 & ~mask);
+        }
+        fp = fdopen(fd, "wb");
+        if (!fp) {
+            close(fd);
+            remove(t);
+        }
+    }
+#else
+    memcpy(t + n, ".k2onnx-tmp", 12);
+    fp = fopen(t, "wb");
+#endif
+    if (fp) setvbuf(fp, NULL, _IOFBF, (size_t)1 << 20);
+    return fp;
+}
+
+/* Converts `input` to `output` in one pass, streaming the ONNX into a temporary file. */
+static int convert(const char *input, const char *output, const k2onnx_options *opts)
+{
+    input_file in;
+    char *temp = NULL;
+    FILE *fp;
+    k2onnx_error err;
+    int ok;
+    if (same_file(input, output)) {
+        fprintf(stderr, "k2onnx: %s: the output '%s' is the input file; nothing written\n", input, output);
+        return 1;
+    }
+    if (!open_input(input, &in)) return 1;
+    if (is_special_file(output)) {
+        fp = fopen(output, "wb");
+        if (fp) setvbuf(fp, NULL, _IOFBF, (size_t)1 << 20);
+    } else {
+        fp = create_temp(output, &temp);
+    }
+    if (!fp) {
+        fprintf(stderr, "k2onnx: %s: cannot create a file beside '%s'\n", input, output);
+        close_input(&in);
+        free(temp);
+        return 1;
+    }
+    ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, fp, NULL, &err) == k2onnx_result_success;
+    close_input(&in);
+    if (!ok) {
+        if (err.result == k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: write error on '%s'\n", input, output);
+        else fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
+    }
+    if (fclose(fp) != 0 && ok) {
+        fprintf(stderr, "k2onnx: %s: write error on '%s'\n", input, output);
+        ok = 0;
+    }
+    if (ok && temp && rename(temp, output) != 0) {
+        /* Platforms whose rename does not replace an existing file. */
+        if (remove(output) != 0 || rename(temp, output) != 0) {
+            fprintf(stderr, "k2onnx: %s: cannot write '%s'\n", input, output);
+            ok = 0;
+        }
+    }
+    if (!ok && temp) remove(temp);
+    free(temp);
+    return ok ? 0 : 1;
+}
+
 /* --ls FILE and --dump FILE PATH...: the inspection commands. */
 static int inspect(int argc, char **argv, int dump)
 {
@@ -181,7 +350,6 @@ int main(int argc, char **argv)
     unsigned char *config = NULL;
     int status;
     k2onnx_options opts;
-    k2onnx_error err;
     k2onnx_input_shape shapes[MAX_INPUT_SHAPES];
     size_t shape_dims[MAX_INPUT_SHAPES][8];
     int i;
@@ -243,10 +411,7 @@ int main(int argc, char **argv)
     status = 0;
     opts.warn = print_warning;
     opts.warn_user = (void *)input;
-    if (k2onnx_convert_file(input, output, &opts, &err) != k2onnx_result_success) {
-        fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
-        status = 1;
-    }
+    status = convert(input, output, &opts);
     k2onnx_free(config);
     return status;
 }

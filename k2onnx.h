@@ -9055,20 +9055,6 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const cha
 #ifndef K2ONNX_NO_STDIO
 #include <stdio.h>
 
-typedef struct k2onnx__membuf {
-    unsigned char *data;
-    size_t size, cap;
-} k2onnx__membuf;
-
-static int k2onnx__membuf_write(void *user, const void *data, size_t size)
-{
-    k2onnx__membuf *b = (k2onnx__membuf *)user;
-    if (b->cap - b->size < size) return 1;
-    memcpy(b->data + b->size, data, size);
-    b->size += size;
-    return 0;
-}
-
 static void k2onnx__set_error(k2onnx_error *e, k2onnx_result r, const char *what, const char *path)
 {
     size_t len = 0;
@@ -9133,54 +9119,62 @@ K2ONNX_DEF k2onnx_result k2onnx_read_file(const char *path, void **data, size_t 
     return k2onnx_result_success;
 }
 
+static int k2onnx__file_write(void *user, const void *data, size_t size)
+{
+    return fwrite(data, 1, size, (FILE *)user) != size;
+}
+
+/* One pass: the ONNX bytes go to `<output>.k2onnx-tmp` as they are made, and that file is renamed
+   over the output only when all of it was written; on any failure it is removed and an existing
+   output stays as it was. */
 K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
                                              const k2onnx_options *options, k2onnx_error *error)
 {
     k2onnx_error local;
     FILE *fp;
-    unsigned char *in;
-    void *raw;
-    size_t in_size = 0, out_size = 0;
-    k2onnx__membuf out;
+    void *in;
+    char *temp;
+    size_t in_size = 0, n;
     k2onnx_result r;
     if (!error) error = &local;
-    memset(&out, 0, sizeof out);
-    if (k2onnx_read_file(input_path, &raw, &in_size, error) != k2onnx_result_success) return error->result;
-    in = (unsigned char *)raw;
-    /* Measure first, then fill an exact buffer, so nothing is written unless conversion succeeds. */
-    r = k2onnx_convert(in, in_size, options, NULL, NULL, &out_size, error);
-    if (r == k2onnx_result_success) {
-        out.data = (unsigned char *)K2ONNX_MALLOC(out_size ? out_size : 1);
-        out.cap = out_size;
-        if (!out.data) {
-            k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory for the output of ", input_path);
+    if (!input_path || !output_path) {
+        k2onnx__set_error(error, k2onnx_result_invalid_argument, "no input or output path", "");
+        return error->result;
+    }
+    if (strcmp(input_path, output_path) == 0) {
+        k2onnx__set_error(error, k2onnx_result_invalid_argument, "the output is the input file: ", output_path);
+        return error->result;
+    }
+    n = strlen(output_path);
+    temp = (char *)K2ONNX_MALLOC(n + 12);
+    if (!temp) {
+        k2onnx__set_error(error, k2onnx_result_out_of_memory, "out of memory for ", output_path);
+        return error->result;
+    }
+    memcpy(temp, output_path, n);
+    memcpy(temp + n, ".k2onnx-tmp", 12);
+    if (k2onnx_read_file(input_path, &in, &in_size, error) != k2onnx_result_success) {
+        K2ONNX_FREE(temp);
+        return error->result;
+    }
+    fp = fopen(temp, "wb");
+    if (!fp) {
+        k2onnx__set_error(error, k2onnx_result_io_error, "cannot create ", temp);
+        r = error->result;
+    } else {
+        r = k2onnx_convert(in, in_size, options, k2onnx__file_write, fp, NULL, error);
+        if (fclose(fp) != 0 && r == k2onnx_result_success) r = k2onnx_result_write_failed;
+        if (r == k2onnx_result_write_failed) k2onnx__set_error(error, k2onnx_result_io_error, "write error on ", output_path);
+        if (error->result == k2onnx_result_io_error) r = k2onnx_result_io_error;
+        /* rename does not replace an existing file on every platform */
+        if (r == k2onnx_result_success && rename(temp, output_path) != 0 && (remove(output_path) != 0 || rename(temp, output_path) != 0)) {
+            k2onnx__set_error(error, k2onnx_result_io_error, "cannot write ", output_path);
             r = error->result;
-        } else {
-            /* The second pass repeats the first: its warnings were given already. */
-            k2onnx_options quiet;
-            memset(&quiet, 0, sizeof quiet);
-            if (options) quiet = *options;
-            quiet.warn = NULL;
-            r = k2onnx_convert(in, in_size, &quiet, k2onnx__membuf_write, &out, NULL, error);
         }
+        if (r != k2onnx_result_success) remove(temp);
     }
     K2ONNX_FREE(in);
-    if (r == k2onnx_result_success) {
-        fp = fopen(output_path, "wb");
-        if (!fp) {
-            k2onnx__set_error(error, k2onnx_result_io_error, "cannot create ", output_path);
-            r = error->result;
-        } else {
-            int bad = fwrite(out.data, 1, out.size, fp) != out.size;
-            bad |= fclose(fp) != 0;
-            if (bad) {
-                remove(output_path);
-                k2onnx__set_error(error, k2onnx_result_io_error, "write error on ", output_path);
-                r = error->result;
-            }
-        }
-    }
-    K2ONNX_FREE(out.data);
+    K2ONNX_FREE(temp);
     return r;
 }
 #endif /* K2ONNX_NO_STDIO */

@@ -894,6 +894,7 @@ function badSuite(cases) {
     const unwritable = path.join(dir, 'no_such_dir', 'x.onnx');
     expectRefusal(cases, 'bad unwritable output', [src, '-o', unwritable], [src, unwritable], unwritable);
   }
+  if (convertible) outputSafetySuite(cases, dir, convertible);
   // Usage errors: exit 2, nothing written.
   const src = sources[0] || missing;
   const usage = [
@@ -929,6 +930,66 @@ function badSuite(cases) {
     else c.pass();
   }
   fs.rmSync(outFile, { force: true });
+}
+
+// The output never replaces the input, and a failed conversion or write leaves an existing
+// output as it was, with no temporary file beside it.
+function outputSafetySuite(cases, dir, src) {
+  const model = path.join(dir, 'safety_model.h5');
+  const original = fs.readFileSync(src);
+  const leftovers = () => fs.readdirSync(dir).filter((f) => f.includes('.k2onnx-'));
+  const check = (name, args, files, verify) => {
+    const c = new Case('bad', name);
+    cases.push(c);
+    const r = runConverter(args);
+    const ab = abnormal(r);
+    if (ab) return c.fail(ab);
+    const why = verify(r);
+    if (why) return c.fail(why);
+    if (leftovers().length) return c.fail(`temporary files left: ${leftovers().join(', ')}`);
+    return c.pass(r.status ? `(${oneLine(refusalMessage(r.stderr, files) || '', 120)})` : '');
+  };
+  const refused = (r, files) => {
+    if (r.status !== 1) return `exit status ${r.status}, want 1; stderr ${excerpt(r.stderr)}`;
+    if (refusalMessage(r.stderr, files) === null) return `stderr is not one 'k2onnx: <file>: <message>' line: ${excerpt(r.stderr)}`;
+    return null;
+  };
+  const modelIntact = () => (Buffer.compare(fs.readFileSync(model), original) === 0 ? null : 'the input model was changed');
+  fs.writeFileSync(model, original);
+  check('output is the input', [model, '-o', model], [model], (r) => refused(r, [model]) || modelIntact());
+  const sym = path.join(dir, 'safety_symlink.onnx');
+  fs.rmSync(sym, { force: true });
+  fs.symlinkSync(model, sym);
+  check('output is a symlink to the input', [model, '-o', sym], [model], (r) => refused(r, [model]) || modelIntact());
+  const hard = path.join(dir, 'safety_hardlink.onnx');
+  fs.rmSync(hard, { force: true });
+  fs.linkSync(model, hard);
+  check('output is a hard link to the input', [model, '-o', hard], [model], (r) => refused(r, [model]) || modelIntact());
+  // An existing output survives a conversion that fails, and a write that fails (a file size
+  // limit stands in for a full disk).
+  const out = path.join(dir, 'safety_out.onnx');
+  const old = Buffer.from('an earlier output\n');
+  const oldIntact = () => (fs.existsSync(out) && Buffer.compare(fs.readFileSync(out), old) === 0 ? null : 'the existing output was changed or removed');
+  const truncated = path.join(dir, 'safety_truncated.h5');
+  fs.writeFileSync(truncated, original.subarray(0, original.length >> 1));
+  fs.writeFileSync(out, old);
+  check('failed conversion keeps the existing output', [truncated, '-o', out], [truncated], (r) => refused(r, [truncated]) || oldIntact());
+  const limited = ['sh', '-c', 'trap "" XFSZ; ulimit -f 1; exec "$@"', 'sh', K2ONNX];
+  const c = new Case('bad', 'failed write keeps the existing output');
+  cases.push(c);
+  const r = cp.spawnSync(limited[0], limited.slice(1).concat([model, '-o', out]), { cwd: ROOT, env: CHILD_ENV, timeout: TIMEOUT_MS, encoding: 'buffer' });
+  const why = abnormal(r) || refused(r, [model]) || oldIntact() || (leftovers().length ? `temporary files left: ${leftovers().join(', ')}` : null);
+  if (why) c.fail(why); else c.pass(`(${oneLine(refusalMessage(r.stderr, [model]) || '', 120)})`);
+  check('conversion replaces the existing output', [model, '-o', out], [model], (r2) => {
+    if (r2.status !== 0) return `exit status ${r2.status}; stderr ${excerpt(r2.stderr)}`;
+    return fs.readFileSync(out).length > old.length ? null : 'the output was not replaced';
+  });
+  if (fs.existsSync('/dev/null')) {
+    check('output to a device (/dev/null) is written in place', [model, '-o', '/dev/null'], [model], (r2) => {
+      if (r2.status !== 0) return `exit status ${r2.status}; stderr ${excerpt(r2.stderr)}`;
+      return fs.statSync('/dev/null').isCharacterDevice() ? null : '/dev/null is no longer a device';
+    });
+  }
 }
 
 function expectRefusal(cases, name, args, files, out) {

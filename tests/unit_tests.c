@@ -353,6 +353,47 @@ static int has_text(const growbuf *g, const char *text)
     return 0;
 }
 
+/* k2onnx_convert_file: the same bytes as k2onnx_convert, the input never overwritten, and an
+   existing output kept when a conversion fails, with no temporary file left. */
+static void test_convert_file(const char *fixture)
+{
+    const char *out = "build/unit_convert_file.onnx", *bad = "build/unit_convert_file.bad.h5";
+    size_t size = 0, osize = 0, bsize = 0;
+    unsigned char *buf = read_file(fixture, &size), *written, *kept;
+    k2onnx_error err;
+    growbuf g;
+    FILE *fp;
+    memset(&g, 0, sizeof g);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    CHECK(k2onnx_convert(buf, size, NULL, grow_write, &g, NULL, &err) == k2onnx_result_success);
+    remove(out);
+    CHECK(k2onnx_convert_file(fixture, out, NULL, &err) == k2onnx_result_success);
+    written = read_file(out, &osize);
+    CHECK(written && osize == g.size && memcmp(written, g.data, osize) == 0);
+    CHECK(k2onnx_convert_file(fixture, fixture, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "the output is the input file") != NULL);
+    /* A truncated model fails; the earlier output stays and no temporary file is left. */
+    fp = fopen(bad, "wb");
+    CHECK(fp != NULL);
+    if (fp) {
+        fwrite(buf, 1, size / 2, fp);
+        fclose(fp);
+    }
+    CHECK(k2onnx_convert_file(bad, out, NULL, &err) != k2onnx_result_success);
+    kept = read_file(out, &bsize);
+    CHECK(kept && bsize == osize && memcmp(kept, written, osize) == 0);
+    fp = fopen("build/unit_convert_file.onnx.k2onnx-tmp", "rb");
+    CHECK(fp == NULL);
+    if (fp) fclose(fp);
+    remove(out);
+    remove(bad);
+    free(kept);
+    free(written);
+    free(g.data);
+    free(buf);
+}
+
 /* unroll, batch, steps and input_shapes: validated, and what they promise. */
 static void test_shape_options(const char *fixture, const char *dynamic_fixture)
 {
@@ -675,6 +716,7 @@ int main(int argc, char **argv)
     test_json_errors();
     test_protobuf();
     test_api(fixture);
+    test_convert_file(fixture);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
     test_limits(fixture);
