@@ -8545,6 +8545,8 @@ typedef struct k2onnx__pb {
     uint64_t n;
     unsigned char buf[4096];
     size_t used;
+    unsigned char *scratch;   /* where weight blocks are reordered; NULL while measuring */
+    size_t scratch_size;      /* a multiple of 4 */
 } k2onnx__pb;
 
 static void k2onnx__pb_flush(k2onnx__pb *pb)
@@ -8558,6 +8560,12 @@ static void k2onnx__pb_bytes(k2onnx__pb *pb, const void *data, size_t size)
     const unsigned char *p = (const unsigned char *)data;
     pb->n += size;
     if (pb->measuring || !pb->write) return;
+    if (size >= sizeof pb->buf) {
+        /* Large blocks (weights) go to the writer as they are, without a copy. */
+        k2onnx__pb_flush(pb);
+        if (!pb->failed && pb->write(pb->user, p, size) != 0) pb->failed = 1;
+        return;
+    }
     while (size > 0) {
         size_t room = sizeof pb->buf - pb->used, take = size < room ? size : room;
         memcpy(pb->buf + pb->used, p, take);
@@ -8668,34 +8676,108 @@ static void k2onnx__pb_node(k2onnx__pb *pb, const void *obj)
     for (i = 0; i < n->nattrs; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_attr, &n->attrs[i]);
 }
 
-/* Streams a matrix initializer element by element in ONNX order, little-endian. */
-static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *init)
+/* Elements [i, i + count) of a file array, `stride` apart, as little-endian float32 bytes. A
+   little-endian float32 source is copied byte for byte (the same bytes on any host); other
+   widths and byte orders are converted. */
+static void k2onnx__le32_elements(unsigned char *out, const k2onnx__h5array *a, uint64_t i, size_t count, uint64_t stride)
 {
-    unsigned char chunk[1024];
-    size_t used = 0;
-    uint64_t g, h, i, r, c;
-    unsigned p;
-#define K2ONNX__EMIT(index)                                                        \
-    do {                                                                           \
-        k2onnx__store_le32(chunk + used, k2onnx__f32_bits(k2onnx__h5array_get(s, (index)))); \
-        used += 4;                                                                 \
-        if (used == sizeof chunk) { k2onnx__pb_bytes(pb, chunk, used); used = 0; } \
-    } while (0)
-    for (p = 0; p < init->nparts; p++) {
-        const k2onnx__matrix_part *t = &init->parts[p];
-        const k2onnx__h5array *s = &t->src;
-        if (!t->transpose) {
-            for (r = 0; r < t->rows; r++)
-                for (c = 0; c < t->cols; c++) K2ONNX__EMIT(r * t->cols + c);
+    size_t k;
+    if (a->elem_size == 4 && !a->big_endian) {
+        const unsigned char *p = a->data + i * 4;
+        if (stride == 1) {
+            memcpy(out, p, count * 4);
+            return;
+        }
+        for (k = 0; k < count; k++, p += stride * 4) memcpy(out + 4 * k, p, 4);
+        return;
+    }
+    for (k = 0; k < count; k++) k2onnx__store_le32(out + 4 * k, k2onnx__f32_bits(k2onnx__h5array_get(a, i + k * stride)));
+}
+
+/* A part stored as is: rows x cols in file order. Little-endian float32 goes out straight from
+   the input bytes, anything else through the scratch buffer. */
+static void k2onnx__pb_plain_part(k2onnx__pb *pb, const k2onnx__matrix_part *t)
+{
+    const k2onnx__h5array *s = &t->src;
+    uint64_t total = t->rows * t->cols, at;
+    size_t per = pb->scratch_size / 4;
+    if (s->elem_size == 4 && !s->big_endian) {
+        k2onnx__pb_bytes(pb, s->data, (size_t)(total * 4));
+        return;
+    }
+    for (at = 0; at < total; at += per) {
+        size_t n = total - at < per ? (size_t)(total - at) : per;
+        k2onnx__le32_elements(pb->scratch, s, at, n, 1);
+        k2onnx__pb_bytes(pb, pb->scratch, n * 4);
+    }
+}
+
+/* A part written transposed, its column blocks ("gates") in the order perm gives: output row
+   g * H + h is source column perm[g] * H + h. Bands of output rows are gathered in the scratch
+   buffer by walking the source rows once per band (short contiguous reads, writes that stay in
+   the buffer), then written as one block. */
+static void k2onnx__pb_transposed_part(k2onnx__pb *pb, const k2onnx__matrix_part *t)
+{
+    const k2onnx__h5array *s = &t->src;
+    uint64_t H = t->cols / t->gates, rows = t->rows, g, h0, i, k;
+    size_t per = pb->scratch_size / 4;
+    for (g = 0; g < t->gates; g++) {
+        uint64_t col0 = t->perm[g] * H;
+        if (rows <= per) {
+            uint64_t band = per / rows;
+            for (h0 = 0; h0 < H; h0 += band) {
+                uint64_t nb = H - h0 < band ? H - h0 : band;
+                if (s->elem_size == 4 && !s->big_endian) {
+                    /* The common case: 4-byte copies, a short run of each source row at a time. */
+                    const unsigned char *src = s->data + (col0 + h0) * 4;
+                    for (i = 0; i < rows; i++, src += t->cols * 4) {
+                        unsigned char *dst = pb->scratch + 4 * i;
+                        for (k = 0; k < nb; k++) memcpy(dst + 4 * k * rows, src + 4 * k, 4);
+                    }
+                    k2onnx__pb_bytes(pb, pb->scratch, (size_t)(nb * rows * 4));
+                    continue;
+                }
+                for (i = 0; i < rows; i++) {
+                    unsigned char tmp[64 * 4];
+                    for (k = 0; k < nb; k += 64) {
+                        size_t n = nb - k < 64 ? (size_t)(nb - k) : 64, j;
+                        k2onnx__le32_elements(tmp, s, i * t->cols + col0 + h0 + k, n, 1);
+                        for (j = 0; j < n; j++) memcpy(pb->scratch + 4 * ((k + j) * rows + i), tmp + 4 * j, 4);
+                    }
+                }
+                k2onnx__pb_bytes(pb, pb->scratch, (size_t)(nb * rows * 4));
+            }
         } else {
-            uint64_t hsize = t->cols / t->gates;
-            for (g = 0; g < t->gates; g++)
-                for (h = 0; h < hsize; h++)
-                    for (i = 0; i < t->rows; i++) K2ONNX__EMIT(i * t->cols + t->perm[g] * hsize + h);
+            /* Source columns longer than the buffer: one output row in pieces. */
+            for (h0 = 0; h0 < H; h0++)
+                for (i = 0; i < rows; i += per) {
+                    size_t n = rows - i < per ? (size_t)(rows - i) : per;
+                    k2onnx__le32_elements(pb->scratch, s, i * t->cols + col0 + h0, n, t->cols);
+                    k2onnx__pb_bytes(pb, pb->scratch, n * 4);
+                }
         }
     }
-#undef K2ONNX__EMIT
-    k2onnx__pb_bytes(pb, chunk, used);
+}
+
+/* Streams a matrix initializer in ONNX order, little-endian, part after part. */
+static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *init)
+{
+    unsigned p;
+    for (p = 0; p < init->nparts; p++) {
+        if (init->parts[p].transpose) k2onnx__pb_transposed_part(pb, &init->parts[p]);
+        else k2onnx__pb_plain_part(pb, &init->parts[p]);
+    }
+}
+
+/* The buffer weights are reordered in: up to 1 MiB (so that a band of output rows stays in the
+   cache), smaller when the model's largest initializer is. */
+static size_t k2onnx__scratch_size(const k2onnx__graph *g)
+{
+    uint64_t largest = 64;
+    size_t i;
+    for (i = 0; i < g->ninits; i++)
+        if (g->inits[i].count * 4 > largest) largest = g->inits[i].count * 4;
+    return largest < ((uint64_t)1 << 20) ? (size_t)(largest + 3) / 4 * 4 : (size_t)1 << 20;
 }
 
 static void k2onnx__pb_tensor(k2onnx__pb *pb, const void *obj)
@@ -8715,10 +8797,11 @@ static void k2onnx__pb_tensor(k2onnx__pb *pb, const void *obj)
     if (t->kind == K2ONNX__INIT_MATRIX) {
         k2onnx__pb_matrix_data(pb, t);
     } else if (t->kind == K2ONNX__INIT_F32) {
-        for (i = 0; i < t->count; i++) {
-            unsigned char b[4];
-            k2onnx__store_le32(b, k2onnx__f32_bits(t->f32[i]));
-            k2onnx__pb_bytes(pb, b, 4);
+        size_t per = pb->scratch_size / 4, k;
+        for (i = 0; i < t->count; i += per) {
+            size_t n = t->count - i < per ? (size_t)(t->count - i) : per;
+            for (k = 0; k < n; k++) k2onnx__store_le32(pb->scratch + 4 * k, k2onnx__f32_bits(t->f32[i + k]));
+            k2onnx__pb_bytes(pb, pb->scratch, n * 4);
         }
     } else {
         for (i = 0; i < t->count; i++) {
@@ -8953,7 +9036,9 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
         memset(&pb, 0, sizeof pb);
         pb.write = write;
         pb.user = write_user;
-        k2onnx__pb_model(&pb, &g);
+        pb.scratch_size = k2onnx__scratch_size(&g);
+        pb.scratch = (unsigned char *)k2onnx__alloc(&ctx, pb.scratch_size);
+        if (pb.scratch) k2onnx__pb_model(&pb, &g);
         k2onnx__pb_flush(&pb);
         if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
         else if (out_size) *out_size = (size_t)pb.n;

@@ -394,6 +394,70 @@ static void test_convert_file(const char *fixture)
     free(buf);
 }
 
+/* Heap use that follows bytes, not blocks: each block carries its size in front. */
+typedef struct byte_counter {
+    size_t live, peak;
+} byte_counter;
+
+static void *bytes_alloc(void *user, size_t size)
+{
+    byte_counter *c = (byte_counter *)user;
+    size_t *p = (size_t *)malloc(size + sizeof(size_t) * 2);
+    if (!p) return NULL;
+    p[0] = size;
+    c->live += size;
+    if (c->live > c->peak) c->peak = c->live;
+    return p + 2;
+}
+
+static void bytes_free(void *user, void *ptr)
+{
+    size_t *p = (size_t *)ptr;
+    if (!ptr) return;
+    ((byte_counter *)user)->live -= p[-2];
+    free(p - 2);
+}
+
+typedef struct sink_writer {
+    unsigned long long bytes;
+    unsigned sum;
+} sink_writer;
+
+static int sink_write(void *user, const void *data, size_t size)
+{
+    sink_writer *w = (sink_writer *)user;
+    w->bytes += size;
+    if (size) w->sum += ((const unsigned char *)data)[size - 1];
+    return 0;
+}
+
+/* A model several times larger than max_memory converts with a streaming writer: the heap holds
+   the graph and one reordering buffer, never the weights. */
+static void test_big_model(const char *path)
+{
+    size_t size = 0;
+    unsigned char *buf = read_file(path, &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    byte_counter bc;
+    sink_writer w;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&bc, 0, sizeof bc);
+    memset(&w, 0, sizeof w);
+    opts.max_memory = (size_t)32 << 20;
+    opts.allocator.alloc = bytes_alloc;
+    opts.allocator.free = bytes_free;
+    opts.allocator.user = &bc;
+    CHECK(size > 3 * opts.max_memory);
+    CHECK(k2onnx_convert(buf, size, &opts, sink_write, &w, NULL, &err) == k2onnx_result_success);
+    CHECK(w.bytes > size * 9 / 10);
+    CHECK(bc.peak < opts.max_memory && bc.live == 0);
+    printf("big model: %lu MB in, %llu MB out, peak heap %lu KB\n", (unsigned long)(size >> 20), w.bytes >> 20, (unsigned long)(bc.peak >> 10));
+    free(buf);
+}
+
 /* unroll, batch, steps and input_shapes: validated, and what they promise. */
 static void test_shape_options(const char *fixture, const char *dynamic_fixture)
 {
@@ -717,6 +781,7 @@ int main(int argc, char **argv)
     test_protobuf();
     test_api(fixture);
     test_convert_file(fixture);
+    if (argc > 3) test_big_model(argv[3]);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
     test_limits(fixture);
