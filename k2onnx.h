@@ -8712,6 +8712,32 @@ static void k2onnx__pb_plain_part(k2onnx__pb *pb, const k2onnx__matrix_part *t)
     }
 }
 
+/* dst[k * rows + i] = src[i * stride + k] for i < rows, k < cols, on 4-byte values kept as they
+   are (the bytes do not change, whatever the host's byte order). 8 x 8 tiles: every source read
+   and every destination write is a run of 32 bytes. */
+static void k2onnx__transpose_le32(unsigned char *dst, const unsigned char *src, size_t rows, size_t cols, size_t stride)
+{
+    size_t i0, k0, i, k;
+    for (i0 = 0; i0 < rows; i0 += 8) {
+        size_t ni = rows - i0 < 8 ? rows - i0 : 8;
+        for (k0 = 0; k0 < cols; k0 += 8) {
+            size_t nk = cols - k0 < 8 ? cols - k0 : 8;
+            uint32_t tile[8][8];
+            if (ni == 8 && nk == 8) {
+                for (i = 0; i < 8; i++) memcpy(tile[i], src + ((i0 + i) * stride + k0) * 4, 32);
+                for (k = 0; k < 8; k++) {
+                    uint32_t col[8];
+                    for (i = 0; i < 8; i++) col[i] = tile[i][k];
+                    memcpy(dst + ((k0 + k) * rows + i0) * 4, col, 32);
+                }
+            } else {
+                for (i = 0; i < ni; i++)
+                    for (k = 0; k < nk; k++) memcpy(dst + ((k0 + k) * rows + i0 + i) * 4, src + ((i0 + i) * stride + k0 + k) * 4, 4);
+            }
+        }
+    }
+}
+
 /* A part written transposed, its column blocks ("gates") in the order perm gives: output row
    g * H + h is source column perm[g] * H + h. Bands of output rows are gathered in the scratch
    buffer by walking the source rows once per band (short contiguous reads, writes that stay in
@@ -8728,12 +8754,8 @@ static void k2onnx__pb_transposed_part(k2onnx__pb *pb, const k2onnx__matrix_part
             for (h0 = 0; h0 < H; h0 += band) {
                 uint64_t nb = H - h0 < band ? H - h0 : band;
                 if (s->elem_size == 4 && !s->big_endian) {
-                    /* The common case: 4-byte copies, a short run of each source row at a time. */
-                    const unsigned char *src = s->data + (col0 + h0) * 4;
-                    for (i = 0; i < rows; i++, src += t->cols * 4) {
-                        unsigned char *dst = pb->scratch + 4 * i;
-                        for (k = 0; k < nb; k++) memcpy(dst + 4 * k * rows, src + 4 * k, 4);
-                    }
+                    /* The common case: raw 4-byte values, transposed in 8 x 8 tiles. */
+                    k2onnx__transpose_le32(pb->scratch, s->data + (col0 + h0) * 4, (size_t)rows, (size_t)nb, (size_t)t->cols);
                     k2onnx__pb_bytes(pb, pb->scratch, (size_t)(nb * rows * 4));
                     continue;
                 }
