@@ -984,6 +984,10 @@ function outputSafetySuite(cases, dir, src) {
     if (r2.status !== 0) return `exit status ${r2.status}; stderr ${excerpt(r2.stderr)}`;
     return fs.readFileSync(out).length > old.length ? null : 'the output was not replaced';
   });
+  if (fs.existsSync('/dev/full')) {
+    check('output to a full device (/dev/full) is a write error', [model, '-o', '/dev/full'], [model], (r2) =>
+      refused(r2, [model]) || (fs.statSync('/dev/full').isCharacterDevice() ? null : '/dev/full is no longer a device'));
+  }
   if (fs.existsSync('/dev/null')) {
     check('output to a device (/dev/null) is written in place', [model, '-o', '/dev/null'], [model], (r2) => {
       if (r2.status !== 0) return `exit status ${r2.status}; stderr ${excerpt(r2.stderr)}`;
