@@ -11,8 +11,9 @@ SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 all: k2onnx
 
+# No -lm: the converter needs nothing from libm (firmware toolchains may not have it).
 k2onnx: example.c k2onnx.h
-	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ example.c -lm
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ example.c
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -41,6 +42,8 @@ check-compilers: | $(BUILD)
 	  g++ -x c++ -std=c++11 $(WARN) $$o -c -o $(BUILD)/cxx.o example.c || exit 1; \
 	done
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_NO_STDIO -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/nostdio.o k2onnx.h
+	gcc $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
+	clang $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
 
 deps:
 	sh tests/install_deps.sh

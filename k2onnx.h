@@ -57,7 +57,11 @@
 #define K2ONNX_MAX_OPSET 23
 
 #ifdef K2ONNX_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define K2ONNX_DEF static __attribute__((unused)) /* a unit may use only some of the API */
+#else
 #define K2ONNX_DEF static
+#endif
 #else
 #define K2ONNX_DEF extern
 #endif
@@ -7205,6 +7209,28 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 
 static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
 
+/* Square root by Newton's method, so that firmware links without libm: the argument is scaled by
+   powers of 4 into [1, 4), where eight steps from (1 + r) / 2 reach double precision. */
+static double k2onnx__sqrt(double x)
+{
+    double r = x, g;
+    int e = 0, i;
+    if (!(x > 0.0) || x > 1e308) return x == 0.0 || x > 1e308 ? x : (double)NAN;
+    while (r >= 4.0) {
+        r *= 0.25;
+        e++;
+    }
+    while (r < 1.0) {
+        r *= 4.0;
+        e--;
+    }
+    g = 0.5 * (1.0 + r);
+    for (i = 0; i < 8; i++) g = 0.5 * (g + r / g);
+    for (; e > 0; e--) g *= 2.0;
+    for (; e < 0; e++) g *= 0.5;
+    return g;
+}
+
 /* BatchNormalization at inference over any axis: x * a + b with a = gamma / sqrt(var + eps)
    and b = beta - mean * a folded at conversion time, shaped [C, 1, ...] to broadcast. */
 static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
@@ -7234,7 +7260,7 @@ static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *b);
     if (!a || !b) return 0;
     for (i = 0; i < (size_t)C; i++) {
-        double s = (gamma ? (double)k2onnx__h5array_get(gamma, i) : 1.0) / sqrt((double)k2onnx__h5array_get(var, i) + e);
+        double s = (gamma ? (double)k2onnx__h5array_get(gamma, i) : 1.0) / k2onnx__sqrt((double)k2onnx__h5array_get(var, i) + e);
         a[i] = (float)s;
         b[i] = (float)((beta ? (double)k2onnx__h5array_get(beta, i) : 0.0) - (double)k2onnx__h5array_get(mean, i) * s);
     }
@@ -8160,7 +8186,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     V = K ? k2onnx__mha_project(cv, v, 2 * per, use_bias, H, VD, "value") : NULL;
     if (!V) return 0;
     {
-        const char *s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / sqrt((double)KD)));
+        const char *s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / k2onnx__sqrt((double)KD)));
         Q = s ? k2onnx__op2(cv, "Mul", Q, s, "query_scaled") : NULL;
     }
     kt = Q ? k2onnx__transpose_last2(cv, K, 4, "key_transposed") : NULL;
@@ -8537,13 +8563,15 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
    payloads are counted, not generated, while measuring.
    ============================================================================================ */
 
+#define K2ONNX__PB_BUF 4096u
+
 typedef struct k2onnx__pb {
     k2onnx_write_fn write;
     void *user;
     int measuring;
     int failed;
     uint64_t n;
-    unsigned char buf[4096];
+    unsigned char *buf;       /* K2ONNX__PB_BUF bytes gathering small writes; NULL while measuring */
     size_t used;
     unsigned char *scratch;   /* where weight blocks are reordered; NULL while measuring */
     size_t scratch_size;      /* a multiple of 4 */
@@ -8560,19 +8588,19 @@ static void k2onnx__pb_bytes(k2onnx__pb *pb, const void *data, size_t size)
     const unsigned char *p = (const unsigned char *)data;
     pb->n += size;
     if (pb->measuring || !pb->write) return;
-    if (size >= sizeof pb->buf) {
+    if (size >= K2ONNX__PB_BUF) {
         /* Large blocks (weights) go to the writer as they are, without a copy. */
         k2onnx__pb_flush(pb);
         if (!pb->failed && pb->write(pb->user, p, size) != 0) pb->failed = 1;
         return;
     }
     while (size > 0) {
-        size_t room = sizeof pb->buf - pb->used, take = size < room ? size : room;
+        size_t room = K2ONNX__PB_BUF - pb->used, take = size < room ? size : room;
         memcpy(pb->buf + pb->used, p, take);
         pb->used += take;
         p += take;
         size -= take;
-        if (pb->used == sizeof pb->buf) k2onnx__pb_flush(pb);
+        if (pb->used == K2ONNX__PB_BUF) k2onnx__pb_flush(pb);
     }
 }
 
@@ -8631,6 +8659,9 @@ static void k2onnx__pb_message(k2onnx__pb *pb, unsigned field, k2onnx__pb_fn fn,
     m.failed = 0;
     m.n = 0;
     m.used = 0;
+    m.buf = NULL;
+    m.scratch = NULL;
+    m.scratch_size = 0;
     fn(&m, obj);
     k2onnx__pb_tag(pb, field, 2);
     k2onnx__pb_varint(pb, m.n);
@@ -9060,7 +9091,8 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
         pb.user = write_user;
         pb.scratch_size = k2onnx__scratch_size(&g);
         pb.scratch = (unsigned char *)k2onnx__alloc(&ctx, pb.scratch_size);
-        if (pb.scratch) k2onnx__pb_model(&pb, &g);
+        pb.buf = (unsigned char *)k2onnx__alloc(&ctx, K2ONNX__PB_BUF);
+        if (pb.scratch && pb.buf) k2onnx__pb_model(&pb, &g);
         k2onnx__pb_flush(&pb);
         if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
         else if (out_size) *out_size = (size_t)pb.n;
