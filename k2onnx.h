@@ -122,6 +122,11 @@ typedef struct k2onnx_options {
                                     replacing the model's */
     const k2onnx_input_shape *input_shapes; /* optional: whole shapes of named inputs */
     size_t input_shapes_count;
+    void *memory;                /* optional: the one buffer a conversion allocates from (no
+                                    malloc at all); 16-byte aligned is best */
+    size_t memory_size;
+    size_t *memory_used;         /* optional: receives the bytes the conversion took from the
+                                    allocator or `memory` at its peak, to size that buffer */
     const char *model_config;    /* optional architecture JSON (model.to_json()) for a file that
                                     holds weights only; overrides the file's model_config */
     size_t model_config_size;
@@ -270,6 +275,10 @@ typedef struct k2onnx__ctx {
     k2onnx_allocator allocator;
     k2onnx__block *blocks;
     size_t allocated, max_memory;
+    size_t footprint;             /* bytes taken from the allocator or the buffer, headers included */
+    size_t next_block;            /* arena blocks grow from 4 KiB, so small models need little */
+    unsigned char *memory;        /* options.memory: blocks are carved from it, never freed */
+    size_t memory_size, memory_at;
     unsigned max_json_depth, max_dataset_ratio, max_graph_depth;
     size_t objects, max_objects;
     int opset;
@@ -384,20 +393,30 @@ static int k2onnx__count_object(k2onnx__ctx *ctx)
                         (unsigned long long)ctx->max_objects);
 }
 
+#define K2ONNX__ALIGN 16u
+
 static void *k2onnx__raw_alloc(k2onnx__ctx *c, size_t size)
 {
+    if (c->memory) {
+        /* aligned in memory, not only within the buffer: the caller's may start anywhere */
+        size_t misalign = (size_t)(((uintptr_t)c->memory + c->memory_at) % K2ONNX__ALIGN);
+        size_t at = c->memory_at + (misalign ? K2ONNX__ALIGN - misalign : 0);
+        if (at > c->memory_size || c->memory_size - at < size) return NULL;
+        c->footprint += at - c->memory_at;
+        c->memory_at = at + size;
+        return c->memory + at;
+    }
     if (c->allocator.alloc) return c->allocator.alloc(c->allocator.user, size);
     return K2ONNX_MALLOC(size);
 }
 
 static void k2onnx__raw_free(k2onnx__ctx *c, void *p)
 {
-    if (!p) return;
+    if (!p || c->memory) return;
     if (c->allocator.free) c->allocator.free(c->allocator.user, p);
     else K2ONNX_FREE(p);
 }
 
-#define K2ONNX__ALIGN 16u
 #define K2ONNX__HEADER_SIZE ((sizeof(k2onnx__block) + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN)
 
 /* K2ONNX_DEBUG_ARENA gives every object a heap block of its own size, so that AddressSanitizer
@@ -420,7 +439,10 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
     }
     need = K2ONNX__ARENA_BLOCK ? (size + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN : size;
     if (!b || b->size - b->used < need || !K2ONNX__ARENA_BLOCK) {
-        size_t bsize = need > K2ONNX__ARENA_BLOCK ? need : K2ONNX__ARENA_BLOCK;
+        size_t bsize = need > c->next_block ? need : c->next_block;
+        /* A caller's buffer is one block: all of it, so that nothing is lost to block rounding. */
+        if (c->memory && K2ONNX__ARENA_BLOCK && c->memory_size - c->memory_at > K2ONNX__HEADER_SIZE + K2ONNX__ALIGN + bsize)
+            bsize = (c->memory_size - c->memory_at - K2ONNX__HEADER_SIZE - K2ONNX__ALIGN) / K2ONNX__ALIGN * K2ONNX__ALIGN;
         if (c->allocated + bsize > c->max_memory) {
             k2onnx__fail(c, k2onnx_result_limit_exceeded, "conversion needs more than max_memory (%u bytes)",
                          (unsigned long long)c->max_memory);
@@ -428,10 +450,15 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
         }
         b = (k2onnx__block *)k2onnx__raw_alloc(c, K2ONNX__HEADER_SIZE + bsize);
         if (!b) {
-            k2onnx__fail(c, k2onnx_result_out_of_memory, "out of memory (%u bytes)", (unsigned long long)bsize);
+            if (c->memory)
+                k2onnx__fail(c, k2onnx_result_limit_exceeded, "the memory buffer of %u bytes is too small", (unsigned long long)c->memory_size);
+            else
+                k2onnx__fail(c, k2onnx_result_out_of_memory, "out of memory (%u bytes)", (unsigned long long)bsize);
             return NULL;
         }
         c->allocated += bsize;
+        c->footprint += K2ONNX__HEADER_SIZE + bsize;
+        if (c->next_block * 2 <= K2ONNX__ARENA_BLOCK) c->next_block *= 2;
         b->size = bsize;
         b->used = 0;
         b->next = c->blocks;
@@ -443,6 +470,18 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
         memset(p, 0, size);
         return p;
     }
+}
+
+/* What the conversion took at its peak (nothing is freed before the end): the blocks it asked
+   the allocator for, or, from a caller's buffer, the part of it that was used. */
+static size_t k2onnx__memory_used(const k2onnx__ctx *c)
+{
+    const k2onnx__block *b;
+    size_t used;
+    if (!c->memory) return c->footprint;
+    used = c->memory_at;
+    for (b = c->blocks; b; b = b->next) used -= b->size - b->used;
+    return used;
 }
 
 static void k2onnx__free_all(k2onnx__ctx *c)
@@ -471,7 +510,7 @@ static int k2onnx__reserve(k2onnx__ctx *c, void **items, size_t *cap, size_t nee
     void *bigger;
     size_t ncap;
     if (need <= *cap) return 1;
-    ncap = *cap ? *cap * 2 : 8;
+    ncap = *cap ? *cap * 2 : (elem > 64 ? 2 : 8); /* large records (HDF5 attributes) start small */
     while (ncap < need) ncap *= 2;
     bigger = k2onnx__alloc_array(c, ncap, elem);
     if (!bigger) return 0;
@@ -9011,6 +9050,9 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->error->message[0] = '\0';
     ctx->allocator = options->allocator;
     ctx->max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
+    ctx->next_block = K2ONNX__ARENA_BLOCK < 4096u ? K2ONNX__ARENA_BLOCK : 4096u;
+    ctx->memory = (unsigned char *)options->memory;
+    ctx->memory_size = options->memory ? options->memory_size : 0;
     ctx->max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
     ctx->max_objects = options->max_objects ? options->max_objects : K2ONNX__DEFAULT_MAX_OBJECTS;
     ctx->max_dataset_ratio = options->max_dataset_ratio ? options->max_dataset_ratio : K2ONNX__DEFAULT_DATASET_RATIO;
@@ -9034,6 +9076,7 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx->opset,
                             K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
     if (ctx->unroll && ctx->scan_rnn) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "unroll and scan_rnn exclude each other");
+    if (options->memory && options->memory_size < 256) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "memory_size is too small for a buffer");
     return k2onnx__check_shape_options(ctx);
 }
 
@@ -9089,15 +9132,20 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
         memset(&pb, 0, sizeof pb);
         pb.write = write;
         pb.user = write_user;
+        /* A caller's buffer gets a small reordering buffer: speed matters less than fitting. */
         pb.scratch_size = k2onnx__scratch_size(&g);
-        pb.scratch = (unsigned char *)k2onnx__alloc(&ctx, pb.scratch_size);
-        pb.buf = (unsigned char *)k2onnx__alloc(&ctx, K2ONNX__PB_BUF);
-        if (pb.scratch && pb.buf) k2onnx__pb_model(&pb, &g);
+        if (ctx.memory && pb.scratch_size > 4096) pb.scratch_size = 4096;
+        if (write) {
+            pb.scratch = (unsigned char *)k2onnx__alloc(&ctx, pb.scratch_size);
+            pb.buf = (unsigned char *)k2onnx__alloc(&ctx, K2ONNX__PB_BUF);
+        }
+        if (!write || (pb.scratch && pb.buf)) k2onnx__pb_model(&pb, &g);
         k2onnx__pb_flush(&pb);
         if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
         else if (out_size) *out_size = (size_t)pb.n;
     }
     result = ctx.failed ? ctx.error->result : k2onnx_result_success;
+    if (options && options->memory_used) *options->memory_used = k2onnx__memory_used(&ctx);
     k2onnx__free_all(&ctx);
     return result;
 }

@@ -474,6 +474,54 @@ static void test_big_model(const char *path)
     free(buf);
 }
 
+/* One caller buffer and nothing else: the seed's LSTM converts in it, memory_used tells how much
+   it took (and that much is enough), and a buffer too small is a clean limit error. */
+static void test_memory_buffer(const char *fixture)
+{
+    static unsigned char arena[256 * 1024];
+    size_t size = 0, used = 0, heap_used = 0;
+    unsigned char *buf = read_file(fixture, &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    counting_alloc ca;
+    growbuf a, b;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&ca, 0, sizeof ca);
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &a, NULL, &err) == k2onnx_result_success);
+    opts.memory = arena;
+    opts.memory_size = sizeof arena;
+    opts.memory_used = &used;
+    opts.allocator.alloc = count_alloc; /* must not be called */
+    opts.allocator.free = count_free;
+    opts.allocator.user = &ca;
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &b, NULL, &err) == k2onnx_result_success);
+    CHECK(ca.total == 0);
+    CHECK(used > 0 && used <= sizeof arena);
+    CHECK(a.size == b.size && memcmp(a.data, b.data, a.size) == 0);
+    printf("seed model in a caller buffer: %lu bytes used\n", (unsigned long)used);
+    /* Exactly the bytes reported are enough. */
+    opts.memory_size = used;
+    opts.memory_used = NULL;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    opts.memory_used = &used;
+    opts.memory_size = 2048;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
+    CHECK(strstr(err.message, "the memory buffer of 2048 bytes is too small") != NULL);
+    opts.memory_size = 16;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    /* Without a buffer, memory_used reports the allocator's peak. */
+    memset(&opts, 0, sizeof opts);
+    opts.memory_used = &heap_used;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success && heap_used > 0);
+    free(a.data);
+    free(b.data);
+    free(buf);
+}
+
 /* unroll, batch, steps and input_shapes: validated, and what they promise. */
 static void test_shape_options(const char *fixture, const char *dynamic_fixture)
 {
@@ -798,6 +846,7 @@ int main(int argc, char **argv)
     test_protobuf();
     test_api(fixture);
     test_convert_file(fixture);
+    test_memory_buffer("tests/fixtures/k22_lstm_state.h5");
     if (argc > 3) test_big_model(argv[3]);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
