@@ -12,9 +12,9 @@
      if (k2onnx_convert(h5_bytes, h5_size, &opts, my_write, my_user, NULL, &err) != k2onnx_result_success)
          report(err.message);        // e.g. "layer 'lstm_1' (LSTM): go_backwards=true is not supported"
 
-     The converter reads the whole model from memory and streams the ONNX bytes to `write`
-     (a NULL writer only measures the size). It never reads or writes files itself unless you use
-     k2onnx_convert_file.
+     The converter reads the whole model from memory and streams the ONNX bytes to `write` in one
+     pass (a NULL writer only measures the size); the heap holds the graph, never the weights.
+     It never reads or writes files itself unless you use k2onnx_convert_file.
 
      The HDF5 reader is also public: k2onnx_h5_list walks any HDF5 file (groups, datasets,
      attributes, links) and k2onnx_h5_read hands over the values of one dataset or attribute.
@@ -213,7 +213,9 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const cha
 K2ONNX_DEF k2onnx_result k2onnx_read_file(const char *path, void **data, size_t *size, k2onnx_error *error);
 K2ONNX_DEF void k2onnx_free(void *ptr);
 
-/* Reads `input_path`, converts, and writes `output_path` only if the conversion succeeded. */
+/* Reads `input_path`, converts it once, streaming into `<output_path>.k2onnx-tmp`, and renames that
+   over `output_path` only if everything succeeded (else it is removed and an existing output
+   stays as it was). An output path equal to the input path is refused. */
 K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char *output_path,
                                              const k2onnx_options *options, k2onnx_error *error);
 #endif
