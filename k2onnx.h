@@ -4230,6 +4230,7 @@ enum { K2ONNX__INIT_F32, K2ONNX__INIT_I64, K2ONNX__INIT_MATRIX };
 typedef struct k2onnx__matrix_part {
     k2onnx__h5array src;
     uint64_t rows, cols;
+    uint64_t stride;        /* elements from one source row to the next; 0 = cols (plain parts) */
     int transpose;
     unsigned gates, perm[4];
 } k2onnx__matrix_part;
@@ -5474,19 +5475,24 @@ typedef struct k2onnx__rnn_run {
     const char *tag;               /* names the nodes of one of several cells, or NULL */
 } k2onnx__rnn_run;
 
-/* Column block `gate` (of H columns) of a Keras weight, as a float array [rows, H]. */
+/* Column block `gate` (of H columns) of a Keras weight, rows from row_offset on, as an
+   initializer [rows, H] (or [H] for a vector) streamed from the file: a view, not a copy. */
 static const char *k2onnx__scan_block(k2onnx__conv *cv, const k2onnx__h5array *w, uint64_t rows, uint64_t cols, unsigned gate,
                                       int64_t H, uint64_t row_offset, int vector, const char *what)
 {
-    float *v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(rows * (uint64_t)H), sizeof *v);
     int64_t dims[2];
-    uint64_t r, h;
-    if (!v) return NULL;
-    for (r = 0; r < rows; r++)
-        for (h = 0; h < (uint64_t)H; h++) v[r * (uint64_t)H + h] = k2onnx__h5array_get(w, (row_offset + r) * cols + gate * (uint64_t)H + h);
+    k2onnx__init *t;
     dims[0] = (int64_t)rows;
     dims[1] = H;
-    return k2onnx__init_f32(cv, what, v, vector ? 1u : 2u, vector ? &dims[1] : dims);
+    if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, vector ? 1u : 2u, vector ? &dims[1] : dims))) return NULL;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = 1;
+    t->parts[0].src = *w;
+    t->parts[0].src.data += (row_offset * cols + gate * (uint64_t)H) * w->elem_size;
+    t->parts[0].rows = rows;
+    t->parts[0].cols = (uint64_t)H;
+    t->parts[0].stride = cols;
+    return t->name;
 }
 
 static const char *k2onnx__scan_matmul_add(k2onnx__conv *cv, const char *a, const char *w, const char *b, const char *what)
@@ -7516,6 +7522,20 @@ static int k2onnx__map_concatenate(k2onnx__conv *cv, const k2onnx__kvalue *in, s
 
 static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
 
+/* An Embedding's output: the indices' shape with a last axis of `dim` float features. */
+static int k2onnx__embedding_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, int64_t dim, k2onnx__kvalue **out, size_t *nout)
+{
+    if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].elem = K2ONNX__FLOAT;
+    (*out)[0].rank = x->rank + 1;
+    (*out)[0].dims[x->rank] = dim;
+    (*out)[0].params[x->rank] = NULL;
+    (*out)[0].mask = NULL;
+    return 1;
+}
+
 /* Embedding for runtimes without Gather (--unroll): the indices as one-hot rows,
    relu(1 - |index - v|) for every v of the vocabulary, times the embeddings matrix; mask_zero as
    1 - relu(1 - |index|). Exact for integer indices; its cost grows with the vocabulary. */
@@ -7547,14 +7567,7 @@ static int k2onnx__embedding_one_hot(k2onnx__conv *cv, const k2onnx__kvalue *x, 
     hot = near ? k2onnx__op1(cv, "Relu", near, "one_hot", NULL) : NULL;
     w = hot ? k2onnx__matrix_init(cv, 0, "embeddings", vocab, dim) : NULL;
     y = w ? k2onnx__op2(cv, "MatMul", hot, w, "MatMul") : NULL;
-    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    (*out)[0] = *x;
-    (*out)[0].name = y;
-    (*out)[0].elem = K2ONNX__FLOAT;
-    (*out)[0].rank = x->rank + 1;
-    (*out)[0].dims[x->rank] = dim;
-    (*out)[0].params[x->rank] = NULL;
-    (*out)[0].mask = NULL;
+    if (!y || !k2onnx__embedding_output(cv, x, y, dim, out, nout)) return 0;
     if (mask_zero) {
         const char *a = k2onnx__op1(cv, "Abs", idx, "index_magnitude", NULL);
         const char *pad = a ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", one, a, "padding_nearness"), "is_padding", NULL) : NULL;
@@ -7591,14 +7604,7 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     }
     if (!(w = k2onnx__matrix_init(cv, 0, "embeddings", vocab, dim))) return 0;
     y = k2onnx__op2(cv, "Gather", w, idx, "Gather");
-    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    (*out)[0] = *x;
-    (*out)[0].name = y;
-    (*out)[0].elem = K2ONNX__FLOAT;
-    (*out)[0].rank = x->rank + 1;
-    (*out)[0].dims[x->rank] = dim;
-    (*out)[0].params[x->rank] = NULL;
-    (*out)[0].mask = NULL;
+    if (!y || !k2onnx__embedding_output(cv, x, y, dim, out, nout)) return 0;
     if (k2onnx__jbool(cfg, "mask_zero", 0)) {
         int64_t zero = 0;
         const char *z = k2onnx__init_i64(cv, "zero_index", &zero, 1);
@@ -8771,8 +8777,18 @@ static void k2onnx__le32_elements(unsigned char *out, const k2onnx__h5array *a, 
 static void k2onnx__pb_plain_part(k2onnx__pb *pb, const k2onnx__matrix_part *t)
 {
     const k2onnx__h5array *s = &t->src;
-    uint64_t total = t->rows * t->cols, at;
+    uint64_t total = t->rows * t->cols, at, r;
     size_t per = pb->scratch_size / 4;
+    if (t->stride && t->stride != t->cols) {
+        /* A column block of a wider matrix: row by row. */
+        for (r = 0; r < t->rows; r++)
+            for (at = 0; at < t->cols; at += per) {
+                size_t n = t->cols - at < per ? (size_t)(t->cols - at) : per;
+                k2onnx__le32_elements(pb->scratch, s, r * t->stride + at, n, 1);
+                k2onnx__pb_bytes(pb, pb->scratch, n * 4);
+            }
+        return;
+    }
     if (s->elem_size == 4 && !s->big_endian) {
         k2onnx__pb_bytes(pb, s->data, (size_t)(total * 4));
         return;

@@ -476,14 +476,23 @@ function isRecurrentFixture(file) {
   return /rnn|gru|lstm|cell|bi_|stack/i.test(file);
 }
 
+// The readable fixture references that expect a conversion, in name order.
+function convertibleRefs() {
+  let names = [];
+  if (fs.existsSync(FIXTURES)) names = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
+  const refs = [];
+  for (const name of names) {
+    let ref;
+    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8')); } catch (e) { continue; }
+    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+    refs.push(ref);
+  }
+  return refs;
+}
+
 function opsetSuite(cases) {
   note('== opsets ==');
-  let refs = [];
-  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
-  for (const refName of refs) {
-    let ref;
-    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
-    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+  for (const ref of convertibleRefs()) {
     const h5 = path.resolve(FIXTURES, ref.file);
     const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
     const forms = [{ tag: '', extra: [] }];
@@ -506,12 +515,7 @@ function opsetSuite(cases) {
 
 function staticSuite(cases) {
   note('== static ==');
-  let refs = [];
-  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
-  for (const refName of refs) {
-    let ref;
-    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
-    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
+  for (const ref of convertibleRefs()) {
     const h5 = path.resolve(FIXTURES, ref.file);
     const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
     for (const form of [[], ['--scan-rnn']]) {
@@ -605,13 +609,8 @@ async function stateCase(out, ref) {
 // arms the case's checks.
 function recurrentVariantSuite(cases, suite, flag, setup) {
   note(`== ${suite} ==`);
-  let refs = [];
-  if (fs.existsSync(FIXTURES)) refs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.ref.json')).sort();
-  for (const refName of refs) {
-    let ref;
-    try { ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, refName), 'utf8')); } catch (e) { continue; }
-    if (ref.expect_error !== undefined || typeof ref.file !== 'string') continue;
-    if (!/rnn|gru|lstm|cell|bi_|stack/i.test(ref.file)) continue;
+  for (const ref of convertibleRefs()) {
+    if (!isRecurrentFixture(ref.file)) continue;
     const h5 = path.resolve(FIXTURES, ref.file);
     const stem = path.basename(ref.file).replace(/\.(h5|hdf5|keras)$/i, '');
     const c = new Case(suite, `${path.basename(ref.file)} ${flag}`);
