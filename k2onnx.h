@@ -103,7 +103,7 @@ typedef struct k2onnx_options {
     int opset;                   /* target ai.onnx opset; 0 = K2ONNX_DEFAULT_OPSET */
     k2onnx_allocator allocator;  /* all fields NULL = K2ONNX_MALLOC / K2ONNX_FREE */
     size_t max_memory;           /* cap on bytes allocated during a conversion; 0 = 1 GiB */
-    unsigned max_json_depth;     /* nesting limit of model_config; 0 = 256 */
+    unsigned max_json_depth;     /* nesting limit of model_config; 0 = 64 (Keras writes about 12) */
     size_t max_objects;          /* HDF5 object headers, links and attributes read, JSON values and
                                     Keras layers, together; 0 = 1000000 */
     unsigned max_dataset_ratio;  /* a dataset read may expand to at most this many times the size
@@ -249,7 +249,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
    ============================================================================================ */
 
 #define K2ONNX__DEFAULT_MAX_MEMORY ((size_t)1 << 30)
-#define K2ONNX__DEFAULT_JSON_DEPTH 256u
+#define K2ONNX__DEFAULT_JSON_DEPTH 64u
 #define K2ONNX__DEFAULT_MAX_OBJECTS 1000000u
 #define K2ONNX__DEFAULT_DATASET_RATIO 2048u
 #define K2ONNX__DEFAULT_GRAPH_DEPTH 4096u
@@ -1116,9 +1116,9 @@ typedef struct k2onnx__h5type {
 typedef struct k2onnx__h5space {
     int is_null;
     unsigned rank;
-    uint64_t dims[K2ONNX__H5_MAX_RANK];
+    uint64_t *dims;       /* rank entries each, in the arena: a header on the stack or in an */
+    uint64_t *maxdims;    /* attribute array stays small whatever rank the file allows */
     uint64_t count;       /* number of elements (1 for scalar) */
-    uint64_t maxdims[K2ONNX__H5_MAX_RANK]; /* equal to dims when the file gives none */
 } k2onnx__h5space;
 
 typedef struct k2onnx__h5attr {
@@ -1170,12 +1170,12 @@ typedef struct k2onnx__h5obj {
     uint64_t data_pos, data_size;
     /* chunked storage */
     unsigned chunk_index, chunk_rank, chunk_layout_flags;
-    uint64_t chunk_dims[K2ONNX__H5_MAX_RANK + 1];   /* the last one is the element size */
+    uint64_t *chunk_dims;  /* chunk_rank entries (arena), the last one is the element size */
     uint64_t chunk_index_addr;
     unsigned index_params[6];
     uint64_t single_chunk_size;
     unsigned single_chunk_mask;
-    k2onnx__h5filter filters[K2ONNX__MAX_FILTERS];
+    k2onnx__h5filter *filters; /* nfilters entries (arena) */
     unsigned nfilters;
     int has_new_fill, fill_defined;
     uint64_t fill_pos, fill_size;
@@ -1278,6 +1278,12 @@ static int k2onnx__h5_shared_type(const k2onnx__h5 *f, const char *path, uint64_
     return 1;
 }
 
+/* n 64-bit values in the arena (n > 0). */
+static uint64_t *k2onnx__h5_u64s(const k2onnx__h5 *f, size_t n)
+{
+    return (uint64_t *)k2onnx__alloc(f->ctx, n * sizeof(uint64_t));
+}
+
 static int k2onnx__h5_parse_space(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len, k2onnx__h5space *s)
 {
     k2onnx__cur c = k2onnx__cursor(f, pos, len);
@@ -1297,6 +1303,11 @@ static int k2onnx__h5_parse_space(const k2onnx__h5 *f, const char *path, uint64_
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dataspace of rank %d", path, (int)rank);
     s->rank = s->is_null ? 0 : rank;
     s->count = s->is_null ? 0 : 1;
+    if (s->rank) {
+        s->dims = k2onnx__h5_u64s(f, 2u * s->rank);
+        if (!s->dims) return 0;
+        s->maxdims = s->dims + s->rank;
+    }
     for (i = 0; i < s->rank; i++) {
         s->dims[i] = k2onnx__cur_uint(&c, f->sl);
         if (s->dims[i] && s->count > UINT64_MAX / s->dims[i]) return k2onnx__h5_bad(f, path, "dataspace size overflows");
@@ -1400,6 +1411,9 @@ static int k2onnx__h5_filters(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t po
     else if (version != 2)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': filter pipeline message version %d", o->path, (int)version);
     if (n > K2ONNX__MAX_FILTERS) return k2onnx__h5_bad(f, o->path, "filter pipeline has too many filters");
+    o->nfilters = 0;
+    o->filters = n ? (k2onnx__h5filter *)k2onnx__alloc(f->ctx, n * sizeof *o->filters) : NULL;
+    if (n && !o->filters) return 0;
     for (i = 0; i < n; i++) {
         k2onnx__h5filter *flt = &o->filters[i];
         uint64_t name_len = 0;
@@ -1475,6 +1489,7 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
             else enc = (unsigned)k2onnx__cur_uint(&c, 1);
             if (o->chunk_rank < 1 || o->chunk_rank > K2ONNX__H5_MAX_RANK + 1 || enc < 1 || enc > 8)
                 return k2onnx__h5_bad(f, o->path, "chunked layout has an invalid rank");
+            if (!(o->chunk_dims = k2onnx__h5_u64s(f, o->chunk_rank))) return 0;
             for (i = 0; i < o->chunk_rank; i++) o->chunk_dims[i] = k2onnx__cur_uint(&c, enc);
             if (version == 3) {
                 o->chunk_index = K2ONNX__CHUNK_BTREE1;
@@ -1514,6 +1529,7 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
             o->chunk_rank = rank;
             o->chunk_index = K2ONNX__CHUNK_BTREE1;
             o->chunk_index_addr = o->data_pos;
+            if (!(o->chunk_dims = k2onnx__h5_u64s(f, rank))) return 0;
             for (i = 0; i < rank; i++) o->chunk_dims[i] = k2onnx__cur_uint(&c, 4); /* the last is the element size */
         } else {
             k2onnx__cur_skip(&c, 4u * rank);
@@ -3196,7 +3212,7 @@ static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onn
     out->elem_size = (unsigned)o.type.size;
     out->big_endian = o.type.big_endian;
     out->rank = o.space.rank;
-    memcpy(out->dims, o.space.dims, sizeof out->dims);
+    if (o.space.rank) memcpy(out->dims, o.space.dims, o.space.rank * sizeof *o.space.dims);
     return 1;
 }
 
@@ -4274,7 +4290,18 @@ typedef struct k2onnx__conv {
     k2onnx__klayer *layer;  /* layer being converted, for names and messages */
     size_t node;
     const char *vprefix;    /* inserted after "<layer>/" in value names, e.g. inside a Scan body */
+    struct k2onnx__walk *walk; /* the depth-first walk over layer calls, one entry per level */
+    size_t walk_cap;
 } k2onnx__conv;
+
+/* One level of the walk over layer calls: the call, the input being converted, and whether that
+   input's call was pushed. The walk lives in the arena, so the C stack stays flat however deep
+   the model. */
+typedef struct k2onnx__walk {
+    size_t layer, node, next;
+    int pushed;
+    k2onnx__kvalue *in;
+} k2onnx__walk;
 
 /* "layer 'x' (Class): ..." prefix for every mapping error. */
 static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...)
@@ -8482,42 +8509,62 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     return 1;
 }
 
-/* Converts the call (layer, node) after converting everything it depends on. */
-static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, unsigned depth)
+/* Checks a call when the walk first reaches it and marks it as being converted; sets *done when
+   it was converted already. */
+static int k2onnx__enter_call(k2onnx__conv *cv, k2onnx__walk *w, size_t depth, int *done)
 {
-    k2onnx__kmodel *m = cv->m;
-    k2onnx__klayer *L = &m->layers[layer];
+    k2onnx__klayer *L = &cv->m->layers[w->layer];
     k2onnx__kcall *call;
-    k2onnx__kvalue *in = NULL;
-    size_t i;
-    k2onnx__layer_fn fn = NULL;
-    if (node >= L->ncalls)
-        return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' has no inbound node %d", L->name, (int)node);
-    call = &L->calls[node];
-    if (call->state == 2) return 1;
+    *done = 0;
+    if (w->node >= L->ncalls)
+        return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' has no inbound node %d", L->name, (int)w->node);
+    call = &L->calls[w->node];
+    if (call->state == 2) {
+        *done = 1;
+        return 1;
+    }
     if (call->state == 1) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' depends on itself", L->name);
     if (depth > cv->ctx->max_graph_depth)
         return k2onnx__fail(cv->ctx, k2onnx_result_limit_exceeded, "the layer graph is deeper than max_graph_depth (%u) at layer '%s'",
                             (unsigned long long)cv->ctx->max_graph_depth, L->name);
     call->state = 1;
+    w->next = 0;
+    w->pushed = 0;
+    w->in = NULL;
     if (call->ninputs) {
-        in = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, call->ninputs, sizeof *in);
-        if (!in) return 0;
+        w->in = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, call->ninputs, sizeof *w->in);
+        if (!w->in) return 0;
     }
-    for (i = 0; i < call->ninputs; i++) {
-        const k2onnx__kref *r = &call->inputs[i];
-        k2onnx__kcall *src;
-        if (!k2onnx__convert_call(cv, r->layer, r->node, depth + 1)) return 0;
-        src = &m->layers[r->layer].calls[r->node];
-        if (r->tensor >= src->noutputs)
-            return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' reads output %d of '%s', which has %d",
-                                L->name, (int)r->tensor, m->layers[r->layer].name, (int)src->noutputs);
-        in[i] = src->outputs[r->tensor];
-    }
+    return 1;
+}
+
+/* Takes input w->next of a call from the call that produced it (converted by now). */
+static int k2onnx__take_input(k2onnx__conv *cv, k2onnx__walk *w)
+{
+    k2onnx__kmodel *m = cv->m;
+    k2onnx__klayer *L = &m->layers[w->layer];
+    const k2onnx__kref *r = &L->calls[w->node].inputs[w->next];
+    k2onnx__kcall *src = &m->layers[r->layer].calls[r->node];
+    if (r->tensor >= src->noutputs)
+        return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' reads output %d of '%s', which has %d",
+                            L->name, (int)r->tensor, m->layers[r->layer].name, (int)src->noutputs);
+    w->in[w->next++] = src->outputs[r->tensor];
+    w->pushed = 0;
+    return 1;
+}
+
+/* Converts one call whose inputs are all converted: finds its mapping and runs it. */
+static int k2onnx__map_call(k2onnx__conv *cv, const k2onnx__walk *w)
+{
+    k2onnx__klayer *L = &cv->m->layers[w->layer];
+    k2onnx__kcall *call = &L->calls[w->node];
+    k2onnx__kvalue *in = w->in;
+    size_t i;
+    k2onnx__layer_fn fn = NULL;
     for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
         if (strcmp(L->cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
     cv->layer = L;
-    cv->node = node;
+    cv->node = w->node;
     if (!fn) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
     if (!call->ninputs && fn != k2onnx__map_input) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the call has no input tensors");
     for (i = 0; i < call->ninputs; i++) {
@@ -8529,6 +8576,46 @@ static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node, uns
     }
     if (!fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
     call->state = 2;
+    return 1;
+}
+
+/* Converts the call (layer, node) after converting everything it depends on, depth first and in
+   input order, with the walk's levels in the arena instead of on the C stack. */
+static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node)
+{
+    size_t depth = 1;
+    int done;
+    if (!cv->walk) {
+        size_t i, calls = 1;
+        for (i = 0; i < cv->m->nlayers; i++) calls += cv->m->layers[i].ncalls;
+        cv->walk = (k2onnx__walk *)k2onnx__alloc_array(cv->ctx, calls, sizeof *cv->walk);
+        if (!cv->walk) return 0;
+        cv->walk_cap = calls;
+    }
+    cv->walk[0].layer = layer;
+    cv->walk[0].node = node;
+    if (!k2onnx__enter_call(cv, &cv->walk[0], 0, &done)) return 0;
+    if (done) return 1;
+    while (depth > 0) {
+        k2onnx__walk *w = &cv->walk[depth - 1];
+        const k2onnx__kcall *call = &cv->m->layers[w->layer].calls[w->node];
+        if (w->pushed) {
+            if (!k2onnx__take_input(cv, w)) return 0;
+        } else if (w->next < call->ninputs) {
+            const k2onnx__kref *r = &call->inputs[w->next];
+            k2onnx__walk *child = &cv->walk[depth];
+            /* Every level holds a call being converted, and no call is on the walk twice. */
+            if (depth >= cv->walk_cap) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: the layer graph has a cycle");
+            child->layer = r->layer;
+            child->node = r->node;
+            w->pushed = 1;
+            if (!k2onnx__enter_call(cv, child, depth, &done)) return 0;
+            if (!done) depth++;
+        } else {
+            if (!k2onnx__map_call(cv, w)) return 0;
+            depth--;
+        }
+    }
     return 1;
 }
 
@@ -8561,7 +8648,7 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
     g->ir_version = k2onnx__ir_version(ctx->opset);
     /* Graph inputs in the order Keras lists them. */
     for (i = 0; i < m->ninputs; i++)
-        if (!k2onnx__convert_call(&cv, m->inputs[i].layer, m->inputs[i].node, 0)) return 0;
+        if (!k2onnx__convert_call(&cv, m->inputs[i].layer, m->inputs[i].node)) return 0;
     for (i = 0; i < ctx->input_shapes_count; i++) {
         for (j = 0; j < g->ninputs && strcmp(g->inputs[j].name, ctx->input_shapes[i].name) != 0; j++) {}
         if (j == g->ninputs) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "a shape is given for '%s', which is not an input of the model", ctx->input_shapes[i].name);
@@ -8572,7 +8659,7 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         k2onnx__kvalue v;
         k2onnx__node *n;
         const char *name = m->layers[r->layer].name;
-        if (!k2onnx__convert_call(&cv, r->layer, r->node, 0)) return 0;
+        if (!k2onnx__convert_call(&cv, r->layer, r->node)) return 0;
         call = &m->layers[r->layer].calls[r->node];
         if (r->tensor >= call->noutputs)
             return k2onnx__fail(ctx, k2onnx_result_invalid_model, "model_config: output_layers reads output %d of '%s', which has %d",
