@@ -7,7 +7,7 @@ BUILD = build
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA
 
-.PHONY: all test unit e2e asan deps clean bench check-compilers fuzz sweep valgrind replay consumers
+.PHONY: all test unit e2e asan deps clean bench check-compilers fuzz sweep valgrind replay consumers size cross trim firmware
 
 all: k2onnx
 
@@ -44,6 +44,30 @@ check-compilers: | $(BUILD)
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_NO_STDIO -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/nostdio.o k2onnx.h
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
 	clang $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
+	for m in $(TRIM_MACROS) "$(MINIMAL)"; do \
+	  for c in gcc clang; do $$c $(STD) $(WARN) -O2 -DK2ONNX_STATIC $$m -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/trim.o k2onnx.h || exit 1; done; \
+	  g++ -x c++ -std=c++11 $(WARN) -Os $$m -c -o $(BUILD)/trim.o example.c || exit 1; \
+	done
+
+# The trimming macros (see the top of k2onnx.h) and the minimal configuration of `make size`.
+TRIM_MACROS = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_DEFLATE -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE \
+	-DK2ONNX_NO_H5_INSPECT -DK2ONNX_NO_CONV -DK2ONNX_NO_ATTENTION -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_ONLY_RECURRENT
+MINIMAL = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT \
+	-DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1
+
+# Cortex-M4 figures (code size, stack, heap) for the full and the minimal configuration, measured
+# by building and running the firmware test under qemu-system-arm; the last line is
+# "minimal: N bytes".
+size:
+	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" sh tests/firmware/size.sh
+
+# Big-endian and 32-bit builds under qemu-user, musl and tcc: same bytes as the native build.
+cross: k2onnx
+	sh tests/cross.sh
+
+# Every trimming macro: the full build's bytes or a refusal naming the macro.
+trim: k2onnx
+	sh tests/trim.sh
 
 deps:
 	sh tests/install_deps.sh
@@ -64,8 +88,11 @@ test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-a
 	sh tests/fuzz/replay.sh > tests/out-replay.log 2>&1; echo "exit $$?" >> tests/out-replay.log; tail -n 3 tests/out-replay.log
 	sh tests/sweep.sh > tests/out-sweep.log 2>&1; echo "exit $$?" >> tests/out-sweep.log; grep -v '^PASS' tests/out-sweep.log | tail -n 12
 	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh > tests/out-valgrind.log 2>&1; echo "exit $$?" >> tests/out-valgrind.log; grep -e '^===' -e 'passed,' tests/out-valgrind.log
+	sh tests/cross.sh > tests/out-cross.log 2>&1; echo "exit $$?" >> tests/out-cross.log; cat tests/out-cross.log
+	sh tests/trim.sh > tests/out-trim.log 2>&1; echo "exit $$?" >> tests/out-trim.log; cat tests/out-trim.log
+	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" sh tests/firmware/size.sh > tests/out-firmware.log 2>&1; echo "exit $$?" >> tests/out-firmware.log; cat tests/out-firmware.log
 	if [ -n "$(FUZZ_SECONDS)" ]; then FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/smoke.sh > tests/out-fuzz.log 2>&1; echo "exit $$?" >> tests/out-fuzz.log; cat tests/out-fuzz.log; fi
-	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
+	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log tests/out-cross.log tests/out-trim.log tests/out-firmware.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
 
 # The libFuzzer targets, FUZZ_SECONDS (default 180) each.
 fuzz:

@@ -136,6 +136,7 @@ static void print_warning(void *user, const char *message)
     fprintf(stderr, "k2onnx: %s: warning: %s\n", (const char *)user, message);
 }
 
+#ifndef K2ONNX_NO_H5_INSPECT
 static int print_entry(void *user, const k2onnx_h5_entry *e)
 {
     (void)user;
@@ -154,6 +155,7 @@ static int print_value(void *user, const k2onnx_h5_value *v)
     default: return fwrite(v->s, 1, v->len, stdout) != v->len || putchar('\n') == EOF;
     }
 }
+#endif
 
 /* The model file, mapped where the platform can (no copy, no zeroed buffer), else read. */
 typedef struct input_file {
@@ -324,6 +326,16 @@ static int inspect(int argc, char **argv, int dump)
     if (argc < 1) return usage_error(dump ? "--dump needs a file and a path" : "--ls needs a file", NULL);
     if (dump && argc < 2) return usage_error("--dump needs a path after the file", NULL);
     if (!dump && argc > 1) return usage_error("--ls takes one file, got also ", argv[1]);
+#ifdef K2ONNX_NO_H5_INSPECT
+    (void)opts;
+    (void)err;
+    (void)data;
+    (void)size;
+    (void)i;
+    (void)status;
+    fprintf(stderr, "k2onnx: %s: --ls and --dump are left out of this build (K2ONNX_NO_H5_INSPECT)\n", argv[0]);
+    return 1;
+#else
     memset(&opts, 0, sizeof opts);
     data = read_file(argv[0], &size);
     if (!data) return 1;
@@ -343,6 +355,7 @@ static int inspect(int argc, char **argv, int dump)
     k2onnx_free(data);
     if (fflush(stdout) != 0) status = 1;
     return status;
+#endif
 }
 
 int main(int argc, char **argv)

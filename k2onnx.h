@@ -23,7 +23,32 @@
      K2ONNX_STATIC           make every public function static
      K2ONNX_NO_STDIO         leave out k2onnx_convert_file and <stdio.h>
      K2ONNX_MALLOC(size)     allocator used when options.allocator is empty
-     K2ONNX_FREE(ptr)        (define both or neither; default malloc/free)
+     K2ONNX_FREE(ptr)        (define both or neither; default malloc/free). Firmware that passes
+                             options.memory can define them to return NULL / do nothing.
+     K2ONNX_DEBUG_ARENA      every arena object in a heap block of its own (sanitizer builds)
+     FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  checksums are not compared (fuzzing builds only)
+
+   TRIMMING MACROS (smaller code for firmware; what they remove is refused with an error that
+   names the macro, and everything else converts to the same bytes)
+     K2ONNX_NO_ERROR_STRINGS messages shrink to the result and the object (HDF5 path, layer name
+                             and class), e.g. "layer 'lstm_1' (LSTM): unsupported Keras feature"
+     K2ONNX_NO_ZIP           no Keras 3 .keras archives (ZIP reader, CRC-32)
+     K2ONNX_NO_DEFLATE       no inflate: deflated HDF5 chunks and ZIP members are refused
+     K2ONNX_NO_H5_CHUNKED    no chunked HDF5 datasets (chunk indexes, filters); Keras writes its
+                             weights contiguous
+     K2ONNX_NO_H5_DENSE      no dense HDF5 links and attributes (fractal heaps, v2 B-trees)
+     K2ONNX_NO_H5_INSPECT    no k2onnx_h5_list / k2onnx_h5_read
+     K2ONNX_NO_CONV          no Conv1D, SeparableConv1D, 1-D pooling, ConvLSTM1D/2D
+     K2ONNX_NO_ATTENTION     no Attention, AdditiveAttention, MultiHeadAttention
+     K2ONNX_NO_SCAN_UNROLL   recurrent layers only as fused RNN/GRU/LSTM ops: no Scan, no unroll
+                             (options.scan_rnn / unroll, masks into recurrent layers, activations
+                             the fused ops lack and ConvLSTM are refused)
+     K2ONNX_NO_KERAS1        no Keras 1 per-gate recurrent weights
+     K2ONNX_ONLY_RECURRENT   only InputLayer, Dense, Activation, the dropout and noise layers,
+                             Masking, SimpleRNN, GRU, LSTM, RNN, CuDNN*, Bidirectional (implies
+                             K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION)
+     All of them together still convert plain SimpleRNN, GRU and LSTM models, in about 40 KB of
+     Cortex-M4 code (make size).
 
    TABLE OF CONTENTS (implementation sections, in pipeline order)
      1. Support: arena allocation, errors, byte reading, inflate
@@ -195,6 +220,7 @@ typedef struct k2onnx_h5_value {
 typedef int (*k2onnx_h5_entry_fn)(void *user, const k2onnx_h5_entry *entry);
 typedef int (*k2onnx_h5_value_fn)(void *user, const k2onnx_h5_value *value);
 
+#ifndef K2ONNX_NO_H5_INSPECT
 /* Lists every group, dataset, committed datatype, attribute and link of an HDF5 file held in
    memory (or of the model.weights.h5 in a .keras archive), recursively, sorted by path. Hard
    links back to an ancestor are listed, not entered. */
@@ -206,6 +232,7 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_list(const void *data, size_t size, const k2o
    unsigned integers); other datatype classes are refused by name. */
 K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const char *path, const k2onnx_options *options,
                                         k2onnx_h5_value_fn fn, void *user, k2onnx_error *error);
+#endif
 
 #ifndef K2ONNX_NO_STDIO
 /* Reads a whole file (any stream: no reliance on its size being known) into a buffer from
@@ -264,6 +291,31 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #define K2ONNX__VERIFY_SUMS 0
 #else
 #define K2ONNX__VERIFY_SUMS 1
+#endif
+
+/* What the trimming macros leave in: inflate serves deflated HDF5 chunks and ZIP members, v2
+   B-trees serve dense storage and chunk indexes. */
+#if defined(K2ONNX_ONLY_RECURRENT) && !defined(K2ONNX_NO_CONV)
+#define K2ONNX_NO_CONV
+#endif
+#if defined(K2ONNX_ONLY_RECURRENT) && !defined(K2ONNX_NO_ATTENTION)
+#define K2ONNX_NO_ATTENTION
+#endif
+#if !defined(K2ONNX_NO_DEFLATE) && (!defined(K2ONNX_NO_H5_CHUNKED) || !defined(K2ONNX_NO_ZIP))
+#define K2ONNX__INFLATE 1
+#else
+#define K2ONNX__INFLATE 0
+#endif
+/* Without the Scan and unrolled forms, the code for options.unroll compiles away. */
+#ifdef K2ONNX_NO_SCAN_UNROLL
+#define K2ONNX__UNROLLS(ctx) 0
+#else
+#define K2ONNX__UNROLLS(ctx) ((ctx)->unroll)
+#endif
+#if !defined(K2ONNX_NO_H5_CHUNKED) || !defined(K2ONNX_NO_H5_DENSE)
+#define K2ONNX__H5_BTREE2 1
+#else
+#define K2ONNX__H5_BTREE2 0
 #endif
 
 typedef struct k2onnx__block {
@@ -371,6 +423,24 @@ static void k2onnx__one_line(char *msg)
         if ((unsigned char)*msg < 0x20 || (unsigned char)*msg == 0x7f) *msg = '?';
 }
 
+static const char *k2onnx__result_text(k2onnx_result result)
+{
+    switch (result) {
+    case k2onnx_result_success: return "success";
+    case k2onnx_result_invalid_argument: return "invalid argument";
+    case k2onnx_result_out_of_memory: return "out of memory";
+    case k2onnx_result_limit_exceeded: return "safety limit exceeded";
+    case k2onnx_result_io_error: return "I/O error";
+    case k2onnx_result_invalid_file: return "invalid or corrupt file";
+    case k2onnx_result_unsupported_file: return "unsupported file feature";
+    case k2onnx_result_invalid_json: return "invalid JSON in the model config";
+    case k2onnx_result_invalid_model: return "invalid Keras model";
+    case k2onnx_result_unsupported_model: return "unsupported Keras feature";
+    case k2onnx_result_write_failed: return "write callback failed";
+    default: return "unknown result";
+    }
+}
+
 /* Records the first error only: later failures are usually consequences of it. Returns 0 so that
    callers can `return k2onnx__fail(...)`. */
 static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
@@ -385,6 +455,16 @@ static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
     k2onnx__one_line(c->error->message);
     return 0;
 }
+
+#ifdef K2ONNX_NO_ERROR_STRINGS
+/* Without message texts a failure names its result and, where the helper knows it, the object
+   (an HDF5 path, a layer); the formats and their arguments are not compiled in. */
+static int k2onnx__fail_code(k2onnx__ctx *c, k2onnx_result r)
+{
+    return (k2onnx__fail)(c, r, "%s", k2onnx__result_text(r));
+}
+#define k2onnx__fail(c, r, ...) k2onnx__fail_code((c), (r))
+#endif
 
 /* One more object read from the input (HDF5 header, link or attribute, JSON value, layer):
    bounds the work a small hostile file can cause. */
@@ -608,6 +688,7 @@ static int k2onnx__in_bounds(uint64_t size, uint64_t off, uint64_t len)
     return off <= size && len <= size - off;
 }
 
+#if K2ONNX__INFLATE
 /* --- inflate (RFC 1951) with the zlib wrapper (RFC 1950): HDF5 deflate filter and ZIP members --- */
 
 typedef struct k2onnx__inflate {
@@ -794,6 +875,7 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
     return k2onnx__inf_codes(s, &lit, &dist);
 }
 
+#ifndef K2ONNX_NO_H5_CHUNKED
 static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
 {
     uint32_t a = 1, b = 0;
@@ -809,6 +891,7 @@ static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
     }
     return (b << 16) | a;
 }
+#endif
 
 /* Inflates raw deflate blocks from s->in[s->in_pos..]; sets s->error on failure. */
 static void k2onnx__inflate_blocks(k2onnx__inflate *s)
@@ -828,6 +911,7 @@ static void k2onnx__inflate_blocks(k2onnx__inflate *s)
     }
 }
 
+#ifndef K2ONNX_NO_ZIP
 /* Inflates a raw deflate stream (a ZIP member) into out[0..cap); returns the size or sets *error. */
 static size_t k2onnx__raw_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
 {
@@ -841,7 +925,9 @@ static size_t k2onnx__raw_inflate(const unsigned char *in, size_t in_len, unsign
     *error = s.error;
     return s.out_pos;
 }
+#endif
 
+#ifndef K2ONNX_NO_H5_CHUNKED
 /* Inflates a zlib stream into out[0..cap); returns the size or sets *error. */
 static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
 {
@@ -864,7 +950,11 @@ static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsig
     *error = s.error;
     return s.out_pos;
 }
+#endif
 
+#endif
+
+#ifndef K2ONNX_NO_ZIP
 /* CRC-32 (IEEE, reflected), as ZIP stores it; bitwise, since members are small next to the
    conversion itself. */
 static uint32_t k2onnx__crc32(const unsigned char *p, size_t n)
@@ -877,6 +967,8 @@ static uint32_t k2onnx__crc32(const unsigned char *p, size_t n)
     }
     return ~c;
 }
+
+#endif
 
 /* ============================================================================================
    2. HDF5 reader
@@ -1183,15 +1275,25 @@ typedef struct k2onnx__h5obj {
 
 static int k2onnx__h5_bad(const k2onnx__h5 *f, const char *path, const char *what)
 {
+#ifdef K2ONNX_NO_ERROR_STRINGS
+    (void)what;
+    return (k2onnx__fail)(f->ctx, k2onnx_result_invalid_file, "HDF5 object '%s': invalid file", path);
+#else
     return k2onnx__fail(f->ctx, k2onnx_result_invalid_file, "HDF5 object '%s': %s", path, what);
+#endif
 }
+#ifdef K2ONNX_NO_ERROR_STRINGS
+#define k2onnx__h5_bad(f, path, what) (k2onnx__h5_bad)((f), (path), NULL)
+#endif
 
+#ifndef K2ONNX_NO_H5_INSPECT
 static const char *k2onnx__h5_class_name(unsigned cls)
 {
     static const char *const names[] = {"integer", "float", "time", "string", "bitfield", "opaque",
                                         "compound", "reference", "enum", "vlen", "array"};
     return cls < sizeof names / sizeof names[0] ? names[cls] : "unknown";
 }
+#endif
 
 static int k2onnx__h5_parse_type_at(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len,
                                     k2onnx__h5type *t, unsigned nesting)
@@ -1624,8 +1726,10 @@ static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned ty
     }
 }
 
+#ifndef K2ONNX_NO_H5_DENSE
 static int k2onnx__h5_load_dense_attrs(const k2onnx__h5 *f, k2onnx__h5obj *o);
 static int k2onnx__h5_load_dense_links(const k2onnx__h5 *f, k2onnx__h5obj *o);
+#endif
 
 /* Parses one object header (v1 or v2) with its continuation chain, then its dense attributes. */
 static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth)
@@ -1711,8 +1815,13 @@ static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *
             pos = c.pos + len;
         }
     }
+#ifdef K2ONNX_NO_H5_DENSE
+    if ((o->has_attr_info && o->attr_heap != K2ONNX__UNDEF_ADDR) || (o->has_link_info && o->link_heap != K2ONNX__UNDEF_ADDR))
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dense links and attributes are left out of this build (K2ONNX_NO_H5_DENSE)", o->path);
+#else
     if (o->has_attr_info && o->attr_heap != K2ONNX__UNDEF_ADDR && !k2onnx__h5_load_dense_attrs(f, o)) return 0;
     if (o->has_link_info && o->link_heap != K2ONNX__UNDEF_ADDR && !k2onnx__h5_load_dense_links(f, o)) return 0;
+#endif
     return 1;
 }
 
@@ -1721,6 +1830,7 @@ static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *pat
     return k2onnx__h5_object_at(f, addr, path, o, 0);
 }
 
+#if K2ONNX__H5_BTREE2
 /* --- v2 B-trees and fractal heaps (dense groups and attributes, chunk and huge-object indexes) --- */
 
 /* Bytes needed to store values up to n, as libhdf5 sizes its counters (at least one). */
@@ -1835,6 +1945,9 @@ static int k2onnx__bt2_iterate(const k2onnx__h5 *f, const char *path, uint64_t a
     return k2onnx__bt2_node(&t, t.root, t.root_nrec, t.depth);
 }
 
+#endif
+
+#ifndef K2ONNX_NO_H5_DENSE
 typedef struct k2onnx__fheap {
     const k2onnx__h5 *f;
     const char *path;
@@ -2064,6 +2177,9 @@ static int k2onnx__h5_load_dense_links(const k2onnx__h5 *f, k2onnx__h5obj *o)
     return k2onnx__h5_load_dense(f, o, o->link_heap, o->link_names, 0);
 }
 
+#endif
+
+#ifndef K2ONNX_NO_H5_CHUNKED
 /* --- filters: shuffle, Fletcher-32 (inflate is in section 1) ---------------------------------- */
 
 static void k2onnx__unshuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem)
@@ -2105,6 +2221,7 @@ static uint32_t k2onnx__fletcher32(const unsigned char *p, size_t n)
     return sum2 << 16 | sum1;
 }
 
+#ifndef K2ONNX_NO_ERROR_STRINGS
 static const char *k2onnx__filter_name(unsigned id)
 {
     switch (id) {
@@ -2126,6 +2243,7 @@ static const char *k2onnx__filter_name(unsigned id)
     default: return "unregistered";
     }
 }
+#endif
 
 /* --- dataset storage: compact, contiguous, chunked (every chunk index) ------------------------ */
 
@@ -2145,6 +2263,9 @@ typedef struct k2onnx__chunks {
 
 static int k2onnx__chunk_bad(const k2onnx__chunks *s, const char *what)
 {
+#ifdef K2ONNX_NO_ERROR_STRINGS
+    (void)what;
+#endif
     return k2onnx__h5_bad(s->f, s->o->path, what);
 }
 
@@ -2157,6 +2278,7 @@ static int k2onnx__chunk_unfilter(k2onnx__chunks *s, const unsigned char **data,
         const k2onnx__h5filter *flt = &o->filters[k];
         if (k < 32 && (mask >> k) & 1u) continue; /* the writer skipped this filter for this chunk */
         if (flt->id == 1) {
+#if K2ONNX__INFLATE
             const char *err = NULL;
             size_t got = k2onnx__zlib_inflate(*data, (size_t)*n, s->buf[next], s->buf_cap, &err);
             if (err)
@@ -2164,6 +2286,9 @@ static int k2onnx__chunk_unfilter(k2onnx__chunks *s, const unsigned char **data,
             *data = s->buf[next];
             *n = got;
             next ^= 1u;
+#else
+            return k2onnx__fail(s->f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': deflate is left out of this build (K2ONNX_NO_DEFLATE)", o->path);
+#endif
         } else if (flt->id == 2) {
             uint64_t elem = flt->nvalues >= 1 ? flt->values[0] : s->esize;
             if (*n > s->buf_cap) return k2onnx__chunk_bad(s, "shuffled chunk is larger than the chunk size");
@@ -2358,6 +2483,8 @@ static int k2onnx__chunks_farray(k2onnx__chunks *s)
 
 static int k2onnx__chunks_earray(k2onnx__chunks *s);
 
+#endif
+
 /* Reads a dataset's raw element bytes (file byte order) into *data: a pointer into the file for
    contiguous and compact storage, an assembled arena copy for chunked storage. */
 static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, const unsigned char **data, uint64_t *nbytes)
@@ -2394,6 +2521,10 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
         for (i = 0; i < o->space.count; i++) memcpy(out + i * esize, f->buf + o->fill_pos, (size_t)esize);
     }
     *data = out;
+#ifdef K2ONNX_NO_H5_CHUNKED
+    if (o->layout_class == 2 && o->chunk_index_addr != K2ONNX__UNDEF_ADDR)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunked storage is left out of this build (K2ONNX_NO_H5_CHUNKED)", o->path);
+#else
     if (o->layout_class == 2 && o->chunk_index_addr != K2ONNX__UNDEF_ADDR) {
         k2onnx__chunks s;
         unsigned i;
@@ -2454,9 +2585,11 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
         }
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunk index type %d", o->path, (int)o->chunk_index);
     }
+#endif
     return 1;
 }
 
+#ifndef K2ONNX_NO_H5_CHUNKED
 /* Extensible array chunk index (one unlimited dimension). Elements live in the index block, then
    in data blocks listed by the index block, then in data blocks listed by super blocks; super
    block u holds 2^(u/2) data blocks of 2^((u+1)/2) * min_elements elements. */
@@ -2574,6 +2707,8 @@ static int k2onnx__chunks_earray(k2onnx__chunks *s)
     }
     return 1;
 }
+
+#endif
 
 /* --- groups ------------------------------------------------------------------------------- */
 
@@ -2828,6 +2963,7 @@ static int k2onnx__h5_attr_string(const k2onnx__h5 *f, const char *path, const k
                         a->name, path, (int)a->type.cls);
 }
 
+#ifndef K2ONNX_NO_H5_INSPECT
 /* --- inspection: recursive listing and element values ------------------------------------------ */
 
 enum { K2ONNX__KIND_GROUP, K2ONNX__KIND_DATASET, K2ONNX__KIND_DATATYPE, K2ONNX__KIND_ATTRIBUTE,
@@ -3170,6 +3306,8 @@ static int k2onnx__h5_values(const k2onnx__h5 *f, const char *path, k2onnx__h5_v
     return k2onnx__fail(f->ctx, k2onnx_result_invalid_argument, "HDF5 path '%s' names no dataset or attribute", path);
 }
 
+#endif
+
 /* A numeric array in the file: the converter streams weights straight from these bytes. */
 typedef struct k2onnx__h5array {
     const unsigned char *data;
@@ -3223,12 +3361,26 @@ static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onn
    encryption and other methods are refused by name.
    ============================================================================================ */
 
+#ifndef K2ONNX_NO_ZIP
 static uint64_t k2onnx__zle(const unsigned char *buf, size_t size, size_t at, unsigned n)
 {
     return at <= size && n <= size - at ? k2onnx__le(buf + at, n) : 0;
 }
+#endif
 
 /* Member `name` of the archive in buf; *data points into buf (stored) or into the arena. */
+#ifdef K2ONNX_NO_ZIP
+static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t size, const char *name, const unsigned char **data,
+                              size_t *len)
+{
+    (void)buf;
+    (void)size;
+    (void)name;
+    *data = NULL;
+    *len = 0;
+    return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "the input is a ZIP archive (.keras): ZIP support is left out of this build (K2ONNX_NO_ZIP)");
+}
+#else
 static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t size, const char *name, const unsigned char **data,
                               size_t *len)
 {
@@ -3279,6 +3431,7 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
             if (csize != usize) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': stored sizes differ", name);
             *data = buf + start;
         } else if (method == 8) {
+#if K2ONNX__INFLATE
             unsigned char *out;
             const char *err = NULL;
             if (usize > ctx->max_memory) return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
@@ -3286,6 +3439,9 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
             if (k2onnx__raw_inflate(buf + start, csize, out, usize, &err) != usize || err)
                 return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': deflate: %s", name, err ? err : "size differs from the directory");
             *data = out;
+#else
+            return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s': deflate is left out of this build (K2ONNX_NO_DEFLATE)", name);
+#endif
         } else {
             return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s': compression method %d is not supported", name, (int)method);
         }
@@ -3295,6 +3451,7 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
     }
     return k2onnx__fail(ctx, k2onnx_result_invalid_model, "ZIP archive has no member '%s'", name);
 }
+#endif
 
 /* ============================================================================================
    4. JSON parser
@@ -3323,9 +3480,18 @@ typedef struct k2onnx__jparser {
 
 static int k2onnx__jfail(k2onnx__jparser *jp, const char *msg)
 {
+#ifdef K2ONNX_NO_ERROR_STRINGS
+    (void)msg;
+    return (k2onnx__fail)(jp->ctx, k2onnx_result_invalid_json, "%s: invalid JSON at byte %u", jp->what,
+                          (unsigned long long)(jp->p - jp->start));
+#else
     return k2onnx__fail(jp->ctx, k2onnx_result_invalid_json, "%s: invalid JSON at byte %u: %s", jp->what,
                         (unsigned long long)(jp->p - jp->start), msg);
+#endif
 }
+#ifdef K2ONNX_NO_ERROR_STRINGS
+#define k2onnx__jfail(jp, msg) (k2onnx__jfail)((jp), NULL)
+#endif
 
 static void k2onnx__jspace(k2onnx__jparser *jp)
 {
@@ -3656,8 +3822,16 @@ typedef struct k2onnx__kmodel {
 
 static int k2onnx__kfail(k2onnx__kmodel *m, const char *fmt, const char *detail)
 {
+#ifdef K2ONNX_NO_ERROR_STRINGS
+    (void)fmt;
+    return (k2onnx__fail)(m->ctx, k2onnx_result_invalid_model, "model_config: '%s': invalid model", detail);
+#else
     return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, fmt, detail);
+#endif
 }
+#ifdef K2ONNX_NO_ERROR_STRINGS
+#define k2onnx__kfail(m, fmt, detail) (k2onnx__kfail)((m), NULL, (detail))
+#endif
 
 static size_t k2onnx__name_hash(const char *s)
 {
@@ -4306,13 +4480,21 @@ typedef struct k2onnx__walk {
 /* "layer 'x' (Class): ..." prefix for every mapping error. */
 static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...)
 {
+#ifdef K2ONNX_NO_ERROR_STRINGS
+    (void)fmt;
+    return (k2onnx__fail)(cv->ctx, r, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, k2onnx__result_text(r));
+#else
     char buf[400];
     va_list ap;
     va_start(ap, fmt);
     k2onnx__vformat(buf, sizeof buf, fmt, ap);
     va_end(ap);
     return k2onnx__fail(cv->ctx, r, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, buf);
+#endif
 }
+#ifdef K2ONNX_NO_ERROR_STRINGS
+#define k2onnx__lfail(cv, r, ...) (k2onnx__lfail)((cv), (r), NULL)
+#endif
 
 /* A warning about the layer being converted, handed to options.warn when there is one. */
 static void k2onnx__lwarn(k2onnx__conv *cv, const char *fmt, ...)
@@ -4484,7 +4666,7 @@ static const char *k2onnx__squeeze(k2onnx__conv *cv, const char *op, const char 
 static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const int64_t *perm, size_t rank, const char *what)
 {
     k2onnx__node *n;
-    if (cv->ctx->unroll) {
+    if (K2ONNX__UNROLLS(cv->ctx)) {
         /* libonnx keeps the input's strides on a Transpose output, which ops reading strides
            (element-wise, reductions, pooling) then misread; an Identity re-lays it out. */
         const char *t = k2onnx__op1(cv, "Transpose", input, k2onnx__sprintf(cv->ctx, "%s_raw_transpose", what), &n);
@@ -4638,7 +4820,7 @@ static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float
 {
     k2onnx__node *n;
     const char *l = NULL, *h = NULL;
-    if (cv->ctx->unroll) {
+    if (K2ONNX__UNROLLS(cv->ctx)) {
         const char *lc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
         const char *hc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
         const char *dl = lc ? k2onnx__op2(cv, "Sub", x, lc, k2onnx__sprintf(cv->ctx, "%s_above_min", what)) : NULL;
@@ -4839,7 +5021,7 @@ static int k2onnx__map_masking(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Masking is supported on [batch, time, features] inputs only");
     if (mv && mv->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "mask_value is not a number");
     value = k2onnx__const_f32(cv, "mask_value", mv ? (float)mv->number : 0.0f);
-    if (cv->ctx->unroll && cv->opset >= 9) return k2onnx__masking_portable(cv, x, value, out, nout);
+    if (K2ONNX__UNROLLS(cv->ctx) && cv->opset >= 9) return k2onnx__masking_portable(cv, x, value, out, nout);
     zero = k2onnx__const_f32(cv, "zero", 0.0f);
     diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
     absd = diff ? k2onnx__op1(cv, "Abs", diff, "abs_difference", NULL) : NULL;
@@ -4873,6 +5055,9 @@ static int k2onnx__check_weight(k2onnx__conv *cv, size_t index, const char *what
     const k2onnx__h5array *w = &cv->layer->weights[index];
     unsigned i;
     int ok = w->rank == rank;
+#ifdef K2ONNX_NO_ERROR_STRINGS
+    (void)what;
+#endif
     for (i = 0; ok && i < rank; i++) ok = w->dims[i] == dims[i];
     if (!ok) {
         char shape[200];
@@ -5065,6 +5250,7 @@ static size_t k2onnx__rnn_nweights(const k2onnx__rnn_spec *s)
     return s->use_bias ? 3u : 2u;
 }
 
+#ifndef K2ONNX_NO_KERAS1
 /* Little-endian float32 array in the arena, for weights rebuilt from several datasets. */
 static int k2onnx__f32_array(k2onnx__conv *cv, k2onnx__h5array *a, unsigned rank, uint64_t d0, uint64_t d1)
 {
@@ -5107,6 +5293,8 @@ static int k2onnx__rnn_merge_gates(k2onnx__conv *cv, const k2onnx__rnn_spec *s, 
     return 1;
 }
 
+#endif
+
 /* When a layer's file holds Keras 1 per-gate weights for its cells, swaps in merged ones.
    `first` lists where each cell's weights start in the Keras 2 layout. */
 static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *const *cells, size_t ncells, int64_t I)
@@ -5117,6 +5305,12 @@ static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *
     for (c = 0; c < ncells; c++) per_gate += 3u * k2onnx__rnn_gates(cells[c]);
     /* The count alone tells: Keras 2 stores 2 or 3 arrays per cell, Keras 1 three per gate. */
     if (L->nweights != per_gate || per_gate == 3u * ncells) return 1;
+#ifdef K2ONNX_NO_KERAS1
+    (void)I;
+    (void)merged;
+    (void)at;
+    return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 per-gate recurrent weights are left out of this build (K2ONNX_NO_KERAS1)");
+#else
     merged = (k2onnx__h5array *)k2onnx__alloc_array(cv->ctx, 3 * ncells + 1, sizeof *merged);
     if (!merged) return 0;
     for (c = 0; c < ncells; c++) {
@@ -5127,6 +5321,7 @@ static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *
     L->weights = merged;
     L->nweights = 3 * ncells;
     return 1;
+#endif
 }
 
 static int k2onnx__rnn_check_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first, int64_t I)
@@ -5470,7 +5665,7 @@ static int k2onnx__rnn_act_fusable(const char *act)
 
 static int k2onnx__rnn_fusable(const k2onnx__conv *cv, const k2onnx__rnn_spec *s)
 {
-    if (cv->ctx->scan_rnn || cv->ctx->unroll) return 0;
+    if (cv->ctx->scan_rnn || K2ONNX__UNROLLS(cv->ctx)) return 0;
     return k2onnx__rnn_act_fusable(s->activation) && (s->kind == K2ONNX__RNN || k2onnx__rnn_act_fusable(s->recurrent_activation));
 }
 
@@ -5502,6 +5697,9 @@ typedef struct k2onnx__rnn_run {
     const char *tag;               /* names the nodes of one of several cells, or NULL */
 } k2onnx__rnn_run;
 
+enum { K2ONNX__MASK_REPEAT, K2ONNX__MASK_ZERO, K2ONNX__MASK_STATE };
+
+#ifndef K2ONNX_NO_SCAN_UNROLL
 /* Column block `gate` (of H columns) of a Keras weight, rows from row_offset on, as an
    initializer [rows, H] (or [H] for a vector) streamed from the file: a view, not a copy. */
 static const char *k2onnx__scan_block(k2onnx__conv *cv, const k2onnx__h5array *w, uint64_t rows, uint64_t cols, unsigned gate,
@@ -5603,7 +5801,6 @@ static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t 
     return k2onnx__batch_zeros(cv, xt, batch, &H, 1, what);
 }
 
-enum { K2ONNX__MASK_REPEAT, K2ONNX__MASK_ZERO, K2ONNX__MASK_STATE };
 
 /* m ? a : b for a 0/1 mask m, as b + m * (a - b). */
 static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const char *a, const char *b, const char *what)
@@ -6000,6 +6197,8 @@ static int k2onnx__rnn_unroll(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx
     return 1;
 }
 
+#endif
+
 /* A [N, T] mask as the Scan input [T, N, 1]. */
 static const char *k2onnx__mask_time_major(k2onnx__conv *cv, const char *mask, const char *what)
 {
@@ -6023,7 +6222,7 @@ static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int
    Scan form and its length is known. */
 static int k2onnx__rnn_unrolls(const k2onnx__conv *cv, int needs_scan, int64_t T)
 {
-    return cv->ctx->unroll || (needs_scan && !cv->ctx->scan_rnn && cv->opset < 9 && T > 0);
+    return K2ONNX__UNROLLS(cv->ctx) || (needs_scan && !cv->ctx->scan_rnn && cv->opset < 9 && T > 0);
 }
 
 /* Runs one cell: unrolled with --unroll; fused when ONNX has its activations; else as a Scan. */
@@ -6034,10 +6233,16 @@ static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2on
     unsigned nstates = k2onnx__rnn_states(s);
     memset(res, 0, sizeof *res);
     if (!k2onnx__rnn_check_weights(cv, s, r->first_weight, r->I)) return 0;
+#ifdef K2ONNX_NO_SCAN_UNROLL
+    if (r->unroll || !k2onnx__rnn_fusable(cv, s) || r->mask_tm || r->processing_order)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s", r->unroll ? "the unrolled form is left out of this build (K2ONNX_NO_SCAN_UNROLL)"
+                             : "needs the Scan form (masks, activations the fused op lacks, or a sequence in processing order), which is left out of this build (K2ONNX_NO_SCAN_UNROLL)");
+#else
     if (r->unroll) return k2onnx__rnn_unroll(cv, r, res);
     /* Masks need per-step blending, which only the Scan form can do; so does a sequence wanted
        in processing order (reversing it takes opset 10). */
     if (!k2onnx__rnn_fusable(cv, s) || r->mask_tm || r->processing_order) return k2onnx__rnn_scan(cv, r, res);
+#endif
     {
         k2onnx__rnn_emit e;
         memset(&e, 0, sizeof e);
@@ -6122,10 +6327,13 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         states = sv;
     }
     if (x->mask && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
+#ifndef K2ONNX_NO_SCAN_UNROLL
     if (unroll) {
         if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, L.time_major, T, batch, I, "x"))) return 0;
         if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
-    } else {
+    } else
+#endif
+    {
         xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
         if (!xt) return 0;
         if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
@@ -6251,6 +6459,26 @@ static int k2onnx__bidi_fused(k2onnx__conv *cv, const k2onnx__rnn_layer *F, cons
     return 1;
 }
 
+#ifndef K2ONNX_NO_CONV
+/* One ONNX Conv over [N, C, spatial...] with nsp spatial axes. */
+static const char *k2onnx__conv_node(k2onnx__conv *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
+                                     const int64_t *st, const int64_t *d, const int64_t *pads, int64_t group, const char *what)
+{
+    k2onnx__node *n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
+    if (!n) return NULL;
+    n->inputs[0] = x;
+    n->inputs[1] = w;
+    if (b) n->inputs[2] = b;
+    n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    if (!k2onnx__attr_ints(cv, n, "kernel_shape", k, nsp) || !k2onnx__attr_ints(cv, n, "strides", st, nsp) ||
+        !k2onnx__attr_ints(cv, n, "dilations", d, nsp) || !k2onnx__attr_ints(cv, n, "pads", pads, 2 * nsp))
+        return NULL;
+    if (group != 1) k2onnx__attr_int(n, "group", group);
+    return n->outputs[0];
+}
+#endif
+
+#if !defined(K2ONNX_NO_CONV) && !defined(K2ONNX_NO_SCAN_UNROLL)
 /* --- ConvLSTM1D / ConvLSTM2D ------------------------------------------------------------- */
 
 static int k2onnx__conv_pads(k2onnx__conv *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2]);
@@ -6362,23 +6590,6 @@ static const char *k2onnx__convlstm_kernel(k2onnx__conv *cv, const k2onnx__convl
     dims[1] = cin;
     for (i = 0; i < s->nsp; i++) dims[2 + i] = s->k[i];
     return k2onnx__init_f32(cv, what, v, 2 + s->nsp, dims);
-}
-
-/* One ONNX Conv over [N, C, spatial...] with nsp spatial axes. */
-static const char *k2onnx__conv_node(k2onnx__conv *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
-                                     const int64_t *st, const int64_t *d, const int64_t *pads, int64_t group, const char *what)
-{
-    k2onnx__node *n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
-    if (!n) return NULL;
-    n->inputs[0] = x;
-    n->inputs[1] = w;
-    if (b) n->inputs[2] = b;
-    n->outputs[0] = n->name = k2onnx__vname(cv, what);
-    if (!k2onnx__attr_ints(cv, n, "kernel_shape", k, nsp) || !k2onnx__attr_ints(cv, n, "strides", st, nsp) ||
-        !k2onnx__attr_ints(cv, n, "dilations", d, nsp) || !k2onnx__attr_ints(cv, n, "pads", pads, 2 * nsp))
-        return NULL;
-    if (group != 1) k2onnx__attr_int(n, "group", group);
-    return n->outputs[0];
 }
 
 /* The input convolution of a ConvLSTM gate, or the recurrent one ('same', stride 1, no dilation). */
@@ -6749,6 +6960,8 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     return 1;
 }
 
+#endif
+
 /* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -6770,7 +6983,12 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     if (!mj) mode = "concat";
     if (!fcls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Bidirectional without a serialized inner layer");
+#if defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL)
+    if (strcmp(fcls, "ConvLSTM1D") == 0 || strcmp(fcls, "ConvLSTM2D") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s is left out of this build (K2ONNX_NO_CONV or K2ONNX_NO_SCAN_UNROLL)", fcls);
+#else
     if (strcmp(fcls, "ConvLSTM1D") == 0 || strcmp(fcls, "ConvLSTM2D") == 0) return k2onnx__bidi_convlstm(cv, in, nin, mode, out, nout);
+#endif
     if (!k2onnx__rnn_layer_read(cv, fcls, k2onnx__jget(fwd, "config"), &F)) return 0;
     if (bcls) {
         if (!k2onnx__rnn_layer_read(cv, bcls, k2onnx__jget(bwd, "config"), &B)) return 0;
@@ -6813,11 +7031,14 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     fused = !x->mask && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
             (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after);
     unroll = k2onnx__rnn_unrolls(cv, !fused, x->dims[1]);
+#ifndef K2ONNX_NO_SCAN_UNROLL
     if (unroll) {
         if (x->dims[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
         if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, 0, x->dims[1], x->dims[0], x->dims[2], "x"))) return 0;
         if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, x->dims[1], x->dims[0], 1, "mask"))) return 0;
-    } else {
+    } else
+#endif
+    {
         if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
         if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
     }
@@ -6881,6 +7102,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     return 1;
 }
 
+#ifndef K2ONNX_ONLY_RECURRENT
 /* RepeatVector(n): [N, F] -> [N, n, F] by Unsqueeze and Tile. */
 static int k2onnx__map_repeat_vector(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -6892,7 +7114,7 @@ static int k2onnx__map_repeat_vector(k2onnx__conv *cv, const k2onnx__kvalue *in,
     reps[0] = 1;
     reps[1] = n;
     reps[2] = 1;
-    if (cv->ctx->unroll) {
+    if (K2ONNX__UNROLLS(cv->ctx)) {
         /* n copies joined on a new axis: onnx2c has no Tile. */
         const int64_t shape[3] = {0, 1, -1};
         k2onnx__node *c;
@@ -7046,6 +7268,7 @@ static int k2onnx__data_format(k2onnx__conv *cv, int *first)
     return 1;
 }
 
+#ifndef K2ONNX_NO_CONV
 /* Output length of a 1-D window op, or -1 when the input length is not known. */
 static int64_t k2onnx__window_len(int64_t T, const char *padding, int64_t span, int64_t stride)
 {
@@ -7054,9 +7277,12 @@ static int64_t k2onnx__window_len(int64_t T, const char *padding, int64_t span, 
     return (T + stride - 1) / stride; /* same and causal */
 }
 
+#endif
+
 /* [N, T, C] <-> [N, C, T] around the ONNX ops that want channels first. */
 static const int64_t k2onnx__swap12[3] = {0, 2, 1};
 
+#ifndef K2ONNX_NO_CONV
 /* A [batch, steps, channels] value (or [batch, channels, steps] when `first`) of T steps and C
    channels, shaped like x otherwise. */
 static void k2onnx__seq_value_fmt(k2onnx__kvalue *v, const k2onnx__kvalue *x, const char *name, int64_t T, int64_t C, int first)
@@ -7210,7 +7436,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *
     /* depthwise [k, C, M] -> [C*M, 1, k]; output channel c*M + m reads input channel c. With
        --unroll a full [C*M, C, k] kernel, zero off its diagonal: libonnx gets grouped
        convolutions with one channel per group wrong. */
-    in_ch = cv->ctx->unroll ? c.C : 1;
+    in_ch = K2ONNX__UNROLLS(cv->ctx) ? c.C : 1;
     dw = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(c.C * M * in_ch * c.k), sizeof *dw);
     if (!dw) return 0;
     for (ch = 0; ch < c.C; ch++)
@@ -7280,6 +7506,8 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     k2onnx__seq_value_fmt(&(*out)[0], x, y, k2onnx__window_len(x->dims[first ? 2 : 1], padding, p, st), x->dims[first ? 1 : 2], first);
     return 1;
 }
+
+#endif
 
 static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
 
@@ -7376,7 +7604,7 @@ static const char *k2onnx__reduce_drop(k2onnx__conv *cv, const char *op, const c
     unsigned i;
     const char *kept, *sh;
     if (axis < 0) axis += rank;
-    if (!cv->ctx->unroll || rank < 2 || axis < (int64_t)rank - 2) return k2onnx__reduce(cv, op, x, axis, 0, what);
+    if (!K2ONNX__UNROLLS(cv->ctx) || rank < 2 || axis < (int64_t)rank - 2) return k2onnx__reduce(cv, op, x, axis, 0, what);
     for (i = 0; i + 1 < rank; i++) shape[i] = (int64_t)i < axis ? 0 : -1; /* 0 copies a dimension, -1 takes the rest */
     kept = k2onnx__reduce(cv, op, x, axis, 1, k2onnx__sprintf(cv->ctx, "%s_kept", what));
     sh = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what), shape, rank - 1);
@@ -7495,7 +7723,7 @@ static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     y = in[0].name;
     for (i = 1; i < nin && y; i++) {
         const char *what = k2onnx__sprintf(cv->ctx, "%s_%u", op, (unsigned long long)i);
-        if (cv->ctx->unroll && op[0] == 'M' && op[1] != 'u') {
+        if (K2ONNX__UNROLLS(cv->ctx) && op[0] == 'M' && op[1] != 'u') {
             /* libonnx starts Max and Min from FLT_MIN; max(a, b) = b + relu(a - b) and
                min(a, b) = a - relu(a - b) need neither. */
             const char *d = k2onnx__op2(cv, "Sub", y, in[i].name, k2onnx__sprintf(cv->ctx, "%s_difference", what));
@@ -7623,7 +7851,7 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     dims[0] = (uint64_t)vocab;
     dims[1] = (uint64_t)dim;
     if (!k2onnx__check_weight(cv, 0, "embeddings", 2, dims)) return 0;
-    if (cv->ctx->unroll) return k2onnx__embedding_one_hot(cv, x, vocab, dim, k2onnx__jbool(cfg, "mask_zero", 0), out, nout);
+    if (K2ONNX__UNROLLS(cv->ctx)) return k2onnx__embedding_one_hot(cv, x, vocab, dim, k2onnx__jbool(cfg, "mask_zero", 0), out, nout);
     /* Keras casts float indices to integers; Gather takes int64 everywhere. */
     if (x->elem != K2ONNX__INT64) {
         if (!(idx = k2onnx__op1(cv, "Cast", x->name, "indices", &n))) return 0;
@@ -7671,7 +7899,7 @@ static int k2onnx__jfloat(k2onnx__conv *cv, const char *key, double def, double 
 static int k2onnx__map_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "max_value");
-    double slope, thr, maxv = 0.0;
+    double slope = 0.0, thr = 0.0, maxv = 0.0;
     int clip_max = mv && mv->type != K2ONNX__JNULL;
     const char *x, *y, *neg = NULL;
     k2onnx__node *n;
@@ -7772,6 +8000,9 @@ static int k2onnx__map_prelu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     return k2onnx__one_output(cv, x, k2onnx__op2(cv, "PRelu", x->name, t->name, "PRelu"), out, nout);
 }
 
+#endif
+
+#ifndef K2ONNX_ONLY_RECURRENT
 /* A Keras axis (batch axis 0, negative from the end) as a non-negative axis of a rank-r value. */
 static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
 {
@@ -7784,6 +8015,7 @@ static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long
     *out = a;
     return 1;
 }
+#endif
 
 /* Softmax over any axis: opset 13 takes the axis as is; before, Softmax flattens from its axis on,
    so a middle axis is moved last around it. */
@@ -7807,6 +8039,7 @@ static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char 
     return k2onnx__transpose(cv, y, perm, rank, what);
 }
 
+#ifndef K2ONNX_ONLY_RECURRENT
 /* Softmax layer (axis). */
 static int k2onnx__map_softmax(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -7818,6 +8051,9 @@ static int k2onnx__map_softmax(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
 
 /* --- sequence shaping -------------------------------------------------------------------- */
 
+#endif
+
+#ifndef K2ONNX_ONLY_RECURRENT
 /* x[start:end] along one axis (end may be INT64_MAX or negative): attributes before opset 10. */
 static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what)
 {
@@ -7839,6 +8075,8 @@ static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, 
     }
     return n->outputs[0];
 }
+#endif
+#ifndef K2ONNX_ONLY_RECURRENT
 
 /* A pair of non-negative integers from an int or a 2-list (cropping, padding). */
 static int k2onnx__int_pair(k2onnx__conv *cv, const char *key, long long def, long long pair[2])
@@ -7914,7 +8152,7 @@ static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, si
     if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "cropping", 1, c)) return 0;
     T = in[0].dims[1];
     if (T >= 0 && c[0] + c[1] > T) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "crops %d steps of %d", (int)(c[0] + c[1]), (int)T);
-    if (cv->ctx->unroll && T >= 0) {
+    if (K2ONNX__UNROLLS(cv->ctx) && T >= 0) {
         const int64_t *from = k2onnx__step_sources(cv, T, T - c[0] - c[1], c[0], 1);
         return from && k2onnx__time_map(cv, &in[0], from, T - c[0] - c[1], out, nout);
     }
@@ -7933,7 +8171,7 @@ static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in
     T = in[0].dims[1];
     pads[1] = p[0];
     pads[4] = p[1];
-    if (cv->ctx->unroll && T >= 0) {
+    if (K2ONNX__UNROLLS(cv->ctx) && T >= 0) {
         const int64_t *from = k2onnx__step_sources(cv, T, T + p[0] + p[1], -(int64_t)p[0], 1);
         return from && k2onnx__time_map(cv, &in[0], from, T + p[0] + p[1], out, nout);
     }
@@ -7950,14 +8188,14 @@ static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in
    [N, T, size, F] -> [N, T * size, F]. */
 static int k2onnx__map_upsampling1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    long long size;
+    long long size = 2;
     int64_t reps[4] = {1, 1, 1, 1}, shape[3], T, F;
     const char *u, *r, *t, *s;
     if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int1(cv, cv->layer->config, "size", 2, &size)) return 0;
     T = in[0].dims[1];
     F = in[0].dims[2];
     if (F < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the feature axis must have a known size");
-    if (cv->ctx->unroll && T >= 0) {
+    if (K2ONNX__UNROLLS(cv->ctx) && T >= 0) {
         const int64_t *from = k2onnx__step_sources(cv, T, T * size, 0, size);
         return from && k2onnx__time_map(cv, &in[0], from, T * size, out, nout);
     }
@@ -7985,7 +8223,7 @@ static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t
     const char *eps, *d;
     /* Max broadcasts from opset 8; before, Clip with attribute bounds does the same, and so does
        the unrolled form's clip (onnx2c crashes on a Max with a rank-0 input). */
-    if (cv->opset < 8 || cv->ctx->unroll) return norm ? k2onnx__op2(cv, "Div", x, k2onnx__clip(cv, norm, floor, 3.4028234e38f, k2onnx__sprintf(cv->ctx, "%s_denominator", what)), what) : NULL;
+    if (cv->opset < 8 || K2ONNX__UNROLLS(cv->ctx)) return norm ? k2onnx__op2(cv, "Div", x, k2onnx__clip(cv, norm, floor, 3.4028234e38f, k2onnx__sprintf(cv->ctx, "%s_denominator", what)), what) : NULL;
     eps = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_epsilon", what), floor);
     d = norm && eps ? k2onnx__op2(cv, "Max", norm, eps, k2onnx__sprintf(cv->ctx, "%s_denominator", what)) : NULL;
     return d ? k2onnx__op2(cv, "Div", x, d, what) : NULL;
@@ -8034,6 +8272,9 @@ static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
     return y != NULL;
 }
 
+#endif
+
+#ifndef K2ONNX_NO_ATTENTION
 /* --- attention --------------------------------------------------------------------------- */
 
 /* A boolean keyword argument of the call being converted (use_causal_mask=True, ...). */
@@ -8330,6 +8571,55 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     return 1;
 }
 
+#endif
+
+/* The mapping of a layer class that a trimming macro left out: the class is still known, so the
+   error names the macro instead of calling the class unsupported. */
+#define K2ONNX__LEFT_OUT(fn, macro)                                                                              \
+    static int fn(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)      \
+    {                                                                                                            \
+        (void)in;                                                                                                \
+        (void)nin;                                                                                               \
+        (void)out;                                                                                               \
+        (void)nout;                                                                                              \
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "this layer class is left out of this build (" macro ")"); \
+    }
+#ifdef K2ONNX_NO_CONV
+K2ONNX__LEFT_OUT(k2onnx__map_conv1d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_separable_conv1d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_pool1d, "K2ONNX_NO_CONV")
+#endif
+#if defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL)
+K2ONNX__LEFT_OUT(k2onnx__map_convlstm, "K2ONNX_NO_CONV or K2ONNX_NO_SCAN_UNROLL")
+#endif
+#ifdef K2ONNX_NO_ATTENTION
+K2ONNX__LEFT_OUT(k2onnx__map_attention, "K2ONNX_NO_ATTENTION")
+K2ONNX__LEFT_OUT(k2onnx__map_multi_head_attention, "K2ONNX_NO_ATTENTION")
+#endif
+#ifdef K2ONNX_ONLY_RECURRENT
+K2ONNX__LEFT_OUT(k2onnx__map_repeat_vector, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_flatten, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_reshape, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_permute, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_batchnorm, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_global_pool1d, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_layernorm, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_leaky_relu, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_merge, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_concatenate, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_time_distributed, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_embedding, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_relu, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_elu, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_thresholded_relu, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_prelu, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_softmax, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_cropping1d, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_zero_padding1d, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_upsampling1d, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_dot, "K2ONNX_ONLY_RECURRENT")
+#endif
+
 static const struct {
     const char *cls;
     k2onnx__layer_fn fn;
@@ -8396,6 +8686,7 @@ static const struct {
     {"MultiHeadAttention", k2onnx__map_multi_head_attention},
 };
 
+#ifndef K2ONNX_ONLY_RECURRENT
 /* [batch * steps, o...] back to [batch, steps, o...]: with a known step count a plain Reshape,
    otherwise the batch and step sizes are read off the wrapper's input at run time. */
 static const char *k2onnx__unfold_steps(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y)
@@ -8508,6 +8799,8 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     }
     return 1;
 }
+
+#endif
 
 /* Checks a call when the walk first reaches it and marks it as being converted; sets *done when
    it was converted already. */
@@ -9095,20 +9388,7 @@ static void k2onnx__pb_model(k2onnx__pb *pb, const void *obj)
 
 K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result)
 {
-    switch (result) {
-    case k2onnx_result_success: return "success";
-    case k2onnx_result_invalid_argument: return "invalid argument";
-    case k2onnx_result_out_of_memory: return "out of memory";
-    case k2onnx_result_limit_exceeded: return "safety limit exceeded";
-    case k2onnx_result_io_error: return "I/O error";
-    case k2onnx_result_invalid_file: return "invalid or corrupt file";
-    case k2onnx_result_unsupported_file: return "unsupported file feature";
-    case k2onnx_result_invalid_json: return "invalid JSON in the model config";
-    case k2onnx_result_invalid_model: return "invalid Keras model";
-    case k2onnx_result_unsupported_model: return "unsupported Keras feature";
-    case k2onnx_result_write_failed: return "write callback failed";
-    default: return "unknown result";
-    }
+    return k2onnx__result_text(result);
 }
 
 static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_t size)
@@ -9181,6 +9461,10 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx->opset,
                             K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
     if (ctx->unroll && ctx->scan_rnn) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "unroll and scan_rnn exclude each other");
+#ifdef K2ONNX_NO_SCAN_UNROLL
+    if (ctx->unroll || ctx->scan_rnn)
+        return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.unroll and options.scan_rnn are left out of this build (K2ONNX_NO_SCAN_UNROLL)");
+#endif
     if (options->memory && options->memory_size < 256) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "memory_size is too small for a buffer");
     return k2onnx__check_shape_options(ctx);
 }
@@ -9255,6 +9539,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
     return result;
 }
 
+#ifndef K2ONNX_NO_H5_INSPECT
 /* An HDF5 file, or the model.weights.h5 inside a .keras archive. */
 static int k2onnx__h5_open_any(k2onnx__ctx *ctx, const unsigned char *data, size_t size, k2onnx__h5 *f)
 {
@@ -9340,6 +9625,8 @@ K2ONNX_DEF k2onnx_result k2onnx_h5_read(const void *data, size_t size, const cha
     k2onnx__free_all(&ctx);
     return result;
 }
+
+#endif
 
 /* ============================================================================================
    10. stdio helpers

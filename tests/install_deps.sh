@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what the tests need, only when missing: valgrind, clang (with libFuzzer), cmake and
-# protobuf (to build onnx2c), Debian's h5py/numpy/onnx for /usr/bin/python3
+# protobuf (to build onnx2c), cross compilers, qemu, musl, tcc and the arm-none-eabi toolchain, Debian's h5py/numpy/onnx for /usr/bin/python3
 # (fixture generation, HDF5 reading of reference files, onnx.checker) and the npm packages pinned
 # in package-lock.json (onnxruntime-node runs the converted models, tfjs computes references).
 set -e
@@ -25,6 +25,21 @@ if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! c
     echo "installing cmake g++ libprotobuf-dev protobuf-compiler"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq cmake g++ libprotobuf-dev protobuf-compiler >/dev/null
+fi
+# The cross runs (tests/cross.sh: big-endian and 32-bit targets under qemu-user, musl, tcc) and
+# the Cortex-M4 firmware test (tests/firmware: arm-none-eabi-gcc with newlib-nano under
+# qemu-system-arm).
+missing=
+for tool in s390x-linux-gnu-gcc:gcc-s390x-linux-gnu powerpc-linux-gnu-gcc:gcc-powerpc-linux-gnu \
+    i686-linux-gnu-gcc:gcc-i686-linux-gnu arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf qemu-s390x:qemu-user \
+    musl-gcc:musl-tools tcc:tcc arm-none-eabi-gcc:gcc-arm-none-eabi qemu-system-arm:qemu-system-arm; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+done
+[ -f /usr/lib/arm-none-eabi/newlib/thumb/v7e-m+fp/hard/libc_nano.a ] || missing="$missing libnewlib-arm-none-eabi"
+if [ -n "$missing" ]; then
+    echo "installing$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "installing valgrind"

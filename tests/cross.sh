@@ -1,0 +1,77 @@
+#!/bin/sh
+# The converter built for other machines and C libraries gives the same bytes as the native build:
+# s390x and 32-bit PowerPC (big-endian), i686 and armhf (32-bit) under qemu-user, and statically
+# linked musl and tcc builds natively. Every fixture is converted (default and --scan-rnn) and
+# listed (--ls); each output is compared with cmp against the native converter's ($K2ONNX).
+# Ends with "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+K2ONNX=${K2ONNX:-./k2onnx}
+out=build/cross
+mkdir -p "$out"
+passed=0
+failed=0
+WARN="-std=c99 -Wall -Wextra -Wpedantic -Werror"
+
+ls tests/fixtures/*.h5 tests/fixtures/*.keras tests/fixtures/h5/*.h5 > "$out/files.txt"
+
+# Native outputs: one directory per run kind, one file per fixture.
+run_all() { # runner label -> writes $out/<label>/...
+    runner=$1
+    label=$2
+    rm -rf "$out/$label"
+    mkdir -p "$out/$label"
+    while read -r f; do
+        b=$(echo "$f" | tr '/' '_')
+        $runner "$f" -o "$out/$label/$b.onnx" > "$out/$label/$b.err" 2>&1
+        echo "exit $?" >> "$out/$label/$b.err"
+        $runner "$f" -o "$out/$label/$b.scan.onnx" --scan-rnn > "$out/$label/$b.scan.err" 2>&1
+        echo "exit $?" >> "$out/$label/$b.scan.err"
+        $runner --ls "$f" > "$out/$label/$b.ls" 2>&1
+        echo "exit $?" >> "$out/$label/$b.ls"
+    done < "$out/files.txt"
+}
+
+compare() { # label
+    label=$1
+    bad=0
+    for p in "$out/native"/*; do
+        q="$out/$label/$(basename "$p")"
+        if ! cmp -s "$p" "$q"; then
+            bad=$((bad + 1))
+            [ $bad -le 5 ] && echo "  differs: $(basename "$p")"
+        fi
+    done
+    n=$(ls "$out/native" | wc -l)
+    if [ $bad = 0 ]; then
+        passed=$((passed + 1))
+        echo "PASS cross $label: $n outputs identical to the native ones"
+    else
+        failed=$((failed + 1))
+        echo "FAIL cross $label: $bad of $n outputs differ"
+    fi
+}
+
+run_all "$K2ONNX" native
+
+for target in s390x-linux-gnu:qemu-s390x powerpc-linux-gnu:qemu-ppc i686-linux-gnu:qemu-i386 arm-linux-gnueabihf:qemu-arm \
+              musl:native tcc:native; do
+    cc=${target%%:*}
+    emu=${target#*:}
+    bin=$out/k2onnx-$cc
+    case $cc in
+    musl) build="musl-gcc $WARN -O2 -static -o $bin example.c" ;;
+    tcc) build="tcc -Wall -Werror -o $bin example.c" ;;
+    *) build="$cc-gcc $WARN -O2 -static -o $bin example.c" ;;
+    esac
+    if ! $build > "$out/build-$cc.log" 2>&1; then
+        failed=$((failed + 1))
+        echo "FAIL cross $cc: does not build warning-free: $(head -c 300 "$out/build-$cc.log")"
+        continue
+    fi
+    if [ "$emu" = native ]; then run_all "$bin" "$cc"
+    else run_all "$emu $bin" "$cc"; fi
+    compare "$cc"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
