@@ -3788,7 +3788,8 @@ typedef struct k2onnx__kcall {
 
 typedef struct k2onnx__klayer {
     const char *name;
-    const char *cls;
+    const char *cls;          /* the class being mapped: a wrapper maps its inner layer's */
+    const char *file_cls;     /* the class the file names, which Keras 3 weight paths follow */
     const k2onnx__json *config;
     k2onnx__kcall *calls;
     size_t ncalls;
@@ -3889,6 +3890,7 @@ static k2onnx__klayer *k2onnx__kadd_layer(k2onnx__kmodel *m, const char *name, c
     memset(L, 0, sizeof *L);
     L->name = name;
     L->cls = cls;
+    L->file_cls = cls;
     L->config = config;
     k2onnx__kindex_put(m, m->nlayers - 1);
     return L;
@@ -4308,12 +4310,12 @@ static int k2onnx__k3_collect(k2onnx__kmodel *m, k2onnx__klayer *L, const char *
    same class in model order (tf.keras 2.13: _layer_checkpoint_dependencies/..., N doubled). */
 static int k2onnx__kweights_keras3(k2onnx__kmodel *m, k2onnx__klayer *L)
 {
-    const char *snake = k2onnx__snake_case(m->ctx, L->cls);
+    const char *snake = k2onnx__snake_case(m->ctx, L->file_cls);
     size_t i, same = 0, cap = 0, pcap = 0;
     const char *base;
     if (!snake) return 0;
     for (i = 0; i < m->nlayers && &m->layers[i] != L; i++) {
-        const char *other = k2onnx__snake_case(m->ctx, m->layers[i].cls);
+        const char *other = k2onnx__snake_case(m->ctx, m->layers[i].file_cls);
         if (!other) return 0;
         same += strcmp(other, snake) == 0;
     }

@@ -2278,6 +2278,21 @@ def k3_archive_functional(rng, seq=5):
     return m
 
 
+def k3_archive_timedist(rng, seq=5):
+    """Sequential([Input((seq, INP)), LSTM(4, return_sequences=True), TimeDistributed(Dense(INP))]):
+    the wrapped Dense's variables live at layers/time_distributed/layer/vars (saving_lib walks the
+    wrapper's `layer` attribute), the wrapper's own vars group is empty."""
+    m = K3Model(sequential=True, compiled=True)
+    prev = k3_plain_input(m, [None, seq, INP])
+    prev = k3_archive_rnn(m, rng, 'lstm', 'lstm', prev, [None, seq, INP], 4, True)
+    # TimeDistributed.build builds the inner layer on (batch,) + input_shape[2:]
+    inner = dict(k3_object("keras.layers", "Dense", k3_dense_config('dense', INP, 'linear')),
+                 build_config={"input_shape": [None, 4]})
+    cfg = {"name": "time_distributed", "trainable": True, "dtype": k3_dtype(), "layer": inner}
+    m.outputs = [m.add('TimeDistributed', 'time_distributed', cfg, [prev], [None, seq, INP], dense_weights(rng, 4, INP))]
+    return m
+
+
 def keras_archive_config(m):
     shapes = {L['name']: L['shape'] for L in m.layers}
 
@@ -2322,6 +2337,8 @@ def keras_archive_vars(L):
             out += [('%s/vars' % half, inner['config']['name'], []),
                     ('%s/cell/vars' % half, CELL_BASE[KIND_OF_CLASS[inner['class_name']]], ws)]
         return out
+    if L['cls'] == 'TimeDistributed':
+        return [('vars', L['name'], []), ('layer/vars', L['config']['layer']['config']['name'], arrays)]
     return [('vars', L['name'], arrays)]
 
 
@@ -2415,6 +2432,7 @@ def k3_archive_models():
         ('keras_seq_lstm_lstm', lambda r: k3_archive_sequential(r, ('lstm', 'lstm')), dict(archive='stored')),
         ('keras_gru_bidi_gru', lambda r: k3_archive_functional(r), dict(archive='stored')),
         ('keras_deflate_rnn_lstm', lambda r: k3_archive_sequential(r, ('simple', 'lstm')), dict(archive='deflate')),
+        ('keras_timedist_dense', k3_archive_timedist, dict(archive='stored')),
     ]
 
 
