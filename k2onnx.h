@@ -3760,7 +3760,7 @@ static int k2onnx__jint(const k2onnx__json *v, long long lo, long long hi, long 
    ============================================================================================ */
 
 /* ONNX data types used here. */
-enum { K2ONNX__FLOAT = 1, K2ONNX__INT32 = 6, K2ONNX__INT64 = 7 };
+enum { K2ONNX__FLOAT = 1, K2ONNX__INT32 = 6, K2ONNX__INT64 = 7, K2ONNX__DOUBLE = 11 };
 
 typedef struct k2onnx__kref {
     size_t layer, node, tensor;
@@ -4468,6 +4468,7 @@ typedef struct k2onnx__conv {
     const char *vprefix;    /* inserted after "<layer>/" in value names, e.g. inside a Scan body */
     struct k2onnx__walk *walk; /* the depth-first walk over layer calls, one entry per level */
     size_t walk_cap;
+    int double_io;          /* a float64 model: double inputs and outputs around a float graph */
 } k2onnx__conv;
 
 /* One level of the walk over layer calls: the call, the input being converted, and whether that
@@ -4774,7 +4775,11 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
     memset(&v, 0, sizeof v);
     v.elem = K2ONNX__FLOAT;
-    if (dtype && strcmp(dtype, "float32") != 0) {
+    /* float64 models (keras.backend.set_floatx('float64')) compute in float32 inside: their
+       inputs are cast on the way in and their outputs on the way out. */
+    if (dtype && strcmp(dtype, "float64") == 0) {
+        cv->double_io = 1;
+    } else if (dtype && strcmp(dtype, "float32") != 0) {
         /* Integer inputs feed Embedding, which casts them to int64. */
         static const struct { const char *name; int elem; } ints[] = {
             {"int32", K2ONNX__INT32}, {"int64", K2ONNX__INT64}, {"uint8", 2}, {"int8", 3}, {"uint16", 4}, {"int16", 5}};
@@ -4800,9 +4805,18 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
         }
     }
     if (!k2onnx__fix_input_shape(cv, &v)) return 0;
+    if (dtype && strcmp(dtype, "float64") == 0) v.elem = K2ONNX__DOUBLE;
     if (!k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v)) return 0;
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = v;
+    if (v.elem == K2ONNX__DOUBLE) {
+        k2onnx__node *n;
+        const char *y = k2onnx__op1(cv, "Cast", v.name, "as_float32", &n);
+        if (!y) return 0;
+        k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        (*out)[0].name = y;
+        (*out)[0].elem = K2ONNX__FLOAT;
+    }
     return 1;
 }
 
@@ -8972,8 +8986,12 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         m->layers[r->layer].output_suffix = k + 1;
         cv.layer = &m->layers[r->layer];
         cv.node = r->node;
-        n = k2onnx__add_node(&cv, "Identity", 1, 1);
+        n = k2onnx__add_node(&cv, cv.double_io && v.elem == K2ONNX__FLOAT ? "Cast" : "Identity", 1, 1);
         if (!n) return 0;
+        if (cv.double_io && v.elem == K2ONNX__FLOAT) {
+            k2onnx__attr_int(n, "to", K2ONNX__DOUBLE);
+            v.elem = K2ONNX__DOUBLE;
+        }
         n->inputs[0] = v.name;
         n->outputs[0] = name;
         n->name = k2onnx__sprintf(ctx, "%s/output", name);

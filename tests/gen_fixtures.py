@@ -407,7 +407,24 @@ def put_names_split(obj, key, names, fl):
         put_names(obj, '%s%d' % (key, k), [str(n) for n in chunk], fl)
 
 
-def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False, split_names=()):
+def with_floatx(model, floatx):
+    """The model as keras.backend.set_floatx(floatx) builds it: every dtype that says float32
+    says floatx (inputs, layers, their cells)."""
+    def walk(v):
+        if isinstance(v, dict):
+            return {k: (floatx if k == 'dtype' and x == 'float32' else walk(x)) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+    for L in model.layers:
+        L['config'] = walk(L['config'])
+    for name, _ in model.inputs:       # the InputLayer tf.keras writes first in a Sequential
+        if model.dtypes.get(name, 'float32') == 'float32':
+            model.dtypes[name] = floatx
+    return model
+
+
+def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False, split_names=(), floatx='float32'):
     cfg = model.config(model_name)
     with h5py.File(path, 'w') as f:
         put_str(f, 'keras_version', fl.keras_version, utf8=not fl.k22)
@@ -423,7 +440,7 @@ def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False, spl
             names = weight_names(fl, L)
             (put_names_split if L['name'] in split_names else put_names)(g, 'weight_names', names, fl)
             for n, arr in zip(names, [w[-1] for w in L['weights']]):
-                data = arr.astype('>f4') if big_endian else arr.astype('<f4')
+                data = arr.astype(('>' if big_endian else '<') + ('f8' if floatx == 'float64' else 'f4'))
                 g.create_dataset(n, data=data)          # slashes make the nested groups
         if not fl.k22:
             g = mw.create_group('top_level_model_weights')
@@ -1372,6 +1389,10 @@ def model_list():
     # e: Sequential, tested at opset 8 and the default
     add('seq_rnn', lambda fl, r: m_sequential(fl, r), opsets=(None, 8))
     add('seq_rnn_s6_h16', lambda fl, r: m_sequential(fl, r, seq=6, hid=16), opsets=(None, 8))
+    # keras.backend.set_floatx('float64'): float64 inputs, weights and outputs
+    add('f64_lstm_state', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=4, activation='tanh'), floatx='float64',
+        expect_ops=['Cast'])
+    add('f64_seq_rnn', lambda fl, r: m_sequential(fl, r, seq=5), floatx='float64', expect_ops=['Cast'])
     # longer sequences, larger hidden sizes, default (tanh) activations
     add('rnn_state_s5_h16', lambda fl, r: m_rnn_state(fl, r, 'simple', seq=5, hid=16, activation='tanh'))
     add('gru_state_s6_h16', lambda fl, r: m_rnn_state(fl, r, 'gru', seq=6, hid=16, reset_after=False,
@@ -2666,10 +2687,13 @@ def main():
         else:
             fl = Flavour(flav)
             m = fn(fl, rng)
+            if kw.get('floatx'):
+                m = with_floatx(m, kw['floatx'])
             model_name = ('sequential_1' if fl.k22 else 'sequential') if m.sequential else \
                          ('model_1' if fl.k22 else 'model')
             write_h5(path, m, fl, model_name, big_endian=kw.get('big_endian', False),
-                     optimizer=kw.get('optimizer', False), split_names=kw.get('split_names', ()))
+                     optimizer=kw.get('optimizer', False), split_names=kw.get('split_names', ()),
+                     floatx=kw.get('floatx', 'float32'))
         cfg, kv, weights = read_back_keras(path) if kw.get('archive') else read_back(path)
         inputs = []
         for in_name, bshape in m.inputs:

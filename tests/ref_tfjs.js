@@ -834,8 +834,20 @@ function fromKeras1(cfg, weights) {
 
 function isKeras1(kerasVersion) { return /^1\./.test(String(kerasVersion || '')); }
 
+// tfjs has no float64: a set_floatx('float64') model is computed in float32 here (its stored
+// weights and inputs are float32 values, so only the arithmetic's precision differs).
+function asFloat32(v) {
+  if (Array.isArray(v)) return v.map(asFloat32);
+  if (v && typeof v === 'object') {
+    const o = {};
+    for (const [k, x] of Object.entries(v)) o[k] = k === 'dtype' && x === 'float64' ? 'float32' : asFloat32(x);
+    return o;
+  }
+  return v;
+}
+
 async function runLayers(work, weights, inputs, config) {
-  const model = await tf.models.modelFromJSON({ modelTopology: config || work.model_config });
+  const model = await tf.models.modelFromJSON({ modelTopology: asFloat32(config || work.model_config) });
   for (const [name, ws] of Object.entries(weights)) {
     if (!ws.length) continue;
     const layer = model.getLayer(name);

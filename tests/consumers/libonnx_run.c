@@ -6,8 +6,9 @@
  *
  *   -s NAME SHAPE  give graph input NAME this shape before -i fills it. Only its symbolic
  *                  dimensions may change: libonnx sets every symbolic dimension to 1.
- *   -i NAME FILE   fill tensor NAME with the little-endian bytes of FILE (float32, int32 or int64,
- *                  as the tensor's type says); FILE must hold exactly the tensor's size.
+ *   -i NAME FILE   fill tensor NAME with the little-endian bytes of FILE (float32, float64,
+ *                  int32 or int64, as the tensor's type says); FILE must hold exactly the
+ *                  tensor's size.
  *   -o NAME FILE   after the run, write tensor NAME's bytes to FILE.
  *
  * For each -o, one line `out NAME TYPE D0xD1x...` goes to stdout (`scalar` for rank 0), so the
@@ -71,6 +72,7 @@ static const char *raw_type_name(enum onnx_tensor_type_t type)
     case ONNX_TENSOR_TYPE_FLOAT32: return "float32";
     case ONNX_TENSOR_TYPE_INT32: return "int32";
     case ONNX_TENSOR_TYPE_INT64: return "int64";
+    case ONNX_TENSOR_TYPE_FLOAT64: return "float64";
     default: return NULL;
     }
 }
@@ -157,7 +159,7 @@ static void apply_input(struct onnx_context_t *ctx, const struct tensor_arg *a)
         return;
     }
     if (!raw_type_name(t->type)) {
-        fail("-i %s: tensor type %s is not float32, int32 or int64", a->name, onnx_tensor_type_tostring(t->type));
+        fail("-i %s: tensor type %s is not float32, float64, int32 or int64", a->name, onnx_tensor_type_tostring(t->type));
         return;
     }
     buf = read_file(a->value, &len);
@@ -188,7 +190,7 @@ static void write_output(struct onnx_context_t *ctx, const struct tensor_arg *a)
     }
     type = raw_type_name(t->type);
     if (!type) {
-        fail("-o %s: tensor type %s is not float32, int32 or int64 (never computed?)", a->name,
+        fail("-o %s: tensor type %s is not float32, float64, int32 or int64 (never computed?)", a->name,
              onnx_tensor_type_tostring(t->type));
         return;
     }
