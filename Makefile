@@ -21,6 +21,13 @@ $(BUILD):
 $(BUILD)/unit_tests: tests/unit_tests.c k2onnx.h | $(BUILD)
 	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ tests/unit_tests.c -lm
 
+# The inflater and checksums alone, for tests/inflate_diff.py (compared with Python's zlib).
+$(BUILD)/inflate_check: tests/inflate_check.c k2onnx.h | $(BUILD)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ tests/inflate_check.c
+
+$(BUILD)/inflate_check-asan: tests/inflate_check.c k2onnx.h | $(BUILD)
+	$(CC) $(STD) $(WARN) $(SAN) -o $@ tests/inflate_check.c
+
 # The same sources under AddressSanitizer + UndefinedBehaviorSanitizer, every arena object in a
 # heap block of its own (K2ONNX_DEBUG_ARENA) so that an overrun of any object is caught.
 $(BUILD)/k2onnx-asan: example.c k2onnx.h | $(BUILD)
@@ -82,9 +89,9 @@ $(CONSUMERS)/onnx2c:
 
 # Each step's log ends with "N passed, M failed"; the last line sums them. FUZZ_SECONDS=N (set by
 # .ci/run) adds N seconds of fuzzing per target.
-test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan $(BUILD)/k2onnx-vg check-compilers consumers
+test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan $(BUILD)/inflate_check $(BUILD)/inflate_check-asan $(BUILD)/k2onnx-vg check-compilers consumers
 	sh tests/run_all.sh > tests/out-plain.log 2>&1; echo "exit $$?" >> tests/out-plain.log; cat tests/out-plain.log
-	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan K2ONNX_OPSET_SWEEP=0 sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
+	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan INFLATE_CHECK=$(BUILD)/inflate_check-asan K2ONNX_OPSET_SWEEP=0 sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
 	sh tests/fuzz/replay.sh > tests/out-replay.log 2>&1; echo "exit $$?" >> tests/out-replay.log; tail -n 3 tests/out-replay.log
 	sh tests/sweep.sh > tests/out-sweep.log 2>&1; echo "exit $$?" >> tests/out-sweep.log; grep -v '^PASS' tests/out-sweep.log | tail -n 12
 	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh > tests/out-valgrind.log 2>&1; echo "exit $$?" >> tests/out-valgrind.log; grep -e '^===' -e 'passed,' tests/out-valgrind.log
@@ -107,7 +114,10 @@ replay:
 valgrind: $(BUILD)/k2onnx-vg
 	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh
 
-bench: k2onnx
+$(BUILD)/codec_bench: tests/bench/codec_bench.c k2onnx.h | $(BUILD)
+	$(CC) $(STD) $(WARN) -O2 -o $@ tests/bench/codec_bench.c
+
+bench: k2onnx $(BUILD)/codec_bench
 	sh tests/bench.sh
 
 clean:

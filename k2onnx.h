@@ -343,6 +343,8 @@ typedef struct k2onnx__ctx {
     const char *model_config;
     size_t model_config_size;
     const char *keras_version;   /* from a .keras archive's metadata.json */
+    uint32_t *crc32_tables;      /* computed when the first ZIP member is checked */
+    struct k2onnx__inflate_tables *inflate_tables; /* taken at the first deflated chunk or member */
     void (*warn)(void *user, const char *message);
     void *warn_user;
     k2onnx_error *error;
@@ -691,45 +693,108 @@ static int k2onnx__in_bounds(uint64_t size, uint64_t off, uint64_t len)
 #if K2ONNX__INFLATE
 /* --- inflate (RFC 1951) with the zlib wrapper (RFC 1950): HDF5 deflate filter and ZIP members --- */
 
+/* Huffman codes up to this many bits decode with one table lookup; longer (rare) codes are
+   decoded bit by bit from the same canonical tables. */
+#define K2ONNX__FAST_BITS 10
+
+typedef struct k2onnx__huffman {
+    unsigned short fast[1u << K2ONNX__FAST_BITS]; /* next bits -> symbol | length << 9; 0: longer code */
+    unsigned short count[16];                     /* codes of each length */
+    unsigned short symbol[288];                   /* symbols ordered by code */
+} k2onnx__huffman;
+
+/* The literal/length and distance tables: about 5 KB, taken from the arena, not the stack. */
+typedef struct k2onnx__inflate_tables {
+    k2onnx__huffman lit, dist;
+} k2onnx__inflate_tables;
+
+/* One set per conversion, reused by every deflated chunk and ZIP member. */
+static k2onnx__inflate_tables *k2onnx__inflate_tables_of(k2onnx__ctx *ctx)
+{
+    if (!ctx->inflate_tables) ctx->inflate_tables = (k2onnx__inflate_tables *)k2onnx__alloc(ctx, sizeof *ctx->inflate_tables);
+    return ctx->inflate_tables;
+}
+
 typedef struct k2onnx__inflate {
     const unsigned char *in;
     size_t in_len, in_pos;
-    uint32_t bitbuf;
-    unsigned bitcnt;
+    uint64_t bitbuf;  /* the next input bits, least significant first */
+    unsigned bitcnt;  /* valid bits in bitbuf */
+    unsigned pad;     /* zero bytes appended after the input ran out */
     unsigned char *out;
     size_t out_cap, out_pos;
+    k2onnx__inflate_tables *t;
     const char *error;
 } k2onnx__inflate;
 
-typedef struct k2onnx__huffman {
-    unsigned short count[16];   /* codes of each length */
-    unsigned short symbol[288]; /* symbols ordered by code */
-} k2onnx__huffman;
+/* Tops the bit buffer up to at least 56 bits: 48 cover the longest length/distance pair. Past
+   the end of the input it appends zero bytes and counts them; consuming one is an error. */
+static inline void k2onnx__inf_refill(k2onnx__inflate *s)
+{
+    if (s->in_len - s->in_pos >= 8) {
+        const unsigned char *p = s->in + s->in_pos;
+        uint64_t v = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+                     (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+        /* Whole bytes that fit are taken; the bits of a partly fitting byte are added again by the
+           next refill at the same place, so they are the input's own bits either way. */
+        s->bitbuf |= v << s->bitcnt;
+        s->in_pos += (63u - s->bitcnt) >> 3;
+        s->bitcnt |= 56u;
+        return;
+    }
+    while (s->bitcnt <= 56u) {
+        if (s->in_pos < s->in_len) s->bitbuf |= (uint64_t)s->in[s->in_pos++] << s->bitcnt;
+        else s->pad++;
+        s->bitcnt += 8u;
+    }
+}
+
+/* True (and the error set) once bits past the end of the input were consumed. */
+static int k2onnx__inf_overrun(k2onnx__inflate *s)
+{
+    if (s->bitcnt >= 8u * s->pad) return 0;
+    if (!s->error) s->error = "compressed data ends early";
+    return 1;
+}
+
+static inline void k2onnx__inf_drop(k2onnx__inflate *s, unsigned n)
+{
+    s->bitbuf >>= n;
+    s->bitcnt -= n;
+}
 
 static unsigned k2onnx__inf_bits(k2onnx__inflate *s, unsigned need)
 {
-    uint32_t v;
-    while (s->bitcnt < need) {
-        if (s->in_pos >= s->in_len) {
-            if (!s->error) s->error = "compressed data ends early";
-            return 0;
-        }
-        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
-        s->bitcnt += 8;
-    }
-    v = s->bitbuf & ((1u << need) - 1u);
-    s->bitbuf = need < 32 ? s->bitbuf >> need : 0;
-    s->bitcnt -= need;
-    return (unsigned)v;
+    unsigned v;
+    if (s->bitcnt < need) k2onnx__inf_refill(s);
+    v = (unsigned)(s->bitbuf & ((1u << need) - 1u));
+    k2onnx__inf_drop(s, need);
+    return k2onnx__inf_overrun(s) ? 0 : v;
+}
+
+/* Goes to the next byte boundary and gives the whole bytes still buffered back to the input
+   (stored blocks and the zlib trailer are read from in_pos). */
+static int k2onnx__inf_align(k2onnx__inflate *s)
+{
+    size_t unread;
+    k2onnx__inf_drop(s, s->bitcnt & 7u);
+    if (k2onnx__inf_overrun(s)) return 0;
+    unread = s->bitcnt / 8u - s->pad;
+    s->in_pos -= unread;
+    s->bitbuf = 0;
+    s->bitcnt = 0;
+    s->pad = 0;
+    return 1;
 }
 
 /* Builds canonical code tables; returns 0 for an over-subscribed set of lengths. */
 static int k2onnx__huff_build(k2onnx__huffman *h, const unsigned char *lengths, unsigned n)
 {
-    unsigned short offs[16];
-    unsigned i, len;
+    unsigned short offs[16], next[16];
+    unsigned i, len, code = 0;
     int left = 1;
     memset(h->count, 0, sizeof h->count);
+    memset(h->fast, 0, sizeof h->fast);
     for (i = 0; i < n; i++) h->count[lengths[i]]++;
     for (len = 1; len < 16; len++) {
         left = left * 2 - h->count[len];
@@ -737,30 +802,54 @@ static int k2onnx__huff_build(k2onnx__huffman *h, const unsigned char *lengths, 
     }
     offs[1] = 0;
     for (len = 1; len < 15; len++) offs[len + 1] = (unsigned short)(offs[len] + h->count[len]);
-    for (i = 0; i < n; i++)
-        if (lengths[i]) h->symbol[offs[lengths[i]]++] = (unsigned short)i;
+    for (len = 1; len < 16; len++) {
+        next[len] = (unsigned short)code;
+        code = (code + h->count[len]) << 1;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned l = lengths[i], c, rev = 0, k;
+        if (!l) continue;
+        h->symbol[offs[l]++] = (unsigned short)i;
+        c = next[l]++;
+        if (l > K2ONNX__FAST_BITS) continue;
+        /* Deflate sends codes most significant bit first into a stream read from bit 0 up. */
+        for (k = 0; k < l; k++) rev |= ((c >> k) & 1u) << (l - 1u - k);
+        for (k = rev; k < (1u << K2ONNX__FAST_BITS); k += 1u << l) h->fast[k] = (unsigned short)(i | l << 9);
+    }
     return 1;
 }
 
-static int k2onnx__huff_decode(k2onnx__inflate *s, const k2onnx__huffman *h)
+/* A code longer than the fast table covers, walked bit by bit through the canonical counts;
+   returns symbol | length << 9 like a fast-table entry, 0 for a code the table does not have. */
+static unsigned k2onnx__huff_slow(const k2onnx__huffman *h, uint64_t bits)
 {
     int code = 0, first = 0, index = 0;
     unsigned len;
     for (len = 1; len < 16; len++) {
-        int count;
-        code |= (int)k2onnx__inf_bits(s, 1);
-        if (s->error) return -1;
-        count = h->count[len];
-        if (code - count < first) return h->symbol[index + (code - first)];
+        int count = h->count[len];
+        code |= (int)(bits & 1u);
+        bits >>= 1;
+        if (code - count < first) return h->symbol[index + (code - first)] | len << 9;
         index += count;
         first = (first + count) << 1;
         code <<= 1;
     }
-    s->error = "invalid Huffman code";
-    return -1;
+    return 0;
 }
 
-static int k2onnx__inf_codes(k2onnx__inflate *s, const k2onnx__huffman *lit, const k2onnx__huffman *dist)
+/* Decodes one symbol; the caller has refilled the bit buffer and checks for overrun. */
+static inline int k2onnx__huff_decode(k2onnx__inflate *s, const k2onnx__huffman *h)
+{
+    unsigned e = h->fast[s->bitbuf & ((1u << K2ONNX__FAST_BITS) - 1u)];
+    if (!e && !(e = k2onnx__huff_slow(h, s->bitbuf))) {
+        s->error = "invalid Huffman code";
+        return -1;
+    }
+    k2onnx__inf_drop(s, e >> 9);
+    return (int)(e & 0x1ffu);
+}
+
+static int k2onnx__inf_codes_in(k2onnx__inflate *s)
 {
     static const unsigned short len_base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
                                                 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
@@ -771,40 +860,60 @@ static int k2onnx__inf_codes(k2onnx__inflate *s, const k2onnx__huffman *lit, con
                                                  4097, 6145, 8193, 12289, 16385, 24577};
     static const unsigned char dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
                                                  7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+    unsigned char *out = s->out;
+    const k2onnx__huffman *lit = &s->t->lit, *dist = &s->t->dist;
     for (;;) {
-        int sym = k2onnx__huff_decode(s, lit);
+        int sym;
+        k2onnx__inf_refill(s);
+        if (s->pad && k2onnx__inf_overrun(s)) return 0;
+        sym = k2onnx__huff_decode(s, lit);
         if (sym < 0) return 0;
         if (sym < 256) {
             if (s->out_pos >= s->out_cap) { s->error = "decompressed data is larger than the chunk"; return 0; }
-            s->out[s->out_pos++] = (unsigned char)sym;
+            out[s->out_pos++] = (unsigned char)sym;
         } else if (sym == 256) {
-            return 1;
+            return !k2onnx__inf_overrun(s);
         } else {
-            size_t len, d;
+            size_t len, d, from;
             int ds;
             sym -= 257;
             if (sym >= 29) { s->error = "invalid length code"; return 0; }
-            len = len_base[sym] + k2onnx__inf_bits(s, len_extra[sym]);
+            len = len_base[sym] + (unsigned)(s->bitbuf & ((1u << len_extra[sym]) - 1u));
+            k2onnx__inf_drop(s, len_extra[sym]);
             ds = k2onnx__huff_decode(s, dist);
             if (ds < 0) return 0;
             if (ds >= 30) { s->error = "invalid distance code"; return 0; }
-            d = dist_base[ds] + k2onnx__inf_bits(s, dist_extra[ds]);
-            if (s->error) return 0;
+            d = dist_base[ds] + (unsigned)(s->bitbuf & ((1u << dist_extra[ds]) - 1u));
+            k2onnx__inf_drop(s, dist_extra[ds]);
+            if (k2onnx__inf_overrun(s)) return 0;
             if (d > s->out_pos) { s->error = "distance reaches before the start of the data"; return 0; }
             if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
-            while (len--) {
-                s->out[s->out_pos] = s->out[s->out_pos - d];
-                s->out_pos++;
+            from = s->out_pos - d;
+            if (d >= len) {
+                memcpy(out + s->out_pos, out + from, len);
+                s->out_pos += len;
+            } else {
+                /* An overlapping copy repeats the last d bytes, byte by byte on purpose. */
+                while (len--) out[s->out_pos++] = out[from++];
             }
         }
     }
 }
 
+/* The decoding loop runs on a local copy of the state, so that the compiler can keep the bit
+   buffer in registers: stores into the output could otherwise alias it. */
+static int k2onnx__inf_codes(k2onnx__inflate *s)
+{
+    k2onnx__inflate local = *s;
+    int ok = k2onnx__inf_codes_in(&local);
+    *s = local;
+    return ok;
+}
+
 static int k2onnx__inf_stored(k2onnx__inflate *s)
 {
     unsigned len, nlen;
-    s->bitbuf = 0;
-    s->bitcnt = 0;
+    if (!k2onnx__inf_align(s)) return 0;
     if (s->in_len - s->in_pos < 4) { s->error = "compressed data ends early"; return 0; }
     len = s->in[s->in_pos] | (unsigned)s->in[s->in_pos + 1] << 8;
     nlen = s->in[s->in_pos + 2] | (unsigned)s->in[s->in_pos + 3] << 8;
@@ -821,34 +930,35 @@ static int k2onnx__inf_stored(k2onnx__inflate *s)
 static int k2onnx__inf_fixed(k2onnx__inflate *s)
 {
     unsigned char lengths[288];
-    k2onnx__huffman lit, dist;
     unsigned i;
     for (i = 0; i < 144; i++) lengths[i] = 8;
     for (; i < 256; i++) lengths[i] = 9;
     for (; i < 280; i++) lengths[i] = 7;
     for (; i < 288; i++) lengths[i] = 8;
-    k2onnx__huff_build(&lit, lengths, 288);
+    k2onnx__huff_build(&s->t->lit, lengths, 288);
     for (i = 0; i < 30; i++) lengths[i] = 5;
-    k2onnx__huff_build(&dist, lengths, 30);
-    return k2onnx__inf_codes(s, &lit, &dist);
+    k2onnx__huff_build(&s->t->dist, lengths, 30);
+    return k2onnx__inf_codes(s);
 }
 
 static int k2onnx__inf_dynamic(k2onnx__inflate *s)
 {
     static const unsigned char order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
     unsigned char lengths[320];
-    k2onnx__huffman lit, dist;
+    k2onnx__huffman *lit = &s->t->lit;
     unsigned nlen = k2onnx__inf_bits(s, 5) + 257, ndist = k2onnx__inf_bits(s, 5) + 1, ncode = k2onnx__inf_bits(s, 4) + 4, i;
     if (s->error) return 0;
     if (nlen > 286 || ndist > 30) { s->error = "invalid dynamic block header"; return 0; }
     memset(lengths, 0, sizeof lengths);
     for (i = 0; i < ncode; i++) lengths[order[i]] = (unsigned char)k2onnx__inf_bits(s, 3);
     if (s->error) return 0;
-    if (!k2onnx__huff_build(&lit, lengths, 19)) { s->error = "invalid code-length code"; return 0; }
+    if (!k2onnx__huff_build(lit, lengths, 19)) { s->error = "invalid code-length code"; return 0; }
     memset(lengths, 0, sizeof lengths);
     for (i = 0; i < nlen + ndist;) {
-        int sym = k2onnx__huff_decode(s, &lit);
+        int sym;
         unsigned repeat, value = 0;
+        k2onnx__inf_refill(s);
+        sym = k2onnx__huff_decode(s, lit);
         if (sym < 0) return 0;
         if (sym < 16) {
             lengths[i++] = (unsigned char)sym;
@@ -867,21 +977,29 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
         if (i + repeat > nlen + ndist) { s->error = "code lengths overflow"; return 0; }
         while (repeat--) lengths[i++] = (unsigned char)value;
     }
+    if (k2onnx__inf_overrun(s)) return 0;
     if (lengths[256] == 0) { s->error = "no end-of-block code"; return 0; }
-    if (!k2onnx__huff_build(&lit, lengths, nlen) || !k2onnx__huff_build(&dist, lengths + nlen, ndist)) {
+    if (!k2onnx__huff_build(lit, lengths, nlen) || !k2onnx__huff_build(&s->t->dist, lengths + nlen, ndist)) {
         s->error = "invalid literal or distance code lengths";
         return 0;
     }
-    return k2onnx__inf_codes(s, &lit, &dist);
+    return k2onnx__inf_codes(s);
 }
 
 #ifndef K2ONNX_NO_H5_CHUNKED
+/* Adler-32, eight bytes per step: b gains 8a plus the bytes weighted 8..1, the sum the byte by
+   byte loop reaches, so the same reduction interval keeps it below 2^32. */
 static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
 {
     uint32_t a = 1, b = 0;
     while (n > 0) {
         size_t run = n < 5552 ? n : 5552; /* keeps the sums below 2^32 between reductions */
         n -= run;
+        for (; run >= 8; run -= 8, p += 8) {
+            uint32_t s0 = (uint32_t)p[0] + p[1] + p[2] + p[3], s1 = (uint32_t)p[4] + p[5] + p[6] + p[7];
+            b += 8u * a + 8u * p[0] + 7u * p[1] + 6u * p[2] + 5u * p[3] + 4u * p[4] + 3u * p[5] + 2u * p[6] + p[7];
+            a += s0 + s1;
+        }
         while (run--) {
             a += *p++;
             b += a;
@@ -893,7 +1011,8 @@ static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
 }
 #endif
 
-/* Inflates raw deflate blocks from s->in[s->in_pos..]; sets s->error on failure. */
+/* Inflates raw deflate blocks from s->in[s->in_pos..]; sets s->error on failure. On success
+   s->in_pos is the first byte after the stream. */
 static void k2onnx__inflate_blocks(k2onnx__inflate *s)
 {
     int last = 0;
@@ -902,25 +1021,34 @@ static void k2onnx__inflate_blocks(k2onnx__inflate *s)
         int ok;
         last = (int)k2onnx__inf_bits(s, 1);
         type = k2onnx__inf_bits(s, 2);
-        if (s->error) break;
+        if (s->error) return;
         if (type == 0) ok = k2onnx__inf_stored(s);
         else if (type == 1) ok = k2onnx__inf_fixed(s);
         else if (type == 2) ok = k2onnx__inf_dynamic(s);
         else { s->error = "invalid block type"; ok = 0; }
-        if (!ok) break;
+        if (!ok) return;
     }
+    k2onnx__inf_align(s);
+}
+
+static void k2onnx__inflate_start(k2onnx__inflate *s, k2onnx__inflate_tables *t, const unsigned char *in, size_t in_len,
+                                  unsigned char *out, size_t cap)
+{
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    s->in = in;
+    s->in_len = in_len;
+    s->out = out;
+    s->out_cap = cap;
 }
 
 #ifndef K2ONNX_NO_ZIP
 /* Inflates a raw deflate stream (a ZIP member) into out[0..cap); returns the size or sets *error. */
-static size_t k2onnx__raw_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
+static size_t k2onnx__raw_inflate(k2onnx__inflate_tables *t, const unsigned char *in, size_t in_len, unsigned char *out, size_t cap,
+                                  const char **error)
 {
     k2onnx__inflate s;
-    memset(&s, 0, sizeof s);
-    s.in = in;
-    s.in_len = in_len;
-    s.out = out;
-    s.out_cap = cap;
+    k2onnx__inflate_start(&s, t, in, in_len, out, cap);
     k2onnx__inflate_blocks(&s);
     *error = s.error;
     return s.out_pos;
@@ -929,19 +1057,16 @@ static size_t k2onnx__raw_inflate(const unsigned char *in, size_t in_len, unsign
 
 #ifndef K2ONNX_NO_H5_CHUNKED
 /* Inflates a zlib stream into out[0..cap); returns the size or sets *error. */
-static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsigned char *out, size_t cap, const char **error)
+static size_t k2onnx__zlib_inflate(k2onnx__inflate_tables *t, const unsigned char *in, size_t in_len, unsigned char *out, size_t cap,
+                                   const char **error)
 {
     k2onnx__inflate s;
-    memset(&s, 0, sizeof s);
     if (in_len < 6 || (in[0] & 0x0fu) != 8 || ((unsigned)in[0] << 8 | in[1]) % 31u != 0 || (in[1] & 0x20u)) {
         *error = "not a zlib stream";
         return 0;
     }
-    s.in = in;
-    s.in_len = in_len;
+    k2onnx__inflate_start(&s, t, in, in_len, out, cap);
     s.in_pos = 2;
-    s.out = out;
-    s.out_cap = cap;
     k2onnx__inflate_blocks(&s);
     if (!s.error) {
         if (s.in_len - s.in_pos < 4) s.error = "zlib checksum is missing";
@@ -955,16 +1080,41 @@ static size_t k2onnx__zlib_inflate(const unsigned char *in, size_t in_len, unsig
 #endif
 
 #ifndef K2ONNX_NO_ZIP
-/* CRC-32 (IEEE, reflected), as ZIP stores it; bitwise, since members are small next to the
-   conversion itself. */
-static uint32_t k2onnx__crc32(const unsigned char *p, size_t n)
+/* CRC-32 (IEEE, reflected), as ZIP stores it, sixteen bytes per step ("slicing by 16"). The
+   sixteen 256-entry tables (16 KB) are computed into the arena on first use, so firmware pays in
+   memory only when it reads a .keras archive, never in code size. */
+static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
+{
+    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, 16u * 256u * sizeof(uint32_t));
+    unsigned i, k;
+    if (!t) return NULL;
+    for (i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+        t[i] = c;
+    }
+    /* t[k][i]: the CRC of byte i followed by k zero bytes. */
+    for (i = 0; i < 256; i++)
+        for (k = 1; k < 16; k++) t[k * 256u + i] = (t[(k - 1u) * 256u + i] >> 8) ^ t[t[(k - 1u) * 256u + i] & 0xffu];
+    return t;
+}
+
+static uint32_t k2onnx__le32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t k2onnx__crc32(const uint32_t *t, const unsigned char *p, size_t n)
 {
     uint32_t c = 0xffffffffu;
-    unsigned k;
-    while (n--) {
-        c ^= *p++;
-        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    for (; n >= 16; n -= 16, p += 16) {
+        uint32_t w0 = c ^ k2onnx__le32_at(p), w1 = k2onnx__le32_at(p + 4), w2 = k2onnx__le32_at(p + 8), w3 = k2onnx__le32_at(p + 12);
+        c = t[15 * 256 + (w0 & 0xffu)] ^ t[14 * 256 + (w0 >> 8 & 0xffu)] ^ t[13 * 256 + (w0 >> 16 & 0xffu)] ^ t[12 * 256 + (w0 >> 24)] ^
+            t[11 * 256 + (w1 & 0xffu)] ^ t[10 * 256 + (w1 >> 8 & 0xffu)] ^ t[9 * 256 + (w1 >> 16 & 0xffu)] ^ t[8 * 256 + (w1 >> 24)] ^
+            t[7 * 256 + (w2 & 0xffu)] ^ t[6 * 256 + (w2 >> 8 & 0xffu)] ^ t[5 * 256 + (w2 >> 16 & 0xffu)] ^ t[4 * 256 + (w2 >> 24)] ^
+            t[3 * 256 + (w3 & 0xffu)] ^ t[2 * 256 + (w3 >> 8 & 0xffu)] ^ t[256 + (w3 >> 16 & 0xffu)] ^ t[w3 >> 24];
     }
+    while (n--) c = (c >> 8) ^ t[(c ^ *p++) & 0xffu];
     return ~c;
 }
 
@@ -2280,7 +2430,10 @@ static int k2onnx__chunk_unfilter(k2onnx__chunks *s, const unsigned char **data,
         if (flt->id == 1) {
 #if K2ONNX__INFLATE
             const char *err = NULL;
-            size_t got = k2onnx__zlib_inflate(*data, (size_t)*n, s->buf[next], s->buf_cap, &err);
+            size_t got;
+            k2onnx__inflate_tables *tables = k2onnx__inflate_tables_of(s->f->ctx);
+            if (!tables) return 0;
+            got = k2onnx__zlib_inflate(tables, *data, (size_t)*n, s->buf[next], s->buf_cap, &err);
             if (err)
                 return k2onnx__fail(s->f->ctx, k2onnx_result_invalid_file, "HDF5 dataset '%s': deflate: %s", o->path, err);
             *data = s->buf[next];
@@ -3433,10 +3586,12 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
         } else if (method == 8) {
 #if K2ONNX__INFLATE
             unsigned char *out;
+            k2onnx__inflate_tables *tables;
             const char *err = NULL;
             if (usize > ctx->max_memory) return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
             if (!(out = (unsigned char *)k2onnx__alloc(ctx, usize ? usize : 1))) return 0;
-            if (k2onnx__raw_inflate(buf + start, csize, out, usize, &err) != usize || err)
+            if (!(tables = k2onnx__inflate_tables_of(ctx))) return 0;
+            if (k2onnx__raw_inflate(tables, buf + start, csize, out, usize, &err) != usize || err)
                 return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': deflate: %s", name, err ? err : "size differs from the directory");
             *data = out;
 #else
@@ -3445,7 +3600,11 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
         } else {
             return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s': compression method %d is not supported", name, (int)method);
         }
-        if (K2ONNX__VERIFY_SUMS && k2onnx__crc32(*data, usize) != crc) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': CRC-32 mismatch", name);
+        if (K2ONNX__VERIFY_SUMS) {
+            if (!ctx->crc32_tables && !(ctx->crc32_tables = k2onnx__crc32_tables(ctx))) return 0;
+            if (k2onnx__crc32(ctx->crc32_tables, *data, usize) != crc)
+                return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': CRC-32 mismatch", name);
+        }
         *len = usize;
         return 1;
     }

@@ -7,8 +7,16 @@
 #    "1 10 100 201.5", cached in build/bench/): RUNS paired runs (default 5) of
 #    `dd if=MODEL of=COPY bs=1M` then `k2onnx MODEL -o OUT`; the medians, MB/s, the ratio to dd
 #    and k2onnx's peak resident memory (GNU time's %M, when /usr/bin/time is there).
-# 2. A seed-sized model (a 17 KB fixture) against `cp`, SMALL_RUNS paired runs (default 50).
-# 3. The mean time per conversion of a few fixtures and of every corpus model (RUNS_EACH, default
+# 2. Compressed and archived forms of the same generated model (ARCHIVE_MB, default 100): its
+#    weights chunked through the deflate filter (`.h5`, against dd), a Keras 3 `.keras` archive as
+#    Keras saves it, members stored (against `cp` of the archive), and the same archive with
+#    deflated members (against `unzip -p ARCHIVE model.weights.h5 > FILE`); then every `.keras`
+#    archive of the corpus, as stored and re-packed deflated, against the same. RUNS paired runs.
+# 3. Checksums and inflate, k2onnx's (tests/bench/codec_bench.c) next to zlib's
+#    (tests/bench/zlib_bench.py, Python's zlib module), on the weights of the corpus' largest
+#    .keras archive and of the 10 MB model, in MB/s.
+# 4. A seed-sized model (a 17 KB fixture) against `cp`, SMALL_RUNS paired runs (default 50).
+# 5. The mean time per conversion of a few fixtures and of every corpus model (RUNS_EACH, default
 #    10 each), process start included.
 cd "$(dirname "$0")/.." || exit 2
 K2ONNX=${K2ONNX:-./k2onnx}
@@ -16,6 +24,7 @@ RUNS=${RUNS:-5}
 SMALL_RUNS=${SMALL_RUNS:-50}
 RUNS_EACH=${RUNS_EACH:-10}
 SIZES=${SIZES:-"1 10 100 201.5"}
+ARCHIVE_MB=${ARCHIVE_MB:-100}
 PY=${PYTHON:-/usr/bin/python3}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/k2onnx-bench.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
@@ -53,6 +62,93 @@ for mb in $SIZES; do
         printf "| 3 x LSTM(%s) over 512 + Dense | %.1f | %.1f | %.1f | %.0f | %.2f | %s |\n", $5, mb, $2 / 1e6, $3 / 1e6, mb / ($3 / 1e9), $3 / $2, rss }'
 done
 rm -f "$OUT/copy"
+
+# One paired row: label, the reference command's name, then the reference command and the
+# k2onnx arguments separated by "--".
+paired_row() {
+    label=$1 refname=$2 mb=$3
+    shift 3
+    ref=""
+    while [ "$1" != "--" ]; do ref="$ref $1"; shift; done
+    shift
+    : > "$OUT/r.txt"; : > "$OUT/k.txt"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        t0=$(now_ns); sh -c "$ref" > /dev/null 2>&1; t1=$(now_ns); echo $((t1 - t0)) >> "$OUT/r.txt"
+        wall "$K2ONNX" "$@" >> "$OUT/k.txt"
+        i=$((i + 1))
+    done
+    echo "$(median < "$OUT/r.txt") $(median < "$OUT/k.txt")" | awk -v l="$label" -v r="$refname" -v mb="$mb" '{
+        printf "| %s | %.1f | %s | %.1f | %.1f | %.0f | %.2f |\n", l, mb, r, $1 / 1e6, $2 / 1e6, mb / ($2 / 1e9), $2 / $1 }'
+}
+
+echo
+echo "## Compressed and archived models: the same ${ARCHIVE_MB} MB model in each form (medians of $RUNS paired runs)"
+echo
+echo "| form | size MB | reference | reference ms | k2onnx ms | k2onnx MB/s | k2onnx / reference |"
+echo "|---|---|---|---|---|---|---|"
+base=build/bench/lstm_${ARCHIVE_MB}mb
+for form in h5 h5-gzip keras keras-deflated; do
+    case $form in
+    h5) f=$base.h5 ;;
+    h5-gzip) f=$base.gzip.h5 ;;
+    keras) f=$base.keras ;;
+    keras-deflated) f=$base.deflated.keras ;;
+    esac
+    [ -f "$f" ] || "$PY" tests/bench/gen_big_model.py --form $form "$f" "$ARCHIVE_MB" > "$OUT/gen.txt" || { echo "cannot generate $f"; exit 1; }
+    "$K2ONNX" "$f" -o "$OUT/m.onnx" || exit 1
+    mb=$(wc -c < "$f" | awk '{printf "%.1f", $1 / 1e6}')
+    case $form in
+    h5) paired_row ".h5, contiguous datasets" "dd bs=1M" "$mb" dd if="$f" of="$OUT/copy" bs=1M -- "$f" -o "$OUT/m.onnx" ;;
+    h5-gzip) paired_row ".h5, gzip-chunked datasets" "dd bs=1M" "$mb" dd if="$f" of="$OUT/copy" bs=1M -- "$f" -o "$OUT/m.onnx" ;;
+    keras) paired_row ".keras, members stored" "cp" "$mb" cp "$f" "$OUT/copy" -- "$f" -o "$OUT/m.onnx" ;;
+    keras-deflated) paired_row ".keras, members deflated" "unzip -p" "$mb" unzip -p "$f" model.weights.h5 ">" "$OUT/copy" -- "$f" -o "$OUT/m.onnx" ;;
+    esac
+    rm -f "$OUT/copy"
+done
+
+echo
+echo "## Corpus .keras archives, stored as saved and re-packed deflated (medians of $RUNS paired runs)"
+echo
+echo "| archive | size MB | reference | reference ms | k2onnx ms | k2onnx MB/s | k2onnx / reference |"
+echo "|---|---|---|---|---|---|---|"
+mkdir -p build/bench/deflated
+for f in ../shared/corpus/keras/*.keras; do
+    [ -f "$f" ] || continue
+    "$K2ONNX" "$f" -o "$OUT/m.onnx" 2>/dev/null || continue
+    name=$(basename "$f")
+    d=build/bench/deflated/$name
+    [ -f "$d" ] || "$PY" -c "import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as o:
+    for i in z.infolist(): o.writestr(i.filename, z.read(i.filename))" "$f" "$d" || continue
+    short=$(echo "$name" | cut -c1-48)
+    paired_row "$short" "cp" "$(wc -c < "$f" | awk '{printf "%.1f", $1 / 1e6}')" cp "$f" "$OUT/copy" -- "$f" -o "$OUT/m.onnx"
+    paired_row "$short, deflated" "unzip -p" "$(wc -c < "$d" | awk '{printf "%.1f", $1 / 1e6}')" unzip -p "$d" model.weights.h5 ">" "$OUT/copy" -- "$d" -o "$OUT/m.onnx"
+    rm -f "$OUT/copy"
+done
+
+echo
+echo "## Checksums and inflate: k2onnx next to zlib (MB/s of uncompressed data, best of 5 rounds)"
+echo
+echo "| data | size MB | CRC-32 k2onnx / zlib | Adler-32 k2onnx / zlib | Fletcher-32 k2onnx | inflate k2onnx / zlib |"
+echo "|---|---|---|---|---|---|"
+set --
+big=$(ls -S ../shared/corpus/keras/*.keras 2>/dev/null | head -n 1)
+if [ -n "$big" ]; then
+    unzip -p "$big" model.weights.h5 > "$OUT/corpus_weights.h5" && set -- "$OUT/corpus_weights.h5"
+fi
+set -- "$@" build/bench/lstm_10mb.h5
+for data in "$@"; do
+    [ -f "$data" ] || continue
+    "$PY" -c "import sys, zlib; open(sys.argv[2], 'wb').write(zlib.compress(open(sys.argv[1], 'rb').read(), 6))" "$data" "$OUT/data.zlib"
+    build/codec_bench "$data" "$OUT/data.zlib" > "$OUT/ours.txt" || { echo "codec_bench failed on $data"; exit 1; }
+    "$PY" tests/bench/zlib_bench.py "$data" "$OUT/data.zlib" > "$OUT/zlib.txt" || exit 1
+    label=$(basename "$data"); [ "$data" = "$OUT/corpus_weights.h5" ] && label="model.weights.h5 of $(basename "$big" | cut -c1-40)"
+    awk -v l="$label" -v mb="$(wc -c < "$data" | awk '{printf "%.1f", $1 / 1e6}')" '
+        FNR == NR { ours[$1] = $2; next } { ref[$1] = $2 }
+        END { printf "| %s | %s | %d / %d | %d / %d | %d | %d / %d |\n", l, mb, ours["crc32"], ref["crc32"], ours["adler32"],
+              ref["adler32"], ours["fletcher32"], ours["inflate"], ref["inflate"] }' "$OUT/ours.txt" "$OUT/zlib.txt"
+done
 
 echo
 small=tests/fixtures/k22_lstm_last_state.h5

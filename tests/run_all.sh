@@ -6,6 +6,7 @@
 # Environment:
 #   K2ONNX      converter under test (default ./k2onnx), e.g. K2ONNX=build/k2onnx-asan
 #   UNIT_TESTS  C unit test binary (default build/unit_tests), e.g. build/unit_tests-asan
+#   INFLATE_CHECK  the inflater test tool (default build/inflate_check), e.g. build/inflate_check-asan
 #   NODE        node executable (default node)
 #   PYTHON      python with h5py for the HDF5 suites (default /usr/bin/python3)
 #   K2ONNX_OPSET_SWEEP  0 leaves out the every-opset suite
@@ -32,6 +33,9 @@ if [ -x "$UNIT_TESTS" ]; then
 else
     echo "=== unit tests: $UNIT_TESTS not built, skipped"
 fi
+
+# The inflater and the checksums against Python's zlib (thousands of streams, truncations, bit flips).
+run "inflate against zlib" "$LOG_DIR/inflate.log" "${PYTHON:-/usr/bin/python3}" tests/inflate_diff.py "${INFLATE_CHECK:-build/inflate_check}"
 
 run "end-to-end" "$LOG_DIR/e2e.log" "$NODE" tests/run_e2e.js "$@"
 

@@ -681,31 +681,60 @@ static const unsigned char zlib_fixed[] = {
 
 static void test_inflate(void)
 {
+    static k2onnx__inflate_tables tables;
     unsigned char out[256], bad[sizeof zlib_fixed];
     const char *err = NULL;
     size_t n, want = strlen(inflate_text), i;
-    n = k2onnx__zlib_inflate(zlib_stored, sizeof zlib_stored, out, sizeof out, &err);
+    n = k2onnx__zlib_inflate(&tables, zlib_stored, sizeof zlib_stored, out, sizeof out, &err);
     CHECK(err == NULL && n == want && memcmp(out, inflate_text, want) == 0);
-    n = k2onnx__zlib_inflate(zlib_fixed, sizeof zlib_fixed, out, sizeof out, &err);
+    n = k2onnx__zlib_inflate(&tables, zlib_fixed, sizeof zlib_fixed, out, sizeof out, &err);
     CHECK(err == NULL && n == want && memcmp(out, inflate_text, want) == 0);
     /* Output is bounded by the caller's buffer: one byte short is an error, never an overrun. */
-    k2onnx__zlib_inflate(zlib_fixed, sizeof zlib_fixed, out, want - 1, &err);
+    k2onnx__zlib_inflate(&tables, zlib_fixed, sizeof zlib_fixed, out, want - 1, &err);
     CHECK(err != NULL && strstr(err, "larger than the chunk") != NULL);
-    k2onnx__zlib_inflate(zlib_stored, sizeof zlib_stored, out, want - 1, &err);
+    k2onnx__zlib_inflate(&tables, zlib_stored, sizeof zlib_stored, out, want - 1, &err);
     CHECK(err != NULL && strstr(err, "larger than the chunk") != NULL);
     memcpy(bad, zlib_fixed, sizeof bad);
     bad[sizeof bad - 1] ^= 1u;
-    k2onnx__zlib_inflate(bad, sizeof bad, out, sizeof out, &err);
+    k2onnx__zlib_inflate(&tables, bad, sizeof bad, out, sizeof out, &err);
     CHECK(err != NULL && strcmp(err, "zlib checksum mismatch") == 0);
-    k2onnx__zlib_inflate(zlib_fixed, 2, out, sizeof out, &err);
+    k2onnx__zlib_inflate(&tables, zlib_fixed, 2, out, sizeof out, &err);
     CHECK(err != NULL && strcmp(err, "not a zlib stream") == 0);
     /* Every truncation ends in an error, none reads past the input. */
     for (i = 3; i < sizeof zlib_fixed; i++) {
         err = NULL;
-        k2onnx__zlib_inflate(zlib_fixed, i, out, sizeof out, &err);
+        k2onnx__zlib_inflate(&tables, zlib_fixed, i, out, sizeof out, &err);
         CHECK(err != NULL);
     }
     CHECK(k2onnx__adler32((const unsigned char *)inflate_text, want) == 0x651d2713u);
+}
+
+/* CRC-32: the standard check value of "123456789", the bitwise definition over every prefix
+   (each length splits into 16-byte steps and a byte-by-byte tail differently), zlib's value. */
+static void test_crc32(void)
+{
+    k2onnx__ctx ctx;
+    const uint32_t *t;
+    size_t n;
+    k2onnx__ctx_init(&ctx, "", 0, NULL, NULL);
+    t = k2onnx__crc32_tables(&ctx);
+    CHECK(t != NULL);
+    if (!t) return;
+    CHECK(k2onnx__crc32(t, (const unsigned char *)"123456789", 9) == 0xcbf43926u);
+    CHECK(k2onnx__crc32(t, (const unsigned char *)"", 0) == 0u);
+    /* Against the bitwise definition on the first n bytes of inflate_text. */
+    for (n = 0; n < 40; n++) {
+        uint32_t c = 0xffffffffu;
+        size_t i;
+        unsigned k;
+        for (i = 0; i < n; i++) {
+            c ^= (unsigned char)inflate_text[i];
+            for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+        }
+        CHECK(k2onnx__crc32(t, (const unsigned char *)inflate_text, n) == ~c);
+    }
+    CHECK(k2onnx__crc32(t, (const unsigned char *)inflate_text, strlen(inflate_text)) == 0xf348da26u);
+    k2onnx__free_all(&ctx);
 }
 
 static void test_shuffle_fletcher(void)
@@ -838,6 +867,7 @@ int main(int argc, char **argv)
     test_lookup3();
     test_sqrt();
     test_inflate();
+    test_crc32();
     test_shuffle_fletcher();
     test_h5_rejects_garbage();
     test_h5_fixture(fixture);

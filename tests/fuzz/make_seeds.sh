@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rebuilds the seed corpora tests/fuzz/seeds/{h5,json,zip,convert}/ from tests/fixtures.
+# Rebuilds the seed corpora tests/fuzz/seeds/{h5,json,zip,convert,inflate}/ from tests/fixtures.
 #
 #     sh tests/fuzz/make_seeds.sh
 #
@@ -15,6 +15,8 @@
 #           no weights)
 #   convert fixtures <= 16 KiB covering distinct layer classes and options, and the small
 #           .keras archives
+#   inflate zlib and raw deflate streams (stored, fixed, dynamic, RLE blocks) of a fixture's bytes
+#           and of text, after a mode byte and a 2-byte output capacity
 # At most 40 files per target, each <= 40 KiB, all together under 1 MiB.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +32,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 
 import h5py
 import numpy as np
@@ -307,8 +310,22 @@ def main():
     for r in cover([(a, b, c) for a, b, c, _ in small], CONVERT_FILES - k):
         copy(os.path.join(FIX, r[0]), d)
 
+    # inflate: a mode byte (bit 0: zlib, else raw), a 2-byte little-endian output capacity, the
+    # stream; zlib's streams of a fixture and of text, one per kind of block.
+    d = reset("inflate")
+    h5 = open(os.path.join(FIX, "k22_lstm_state.h5"), "rb").read()[:6000]
+    text = b"".join(b"lstm_%d/lstm_cell/kernel:0 " % i for i in range(80))
+    for name, data in (("h5", h5), ("text", text)):
+        for label, level, strategy in (("stored", 0, zlib.Z_DEFAULT_STRATEGY), ("fixed", 6, zlib.Z_FIXED),
+                                       ("dynamic", 9, zlib.Z_DEFAULT_STRATEGY), ("rle", 6, zlib.Z_RLE)):
+            for mode, wbits in ((1, 15), (0, -15)):
+                c = zlib.compressobj(level, zlib.DEFLATED, wbits, 8, strategy)
+                stream = c.compress(data) + c.flush()
+                with open(os.path.join(d, "%s_%s_%s" % (name, label, "zlib" if mode else "raw")), "wb") as fp:
+                    fp.write(bytes([mode, len(data) & 0xff, len(data) >> 8]) + stream)
+
     total = 0
-    for t in ("h5", "json", "zip", "convert"):
+    for t in ("h5", "json", "zip", "convert", "inflate"):
         files = sorted(os.listdir(os.path.join(OUT, t)))
         size = sum(os.path.getsize(os.path.join(OUT, t, x)) for x in files)
         big = max(os.path.getsize(os.path.join(OUT, t, x)) for x in files)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Replays every file in tests/regress/ (or the files and directories given as arguments) through
-# all four fuzz targets, built without libFuzzer: with $CC (default cc) once under
+# all five fuzz targets, built without libFuzzer: with $CC (default cc) once under
 # AddressSanitizer + UndefinedBehaviorSanitizer and once plain, and, when CC is not set and clang
 # is installed, once more with clang's sanitizers (clang's UBSan also flags arithmetic on a null
 # pointer, which gcc's does not) in the fuzzing mode of tests/fuzz/run.sh, which skips checksum
@@ -19,7 +19,7 @@ VARIANTS="asan plain"
 if [ -z "${CC:-}" ] && command -v clang > /dev/null 2>&1; then VARIANTS="asan plain clang-asan"; fi
 CC=${CC:-cc}
 WARN="-std=c99 -Wall -Wextra -Wpedantic"
-TARGETS="h5 json zip convert"
+TARGETS="h5 json zip convert inflate"
 mkdir -p "$OUT"
 
 for t in $TARGETS; do

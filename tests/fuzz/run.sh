@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer targets and runs each in turn.
 #
-#     sh tests/fuzz/run.sh                      # all four targets, FUZZ_SECONDS each
+#     sh tests/fuzz/run.sh                      # all five targets, FUZZ_SECONDS each
 #     FUZZ_SECONDS=600 TARGETS="h5 zip" sh tests/fuzz/run.sh
 #     FUZZ_ARGS="-fork=1 -ignore_crashes=1" sh tests/fuzz/run.sh   # keep going past crashes
 #
@@ -26,7 +26,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$ROOT/build/fuzz
 CLANG=${CLANG:-clang}
 FUZZ_SECONDS=${FUZZ_SECONDS:-180}
-TARGETS=${TARGETS:-h5 json zip convert}
+TARGETS=${TARGETS:-h5 json zip convert inflate}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 CFLAGS="-std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Wall -Wextra -Wpedantic $FUZZ_CFLAGS"
