@@ -27,12 +27,14 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn | --unroll]\n"
             "                     [--batch N] [--steps T] [--input-shape NAME=D0xD1x...] [--config ARCH.json]\n"
+            "                     [--quiet]\n"
             "       k2onnx --ls FILE.h5\n"
             "       k2onnx --dump FILE.h5 PATH [PATH...]\n"
             "Convert a saved Keras model (HDF5 .h5) to ONNX, or inspect an HDF5 file.\n"
             "\n"
             "  -o, --output FILE  ONNX file to write; it replaces an existing file only when\n"
-            "                     the whole conversion succeeded, and never the input model\n"
+            "                     the whole conversion succeeded, and never the input model;\n"
+            "                     '-o -' writes the ONNX bytes to standard output\n"
             "  --opset N          target ai.onnx opset, %d..%d (default %d)\n"
             "  --state-io         make every recurrent layer's initial states graph inputs\n"
             "                     (<layer>/h0, c0) and its final states graph outputs\n"
@@ -54,6 +56,7 @@ static void usage(FILE *out)
             "  --dump FILE PATH.. print each value of a dataset or attribute on its own line\n"
             "                     (%%.9g for float16/32, %%.17g for float64); several PATHs each\n"
             "                     get a '# PATH' header line\n"
+            "  -q, --quiet        print no warnings (errors are still printed)\n"
             "  -h, --help         show this help\n"
             "  --version          show the version\n",
             K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET, K2ONNX_DEFAULT_OPSET);
@@ -268,6 +271,24 @@ static FILE *create_temp(const char *output, char **temp_path)
     return fp;
 }
 
+/* `-o -`: the ONNX bytes go to standard output as they are made (a pipe has nothing to keep
+   safe); a failure is reported on stderr with exit status 1, as for a file. */
+static int convert_to_stdout(const char *input, const k2onnx_options *opts)
+{
+    input_file in;
+    k2onnx_error err;
+    int ok;
+    if (!open_input(input, &in)) return 1;
+    ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, stdout, NULL, &err) == k2onnx_result_success;
+    close_input(&in);
+    if (!ok && err.result != k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
+    if (fflush(stdout) != 0 || ferror(stdout) || (!ok && err.result == k2onnx_result_write_failed)) {
+        if (ok || err.result == k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: write error on standard output\n", input);
+        ok = 0;
+    }
+    return ok ? 0 : 1;
+}
+
 /* Converts `input` to `output` in one pass, streaming the ONNX into a temporary file. */
 static int convert(const char *input, const char *output, const k2onnx_options *opts)
 {
@@ -276,6 +297,7 @@ static int convert(const char *input, const char *output, const k2onnx_options *
     FILE *fp;
     k2onnx_error err;
     int ok;
+    if (strcmp(output, "-") == 0) return convert_to_stdout(input, opts);
     if (same_file(input, output)) {
         fprintf(stderr, "k2onnx: %s: the output '%s' is the input file; nothing written\n", input, output);
         return 1;
@@ -362,7 +384,7 @@ int main(int argc, char **argv)
 {
     const char *input = NULL, *output = NULL, *config_path = NULL;
     unsigned char *config = NULL;
-    int status;
+    int status, quiet = 0;
     k2onnx_options opts;
     k2onnx_input_shape shapes[MAX_INPUT_SHAPES];
     size_t shape_dims[MAX_INPUT_SHAPES][8];
@@ -382,6 +404,8 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (++i >= argc) return usage_error("missing file after ", a);
             output = argv[i];
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quiet = 1;
         } else if (strcmp(a, "--state-io") == 0) {
             opts.state_io = 1;
         } else if (strcmp(a, "--scan-rnn") == 0) {
@@ -423,7 +447,7 @@ int main(int argc, char **argv)
         opts.model_config_size = n;
     }
     status = 0;
-    opts.warn = print_warning;
+    opts.warn = quiet ? NULL : print_warning;
     opts.warn_user = (void *)input;
     status = convert(input, output, &opts);
     k2onnx_free(config);

@@ -993,6 +993,33 @@ function outputSafetySuite(cases, dir, src) {
       return fs.statSync('/dev/null').isCharacterDevice() ? null : '/dev/null is no longer a device';
     });
   }
+  // `-o -`: the same bytes on standard output, and nothing written beside it.
+  const fileOut = path.join(dir, 'safety_stdout_ref.onnx');
+  check('-o - writes the bytes of -o FILE to standard output', [model, '-o', fileOut], [model], (r2) => {
+    if (r2.status !== 0) return `exit status ${r2.status}; stderr ${excerpt(r2.stderr)}`;
+    const r3 = runConverter([model, '-o', '-']);
+    if (r3.status !== 0 || r3.stderr.length) return `-o -: exit status ${r3.status}; stderr ${excerpt(r3.stderr)}`;
+    if (fs.existsSync(path.join(ROOT, '-'))) return "a file named '-' was created";
+    return Buffer.compare(r3.stdout, fs.readFileSync(fileOut)) === 0 ? null : `stdout (${r3.stdout.length} bytes) differs from the file`;
+  });
+  const missingIn = path.join(dir, 'safety_missing.h5');
+  check('-o - with a missing input: exit 1, nothing on standard output', [missingIn, '-o', '-'], [missingIn], (r2) =>
+    refused(r2, [missingIn]) || (r2.stdout.length ? `${r2.stdout.length} bytes on standard output` : null));
+  // --quiet: warnings go, the model is the same. The warning comes from a stateful corpus model.
+  const stateful = path.join(CORPUS, 'keras', 'Dobiasd-frugally-deep__keras_export_lstm_stateful__at0064b849.h5');
+  const cq = new Case('bad', '--quiet leaves out the warnings, not the model');
+  cases.push(cq);
+  if (!fs.existsSync(stateful)) {
+    cq.skip(`(needs ${stateful})`);
+  } else {
+    const loud = runConverter([stateful, '-o', '-']);
+    const quiet = runConverter([stateful, '-o', '-', '--quiet']);
+    const why = abnormal(loud) || abnormal(quiet) ||
+      (loud.status !== 0 || !/warning: layer '.*' \(LSTM\): stateful=true/.test(loud.stderr.toString()) ? `without --quiet: exit ${loud.status}, stderr ${excerpt(loud.stderr)}` : null) ||
+      (quiet.status !== 0 || quiet.stderr.length ? `with --quiet: exit ${quiet.status}, stderr ${excerpt(quiet.stderr)}` : null) ||
+      (Buffer.compare(loud.stdout, quiet.stdout) !== 0 ? 'the ONNX differs with --quiet' : null);
+    if (why) cq.fail(why); else cq.pass();
+  }
 }
 
 function expectRefusal(cases, name, args, files, out) {
