@@ -7,7 +7,7 @@ BUILD = build
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA
 
-.PHONY: all test unit e2e asan deps clean bench check-compilers fuzz sweep valgrind replay consumers size cross trim firmware
+.PHONY: all test unit e2e asan deps clean bench install uninstall check-compilers fuzz sweep valgrind replay consumers size cross trim firmware
 
 all: k2onnx
 
@@ -17,6 +17,19 @@ k2onnx: example.c k2onnx.h
 
 $(BUILD):
 	mkdir -p $(BUILD)
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the command, the header and the man page.
+PREFIX ?= /usr/local
+INSTALLED = $(DESTDIR)$(PREFIX)/bin/k2onnx $(DESTDIR)$(PREFIX)/include/k2onnx.h $(DESTDIR)$(PREFIX)/share/man/man1/k2onnx.1
+
+install: k2onnx
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	cp k2onnx $(DESTDIR)$(PREFIX)/bin/k2onnx && chmod 755 $(DESTDIR)$(PREFIX)/bin/k2onnx
+	cp k2onnx.h $(DESTDIR)$(PREFIX)/include/k2onnx.h && chmod 644 $(DESTDIR)$(PREFIX)/include/k2onnx.h
+	cp k2onnx.1 $(DESTDIR)$(PREFIX)/share/man/man1/k2onnx.1 && chmod 644 $(DESTDIR)$(PREFIX)/share/man/man1/k2onnx.1
+
+uninstall:
+	rm -f $(INSTALLED)
 
 $(BUILD)/unit_tests: tests/unit_tests.c k2onnx.h | $(BUILD)
 	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ tests/unit_tests.c -lm
@@ -97,9 +110,10 @@ test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-a
 	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh > tests/out-valgrind.log 2>&1; echo "exit $$?" >> tests/out-valgrind.log; grep -e '^===' -e 'passed,' tests/out-valgrind.log
 	sh tests/cross.sh > tests/out-cross.log 2>&1; echo "exit $$?" >> tests/out-cross.log; cat tests/out-cross.log
 	sh tests/trim.sh > tests/out-trim.log 2>&1; echo "exit $$?" >> tests/out-trim.log; cat tests/out-trim.log
+	sh tests/install.sh > tests/out-install.log 2>&1; echo "exit $$?" >> tests/out-install.log; cat tests/out-install.log
 	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" sh tests/firmware/size.sh > tests/out-firmware.log 2>&1; echo "exit $$?" >> tests/out-firmware.log; cat tests/out-firmware.log
 	if [ -n "$(FUZZ_SECONDS)" ]; then FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/smoke.sh > tests/out-fuzz.log 2>&1; echo "exit $$?" >> tests/out-fuzz.log; cat tests/out-fuzz.log; fi
-	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log tests/out-cross.log tests/out-trim.log tests/out-firmware.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
+	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log tests/out-cross.log tests/out-trim.log tests/out-install.log tests/out-firmware.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
 
 # The libFuzzer targets, FUZZ_SECONDS (default 180) each.
 fuzz:

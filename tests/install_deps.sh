@@ -41,6 +41,11 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
+if ! command -v man >/dev/null 2>&1; then
+    echo "installing man-db (tests/install.sh renders the man page)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq man-db >/dev/null
+fi
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "installing valgrind"
     $SUDO apt-get update -qq
