@@ -3967,6 +3967,7 @@ typedef struct k2onnx__kmodel {
     int tf_keras;             /* saved by tf.keras ("-tf" versions, 2.4 and later) or Keras 3 */
     long keras_version_number; /* major * 10000 + minor * 100 + patch, e.g. 20204 */
     int legacy_mask;          /* standalone Keras before 2.3: a masked step outputs the h state */
+    int keras1_backend;       /* Keras 1, from its weight names: 0 not yet known, 1 TensorFlow, 2 Theano */
     const char *name;
     k2onnx__json config;
     k2onnx__klayer *layers;
@@ -4918,6 +4919,31 @@ static int k2onnx__fix_input_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
     return 1;
 }
 
+static int k2onnx__positive_int(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out);
+
+/* The input of a Sequential model whose first layer gives input_dim (and input_length) rather
+   than batch_input_shape, as Keras 1 allowed: [batch, input_length, input_dim] for layers over
+   sequences, [batch, input_dim] for Dense, [batch, input_length] for Embedding. */
+static int k2onnx__input_dim_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
+{
+    const k2onnx__json *cfg = cv->layer->config, *len = k2onnx__jget(cfg, "input_length");
+    const k2onnx__klayer *first = cv->m->nlayers > 1 && cv->m->layers[1].config == cfg ? &cv->m->layers[1] : NULL;
+    long long d = -1;
+    int64_t dim;
+    if (!first || !k2onnx__jget(cfg, "input_dim"))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "no batch_input_shape/batch_shape");
+    if (len && len->type != K2ONNX__JNULL && !k2onnx__jint(len, 1, (long long)1 << 40, &d))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'input_length' is not a positive integer or null");
+    v->dims[0] = -1;
+    v->dims[1] = d;
+    v->rank = 2;
+    if (strcmp(first->cls, "Embedding") == 0) return 1;
+    if (!k2onnx__positive_int(cv, cfg, "input_dim", NULL, &dim)) return 0;
+    if (len) v->dims[v->rank++] = dim;
+    else v->dims[1] = dim;
+    return 1;
+}
+
 static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
@@ -4927,12 +4953,28 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     size_t i;
     (void)in;
     if (!k2onnx__expect_inputs(cv, nin, 0, 0)) return 0;
-    if (!shape) shape = k2onnx__jget(cfg, "batch_shape");
-    if (!k2onnx__jis_array(shape) || shape->n < 1)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "no batch_input_shape/batch_shape (Keras 1 input_dim configs are not supported yet)");
-    if (shape->n > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input of rank %d", (int)shape->n);
-    if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
     memset(&v, 0, sizeof v);
+    if (!shape) shape = k2onnx__jget(cfg, "batch_shape");
+    if (!shape) {
+        if (!k2onnx__input_dim_shape(cv, &v)) return 0;
+    } else if (!k2onnx__jis_array(shape) || shape->n < 1) {
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "no batch_input_shape/batch_shape");
+    } else if (shape->n > K2ONNX__MAX_RANK) {
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input of rank %d", (int)shape->n);
+    } else {
+        v.rank = (unsigned)shape->n;
+        for (i = 0; i < shape->n; i++) {
+            long long d;
+            if (shape->items[i].type == K2ONNX__JNULL) {
+                v.dims[i] = -1;
+            } else if (k2onnx__jint(&shape->items[i], 1, (long long)1 << 40, &d)) {
+                v.dims[i] = d;
+            } else {
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "batch_input_shape entry %d is not a positive integer or null", (int)i);
+            }
+        }
+    }
+    if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
     v.elem = K2ONNX__FLOAT;
     /* float64 models (keras.backend.set_floatx('float64')) compute in float32 inside: their
        inputs are cast on the way in and their outputs on the way out. */
@@ -4950,19 +4992,11 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32 or integers)", dtype);
     }
     v.name = cv->layer->name;
-    v.rank = (unsigned)shape->n;
-    for (i = 0; i < shape->n; i++) {
-        long long d;
-        if (shape->items[i].type == K2ONNX__JNULL) {
-            v.dims[i] = -1;
+    for (i = 0; i < v.rank; i++)
+        if (v.dims[i] < 0) {
             v.params[i] = i == 0 ? "N" : k2onnx__sprintf(cv->ctx, "%s_dim%u", cv->layer->name, (unsigned long long)i);
             if (!v.params[i]) return 0;
-        } else if (k2onnx__jint(&shape->items[i], 1, (long long)1 << 40, &d)) {
-            v.dims[i] = d;
-        } else {
-            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "batch_input_shape entry %d is not a positive integer or null", (int)i);
         }
-    }
     if (!k2onnx__fix_input_shape(cv, &v)) return 0;
     if (dtype && strcmp(dtype, "float64") == 0) v.elem = K2ONNX__DOUBLE;
     if (!k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v)) return 0;
@@ -5288,6 +5322,119 @@ static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     lin.params[x->rank - 1] = NULL;
     return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
 }
+
+#ifndef K2ONNX_ONLY_RECURRENT
+/* Highway (Keras 1): t = sigmoid(x·W_carry + b_carry) weighs act(x·W + b) against x itself,
+   y = t * act(x·W + b) + (1 - t) * x, written as x + t * (act(x·W + b) - x). */
+static int k2onnx__map_highway(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    int use_bias = k2onnx__jbool(cfg, "bias", 1);
+    int64_t D;
+    const char *act, *w, *h, *t, *y;
+    uint64_t dims[2];
+    k2onnx__kvalue lin, transformed;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &act)) return 0;
+    if (x->rank < 2 || x->dims[x->rank - 1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input needs a known last dimension");
+    D = x->dims[x->rank - 1];
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(use_bias ? 4 : 2))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", use_bias ? 4 : 2, (int)cv->layer->nweights);
+    dims[0] = dims[1] = (uint64_t)D;
+    if (!k2onnx__check_weight(cv, 0, "W", 2, dims) || !k2onnx__check_weight(cv, 1, "W_carry", 2, dims)) return 0;
+    if (use_bias && (!k2onnx__check_weight(cv, 2, "b", 1, dims) || !k2onnx__check_weight(cv, 3, "b_carry", 1, dims))) return 0;
+    w = k2onnx__matrix_init(cv, 1, "W_carry", D, D);
+    t = w ? k2onnx__op2(cv, "MatMul", x->name, w, "carry_MatMul") : NULL;
+    if (t && use_bias) {
+        const char *b = k2onnx__vector_init(cv, 3, "b_carry", D);
+        t = b ? k2onnx__op2(cv, "Add", t, b, "carry_BiasAdd") : NULL;
+    }
+    t = t ? k2onnx__op1(cv, "Sigmoid", t, "transform_weight", NULL) : NULL;
+    w = t ? k2onnx__matrix_init(cv, 0, "W", D, D) : NULL;
+    h = w ? k2onnx__op2(cv, "MatMul", x->name, w, "MatMul") : NULL;
+    if (h && use_bias) {
+        const char *b = k2onnx__vector_init(cv, 2, "b", D);
+        h = b ? k2onnx__op2(cv, "Add", h, b, "BiasAdd") : NULL;
+    }
+    if (!h) return 0;
+    lin = *x;
+    lin.name = h;
+    lin.mask = NULL;
+    if (!k2onnx__apply_activation(cv, act, &lin, &transformed)) return 0;
+    y = k2onnx__op2(cv, "Sub", transformed.name, x->name, "change");
+    y = y ? k2onnx__op2(cv, "Mul", t, y, "gated_change") : NULL;
+    y = y ? k2onnx__op2(cv, "Add", x->name, y, "Highway") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = lin;
+    (*out)[0].name = y;
+    return 1;
+}
+
+/* A weight as the file stores it, as an initializer of the given shape. */
+static const char *k2onnx__tensor_init(k2onnx__conv *cv, size_t index, const char *what, unsigned rank, const int64_t *dims)
+{
+    uint64_t count = 1;
+    unsigned i;
+    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
+    if (!t) return NULL;
+    for (i = 0; i < rank; i++) count *= (uint64_t)dims[i];
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = 1;
+    t->parts[0].src = cv->layer->weights[index];
+    t->parts[0].rows = 1;
+    t->parts[0].cols = count;
+    return t->name;
+}
+
+static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what);
+
+/* MaxoutDense (Keras 1): the largest of nb_feature affine maps, W [K, D, O] and b [K, O]:
+   x [N, D] · W laid out as [D, K·O] -> [N, K, O], + b, ReduceMax over K. */
+static int k2onnx__map_maxout_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__kvalue *x = &in[0];
+    int use_bias = k2onnx__jbool(cfg, "bias", 1);
+    int64_t K = 4, O, D, k, d, o, wd[3];
+    uint64_t dims[3];
+    const char *w, *sh, *y;
+    float *v;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cfg, "output_dim", NULL, &O)) return 0;
+    if (k2onnx__jget(cfg, "nb_feature") && !k2onnx__positive_int(cv, cfg, "nb_feature", NULL, &K)) return 0;
+    if (x->rank != 2 || x->dims[1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, features] with known features");
+    D = x->dims[1];
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(use_bias ? 2 : 1))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", use_bias ? 2 : 1, (int)cv->layer->nweights);
+    dims[0] = (uint64_t)K, dims[1] = (uint64_t)D, dims[2] = (uint64_t)O;
+    if (!k2onnx__check_weight(cv, 0, "W", 3, dims)) return 0;
+    dims[1] = (uint64_t)O;
+    if (use_bias && !k2onnx__check_weight(cv, 1, "b", 2, dims)) return 0;
+    if (!(v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(K * D * O), sizeof *v))) return 0;
+    for (k = 0; k < K; k++)
+        for (d = 0; d < D; d++)
+            for (o = 0; o < O; o++) v[(d * K + k) * O + o] = k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)((k * D + d) * O + o));
+    wd[0] = D, wd[1] = K * O;
+    w = k2onnx__init_f32(cv, "W", v, 2, wd);
+    y = w ? k2onnx__op2(cv, "MatMul", x->name, w, "MatMul") : NULL;
+    wd[0] = 0, wd[1] = K, wd[2] = O;
+    sh = y ? k2onnx__init_i64(cv, "shape", wd, 3) : NULL;
+    y = sh ? k2onnx__op2(cv, "Reshape", y, sh, "features") : NULL;
+    if (y && use_bias) {
+        const char *b = k2onnx__tensor_init(cv, 1, "b", 2, &wd[1]);
+        y = b ? k2onnx__op2(cv, "Add", y, b, "BiasAdd") : NULL;
+    }
+    y = y ? k2onnx__reduce(cv, "ReduceMax", y, 1, 0, "Maxout") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].mask = NULL;
+    (*out)[0].dims[1] = O;
+    (*out)[0].params[1] = NULL;
+    return 1;
+}
+#endif
 
 /* --- recurrent layers ----------------------------------------------------------------------- */
 
@@ -7497,19 +7644,53 @@ typedef struct k2onnx__conv1d_cfg {
     const char *padding, *act;
     int64_t k, st, d;
     int first, use_bias;
+    int keras1;               /* Keras 1 Convolution1D: nb_filter, filter_length, border_mode, ... */
     int64_t C, T, span, pads[2];
 } k2onnx__conv1d_cfg;
+
+/* The config keys of a 1-D convolution in Keras 2 and later, and in Keras 1. */
+typedef struct k2onnx__conv1d_keys {
+    const char *filters, *kernel, *strides, *dilation, *padding, *bias;
+} k2onnx__conv1d_keys;
+
+static const k2onnx__conv1d_keys k2onnx__conv1d_keys_of[2] = {
+    {"filters", "kernel_size", "strides", "dilation_rate", "padding", "use_bias"},
+    {"nb_filter", "filter_length", "subsample_length", "atrous_rate", "border_mode", "bias"}};
+
+/* 1 when a Keras 1 file was saved by the Theano backend, 0 when by TensorFlow, -1 on error.
+   Keras 1 records no backend, but TensorFlow names every variable with a ":0" suffix. */
+static int k2onnx__keras1_theano(k2onnx__conv *cv)
+{
+    k2onnx__kmodel *m = cv->m;
+    size_t i;
+    if (m->keras_major != 1) return 0;
+    for (i = 0; !m->keras1_backend && i < m->nlayers; i++) {
+        const char *name;
+        size_t n;
+        if (!k2onnx__kweights(m, &m->layers[i])) return -1;
+        if (!m->layers[i].nweights) continue;
+        name = m->layers[i].weight_paths[0];
+        n = strlen(name);
+        m->keras1_backend = n >= 2 && strcmp(name + n - 2, ":0") == 0 ? 1 : 2;
+    }
+    return m->keras1_backend == 2;
+}
 
 static int k2onnx__conv1d_read(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__conv1d_cfg *c)
 {
     const k2onnx__json *cfg = cv->layer->config;
+    const k2onnx__conv1d_keys *key;
     long long k, st, d;
-    c->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
+    c->keras1 = k2onnx__jget(cfg, "filter_length") != NULL;
+    key = &k2onnx__conv1d_keys_of[c->keras1];
+    c->padding = k2onnx__jstr(k2onnx__jget(cfg, key->padding));
     if (!c->padding) c->padding = "valid";
-    c->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
-    if (!k2onnx__data_format(cv, &c->first) || !k2onnx__int1(cv, cfg, "kernel_size", 1, &k) || !k2onnx__int1(cv, cfg, "strides", 1, &st) ||
-        !k2onnx__int1(cv, cfg, "dilation_rate", 1, &d) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &c->act))
+    c->use_bias = k2onnx__jbool(cfg, key->bias, 1);
+    if (!k2onnx__data_format(cv, &c->first) || !k2onnx__int1(cv, cfg, key->kernel, 1, &k) || !k2onnx__int1(cv, cfg, key->strides, 1, &st) ||
+        !k2onnx__int1(cv, cfg, key->dilation, 1, &d) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &c->act))
         return 0;
+    if (c->keras1 && strcmp(c->padding, "causal") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "border_mode 'causal' is not a Keras 1 border mode");
     c->k = k;
     c->st = st;
     c->d = d;
@@ -7521,7 +7702,21 @@ static int k2onnx__conv1d_read(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx
     if (c->T >= 0 && c->T < c->span && strcmp(c->padding, "valid") == 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the input has %d steps, fewer than the kernel spans (%d) with padding 'valid'",
                              (int)c->T, (int)c->span);
-    return k2onnx__conv_pads(cv, c->padding, c->T, c->span, c->st, c->pads);
+    if (!k2onnx__conv_pads(cv, c->padding, c->T, c->span, c->st, c->pads)) return 0;
+    if (c->keras1 && strcmp(c->padding, "same") == 0) {
+        int theano = k2onnx__keras1_theano(cv);
+        if (theano < 0) return 0;
+        /* Theano's 'half' border pads half the dilated kernel's span on both sides, and Keras 1
+           cut the extra output an even span gives off the end. */
+        if (theano) {
+            int64_t total = c->pads[0] + c->pads[1];
+            c->pads[0] = c->span / 2;
+            c->pads[1] = total - c->pads[0];
+            if (c->pads[1] < 0)
+                return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Theano border_mode 'same' with these strides is not supported yet");
+        }
+    }
+    return 1;
 }
 
 /* The Conv output back in the layer's data format, then the activation. */
@@ -7552,10 +7747,9 @@ static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     int64_t F, Cg, dims3[3], f, ci, j;
     uint64_t kd[3];
     float *w;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
-    if (k2onnx__jget(cfg, "filter_length"))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Convolution1D (filter_length, border_mode) is not supported yet");
-    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__int1(cv, cfg, "groups", 1, &g) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
+    int kernel_first = 0, flip = 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
+    if (!k2onnx__positive_int(cv, cfg, k2onnx__conv1d_keys_of[c.keras1].filters, NULL, &F) || !k2onnx__int1(cv, cfg, "groups", 1, &g)) return 0;
     if (c.C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
     Cg = c.C / g;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
@@ -7564,14 +7758,30 @@ static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     kd[0] = (uint64_t)c.k;
     kd[1] = (uint64_t)Cg;
     kd[2] = (uint64_t)F;
-    if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) return 0;
+    if (c.keras1) {
+        /* Keras 1.2 keeps the kernel of its 2-D convolution, [k, 1, C, F]; Keras 1.1 kept it
+           Theano-ordered, [F, C, k, 1]. A model trained on Theano convolved (its kernel flipped). */
+        uint64_t k4[4];
+        k4[0] = (uint64_t)c.k, k4[1] = 1, k4[2] = (uint64_t)c.C, k4[3] = (uint64_t)F;
+        const k2onnx__h5array *W = &cv->layer->weights[0];
+        kernel_first = !(W->rank == 4 && W->dims[0] == (uint64_t)c.k && W->dims[1] == 1 && W->dims[3] == (uint64_t)F);
+        if (kernel_first) k4[0] = (uint64_t)F, k4[1] = (uint64_t)c.C, k4[2] = (uint64_t)c.k, k4[3] = 1;
+        if (!k2onnx__check_weight(cv, 0, "W", 4, k4) || (c.use_bias && !k2onnx__check_weight(cv, 1, "b", 1, &kd[2]))) return 0;
+        if ((flip = k2onnx__keras1_theano(cv)) < 0) return 0;
+    } else if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) {
+        return 0;
+    }
     /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. */
     w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * c.k), sizeof *w);
     if (!w) return 0;
     for (f = 0; f < F; f++)
         for (ci = 0; ci < Cg; ci++)
-            for (j = 0; j < c.k; j++)
-                w[(f * Cg + ci) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)F + (uint64_t)f);
+            for (j = 0; j < c.k; j++) {
+                uint64_t tap = (uint64_t)(flip ? c.k - 1 - j : j);
+                uint64_t at = kernel_first ? ((uint64_t)f * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)c.k + tap
+                                           : (tap * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)F + (uint64_t)f;
+                w[(f * Cg + ci) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
+            }
     dims3[0] = F;
     dims3[1] = Cg;
     dims3[2] = c.k;
@@ -7651,15 +7861,20 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
-    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *xt, *y;
+    int keras1 = k2onnx__jget(cfg, "pool_length") != NULL; /* Keras 1: pool_length, stride, border_mode */
+    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, keras1 ? "border_mode" : "padding")), *xt, *y;
     int is_max = strcmp(cv->layer->cls, "MaxPooling1D") == 0 || strcmp(cv->layer->cls, "MaxPool1D") == 0, first;
     long long p, st;
     k2onnx__node *n;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &first)) return 0;
-    if (!k2onnx__int1(cv, cfg, "pool_size", 2, &p) || !k2onnx__int1(cv, cfg, "strides", p, &st)) return 0;
+    if (!k2onnx__int1(cv, cfg, keras1 ? "pool_length" : "pool_size", 2, &p) || !k2onnx__int1(cv, cfg, keras1 ? "stride" : "strides", p, &st)) return 0;
     if (!padding) padding = "valid";
     if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
+    if (keras1 && strcmp(padding, "same") == 0) {
+        int theano = k2onnx__keras1_theano(cv);
+        if (theano) return theano < 0 ? 0 : k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Theano border_mode 'same' is not supported yet");
+    }
     if (!is_max && strcmp(padding, "same") == 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "average pooling with padding 'same' is not supported yet");
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels]");
@@ -7885,16 +8100,17 @@ static int k2onnx__map_leaky_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, si
 }
 
 /* Add, Subtract, Multiply, Average, Maximum, Minimum: element-wise over same-shaped inputs. */
-static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+/* Inputs folded by an element-wise op (Add, Sub, Mul, Max, Min), divided by their count for an
+   average. */
+static int k2onnx__merge_elementwise(k2onnx__conv *cv, const char *op, int average, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out,
+                                     size_t *nout)
 {
-    const char *cls = cv->layer->cls, *op, *y;
+    const char *y;
     size_t i;
-    if (nin < 2 || (strcmp(cls, "Subtract") == 0 && nin != 2))
-        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "needs %s inputs, got %d", strcmp(cls, "Subtract") == 0 ? "2" : "2 or more", (int)nin);
+    if (nin < 2 || (strcmp(op, "Sub") == 0 && nin != 2))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "needs %s inputs, got %d", strcmp(op, "Sub") == 0 ? "2" : "2 or more", (int)nin);
     for (i = 1; i < nin; i++)
         if (in[i].rank != in[0].rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "inputs of different ranks");
-    op = strcmp(cls, "Subtract") == 0 ? "Sub" : strcmp(cls, "Multiply") == 0 ? "Mul" : strcmp(cls, "Maximum") == 0 ? "Max"
-         : strcmp(cls, "Minimum") == 0 ? "Min" : "Add";
     y = in[0].name;
     for (i = 1; i < nin && y; i++) {
         const char *what = k2onnx__sprintf(cv->ctx, "%s_%u", op, (unsigned long long)i);
@@ -7908,7 +8124,7 @@ static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
             y = k2onnx__op2(cv, op, y, in[i].name, what);
         }
     }
-    if (y && strcmp(cls, "Average") == 0) {
+    if (y && average) {
         const char *inv = k2onnx__const_f32(cv, "inverse_count", 1.0f / (float)nin);
         y = inv ? k2onnx__op2(cv, "Mul", y, inv, "average") : NULL;
     }
@@ -7919,11 +8135,25 @@ static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     return 1;
 }
 
+static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *cls = cv->layer->cls;
+    const char *op = strcmp(cls, "Subtract") == 0 ? "Sub" : strcmp(cls, "Multiply") == 0 ? "Mul" : strcmp(cls, "Maximum") == 0 ? "Max"
+                     : strcmp(cls, "Minimum") == 0 ? "Min" : "Add";
+    return k2onnx__merge_elementwise(cv, op, strcmp(cls, "Average") == 0, in, nin, out, nout);
+}
+
+static int k2onnx__concat_along(k2onnx__conv *cv, const k2onnx__json *a, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+
 /* Concatenate(axis): Keras counts the axis over the full shape, batch included. */
 static int k2onnx__map_concatenate(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
+    return k2onnx__concat_along(cv, k2onnx__jget(cv->layer->config, "axis"), in, nin, out, nout);
+}
+
+static int k2onnx__concat_along(k2onnx__conv *cv, const k2onnx__json *a, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
     long long axis = -1;
-    const k2onnx__json *a = k2onnx__jget(cv->layer->config, "axis");
     k2onnx__node *n;
     size_t i;
     int64_t total = 0;
@@ -8406,9 +8636,25 @@ static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t
 
 /* Dot(axes, normalize) of two [batch, a, b] or two [batch, a] tensors, as Keras' batch_dot:
    the contracted axis of the first moves last, that of the second first, then MatMul. */
+static int k2onnx__batch_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
+                             k2onnx__kvalue **out, size_t *nout);
+
 static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    const k2onnx__json *axes = k2onnx__jget(cv->layer->config, "axes");
+    const k2onnx__json *cfg = cv->layer->config;
+    return k2onnx__batch_dot(cv, in, nin, k2onnx__jget(cfg, "axes"), k2onnx__jbool(cfg, "normalize", 0), NULL, out, nout);
+}
+
+/* A node name set apart by tag, when there is one. */
+static const char *k2onnx__tagged(k2onnx__conv *cv, const char *tag, const char *what)
+{
+    return tag ? k2onnx__sprintf(cv->ctx, "%s_%s", tag, what) : what;
+}
+
+/* tag, when not NULL, sets the names of a layer's further dot products apart. */
+static int k2onnx__batch_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
+                             k2onnx__kvalue **out, size_t *nout)
+{
     int64_t ax[2];
     const char *a, *b, *y;
     unsigned r, i;
@@ -8421,7 +8667,7 @@ static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the dotted axes have sizes %d and %d", (int)in[0].dims[ax[0]], (int)in[1].dims[ax[1]]);
     a = in[0].name;
     b = in[1].name;
-    if (k2onnx__jbool(cv->layer->config, "normalize", 0)) {
+    if (normalize) {
         a = k2onnx__l2_normalize(cv, a, ax[0], "normalized_0");
         b = a ? k2onnx__l2_normalize(cv, b, ax[1], "normalized_1") : NULL;
         if (!b) return 0;
@@ -8430,14 +8676,14 @@ static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
     (*out)[0] = in[0];
     (*out)[0].mask = NULL;
     if (r == 2) {
-        const char *p = k2onnx__op2(cv, "Mul", a, b, "product");
-        y = p ? k2onnx__reduce(cv, "ReduceSum", p, 1, 1, "Dot") : NULL;
+        const char *p = k2onnx__op2(cv, "Mul", a, b, k2onnx__tagged(cv, tag, "product"));
+        y = p ? k2onnx__reduce(cv, "ReduceSum", p, 1, 1, k2onnx__tagged(cv, tag, "Dot")) : NULL;
         (*out)[0].dims[1] = 1;
         (*out)[0].params[1] = NULL;
     } else {
-        if (ax[0] == 1) a = k2onnx__transpose(cv, a, k2onnx__swap12, 3, "first_transposed");
-        if (a && ax[1] == 2) b = k2onnx__transpose(cv, b, k2onnx__swap12, 3, "second_transposed");
-        y = a && b ? k2onnx__op2(cv, "MatMul", a, b, "Dot") : NULL;
+        if (ax[0] == 1) a = k2onnx__transpose(cv, a, k2onnx__swap12, 3, k2onnx__tagged(cv, tag, "first_transposed"));
+        if (a && ax[1] == 2) b = k2onnx__transpose(cv, b, k2onnx__swap12, 3, k2onnx__tagged(cv, tag, "second_transposed"));
+        y = a && b ? k2onnx__op2(cv, "MatMul", a, b, k2onnx__tagged(cv, tag, "Dot")) : NULL;
         (*out)[0].dims[1] = in[0].dims[3 - ax[0]];
         (*out)[0].params[1] = in[0].params[3 - ax[0]];
         (*out)[0].dims[2] = in[1].dims[3 - ax[1]];
@@ -8445,6 +8691,58 @@ static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
     }
     (*out)[0].name = y;
     return y != NULL;
+}
+
+/* Keras 1 cos merge: batch_dot(a, b) / max(sqrt(batch_dot(a, a) * batch_dot(b, b)), 1e-7),
+   with an axis of 1 inserted after the batch axis. */
+static int k2onnx__keras1_cos(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, k2onnx__kvalue **out, size_t *nout)
+{
+    k2onnx__kvalue pair[2], *ab, *aa, *bb;
+    size_t n;
+    const char *p, *r, *d, *y;
+    unsigned i;
+    if (!k2onnx__expect_inputs(cv, nin, 2, 2) || !k2onnx__batch_dot(cv, in, nin, axes, 0, NULL, &ab, &n)) return 0;
+    pair[0] = pair[1] = in[0];
+    if (!k2onnx__batch_dot(cv, pair, 2, axes, 0, "first_norm", &aa, &n)) return 0;
+    pair[0] = pair[1] = in[1];
+    if (!k2onnx__batch_dot(cv, pair, 2, axes, 0, "second_norm", &bb, &n)) return 0;
+    p = k2onnx__op2(cv, "Mul", aa[0].name, bb[0].name, "squared_norms");
+    r = p ? k2onnx__op1(cv, "Sqrt", p, "norms", NULL) : NULL;
+    d = r ? k2onnx__clip(cv, r, 1e-7f, 3.4028234e38f, "denominator") : NULL;
+    y = d ? k2onnx__op2(cv, "Div", ab[0].name, d, "cosine") : NULL;
+    y = y ? k2onnx__squeeze(cv, "Unsqueeze", y, 1, "expanded") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = ab[0];
+    (*out)[0].name = y;
+    (*out)[0].rank = ab[0].rank + 1;
+    for (i = ab[0].rank; i > 1; i--) {
+        (*out)[0].dims[i] = ab[0].dims[i - 1];
+        (*out)[0].params[i] = ab[0].params[i - 1];
+    }
+    (*out)[0].dims[1] = 1;
+    (*out)[0].params[1] = NULL;
+    return 1;
+}
+
+/* Keras 1 Merge (the layer merge([a, b], mode=...) makes): each mode as the Keras 2 layer that
+   replaced it. A mode given as a Python function cannot be converted. */
+static int k2onnx__map_keras1_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    static const struct { const char *mode, *op; int average; } elementwise[] = {
+        {"sum", "Add", 0}, {"mul", "Mul", 0}, {"ave", "Add", 1}, {"max", "Max", 0}};
+    const k2onnx__json *cfg = cv->layer->config;
+    const char *mode = k2onnx__jstr(k2onnx__jget(cfg, "mode")), *type = k2onnx__jstr(k2onnx__jget(cfg, "mode_type"));
+    size_t i;
+    if (k2onnx__jget(cfg, "layers"))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a Merge of models (Sequential Merge) is not supported yet");
+    if (!mode || (type && strcmp(type, "raw") != 0))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a merge mode given as a Python %s cannot be converted", type ? type : "object");
+    for (i = 0; i < sizeof elementwise / sizeof elementwise[0]; i++)
+        if (strcmp(mode, elementwise[i].mode) == 0) return k2onnx__merge_elementwise(cv, elementwise[i].op, elementwise[i].average, in, nin, out, nout);
+    if (strcmp(mode, "concat") == 0) return k2onnx__concat_along(cv, k2onnx__jget(cfg, "concat_axis"), in, nin, out, nout);
+    if (strcmp(mode, "dot") == 0) return k2onnx__batch_dot(cv, in, nin, k2onnx__jget(cfg, "dot_axes"), 0, NULL, out, nout);
+    if (strcmp(mode, "cos") == 0) return k2onnx__keras1_cos(cv, in, nin, k2onnx__jget(cfg, "dot_axes"), out, nout);
+    return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "merge mode '%s' is not supported", mode);
 }
 
 #endif
@@ -8793,6 +9091,9 @@ K2ONNX__LEFT_OUT(k2onnx__map_cropping1d, "K2ONNX_ONLY_RECURRENT")
 K2ONNX__LEFT_OUT(k2onnx__map_zero_padding1d, "K2ONNX_ONLY_RECURRENT")
 K2ONNX__LEFT_OUT(k2onnx__map_upsampling1d, "K2ONNX_ONLY_RECURRENT")
 K2ONNX__LEFT_OUT(k2onnx__map_dot, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_keras1_merge, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_highway, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__map_maxout_dense, "K2ONNX_ONLY_RECURRENT")
 #endif
 
 static const struct {
@@ -8824,6 +9125,7 @@ static const struct {
     {"TimeDistributedDense", k2onnx__map_dense},
     {"Conv1D", k2onnx__map_conv1d},
     {"Convolution1D", k2onnx__map_conv1d},
+    {"AtrousConvolution1D", k2onnx__map_conv1d},
     {"SeparableConv1D", k2onnx__map_separable_conv1d},
     {"SeparableConvolution1D", k2onnx__map_separable_conv1d},
     {"MaxPooling1D", k2onnx__map_pool1d},
@@ -8854,6 +9156,9 @@ static const struct {
     {"ZeroPadding1D", k2onnx__map_zero_padding1d},
     {"UpSampling1D", k2onnx__map_upsampling1d},
     {"Dot", k2onnx__map_dot},
+    {"Merge", k2onnx__map_keras1_merge},
+    {"Highway", k2onnx__map_highway},
+    {"MaxoutDense", k2onnx__map_maxout_dense},
     {"ConvLSTM1D", k2onnx__map_convlstm},
     {"ConvLSTM2D", k2onnx__map_convlstm},
     {"Attention", k2onnx__map_attention},

@@ -2583,6 +2583,149 @@ def k1_bidi(rng, kind, return_sequences, seq=5, hid=4):
     return m
 
 
+def k1_conv_config(name, nb_filter, filter_length, border_mode='valid', subsample_length=1, atrous_rate=None,
+                   activation='linear', bias=True, batch_input_shape=None, input_dim=None):
+    """Keras 1.2.2 Convolution1D.get_config (AtrousConvolution1D adds atrous_rate)."""
+    c = k1_base(name, batch_input_shape)
+    c.update({"nb_filter": nb_filter, "filter_length": filter_length, "init": "glorot_uniform", "activation": activation,
+              "border_mode": border_mode, "subsample_length": subsample_length, "W_regularizer": None,
+              "b_regularizer": None, "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+              "bias": bias, "input_dim": input_dim, "input_length": None})
+    if atrous_rate is not None:
+        c["atrous_rate"] = atrous_rate
+    return c
+
+
+def k1_add_conv(m, rng, name, cin, nb_filter, filter_length, legacy=False, **kw):
+    """A Convolution1D/AtrousConvolution1D with its W as Keras 1.2 keeps it, [k, 1, C, F], or as
+    Keras 1.1 did, Theano-ordered [F, C, k, 1]."""
+    cls = 'AtrousConvolution1D' if kw.get('atrous_rate') is not None else 'Convolution1D'
+    W = rnd(rng, (filter_length, 1, cin, nb_filter))
+    if legacy:
+        W = np.ascontiguousarray(np.transpose(W, (3, 2, 0, 1)))
+    ws = [(m.wname(name, 'W'), W)]
+    if kw.get('bias', True):
+        ws.append((m.wname(name, 'b'), rnd(rng, (nb_filter,))))
+    return m.add(cls, k1_conv_config(name, nb_filter, filter_length, **kw), ws)
+
+
+def k1_add_pool(m, name, cls, pool_length, stride=None, border_mode='valid'):
+    c = k1_base(name)
+    c.update({"stride": stride, "pool_length": pool_length, "border_mode": border_mode})
+    return m.add(cls, c)
+
+
+def k1_conv_rnn(rng, kind, convs, pools, seq=10, hid=4, backend='tensorflow', dense=True):
+    """Sequential([Convolution1D ... (each followed by its pooling, if any), <kind>(hid)
+    [, Dense(INP)]]), as the spectrogram models of Keras 1 were built."""
+    m = K1Model(backend)
+    cin = INP
+    for i, (conv, pool) in enumerate(zip(convs, pools)):
+        kw = dict(conv)
+        nb, fl_len = kw.pop('nb_filter'), kw.pop('filter_length')
+        base = 'atrousconvolution1d' if kw.get('atrous_rate') is not None else 'convolution1d'
+        if i == 0:
+            kw['batch_input_shape'] = [None, seq, INP]
+        k1_add_conv(m, rng, '%s_%d' % (base, i + 1), cin, nb, fl_len, **kw)
+        cin = nb
+        if pool:
+            cls, pkw = pool
+            k1_add_pool(m, '%s_%d' % (cls.lower(), i + 1), cls, **pkw)
+    name = '%s_1' % K1_NAME[kind]
+    m.add(LAYER_CLASS[kind], k1_rnn_config(kind, name, hid, False, cin), k1_weights(m, rng, kind, name, cin, hid))
+    if dense:
+        c = k1_base('dense_1')
+        c.update({"output_dim": INP, "init": "glorot_uniform", "activation": "linear", "W_regularizer": None,
+                  "b_regularizer": None, "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+                  "bias": True, "input_dim": hid})
+        m.add('Dense', c, [(m.wname('dense_1', 'W'), rnd(rng, (hid, INP))), (m.wname('dense_1', 'b'), rnd(rng, (INP,)))])
+    return m
+
+
+def k1_input_dim(rng, seq=5, hid=4):
+    """Sequential([LSTM(hid, input_dim=INP), Dense(INP)]) as a config that gives input_dim and
+    input_length but no batch_input_shape (older Keras 1 writers and hand-written configs)."""
+    m = k1_single(rng, 'lstm', False, seq=seq, hid=hid, dense=True)
+    c = m.layers[0]['config']
+    del c['batch_input_shape'], c['input_dtype']
+    c['input_length'] = None
+    m.data_shapes[m.inputs[0][0]] = [BATCH, seq, INP]
+    m.inputs[0] = (m.inputs[0][0], [None, None, INP])
+    return m
+
+
+class K1Functional(K1Model):
+    """A Keras 1.2 functional Model: layers with inbound_nodes [[[name, 0, 0], ...]]."""
+    def __init__(self, backend='tensorflow'):
+        K1Model.__init__(self, backend)
+        self.inbound = {}
+
+    def input(self, name, batch_input_shape):
+        self.layers.append(dict(cls='InputLayer', name=name, weights=[], config={
+            "batch_input_shape": batch_input_shape, "input_dtype": "float32", "sparse": False, "name": name}))
+        self.inputs.append((name, batch_input_shape))
+        return name
+
+    def call(self, cls, config, inbound, weights=()):
+        self.layers.append(dict(cls=cls, name=config['name'], config=config, weights=list(weights)))
+        self.inbound[config['name']] = inbound
+        return config['name']
+
+    def config(self):
+        return {"class_name": "Model", "config": {
+            "name": "model_1",
+            "layers": [{"class_name": L['cls'], "config": L['config'], "name": L['name'],
+                        "inbound_nodes": [[[src, 0, 0] for src in self.inbound[L['name']]]] if L['name'] in self.inbound else []}
+                       for L in self.layers],
+            "input_layers": [[n, 0, 0] for n, _ in self.inputs],
+            "output_layers": [[n, 0, 0] for n in self.outputs]}}
+
+
+def k1_merge_config(name, mode, concat_axis=-1, dot_axes=-1):
+    """Keras 1.2 Merge.get_config of merge([...], mode=mode): dot_axes as _arguments_validation
+    leaves it (a pair for dot and cos)."""
+    return {"name": name, "mode": mode, "mode_type": "raw", "concat_axis": concat_axis, "dot_axes": dot_axes,
+            "output_shape": None, "output_shape_type": "raw", "output_mask": None, "output_mask_type": "raw",
+            "arguments": {}}
+
+
+def k1_merge(rng, return_sequences, modes, seq=5, hid=4):
+    """Input -> two LSTM(hid) -> merge(..., mode=m) for each (mode, concat_axis, dot_axes)."""
+    m = K1Functional()
+    x = m.input('input_1', [None, seq, INP])
+    lstms = []
+    for i in (1, 2):
+        name = 'lstm_%d' % i
+        lstms.append(m.call('LSTM', k1_rnn_config('lstm', name, hid, return_sequences, INP), [x],
+                            k1_weights(m, rng, 'lstm', name, INP, hid)))
+    outs = []
+    for i, (mode, axis, dot_axes) in enumerate(modes):
+        outs.append(m.call('Merge', k1_merge_config('merge_%d' % (i + 1), mode, axis, dot_axes), lstms))
+    m.outputs = outs
+    return m
+
+
+def k1_highway_maxout(rng, seq=5, hid=4, bias=True):
+    """Sequential([LSTM(hid), Highway(activation='relu'), MaxoutDense(3, nb_feature=4), Dense(INP)])
+    with Keras 1.2's weights: Highway W, W_carry, b, b_carry; MaxoutDense W [K, D, O], b [K, O]."""
+    m = k1_single(rng, 'lstm', False, seq=seq, hid=hid)
+    c = k1_base('highway_1')
+    c.update({"init": "glorot_uniform", "activation": "relu", "W_regularizer": None, "b_regularizer": None,
+              "activity_regularizer": None, "W_constraint": None, "b_constraint": None, "bias": bias, "input_dim": hid})
+    ws = [(m.wname('highway_1', 'W'), rnd(rng, (hid, hid), 1.0)), (m.wname('highway_1', 'W_carry'), rnd(rng, (hid, hid), 1.0))]
+    if bias:
+        ws += [(m.wname('highway_1', 'b'), rnd(rng, (hid,))), (m.wname('highway_1', 'b_carry'), rnd(rng, (hid,)))]
+    m.add('Highway', c, ws)
+    c = k1_base('maxoutdense_1')
+    c.update({"output_dim": 3, "init": "glorot_uniform", "nb_feature": 4, "W_regularizer": None, "b_regularizer": None,
+              "activity_regularizer": None, "W_constraint": None, "b_constraint": None, "bias": bias, "input_dim": hid})
+    ws = [(m.wname('maxoutdense_1', 'W'), rnd(rng, (4, hid, 3), 1.0))]
+    if bias:
+        ws.append((m.wname('maxoutdense_1', 'b'), rnd(rng, (4, 3))))
+    m.add('MaxoutDense', c, ws)
+    return m
+
+
 def write_h5_k1(path, m):
     fl = Flavour('k22')          # the same fixed-length name lists
     with h5py.File(path, 'w') as f:
@@ -2609,6 +2752,24 @@ def k1_models():
         ('emb_lstm_seq', k1_embedding, {}),
         ('bidi_lstm_seq', lambda r: k1_bidi(r, 'lstm', True), {}),
         ('bidi_gru_last', lambda r: k1_bidi(r, 'gru', False), {}),
+        ('conv_pool_lstm', lambda r: k1_conv_rnn(r, 'lstm', [dict(nb_filter=4, filter_length=3, activation='relu')],
+                                                 [('MaxPooling1D', dict(pool_length=2))]), {}),
+        ('conv_same_th_gru', lambda r: k1_conv_rnn(r, 'gru', [dict(nb_filter=3, filter_length=4, border_mode='same'),
+                                                              dict(nb_filter=4, filter_length=3, border_mode='same', activation='tanh')],
+                                                   [('AveragePooling1D', dict(pool_length=3, stride=1)), None],
+                                                   backend='theano'), {}),
+        ('atrous_same_rnn', lambda r: k1_conv_rnn(r, 'simple', [dict(nb_filter=3, filter_length=3, border_mode='same', atrous_rate=2),
+                                                                dict(nb_filter=4, filter_length=2, border_mode='same', subsample_length=2)],
+                                                  [('MaxPooling1D', dict(pool_length=3, stride=2, border_mode='same')), None], seq=11), {}),
+        ('conv_legacy_lstm', lambda r: k1_conv_rnn(r, 'lstm', [dict(nb_filter=3, filter_length=2, subsample_length=2, legacy=True,
+                                                                    bias=False)], [None], backend='theano'), {}),
+        ('input_dim_lstm', k1_input_dim, {}),
+        ('merge_last', lambda r: k1_merge(r, False, [('sum', -1, -1), ('mul', -1, -1), ('ave', -1, -1), ('max', -1, -1),
+                                                     ('concat', -1, -1), ('dot', -1, [1, 1]), ('cos', -1, [1, 1])]), {}),
+        ('highway_maxout', k1_highway_maxout, {}),
+        ('highway_maxout_nobias', lambda r: k1_highway_maxout(r, bias=False), {}),
+        ('merge_seq', lambda r: k1_merge(r, True, [('concat', 1, -1), ('concat', 2, -1), ('dot', -1, [2, 2]),
+                                                   ('dot', -1, [1, 1]), ('sum', -1, -1)]), {}),
     ]
 
 

@@ -311,6 +311,7 @@ class Semantics:
         self.keras3 = major >= 3
         tf_keras = v.endswith('-tf') and (major, minor) >= (2, 2)
         self.legacy_mask = (major, minor) < (2, 3) and not tf_keras
+        self.theano = False      # a Keras 1 file saved by Theano (its weight names lack ':0')
 
 
 def run_recurrent(cls, cfg, weights, x, initial, sem, mask=None, zero_output=None):
@@ -470,6 +471,69 @@ def conv1d(cfg, weights, x):
     return y
 
 
+def keras1_conv1d(cfg, weights, x, theano):
+    """Keras 1.2 Convolution1D/AtrousConvolution1D as it computed them: a 2-D convolution of the
+    input with a dummy axis, kernel [k, 1, C, F] (Keras 1.1 kept it as [F, C, k, 1]). TensorFlow
+    correlates with SAME padding; Theano convolves (the kernel runs backwards), pads half the
+    dilated kernel on both sides for 'same' and Keras 1 cuts the surplus of an even kernel off."""
+    k, F = cfg['filter_length'], cfg['nb_filter']
+    W = weights[0]
+    if W.shape[:2] != (k, 1) or W.shape[3] != F:
+        W = np.transpose(W, (2, 3, 1, 0))
+    W = W[:, 0, :, :]
+    s, d = cfg.get('subsample_length', 1), cfg.get('atrous_rate', 1)
+    span = d * (k - 1) + 1
+    mode = cfg.get('border_mode', 'valid')
+    T = x.shape[1]
+    if theano:
+        W = W[::-1]
+        if mode == 'same':
+            x = np.pad(x, ((0, 0), (span // 2, span // 2), (0, 0)))
+    elif mode == 'same':
+        x = np.pad(x, ((0, 0), same_pads(T, span, s), (0, 0)))
+    if mode not in ('same', 'valid'):
+        raise Unsupported('Keras 1 border_mode %r' % mode)
+    n = (x.shape[1] - span) // s + 1
+    y = np.stack([np.einsum('nkc,kcf->nf', x[:, t * s + d * np.arange(k), :], W) for t in range(n)], axis=1)
+    if theano and mode == 'same' and k % 2 == 0:
+        y = y[:, :(T + s - 1) // s]
+    if cfg.get('bias', True):
+        y = y + weights[1]
+    return y
+
+
+def keras1_batch_dot(x, y, axes):
+    """Keras 1's K.batch_dot: per sample, x's axis axes[0] contracted with y's axis axes[1]
+    (counted with the batch axis); a result of rank 1 becomes [batch, 1]."""
+    if isinstance(axes, int):
+        axes = [axes % x.ndim, axes % y.ndim] if axes < 0 else [axes, axes]
+    out = np.stack([np.tensordot(x[i], y[i], axes=(axes[0] - 1, axes[1] - 1)) for i in range(x.shape[0])])
+    return out[:, None] if out.ndim == 1 else out
+
+
+def keras1_merge(cfg, xs):
+    """Keras 1.2 Merge.call for a mode given by name."""
+    mode = cfg['mode']
+    if cfg.get('mode_type', 'raw') != 'raw':
+        raise Unsupported('Merge mode given as a function')
+    if mode in ('sum', 'ave'):
+        s = sum(xs[1:], xs[0])
+        return s / len(xs) if mode == 'ave' else s
+    if mode == 'mul':
+        return np.prod(np.stack(xs), axis=0)
+    if mode == 'max':
+        return np.max(np.stack(xs), axis=0)
+    if mode == 'concat':
+        return np.concatenate(xs, axis=cfg.get('concat_axis', -1))
+    a, b = xs
+    if mode == 'dot':
+        return keras1_batch_dot(a, b, cfg['dot_axes'])
+    if mode == 'cos':
+        den = np.sqrt(keras1_batch_dot(a, a, cfg['dot_axes']) * keras1_batch_dot(b, b, cfg['dot_axes']))
+        return np.expand_dims(keras1_batch_dot(a, b, cfg['dot_axes']) / np.maximum(den, 1e-7), 1)
+    raise Unsupported('Merge mode %r' % mode)
+
+
 def pool1d(cfg, x, reduce_max):
     """Padded positions take no part: max ignores them, the average divides by the real count
     (tf.nn.avg_pool SAME)."""
@@ -538,6 +602,25 @@ def run_plain_layer(cls, cfg, weights, ins, sem, mask):
     """Conv1D, pooling, normalization, LeakyReLU, merge layers, TimeDistributed: (outputs, masks)
     or None for another class. Only TimeDistributed hands a mask on; the global poolings use it."""
     x = ins[0]
+    if cls == 'Merge':
+        return [keras1_merge(cfg, ins)], [None]
+    if cls == 'Highway':      # Keras 1.2 Highway.call
+        t = x @ weights[1] + (weights[3] if cfg.get('bias', True) else 0.0)
+        t = 1.0 / (1.0 + np.exp(-t))
+        h = activation(cfg.get('activation'), x @ weights[0] + (weights[2] if cfg.get('bias', True) else 0.0))
+        return [h * t + (1.0 - t) * x], [None]
+    if cls == 'MaxoutDense':  # Keras 1.2 MaxoutDense.call: max over nb_feature of x·W[k] + b[k]
+        y = np.einsum('nd,kdo->nko', x, weights[0])
+        if cfg.get('bias', True):
+            y = y + weights[1]
+        return [y.max(axis=1)], [None]
+    if cls in ('Convolution1D', 'AtrousConvolution1D'):
+        return [activation(cfg.get('activation'), keras1_conv1d(cfg, weights, x, sem.theano), False)], [None]
+    if cls in ('MaxPooling1D', 'AveragePooling1D') and 'pool_length' in cfg:
+        if sem.theano and cfg.get('border_mode') == 'same':
+            raise Unsupported('Keras 1 Theano pooling with border_mode same')
+        cfg = {'pool_size': [cfg['pool_length']], 'strides': [cfg.get('stride') or cfg['pool_length']],
+               'padding': cfg.get('border_mode', 'valid')}
     if cls == 'Conv1D':
         return [activation(cfg.get('activation'), conv1d(cfg, weights, x), sem.keras3)], [None]
     if cls in ('MaxPooling1D', 'AveragePooling1D'):
@@ -824,9 +907,10 @@ def graph(model_config):
     return out, [e[0] for e in endpoints(c['input_layers'])], endpoints(c['output_layers'])
 
 
-def evaluate(model_config, weights, inputs, keras_version):
+def evaluate(model_config, weights, inputs, keras_version, theano=False):
     """Outputs of the model, in output_layers order, as float64 arrays."""
     sem = Semantics(keras_version)
+    sem.theano = theano
     layers, in_names, outs = graph(model_config)
     if len(in_names) != len(inputs):
         raise Unsupported('%d model inputs, %d given' % (len(in_names), len(inputs)))
@@ -858,7 +942,10 @@ def run_work(path):
     weights = {ln: [np.asarray(w['data'], dtype=np.float32).reshape(w['shape']) for w in ws]
                for ln, ws in work['weights'].items()}
     inputs = [np.asarray(x['data'], dtype=np.float32).reshape(x['shape']) for x in work['inputs']]
-    ys = evaluate(work['model_config'], weights, inputs, work.get('keras_version', ''))
+    kv = work.get('keras_version', '')
+    names = [w.get('name', '') for ws in work['weights'].values() for w in ws]
+    theano = str(kv).startswith('1.') and bool(names) and not names[0].endswith(':0')
+    ys = evaluate(work['model_config'], weights, inputs, kv, theano)
     _, _, outs = graph(work['model_config'])
     res = {"file": work['file'], "method": "numpy float64 (tests/ref_numpy.py)",
            "outputs": [{"name": out_name(ref), "shape": list(y.shape), "data": [float(v) for v in y.ravel()]}

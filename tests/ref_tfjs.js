@@ -747,7 +747,12 @@ async function keras3Reference(work, weights, inputs, np) {
 // A Keras 1 file: numpy is the reference, tfjs checks it on the model in Keras 2 form.
 async function keras1Reference(work, weights, inputs, np) {
   if (!np) throw new Error(`${work.file}: a Keras 1 file needs the numpy result`);
-  const k2 = fromKeras1(work.model_config, weights);
+  // Keras 1 records no backend; TensorFlow names every variable with a ':0' suffix
+  const names = Object.values(work.weights).flat().map((w) => w.name || '');
+  const theano = names.length > 0 && !names[0].endsWith(':0');
+  let k2 = null, why = null;
+  try { k2 = fromKeras1(work.model_config, weights, theano); } catch (e) { why = e.message; }
+  if (!k2) return { ref: np.outputs, cross: [`none: ${why}`], method: 'numpy float64 (tests/ref_numpy.py); a Keras 1 file, which tfjs cannot read' };
   const cross = await crossChecks(work, k2.config, k2.weights, inputs, np.outputs, { legacy: true });
   tf.dispose(k2.created);
   return { ref: np.outputs, cross, method: 'numpy float64 (tests/ref_numpy.py); a Keras 1 file, which tfjs cannot read' };
@@ -782,8 +787,18 @@ const KERAS1_GATES = { LSTM: [0, 2, 1, 3], GRU: [0, 1, 2] };
 // -> units, inner_activation -> recurrent_activation, bias -> use_bias, and per-gate recurrent
 // weights (W_g, U_g, b_g per gate) joined into kernel, recurrent_kernel, bias. The input is float32
 // whatever input_dtype says: the inputs are float tensors here, and Embedding casts them.
-function fromKeras1(cfg, weights) {
+function fromKeras1(cfg, weights, theano) {
   const created = [];
+  const keep = (t) => { created.push(t); return t; };
+  // Convolution1D keeps the kernel of a 2-D convolution, [k, 1, C, F] (Keras 1.1: [F, C, k, 1]);
+  // a Theano-trained one convolved, which is a correlation with the kernel reversed.
+  const convKernel = (c, ws) => {
+    let W = ws[0];
+    if (!(W.shape[0] === c.filter_length && W.shape[1] === 1 && W.shape[3] === c.nb_filter)) W = keep(tf.transpose(W, [2, 3, 1, 0]));
+    W = keep(tf.squeeze(W, [1]));
+    if (theano) W = keep(tf.reverse(W, 0));
+    return [W].concat(ws.slice(1));
+  };
   const joinGates = (cls, ws) => {
     const order = KERAS1_GATES[cls];
     if (!order || ws.length === 3) return ws;
@@ -807,13 +822,29 @@ function fromKeras1(cfg, weights) {
       Object.assign(out, { units: c.output_dim, activation: c.activation, use_bias: c.bias !== false });
     } else if (cls === 'Embedding') {
       Object.assign(out, { input_dim: c.input_dim, output_dim: c.output_dim, input_length: c.input_length, mask_zero: c.mask_zero });
+    } else if (cls === 'Convolution1D' || cls === 'AtrousConvolution1D') {
+      if (theano && c.border_mode === 'same') throw new Error("no tfjs form of Theano's border_mode 'same' (pads both sides, then cuts)");
+      Object.assign(out, {
+        filters: c.nb_filter, kernel_size: [c.filter_length], strides: [c.subsample_length || 1], padding: c.border_mode,
+        dilation_rate: [c.atrous_rate || 1], activation: c.activation, use_bias: c.bias !== false,
+      });
+    } else if (cls === 'MaxPooling1D' || cls === 'AveragePooling1D') {
+      Object.assign(out, { pool_size: [c.pool_length], strides: [c.stride || c.pool_length], padding: c.border_mode });
     } else throw new Error(`Keras 1 layer ${cls} not converted`);
     return out;
   };
   const layers = Array.isArray(cfg.config) ? cfg.config : cfg.config.layers;
   const outWeights = {};
-  const outLayers = layers.map((L) => {
+  const outLayers = layers.map((L, i) => {
     const c = L.config, ws = weights[c.name] || [];
+    // a first layer that gives input_dim and input_length instead of batch_input_shape
+    if (i === 0 && !c.batch_input_shape && c.input_dim && L.class_name in RNN_KIND) {
+      const out = fromKeras1({ class_name: 'Sequential', config: [{ class_name: L.class_name, config: Object.assign({}, c, {
+        batch_input_shape: [null, c.input_length === undefined ? null : c.input_length, c.input_dim] }) }] }, weights, theano);
+      created.push(...out.created);
+      Object.assign(outWeights, out.weights);
+      return out.config.config.layers[0];
+    }
     if (L.class_name === 'Bidirectional') {
       const inner = c.layer;
       const half = ws.length / 2;
@@ -825,11 +856,40 @@ function fromKeras1(cfg, weights) {
       if (c.batch_input_shape) { bc.batch_input_shape = c.batch_input_shape; bc.dtype = 'float32'; }
       return { class_name: 'Bidirectional', config: bc };
     }
-    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : ws;
-    return { class_name: L.class_name, config: layerCfg(L.class_name, c) };
+    if (L.class_name === 'InputLayer') {
+      return { class_name: 'InputLayer', name: c.name, config: { name: c.name, batch_input_shape: c.batch_input_shape, dtype: 'float32', sparse: false } };
+    }
+    if (L.class_name === 'Merge') return fromKeras1Merge(c);
+    const conv = L.class_name === 'Convolution1D' || L.class_name === 'AtrousConvolution1D';
+    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : conv ? convKernel(c, ws) : ws;
+    return { class_name: conv ? 'Conv1D' : L.class_name, config: layerCfg(L.class_name, c) };
   });
-  if (cfg.class_name !== 'Sequential') throw new Error('only Keras 1 Sequential models are converted');
+  if (cfg.class_name === 'Model') {
+    // functional: the same layers with their inbound nodes (a cos Merge became Dot + Reshape)
+    const layersOut = [];
+    outLayers.forEach((L, i) => {
+      const src = layers[i];
+      const parts = Array.isArray(L) ? L : [L];
+      parts.forEach((P, k) => layersOut.push(Object.assign({ name: P.config.name, inbound_nodes: k === 0 ? src.inbound_nodes : [[[parts[k - 1].config.name, 0, 0, {}]]] }, P)));
+    });
+    return { config: { class_name: 'Model', config: { name: cfg.config.name, layers: layersOut, input_layers: cfg.config.input_layers, output_layers: cfg.config.output_layers } }, weights: outWeights, created };
+  }
+  if (cfg.class_name !== 'Sequential') throw new Error('only Keras 1 Sequential and functional models are converted');
   return { config: { class_name: 'Sequential', config: { name: 'sequential_1', layers: outLayers } }, weights: outWeights, created };
+}
+
+// A Keras 1 Merge as the Keras 2 layer that replaced its mode; cos is Dot(normalize) reshaped
+// to [batch, 1, 1], as Keras 1 expands its result (the epsilons differ, far below the tolerance).
+function fromKeras1Merge(c) {
+  const simple = { sum: 'Add', mul: 'Multiply', ave: 'Average', max: 'Maximum' };
+  if (simple[c.mode]) return { class_name: simple[c.mode], config: { name: c.name } };
+  if (c.mode === 'concat') return { class_name: 'Concatenate', config: { name: c.name, axis: c.concat_axis } };
+  if (c.mode === 'dot') return { class_name: 'Dot', config: { name: c.name, axes: c.dot_axes, normalize: false } };
+  if (c.mode === 'cos') {
+    return [{ class_name: 'Dot', config: { name: `${c.name}__dot`, axes: c.dot_axes, normalize: true } },
+      { class_name: 'Reshape', config: { name: c.name, target_shape: [1, 1] } }];
+  }
+  throw new Error(`Keras 1 merge mode ${c.mode} not converted`);
 }
 
 function isKeras1(kerasVersion) { return /^1\./.test(String(kerasVersion || '')); }

@@ -857,6 +857,78 @@ static void test_warnings(void)
     free(buf);
 }
 
+/* The model_config of a fixture with the first `from` replaced by `to`, malloc'd; NULL if absent. */
+static char *edited_config(const char *path, const char *from, const char *to, size_t *out_len)
+{
+    k2onnx__ctx c;
+    k2onnx__h5 f;
+    k2onnx__h5obj root;
+    const k2onnx__h5attr *attr;
+    const char *s = NULL, *at;
+    size_t size = 0, len = 0;
+    char *out = NULL;
+    unsigned char *buf = read_file(path, &size);
+    if (!buf) return NULL;
+    ctx_init(&c);
+    if (k2onnx__h5_open(&f, &c, buf, size) && k2onnx__h5_object(&f, f.root_addr, "/", &root) &&
+        (attr = k2onnx__h5_attr(&root, "model_config")) != NULL && k2onnx__h5_attr_string(&f, "/", attr, 0, &s, &len)) {
+        char *text = (char *)malloc(len + 1);
+        if (text) {
+            memcpy(text, s, len);
+            text[len] = '\0';
+            if ((at = strstr(text, from)) != NULL && (out = (char *)malloc(len + strlen(to) + 1)) != NULL) {
+                size_t head = (size_t)(at - text);
+                memcpy(out, text, head);
+                strcpy(out + head, to);
+                strcat(out, at + strlen(from));
+                *out_len = strlen(out);
+            }
+            free(text);
+        }
+    }
+    k2onnx__free_all(&c);
+    free(buf);
+    return out;
+}
+
+/* Keras 1 convolutions, pooling and Merge: what Keras 1 computed differently on Theano, never
+   offered, or left to Python code, is refused by name. */
+static void test_keras1_refusals(void)
+{
+    static const struct { const char *fixture, *from, *to, *message; } cases[] = {
+        {"tests/fixtures/k1_conv_same_th_gru.h5", "\"border_mode\": \"valid\"", "\"border_mode\": \"same\"",
+         "layer 'averagepooling1d_1' (AveragePooling1D): Keras 1 Theano border_mode 'same' is not supported yet"},
+        {"tests/fixtures/k1_conv_pool_lstm.h5", "\"border_mode\": \"valid\"", "\"border_mode\": \"full\"",
+         "layer 'convolution1d_1' (Convolution1D): padding 'full' is not supported"},
+        {"tests/fixtures/k1_conv_pool_lstm.h5", "\"border_mode\": \"valid\"", "\"border_mode\": \"causal\"",
+         "layer 'convolution1d_1' (Convolution1D): border_mode 'causal' is not a Keras 1 border mode"},
+        {"tests/fixtures/k1_merge_last.h5", "\"mode_type\": \"raw\"", "\"mode_type\": \"lambda\"",
+         "layer 'merge_1' (Merge): a merge mode given as a Python lambda cannot be converted"},
+        {"tests/fixtures/k1_merge_last.h5", "\"mode\": \"sum\"", "\"mode\": \"min\"", "layer 'merge_1' (Merge): merge mode 'min' is not supported"},
+        {"tests/fixtures/k1_conv_legacy_lstm.h5", "\"nb_filter\": 3", "\"nb_filter\": 2",
+         "weight '/model_weights/convolution1d_1/convolution1d_1_W' (W) has shape [3x2x2x1], which does not fit the layer config"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        k2onnx_options opts;
+        k2onnx_error err;
+        size_t size = 0, clen = 0;
+        unsigned char *buf = read_file(cases[i].fixture, &size);
+        char *cfg = edited_config(cases[i].fixture, cases[i].from, cases[i].to, &clen);
+        CHECK(buf != NULL && cfg != NULL);
+        if (buf && cfg) {
+            memset(&opts, 0, sizeof opts);
+            opts.model_config = cfg;
+            opts.model_config_size = clen;
+            CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) != k2onnx_result_success);
+            CHECK(strstr(err.message, cases[i].message) != NULL);
+            if (!strstr(err.message, cases[i].message)) fprintf(stderr, "  got: %s\n", err.message);
+        }
+        free(cfg);
+        free(buf);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/k22_seq_rnn.h5";
@@ -880,6 +952,7 @@ int main(int argc, char **argv)
     if (argc > 3) test_big_model(argv[3]);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
+    test_keras1_refusals();
     test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
