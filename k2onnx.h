@@ -43,7 +43,7 @@
      K2ONNX_NO_SCAN_UNROLL   recurrent layers only as fused RNN/GRU/LSTM ops: no Scan, no unroll
                              (options.scan_rnn / unroll, masks into recurrent layers, activations
                              the fused ops lack and ConvLSTM are refused)
-     K2ONNX_NO_KERAS1        no Keras 1 per-gate recurrent weights
+     K2ONNX_NO_KERAS1        no Keras 1 per-gate recurrent weights or input_dim configs
      K2ONNX_ONLY_RECURRENT   only InputLayer, Dense, Activation, the dropout and noise layers,
                              Masking, SimpleRNN, GRU, LSTM, RNN, CuDNN*, Bidirectional (implies
                              K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION)
@@ -4932,6 +4932,10 @@ static int k2onnx__input_dim_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
     int64_t dim;
     if (!first || !k2onnx__jget(cfg, "input_dim"))
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "no batch_input_shape/batch_shape");
+#ifdef K2ONNX_NO_KERAS1
+    (void)len, (void)d, (void)dim, (void)v;
+    return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 input_dim configs are left out of this build (K2ONNX_NO_KERAS1)");
+#else
     if (len && len->type != K2ONNX__JNULL && !k2onnx__jint(len, 1, (long long)1 << 40, &d))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'input_length' is not a positive integer or null");
     v->dims[0] = -1;
@@ -4942,6 +4946,7 @@ static int k2onnx__input_dim_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
     if (len) v->dims[v->rank++] = dim;
     else v->dims[1] = dim;
     return 1;
+#endif
 }
 
 static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
