@@ -38,7 +38,7 @@
                              weights contiguous
      K2ONNX_NO_H5_DENSE      no dense HDF5 links and attributes (fractal heaps, v2 B-trees)
      K2ONNX_NO_H5_INSPECT    no k2onnx_h5_list / k2onnx_h5_read
-     K2ONNX_NO_CONV          no Conv1D, SeparableConv1D, 1-D pooling, ConvLSTM1D/2D
+     K2ONNX_NO_CONV          no 1-D and 2-D convolutions and pooling, ConvLSTM1D/2D
      K2ONNX_NO_ATTENTION     no Attention, AdditiveAttention, MultiHeadAttention
      K2ONNX_NO_SCAN_UNROLL   recurrent layers only as fused RNN/GRU/LSTM ops: no Scan, no unroll
                              (options.scan_rnn / unroll, masks into recurrent layers, activations
@@ -46,7 +46,8 @@
      K2ONNX_NO_KERAS1        no Keras 1 per-gate recurrent weights or input_dim configs
      K2ONNX_ONLY_RECURRENT   only InputLayer, Dense, Activation, the dropout and noise layers,
                              Masking, SimpleRNN, GRU, LSTM, RNN, CuDNN*, Bidirectional (implies
-                             K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION)
+                             K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION), and of the activations
+                             those that are one ONNX op or close to it (no gelu, mish, ...)
      All of them together still convert plain SimpleRNN, GRU and LSTM models, in about 40 KB of
      Cortex-M4 code (make size).
 
@@ -5064,7 +5065,11 @@ static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float
 }
 
 static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what);
+#ifndef K2ONNX_ONLY_RECURRENT
+static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what);
+#endif
 
+#ifndef K2ONNX_ONLY_RECURRENT
 /* Exact gelu before opset 9, which has no Erf: x/2 + |x|/2 * erf(|x| / sqrt(2)), with erf of a
    non-negative z as 1 - t (a1 + t (a2 + ... + t a5)) exp(-z^2), t = 1 / (1 + p z) (Abramowitz and
    Stegun 7.1.26, error below 1.5e-7). */
@@ -5093,6 +5098,146 @@ static const char *k2onnx__gelu_without_erf(k2onnx__conv *cv, const char *x)
     hx = half ? k2onnx__op2(cv, "Mul", x, half, "gelu_half_x") : NULL;
     hxe = xe && half ? k2onnx__op2(cv, "Mul", xe, half, "gelu_half_abs_erf") : NULL;
     return hx && hxe ? k2onnx__op2(cv, "Add", hx, hxe, "gelu") : NULL;
+}
+#endif
+
+#ifndef K2ONNX_ONLY_RECURRENT
+/* Half of the last axis (C of them) as a product with a 0/1 selection matrix, for runtimes that
+   lack a Slice of the newer opsets (libonnx). */
+static const char *k2onnx__glu_half(k2onnx__conv *cv, const char *x, int64_t C, int second, const char *what)
+{
+    int64_t h = C / 2, i, dims[2];
+    float *m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(C * h), sizeof *m);
+    const char *w;
+    if (!m) return NULL;
+    for (i = 0; i < C * h; i++) m[i] = 0.0f;
+    for (i = 0; i < h; i++) m[(i + (second ? h : 0)) * h + i] = 1.0f;
+    dims[0] = C;
+    dims[1] = h;
+    w = k2onnx__init_f32(cv, k2onnx__sprintf(cv->ctx, "%s_selection", what), m, 2, dims);
+    return w ? k2onnx__op2(cv, "MatMul", x, w, what) : NULL;
+}
+#endif
+
+/* The activations no fused recurrent op has, written out (gelu, mish, ...), and the piecewise
+   ones Keras 3 added, with their default parameters (a name in a config cannot carry others):
+   returns 0 when act is none of them, else 1 with *r the output (NULL on failure). glu halves
+   the last axis, so it also sets y's shape. */
+static int k2onnx__more_activation(k2onnx__conv *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y, const char **r)
+{
+#ifdef K2ONNX_ONLY_RECURRENT
+    static const char *const names[] = {"gelu", "mish", "hard_silu", "hard_swish", "log_softmax", "leaky_relu", "log_sigmoid", "tanh_shrink",
+                                        "hard_tanh", "sparse_sigmoid", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus", "celu", "glu"};
+    size_t i;
+    (void)x, (void)y;
+    *r = NULL;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(act, names[i]) == 0) {
+            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is left out of this build (K2ONNX_ONLY_RECURRENT)", act);
+            return 1;
+        }
+    return 0;
+#else
+    const char *v = x->name, *a, *b;
+    k2onnx__node *n;
+    *r = NULL;
+    if (strcmp(act, "gelu") == 0 && cv->opset < 9) {
+        *r = k2onnx__gelu_without_erf(cv, v);
+    } else if (strcmp(act, "gelu") == 0) {
+        /* The exact form, Keras' default: x/2 * (1 + erf(x / sqrt(2))). */
+        const char *c = k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
+        const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *t, *e, *p;
+        t = c ? k2onnx__op2(cv, "Mul", v, c, "gelu_scaled") : NULL;
+        e = t ? k2onnx__op1(cv, "Erf", t, "gelu_erf", NULL) : NULL;
+        p = e && one ? k2onnx__op2(cv, "Add", e, one, "gelu_erf_plus_one") : NULL;
+        p = p && half ? k2onnx__op2(cv, "Mul", p, half, "gelu_factor") : NULL;
+        *r = p ? k2onnx__op2(cv, "Mul", v, p, "gelu") : NULL;
+    } else if (strcmp(act, "mish") == 0) {
+        const char *sp = k2onnx__op1(cv, "Softplus", v, "mish_softplus", NULL);
+        const char *t = sp ? k2onnx__op1(cv, "Tanh", sp, "mish_tanh", NULL) : NULL;
+        *r = t ? k2onnx__op2(cv, "Mul", v, t, "mish") : NULL;
+    } else if (strcmp(act, "hard_silu") == 0 || strcmp(act, "hard_swish") == 0) {
+        const char *h = k2onnx__op1(cv, "HardSigmoid", v, "hard_silu_gate", &n);
+        if (h) {
+            k2onnx__attr_float(n, "alpha", 1.0f / 6.0f);
+            k2onnx__attr_float(n, "beta", 0.5f);
+        }
+        *r = h ? k2onnx__op2(cv, "Mul", v, h, "hard_silu") : NULL;
+    } else if (strcmp(act, "log_softmax") == 0) {
+        *r = k2onnx__softmax(cv, "LogSoftmax", v, x->rank, (int64_t)x->rank - 1, "LogSoftmax");
+    } else if (strcmp(act, "leaky_relu") == 0) {
+        /* Only Keras 3 serializes it by name; its negative_slope defaults to 0.2. */
+        if ((*r = k2onnx__op1(cv, "LeakyRelu", v, "LeakyRelu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 0.2f);
+    } else if (strcmp(act, "log_sigmoid") == 0) {
+        const char *neg = k2onnx__op1(cv, "Neg", v, "log_sigmoid_neg", NULL);
+        const char *sp = neg ? k2onnx__op1(cv, "Softplus", neg, "log_sigmoid_softplus", NULL) : NULL;
+        *r = sp ? k2onnx__op1(cv, "Neg", sp, "log_sigmoid", NULL) : NULL;
+    } else if (strcmp(act, "tanh_shrink") == 0) {
+        const char *t = k2onnx__op1(cv, "Tanh", v, "tanh_shrink_tanh", NULL);
+        *r = t ? k2onnx__op2(cv, "Sub", v, t, "tanh_shrink") : NULL;
+    } else if (strcmp(act, "hard_tanh") == 0) {
+        *r = k2onnx__clip(cv, v, -1.0f, 1.0f, "hard_tanh");
+    } else if (strcmp(act, "sparse_sigmoid") == 0) {
+        /* clip((x + 1) / 2, 0, 1) */
+        a = k2onnx__op2(cv, "Mul", v, k2onnx__const_f32(cv, "sparse_sigmoid_half", 0.5f), "sparse_sigmoid_scaled");
+        a = a ? k2onnx__op2(cv, "Add", a, k2onnx__const_f32(cv, "sparse_sigmoid_shift", 0.5f), "sparse_sigmoid_line") : NULL;
+        *r = a ? k2onnx__clip(cv, a, 0.0f, 1.0f, "sparse_sigmoid") : NULL;
+    } else if (strcmp(act, "soft_shrink") == 0) {
+        /* relu(x - 0.5) - relu(-x - 0.5) */
+        const char *t = k2onnx__const_f32(cv, "soft_shrink_threshold", 0.5f);
+        a = t ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", v, t, "soft_shrink_above"), "soft_shrink_positive", NULL) : NULL;
+        b = a ? k2onnx__op1(cv, "Neg", v, "soft_shrink_negated", NULL) : NULL;
+        b = b ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", b, t, "soft_shrink_below"), "soft_shrink_negative", NULL) : NULL;
+        *r = b ? k2onnx__op2(cv, "Sub", a, b, "soft_shrink") : NULL;
+    } else if (strcmp(act, "hard_shrink") == 0) {
+        if (cv->opset < 9) {
+            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'hard_shrink' needs opset 9 (Shrink)");
+            return 1;
+        }
+        if ((*r = k2onnx__op1(cv, "Shrink", v, "hard_shrink", &n)) != NULL) {
+            k2onnx__attr_float(n, "lambd", 0.5f);
+            k2onnx__attr_float(n, "bias", 0.0f);
+        }
+    } else if (strcmp(act, "sparse_plus") == 0) {
+        /* (clip(x, -1, 1) + 1)^2 / 4 + relu(x - 1) */
+        const char *one = k2onnx__const_f32(cv, "sparse_plus_one", 1.0f);
+        a = one ? k2onnx__op2(cv, "Add", k2onnx__clip(cv, v, -1.0f, 1.0f, "sparse_plus_clipped"), one, "sparse_plus_shifted") : NULL;
+        a = a ? k2onnx__op2(cv, "Mul", a, a, "sparse_plus_squared") : NULL;
+        a = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "sparse_plus_quarter", 0.25f), "sparse_plus_curve") : NULL;
+        b = a ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", v, one, "sparse_plus_above"), "sparse_plus_linear", NULL) : NULL;
+        *r = b ? k2onnx__op2(cv, "Add", a, b, "sparse_plus") : NULL;
+    } else if (strcmp(act, "squareplus") == 0) {
+        /* (x + sqrt(x^2 + 4)) / 2 */
+        a = k2onnx__op2(cv, "Mul", v, v, "squareplus_squared");
+        a = a ? k2onnx__op2(cv, "Add", a, k2onnx__const_f32(cv, "squareplus_b", 4.0f), "squareplus_sum") : NULL;
+        a = a ? k2onnx__op1(cv, "Sqrt", a, "squareplus_root", NULL) : NULL;
+        a = a ? k2onnx__op2(cv, "Add", v, a, "squareplus_twice") : NULL;
+        *r = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "squareplus_half", 0.5f), "squareplus") : NULL;
+    } else if (strcmp(act, "celu") == 0) {
+        /* alpha = 1: alpha * (exp(x / alpha) - 1) below zero is elu's */
+        if ((*r = k2onnx__op1(cv, "Elu", v, "celu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 1.0f);
+    } else if (strcmp(act, "glu") == 0) {
+        /* first half * sigmoid(second half) of the last axis */
+        int64_t C = x->dims[x->rank - 1], last = (int64_t)x->rank - 1;
+        if (C < 0 || C % 2) {
+            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'glu' needs a known, even last dimension");
+            return 1;
+        }
+        if (K2ONNX__UNROLLS(cv->ctx)) {
+            a = k2onnx__glu_half(cv, v, C, 0, "glu_first_half");
+            b = a ? k2onnx__glu_half(cv, v, C, 1, "glu_second_half") : NULL;
+        } else {
+            a = k2onnx__slice(cv, v, last, 0, C / 2, "glu_first_half");
+            b = a ? k2onnx__slice(cv, v, last, C / 2, C, "glu_second_half") : NULL;
+        }
+        b = b ? k2onnx__op1(cv, "Sigmoid", b, "glu_gate", NULL) : NULL;
+        *r = b ? k2onnx__op2(cv, "Mul", a, b, "glu") : NULL;
+        y->dims[last] = C / 2;
+    } else {
+        return 0;
+    }
+    return 1;
+#endif
 }
 
 /* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
@@ -5123,40 +5268,8 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
         r = s ? k2onnx__op2(cv, "Mul", x->name, s, "swish") : NULL;
     } else if (strcmp(act, "relu6") == 0) {
         r = k2onnx__clip(cv, x->name, 0.0f, 6.0f, "relu6");
-    } else if (strcmp(act, "gelu") == 0 && cv->opset < 9) {
-        r = k2onnx__gelu_without_erf(cv, x->name);
-    } else if (strcmp(act, "gelu") == 0) {
-        /* The exact form, Keras' default: x/2 * (1 + erf(x / sqrt(2))). */
-        const char *c = k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
-        const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *t, *e, *p;
-        t = c ? k2onnx__op2(cv, "Mul", x->name, c, "gelu_scaled") : NULL;
-        e = t ? k2onnx__op1(cv, "Erf", t, "gelu_erf", NULL) : NULL;
-        p = e && one ? k2onnx__op2(cv, "Add", e, one, "gelu_erf_plus_one") : NULL;
-        p = p && half ? k2onnx__op2(cv, "Mul", p, half, "gelu_factor") : NULL;
-        r = p ? k2onnx__op2(cv, "Mul", x->name, p, "gelu") : NULL;
-    } else if (strcmp(act, "mish") == 0) {
-        const char *sp = k2onnx__op1(cv, "Softplus", x->name, "mish_softplus", NULL);
-        const char *t = sp ? k2onnx__op1(cv, "Tanh", sp, "mish_tanh", NULL) : NULL;
-        r = t ? k2onnx__op2(cv, "Mul", x->name, t, "mish") : NULL;
-    } else if (strcmp(act, "hard_silu") == 0 || strcmp(act, "hard_swish") == 0) {
-        const char *h = k2onnx__op1(cv, "HardSigmoid", x->name, "hard_silu_gate", &n);
-        if (h) {
-            k2onnx__attr_float(n, "alpha", 1.0f / 6.0f);
-            k2onnx__attr_float(n, "beta", 0.5f);
-        }
-        r = h ? k2onnx__op2(cv, "Mul", x->name, h, "hard_silu") : NULL;
-    } else if (strcmp(act, "log_softmax") == 0) {
-        r = k2onnx__softmax(cv, "LogSoftmax", x->name, x->rank, (int64_t)x->rank - 1, "LogSoftmax");
-    } else if (strcmp(act, "leaky_relu") == 0) {
-        /* Only Keras 3 serializes it by name; its negative_slope defaults to 0.2. */
-        if ((r = k2onnx__op1(cv, "LeakyRelu", x->name, "LeakyRelu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 0.2f);
-    } else if (strcmp(act, "log_sigmoid") == 0) {
-        const char *neg = k2onnx__op1(cv, "Neg", x->name, "log_sigmoid_neg", NULL);
-        const char *sp = neg ? k2onnx__op1(cv, "Softplus", neg, "log_sigmoid_softplus", NULL) : NULL;
-        r = sp ? k2onnx__op1(cv, "Neg", sp, "log_sigmoid", NULL) : NULL;
-    } else if (strcmp(act, "tanh_shrink") == 0) {
-        const char *t = k2onnx__op1(cv, "Tanh", x->name, "tanh_shrink_tanh", NULL);
-        r = t ? k2onnx__op2(cv, "Sub", x->name, t, "tanh_shrink") : NULL;
+    } else if (k2onnx__more_activation(cv, act, x, y, &r)) {
+        if (!r) return 0;
     } else {
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is not supported yet", act);
     }
@@ -5516,6 +5629,9 @@ static int k2onnx__rnn_cell_read(k2onnx__conv *cv, const char *cls, const k2onnx
     if (!k2onnx__activation_name(cv, cfg, k2onnx__jget(cfg, "recurrent_activation") ? "recurrent_activation" : "inner_activation",
                                  cv->m->tf_keras ? "sigmoid" : "hard_sigmoid",
                                  &s->recurrent_activation)) return 0;
+    /* glu halves its input, which the cell's state cannot follow */
+    if (strcmp(s->activation, "glu") == 0 || strcmp(s->recurrent_activation, "glu") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'glu' changes the size of the state; a recurrent cell cannot use it");
     s->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
     s->reset_after = k2onnx__jbool(cfg, "reset_after", 0); /* absent before Keras 2.1.3: False */
     return 1;
@@ -7902,6 +8018,435 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     return 1;
 }
 
+/* --- 2-D convolution and pooling ------------------------------------------------------------ */
+
+static const char *k2onnx__reduce_drop(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what);
+static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what);
+static int64_t *k2onnx__step_sources(k2onnx__conv *cv, int64_t T, int64_t T2, int64_t begin, int64_t repeat);
+
+static const int64_t k2onnx__nhwc_to_nchw[4] = {0, 3, 1, 2}, k2onnx__nchw_to_nhwc[4] = {0, 2, 3, 1};
+
+/* An int or a list of two ints from a 2-D layer's config (kernel_size=3 or [3, 3]). */
+static int k2onnx__int2(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, long long def, int64_t out[2])
+{
+    const k2onnx__json *v = k2onnx__jget(cfg, key);
+    long long a = def, b = def;
+    if (v && v->type != K2ONNX__JNULL) {
+        if (k2onnx__jis_array(v) && v->n == 2) {
+            if (!k2onnx__jint(&v->items[0], 1, (long long)1 << 30, &a) || !k2onnx__jint(&v->items[1], 1, (long long)1 << 30, &b))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must hold two positive integers", key);
+        } else if (k2onnx__jint(v, 1, (long long)1 << 30, &a)) {
+            b = a;
+        } else {
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must be a positive integer or a pair of them", key);
+        }
+    }
+    out[0] = a;
+    out[1] = b;
+    return 1;
+}
+
+/* An image [batch, rows, cols, channels] (or channels first) and where its axes are. */
+typedef struct k2onnx__image {
+    int first;                /* data_format channels_first */
+    int64_t C, sp[2];         /* channels, rows and cols (-1: unknown) */
+} k2onnx__image;
+
+static int k2onnx__image_of(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__image *im)
+{
+    if (!k2onnx__data_format(cv, &im->first)) return 0;
+    if (x->rank != 4) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, rows, cols, channels] (or channels first)");
+    im->C = x->dims[im->first ? 1 : 3];
+    im->sp[0] = x->dims[im->first ? 2 : 1];
+    im->sp[1] = x->dims[im->first ? 3 : 2];
+    return 1;
+}
+
+static const char *k2onnx__to_nchw(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im)
+{
+    return im->first ? x->name : k2onnx__transpose(cv, x->name, k2onnx__nhwc_to_nchw, 4, "channels_first");
+}
+
+/* The NCHW result y back in the layer's data format, with C channels and rows/cols sp. */
+static int k2onnx__image_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, int64_t C, const int64_t sp[2],
+                                k2onnx__kvalue *out)
+{
+    unsigned i;
+    if (y && !im->first) y = k2onnx__transpose(cv, y, k2onnx__nchw_to_nhwc, 4, "channels_last");
+    if (!y) return 0;
+    *out = *x;
+    out->name = y;
+    out->mask = NULL;
+    out->dims[im->first ? 1 : 3] = C;
+    out->dims[im->first ? 2 : 1] = sp[0];
+    out->dims[im->first ? 3 : 2] = sp[1];
+    for (i = 1; i < 4; i++) out->params[i] = out->dims[i] < 0 ? k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "dim%u", (unsigned long long)i)) : NULL;
+    return 1;
+}
+
+/* Kernel, strides, dilation and padding of a 2-D window, and the ONNX pads and output size. */
+typedef struct k2onnx__window2d {
+    const char *padding;
+    int64_t k[2], st[2], d[2], pads[4], out[2];
+} k2onnx__window2d;
+
+static int k2onnx__window2d_read(k2onnx__conv *cv, const k2onnx__image *im, const char *ksize_key, long long kdef, k2onnx__window2d *w)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    unsigned a;
+    w->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
+    if (!w->padding) w->padding = "valid";
+    if (!k2onnx__int2(cv, cfg, ksize_key, kdef, w->k) || !k2onnx__int2(cv, cfg, "dilation_rate", 1, w->d)) return 0;
+    if (!k2onnx__jget(cfg, "strides") || k2onnx__jget(cfg, "strides")->type == K2ONNX__JNULL) {
+        /* pooling: strides default to the pool size, convolutions to 1 */
+        w->st[0] = strcmp(ksize_key, "pool_size") == 0 ? w->k[0] : 1;
+        w->st[1] = strcmp(ksize_key, "pool_size") == 0 ? w->k[1] : 1;
+    } else if (!k2onnx__int2(cv, cfg, "strides", 1, w->st)) {
+        return 0;
+    }
+    if (strcmp(w->padding, "valid") != 0 && strcmp(w->padding, "same") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", w->padding);
+    for (a = 0; a < 2; a++) {
+        int64_t span = w->d[a] * (w->k[a] - 1) + 1, p[2] = {0, 0};
+        if (im->sp[a] >= 0 && im->sp[a] < span && strcmp(w->padding, "valid") == 0)
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the input has %d %s, fewer than the window spans (%d) with padding 'valid'",
+                                 (int)im->sp[a], a ? "cols" : "rows", (int)span);
+        if (!k2onnx__conv_pads(cv, w->padding, im->sp[a], span, w->st[a], p)) return 0;
+        w->pads[a] = p[0];
+        w->pads[a + 2] = p[1];
+        w->out[a] = k2onnx__window_len(im->sp[a], w->padding, span, w->st[a]);
+    }
+    return 1;
+}
+
+/* Conv2D, DepthwiseConv2D and SeparableConv2D: Keras kernels [kh, kw, in, out] become ONNX
+   [out, in, kh, kw]; the depthwise step is a grouped Conv (one group per input channel), the
+   pointwise step a 1x1 Conv. */
+static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const char *cls = cv->layer->cls, *act, *xt, *y, *wn, *bn = NULL;
+    int depthwise = strcmp(cls, "DepthwiseConv2D") == 0, separable = strstr(cls, "Separable") != NULL;
+    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    k2onnx__image im;
+    k2onnx__window2d w;
+    k2onnx__kvalue lin;
+    int64_t F, M = 1, g = 1, Cg, f, c, i, j, wd[4], one[2] = {1, 1}, zero[4] = {0, 0, 0, 0}, in_ch;
+    uint64_t kd[4];
+    size_t want, bias_at;
+    float *wv;
+    long long groups = 1;
+    if (k2onnx__jget(cfg, "nb_filter"))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s (nb_row, nb_col, dim_ordering) is not supported yet", cls);
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__window2d_read(cv, &im, "kernel_size", 1, &w) ||
+        !k2onnx__activation_name(cv, cfg, "activation", "linear", &act))
+        return 0;
+    if (im.C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the channels must have a known size");
+    if (depthwise || separable) {
+        if (k2onnx__jget(cfg, "depth_multiplier") && !k2onnx__positive_int(cv, cfg, "depth_multiplier", NULL, &M)) return 0;
+    }
+    if (depthwise) F = im.C * M;
+    else if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F)) return 0;
+    if (!depthwise && !separable) {
+        if (!k2onnx__int1(cv, cfg, "groups", 1, &groups)) return 0;
+        g = groups;
+        if (im.C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
+    }
+    want = (size_t)(separable ? 2 : 1) + (size_t)use_bias;
+    bias_at = (size_t)(separable ? 2 : 1);
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != want)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
+    kd[0] = (uint64_t)w.k[0], kd[1] = (uint64_t)w.k[1];
+    Cg = im.C / g;
+    if (depthwise || separable) {
+        kd[2] = (uint64_t)im.C, kd[3] = (uint64_t)M;
+        if (!k2onnx__check_weight(cv, 0, "depthwise_kernel", 4, kd)) return 0;
+    } else {
+        kd[2] = (uint64_t)Cg, kd[3] = (uint64_t)F;
+        if (!k2onnx__check_weight(cv, 0, "kernel", 4, kd)) return 0;
+    }
+    if (separable) {
+        kd[0] = kd[1] = 1, kd[2] = (uint64_t)(im.C * M), kd[3] = (uint64_t)F;
+        if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 4, kd)) return 0;
+    }
+    kd[0] = (uint64_t)F;
+    if (use_bias && !k2onnx__check_weight(cv, bias_at, "bias", 1, kd)) return 0;
+    if (!(xt = k2onnx__to_nchw(cv, &in[0], &im))) return 0;
+    if (depthwise || separable) {
+        /* depthwise [kh, kw, C, M] -> [C*M, 1, kh, kw]; output channel c*M + m reads channel c.
+           With --unroll a full [C*M, C, kh, kw] kernel, zero off its diagonal: libonnx gets
+           grouped convolutions with one channel per group wrong. */
+        in_ch = K2ONNX__UNROLLS(cv->ctx) ? im.C : 1;
+        if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * M * in_ch * w.k[0] * w.k[1]), sizeof *wv))) return 0;
+        memset(wv, 0, (size_t)(im.C * M * in_ch * w.k[0] * w.k[1]) * sizeof *wv);
+        for (c = 0; c < im.C; c++)
+            for (f = 0; f < M; f++)
+                for (i = 0; i < w.k[0]; i++)
+                    for (j = 0; j < w.k[1]; j++)
+                        wv[(((c * M + f) * in_ch + (in_ch > 1 ? c : 0)) * w.k[0] + i) * w.k[1] + j] =
+                            k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * w.k[1] + j) * im.C + c) * M + f));
+        wd[0] = im.C * M, wd[1] = in_ch, wd[2] = w.k[0], wd[3] = w.k[1];
+        if (!(wn = k2onnx__init_f32(cv, "depthwise_W", wv, 4, wd))) return 0;
+        if (depthwise && use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
+        y = k2onnx__conv_node(cv, xt, wn, bn, 2, w.k, w.st, w.d, w.pads, in_ch > 1 ? 1 : im.C, "depthwise");
+        if (y && separable) {
+            /* pointwise [1, 1, C*M, F] -> [F, C*M, 1, 1] */
+            if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * M * F), sizeof *wv))) return 0;
+            for (f = 0; f < F; f++)
+                for (c = 0; c < im.C * M; c++) wv[f * im.C * M + c] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)(c * F + f));
+            wd[0] = F, wd[1] = im.C * M, wd[2] = wd[3] = 1;
+            if (!(wn = k2onnx__init_f32(cv, "pointwise_W", wv, 4, wd))) return 0;
+            if (use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
+            y = k2onnx__conv_node(cv, y, wn, bn, 2, one, one, one, zero, 1, "pointwise");
+        }
+    } else {
+        /* [kh, kw, C/g, F] -> [F, C/g, kh, kw] */
+        if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * w.k[0] * w.k[1]), sizeof *wv))) return 0;
+        for (f = 0; f < F; f++)
+            for (c = 0; c < Cg; c++)
+                for (i = 0; i < w.k[0]; i++)
+                    for (j = 0; j < w.k[1]; j++)
+                        wv[((f * Cg + c) * w.k[0] + i) * w.k[1] + j] =
+                            k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * w.k[1] + j) * Cg + c) * F + f));
+        wd[0] = F, wd[1] = Cg, wd[2] = w.k[0], wd[3] = w.k[1];
+        if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd))) return 0;
+        if (use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
+        y = k2onnx__conv_node(cv, xt, wn, bn, 2, w.k, w.st, w.d, w.pads, g, "Conv");
+    }
+    if (!y || !k2onnx__image_output(cv, &in[0], &im, y, F, w.out, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+}
+
+/* MaxPooling2D / AveragePooling2D. */
+static int k2onnx__map_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    int is_max = strstr(cv->layer->cls, "Max") != NULL;
+    k2onnx__image im;
+    k2onnx__window2d w;
+    k2onnx__node *n;
+    const char *xt;
+    if (k2onnx__jget(cv->layer->config, "dim_ordering"))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s (border_mode, dim_ordering) is not supported yet", cv->layer->cls);
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__window2d_read(cv, &im, "pool_size", 2, &w)) return 0;
+    if (!is_max && strcmp(w.padding, "same") == 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "average pooling with padding 'same' is not supported yet");
+    if (!(xt = k2onnx__to_nchw(cv, &in[0], &im))) return 0;
+    if (!(n = k2onnx__add_node(cv, is_max ? "MaxPool" : "AveragePool", 1, 1))) return 0;
+    n->inputs[0] = xt;
+    n->outputs[0] = n->name = k2onnx__vname(cv, is_max ? "MaxPool" : "AveragePool");
+    if (!k2onnx__attr_ints(cv, n, "kernel_shape", w.k, 2) || !k2onnx__attr_ints(cv, n, "strides", w.st, 2)) return 0;
+    /* TensorFlow's 'same' puts the extra padding at the end; padded cells never win a max. */
+    if (strcmp(w.padding, "same") == 0 && !k2onnx__attr_ints(cv, n, "pads", w.pads, 4)) return 0;
+    return k2onnx__outputs(cv, out, nout, 1) && k2onnx__image_output(cv, &in[0], &im, n->outputs[0], im.C, w.out, &(*out)[0]);
+}
+
+/* GlobalAveragePooling2D / GlobalMaxPooling2D: the rows, then the cols, reduced away. */
+static int k2onnx__map_global_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = &in[0];
+    int is_max = strstr(cv->layer->cls, "Max") != NULL;
+    k2onnx__image im;
+    int64_t rows;
+    const char *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, x, &im)) return 0;
+    if (k2onnx__jbool(cv->layer->config, "keepdims", 0)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "keepdims=true is not supported yet");
+    rows = im.first ? 2 : 1;
+    y = k2onnx__reduce_drop(cv, is_max ? "ReduceMax" : "ReduceMean", x->name, 4, rows, is_max ? "max_rows" : "average_rows");
+    y = y ? k2onnx__reduce_drop(cv, is_max ? "ReduceMax" : "ReduceMean", y, 3, rows, is_max ? "max" : "average") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].rank = 2;
+    (*out)[0].dims[1] = im.C;
+    (*out)[0].params[1] = im.C < 0 ? k2onnx__vname(cv, "channels") : NULL;
+    (*out)[0].mask = NULL;
+    return 1;
+}
+
+/* ((top, bottom), (left, right)) from an int, a pair of ints or a pair of pairs. */
+static int k2onnx__int_pairs2(k2onnx__conv *cv, const char *key, long long v[4])
+{
+    const k2onnx__json *j = k2onnx__jget(cv->layer->config, key);
+    long long a;
+    size_t i;
+    if (k2onnx__jint(j, 0, (long long)1 << 30, &a)) {
+        v[0] = v[1] = v[2] = v[3] = a;
+        return 1;
+    }
+    if (k2onnx__jis_array(j) && j->n == 2) {
+        for (i = 0; i < 2; i++) {
+            const k2onnx__json *e = &j->items[i];
+            if (k2onnx__jint(e, 0, (long long)1 << 30, &a)) {
+                v[2 * i] = v[2 * i + 1] = a;
+            } else if (!(k2onnx__jis_array(e) && e->n == 2 && k2onnx__jint(&e->items[0], 0, (long long)1 << 30, &v[2 * i]) &&
+                         k2onnx__jint(&e->items[1], 0, (long long)1 << 30, &v[2 * i + 1]))) {
+                break;
+            }
+        }
+        if (i == 2) return 1;
+    }
+    return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must be an int, two ints or two pairs of ints", key);
+}
+
+/* One axis of an NCHW image remapped by a 0/1 matrix: [N, C, A, B] is read as [N, C*A, B], times
+   [B, B2] (from[b2]: the source of b2, -1 for a zero), then turned to [N, C, B2, A]. */
+static const char *k2onnx__image_map_last(k2onnx__conv *cv, const char *x, int64_t C, int64_t A, int64_t B, int64_t B2, const int64_t *from,
+                                          const char *what)
+{
+    static const int64_t swap23[4] = {0, 1, 3, 2};
+    int64_t flat[3], shape[4], dims[2], b2;
+    float *m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(B * B2), sizeof *m);
+    const char *f, *w, *p, *r;
+    if (!m) return NULL;
+    memset(m, 0, (size_t)(B * B2) * sizeof *m);
+    for (b2 = 0; b2 < B2; b2++)
+        if (from[b2] >= 0) m[from[b2] * B2 + b2] = 1.0f;
+    flat[0] = 0, flat[1] = C * A, flat[2] = B;
+    shape[0] = 0, shape[1] = C, shape[2] = A, shape[3] = B2;
+    dims[0] = B, dims[1] = B2;
+    f = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_flat_shape", what), flat, 3);
+    f = f ? k2onnx__op2(cv, "Reshape", x, f, k2onnx__sprintf(cv->ctx, "%s_flat", what)) : NULL;
+    w = f ? k2onnx__init_f32(cv, k2onnx__sprintf(cv->ctx, "%s_map", what), m, 2, dims) : NULL;
+    p = w ? k2onnx__op2(cv, "MatMul", f, w, k2onnx__sprintf(cv->ctx, "%s_mapped", what)) : NULL;
+    r = p ? k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what), shape, 4) : NULL;
+    r = r ? k2onnx__op2(cv, "Reshape", p, r, k2onnx__sprintf(cv->ctx, "%s_image", what)) : NULL;
+    return r ? k2onnx__transpose(cv, r, swap23, 4, k2onnx__sprintf(cv->ctx, "%s_turned", what)) : NULL;
+}
+
+/* --unroll: the image's rows and cols cropped, padded or repeated by 0/1 matrices (MatMul,
+   Reshape and Transpose run on every consumer), as the layer's output. */
+static int k2onnx__image_remap(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const int64_t sp2[2], const int64_t begin[2],
+                               const int64_t repeat[2], k2onnx__kvalue **out, size_t *nout)
+{
+    const int64_t *rows, *cols;
+    const char *xt, *y;
+    if (im->C < 0 || im->sp[0] < 0 || im->sp[1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs known rows, cols and channels");
+    rows = k2onnx__step_sources(cv, im->sp[0], sp2[0], begin[0], repeat[0]);
+    cols = k2onnx__step_sources(cv, im->sp[1], sp2[1], begin[1], repeat[1]);
+    xt = rows && cols ? k2onnx__to_nchw(cv, x, im) : NULL;
+    y = xt ? k2onnx__image_map_last(cv, xt, im->C, im->sp[0], im->sp[1], sp2[1], cols, "cols") : NULL;
+    y = y ? k2onnx__image_map_last(cv, y, im->C, sp2[1], im->sp[0], sp2[0], rows, "rows") : NULL;
+    return k2onnx__outputs(cv, out, nout, 1) && k2onnx__image_output(cv, x, im, y, im->C, sp2, &(*out)[0]);
+}
+
+/* y: x's image in the same data format, with new rows and cols. */
+static int k2onnx__image_resized(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, const int64_t sp[2],
+                                 k2onnx__kvalue **out, size_t *nout)
+{
+    unsigned a;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].mask = NULL;
+    for (a = 0; a < 2; a++) {
+        unsigned ax = (im->first ? 2u : 1u) + a;
+        (*out)[0].dims[ax] = sp[a];
+        (*out)[0].params[ax] = sp[a] < 0 ? k2onnx__vname(cv, a ? "cols" : "rows") : NULL;
+    }
+    return 1;
+}
+
+/* ZeroPadding2D: zero rows and cols around the image. */
+static int k2onnx__map_zero_padding2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = &in[0];
+    k2onnx__image im;
+    long long p[4];
+    int64_t pads[8] = {0, 0, 0, 0, 0, 0, 0, 0}, sp[2];
+    unsigned a;
+    k2onnx__node *n;
+    const char *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, x, &im) || !k2onnx__int_pairs2(cv, "padding", p)) return 0;
+    for (a = 0; a < 2; a++) {
+        unsigned ax = (im.first ? 2u : 1u) + a;
+        pads[ax] = p[2 * a];
+        pads[ax + 4] = p[2 * a + 1];
+        sp[a] = im.sp[a] >= 0 ? im.sp[a] + p[2 * a] + p[2 * a + 1] : -1;
+    }
+    if (K2ONNX__UNROLLS(cv->ctx)) {
+        int64_t begin[2], repeat[2] = {1, 1};
+        begin[0] = -(int64_t)p[0], begin[1] = -(int64_t)p[2];
+        return k2onnx__image_remap(cv, x, &im, sp, begin, repeat, out, nout);
+    }
+    if (cv->opset < 11) {
+        if (!(y = k2onnx__op1(cv, "Pad", x->name, "Pad", &n)) || !k2onnx__attr_ints(cv, n, "pads", pads, 8)) return 0;
+    } else {
+        const char *pn = k2onnx__init_i64(cv, "pads", pads, 8);
+        y = pn ? k2onnx__op2(cv, "Pad", x->name, pn, "Pad") : NULL;
+    }
+    return k2onnx__image_resized(cv, x, &im, y, sp, out, nout);
+}
+
+/* Cropping2D: rows and cols cut off the image's edges. */
+static int k2onnx__map_cropping2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = &in[0];
+    k2onnx__image im;
+    long long c[4];
+    int64_t sp[2];
+    unsigned a;
+    const char *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, x, &im) || !k2onnx__int_pairs2(cv, "cropping", c)) return 0;
+    for (a = 0; a < 2; a++) {
+        if (im.sp[a] >= 0 && c[2 * a] + c[2 * a + 1] >= im.sp[a])
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "crops %d of %d %s", (int)(c[2 * a] + c[2 * a + 1]), (int)im.sp[a], a ? "cols" : "rows");
+        sp[a] = im.sp[a] >= 0 ? im.sp[a] - c[2 * a] - c[2 * a + 1] : -1;
+    }
+    if (K2ONNX__UNROLLS(cv->ctx)) {
+        int64_t begin[2], repeat[2] = {1, 1};
+        begin[0] = c[0], begin[1] = c[2];
+        return k2onnx__image_remap(cv, x, &im, sp, begin, repeat, out, nout);
+    }
+    y = x->name;
+    for (a = 0; a < 2 && y; a++) {
+        if (c[2 * a] || c[2 * a + 1])
+            y = k2onnx__slice(cv, y, (int64_t)((im.first ? 2u : 1u) + a), c[2 * a], c[2 * a + 1] ? -(int64_t)c[2 * a + 1] : INT64_MAX,
+                              a ? "crop_cols" : "crop_rows");
+    }
+    if (y == x->name) y = k2onnx__op1(cv, "Identity", x->name, "Identity", NULL);
+    return k2onnx__image_resized(cv, x, &im, y, sp, out, nout);
+}
+
+/* UpSampling2D(size, interpolation='nearest'): every row repeated size[0] times and every col
+   size[1] times, as Reshape to [N, H, 1, W, 1, C], Tile and Reshape (channels last). */
+static int k2onnx__map_upsampling2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = &in[0];
+    const char *interp = k2onnx__jstr(k2onnx__jget(cv->layer->config, "interpolation")), *s1, *r, *t, *s2, *y;
+    k2onnx__image im;
+    int64_t size[2], wide[6], reps[6] = {1, 1, 1, 1, 1, 1}, shape[4], sp[2];
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, x, &im) || !k2onnx__int2(cv, cv->layer->config, "size", 2, size)) return 0;
+    if (interp && strcmp(interp, "nearest") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "interpolation '%s' is not supported yet (nearest)", interp);
+    if (im.C < 0 || im.sp[0] < 0 || im.sp[1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "needs known rows, cols and channels");
+    sp[0] = im.sp[0] * size[0];
+    sp[1] = im.sp[1] * size[1];
+    if (K2ONNX__UNROLLS(cv->ctx)) {
+        int64_t begin[2] = {0, 0};
+        return k2onnx__image_remap(cv, x, &im, sp, begin, size, out, nout);
+    }
+    wide[0] = 0;
+    wide[1] = im.first ? im.C : im.sp[0];
+    shape[0] = 0;
+    if (im.first) {
+        wide[2] = im.sp[0], wide[3] = 1, wide[4] = im.sp[1], wide[5] = 1;
+        reps[3] = size[0], reps[5] = size[1];
+        shape[1] = im.C, shape[2] = im.sp[0] * size[0], shape[3] = im.sp[1] * size[1];
+    } else {
+        wide[2] = 1, wide[3] = im.sp[1], wide[4] = 1, wide[5] = im.C;
+        reps[2] = size[0], reps[4] = size[1];
+        shape[1] = im.sp[0] * size[0], shape[2] = im.sp[1] * size[1], shape[3] = im.C;
+    }
+    s1 = k2onnx__init_i64(cv, "wide_shape", wide, 6);
+    r = s1 ? k2onnx__op2(cv, "Reshape", x->name, s1, "spread") : NULL;
+    t = r ? k2onnx__init_i64(cv, "repeats", reps, 6) : NULL;
+    t = t ? k2onnx__op2(cv, "Tile", r, t, "Tile") : NULL;
+    s2 = t ? k2onnx__init_i64(cv, "shape", shape, 4) : NULL;
+    y = s2 ? k2onnx__op2(cv, "Reshape", t, s2, "Reshape") : NULL;
+    return k2onnx__image_resized(cv, x, &im, y, sp, out, nout);
+}
+
 #endif
 
 static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
@@ -9066,6 +9611,12 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
 K2ONNX__LEFT_OUT(k2onnx__map_conv1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_separable_conv1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_pool1d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_conv2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_pool2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_global_pool2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_zero_padding2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_cropping2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_upsampling2d, "K2ONNX_NO_CONV")
 #endif
 #if defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL)
 K2ONNX__LEFT_OUT(k2onnx__map_convlstm, "K2ONNX_NO_CONV or K2ONNX_NO_SCAN_UNROLL")
@@ -9133,6 +9684,22 @@ static const struct {
     {"AtrousConvolution1D", k2onnx__map_conv1d},
     {"SeparableConv1D", k2onnx__map_separable_conv1d},
     {"SeparableConvolution1D", k2onnx__map_separable_conv1d},
+    {"Conv2D", k2onnx__map_conv2d},
+    {"Convolution2D", k2onnx__map_conv2d},
+    {"SeparableConv2D", k2onnx__map_conv2d},
+    {"SeparableConvolution2D", k2onnx__map_conv2d},
+    {"DepthwiseConv2D", k2onnx__map_conv2d},
+    {"MaxPooling2D", k2onnx__map_pool2d},
+    {"MaxPool2D", k2onnx__map_pool2d},
+    {"AveragePooling2D", k2onnx__map_pool2d},
+    {"AvgPool2D", k2onnx__map_pool2d},
+    {"GlobalAveragePooling2D", k2onnx__map_global_pool2d},
+    {"GlobalAvgPool2D", k2onnx__map_global_pool2d},
+    {"GlobalMaxPooling2D", k2onnx__map_global_pool2d},
+    {"GlobalMaxPool2D", k2onnx__map_global_pool2d},
+    {"ZeroPadding2D", k2onnx__map_zero_padding2d},
+    {"Cropping2D", k2onnx__map_cropping2d},
+    {"UpSampling2D", k2onnx__map_upsampling2d},
     {"MaxPooling1D", k2onnx__map_pool1d},
     {"MaxPool1D", k2onnx__map_pool1d},
     {"AveragePooling1D", k2onnx__map_pool1d},

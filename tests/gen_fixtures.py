@@ -1233,12 +1233,12 @@ def norm_weights(rng, feat, center, scale):
     return ws
 
 
-def add_batchnorm(m, fl, rng, src, feat, center=True, scale=True):
+def add_batchnorm(m, fl, rng, src, feat, center=True, scale=True, rank=3):
     """Keras 2.2.4 keeps axis as given (-1); tf.keras 2.x stores the list build() made of it,
     turned positive ([2] for a 3-D input)."""
     name = fl.uid('batch_normalization')
     c = fl.base(name)
-    c.update({"axis": -1 if fl.k22 else [2], "momentum": 0.99, "epsilon": 0.001, "center": center,
+    c.update({"axis": -1 if fl.k22 else [rank - 1], "momentum": 0.99, "epsilon": 0.001, "center": center,
               "scale": scale, "beta_initializer": fl.zeros(), "gamma_initializer": {"class_name": "Ones", "config": {}},
               "moving_mean_initializer": fl.zeros(),
               "moving_variance_initializer": {"class_name": "Ones", "config": {}},
@@ -1344,6 +1344,155 @@ def m_timedist(fl, rng, seq=5, hid=4, units=3):
     return m
 
 
+# ---------------------------------------------------------------------------------------------
+# 2-D convolution family (Keras 2.2.4 / tf.keras 2.x get_config; tf.keras adds Conv2D groups)
+# ---------------------------------------------------------------------------------------------
+def conv2d_common(fl, c, kernel, strides, padding, fmt, dilation, activation, use_bias):
+    c.update({"kernel_size": list(kernel), "strides": list(strides), "padding": padding, "data_format": fmt,
+              "dilation_rate": list(dilation)})
+    c.update({"activation": activation, "use_bias": use_bias})
+    return c
+
+
+def add_conv2d(m, fl, rng, src, cin, filters, kernel, strides=(1, 1), padding='valid', fmt='channels_last',
+               dilation=(1, 1), activation='linear', use_bias=True):
+    name = fl.uid('conv2d')
+    c = fl.base(name)
+    c["filters"] = filters
+    conv2d_common(fl, c, kernel, strides, padding, fmt, dilation, activation, use_bias)
+    if not fl.k22:
+        c["groups"] = 1
+    c.update({"kernel_initializer": fl.glorot(), "bias_initializer": fl.zeros(), "kernel_regularizer": None,
+              "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None})
+    ws = [('kernel', rnd(rng, tuple(kernel) + (cin, filters)))]
+    if use_bias:
+        ws.append(('bias', rnd(rng, (filters,))))
+    return m.add('Conv2D', name, c, [src], ws)
+
+
+def add_depthwise2d(m, fl, rng, src, cin, kernel, multiplier, strides=(1, 1), padding='valid', fmt='channels_last',
+                    activation='linear', use_bias=True):
+    name = fl.uid('depthwise_conv2d')
+    c = conv2d_common(fl, fl.base(name), kernel, strides, padding, fmt, (1, 1), activation, use_bias)
+    c.update({"depth_multiplier": multiplier, "depthwise_initializer": fl.glorot(), "bias_initializer": fl.zeros(),
+              "depthwise_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+              "depthwise_constraint": None, "bias_constraint": None})
+    ws = [('depthwise_kernel', rnd(rng, tuple(kernel) + (cin, multiplier)))]
+    if use_bias:
+        ws.append(('bias', rnd(rng, (cin * multiplier,))))
+    return m.add('DepthwiseConv2D', name, c, [src], ws)
+
+
+def add_separable2d(m, fl, rng, src, cin, filters, kernel, multiplier=1, strides=(1, 1), padding='valid',
+                    fmt='channels_last', activation='linear', use_bias=True):
+    name = fl.uid('separable_conv2d')
+    c = fl.base(name)
+    c["filters"] = filters
+    conv2d_common(fl, c, kernel, strides, padding, fmt, (1, 1), activation, use_bias)
+    c.update({"depth_multiplier": multiplier, "depthwise_initializer": fl.glorot(), "pointwise_initializer": fl.glorot(),
+              "bias_initializer": fl.zeros(), "depthwise_regularizer": None, "pointwise_regularizer": None,
+              "bias_regularizer": None, "activity_regularizer": None, "depthwise_constraint": None,
+              "pointwise_constraint": None, "bias_constraint": None})
+    ws = [('depthwise_kernel', rnd(rng, tuple(kernel) + (cin, multiplier))),
+          ('pointwise_kernel', rnd(rng, (1, 1, cin * multiplier, filters)))]
+    if use_bias:
+        ws.append(('bias', rnd(rng, (filters,))))
+    return m.add('SeparableConv2D', name, c, [src], ws)
+
+
+POOL2D_BASE = {'MaxPooling2D': 'max_pooling2d', 'AveragePooling2D': 'average_pooling2d',
+               'GlobalAveragePooling2D': 'global_average_pooling2d', 'GlobalMaxPooling2D': 'global_max_pooling2d',
+               'ZeroPadding2D': 'zero_padding2d', 'Cropping2D': 'cropping2d', 'UpSampling2D': 'up_sampling2d'}
+
+
+def add_2d(m, fl, cls, src, fmt='channels_last', **cfg):
+    """A weightless 2-D layer (pooling, padding, cropping, upsampling) with the given config."""
+    name = fl.uid(POOL2D_BASE[cls])
+    c = fl.base(name)
+    c.update(cfg)
+    c["data_format"] = fmt
+    return m.add(cls, name, c, [src])
+
+
+def pool2d_cfg(pool, strides=None, padding='valid'):
+    return {"pool_size": list(pool), "padding": padding, "strides": list(strides or pool)}
+
+
+def m_conv2d_lstm(fl, rng, rows=8, cols=6, chans=2, hid=5):
+    """A CRNN: Input(rows, cols, chans) -> Conv2D(4, 3x3, same, relu) -> MaxPooling2D(2x2) ->
+    Reshape(rows/2 steps of cols/2*4 features) -> LSTM(hid) -> Dense(INP)."""
+    m = Model(fl)
+    x = m.input('inputs', [rows, cols, chans])
+    c = add_conv2d(m, fl, rng, x, chans, 4, (3, 3), padding='same', activation='relu')
+    p = add_2d(m, fl, 'MaxPooling2D', c, **pool2d_cfg((2, 2)))
+    r = fl.uid('reshape')
+    m.add('Reshape', r, fl.simple_layer(r, target_shape=[rows // 2, cols // 2 * 4]), [p])
+    h = add_recurrent(m, recurrent(fl, rng, 'lstm', cols // 2 * 4, hid, return_sequences=False), [r])
+    m.outputs = [dense_head(m, fl, rng, h, hid, 'linear')]
+    return m
+
+
+def m_conv2d_layers(fl, rng, size=7, chans=3, fmt='channels_last'):
+    """Every 2-D layer on one image input, each an output: Conv2D with strides, dilation and no
+    bias, DepthwiseConv2D, SeparableConv2D, both poolings (valid, same, strides), the global
+    poolings, ZeroPadding2D, Cropping2D, UpSampling2D and BatchNormalization over the channels
+    (channels last only: tfjs-layers normalizes the last axis)."""
+    m = Model(fl)
+    first = fmt == 'channels_first'
+    x = m.input('inputs', [chans, size, size] if first else [size, size, chans])
+    outs = [add_conv2d(m, fl, rng, x, chans, 4, (3, 2), strides=(2, 1), fmt=fmt),
+            add_conv2d(m, fl, rng, x, chans, 2, (2, 2), dilation=(2, 2), padding='same', fmt=fmt, use_bias=False),
+            add_conv2d(m, fl, rng, x, chans, 3, (4, 3), strides=(2, 2), padding='same', fmt=fmt, activation='tanh'),
+            add_depthwise2d(m, fl, rng, x, chans, (3, 3), 2, padding='same', fmt=fmt),
+            # (tfjs-layers adds a SeparableConv2D bias along the wrong axis with channels_first)
+            add_separable2d(m, fl, rng, x, chans, 4, (2, 2), multiplier=2, strides=(2, 2), padding='same', fmt=fmt,
+                            use_bias=not first),
+            add_2d(m, fl, 'MaxPooling2D', x, fmt, **pool2d_cfg((2, 2))),
+            add_2d(m, fl, 'MaxPooling2D', x, fmt, **pool2d_cfg((3, 2), (2, 2), 'same')),
+            add_2d(m, fl, 'AveragePooling2D', x, fmt, **pool2d_cfg((2, 3), (1, 2))),
+            add_2d(m, fl, 'GlobalAveragePooling2D', x, fmt),
+            add_2d(m, fl, 'GlobalMaxPooling2D', x, fmt),
+            add_2d(m, fl, 'ZeroPadding2D', x, fmt, padding=[[1, 0], [2, 1]]),
+            add_2d(m, fl, 'Cropping2D', x, fmt, cropping=[[1, 1], [0, 2]]),
+            add_2d(m, fl, 'UpSampling2D', x, fmt, size=[2, 1], interpolation='nearest')]
+    if not first:
+        outs.append(add_batchnorm(m, fl, rng, x, chans, rank=4))
+    m.outputs = outs
+    return m
+
+
+def m_timedist_conv2d(fl, rng, steps=4, size=6, hid=4):
+    """A CNN-LSTM over frames: TimeDistributed(Conv2D(3, 3x3, relu)) -> TimeDistributed(
+    MaxPooling2D(2x2)) -> TimeDistributed(Flatten) -> LSTM(hid) -> Dense(INP)."""
+    m = Model(fl)
+    x = m.input('inputs', [steps, size, size, 1])
+    prev = x
+    inner_conv = {}
+    for cls in ('Conv2D', 'MaxPooling2D', 'Flatten'):
+        t = fl.uid('time_distributed')
+        c = fl.base(t)
+        if cls == 'Conv2D':
+            inner = fl.uid('conv2d')
+            ic = conv2d_common(fl, dict(fl.base(inner), filters=3), (3, 3), (1, 1), 'valid', 'channels_last', (1, 1), 'relu', True)
+            if not fl.k22:
+                ic["groups"] = 1
+            ws = [('kernel', rnd(rng, (3, 3, 1, 3))), ('bias', rnd(rng, (3,)))]
+        elif cls == 'MaxPooling2D':
+            inner = fl.uid('max_pooling2d')
+            ic = dict(fl.base(inner), data_format='channels_last', **pool2d_cfg((2, 2)))
+            ws = []
+        else:
+            inner = fl.uid('flatten')
+            ic = dict(fl.base(inner), data_format='channels_last')
+            ws = []
+        c["layer"] = {"class_name": cls, "config": ic}
+        inner_conv[cls] = inner
+        prev = m.add('TimeDistributed', t, c, [prev], ws)
+    h = add_recurrent(m, recurrent(fl, rng, 'lstm', 2 * 2 * 3, hid, return_sequences=False), [prev])
+    m.outputs = [dense_head(m, fl, rng, h, hid, 'linear')]
+    return m
+
+
 def new_layer_models():
     return [
         ('conv1d_pad', m_conv1d_pad, {}),
@@ -1357,6 +1506,10 @@ def new_layer_models():
         ('merge_lstm', m_merge, {}),
         ('concat_lstm', m_concat, {}),
         ('timedist_lstm', m_timedist, {}),
+        ('conv2d_lstm', m_conv2d_lstm, {}),
+        ('conv2d_layers', m_conv2d_layers, {}),
+        ('conv2d_layers_cf', lambda fl, r: m_conv2d_layers(fl, r, fmt='channels_first'), {}),
+        ('timedist_conv2d', m_timedist_conv2d, {}),
         # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the
         # converter must join them back (one small layer is enough)
         ('timedist_lstm_split', m_timedist, dict(only='k22', split_names=['lstm_1'])),
@@ -1676,7 +1829,8 @@ def k3_models():
 # its __name__ (silu for swish, hard_silu for hard_swish: the Activation layer gets the alias here,
 # as a hand-written config may carry it), and its hard_sigmoid is relu6(x + 3) / 6
 K3_ACTIVATIONS = ['relu6', 'gelu', 'mish', 'silu', 'hard_silu', 'log_softmax', 'leaky_relu', 'log_sigmoid',
-                  'tanh_shrink', 'hard_sigmoid']
+                  'tanh_shrink', 'hard_sigmoid', 'celu', 'glu', 'hard_tanh', 'hard_shrink', 'soft_shrink', 'sparse_plus',
+                  'squareplus', 'sparse_sigmoid']
 K3_LAYER_ALIAS = {'hard_silu': 'hard_swish'}
 
 
@@ -1700,10 +1854,13 @@ def k3_act_recurrent(rng, kind, activation, return_sequences, **kw):
 
 
 def k3_activation_models():
-    L = [('act_dense_%s' % a, lambda r, a=a: k3_act_dense(r, a), dict(opsets=[None, 10])) for a in K3_ACTIVATIONS]
+    # glu halves the last axis: Dense gets an even number of units
+    L = [('act_dense_%s' % a, lambda r, a=a: k3_act_dense(r, a, units=6 if a == 'glu' else 5), dict(opsets=[None, 10]))
+         for a in K3_ACTIVATIONS]
     scan = dict(expect_ops=['Scan'])
     for act, end, rs in (('relu6', 'seq', True), ('mish', 'last', False), ('hard_silu', 'seq', True),
-                         ('gelu', 'last', False), ('leaky_relu', 'seq', True)):
+                         ('gelu', 'last', False), ('leaky_relu', 'seq', True), ('soft_shrink', 'seq', True),
+                         ('squareplus', 'last', False), ('sparse_plus', 'seq', True)):
         L.append(('act_rnn_%s_%s' % (act, end), lambda r, a=act, rs=rs: k3_act_recurrent(r, 'simple', a, rs), scan))
     L.append(('act_gru_mish_hsig_seq',
               lambda r: k3_act_recurrent(r, 'gru', 'mish', True, recurrent_activation='hard_sigmoid'), scan))

@@ -162,6 +162,15 @@ def activation(name, x, keras3=False):
         'leaky_relu': lambda v: np.where(v > 0, v, 0.2 * v),
         'log_sigmoid': lambda v: -np.logaddexp(0.0, -v),
         'tanh_shrink': lambda v: v - np.tanh(v),
+        # Keras 3 (keras.ops.nn), default parameters
+        'celu': lambda v: np.where(v >= 0, v, np.expm1(np.minimum(v, 0.0))),
+        'hard_tanh': lambda v: np.clip(v, -1.0, 1.0),
+        'hard_shrink': lambda v: np.where(np.abs(v) > 0.5, v, 0.0),
+        'soft_shrink': lambda v: np.where(v > 0.5, v - 0.5, np.where(v < -0.5, v + 0.5, 0.0)),
+        'sparse_plus': lambda v: np.where(v <= -1, 0.0, np.where(v >= 1, v, 0.25 * (v + 1) ** 2)),
+        'squareplus': lambda v: (v + np.sqrt(v * v + 4.0)) / 2.0,
+        'sparse_sigmoid': lambda v: np.where(v <= -1, 0.0, np.where(v >= 1, 1.0, 0.5 * (v + 1))),
+        'glu': lambda v: (lambda a, b: a * sigmoid(b))(*np.split(v, 2, axis=-1)),
     }
     # Keras 3 only: x * hard_sigmoid(x), its hard_sigmoid being clip(x/6 + 1/2, 0, 1)
     fns['hard_silu'] = fns['hard_swish'] = lambda v: v * np.clip(v / 6.0 + 0.5, 0.0, 1.0)
@@ -502,6 +511,107 @@ def keras1_conv1d(cfg, weights, x, theano):
     return y
 
 
+def to_nhwc(cfg, x):
+    return np.transpose(x, (0, 2, 3, 1)) if cfg.get('data_format') == 'channels_first' else x
+
+
+def from_nhwc(cfg, y):
+    return np.transpose(y, (0, 3, 1, 2)) if cfg.get('data_format') == 'channels_first' else y
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def conv2d_nhwc(x, K, strides, dilation, padding, groups=1):
+    """x [N, H, W, C] with kernel [kh, kw, C/groups, F], TensorFlow's padding."""
+    kh, kw, cg, F = K.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    if padding == 'same':
+        x = np.pad(x, ((0, 0), same_pads(x.shape[1], span[0], sh), same_pads(x.shape[2], span[1], sw), (0, 0)))
+    elif padding != 'valid':
+        raise Unsupported('2-D padding %r' % padding)
+    Ho, Wo = (x.shape[1] - span[0]) // sh + 1, (x.shape[2] - span[1]) // sw + 1
+    fg = F // groups
+    y = np.zeros((x.shape[0], Ho, Wo, F))
+    for g in range(groups):
+        for i in range(Ho):
+            for j in range(Wo):
+                win = x[:, i * sh + dh * np.arange(kh)][:, :, j * sw + dw * np.arange(kw)][..., g * cg:(g + 1) * cg]
+                y[:, i, j, g * fg:(g + 1) * fg] = np.einsum('nabc,abcf->nf', win, K[..., g * fg:(g + 1) * fg])
+    return y
+
+
+def run_conv2d(cls, cfg, weights, x):
+    """Conv2D, DepthwiseConv2D, SeparableConv2D (Keras 2 kernels [kh, kw, in, out])."""
+    x = to_nhwc(cfg, x)
+    st, dl, pad = pair(cfg.get('strides', 1)), pair(cfg.get('dilation_rate', 1)), cfg.get('padding', 'valid')
+    C = x.shape[3]
+    if cls == 'Conv2D':
+        y = conv2d_nhwc(x, weights[0], st, dl, pad, cfg.get('groups', 1))
+        rest = weights[1:]
+    else:
+        dk = weights[0]                       # [kh, kw, C, M]: channel c*M + m reads c
+        y = conv2d_nhwc(x, dk.reshape(dk.shape[0], dk.shape[1], 1, C * dk.shape[3]), st, dl, pad, C)
+        rest = weights[1:]
+        if cls == 'SeparableConv2D':
+            y = np.einsum('nhwc,cf->nhwf', y, rest[0][0, 0])
+            rest = rest[1:]
+    if cfg.get('use_bias', True):
+        y = y + rest[0]
+    return from_nhwc(cfg, activation(cfg.get('activation'), y))
+
+
+def pool2d(cfg, x, reduce_max):
+    x = to_nhwc(cfg, x)
+    (ph, pw) = pair(cfg['pool_size'])
+    (sh, sw) = pair(cfg.get('strides') or cfg['pool_size'])
+    H, W = x.shape[1], x.shape[2]
+    (t, b), (l, r) = ((same_pads(H, ph, sh), same_pads(W, pw, sw)) if cfg.get('padding', 'valid') == 'same'
+                      else ((0, 0), (0, 0)))
+    Ho, Wo = (H + t + b - ph) // sh + 1, (W + l + r - pw) // sw + 1
+    y = np.zeros((x.shape[0], Ho, Wo, x.shape[3]))
+    for i in range(Ho):
+        for j in range(Wo):
+            a0, a1 = max(i * sh - t, 0), min(i * sh - t + ph, H)
+            b0, b1 = max(j * sw - l, 0), min(j * sw - l + pw, W)
+            win = x[:, a0:a1, b0:b1, :]
+            y[:, i, j, :] = win.max(axis=(1, 2)) if reduce_max else win.mean(axis=(1, 2))
+    return from_nhwc(cfg, y)
+
+
+def pairs2(v):
+    """((top, bottom), (left, right)) of ZeroPadding2D/Cropping2D."""
+    if isinstance(v, int):
+        return (v, v), (v, v)
+    return tuple(pair(e) if isinstance(e, int) else tuple(e) for e in v)
+
+
+def run_2d_layer(cls, cfg, weights, x):
+    """The 2-D layers, or None for another class."""
+    if cls in ('Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'):
+        return run_conv2d(cls, cfg, weights, x)
+    if cls in ('MaxPooling2D', 'AveragePooling2D'):
+        return pool2d(cfg, x, cls == 'MaxPooling2D')
+    if cls in ('GlobalAveragePooling2D', 'GlobalMaxPooling2D'):
+        h = to_nhwc(cfg, x)
+        return h.max(axis=(1, 2)) if 'Max' in cls else h.mean(axis=(1, 2))
+    if cls == 'ZeroPadding2D':
+        (t, b), (l, r) = pairs2(cfg['padding'])
+        return from_nhwc(cfg, np.pad(to_nhwc(cfg, x), ((0, 0), (t, b), (l, r), (0, 0))))
+    if cls == 'Cropping2D':
+        (t, b), (l, r) = pairs2(cfg['cropping'])
+        h = to_nhwc(cfg, x)
+        return from_nhwc(cfg, h[:, t:h.shape[1] - b, l:h.shape[2] - r, :])
+    if cls == 'UpSampling2D':
+        if cfg.get('interpolation', 'nearest') != 'nearest':
+            raise Unsupported('UpSampling2D interpolation %r' % cfg['interpolation'])
+        sh, sw = pair(cfg.get('size', 2))
+        return from_nhwc(cfg, np.repeat(np.repeat(to_nhwc(cfg, x), sh, axis=1), sw, axis=2))
+    return None
+
+
 def keras1_batch_dot(x, y, axes):
     """Keras 1's K.batch_dot: per sample, x's axis axes[0] contracted with y's axis axes[1]
     (counted with the batch axis); a result of rank 1 becomes [batch, 1]."""
@@ -602,6 +712,9 @@ def run_plain_layer(cls, cfg, weights, ins, sem, mask):
     """Conv1D, pooling, normalization, LeakyReLU, merge layers, TimeDistributed: (outputs, masks)
     or None for another class. Only TimeDistributed hands a mask on; the global poolings use it."""
     x = ins[0]
+    y2 = run_2d_layer(cls, cfg, weights, x)
+    if y2 is not None:
+        return [y2], [None]
     if cls == 'Merge':
         return [keras1_merge(cfg, ins)], [None]
     if cls == 'Highway':      # Keras 1.2 Highway.call

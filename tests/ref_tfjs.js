@@ -89,6 +89,18 @@ function activation(name, x, keras3) {
     case 'leaky_relu': return tf.leakyRelu(x, 0.2);   // Keras 3's default negative_slope
     case 'log_sigmoid': return tf.logSigmoid(x);
     case 'tanh_shrink': return tf.sub(x, tf.tanh(x));
+    // Keras 3 keras.ops.nn, default parameters
+    case 'celu': return tf.elu(x);   // alpha 1
+    case 'hard_tanh': return tf.clipByValue(x, -1, 1);
+    case 'hard_shrink': return tf.where(tf.greater(tf.abs(x), 0.5), x, tf.zerosLike(x));
+    case 'soft_shrink':
+      return tf.where(tf.greater(x, 0.5), tf.sub(x, 0.5), tf.where(tf.less(x, -0.5), tf.add(x, 0.5), tf.zerosLike(x)));
+    case 'sparse_plus':
+      return tf.where(tf.lessEqual(x, -1), tf.zerosLike(x), tf.where(tf.greaterEqual(x, 1), x, tf.mul(0.25, tf.square(tf.add(x, 1)))));
+    case 'squareplus': return tf.div(tf.add(x, tf.sqrt(tf.add(tf.square(x), 4))), 2);
+    case 'sparse_sigmoid':
+      return tf.where(tf.lessEqual(x, -1), tf.zerosLike(x), tf.where(tf.greaterEqual(x, 1), tf.onesLike(x), tf.mul(0.5, tf.add(x, 1))));
+    case 'glu': { const [a, b] = tf.split(x, 2, -1); return tf.mul(a, tf.sigmoid(b)); }
     case 'hard_silu': case 'hard_swish':
       if (!keras3) throw new Error(`activation ${name} before Keras 3`);
       return tf.mul(x, tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1));
@@ -390,6 +402,7 @@ function needsOps(cfg) {
 // Keras activation names tfjs-layers 4.22 does not know (it has swish, not its Keras 3 name silu).
 const TFJS_MISSING_ACTIVATIONS = [
   'exponential', 'silu', 'hard_silu', 'hard_swish', 'leaky_relu', 'log_sigmoid', 'tanh_shrink',
+  'celu', 'glu', 'hard_tanh', 'hard_shrink', 'soft_shrink', 'sparse_plus', 'squareplus', 'sparse_sigmoid',
 ];
 
 // Keras layers tfjs-layers 4.22 cannot build from a config (its MultiHeadAttention is not exported).
@@ -412,6 +425,14 @@ function tfjsGaps(cfg) {
     if ((k === 'activation' || k === 'recurrent_activation') && TFJS_MISSING_ACTIVATIONS.includes(v)) gaps.add(`activation '${v}'`);
     return v;
   });
+  // tfjs-layers 4.22 SeparableConv2D adds its bias in channels_first order to its NHWC result
+  const layers = (cfg.config && (Array.isArray(cfg.config) ? cfg.config : cfg.config.layers)) || [];
+  for (const L of layers) {
+    const c = L.config || {};
+    if (L.class_name === 'SeparableConv2D' && c.data_format === 'channels_first' && c.use_bias !== false) {
+      gaps.add("SeparableConv2D's bias with channels_first (tfjs-layers adds it along the rows)");
+    }
+  }
   moreTfjsGaps(cfg, gaps);
   return [...gaps];
 }

@@ -892,21 +892,29 @@ static char *edited_config(const char *path, const char *from, const char *to, s
 }
 
 /* Keras 1 convolutions, pooling and Merge: what Keras 1 computed differently on Theano, never
-   offered, or left to Python code, is refused by name. */
-static void test_keras1_refusals(void)
+   offered, or left to Python code, is refused by name; so are Keras 3 activations a cell or an
+   older opset cannot take. */
+static void test_refusals_by_name(void)
 {
-    static const struct { const char *fixture, *from, *to, *message; } cases[] = {
+    static const struct { const char *fixture, *from, *to, *message; int opset; } cases[] = {
         {"tests/fixtures/k1_conv_same_th_gru.h5", "\"border_mode\": \"valid\"", "\"border_mode\": \"same\"",
-         "layer 'averagepooling1d_1' (AveragePooling1D): Keras 1 Theano border_mode 'same' is not supported yet"},
+         "layer 'averagepooling1d_1' (AveragePooling1D): Keras 1 Theano border_mode 'same' is not supported yet", 0},
         {"tests/fixtures/k1_conv_pool_lstm.h5", "\"border_mode\": \"valid\"", "\"border_mode\": \"full\"",
-         "layer 'convolution1d_1' (Convolution1D): padding 'full' is not supported"},
+         "layer 'convolution1d_1' (Convolution1D): padding 'full' is not supported", 0},
         {"tests/fixtures/k1_conv_pool_lstm.h5", "\"border_mode\": \"valid\"", "\"border_mode\": \"causal\"",
-         "layer 'convolution1d_1' (Convolution1D): border_mode 'causal' is not a Keras 1 border mode"},
+         "layer 'convolution1d_1' (Convolution1D): border_mode 'causal' is not a Keras 1 border mode", 0},
         {"tests/fixtures/k1_merge_last.h5", "\"mode_type\": \"raw\"", "\"mode_type\": \"lambda\"",
-         "layer 'merge_1' (Merge): a merge mode given as a Python lambda cannot be converted"},
-        {"tests/fixtures/k1_merge_last.h5", "\"mode\": \"sum\"", "\"mode\": \"min\"", "layer 'merge_1' (Merge): merge mode 'min' is not supported"},
+         "layer 'merge_1' (Merge): a merge mode given as a Python lambda cannot be converted", 0},
+        {"tests/fixtures/k1_merge_last.h5", "\"mode\": \"sum\"", "\"mode\": \"min\"", "layer 'merge_1' (Merge): merge mode 'min' is not supported", 0},
         {"tests/fixtures/k1_conv_legacy_lstm.h5", "\"nb_filter\": 3", "\"nb_filter\": 2",
-         "weight '/model_weights/convolution1d_1/convolution1d_1_W' (W) has shape [3x2x2x1], which does not fit the layer config"},
+         "weight '/model_weights/convolution1d_1/convolution1d_1_W' (W) has shape [3x2x2x1], which does not fit the layer config", 0},
+        {"tests/fixtures/k3_act_rnn_squareplus_last.h5", "\"activation\": \"squareplus\"", "\"activation\": \"glu\"",
+         "(SimpleRNN): activation 'glu' changes the size of the state; a recurrent cell cannot use it", 0},
+        {"tests/fixtures/tfk2_conv2d_layers.h5", "\"interpolation\": \"nearest\"", "\"interpolation\": \"bilinear\"",
+         "layer 'up_sampling2d' (UpSampling2D): interpolation 'bilinear' is not supported yet (nearest)", 0},
+        {"tests/fixtures/k22_conv2d_lstm.h5", "\"filters\": 4", "\"nb_filter\": 4",
+         "layer 'conv2d_1' (Conv2D): Keras 1 Conv2D (nb_row, nb_col, dim_ordering) is not supported yet", 0},
+        {"tests/fixtures/k3_act_dense_hard_shrink.h5", "\"name\"", "\"name\"", "layer 'dense' (Dense): activation 'hard_shrink' needs opset 9 (Shrink)", 8},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -920,6 +928,7 @@ static void test_keras1_refusals(void)
             memset(&opts, 0, sizeof opts);
             opts.model_config = cfg;
             opts.model_config_size = clen;
+            opts.opset = cases[i].opset;
             CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) != k2onnx_result_success);
             CHECK(strstr(err.message, cases[i].message) != NULL);
             if (!strstr(err.message, cases[i].message)) fprintf(stderr, "  got: %s\n", err.message);
@@ -952,7 +961,7 @@ int main(int argc, char **argv)
     if (argc > 3) test_big_model(argv[3]);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
-    test_keras1_refusals();
+    test_refusals_by_name();
     test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
