@@ -46,8 +46,9 @@
      K2ONNX_NO_KERAS1        no Keras 1 per-gate recurrent weights or input_dim configs
      K2ONNX_ONLY_RECURRENT   only InputLayer, Dense, Activation, the dropout and noise layers,
                              Masking, SimpleRNN, GRU, LSTM, RNN, CuDNN*, Bidirectional (implies
-                             K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION), and of the activations
-                             those that are one ONNX op or close to it (no gelu, mish, ...)
+                             K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION), no nested models, and of
+                             the activations those that are one ONNX op or close to it (no
+                             gelu, mish, ...)
      All of them together still convert plain SimpleRNN, GRU and LSTM models, in about 40 KB of
      Cortex-M4 code (make size).
 
@@ -3958,6 +3959,9 @@ typedef struct k2onnx__klayer {
     const char **weight_paths;
     size_t nweights;
     size_t output_suffix;     /* next suffix to try when the layer is a model output again */
+    const char *weights_group;   /* a layer of a nested model: the HDF5 group of the outermost one */
+    const char *weights_prefix;  /* ... and the name its weights are listed under there */
+    unsigned nest_depth;         /* models around the layer inside the file's model */
 } k2onnx__klayer;
 
 typedef struct k2onnx__kmodel {
@@ -4293,6 +4297,186 @@ static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
     return 1;
 }
 
+/* --- nested models ---
+   A Sequential or functional model used as a layer is unfolded into the outer model: its layers
+   join the outer ones under the name "<model>/<layer>", one call of each per call of the model,
+   reading the model's inputs where they read its input layers; the model layer itself then only
+   hands the inner outputs on. Weights stay where Keras saved them, in the outermost nested
+   model's group, listed under each layer's own name. */
+
+static int k2onnx__is_model_class(const char *cls)
+{
+    return strcmp(cls, "Sequential") == 0 || strcmp(cls, "Functional") == 0 || strcmp(cls, "Model") == 0;
+}
+
+#ifndef K2ONNX_ONLY_RECURRENT
+/* Where an inner layer's output, or an inner input, is for call c of the nested model. */
+typedef struct k2onnx__nest {
+    const k2onnx__json *layers;  /* the nested model's layer list */
+    size_t *index;               /* per inner layer: its outer index, or SIZE_MAX for an input */
+    size_t *slot;                /* per inner input layer: which model input it is */
+    const k2onnx__kref *inputs;  /* the model's inputs at this call */
+    size_t ninputs, call;
+} k2onnx__nest;
+
+static int k2onnx__nest_ref(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, const k2onnx__json *ref, k2onnx__kref *out)
+{
+    long long node, tensor;
+    size_t j;
+    if (!k2onnx__jis_array(ref) || ref->n < 3 || ref->items[0].type != K2ONNX__JSTRING || !k2onnx__jint(&ref->items[1], 0, 1 << 20, &node) ||
+        !k2onnx__jint(&ref->items[2], 0, 1 << 20, &tensor))
+        return k2onnx__kfail(m, "model_config: nested model '%s' has a malformed connection", model);
+    for (j = 0; j < n->layers->n; j++) {
+        const k2onnx__json *lj = &n->layers->items[j];
+        const char *name = k2onnx__jstr(k2onnx__jget(lj, "name"));
+        if (!name) name = k2onnx__jstr(k2onnx__jget(k2onnx__jget(lj, "config"), "name"));
+        if (name && strcmp(name, ref->items[0].str) == 0) break;
+    }
+    if (j == n->layers->n) return k2onnx__kfail(m, "model_config: nested model '%s' names an unknown layer", model);
+    if (node != 0) return k2onnx__kfail(m, "model_config: nested model '%s' calls one of its layers twice (not supported yet)", model);
+    if (n->index[j] == SIZE_MAX) {
+        if (n->slot[j] >= n->ninputs) return k2onnx__kfail(m, "model_config: nested model '%s' gets fewer inputs than it has", model);
+        *out = n->inputs[n->slot[j]];
+        return 1;
+    }
+    out->layer = n->index[j];
+    out->node = n->call;
+    out->tensor = (size_t)tensor;
+    out->kwarg = NULL;
+    return 1;
+}
+
+/* The layers of nested model mi join the outer model (calls still empty). */
+static int k2onnx__nest_add_layers(k2onnx__kmodel *m, size_t mi, k2onnx__nest *n, int sequential)
+{
+    const k2onnx__json *cfg = m->layers[mi].config, *inputs = sequential ? NULL : k2onnx__jget(cfg, "input_layers");
+    const char *group = m->layers[mi].weights_group, *model = m->layers[mi].name;
+    unsigned depth = m->layers[mi].nest_depth + 1;
+    size_t j, k;
+    if (!group && !(group = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, model))) return 0;
+    n->index = (size_t *)k2onnx__alloc_array(m->ctx, n->layers->n + 1, sizeof *n->index);
+    n->slot = (size_t *)k2onnx__alloc_array(m->ctx, n->layers->n + 1, sizeof *n->slot);
+    if (!n->index || !n->slot) return 0;
+    for (j = 0; j < n->layers->n; j++) {
+        const k2onnx__json *lj = &n->layers->items[j], *lc = k2onnx__jget(lj, "config");
+        const char *cls = k2onnx__jstr(k2onnx__jget(lj, "class_name")), *name = k2onnx__jstr(k2onnx__jget(lj, "name"));
+        k2onnx__klayer *L;
+        if (!name) name = k2onnx__jstr(k2onnx__jget(lc, "name"));
+        if (!cls || !name) return k2onnx__kfail(m, "model_config: a layer of nested model '%s' lacks class_name or name", model);
+        n->index[j] = SIZE_MAX;
+        n->slot[j] = 0;
+        if (strcmp(cls, "InputLayer") == 0) {
+            if (inputs && k2onnx__jis_array(inputs))
+                for (k = 0; k < inputs->n; k++) {
+                    const k2onnx__json *e = k2onnx__jis_array(&inputs->items[0]) ? &inputs->items[k] : inputs;
+                    if (k2onnx__jis_array(e) && e->n >= 1 && k2onnx__jstr(&e->items[0]) && strcmp(e->items[0].str, name) == 0) n->slot[j] = k;
+                    if (!k2onnx__jis_array(&inputs->items[0])) break;
+                }
+            continue;
+        }
+        if (!(L = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s/%s", model, name), cls, lc))) return 0;
+        L->weights_group = group;
+        L->weights_prefix = name;
+        L->nest_depth = depth;
+        if (!(L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, m->layers[mi].ncalls + 1, sizeof *L->calls))) return 0;
+        L->ncalls = m->layers[mi].ncalls;
+        n->index[j] = m->nlayers - 1;
+    }
+    return 1;
+}
+
+/* The inputs of inner layer j at call n->call: its first inbound node (functional), or the layer
+   before it (Sequential). */
+static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, size_t j, int sequential)
+{
+    const k2onnx__json *lj = &n->layers->items[j], *nodes = k2onnx__jget(lj, "inbound_nodes");
+    k2onnx__kcall *call = &m->layers[n->index[j]].calls[n->call];
+    k2onnx__kref r;
+    size_t e;
+    if (sequential) {
+        if (j == 0 || n->index[j - 1] == SIZE_MAX) {
+            if (n->ninputs < 1) return k2onnx__kfail(m, "model_config: nested model '%s' gets no input", model);
+            r = n->inputs[0];
+        } else {
+            r.layer = n->index[j - 1], r.node = n->call, r.tensor = 0, r.kwarg = NULL;
+        }
+        return k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
+    }
+    if (!k2onnx__jis_array(nodes) || nodes->n != 1 || !k2onnx__jis_array(&nodes->items[0]))
+        return k2onnx__kfail(m, "model_config: a layer of nested model '%s' is not called once in it (not supported yet)", model);
+    for (e = 0; e < nodes->items[0].n; e++) {
+        const k2onnx__json *entry = &nodes->items[0].items[e];
+        if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+        if (entry->n >= 4 && e == 0) call->kwargs = &entry->items[3];
+    }
+    return 1;
+}
+
+/* Unfolds nested model mi; its own calls end up reading the inner outputs. */
+static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
+{
+    const char *model = m->layers[mi].name;
+    int sequential = strcmp(m->layers[mi].cls, "Sequential") == 0;
+    const k2onnx__json *cfg = m->layers[mi].config, *outputs;
+    k2onnx__nest n;
+    size_t c, j, k;
+    memset(&n, 0, sizeof n);
+    if (m->keras_major >= 3 || m->keras3_paths)
+        return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models in Keras 3 files are not supported yet", model,
+                            m->layers[mi].cls);
+    if (m->layers[mi].nest_depth >= 8)
+        return k2onnx__fail(m->ctx, k2onnx_result_limit_exceeded, "model_config: models nested more than 8 deep at '%s'", model);
+    n.layers = sequential && k2onnx__jis_array(cfg) ? cfg : k2onnx__jget(cfg, "layers");
+    if (!k2onnx__jis_array(n.layers) || n.layers->n == 0) return k2onnx__kfail(m, "model_config: nested model '%s' has no layers", model);
+    if (!k2onnx__nest_add_layers(m, mi, &n, sequential)) return 0;
+    outputs = sequential ? NULL : k2onnx__jget(cfg, "output_layers");
+    for (c = 0; c < m->layers[mi].ncalls; c++) {
+        k2onnx__kcall *mc = &m->layers[mi].calls[c];
+        n.inputs = mc->inputs;
+        n.ninputs = mc->ninputs;
+        n.call = c;
+        for (j = 0; j < n.layers->n; j++)
+            if (n.index[j] != SIZE_MAX && !k2onnx__nest_wire(m, &n, model, j, sequential)) return 0;
+        /* the model's call now reads the inner outputs */
+        mc = &m->layers[mi].calls[c];
+        mc->inputs = NULL;
+        mc->ninputs = mc->inputs_cap = 0;
+        if (sequential) {
+            j = n.layers->n;
+            while (j > 0 && n.index[j - 1] == SIZE_MAX) j--;
+            if (j == 0) return k2onnx__kfail(m, "model_config: nested model '%s' has no layers", model);
+            if (!k2onnx__kcall_add_input(m, mc, n.index[j - 1], c, 0)) return 0;
+        } else {
+            int single = k2onnx__jis_array(outputs) && outputs->n >= 1 && !k2onnx__jis_array(&outputs->items[0]);
+            if (!k2onnx__jis_array(outputs) || outputs->n == 0) return k2onnx__kfail(m, "model_config: nested model '%s' has no output_layers", model);
+            for (k = 0; k < (single ? 1 : outputs->n); k++) {
+                k2onnx__kref r;
+                if (!k2onnx__nest_ref(m, &n, model, single ? outputs : &outputs->items[k], &r) ||
+                    !k2onnx__kcall_add_input(m, mc, r.layer, r.node, r.tensor))
+                    return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+#endif
+
+static int k2onnx__nest_expand_all(k2onnx__kmodel *m)
+{
+    size_t i;
+    for (i = 0; i < m->nlayers; i++) /* unfolded layers are appended, and unfolded in turn */
+        if (k2onnx__is_model_class(m->layers[i].cls)) {
+#ifdef K2ONNX_ONLY_RECURRENT
+            return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models are left out of this build (K2ONNX_ONLY_RECURRENT)",
+                                m->layers[i].name, m->layers[i].cls);
+#else
+            if (!k2onnx__nest_expand(m, i)) return 0;
+#endif
+        }
+    return 1;
+}
+
 /* Reads the attributes of "/" and parses model_config. */
 /* The decimal number at the start of s (0 if none), saturating. */
 static int k2onnx__leading_int(const char *s)
@@ -4367,8 +4551,8 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
             else if (ctx->failed) return 0;
         }
     }
-    if (strcmp(cls, "Sequential") == 0) return k2onnx__kparse_sequential(m, cfg);
-    if (strcmp(cls, "Model") == 0 || strcmp(cls, "Functional") == 0) return k2onnx__kparse_functional(m, cfg);
+    if (strcmp(cls, "Sequential") == 0) return k2onnx__kparse_sequential(m, cfg) && k2onnx__nest_expand_all(m);
+    if (strcmp(cls, "Model") == 0 || strcmp(cls, "Functional") == 0) return k2onnx__kparse_functional(m, cfg) && k2onnx__nest_expand_all(m);
     return k2onnx__fail(ctx, k2onnx_result_unsupported_model, "model class '%s' is not supported (expected Sequential, Model or Functional)", cls);
 }
 
@@ -4490,6 +4674,16 @@ static int k2onnx__kweights_keras3(k2onnx__kmodel *m, k2onnx__klayer *L)
 }
 
 /* Loads a layer's weights in weight_names order: the position, not the name, says which is which. */
+/* Whether weight name s (len bytes, "dense_1/kernel:0") belongs to layer `layer` of a nested
+   model: its path has a component so named before the last. */
+static int k2onnx__weight_of(const char *s, size_t len, const char *layer)
+{
+    size_t n = strlen(layer), i;
+    for (i = 0; i + n < len; i++)
+        if ((i == 0 || s[i - 1] == '/') && memcmp(s + i, layer, n) == 0 && s[i + n] == '/') return 1;
+    return 0;
+}
+
 static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
 {
     k2onnx__h5obj g;
@@ -4499,7 +4693,7 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
     if (L->weights_loaded) return 1;
     L->weights_loaded = 1;
     if (m->keras3_paths) return k2onnx__kweights_keras3(m, L);
-    gpath = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, L->name);
+    gpath = L->weights_group ? L->weights_group : k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, L->name);
     if (!gpath) return 0;
     if (!k2onnx__h5_open_path(m->f, gpath, &g, 1)) return !m->ctx->failed; /* no group: no weights */
     /* Keras splits a long list into weight_names0, weight_names1, ... (attributes are limited
@@ -4525,7 +4719,9 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
             }
             total += (size_t)parts[p]->space.count;
         }
-        if (total > 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
+        if (total > (L->weights_prefix ? 1u << 16 : 64u))
+            return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
+        if (total > 64) total = 64; /* a nested model's group: this layer's share of it */
         L->weights = (k2onnx__h5array *)k2onnx__alloc_array(m->ctx, total + 1, sizeof *L->weights);
         L->weight_paths = (const char **)k2onnx__alloc_array(m->ctx, total + 1, sizeof *L->weight_paths);
         if (!L->weights || !L->weight_paths) return 0;
@@ -4535,6 +4731,8 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
                 const char *s;
                 size_t len, w = L->nweights;
                 if (!k2onnx__h5_attr_string(m->f, gpath, parts[p], i, &s, &len)) return 0;
+                if (L->weights_prefix && !k2onnx__weight_of(s, len, L->weights_prefix)) continue;
+                if (w >= 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
                 L->weight_paths[w] = k2onnx__sprintf(m->ctx, "%s/%.*s", gpath, (int)len, s);
                 if (!L->weight_paths[w] || !k2onnx__h5_float_dataset(m->f, L->weight_paths[w], &L->weights[w])) return 0;
                 L->nweights++;
@@ -5298,6 +5496,16 @@ static int k2onnx__map_activation(k2onnx__conv *cv, const k2onnx__kvalue *in, si
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__activation_name(cv, cv->layer->config, "activation", "linear", &act)) return 0;
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     return k2onnx__apply_activation(cv, act, &in[0], &(*out)[0]);
+}
+
+/* A nested model, once unfolded (k2onnx__nest_expand): its call reads the inner outputs and
+   hands them on as its own. */
+static int k2onnx__map_nested_model(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    size_t i;
+    if (!k2onnx__outputs(cv, out, nout, nin)) return 0;
+    for (i = 0; i < nin; i++) (*out)[i] = in[i];
+    return 1;
 }
 
 /* Layers that do nothing at inference time. */
@@ -9729,6 +9937,9 @@ static const struct {
     {"UpSampling1D", k2onnx__map_upsampling1d},
     {"Dot", k2onnx__map_dot},
     {"Merge", k2onnx__map_keras1_merge},
+    {"Sequential", k2onnx__map_nested_model},
+    {"Functional", k2onnx__map_nested_model},
+    {"Model", k2onnx__map_nested_model},
     {"Highway", k2onnx__map_highway},
     {"MaxoutDense", k2onnx__map_maxout_dense},
     {"ConvLSTM1D", k2onnx__map_convlstm},
@@ -9791,7 +10002,7 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
         if (strcmp(cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
-    if (!fn || fn == k2onnx__map_input || fn == k2onnx__map_time_distributed)
+    if (!fn || fn == k2onnx__map_input || fn == k2onnx__map_time_distributed || fn == k2onnx__map_nested_model)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) is not supported", cls);
     if (x->rank < 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, ...]");
     if (fn == k2onnx__map_batchnorm) {

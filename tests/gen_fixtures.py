@@ -348,10 +348,13 @@ class Model:
             inbound = [] if not L['inbound'] else \
                 [[[src, 0, t, {}] for src, t in map(tensor_ref, L['inbound'])]]
             layers.append(fl.functional_entry(L['cls'], L['name'], L['config'], inbound))
-        return {"class_name": "Model" if fl.k22 else "Functional",
-                "config": {"name": model_name, "layers": layers,
-                           "input_layers": [[n, 0, 0] for n, _ in self.inputs],
-                           "output_layers": [[n, 0, t] for n, t in map(tensor_ref, self.outputs)]}}
+        cfg = {"class_name": "Model" if fl.k22 else "Functional",
+               "config": {"name": model_name, "layers": layers,
+                          "input_layers": [[n, 0, 0] for n, _ in self.inputs],
+                          "output_layers": [[n, 0, t] for n, t in map(tensor_ref, self.outputs)]}}
+        for fix in getattr(self, 'config_fixes', []):
+            fix(cfg)
+        return cfg
 
     def weight_layers(self):
         """Layers in the order Keras' model.layers lists them (what layer_names holds)."""
@@ -1493,6 +1496,85 @@ def m_timedist_conv2d(fl, rng, steps=4, size=6, hid=4):
     return m
 
 
+# ---------------------------------------------------------------------------------------------
+# nested models: a Sequential or functional model used as a layer. Its config is the model's own
+# ({"class_name", "config"}); its weights sit in one group named after it, listed under the
+# names of the layers that own them ("dense_1/kernel:0", tf.keras "lstm/lstm_cell/kernel:0").
+# ---------------------------------------------------------------------------------------------
+def add_nested(m, fl, inner, name, inbound):
+    cfg = inner.config(name)
+    ws = []
+    for L in inner.weight_layers():
+        for full, w in zip(weight_names(fl, L), L['weights']):
+            head, tail = full.rsplit('/', 1)
+            ws.append((head, tail[:-2], w[-1]))
+    return m.add(cfg['class_name'], name, cfg['config'], inbound, ws)
+
+
+def nested_encoder(fl, rng, sequential, seq=5, hid=4, out=3):
+    """The model used as a layer: LSTM(hid, return_sequences) -> Dense(out, tanh), as a Sequential
+    (tf.keras with its InputLayer, Keras 2.2.4 with batch_input_shape on the LSTM) or functional."""
+    inner = Model(fl, sequential=sequential)
+    name = fl.uid('input') if not sequential else None
+    x = inner.input(name or ('%s_input' % 'lstm'), [seq, INP])
+    spec = recurrent(fl, rng, 'lstm', INP, hid)
+    if sequential and fl.k22:
+        spec['config']['batch_input_shape'] = [None, seq, INP]
+        spec['config']['dtype'] = 'float32'
+    h = add_recurrent(inner, spec, [x])
+    d = fl.uid('dense')
+    inner.outputs = [inner.add('Dense', d, fl.dense(d, out, 'tanh'), [h], dense_weights(rng, hid, out))]
+    return inner
+
+
+def m_nested(fl, rng, sequential, seq=5, hid=4):
+    """inputs -> nested encoder (LSTM -> Dense, a model) -> LSTM(hid) -> Dense(INP)."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    inner = nested_encoder(fl, rng, sequential, seq)
+    enc = add_nested(m, fl, inner, fl.uid('sequential' if sequential else 'model'), [x])
+    h = add_recurrent(m, recurrent(fl, rng, 'lstm', 3, hid, return_sequences=False), [enc])
+    m.outputs = [dense_head(m, fl, rng, h, hid, 'linear')]
+    return m
+
+
+def m_nested_shared(fl, rng, seq=5):
+    """A siamese pair: one nested functional encoder called on two inputs (its inbound nodes 0
+    and 1), the two encodings subtracted, then Dense(INP) on the last step's difference."""
+    m = Model(fl)
+    a = m.input('left', [seq, INP])
+    b = m.input('right', [seq, INP])
+    inner = nested_encoder(fl, rng, False, seq)
+    name = fl.uid('model')
+    enc = add_nested(m, fl, inner, name, [a])
+    diff = fl.uid('subtract')
+    m.add('Subtract', diff, fl.base(diff), [enc, enc])
+    spec = recurrent(fl, rng, 'gru', 3, 4, return_sequences=False)
+    h = add_recurrent(m, spec, [diff])
+    m.outputs = [dense_head(m, fl, rng, h, 4, 'linear'), enc]
+
+    def second_call(cfg):
+        # the encoder's second inbound node reads `right`; the subtraction takes call 1 second
+        for L in cfg['config']['layers']:
+            if L['name'] == name:
+                L['inbound_nodes'].append([[b, 0, 0, {}]])
+            if L['name'] == diff:
+                L['inbound_nodes'][0][1][1] = 1
+    m.config_fixes = [second_call]
+    return m
+
+
+def m_nested_in_sequential(fl, rng, seq=5, hid=4):
+    """Sequential([Input, a nested Sequential encoder, LSTM(hid), Dense(INP)])."""
+    m = Model(fl, sequential=True)
+    x = m.input('input_1', [seq, INP])
+    inner = nested_encoder(fl, rng, True, seq)
+    enc = add_nested(m, fl, inner, fl.uid('sequential'), [x])
+    h = add_recurrent(m, recurrent(fl, rng, 'lstm', 3, hid, return_sequences=False), [enc])
+    m.outputs = [dense_head(m, fl, rng, h, hid, 'linear')]
+    return m
+
+
 def new_layer_models():
     return [
         ('conv1d_pad', m_conv1d_pad, {}),
@@ -1510,6 +1592,10 @@ def new_layer_models():
         ('conv2d_layers', m_conv2d_layers, {}),
         ('conv2d_layers_cf', lambda fl, r: m_conv2d_layers(fl, r, fmt='channels_first'), {}),
         ('timedist_conv2d', m_timedist_conv2d, {}),
+        ('nested_seq', lambda fl, r: m_nested(fl, r, True), {}),
+        ('nested_functional', lambda fl, r: m_nested(fl, r, False), {}),
+        ('nested_shared', m_nested_shared, {}),
+        ('nested_in_sequential', m_nested_in_sequential, dict(only='tfk2')),
         # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the
         # converter must join them back (one small layer is enough)
         ('timedist_lstm_split', m_timedist, dict(only='k22', split_names=['lstm_1'])),

@@ -1003,25 +1003,57 @@ def graph(model_config):
             out.append((L['class_name'], L['name'], cfg, refs))
             continue
         nodes = L.get('inbound_nodes') or []
-        if len(nodes) > 1:
+        if len(nodes) > 1 and L['class_name'] not in MODEL_CLASSES:
             raise Unsupported('layer %s called more than once' % L['name'])
-        inbound = []
-        if nodes and isinstance(nodes[0], dict):
-            # Keras 3: positional tensors, then initial states passed by keyword
-            refs = keras_tensors(nodes[0].get('args', [])) + \
-                keras_tensors((nodes[0].get('kwargs') or {}).get('initial_state', []))
-        else:
-            refs = nodes[0] if nodes else []
-        for e in refs:
-            if not isinstance(e, list) or e[1] != 0:
-                raise Unsupported('inbound node format %r' % (e,))
-            inbound.append((e[0], e[2]))
-        out.append((L['class_name'], L['name'], L['config'], inbound))
-    return out, [e[0] for e in endpoints(c['input_layers'])], endpoints(c['output_layers'])
+        # call k > 0 of a nested model runs as a layer of its own, named name@k
+        for k, node in enumerate(nodes or [[]]):
+            inbound = []
+            if isinstance(node, dict):
+                # Keras 3: positional tensors, then initial states passed by keyword
+                refs = keras_tensors(node.get('args', [])) + \
+                    keras_tensors((node.get('kwargs') or {}).get('initial_state', []))
+            else:
+                refs = node
+            for e in refs:
+                if not isinstance(e, list) or (e[1] != 0 and e[0] not in model_names(c)):
+                    raise Unsupported('inbound node format %r' % (e,))
+                inbound.append((call_name(e[0], e[1]), e[2]))
+            out.append((L['class_name'], call_name(L['name'], k), L['config'], inbound))
+    return out, [e[0] for e in endpoints(c['input_layers'])], [(call_name(n, k), t) for n, k, t in endpoints3(c['output_layers'])]
 
 
-def evaluate(model_config, weights, inputs, keras_version, theano=False):
-    """Outputs of the model, in output_layers order, as float64 arrays."""
+def call_name(name, node):
+    return name if node == 0 else '%s@%d' % (name, node)
+
+
+def model_names(c):
+    return {L['name'] for L in c['layers'] if L['class_name'] in MODEL_CLASSES}
+
+
+def endpoints3(v):
+    if len(v) == 3 and isinstance(v[0], str):
+        v = [v]
+    return [(e[0], e[1], e[2]) for e in v]
+
+
+MODEL_CLASSES = ('Sequential', 'Model', 'Functional')
+
+
+def nested_weights(names, arrays):
+    """A nested model's weights by the layer that owns them: the first part of each name
+    ("dense_1/kernel:0", "lstm/lstm_cell/kernel:0")."""
+    out, owners = {}, {}
+    for n, a in zip(names, arrays):
+        owner = n.split('/')[0]
+        out.setdefault(owner, []).append(a)
+        owners.setdefault(owner, []).append(n)
+    return out, owners
+
+
+def evaluate(model_config, weights, inputs, keras_version, theano=False, names=None, calls=None):
+    """Outputs of the model, in output_layers order, as float64 arrays. names: the weight names
+    per layer (for nested models); calls: per layer, how often it ran (a nested model's layers
+    are shared between its calls)."""
     sem = Semantics(keras_version)
     sem.theano = theano
     layers, in_names, outs = graph(model_config)
@@ -1031,6 +1063,15 @@ def evaluate(model_config, weights, inputs, keras_version, theano=False):
     masks = {}
     for cls, name, cfg, inbound in layers:
         if cls == 'InputLayer':
+            continue
+        if cls in MODEL_CLASSES:
+            # a nested model: run it on each of its calls (graph() lists one entry per call)
+            base = name.split('@')[0]
+            inner_w, inner_n = nested_weights((names or {}).get(base, []), weights.get(base, []))
+            ys = evaluate({'class_name': cls, 'config': cfg}, inner_w, [val[ref] for ref in inbound], keras_version, theano, inner_n)
+            for k, y in enumerate(ys):
+                val[(name, k)] = y
+                masks[(name, k)] = None
             continue
         ins = [val[ref] for ref in inbound]
         ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name, [])]
@@ -1058,7 +1099,8 @@ def run_work(path):
     kv = work.get('keras_version', '')
     names = [w.get('name', '') for ws in work['weights'].values() for w in ws]
     theano = str(kv).startswith('1.') and bool(names) and not names[0].endswith(':0')
-    ys = evaluate(work['model_config'], weights, inputs, kv, theano)
+    per_layer = {ln: [w.get('name', '') for w in ws] for ln, ws in work['weights'].items()}
+    ys = evaluate(work['model_config'], weights, inputs, kv, theano, per_layer)
     _, _, outs = graph(work['model_config'])
     res = {"file": work['file'], "method": "numpy float64 (tests/ref_numpy.py)",
            "outputs": [{"name": out_name(ref), "shape": list(y.shape), "data": [float(v) for v in y.ravel()]}

@@ -429,6 +429,10 @@ function tfjsGaps(cfg) {
   const layers = (cfg.config && (Array.isArray(cfg.config) ? cfg.config : cfg.config.layers)) || [];
   for (const L of layers) {
     const c = L.config || {};
+    // tfjs-layers 4.22 reports "graph disconnected" for a model nested in a functional one
+    if (cfg.class_name !== 'Sequential' && ['Sequential', 'Functional', 'Model'].includes(L.class_name)) {
+      gaps.add('a model nested in a functional model');
+    }
     if (L.class_name === 'SeparableConv2D' && c.data_format === 'channels_first' && c.use_bias !== false) {
       gaps.add("SeparableConv2D's bias with channels_first (tfjs-layers adds it along the rows)");
     }

@@ -914,6 +914,10 @@ static void test_refusals_by_name(void)
          "layer 'up_sampling2d' (UpSampling2D): interpolation 'bilinear' is not supported yet (nearest)", 0},
         {"tests/fixtures/k22_conv2d_lstm.h5", "\"filters\": 4", "\"nb_filter\": 4",
          "layer 'conv2d_1' (Conv2D): Keras 1 Conv2D (nb_row, nb_col, dim_ordering) is not supported yet", 0},
+        {"tests/fixtures/tfk2_timedist_conv2d.h5", "{\"class_name\": \"Conv2D\"", "{\"class_name\": \"Sequential\"",
+         "layer 'time_distributed' (TimeDistributed): TimeDistributed(Sequential) is not supported", 0},
+        {"tests/fixtures/tfk2_nested_functional.h5", "\"inbound_nodes\": [[[\"input\", 0, 0, {}]]]", "\"inbound_nodes\": [[[\"input\", 1, 0, {}]]]",
+         "model_config: nested model 'model' calls one of its layers twice (not supported yet)", 0},
         {"tests/fixtures/k3_act_dense_hard_shrink.h5", "\"name\"", "\"name\"", "layer 'dense' (Dense): activation 'hard_shrink' needs opset 9 (Shrink)", 8},
     };
     size_t i;
