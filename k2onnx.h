@@ -6917,6 +6917,16 @@ static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2on
     return 1;
 }
 
+/* Where cell c's initial states start among the layer's: state_at in cell order; StackedRNNCells
+   with reverse_state_order (Keras before 2.2.3) take them last cell first. */
+static unsigned k2onnx__stacked_state_at(const k2onnx__rnn_layer *L, unsigned c, unsigned state_at, int from_keras)
+{
+    unsigned k, at = 0;
+    if (!from_keras || !L->reverse_state_order) return state_at;
+    for (k = L->ncells; k-- > c + 1;) at += k2onnx__rnn_states(&L->cells[k]);
+    return at;
+}
+
 /* SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM and RNN(cell or StackedRNNCells). */
 static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -6943,7 +6953,6 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     if (nin != 1 && nin != 1 + nstates_total)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
                              (int)nstates_total, (int)nin);
-    if (nin > 1 && L.ncells > 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "initial_state of StackedRNNCells is not supported yet");
     if (L.go_backwards && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "go_backwards with time_major is not supported yet");
     if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
     for (k = 1; k < nin; k++)
@@ -7003,7 +7012,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         r.I = I;
         r.T = T;
         r.batch = batch;
-        r.init = states ? states + state_at : NULL;
+        r.init = states ? states + k2onnx__stacked_state_at(&L, c, state_at, nin > 1) : NULL;
         r.init_is_state_io = state_io && nin == 1;
         r.mask_tm = mask_tm;
         r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : K2ONNX__MASK_REPEAT;

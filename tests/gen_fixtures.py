@@ -687,7 +687,7 @@ def m_single(fl, rng, kind, seq=5, hid=4, return_state=False, dense=False, batch
 
 
 def m_stacked_cells(fl, rng, kinds, units=(4, 3), seq=5, return_sequences=True, return_state=False,
-                    reset_after=None, mask=None, batch_shape=None, data_shape=None):
+                    reset_after=None, mask=None, batch_shape=None, data_shape=None, initial=False):
     """Input -> RNN(StackedRNNCells([cells])).
 
     Weight names: Keras 2.2.4 builds every cell inside the RNN layer's name scope with no scope
@@ -719,7 +719,12 @@ def m_stacked_cells(fl, rng, kinds, units=(4, 3), seq=5, return_sequences=True, 
         inp = n
     cfg = fl.rnn_base(name, return_sequences, return_state=return_state)
     cfg["cell"] = {"class_name": "StackedRNNCells", "config": fl.stacked_cells(sname, cells)}
-    m.add('RNN', name, cfg, [x], weights)
+    states = []
+    if initial:   # initial_state: every cell's states in cell order (h, then c for an LSTM)
+        for j, (kind, n) in enumerate(zip(kinds, units)):
+            for part in (('h', 'c') if kind == 'lstm' else ('h',)):
+                states.append(m.input('cell%d_%s0' % (j, part), [n]))
+    m.add('RNN', name, cfg, [x] + states, weights)
     m.outputs = layer_outputs(name, 1 + (sum(NSTATES[k] for k in kinds) if return_state else 0))
     return m
 
@@ -902,6 +907,9 @@ def option_models():
         lambda fl, r: m_stacked_cells(fl, r, ('lstm', 'gru'), return_sequences=False, return_state=True))
     add('stack_rnn_lstm_state',
         lambda fl, r: m_stacked_cells(fl, r, ('simple', 'lstm'), return_state=True), only='tfk2')
+    add('stack_lstm_gru_init', lambda fl, r: m_stacked_cells(fl, r, ('lstm', 'gru'), initial=True))
+    add('stack_gru_lstm_init_state',
+        lambda fl, r: m_stacked_cells(fl, r, ('gru', 'lstm'), return_sequences=False, return_state=True, initial=True))
     # 5. CuDNNLSTM / CuDNNGRU (Keras 2.2 only)
     add('cudnn_lstm_seq', lambda fl, r: m_cudnn(fl, r, 'lstm', dense=True), only='k22')
     add('cudnn_lstm_last', lambda fl, r: m_cudnn(fl, r, 'lstm', return_sequences=False), only='k22')

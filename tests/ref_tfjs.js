@@ -429,6 +429,10 @@ function tfjsGaps(cfg) {
   const layers = (cfg.config && (Array.isArray(cfg.config) ? cfg.config : cfg.config.layers)) || [];
   for (const L of layers) {
     const c = L.config || {};
+    // tfjs-layers 4.22 takes a StackedRNNCells' initial states last cell first (Keras before 2.2.3)
+    const stacked = L.config && L.config.cell && L.config.cell.class_name === 'StackedRNNCells';
+    const nodes = L.inbound_nodes || [];
+    if (stacked && nodes.length && Array.isArray(nodes[0]) && nodes[0].length > 1) gaps.add('initial_state of StackedRNNCells in cell order');
     // tfjs-layers 4.22 reports "graph disconnected" for a model nested in a functional one
     if (cfg.class_name !== 'Sequential' && ['Sequential', 'Functional', 'Model'].includes(L.class_name)) {
       gaps.add('a model nested in a functional model');
