@@ -5387,11 +5387,15 @@ static int k2onnx__more_activation(k2onnx__conv *cv, const char *act, const k2on
         b = a ? k2onnx__op1(cv, "Neg", v, "soft_shrink_negated", NULL) : NULL;
         b = b ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", b, t, "soft_shrink_below"), "soft_shrink_negative", NULL) : NULL;
         *r = b ? k2onnx__op2(cv, "Sub", a, b, "soft_shrink") : NULL;
+    } else if (strcmp(act, "hard_shrink") == 0 && cv->opset < 9) {
+        /* before Shrink: x * clip(ceil(2|x| - 1), 0, 1), which is 0 up to |x| = 0.5 and 1 past it */
+        a = k2onnx__op1(cv, "Abs", v, "hard_shrink_abs", NULL);
+        a = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "hard_shrink_two", 2.0f), "hard_shrink_scaled") : NULL;
+        a = a ? k2onnx__op2(cv, "Sub", a, k2onnx__const_f32(cv, "hard_shrink_one", 1.0f), "hard_shrink_excess") : NULL;
+        a = a ? k2onnx__op1(cv, "Ceil", a, "hard_shrink_ceil", NULL) : NULL;
+        a = a ? k2onnx__clip(cv, a, 0.0f, 1.0f, "hard_shrink_keep") : NULL;
+        *r = a ? k2onnx__op2(cv, "Mul", v, a, "hard_shrink") : NULL;
     } else if (strcmp(act, "hard_shrink") == 0) {
-        if (cv->opset < 9) {
-            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'hard_shrink' needs opset 9 (Shrink)");
-            return 1;
-        }
         if ((*r = k2onnx__op1(cv, "Shrink", v, "hard_shrink", &n)) != NULL) {
             k2onnx__attr_float(n, "lambd", 0.5f);
             k2onnx__attr_float(n, "bias", 0.0f);
@@ -8271,7 +8275,14 @@ typedef struct k2onnx__image {
 
 static int k2onnx__image_of(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__image *im)
 {
-    if (!k2onnx__data_format(cv, &im->first)) return 0;
+    const char *order = k2onnx__jstr(k2onnx__jget(cv->layer->config, "dim_ordering")); /* Keras 1: th or tf */
+    if (order) {
+        if (strcmp(order, "th") != 0 && strcmp(order, "tf") != 0)
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "dim_ordering '%s' is not supported", order);
+        im->first = strcmp(order, "th") == 0;
+    } else if (!k2onnx__data_format(cv, &im->first)) {
+        return 0;
+    }
     if (x->rank != 4) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, rows, cols, channels] (or channels first)");
     im->C = x->dims[im->first ? 1 : 3];
     im->sp[0] = x->dims[im->first ? 2 : 1];
@@ -8310,15 +8321,25 @@ typedef struct k2onnx__window2d {
 static int k2onnx__window2d_read(k2onnx__conv *cv, const k2onnx__image *im, const char *ksize_key, long long kdef, k2onnx__window2d *w)
 {
     const k2onnx__json *cfg = cv->layer->config;
+    /* Keras 1: border_mode, subsample (convolutions), nb_row and nb_col */
+    int keras1 = k2onnx__jget(cfg, "border_mode") != NULL;
+    const char *strides = keras1 && k2onnx__jget(cfg, "subsample") ? "subsample" : "strides";
     unsigned a;
-    w->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
+    w->padding = k2onnx__jstr(k2onnx__jget(cfg, keras1 ? "border_mode" : "padding"));
     if (!w->padding) w->padding = "valid";
-    if (!k2onnx__int2(cv, cfg, ksize_key, kdef, w->k) || !k2onnx__int2(cv, cfg, "dilation_rate", 1, w->d)) return 0;
-    if (!k2onnx__jget(cfg, "strides") || k2onnx__jget(cfg, "strides")->type == K2ONNX__JNULL) {
+    if (keras1 && k2onnx__jget(cfg, "nb_row")) {
+        int64_t rows, cols;
+        if (!k2onnx__positive_int(cv, cfg, "nb_row", NULL, &rows) || !k2onnx__positive_int(cv, cfg, "nb_col", NULL, &cols)) return 0;
+        w->k[0] = rows, w->k[1] = cols;
+    } else if (!k2onnx__int2(cv, cfg, ksize_key, kdef, w->k)) {
+        return 0;
+    }
+    if (!k2onnx__int2(cv, cfg, keras1 && k2onnx__jget(cfg, "atrous_rate") ? "atrous_rate" : "dilation_rate", 1, w->d)) return 0;
+    if (!k2onnx__jget(cfg, strides) || k2onnx__jget(cfg, strides)->type == K2ONNX__JNULL) {
         /* pooling: strides default to the pool size, convolutions to 1 */
         w->st[0] = strcmp(ksize_key, "pool_size") == 0 ? w->k[0] : 1;
         w->st[1] = strcmp(ksize_key, "pool_size") == 0 ? w->k[1] : 1;
-    } else if (!k2onnx__int2(cv, cfg, "strides", 1, w->st)) {
+    } else if (!k2onnx__int2(cv, cfg, strides, 1, w->st)) {
         return 0;
     }
     if (strcmp(w->padding, "valid") != 0 && strcmp(w->padding, "same") != 0)
@@ -8329,6 +8350,20 @@ static int k2onnx__window2d_read(k2onnx__conv *cv, const k2onnx__image *im, cons
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the input has %d %s, fewer than the window spans (%d) with padding 'valid'",
                                  (int)im->sp[a], a ? "cols" : "rows", (int)span);
         if (!k2onnx__conv_pads(cv, w->padding, im->sp[a], span, w->st[a], p)) return 0;
+        if (keras1 && strcmp(w->padding, "same") == 0) {
+            int theano = k2onnx__keras1_theano(cv);
+            if (theano < 0) return 0;
+            if (theano && strcmp(ksize_key, "pool_size") == 0)
+                return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Theano border_mode 'same' is not supported yet");
+            /* Theano's 'half' border, an even kernel's surplus cut off the end (as in 1-D) */
+            if (theano) {
+                int64_t total = p[0] + p[1];
+                p[0] = span / 2;
+                p[1] = total - p[0];
+                if (p[1] < 0)
+                    return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 Theano border_mode 'same' with these strides is not supported yet");
+            }
+        }
         w->pads[a] = p[0];
         w->pads[a + 2] = p[1];
         w->out[a] = k2onnx__window_len(im->sp[a], w->padding, span, w->st[a]);
@@ -8353,8 +8388,10 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     size_t want, bias_at;
     float *wv;
     long long groups = 1;
-    if (k2onnx__jget(cfg, "nb_filter"))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s (nb_row, nb_col, dim_ordering) is not supported yet", cls);
+    int keras1 = k2onnx__jget(cfg, "nb_filter") != NULL, flip = 0;
+    if (keras1 && (depthwise || separable))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s is not supported yet", cls);
+    if (keras1) use_bias = k2onnx__jbool(cfg, "bias", 1);
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__window2d_read(cv, &im, "kernel_size", 1, &w) ||
         !k2onnx__activation_name(cv, cfg, "activation", "linear", &act))
         return 0;
@@ -8363,7 +8400,7 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
         if (k2onnx__jget(cfg, "depth_multiplier") && !k2onnx__positive_int(cv, cfg, "depth_multiplier", NULL, &M)) return 0;
     }
     if (depthwise) F = im.C * M;
-    else if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F)) return 0;
+    else if (!k2onnx__positive_int(cv, cfg, keras1 ? "nb_filter" : "filters", NULL, &F)) return 0;
     if (!depthwise && !separable) {
         if (!k2onnx__int1(cv, cfg, "groups", 1, &groups)) return 0;
         g = groups;
@@ -8379,10 +8416,16 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     if (depthwise || separable) {
         kd[2] = (uint64_t)im.C, kd[3] = (uint64_t)M;
         if (!k2onnx__check_weight(cv, 0, "depthwise_kernel", 4, kd)) return 0;
+    } else if (keras1 && im.first) {
+        /* Keras 1 th ordering keeps the kernel [F, C, rows, cols] */
+        kd[0] = (uint64_t)F, kd[1] = (uint64_t)Cg, kd[2] = (uint64_t)w.k[0], kd[3] = (uint64_t)w.k[1];
+        if (!k2onnx__check_weight(cv, 0, "W", 4, kd)) return 0;
     } else {
         kd[2] = (uint64_t)Cg, kd[3] = (uint64_t)F;
-        if (!k2onnx__check_weight(cv, 0, "kernel", 4, kd)) return 0;
+        if (!k2onnx__check_weight(cv, 0, keras1 ? "W" : "kernel", 4, kd)) return 0;
     }
+    /* a Keras 1 model trained on Theano convolved: its kernel runs backwards on both axes */
+    if (keras1 && (flip = k2onnx__keras1_theano(cv)) < 0) return 0;
     if (separable) {
         kd[0] = kd[1] = 1, kd[2] = (uint64_t)(im.C * M), kd[3] = (uint64_t)F;
         if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 4, kd)) return 0;
@@ -8418,14 +8461,17 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
             y = k2onnx__conv_node(cv, y, wn, bn, 2, one, one, one, zero, 1, "pointwise");
         }
     } else {
-        /* [kh, kw, C/g, F] -> [F, C/g, kh, kw] */
+        /* [kh, kw, C/g, F] (Keras 1 th: [F, C, kh, kw]) -> [F, C/g, kh, kw] */
         if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * w.k[0] * w.k[1]), sizeof *wv))) return 0;
         for (f = 0; f < F; f++)
             for (c = 0; c < Cg; c++)
                 for (i = 0; i < w.k[0]; i++)
-                    for (j = 0; j < w.k[1]; j++)
-                        wv[((f * Cg + c) * w.k[0] + i) * w.k[1] + j] =
-                            k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * w.k[1] + j) * Cg + c) * F + f));
+                    for (j = 0; j < w.k[1]; j++) {
+                        int64_t si = flip ? w.k[0] - 1 - i : i, sj = flip ? w.k[1] - 1 - j : j;
+                        uint64_t at = keras1 && im.first ? (uint64_t)(((f * Cg + c) * w.k[0] + si) * w.k[1] + sj)
+                                                         : (uint64_t)(((si * w.k[1] + sj) * Cg + c) * F + f);
+                        wv[((f * Cg + c) * w.k[0] + i) * w.k[1] + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
+                    }
         wd[0] = F, wd[1] = Cg, wd[2] = w.k[0], wd[3] = w.k[1];
         if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd))) return 0;
         if (use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
@@ -8443,8 +8489,6 @@ static int k2onnx__map_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     k2onnx__window2d w;
     k2onnx__node *n;
     const char *xt;
-    if (k2onnx__jget(cv->layer->config, "dim_ordering"))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s (border_mode, dim_ordering) is not supported yet", cv->layer->cls);
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__window2d_read(cv, &im, "pool_size", 2, &w)) return 0;
     if (!is_max && strcmp(w.padding, "same") == 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "average pooling with padding 'same' is not supported yet");
@@ -9903,6 +9947,7 @@ static const struct {
     {"SeparableConvolution1D", k2onnx__map_separable_conv1d},
     {"Conv2D", k2onnx__map_conv2d},
     {"Convolution2D", k2onnx__map_conv2d},
+    {"AtrousConvolution2D", k2onnx__map_conv2d},
     {"SeparableConv2D", k2onnx__map_conv2d},
     {"SeparableConvolution2D", k2onnx__map_conv2d},
     {"DepthwiseConv2D", k2onnx__map_conv2d},

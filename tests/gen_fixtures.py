@@ -2893,6 +2893,53 @@ def k1_conv_rnn(rng, kind, convs, pools, seq=10, hid=4, backend='tensorflow', de
     return m
 
 
+def k1_conv2d_config(name, nb_filter, rows, cols, border_mode='valid', subsample=(1, 1), dim_ordering='tf', atrous_rate=None,
+                     activation='linear', batch_input_shape=None):
+    """Keras 1.2.2 Convolution2D.get_config (AtrousConvolution2D adds atrous_rate)."""
+    c = k1_base(name, batch_input_shape)
+    c.update({"nb_filter": nb_filter, "nb_row": rows, "nb_col": cols, "init": "glorot_uniform", "activation": activation,
+              "border_mode": border_mode, "subsample": list(subsample), "dim_ordering": dim_ordering, "W_regularizer": None,
+              "b_regularizer": None, "activity_regularizer": None, "W_constraint": None, "b_constraint": None, "bias": True})
+    if atrous_rate is not None:
+        c["atrous_rate"] = list(atrous_rate)
+    return c
+
+
+def k1_conv2d_model(rng, backend, dim_ordering, convs, pools, size=(7, 6), chans=2):
+    """Sequential([Convolution2D/AtrousConvolution2D ... (each with its MaxPooling2D, if any),
+    Flatten, Dense(INP)]) on images in dim_ordering; W is [F, C, rows, cols] for th, [rows, cols,
+    C, F] for tf, as Keras 1.2 kept them."""
+    m = K1Model(backend)
+    th = dim_ordering == 'th'
+    shape = [chans, size[0], size[1]] if th else [size[0], size[1], chans]
+    cin, h, w = chans, size[0], size[1]
+    for i, (conv, pool) in enumerate(zip(convs, pools)):
+        kw = dict(conv)
+        nb, r, c = kw.pop('nb_filter'), kw.pop('rows'), kw.pop('cols')
+        base = 'atrousconvolution2d' if kw.get('atrous_rate') else 'convolution2d'
+        name = '%s_%d' % (base, i + 1)
+        cfg = k1_conv2d_config(name, nb, r, c, dim_ordering=dim_ordering, batch_input_shape=[None] + shape if i == 0 else None, **kw)
+        W = rnd(rng, (nb, cin, r, c) if th else (r, c, cin, nb))
+        m.add('AtrousConvolution2D' if kw.get('atrous_rate') else 'Convolution2D', cfg,
+              [(m.wname(name, 'W'), W), (m.wname(name, 'b'), rnd(rng, (nb,)))])
+        cin = nb
+        if pool:
+            pc = k1_base('maxpooling2d_%d' % (i + 1))
+            pc.update(dict(pool, dim_ordering=dim_ordering))
+            m.add('MaxPooling2D', pc)
+    m.add('Flatten', k1_base('flatten_1'))
+    return m
+
+
+def k1_conv2d_dense(m, rng, features):
+    c = k1_base('dense_1')
+    c.update({"output_dim": INP, "init": "glorot_uniform", "activation": "linear", "W_regularizer": None,
+              "b_regularizer": None, "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+              "bias": True, "input_dim": features})
+    m.add('Dense', c, [(m.wname('dense_1', 'W'), rnd(rng, (features, INP), 0.3)), (m.wname('dense_1', 'b'), rnd(rng, (INP,)))])
+    return m
+
+
 def k1_input_dim(rng, seq=5, hid=4):
     """Sequential([LSTM(hid, input_dim=INP), Dense(INP)]) as a config that gives input_dim and
     input_length but no batch_input_shape (older Keras 1 writers and hand-written configs)."""
@@ -3015,6 +3062,18 @@ def k1_models():
         ('conv_legacy_lstm', lambda r: k1_conv_rnn(r, 'lstm', [dict(nb_filter=3, filter_length=2, subsample_length=2, legacy=True,
                                                                     bias=False)], [None], backend='theano'), {}),
         ('input_dim_lstm', k1_input_dim, {}),
+        # th ordering on Theano: kernels reversed, 'same' padded half on both sides (an even kernel cut)
+        ('conv2d_th', lambda r: k1_conv2d_dense(k1_conv2d_model(
+            r, 'theano', 'th', [dict(nb_filter=3, rows=3, cols=3, border_mode='same', activation='relu'),
+                                dict(nb_filter=2, rows=2, cols=2, border_mode='same')],
+            [dict(pool_size=[2, 2], strides=[2, 2], border_mode='valid'), None]), r, 2 * 3 * 3), {}),
+        ('conv2d_th_valid', lambda r: k1_conv2d_dense(k1_conv2d_model(
+            r, 'theano', 'th', [dict(nb_filter=3, rows=3, cols=2, subsample=(1, 2))],
+            [dict(pool_size=[2, 2], strides=[1, 1], border_mode='valid')]), r, 3 * 4 * 2), {}),
+        ('conv2d_tf', lambda r: k1_conv2d_dense(k1_conv2d_model(
+            r, 'tensorflow', 'tf', [dict(nb_filter=4, rows=3, cols=2, subsample=(2, 1)),
+                                    dict(nb_filter=3, rows=2, cols=2, border_mode='same', atrous_rate=(2, 2))],
+            [None, dict(pool_size=[2, 2], strides=[1, 1], border_mode='same')]), r, 3 * 5 * 3), {}),
         ('merge_last', lambda r: k1_merge(r, False, [('sum', -1, -1), ('mul', -1, -1), ('ave', -1, -1), ('max', -1, -1),
                                                      ('concat', -1, -1), ('dot', -1, [1, 1]), ('cos', -1, [1, 1])]), {}),
         ('highway_maxout', k1_highway_maxout, {}),

@@ -589,7 +589,9 @@ def pairs2(v):
 
 
 def run_2d_layer(cls, cfg, weights, x):
-    """The 2-D layers, or None for another class."""
+    """The 2-D layers, or None for another class (and for Keras 1 configs)."""
+    if 'dim_ordering' in cfg:
+        return None
     if cls in ('Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'):
         return run_conv2d(cls, cfg, weights, x)
     if cls in ('MaxPooling2D', 'AveragePooling2D'):
@@ -610,6 +612,35 @@ def run_2d_layer(cls, cfg, weights, x):
         sh, sw = pair(cfg.get('size', 2))
         return from_nhwc(cfg, np.repeat(np.repeat(to_nhwc(cfg, x), sh, axis=1), sw, axis=2))
     return None
+
+
+def keras1_conv2d(cfg, weights, x, theano):
+    """Keras 1.2 Convolution2D/AtrousConvolution2D: W [F, C, rows, cols] (th) or [rows, cols, C, F]
+    (tf); TensorFlow correlates with SAME padding, Theano convolves (the kernel reversed on both
+    axes), pads half the dilated kernel on both sides for 'same' and Keras 1 cuts an even kernel's
+    surplus off the end."""
+    th = cfg.get('dim_ordering') == 'th'
+    W = np.transpose(weights[0], (2, 3, 1, 0)) if th else weights[0]
+    if th:
+        x = np.transpose(x, (0, 2, 3, 1))
+    (sh, sw), (dh, dw) = pair(cfg.get('subsample', 1)), pair(cfg.get('atrous_rate', 1))
+    mode = cfg.get('border_mode', 'valid')
+    H, Wd = x.shape[1], x.shape[2]
+    kh, kw = W.shape[0], W.shape[1]
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    if theano:
+        W = W[::-1, ::-1]
+        if mode == 'same':
+            x = np.pad(x, ((0, 0), (span[0] // 2, span[0] // 2), (span[1] // 2, span[1] // 2), (0, 0)))
+        y = conv2d_nhwc(x, W, (sh, sw), (dh, dw), 'valid')
+        if mode == 'same':
+            y = y[:, :(H + sh - 1) // sh, :(Wd + sw - 1) // sw, :]
+    else:
+        y = conv2d_nhwc(x, W, (sh, sw), (dh, dw), mode)
+    if cfg.get('bias', True):
+        y = y + weights[1]
+    y = activation(cfg.get('activation'), y)
+    return np.transpose(y, (0, 3, 1, 2)) if th else y
 
 
 def keras1_batch_dot(x, y, axes):
@@ -727,6 +758,15 @@ def run_plain_layer(cls, cfg, weights, ins, sem, mask):
         if cfg.get('bias', True):
             y = y + weights[1]
         return [y.max(axis=1)], [None]
+    if cls in ('Convolution2D', 'AtrousConvolution2D') and 'nb_filter' in cfg:
+        return [keras1_conv2d(cfg, weights, x, sem.theano)], [None]
+    if cls == 'MaxPooling2D' and 'dim_ordering' in cfg:
+        if sem.theano and cfg.get('border_mode') == 'same':
+            raise Unsupported('Keras 1 Theano pooling with border_mode same')
+        return [pool2d({'pool_size': cfg['pool_size'], 'strides': cfg.get('strides') or cfg['pool_size'],
+                        'padding': cfg.get('border_mode', 'valid'),
+                        'data_format': 'channels_first' if cfg['dim_ordering'] == 'th' else 'channels_last'},
+                       x, True)], [None]
     if cls in ('Convolution1D', 'AtrousConvolution1D'):
         return [activation(cfg.get('activation'), keras1_conv1d(cfg, weights, x, sem.theano), False)], [None]
     if cls in ('MaxPooling1D', 'AveragePooling1D') and 'pool_length' in cfg:

@@ -828,6 +828,13 @@ function fromKeras1(cfg, weights, theano) {
     if (theano) W = keep(tf.reverse(W, 0));
     return [W].concat(ws.slice(1));
   };
+  // Convolution2D: th keeps the kernel [F, C, rows, cols]; Theano reverses it on both axes
+  const conv2Kernel = (c, ws) => {
+    let W = ws[0];
+    if (c.dim_ordering === 'th') W = keep(tf.transpose(W, [2, 3, 1, 0]));
+    if (theano) W = keep(tf.reverse(W, [0, 1]));
+    return [W].concat(ws.slice(1));
+  };
   const joinGates = (cls, ws) => {
     const order = KERAS1_GATES[cls];
     if (!order || ws.length === 3) return ws;
@@ -857,6 +864,18 @@ function fromKeras1(cfg, weights, theano) {
         filters: c.nb_filter, kernel_size: [c.filter_length], strides: [c.subsample_length || 1], padding: c.border_mode,
         dilation_rate: [c.atrous_rate || 1], activation: c.activation, use_bias: c.bias !== false,
       });
+    } else if (cls === 'Convolution2D' || cls === 'AtrousConvolution2D') {
+      if (theano && c.border_mode === 'same') throw new Error("no tfjs form of Theano's border_mode 'same' (pads both sides, then cuts)");
+      Object.assign(out, {
+        filters: c.nb_filter, kernel_size: [c.nb_row, c.nb_col], strides: c.subsample || [1, 1], padding: c.border_mode,
+        data_format: c.dim_ordering === 'th' ? 'channels_first' : 'channels_last', dilation_rate: c.atrous_rate || [1, 1],
+        activation: c.activation, use_bias: c.bias !== false,
+      });
+    } else if (cls === 'MaxPooling2D') {
+      Object.assign(out, { pool_size: c.pool_size, strides: c.strides || c.pool_size, padding: c.border_mode,
+        data_format: c.dim_ordering === 'th' ? 'channels_first' : 'channels_last' });
+    } else if (cls === 'Flatten') {
+      // nothing to carry over
     } else if (cls === 'MaxPooling1D' || cls === 'AveragePooling1D') {
       Object.assign(out, { pool_size: [c.pool_length], strides: [c.stride || c.pool_length], padding: c.border_mode });
     } else throw new Error(`Keras 1 layer ${cls} not converted`);
@@ -890,8 +909,9 @@ function fromKeras1(cfg, weights, theano) {
     }
     if (L.class_name === 'Merge') return fromKeras1Merge(c);
     const conv = L.class_name === 'Convolution1D' || L.class_name === 'AtrousConvolution1D';
-    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : conv ? convKernel(c, ws) : ws;
-    return { class_name: conv ? 'Conv1D' : L.class_name, config: layerCfg(L.class_name, c) };
+    const conv2 = L.class_name === 'Convolution2D' || L.class_name === 'AtrousConvolution2D';
+    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : conv ? convKernel(c, ws) : conv2 ? conv2Kernel(c, ws) : ws;
+    return { class_name: conv ? 'Conv1D' : conv2 ? 'Conv2D' : L.class_name, config: layerCfg(L.class_name, c) };
   });
   if (cfg.class_name === 'Model') {
     // functional: the same layers with their inbound nodes (a cos Merge became Dot + Reshape)
