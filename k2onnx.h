@@ -4044,6 +4044,7 @@ static k2onnx__klayer *k2onnx__kadd_layer(k2onnx__kmodel *m, const char *name, c
 {
     k2onnx__klayer *L;
     size_t dup;
+    if (!name) return NULL; /* its allocation failed, and said so */
     if (k2onnx__kfind_layer(m, name, &dup)) {
         k2onnx__kfail(m, "model_config: two layers are named '%s'", name);
         return NULL;
@@ -6151,6 +6152,7 @@ static int k2onnx__rnn_emit_node(k2onnx__conv *cv, k2onnx__rnn_emit *e)
     n->outputs[0] = e->want_y ? k2onnx__rnn_name(cv, e, "Y") : "";
     n->outputs[1] = e->want_h ? k2onnx__rnn_name(cv, e, "Y_h") : "";
     n->outputs[2] = e->want_c ? k2onnx__rnn_name(cv, e, "Y_c") : "";
+    if (!n->name || !n->outputs[0] || !n->outputs[1] || !n->outputs[2]) return 0; /* a name's allocation failed */
     n->noutputs = 3;
     while (n->noutputs > 0 && n->outputs[n->noutputs - 1][0] == '\0') n->noutputs--;
     e->y = n->outputs[0];

@@ -941,6 +941,31 @@ static void test_refusals_by_name(void)
     }
 }
 
+/* Every memory limit on the way to converting a model with a shared nested model ends in
+   success or a limit error: an allocation that fails while the nested model is unfolded is
+   reported, never used. */
+static void test_nested_memory_limits(void)
+{
+    size_t size = 0, lim;
+    unsigned char *buf = read_file("tests/fixtures/k22_nested_shared.h5", &size);
+    int clean = 1, converted = 0;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    for (lim = 1024; lim < ((size_t)1 << 20) && !converted; lim += 251) {
+        k2onnx_options opts;
+        k2onnx_error err;
+        k2onnx_result r;
+        memset(&opts, 0, sizeof opts);
+        opts.max_memory = lim;
+        r = k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err);
+        if (r == k2onnx_result_success) converted = 1;
+        else if (r != k2onnx_result_limit_exceeded) clean = 0;
+    }
+    CHECK(clean);
+    CHECK(converted);
+    free(buf);
+}
+
 int main(int argc, char **argv)
 {
     const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/k22_seq_rnn.h5";
@@ -965,6 +990,7 @@ int main(int argc, char **argv)
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
     test_refusals_by_name();
+    test_nested_memory_limits();
     test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
