@@ -6959,7 +6959,6 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     if (nin != 1 && nin != 1 + nstates_total)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
                              (int)nstates_total, (int)nin);
-    if (L.go_backwards && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "go_backwards with time_major is not supported yet");
     if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
     for (k = 1; k < nin; k++)
         if (in[k].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)k - 1);
@@ -7645,7 +7644,8 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     unsigned nstates, d;
     int fused, unroll;
     size_t nw, o;
-    int64_t H;
+    int64_t H, T, batch;
+    int tm; /* time_major: the input and the sequences are [time, batch, features] */
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     if (!mj) mode = "concat";
     if (!fcls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Bidirectional without a serialized inner layer");
@@ -7664,13 +7664,16 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     }
     if (F.ncells != 1 || B.ncells != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Bidirectional over StackedRNNCells is not supported yet");
     if (F.go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a forward layer with go_backwards=true is not supported");
-    if (F.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "time_major=true inside Bidirectional is not supported yet");
     if (F.cells[0].kind != B.cells[0].kind || F.cells[0].units != B.cells[0].units)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "forward and backward layers of different kinds or sizes are not supported");
     nstates = k2onnx__rnn_states(&F.cells[0]);
     if (nin != 1 && nin != 1 + 2 * nstates)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)(2 * nstates), (int)nin);
     if (x->rank != 3 || x->dims[2] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, time, features] with known features");
+    tm = F.time_major;
+    if (x->mask && tm) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
+    T = x->dims[tm ? 0 : 1];
+    batch = x->dims[tm ? 1 : 0];
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     {
         const k2onnx__rnn_spec *both[2];
@@ -7687,7 +7690,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
         k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, 2 * nstates, sizeof *sv);
         if (!sv) return 0;
         for (d = 0; d < 2 * nstates; d++)
-            if (!k2onnx__state_input(cv, x, 0, F.cells[0].units,
+            if (!k2onnx__state_input(cv, x, tm, F.cells[0].units,
                                      k2onnx__sprintf(cv->ctx, "%s_%c0", d < nstates ? "forward" : "backward", d % nstates ? 'c' : 'h'), &sv[d]))
                 return 0;
         states = sv;
@@ -7696,16 +7699,16 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
         if (states[d].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)d);
     fused = !x->mask && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
             (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after);
-    unroll = k2onnx__rnn_unrolls(cv, !fused, x->dims[1]);
+    unroll = k2onnx__rnn_unrolls(cv, !fused, T);
 #ifndef K2ONNX_NO_SCAN_UNROLL
     if (unroll) {
-        if (x->dims[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
-        if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, 0, x->dims[1], x->dims[0], x->dims[2], "x"))) return 0;
-        if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, x->dims[1], x->dims[0], 1, "mask"))) return 0;
+        if (T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
+        if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, tm, T, batch, x->dims[2], "x"))) return 0;
+        if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
     } else
 #endif
     {
-        if (!(xt = k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+        if (!(xt = tm ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
         if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
     }
     memset(res, 0, sizeof res);
@@ -7721,8 +7724,9 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
             r.x_steps = x_steps;
             r.mask_steps = mask_steps;
             r.I = x->dims[2];
-            r.T = x->dims[1];
-            r.batch = x->dims[0];
+            r.T = T;
+            r.batch = batch;
+            r.time_major = tm;
             r.init = states ? states + d * nstates : NULL;
             r.init_is_state_io = state_io && nin == 1;
             r.mask_tm = mask_tm;
@@ -7739,7 +7743,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     }
     H = F.cells[0].units;
     for (d = 0; d < 2 && F.return_sequences; d++)
-        if (!(seq[d] = res[d].seq_final ? res[d].seq : k2onnx__rnn_finish_seq(cv, res[d].seq, 0, 0, d ? "backward_sequences" : "forward_sequences")))
+        if (!(seq[d] = res[d].seq_final ? res[d].seq : k2onnx__rnn_finish_seq(cv, res[d].seq, 0, tm, d ? "backward_sequences" : "forward_sequences")))
             return 0;
     if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 2u * nstates : 0u))) return 0;
     o = 0;
@@ -7748,18 +7752,18 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
                                            : k2onnx__bidi_merge(cv, mode, res[0].last, res[1].last, 1, "merged");
         int64_t width = strcmp(mode, "concat") == 0 ? 2 * H : H;
         if (!m) return 0;
-        k2onnx__rnn_value(&(*out)[o++], x, m, F.return_sequences, 0, width);
+        k2onnx__rnn_value(&(*out)[o++], x, m, F.return_sequences, tm, width);
     } else {
-        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : res[d].last, F.return_sequences, 0, H);
+        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : res[d].last, F.return_sequences, tm, H);
     }
     if (F.return_state)
         for (d = 0; d < 2; d++) {
-            k2onnx__rnn_value(&(*out)[o++], x, res[d].h, 0, 0, H);
-            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, res[d].c, 0, 0, H);
+            k2onnx__rnn_value(&(*out)[o++], x, res[d].h, 0, tm, H);
+            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, res[d].c, 0, tm, H);
         }
     for (d = 0; state_io && d < 2; d++) {
         k2onnx__kvalue v;
-        k2onnx__rnn_value(&v, x, res[d].h, 0, 0, H);
+        k2onnx__rnn_value(&v, x, res[d].h, 0, tm, H);
         if (!k2onnx__state_output(cv, &v, d ? "backward_h_n" : "forward_h_n")) return 0;
         if (nstates == 1) continue;
         v.name = res[d].c;

@@ -648,7 +648,8 @@ def add_bidi(m, fl, rng, kind, inp, hid, inbound, merge='concat', scale=0.5, **k
 
 
 def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, return_state=False,
-           generic=False, reset_after=None, init_state=False, dense=False, scale=0.5, mask=None):
+           generic=False, reset_after=None, init_state=False, dense=False, scale=0.5, mask=None,
+           batch_shape=None, **kw):
     """Input(seq, INP) [+ forward then backward initial states] -> Bidirectional(<kind>) [-> Dense].
 
     Weight names as the corpus shows them: Keras 2.2.x `bidirectional_1/forward_lstm_1/kernel:0`
@@ -657,13 +658,13 @@ def m_bidi(fl, rng, kind, merge='concat', seq=5, hid=4, return_sequences=True, r
     name_scope('forward_'/'backward_' + name), the RNN its cell under name_scope(cell.name)).
     All forward weights come first, then the backward ones."""
     m = Model(fl)
-    x = m.source([seq, INP], mask)
+    x = m.source([seq, INP], mask, batch_shape=batch_shape)
     states = []
     if init_state:
         for d in ('fw', 'bw'):
             states += [m.input('%s_%s' % (d, s), [hid]) for s in STATE_NAMES[kind]]
     bname = add_bidi(m, fl, rng, kind, INP, hid, [x] + states, merge, generic=generic, reset_after=reset_after,
-                     scale=scale, return_sequences=return_sequences, return_state=return_state)
+                     scale=scale, return_sequences=return_sequences, return_state=return_state, **kw)
     n_out = (1 if merge else 2) + (2 * NSTATES[kind] if return_state else 0)
     if dense:
         d = fl.uid('dense')
@@ -895,6 +896,19 @@ def option_models():
                 lambda fl, r, k=kind, rs=rs: m_single(fl, r, k, seq=6, batch_shape=[6, None, INP],
                                                       time_major=True, return_sequences=rs,
                                                       dense=(k == 'lstm' and rs)), only='tfk2')
+    # time_major with go_backwards (the sequence stays in processing order, time-major), and
+    # inside Bidirectional (the backward half re-aligned along axis 0, as Bidirectional.call does)
+    for kind, end, rs in (('lstm', 'seq', True), ('gru', 'last', False), ('simple', 'seq', True)):
+        add('tmajor_back_%s_%s' % (kind, end),
+            lambda fl, r, k=kind, rs=rs: m_single(fl, r, k, seq=6, batch_shape=[6, None, INP], time_major=True,
+                                                  go_backwards=True, return_sequences=rs), only='tfk2')
+    for kind, end, rs in (('lstm', 'seq', True), ('gru', 'last', False)):
+        add('bidi_tmajor_%s_%s' % (kind, end),
+            lambda fl, r, k=kind, rs=rs: m_bidi(fl, r, k, seq=6, batch_shape=[6, None, INP], time_major=True,
+                                                return_sequences=rs), only='tfk2')
+    add('bidi_tmajor_lstm_state',
+        lambda fl, r: m_bidi(fl, r, 'lstm', seq=6, batch_shape=[6, None, INP], time_major=True, merge='ave',
+                             return_state=True), only='tfk2')
     # 4. RNN(StackedRNNCells)
     for tag, kinds_ in (('lstm_gru', ('lstm', 'gru')), ('rnn_lstm', ('simple', 'lstm'))):
         for end, rs in ends:
