@@ -3961,6 +3961,7 @@ typedef struct k2onnx__klayer {
     size_t output_suffix;     /* next suffix to try when the layer is a model output again */
     const char *weights_group;   /* a layer of a nested model: the HDF5 group of the outermost one */
     const char *weights_prefix;  /* ... and the name its weights are listed under there */
+    size_t nest_parent;          /* 1 + the index of the nested model the layer belongs to; 0 outside */
     unsigned nest_depth;         /* models around the layer inside the file's model */
 } k2onnx__klayer;
 
@@ -4379,10 +4380,29 @@ static int k2onnx__nest_add_layers(k2onnx__kmodel *m, size_t mi, k2onnx__nest *n
         L->weights_group = group;
         L->weights_prefix = name;
         L->nest_depth = depth;
+        L->nest_parent = mi + 1;
         if (!(L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, m->layers[mi].ncalls + 1, sizeof *L->calls))) return 0;
         L->ncalls = m->layers[mi].ncalls;
         n->index[j] = m->nlayers - 1;
     }
+    return 1;
+}
+
+/* The Keras 3 tensor references anywhere inside a nested layer's call arguments, in order. */
+static int k2onnx__nest_collect_k3(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, k2onnx__kcall *call, const k2onnx__json *v, unsigned depth)
+{
+    k2onnx__kref r;
+    size_t i;
+    if (!v || depth > 64) return 1;
+    if (v->type == K2ONNX__JOBJECT) {
+        const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
+        if (!cls || strcmp(cls, "__keras_tensor__") != 0) return 1;
+        return k2onnx__nest_ref(m, n, model, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r) &&
+               k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
+    }
+    if (v->type == K2ONNX__JARRAY)
+        for (i = 0; i < v->n; i++)
+            if (!k2onnx__nest_collect_k3(m, n, model, call, &v->items[i], depth + 1)) return 0;
     return 1;
 }
 
@@ -4403,8 +4423,16 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
         }
         return k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
     }
-    if (!k2onnx__jis_array(nodes) || nodes->n != 1 || !k2onnx__jis_array(&nodes->items[0]))
+    if (!k2onnx__jis_array(nodes) || nodes->n != 1)
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' is not called once in it (not supported yet)", model);
+    if (nodes->items[0].type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
+        const k2onnx__json *kwargs = k2onnx__jget(&nodes->items[0], "kwargs");
+        call->kwargs = kwargs;
+        return k2onnx__nest_collect_k3(m, n, model, call, k2onnx__jget(&nodes->items[0], "args"), 0) &&
+               k2onnx__nest_collect_k3(m, n, model, call, k2onnx__jget(kwargs, "initial_state"), 0);
+    }
+    if (!k2onnx__jis_array(&nodes->items[0]))
+        return k2onnx__kfail(m, "model_config: a layer of nested model '%s' has a malformed inbound node", model);
     for (e = 0; e < nodes->items[0].n; e++) {
         const k2onnx__json *entry = &nodes->items[0].items[e];
         if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
@@ -4422,9 +4450,9 @@ static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
     k2onnx__nest n;
     size_t c, j, k;
     memset(&n, 0, sizeof n);
-    if (m->keras_major >= 3 || m->keras3_paths)
-        return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models in Keras 3 files are not supported yet", model,
-                            m->layers[mi].cls);
+    if (m->keras3_paths == 2)
+        return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models in tf.keras 2.13 weights files are not supported yet",
+                            model, m->layers[mi].cls);
     if (m->layers[mi].nest_depth >= 8)
         return k2onnx__fail(m->ctx, k2onnx_result_limit_exceeded, "model_config: models nested more than 8 deep at '%s'", model);
     n.layers = sequential && k2onnx__jis_array(cfg) ? cfg : k2onnx__jget(cfg, "layers");
@@ -4652,23 +4680,35 @@ static int k2onnx__k3_collect(k2onnx__kmodel *m, k2onnx__klayer *L, const char *
     return 1;
 }
 
-/* Keras 3 weights of layer L: layers/<snake_case class>[_N], N counting earlier layers of the
-   same class in model order (tf.keras 2.13: _layer_checkpoint_dependencies/..., N doubled). */
-static int k2onnx__kweights_keras3(k2onnx__kmodel *m, k2onnx__klayer *L)
+/* The Keras 3 group of layer L: saving_lib walks a model's `layers` list first and names each
+   entry layers/<snake_case class>[_N], N counting earlier entries of the same class; a nested
+   model's layers sit below its own group the same way (tf.keras 2.13:
+   _layer_checkpoint_dependencies/..., N doubled). */
+static const char *k2onnx__k3_group(k2onnx__kmodel *m, const k2onnx__klayer *L)
 {
-    const char *snake = k2onnx__snake_case(m->ctx, L->file_cls);
-    size_t i, same = 0, cap = 0, pcap = 0;
-    const char *base;
-    if (!snake) return 0;
+    const char *snake, *parent = "";
+    size_t i, same = 0;
+    if (!(snake = k2onnx__snake_case(m->ctx, L->file_cls))) return NULL;
+    /* nest_expand_all bounds the depth of this recursion (8) */
+    if (L->nest_parent && !(parent = k2onnx__k3_group(m, &m->layers[L->nest_parent - 1]))) return NULL;
     for (i = 0; i < m->nlayers && &m->layers[i] != L; i++) {
-        const char *other = k2onnx__snake_case(m->ctx, m->layers[i].file_cls);
-        if (!other) return 0;
+        const char *other;
+        if (m->layers[i].nest_parent != L->nest_parent) continue;
+        if (!(other = k2onnx__snake_case(m->ctx, m->layers[i].file_cls))) return NULL;
         same += strcmp(other, snake) == 0;
     }
     /* tf.keras 2.13 walked a dict listing every layer with weights twice, and counted both. */
     if (m->keras3_paths == 2) same *= 2;
-    base = k2onnx__sprintf(m->ctx, same ? "%s/%s_%u" : "%s/%s", m->keras3_paths == 2 ? "/_layer_checkpoint_dependencies" : "/layers", snake,
-                           (unsigned long long)same);
+    return k2onnx__sprintf(m->ctx, same ? "%s%s/%s_%u" : "%s%s/%s", parent, m->keras3_paths == 2 ? "/_layer_checkpoint_dependencies" : "/layers",
+                           snake, (unsigned long long)same);
+}
+
+/* Keras 3 weights of layer L: its group's vars, then its children's (a wrapper's inner layer, an
+   RNN's cell). */
+static int k2onnx__kweights_keras3(k2onnx__kmodel *m, k2onnx__klayer *L)
+{
+    size_t cap = 0, pcap = 0;
+    const char *base = k2onnx__k3_group(m, L);
     if (!base) return 0;
     L->nweights = 0;
     return k2onnx__k3_collect(m, L, base, 0, &cap, &pcap);

@@ -1792,8 +1792,7 @@ class K3Model:
     def path(self, *parts):
         return '/'.join(((self.name,) if self.sequential else ()) + parts)
 
-    def input(self, batch_shape):
-        name = 'input_layer'
+    def input(self, batch_shape, name='input_layer'):
         self.inputs.append((name, list(batch_shape)))
         cfg = {"batch_shape": list(batch_shape), "dtype": "float32", "sparse": False, "ragged": False,
                "name": name, "optional": False}
@@ -1867,8 +1866,8 @@ def write_h5_k3(path, model):
     return cfg
 
 
-def k3_recurrent(m, rng, kind, src, seq, inp, hid, return_sequences=True, scale=0.5, **kw):
-    name = LAYER_BASE[kind]
+def k3_recurrent(m, rng, kind, src, seq, inp, hid, return_sequences=True, scale=0.5, name=None, **kw):
+    name = name or LAYER_BASE[kind]
     cfg = k3_rnn_config(kind, name, hid, return_sequences, **kw)
     ws = [(m.path(name, CELL_BASE[kind], w), a) for w, a in rnn_weights(rng, kind, inp, hid, True, scale)]
     shape = [None, seq, hid] if return_sequences else [None, hid]
@@ -1918,6 +1917,41 @@ def k3_bidi(rng, seq=5, hid=4, return_sequences=True):
     return m
 
 
+# Keras 3 nested models: the model used as a layer is serialized with its whole config (legacy
+# .h5: {class_name, config, name, inbound_nodes}; .keras: module keras / keras.src.models.functional,
+# registered_name, build_config). Its variables, in the legacy .h5, sit in its group under their
+# paths: `lstm/lstm_cell/kernel` for a Functional (built by its symbolic calls, outside any
+# scope), `sequential/lstm/lstm_cell/kernel` for a Sequential (built inside its own name scope);
+# in model.weights.h5 under layers/<its snake_case class>/layers/<inner layer's>/..., as
+# saving_lib's _save_state walks Sequential and Functional `layers` first.
+def k3_encoder(rng, sequential, name, seq=5, hid=4, out=3):
+    """keras.Input((seq, INP)) -> LSTM(hid, return_sequences) -> Dense(out, tanh), built first in
+    the session (input_layer, lstm, dense)."""
+    inner = K3Model(sequential=sequential)
+    inner.name = name
+    x = inner.input([None, seq, INP])
+    h = k3_recurrent(inner, rng, 'lstm', x, seq, INP, hid)
+    ws = [(inner.path('dense', w), a) for w, a in dense_weights(rng, hid, out)]
+    inner.outputs = [inner.add('Dense', 'dense', k3_dense_config('dense', out, 'tanh'), [h], [None, seq, out], ws)]
+    return inner
+
+
+def k3_nested(rng, inner_sequential, outer_sequential=False, seq=5, hid=4):
+    """An encoder model (k3_encoder) used as a layer: -> LSTM(hid) -> Dense(INP)."""
+    inner = k3_encoder(rng, inner_sequential, 'sequential' if inner_sequential else 'functional', seq)
+    m = K3Model(sequential=outer_sequential)
+    m.name = 'sequential_1' if outer_sequential and inner_sequential else \
+        'functional_1' if not outer_sequential and not inner_sequential else m.name
+    x = m.input([None, seq, INP], name='input_layer_1')
+    enc = m.add(inner.config()['class_name'], inner.name, inner.config()['config'], [x], [None, seq, 3],
+                [(n, a) for L in inner.weight_layers() for n, a in L['weights']], {"mask": None})
+    m.layers[-1]['inner'] = inner
+    h = k3_recurrent(m, rng, 'lstm', enc, seq, 3, hid, return_sequences=False, name='lstm_1')
+    ws = [(m.path('dense_1', w), a) for w, a in dense_weights(rng, hid, INP)]
+    m.outputs = [m.add('Dense', 'dense_1', k3_dense_config('dense_1', INP, 'linear'), [h], [None, INP], ws)]
+    return m
+
+
 def k3_models():
     """(tag, builder(rng), kw) of the Keras 3 fixtures; every reference is numpy (Keras 3 semantics).
     kw: opsets, expect_ops, archive ('stored' or 'deflate': a .keras file instead of a legacy .h5)."""
@@ -1930,6 +1964,11 @@ def k3_models():
         ('bidi_lstm_concat_seq', lambda r: k3_bidi(r), {}),
         ('bidi_lstm_concat_last', lambda r: k3_bidi(r, return_sequences=False), {}),
         ('back_gru_seq', lambda r: k3_single(r, 'gru', go_backwards=True), {}),
+        ('nested_seq', lambda r: k3_nested(r, True), {}),
+        ('nested_functional', lambda r: k3_nested(r, False), {}),
+        ('keras_nested_seq', lambda r: k3_nested(r, True), dict(archive='stored')),
+        ('keras_nested_functional', lambda r: k3_nested(r, False), dict(archive='deflate')),
+        ('keras_nested_in_sequential', lambda r: k3_nested(r, True, outer_sequential=True), dict(archive='stored')),
     ] + k3_activation_models() + k3_archive_models() + k3_more_layer_models()
 
 
@@ -2584,6 +2623,9 @@ def keras_archive_config(m):
 
     def entry(L):
         e = {"module": "keras.layers", "class_name": L['cls'], "config": L['config'], "registered_name": None}
+        if 'inner' in L:
+            e = keras_archive_config(L['inner'])
+            e.pop('compile_config', None)
         if L['weights']:
             e["build_config"] = {"input_shape": shapes[L['inbound'][0]]}
         if not m.sequential:
@@ -2625,6 +2667,15 @@ def keras_archive_vars(L):
         return out
     if L['cls'] == 'TimeDistributed':
         return [('vars', L['name'], []), ('layer/vars', L['config']['layer']['config']['name'], arrays)]
+    if 'inner' in L:
+        out, counts = [('vars', L['name'], [])], {}
+        for inner in L['inner'].weight_layers():
+            snake = to_snake_case(inner['cls'])
+            k = counts.get(snake, 0)
+            counts[snake] = k + 1
+            out += [('layers/%s/%s' % (snake if k == 0 else '%s_%d' % (snake, k), sub), attr, ws)
+                    for sub, attr, ws in keras_archive_vars(inner)]
+        return out
     return [('vars', L['name'], arrays)]
 
 
@@ -2700,6 +2751,21 @@ def read_back_keras(path):
         for k in sorted((k for k in g if k != 'vars'), key=lambda k: (order.get(k, 2), k)):
             out += collect(g[k])
         return out
+    def owned(g, L, prefix):
+        """A layer's datasets; a nested model's by its own layers, named '<inner layer>/...'."""
+        if L['class_name'] not in ('Sequential', 'Functional'):
+            return [(prefix + d.name if not prefix else prefix + d.name.lstrip('/'), d) for d in collect(g)]
+        out, counts = [], {}
+        for inner in L['config']['layers']:
+            if L['class_name'] == 'Sequential' and inner['class_name'] == 'InputLayer':
+                continue
+            snake = to_snake_case(inner['class_name'])
+            k = counts.get(snake, 0)
+            counts[snake] = k + 1
+            sub = 'layers/%s' % (snake if k == 0 else '%s_%d' % (snake, k))
+            if sub in g:
+                out += owned(g[sub], inner, inner['config']['name'] + '/')
+        return out
     weights, counts = {}, {}
     with h5py.File(io.BytesIO(raw), 'r') as f:
         for L in layers:
@@ -2707,9 +2773,9 @@ def read_back_keras(path):
             k = counts.get(snake, 0)
             counts[snake] = k + 1
             g = f['layers/%s' % (snake if k == 0 else '%s_%d' % (snake, k))]
-            weights[L['config']['name']] = [{"name": d.name, "shape": list(d.shape),
+            weights[L['config']['name']] = [{"name": n, "shape": list(d.shape),
                                              "data": [float(v) for v in np.asarray(d[()], dtype='<f4').ravel()]}
-                                            for d in collect(g)]
+                                            for n, d in owned(g, L, '')]
     return cfg, kv, weights
 
 

@@ -1079,12 +1079,14 @@ def endpoints3(v):
 MODEL_CLASSES = ('Sequential', 'Model', 'Functional')
 
 
-def nested_weights(names, arrays):
-    """A nested model's weights by the layer that owns them: the first part of each name
-    ("dense_1/kernel:0", "lstm/lstm_cell/kernel:0")."""
+def nested_weights(names, arrays, inner):
+    """A nested model's weights by the layer that owns them: the first part of each name that
+    names one of its layers ("dense_1/kernel:0", "lstm/lstm_cell/kernel:0", Keras 3's
+    "sequential/lstm/lstm_cell/kernel")."""
     out, owners = {}, {}
     for n, a in zip(names, arrays):
-        owner = n.split('/')[0]
+        parts = n.split('/')
+        owner = next((p for p in parts[:-1] if p in inner), parts[0])
         out.setdefault(owner, []).append(a)
         owners.setdefault(owner, []).append(n)
     return out, owners
@@ -1107,7 +1109,9 @@ def evaluate(model_config, weights, inputs, keras_version, theano=False, names=N
         if cls in MODEL_CLASSES:
             # a nested model: run it on each of its calls (graph() lists one entry per call)
             base = name.split('@')[0]
-            inner_w, inner_n = nested_weights((names or {}).get(base, []), weights.get(base, []))
+            inner_layers = cfg if isinstance(cfg, list) else cfg['layers']
+            inner_w, inner_n = nested_weights((names or {}).get(base, []), weights.get(base, []),
+                                              {L.get('name') or L['config']['name'] for L in inner_layers})
             ys = evaluate({'class_name': cls, 'config': cfg}, inner_w, [val[ref] for ref in inbound], keras_version, theano, inner_n)
             for k, y in enumerate(ys):
                 val[(name, k)] = y

@@ -723,6 +723,7 @@ function fromKeras3(cfg) {
   const layer = (L) => {
     if (L.class_name === 'Masking') throw new Error('Masking in a Keras 3 model: the Keras 2 form would lose zero_output_for_mask');
     const out = { class_name: L.class_name, config: strip(L.config) };
+    if (['Sequential', 'Functional', 'Model'].includes(L.class_name)) out.config = fromKeras3(L).config;
     if (L.class_name === 'InputLayer') {
       out.config.batch_input_shape = out.config.batch_shape;
       delete out.config.batch_shape;
