@@ -5066,6 +5066,25 @@ static const char *k2onnx__squeeze(k2onnx__conv *cv, const char *op, const char 
     return n->outputs[0];
 }
 
+#ifndef K2ONNX_ONLY_RECURRENT
+/* ReduceMean/ReduceMax/ReduceSum over one axis: the axes are an attribute before opset 18
+   (13 for ReduceSum), an input since. */
+static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what)
+{
+    k2onnx__node *n;
+    int as_input = cv->opset >= (strcmp(op, "ReduceSum") == 0 ? 13 : 18);
+    const char *axes = as_input ? k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1) : NULL;
+    if ((as_input && !axes) || !(n = k2onnx__add_node(cv, op, as_input ? 2 : 1, 1))) return NULL;
+    n->inputs[0] = x;
+    if (as_input) n->inputs[1] = axes;
+    else if (!k2onnx__attr_ints(cv, n, "axes", &axis, 1)) return NULL;
+    k2onnx__attr_int(n, "keepdims", keepdims);
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    return n->outputs[0];
+}
+#endif
+
 static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const int64_t *perm, size_t rank, const char *what)
 {
     k2onnx__node *n;
@@ -5358,6 +5377,63 @@ static const char *k2onnx__glu_half(k2onnx__conv *cv, const char *x, int64_t C, 
 }
 #endif
 
+#ifndef K2ONNX_ONLY_RECURRENT
+/* 1 where boolean b holds (0 where it holds with `invert`), as floats: a Where from opset 9. A
+   Cast would do, but onnx2c's cast folding frees a Cast output that more than one node reads. */
+static const char *k2onnx__float_of(k2onnx__conv *cv, const char *b, int invert, const char *what)
+{
+    const char *one = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_one", what), 1.0f), *f;
+    const char *zero = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_zero", what), 0.0f);
+    k2onnx__node *n;
+    if (!b || !one || !zero) return NULL;
+    if (cv->opset >= 9) {
+        if (!(n = k2onnx__add_node(cv, "Where", 3, 1))) return NULL;
+        n->inputs[0] = b;
+        n->inputs[1] = invert ? zero : one;
+        n->inputs[2] = invert ? one : zero;
+        n->outputs[0] = k2onnx__vname(cv, what);
+        n->name = n->outputs[0];
+        return n->outputs[0];
+    }
+    if (!(f = k2onnx__op1(cv, "Cast", b, invert ? k2onnx__sprintf(cv->ctx, "%s_inverse", what) : what, &n))) return NULL;
+    k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    return invert ? k2onnx__op2(cv, "Sub", one, f, what) : f;
+}
+
+/* sparsemax over the last axis (D) as Keras 3 computes it, with pairwise comparisons instead of
+   a sort (no ONNX sort reaches every opset and consumer). Keras sorts z descending into z_(1..D),
+   keeps the first K positions where 1 + k z_(k) > z_(1) + ... + z_(k), and takes
+   tau = (sum over k <= K of (z_(1) + ... + z_(k)) - 1) / K, y = max(z - tau, 0). Element j sits at
+   sorted positions q_j + 1 .. r_j (q_j of the others are greater, r_j greater or equal, itself
+   included); tied elements pass or fail together, and over its position z_j adds, on average,
+   (K + 1 - (q_j + r_j + 1) / 2) times to that sum of prefix sums. Worked in columns [..., D, 1]. */
+static const char *k2onnx__sparsemax(k2onnx__conv *cv, const char *z, unsigned rank)
+{
+    const char *one = k2onnx__const_f32(cv, "sparsemax_one", 1.0f), *half = k2onnx__const_f32(cv, "sparsemax_half", 0.5f);
+    const char *zj, *zk, *ge, *gt, *r, *q, *s, *sup, *K, *w, *t, *tau, *y;
+    if (!one || !half) return NULL;
+    zj = k2onnx__squeeze(cv, "Unsqueeze", z, rank, "sparsemax_column");      /* [..., D, 1]: z_j */
+    zk = zj ? k2onnx__squeeze(cv, "Unsqueeze", z, rank - 1, "sparsemax_row") : NULL; /* [..., 1, D]: z_k */
+    ge = zk ? k2onnx__float_of(cv, k2onnx__op2(cv, "Less", zk, zj, "sparsemax_less"), 1, "sparsemax_at_least") : NULL;
+    gt = ge ? k2onnx__float_of(cv, k2onnx__op2(cv, "Greater", zk, zj, "sparsemax_greater_b"), 0, "sparsemax_greater") : NULL;
+    r = ge ? k2onnx__reduce(cv, "ReduceSum", ge, rank, 1, "sparsemax_r") : NULL;
+    q = r ? k2onnx__reduce(cv, "ReduceSum", gt, rank, 1, "sparsemax_q") : NULL;
+    s = q ? k2onnx__op2(cv, "Mul", ge, zk, "sparsemax_at_least_z") : NULL;
+    s = s ? k2onnx__reduce(cv, "ReduceSum", s, rank, 1, "sparsemax_s") : NULL;
+    sup = s ? k2onnx__op2(cv, "Add", k2onnx__op2(cv, "Mul", r, zj, "sparsemax_rz"), one, "sparsemax_rz1") : NULL;
+    sup = sup ? k2onnx__float_of(cv, k2onnx__op2(cv, "Greater", sup, s, "sparsemax_in"), 0, "sparsemax_support") : NULL;
+    K = sup ? k2onnx__reduce(cv, "ReduceSum", sup, rank - 1, 1, "sparsemax_k") : NULL;
+    w = K ? k2onnx__op2(cv, "Add", k2onnx__op2(cv, "Add", q, r, "sparsemax_qr"), one, "sparsemax_qr1") : NULL;
+    w = w ? k2onnx__op2(cv, "Mul", w, half, "sparsemax_mid") : NULL;
+    w = w ? k2onnx__op2(cv, "Sub", k2onnx__op2(cv, "Add", K, one, "sparsemax_k1"), w, "sparsemax_weight") : NULL;
+    t = w ? k2onnx__op2(cv, "Mul", k2onnx__op2(cv, "Mul", sup, zj, "sparsemax_kept"), w, "sparsemax_weighted") : NULL;
+    t = t ? k2onnx__reduce(cv, "ReduceSum", t, rank - 1, 1, "sparsemax_t") : NULL;
+    tau = t ? k2onnx__op2(cv, "Div", k2onnx__op2(cv, "Sub", t, one, "sparsemax_t1"), K, "sparsemax_tau") : NULL;
+    y = tau ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", zj, tau, "sparsemax_shifted"), "sparsemax_column_out", NULL) : NULL;
+    return y ? k2onnx__squeeze(cv, "Squeeze", y, rank, "sparsemax") : NULL;
+}
+#endif
+
 /* The activations no fused recurrent op has, written out (gelu, mish, ...), and the piecewise
    ones Keras 3 added, with their default parameters (a name in a config cannot carry others):
    returns 0 when act is none of them, else 1 with *r the output (NULL on failure). glu halves
@@ -5366,7 +5442,8 @@ static int k2onnx__more_activation(k2onnx__conv *cv, const char *act, const k2on
 {
 #ifdef K2ONNX_ONLY_RECURRENT
     static const char *const names[] = {"gelu", "mish", "hard_silu", "hard_swish", "log_softmax", "leaky_relu", "log_sigmoid", "tanh_shrink",
-                                        "hard_tanh", "sparse_sigmoid", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus", "celu", "glu"};
+                                        "hard_tanh", "sparse_sigmoid", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus", "celu", "glu",
+                                        "sparsemax"};
     size_t i;
     (void)x, (void)y;
     *r = NULL;
@@ -5476,6 +5553,8 @@ static int k2onnx__more_activation(k2onnx__conv *cv, const char *act, const k2on
         b = b ? k2onnx__op1(cv, "Sigmoid", b, "glu_gate", NULL) : NULL;
         *r = b ? k2onnx__op2(cv, "Mul", a, b, "glu") : NULL;
         y->dims[last] = C / 2;
+    } else if (strcmp(act, "sparsemax") == 0) {
+        *r = k2onnx__sparsemax(cv, v, x->rank);
     } else {
         return 0;
     }
@@ -5513,6 +5592,9 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
         r = k2onnx__clip(cv, x->name, 0.0f, 6.0f, "relu6");
     } else if (k2onnx__more_activation(cv, act, x, y, &r)) {
         if (!r) return 0;
+    } else if (strcmp(act, "threshold") == 0) {
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model,
+                             "activation 'threshold' needs a threshold and a default value, which a name cannot give (Keras cannot call it by name either)");
     } else {
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is not supported yet", act);
     }
@@ -5757,8 +5839,6 @@ static const char *k2onnx__tensor_init(k2onnx__conv *cv, size_t index, const cha
     t->parts[0].cols = count;
     return t->name;
 }
-
-static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what);
 
 /* MaxoutDense (Keras 1): the largest of nb_feature affine maps, W [K, D, O] and b [K, O]:
    x [N, D] · W laid out as [D, K·O] -> [N, K, O], + b, ReduceMax over K. */
@@ -8824,23 +8904,6 @@ static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     (*out)[0] = *x;
     (*out)[0].name = y;
     return 1;
-}
-
-/* ReduceMean/ReduceMax/ReduceSum over one axis: the axes are an attribute before opset 18
-   (13 for ReduceSum), an input since. */
-static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what)
-{
-    k2onnx__node *n;
-    int as_input = cv->opset >= (strcmp(op, "ReduceSum") == 0 ? 13 : 18);
-    const char *axes = as_input ? k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1) : NULL;
-    if ((as_input && !axes) || !(n = k2onnx__add_node(cv, op, as_input ? 2 : 1, 1))) return NULL;
-    n->inputs[0] = x;
-    if (as_input) n->inputs[1] = axes;
-    else if (!k2onnx__attr_ints(cv, n, "axes", &axis, 1)) return NULL;
-    k2onnx__attr_int(n, "keepdims", keepdims);
-    n->outputs[0] = k2onnx__vname(cv, what);
-    n->name = n->outputs[0];
-    return n->outputs[0];
 }
 
 /* A reduction over `axis` of a rank-`rank` tensor that drops the axis. With --unroll it keeps the

@@ -1977,7 +1977,7 @@ def k3_models():
 # as a hand-written config may carry it), and its hard_sigmoid is relu6(x + 3) / 6
 K3_ACTIVATIONS = ['relu6', 'gelu', 'mish', 'silu', 'hard_silu', 'log_softmax', 'leaky_relu', 'log_sigmoid',
                   'tanh_shrink', 'hard_sigmoid', 'celu', 'glu', 'hard_tanh', 'hard_shrink', 'soft_shrink', 'sparse_plus',
-                  'squareplus', 'sparse_sigmoid']
+                  'squareplus', 'sparse_sigmoid', 'sparsemax']
 K3_LAYER_ALIAS = {'hard_silu': 'hard_swish'}
 
 
@@ -1991,6 +1991,16 @@ def k3_act_dense(rng, act, seq=2, feat=8, units=5):
     a = m.add('Activation', 'activation', cfg, [x], [None, seq, feat])
     m.outputs = [d, a]
     m.data_fns[x] = grid_data
+    return m
+
+
+def tie_data(rng, shape):
+    return rng.integers(-2, 3, shape).astype('<f4')
+
+
+def k3_act_dense_ties(rng, act):
+    m = k3_act_dense(rng, act)
+    m.data_fns[m.inputs[0][0]] = tie_data
     return m
 
 
@@ -2009,6 +2019,9 @@ def k3_activation_models():
                          ('gelu', 'last', False), ('leaky_relu', 'seq', True), ('soft_shrink', 'seq', True),
                          ('squareplus', 'last', False), ('sparse_plus', 'seq', True)):
         L.append(('act_rnn_%s_%s' % (act, end), lambda r, a=act, rs=rs: k3_act_recurrent(r, 'simple', a, rs), scan))
+    # sparsemax on small integers: many ties, also where the support ends
+    L.append(('act_sparsemax_ties', lambda r: k3_act_dense_ties(r, 'sparsemax'), dict(opsets=[None, 10])))
+    L.append(('act_rnn_sparsemax_seq', lambda r: k3_act_recurrent(r, 'simple', 'sparsemax', True), scan))
     L.append(('act_gru_mish_hsig_seq',
               lambda r: k3_act_recurrent(r, 'gru', 'mish', True, recurrent_activation='hard_sigmoid'), scan))
     return L

@@ -171,12 +171,25 @@ def activation(name, x, keras3=False):
         'squareplus': lambda v: (v + np.sqrt(v * v + 4.0)) / 2.0,
         'sparse_sigmoid': lambda v: np.where(v <= -1, 0.0, np.where(v >= 1, 1.0, 0.5 * (v + 1))),
         'glu': lambda v: (lambda a, b: a * sigmoid(b))(*np.split(v, 2, axis=-1)),
+        'sparsemax': sparsemax,
     }
     # Keras 3 only: x * hard_sigmoid(x), its hard_sigmoid being clip(x/6 + 1/2, 0, 1)
     fns['hard_silu'] = fns['hard_swish'] = lambda v: v * np.clip(v / 6.0 + 0.5, 0.0, 1.0)
     if not isinstance(name, str) or name not in fns:
         raise Unsupported('activation %r' % (name,))
     return fns[name](x)
+
+
+def sparsemax(v):
+    """Keras 3's sparsemax over the last axis, as its backends write it: tau is the sum of the
+    prefix sums over the support, less one, over the support's size."""
+    z = -np.sort(-v, axis=-1)
+    cs = np.cumsum(z, axis=-1)
+    r = np.arange(1, v.shape[-1] + 1, dtype=v.dtype)
+    support = z - (cs - 1) / r > 0
+    k = support.sum(axis=-1, keepdims=True)
+    tau = (np.where(support, cs, 0.0).sum(axis=-1, keepdims=True) - 1) / k
+    return np.maximum(v - tau, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -101,6 +101,14 @@ function activation(name, x, keras3) {
     case 'sparse_sigmoid':
       return tf.where(tf.lessEqual(x, -1), tf.zerosLike(x), tf.where(tf.greaterEqual(x, 1), tf.onesLike(x), tf.mul(0.5, tf.add(x, 1))));
     case 'glu': { const [a, b] = tf.split(x, 2, -1); return tf.mul(a, tf.sigmoid(b)); }
+    case 'sparsemax': {   // Keras 3's formula: sort, prefix sums, tau from the sum of the support's prefix sums
+      const D = x.shape[x.shape.length - 1];
+      const z = tf.topk(x, D).values, cs = tf.cumsum(z, x.shape.length - 1);
+      const support = tf.greater(tf.sub(z, tf.div(tf.sub(cs, 1), tf.range(1, D + 1))), 0);
+      const k = tf.sum(tf.cast(support, 'float32'), -1, true);
+      const tau = tf.div(tf.sub(tf.sum(tf.where(support, cs, tf.zerosLike(cs)), -1, true), 1), k);
+      return tf.maximum(tf.sub(x, tau), 0);
+    }
     case 'hard_silu': case 'hard_swish':
       if (!keras3) throw new Error(`activation ${name} before Keras 3`);
       return tf.mul(x, tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1));
@@ -403,6 +411,7 @@ function needsOps(cfg) {
 const TFJS_MISSING_ACTIVATIONS = [
   'exponential', 'silu', 'hard_silu', 'hard_swish', 'leaky_relu', 'log_sigmoid', 'tanh_shrink',
   'celu', 'glu', 'hard_tanh', 'hard_shrink', 'soft_shrink', 'sparse_plus', 'squareplus', 'sparse_sigmoid',
+  'sparsemax',
 ];
 
 // Keras layers tfjs-layers 4.22 cannot build from a config (its MultiHeadAttention is not exported).
