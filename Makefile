@@ -104,7 +104,7 @@ $(CONSUMERS)/onnx2c:
 # .ci/run) adds N seconds of fuzzing per target.
 test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan $(BUILD)/inflate_check $(BUILD)/inflate_check-asan $(BUILD)/k2onnx-vg check-compilers consumers
 	sh tests/run_all.sh > tests/out-plain.log 2>&1; echo "exit $$?" >> tests/out-plain.log; cat tests/out-plain.log
-	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan INFLATE_CHECK=$(BUILD)/inflate_check-asan K2ONNX_OPSET_SWEEP=0 sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
+	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan INFLATE_CHECK=$(BUILD)/inflate_check-asan K2ONNX_OPSET_SWEEP=0 K2ONNX_STRIDE=3 sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
 	sh tests/fuzz/replay.sh > tests/out-replay.log 2>&1; echo "exit $$?" >> tests/out-replay.log; tail -n 3 tests/out-replay.log
 	sh tests/sweep.sh > tests/out-sweep.log 2>&1; echo "exit $$?" >> tests/out-sweep.log; grep -v '^PASS' tests/out-sweep.log | tail -n 12
 	K2ONNX_VALGRIND_BIN=$(BUILD)/k2onnx-vg sh tests/valgrind.sh > tests/out-valgrind.log 2>&1; echo "exit $$?" >> tests/out-valgrind.log; grep -e '^===' -e 'passed,' tests/out-valgrind.log
