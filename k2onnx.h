@@ -9861,32 +9861,143 @@ static const char *k2onnx__mha_project(k2onnx__conv *cv, const k2onnx__kvalue *x
     return y ? k2onnx__transpose(cv, y, perm, 4, what) : NULL;
 }
 
-/* MultiHeadAttention(num_heads, key_dim, value_dim, use_bias) over [batch, T, D] query, value
-   and key, with the attention mask Keras builds from an attention_mask argument, the query,
-   value and key masks and use_causal_mask. */
+/* MultiHeadAttention's attention_axes as bits of `rank`-D inputs: by default every axis between
+   the batch and the features. */
+static int k2onnx__mha_axes(k2onnx__conv *cv, const k2onnx__json *axes, unsigned rank, unsigned *bits)
+{
+    size_t i, n;
+    unsigned a;
+    *bits = 0;
+    if (!axes || axes->type == K2ONNX__JNULL) {
+        for (a = 1; a + 1 < rank; a++) *bits |= 1u << a;
+        return 1;
+    }
+    n = k2onnx__jis_array(axes) ? axes->n : 1;
+    for (i = 0; i < n; i++) {
+        long long v;
+        if (!k2onnx__jint(k2onnx__jis_array(axes) ? &axes->items[i] : axes, 1, (long long)rank - 2, &v))
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "attention_axes must name axes between the batch and the features (1 to %d)",
+                                 (int)rank - 2);
+        *bits |= 1u << v;
+    }
+    return *bits ? 1 : k2onnx__lfail(cv, k2onnx_result_invalid_model, "attention_axes names no axis");
+}
+
+/* MultiHeadAttention's output_shape (an int or a list): the output's trailing dimensions. */
+static int k2onnx__mha_output_shape(k2onnx__conv *cv, const k2onnx__json *os, int64_t Dq, int64_t *dims, unsigned max, unsigned *n)
+{
+    size_t i;
+    if (!os || os->type == K2ONNX__JNULL) {
+        dims[0] = Dq;
+        *n = 1;
+        return 1;
+    }
+    *n = k2onnx__jis_array(os) ? (unsigned)os->n : 1u;
+    if (*n == 0 || *n > max) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output_shape must have 1 to %d dimensions", (int)max);
+    for (i = 0; i < *n; i++) {
+        long long v;
+        if (!k2onnx__jint(k2onnx__jis_array(os) ? &os->items[i] : os, 1, 1 << 24, &v))
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "output_shape must hold positive sizes");
+        dims[i] = (int64_t)v;
+    }
+    return 1;
+}
+
+/* An input of rank > 3 as the [batch', T', D] a 3-D attention runs on: the axes outside the
+   attention joined to the batch, the attention axes joined into one (Keras' softmax runs over
+   all of them at once). */
+static int k2onnx__mha_fold(k2onnx__conv *cv, const k2onnx__kvalue *x, unsigned bits, const char *what, k2onnx__kvalue *y, int64_t *perm)
+{
+    unsigned a, k = 0, r = x->rank;
+    int64_t T = 1, shape[3];
+    const char *t, *sh;
+    perm[k++] = 0;
+    for (a = 1; a + 1 < r; a++)
+        if (!(bits >> a & 1)) perm[k++] = a;
+    for (a = 1; a + 1 < r; a++)
+        if (bits >> a & 1) {
+            perm[k++] = a;
+            T *= x->dims[a];
+        }
+    perm[k] = r - 1;
+    for (a = 1; a < r; a++)
+        if (x->dims[a] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "attention over inputs of rank %d needs their sizes known", (int)r);
+    t = k2onnx__transpose(cv, x->name, perm, r, k2onnx__sprintf(cv->ctx, "%s_attention_axes_last", what));
+    shape[0] = -1;
+    shape[1] = T;
+    shape[2] = x->dims[r - 1];
+    sh = t ? k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_folded_shape", what), shape, 3) : NULL;
+    memset(y, 0, sizeof *y);
+    y->name = sh ? k2onnx__op2(cv, "Reshape", t, sh, k2onnx__sprintf(cv->ctx, "%s_folded", what)) : NULL;
+    y->elem = x->elem;
+    y->rank = 3;
+    y->dims[0] = -1;
+    y->params[0] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_folded_batch", what));
+    y->dims[1] = T;
+    y->dims[2] = x->dims[r - 1];
+    return y->name != NULL;
+}
+
+/* The output [batch', Tq', O] back in the query's layout: [batch, ..., O...]. */
+static const char *k2onnx__mha_unfold(k2onnx__conv *cv, const char *y, const k2onnx__kvalue *q, const int64_t *perm, const int64_t *od, unsigned nod)
+{
+    int64_t shape[K2ONNX__MAX_RANK], inv[K2ONNX__MAX_RANK];
+    unsigned r = q->rank, a, k = 0;
+    const char *sh;
+    shape[k++] = -1;
+    for (a = 1; a + 1 < r; a++) shape[k++] = q->dims[perm[a]];
+    for (a = 0; a < nod; a++) shape[k++] = od[a];
+    sh = k2onnx__init_i64(cv, "output_unfolded_shape", shape, k);
+    y = sh ? k2onnx__op2(cv, "Reshape", y, sh, "output_unfolded") : NULL;
+    for (a = 0; a + 1 < r; a++) inv[perm[a]] = a;
+    for (a = r - 1; a < k; a++) inv[a] = a;
+    return y ? k2onnx__transpose(cv, y, inv, k, "output_query_layout") : NULL;
+}
+
+/* MultiHeadAttention(num_heads, key_dim, value_dim, use_bias, output_shape, attention_axes) over
+   [batch, T, D] query, value and key, with the attention mask Keras builds from an
+   attention_mask argument, the query, value and key masks and use_causal_mask; inputs of higher
+   rank fold into that form (without masks). */
 static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *vd = k2onnx__jget(cfg, "value_dim"), *os = k2onnx__jget(cfg, "output_shape");
     const k2onnx__json *axes = k2onnx__jget(cfg, "attention_axes");
     const k2onnx__kvalue *q = k2onnx__call_arg(cv, in, nin, "query", 0), *v = k2onnx__call_arg(cv, in, nin, "value", 1);
     const k2onnx__kvalue *k = k2onnx__call_arg(cv, in, nin, "key", 2), *am = k2onnx__call_arg(cv, in, nin, "attention_mask", 3);
+    const k2onnx__kvalue *query = q;
+    k2onnx__kvalue folded[3];
     int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
-    int64_t H, KD, VD, Dout, shape[3];
+    int64_t H, KD, VD, Dout = 1, shape[3], qperm[K2ONNX__MAX_RANK], kperm[K2ONNX__MAX_RANK], odims[K2ONNX__MAX_RANK];
     size_t per = use_bias ? 2u : 1u;
     const char *Q, *K, *V, *kt, *scores, *keep = NULL, *probs, *ctxv, *y, *sh, *w;
     static const int64_t perm[4] = {0, 2, 1, 3};
-    uint64_t od[3];
+    uint64_t od[K2ONNX__MAX_RANK];
+    unsigned bits, nod, i, r;
     if (!q || !v) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects a query and a value");
     if (!k) k = v;
+    r = q->rank;
     if (!k2onnx__positive_int(cv, cfg, "num_heads", NULL, &H) || !k2onnx__positive_int(cv, cfg, "key_dim", NULL, &KD)) return 0;
     VD = KD;
     if (vd && vd->type != K2ONNX__JNULL && !k2onnx__positive_int(cv, cfg, "value_dim", NULL, &VD)) return 0;
-    if (os && os->type != K2ONNX__JNULL) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output_shape is not supported yet");
-    if (axes && axes->type != K2ONNX__JNULL && !(k2onnx__jis_array(axes) && axes->n == 1 && axes->items[0].type == K2ONNX__JNUMBER && axes->items[0].number == 1.0))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "attention_axes other than the time axis are not supported yet");
-    if (q->rank != 3 || v->rank != 3 || k->rank != 3 || q->dims[2] < 0 || v->dims[2] < 0 || k->dims[2] < 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "query, value and key must be [batch, steps, features] with known features");
-    Dout = q->dims[2];
+    if (r < 3 || v->rank != r || k->rank != r || q->dims[r - 1] < 0 || v->dims[r - 1] < 0 || k->dims[r - 1] < 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "query, value and key must be [batch, steps..., features] of one rank with known features");
+    if (!k2onnx__mha_axes(cv, axes, r, &bits) || !k2onnx__mha_output_shape(cv, os, q->dims[r - 1], odims, K2ONNX__MAX_RANK + 1 - r, &nod)) return 0;
+    for (i = 0; i < nod; i++) Dout *= odims[i];
+    if (r > 3) {
+        if (q->mask || v->mask || k->mask || am || k2onnx__call_flag(cv, "use_causal_mask") || k2onnx__call_flag(cv, "return_attention_scores"))
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masks and attention scores with inputs of rank %d are not supported yet", (int)r);
+        for (i = 1; i + 1 < r; i++)
+            if (!(bits >> i & 1) && (v->dims[i] != q->dims[i] || k->dims[i] != q->dims[i]))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "query, value and key differ along axis %d, which is not an attention axis", (int)i);
+        if (!k2onnx__mha_fold(cv, q, bits, "query", &folded[0], qperm) || !k2onnx__mha_fold(cv, v, bits, "value", &folded[1], kperm) ||
+            (k != v && !k2onnx__mha_fold(cv, k, bits, "key", &folded[2], kperm)))
+            return 0;
+        q = &folded[0];
+        k = k == v ? &folded[1] : &folded[2];
+        v = &folded[1];
+    } else if (bits != 2u) {
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "attention_axes of 3-D inputs can only be the time axis");
+    }
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != 4 * per) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(4 * per), (int)cv->layer->nweights);
     Q = k2onnx__mha_project(cv, q, 0, use_bias, H, KD, "query");
@@ -9935,9 +10046,9 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     if (!ctxv) return 0;
     od[0] = (uint64_t)H;
     od[1] = (uint64_t)VD;
-    od[2] = (uint64_t)Dout;
-    if (!k2onnx__check_weight(cv, 3 * per, "attention_output/kernel", 3, od) ||
-        (use_bias && !k2onnx__check_weight(cv, 3 * per + 1, "attention_output/bias", 1, od + 2)))
+    for (i = 0; i < nod; i++) od[2 + i] = (uint64_t)odims[i];
+    if (!k2onnx__check_weight(cv, 3 * per, "attention_output/kernel", 2 + nod, od) ||
+        (use_bias && !k2onnx__check_weight(cv, 3 * per + 1, "attention_output/bias", nod, od + 2)))
         return 0;
     if (!(w = k2onnx__matrix_init(cv, 3 * per, "output_kernel", H * VD, Dout))) return 0;
     y = k2onnx__op2(cv, "MatMul", ctxv, w, "output_matmul");
@@ -9945,9 +10056,24 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
         const char *b = k2onnx__vector_init(cv, 3 * per + 1, "output_bias", Dout);
         y = b ? k2onnx__op2(cv, "Add", y, b, "projected") : NULL;
     }
+    if (y && r > 3) {
+        y = k2onnx__mha_unfold(cv, y, query, qperm, odims, nod);
+    } else if (y && nod > 1) {
+        int64_t full[K2ONNX__MAX_RANK];
+        full[0] = 0;
+        full[1] = 0;
+        for (i = 0; i < nod; i++) full[2 + i] = odims[i];
+        sh = k2onnx__init_i64(cv, "output_shape", full, 2 + nod);
+        y = sh ? k2onnx__op2(cv, "Reshape", y, sh, "output_reshaped") : NULL;
+    }
     if (!y || !k2onnx__outputs(cv, out, nout, k2onnx__call_flag(cv, "return_attention_scores") ? 2u : 1u)) return 0;
-    (*out)[0] = *q;
+    (*out)[0] = *query;
     (*out)[0].name = y;
+    (*out)[0].rank = r - 1 + nod;
+    for (i = 0; i < nod; i++) {
+        (*out)[0].dims[r - 1 + i] = odims[i];
+        (*out)[0].params[r - 1 + i] = NULL;
+    }
     if (*nout == 2) {
         k2onnx__kvalue *s = &(*out)[1];
         *s = *q;

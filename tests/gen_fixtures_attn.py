@@ -397,13 +397,18 @@ def mha_config(m, name, heads, key_dim, value_dim, use_bias, shapes):
 
 
 def add_mha(m, rng, query, value, key=None, heads=2, key_dim=3, value_dim=None, use_bias=True,
-            dims=(None, None, None), seqs=(None, None), attention_mask=None, call=None):
-    """MultiHeadAttention(heads, key_dim, value_dim, use_bias)(query, value[, key],
-    attention_mask=..., **call). dims: feature sizes of query, value, key; seqs: Tq, Tv."""
+            dims=(None, None, None), seqs=(None, None), attention_mask=None, call=None,
+            output_shape=None, attention_axes=None, inner=None):
+    """MultiHeadAttention(heads, key_dim, value_dim, use_bias, output_shape, attention_axes)(query,
+    value[, key], attention_mask=..., **call). dims: feature sizes of query, value, key; seqs: Tq,
+    Tv; inner: the axes between batch and features of query and value, for inputs of rank > 3
+    (seqs then unused). Keras writes attention_axes as built: every inner axis by default."""
     call = call or {}
     value_dim = value_dim or key_dim
     dq, dv, dk = dims
     dk = dk or dv
+    qin, vin = inner or ([seqs[0]], [seqs[1]])
+    out_dims = ([output_shape] if isinstance(output_shape, int) else list(output_shape)) if output_shape else [dq]
     k3 = isinstance(m, G.K3Model)
     name = m_uid(m, 'multi_head_attention') if k3 else m.fl.uid('multi_head_attention')
     ws = []
@@ -411,16 +416,18 @@ def add_mha(m, rng, query, value, key=None, heads=2, key_dim=3, value_dim=None, 
         ws.append(('%s/kernel' % sub, G.rnd(rng, (din, heads, width), 0.6)))
         if use_bias:
             ws.append(('%s/bias' % sub, G.rnd(rng, (heads, width), 0.3)))
-    ws.append(('attention_output/kernel', G.rnd(rng, (heads, value_dim, dq), 0.6)))
+    ws.append(('attention_output/kernel', G.rnd(rng, (heads, value_dim) + tuple(out_dims), 0.6)))
     if use_bias:
-        ws.append(('attention_output/bias', G.rnd(rng, (dq,), 0.3)))
+        ws.append(('attention_output/bias', G.rnd(rng, tuple(out_dims), 0.3)))
     tq, tv = seqs
-    shapes = [[None, tq, dq], [None, tv, dv], [None, tv, dk]]
+    shapes = [[None] + qin + [dq], [None] + vin + [dv], [None] + vin + [dk]]
     cfg = mha_config(m, name, heads, key_dim, value_dim, use_bias, shapes)
+    cfg["output_shape"] = output_shape
+    cfg["attention_axes"] = attention_axes if attention_axes is not None else list(range(1, len(qin) + 1))
     srcs = [query, value] + ([key] if key is not None else [])
     if k3:
         ws = [(m.path(name, w), a) for w, a in ws]
-        m.add('MultiHeadAttention', name, cfg, srcs, [None, tq, dq], ws)
+        m.add('MultiHeadAttention', name, cfg, srcs, [None] + qin + out_dims, ws)
         kw = {}
         if attention_mask is not None:
             kw["attention_mask"] = T(attention_mask)
@@ -458,6 +465,29 @@ def m_mha_cross(flav, rng, tq=4, tv=5, dq=4, dv=3, dk=2):
     k = add_input(m, [tv, dk], 'key')
     m.outputs = [add_mha(m, rng, q, v, heads=2, key_dim=2, dims=(dq, dv, None), seqs=(tq, tv)),
                  add_mha(m, rng, q, v, k, heads=2, key_dim=2, value_dim=3, dims=(dq, dv, dk), seqs=(tq, tv))]
+    return m
+
+
+def m_mha_output_shape(flav, rng, t=4, d=4):
+    """output_shape: an int (5) on self attention, and a pair (2, 3) on cross attention."""
+    m = new_model(flav)
+    x = add_input(m, [t, d], 'inputs')
+    v = add_input(m, [t + 1, 3], 'value')
+    m.outputs = [add_mha(m, rng, x, x, heads=2, key_dim=3, dims=(d, d, d), seqs=(t, t), output_shape=5),
+                 add_mha(m, rng, x, v, heads=2, key_dim=2, dims=(d, 3, None), seqs=(t, t + 1), output_shape=[2, 3])]
+    return m
+
+
+def m_mha_axes(flav, rng, a=3, b=4, d=4):
+    """Inputs [a, b, d]: attention over axis 2 only (axis 1 runs as a batch), over axis 1 only, and
+    over both at once (the default), the last with output_shape."""
+    m = new_model(flav)
+    x = add_input(m, [a, b, d], 'inputs')
+    v = add_input(m, [a, b + 1, 3], 'value')
+    m.outputs = [add_mha(m, rng, x, v, heads=2, key_dim=2, dims=(d, 3, None), inner=([a, b], [a, b + 1]),
+                         attention_axes=[2]),
+                 add_mha(m, rng, x, x, heads=2, key_dim=3, dims=(d, d, d), inner=([a, b], [a, b]), attention_axes=[1]),
+                 add_mha(m, rng, x, x, heads=1, key_dim=2, dims=(d, d, d), inner=([a, b], [a, b]), output_shape=[2])]
     return m
 
 
@@ -679,6 +709,8 @@ def models():
               (flav, 'mha_cross', m_mha_cross, {}),
               (flav, 'mha_attn_mask', m_mha_attn_mask, {}),
               (flav, 'mha_emb_mask', m_mha_emb_mask, {}),
+              (flav, 'mha_output_shape', m_mha_output_shape, {}),
+              (flav, 'mha_axes', m_mha_axes, {}),
               (flav, 'convlstm1d', m_convlstm1d, {}),
               (flav, 'convlstm1d_cf', lambda f, r: m_convlstm1d(f, r, data_format='channels_first'), {}),
               (flav, 'convlstm2d', m_convlstm2d, {})]

@@ -187,16 +187,18 @@ def multi_head_attention(cfg, weights, ins, masks, keras3):
         n = 3
     am = ins[n] if call.get('attention_mask') else None
     qm, vm = masks[0], masks[1]
-    if cfg.get('output_shape') or cfg.get('attention_axes') not in (None, [1], 1):
-        raise _unsupported('MultiHeadAttention output_shape/attention_axes')
-    if q.ndim != 3:
-        raise _unsupported('MultiHeadAttention on rank-%d inputs' % q.ndim)
+    r = q.ndim
+    axes = cfg.get('attention_axes')
+    axes = list(range(1, r - 1)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    if r != 3 and (qm is not None or vm is not None or km is not None or am is not None or
+                   call.get('use_causal_mask') or call.get('return_attention_scores')):
+        raise _unsupported('MultiHeadAttention masks on rank-%d inputs' % r)
     w = list(weights)
     bias = cfg.get('use_bias', True)
 
     def proj(x):
         K = w.pop(0)
-        y = np.einsum('btd,dhk->bthk', x, K)
+        y = np.einsum('...d,dhk->...hk', x, K)
         return y + w.pop(0) if bias else y
     Q, Kt, V = proj(q), proj(k), proj(v)
     Wo = w.pop(0)
@@ -204,7 +206,21 @@ def multi_head_attention(cfg, weights, ins, masks, keras3):
     if w:
         raise _unsupported('MultiHeadAttention with %d extra weights' % len(w))
     Q = Q / math.sqrt(float(cfg['key_dim']))
-    s = np.einsum('bshk,bthk->bhts', Kt, Q)
+    # the einsums Keras builds (_build_attention_equation): inner axes keep one letter in the query
+    # and the key except the attention axes, whose key letters are new; scores put the other inner
+    # axes first, then heads, the query's attention axes, the key's
+    inner_q = 'cefgij'[:r - 2]
+    inner_k = ''.join(ch.upper() if a + 1 in axes else ch for a, ch in enumerate(inner_q))
+    other = ''.join(ch for a, ch in enumerate(inner_q) if a + 1 not in axes)
+    att_q = ''.join(ch for a, ch in enumerate(inner_q) if a + 1 in axes)
+    att_k = att_q.upper()
+    s = np.einsum('b%shk,b%shk->b%sh%s%s' % (inner_k, inner_q, other, att_q, att_k), Kt, Q)
+    if r != 3:
+        lead, n = s.shape[:s.ndim - len(att_k)], int(np.prod(s.shape[s.ndim - len(att_k):]))
+        p = _masked_softmax(s.reshape(lead + (n,)), None).reshape(s.shape)
+        O = np.einsum('b%sh%s%s,b%shv->b%shv' % (other, att_q, att_k, inner_k, inner_q), p, V)
+        out = np.tensordot(O, Wo, axes=([O.ndim - 2, O.ndim - 1], [0, 1]))
+        return [out + bo if bo is not None else out], [None]
     keep = None
 
     def add(m):
@@ -223,7 +239,7 @@ def multi_head_attention(cfg, weights, ins, masks, keras3):
     scores_out = call.get('return_attention_scores')
     p = _masked_softmax(s, None if keep is None else keep[:, None], keras3_where=keras3 and not scores_out)
     O = np.einsum('bhts,bshv->bthv', p, V)
-    out = np.einsum('bthv,hvd->btd', O, Wo)
+    out = np.tensordot(O, Wo, axes=([2, 3], [0, 1]))
     if bo is not None:
         out = out + bo
     if scores_out:

@@ -113,6 +113,7 @@ function multiHeadAttention(cfg, w, ins, masks) {
   if (call.return_attention_scores) throw new Error('return_attention_scores: a second output, not in the interpreter');
   const ws = w.slice();
   const bias = cfg.use_bias !== false;
+  if (q.shape.length > 3) return multiHeadAttentionEinsum(cfg, ws, q, v, k, masks, am, call);
   // x [B, T, d] · kernel [d, H, D] (+ bias [H, D]) -> [B, T, H, D]
   const proj = (x) => {
     const K = ws.shift();
@@ -136,10 +137,44 @@ function multiHeadAttention(cfg, w, ins, masks) {
   if (am) and(tf.cast(am, 'bool'));
   const p = maskedSoftmax(s, keep ? tf.expandDims(keep, 1) : null);
   const O = tf.transpose(tf.matMul(p, tf.transpose(V, [0, 2, 1, 3])), [0, 2, 1, 3]);   // [B, T, H, Dv]
-  const [H, Dv, d] = Wo.shape;
-  let out = tf.matMul(O.reshape([-1, H * Dv]), Wo.reshape([H * Dv, d])).reshape([q.shape[0], q.shape[1], d]);
+  const [H, Dv, ...os] = Wo.shape;
+  const d = os.reduce((a, b) => a * b, 1);
+  let out = tf.matMul(O.reshape([-1, H * Dv]), Wo.reshape([H * Dv, d])).reshape([q.shape[0], q.shape[1], ...os]);
   if (bo) out = tf.add(out, bo);
   return { value: out, mask: masks[0] || null };
+}
+
+// Inputs of rank > 3 with attention_axes: the einsums Keras builds (_build_attention_equation),
+// the softmax over all key attention axes at once; no masks.
+function multiHeadAttentionEinsum(cfg, ws, q, v, k, masks, am, call) {
+  if (masks.some(Boolean) || am || call.use_causal_mask) throw new Error('MultiHeadAttention masks on rank > 3 inputs not in the interpreter');
+  const r = q.shape.length;
+  const axes = cfg.attention_axes == null ? Array.from({ length: r - 2 }, (_, i) => i + 1)
+    : (Array.isArray(cfg.attention_axes) ? cfg.attention_axes : [cfg.attention_axes]);
+  const bias = cfg.use_bias !== false;
+  const L = 'bcdefg'.slice(0, r - 1);                    // batch and inner axes of the query
+  const S = L.split('').map((ch, i) => (axes.includes(i) ? ch.toUpperCase() : ch)).join('');
+  const other = L.split('').filter((_, i) => !axes.includes(i)).join('');
+  const attQ = L.split('').filter((_, i) => axes.includes(i)).join('');
+  const proj = (x, letters) => {
+    const K = ws.shift();
+    let y = tf.einsum(`${letters}z,zhk->${letters}hk`, x, K);
+    if (bias) y = tf.add(y, ws.shift());
+    return y;
+  };
+  const Q = tf.div(proj(q, L), Math.sqrt(cfg.key_dim));
+  const K = proj(k, S), V = proj(v, S);
+  const Wo = ws.shift();
+  const bo = bias ? ws.shift() : null;
+  const sc = tf.einsum(`${S}hk,${L}hk->${other}h${attQ}${attQ.toUpperCase()}`, K, Q);
+  const lead = sc.shape.slice(0, sc.shape.length - attQ.length);
+  const p = tf.softmax(sc.reshape([...lead, -1]), -1).reshape(sc.shape);
+  const O = tf.einsum(`${other}h${attQ}${attQ.toUpperCase()},${S}hv->${L}hv`, p, V);
+  const [H, Dv, ...os] = Wo.shape;
+  const d = os.reduce((a, b) => a * b, 1);
+  let out = tf.matMul(O.reshape([-1, H * Dv]), Wo.reshape([H * Dv, d])).reshape([...q.shape.slice(0, r - 1), ...os]);
+  if (bo) out = tf.add(out, bo);
+  return { value: out, mask: null };
 }
 
 // ConvLSTM1D/2D with tf.conv1d / tf.conv2d (NWC / NHWC; channels_first transposed around it).
