@@ -3962,6 +3962,7 @@ typedef struct k2onnx__klayer {
     const char *weights_group;   /* a layer of a nested model: the HDF5 group of the outermost one */
     const char *weights_prefix;  /* ... and the name its weights are listed under there */
     size_t nest_parent;          /* 1 + the index of the nested model the layer belongs to; 0 outside */
+    int wrapped;                 /* a model wrapped by TimeDistributed (nest_parent): its Keras 3 group is the wrapper's layer/ */
     unsigned nest_depth;         /* models around the layer inside the file's model */
 } k2onnx__klayer;
 
@@ -4491,10 +4492,62 @@ static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
 
 #endif
 
+#ifndef K2ONNX_ONLY_RECURRENT
+/* The class of the layer that folds a TimeDistributed input's steps into its batch when the
+   wrapper holds a whole model; not a Keras class. */
+#define K2ONNX__FOLD_STEPS "k2onnx.FoldSteps"
+
+/* TimeDistributed(model) becomes three layers: a fold of the steps into the batch, the model
+   (then unfolded like any nested model) on the folded input, and the wrapper, which now only
+   unfolds the model's output. */
+static int k2onnx__nest_time_distributed(k2onnx__kmodel *m, size_t ti)
+{
+    const k2onnx__json *inner = k2onnx__jget(m->layers[ti].config, "layer"), *icfg = k2onnx__jget(inner, "config");
+    const char *icls = k2onnx__jstr(k2onnx__jget(inner, "class_name")), *iname = k2onnx__jstr(k2onnx__jget(icfg, "name"));
+    const char *tname = m->layers[ti].name, *group = m->layers[ti].weights_group;
+    size_t ncalls = m->layers[ti].ncalls, fi, ni, c;
+    unsigned depth = m->layers[ti].nest_depth;
+    k2onnx__klayer *L;
+    if (!icls || !k2onnx__is_model_class(icls)) return 1;
+    if (m->keras3_paths == 2)
+        return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (TimeDistributed): a wrapped model in a tf.keras 2.13 weights file is not supported yet",
+                            tname);
+    if (!group && !(group = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, tname))) return 0;
+    if (!(L = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s/fold", tname), K2ONNX__FOLD_STEPS, NULL))) return 0;
+    fi = m->nlayers - 1;
+    L->nest_depth = depth;
+    if (!(L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, ncalls + 1, sizeof *L->calls))) return 0;
+    L->ncalls = ncalls;
+    if (!(L = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s/%s", tname, iname ? iname : "model"), icls, icfg))) return 0;
+    ni = m->nlayers - 1;
+    L->weights_group = group;
+    L->nest_depth = depth + 1;
+    L->nest_parent = ti + 1;
+    L->wrapped = 1;
+    if (!(L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, ncalls + 1, sizeof *L->calls))) return 0;
+    L->ncalls = ncalls;
+    for (c = 0; c < ncalls; c++) {
+        k2onnx__kcall *tc = &m->layers[ti].calls[c];
+        k2onnx__kref x;
+        if (tc->ninputs != 1) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "layer '%s' (TimeDistributed): expects 1 input", tname);
+        x = tc->inputs[0];
+        m->layers[fi].calls[c] = *tc;
+        if (!k2onnx__kcall_add_input(m, &m->layers[ni].calls[c], fi, c, 0)) return 0;
+        tc->inputs = NULL;
+        tc->ninputs = tc->inputs_cap = 0;
+        if (!k2onnx__kcall_add_input(m, tc, x.layer, x.node, x.tensor) || !k2onnx__kcall_add_input(m, tc, ni, c, 0)) return 0;
+    }
+    return 1;
+}
+#endif
+
 static int k2onnx__nest_expand_all(k2onnx__kmodel *m)
 {
     size_t i;
-    for (i = 0; i < m->nlayers; i++) /* unfolded layers are appended, and unfolded in turn */
+    for (i = 0; i < m->nlayers; i++) { /* unfolded layers are appended, and unfolded in turn */
+#ifndef K2ONNX_ONLY_RECURRENT
+        if (strcmp(m->layers[i].cls, "TimeDistributed") == 0 && !k2onnx__nest_time_distributed(m, i)) return 0;
+#endif
         if (k2onnx__is_model_class(m->layers[i].cls)) {
 #ifdef K2ONNX_ONLY_RECURRENT
             return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models are left out of this build (K2ONNX_ONLY_RECURRENT)",
@@ -4503,6 +4556,7 @@ static int k2onnx__nest_expand_all(k2onnx__kmodel *m)
             if (!k2onnx__nest_expand(m, i)) return 0;
 #endif
         }
+    }
     return 1;
 }
 
@@ -4691,6 +4745,7 @@ static const char *k2onnx__k3_group(k2onnx__kmodel *m, const k2onnx__klayer *L)
     if (!(snake = k2onnx__snake_case(m->ctx, L->file_cls))) return NULL;
     /* nest_expand_all bounds the depth of this recursion (8) */
     if (L->nest_parent && !(parent = k2onnx__k3_group(m, &m->layers[L->nest_parent - 1]))) return NULL;
+    if (L->wrapped) return k2onnx__sprintf(m->ctx, "%s/layer", parent);
     for (i = 0; i < m->nlayers && &m->layers[i] != L; i++) {
         const char *other;
         if (m->layers[i].nest_parent != L->nest_parent) continue;
@@ -9101,6 +9156,9 @@ static int k2onnx__concat_along(k2onnx__conv *cv, const k2onnx__json *a, const k
 }
 
 static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+#ifndef K2ONNX_ONLY_RECURRENT
+static int k2onnx__map_fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+#endif
 
 /* An Embedding's output: the indices' shape with a last axis of `dim` float features. */
 static int k2onnx__embedding_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, int64_t dim, k2onnx__kvalue **out, size_t *nout)
@@ -10236,6 +10294,9 @@ static const struct {
     {"Attention", k2onnx__map_attention},
     {"AdditiveAttention", k2onnx__map_attention},
     {"MultiHeadAttention", k2onnx__map_multi_head_attention},
+#ifndef K2ONNX_ONLY_RECURRENT
+    {K2ONNX__FOLD_STEPS, k2onnx__map_fold_steps},
+#endif
 };
 
 #ifndef K2ONNX_ONLY_RECURRENT
@@ -10271,6 +10332,58 @@ static const char *k2onnx__unfold_steps(k2onnx__conv *cv, const k2onnx__kvalue *
     return k2onnx__op2(cv, "Reshape", y->name, n->outputs[0], "unfolded");
 }
 
+/* [batch, steps, ...] as [batch * steps, ...]. */
+static int k2onnx__fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *cls, k2onnx__kvalue *folded)
+{
+    int64_t shape[K2ONNX__MAX_RANK];
+    unsigned i;
+    const char *sh;
+    (void)cls; /* only in messages, which K2ONNX_NO_ERROR_STRINGS leaves out */
+    if (x->rank < 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, ...]");
+    for (i = 2; i < x->rank; i++) {
+        if (x->dims[i] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) needs known sizes after the time axis", cls);
+        shape[i - 1] = x->dims[i];
+    }
+    shape[0] = -1;
+    *folded = *x;
+    folded->rank = x->rank - 1;
+    folded->mask = NULL;
+    folded->dims[0] = x->dims[0] >= 0 && x->dims[1] >= 0 ? x->dims[0] * x->dims[1] : -1;
+    folded->params[0] = folded->dims[0] < 0 ? k2onnx__vname(cv, "batch_x_steps") : NULL;
+    for (i = 1; i < folded->rank; i++) {
+        folded->dims[i] = x->dims[i + 1];
+        folded->params[i] = NULL;
+    }
+    sh = k2onnx__init_i64(cv, "folded_shape", shape, folded->rank);
+    folded->name = sh ? k2onnx__op2(cv, "Reshape", x->name, sh, "folded") : NULL;
+    return folded->name != NULL;
+}
+
+/* The fold before a model that TimeDistributed wraps (k2onnx__nest_time_distributed). */
+static int k2onnx__map_fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    return k2onnx__fold_steps(cv, &in[0], "a model", &(*out)[0]);
+}
+
+/* A TimeDistributed output from the inner output y [batch * steps, ...]. */
+static int k2onnx__unfold_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *u;
+    unsigned i;
+    if (y->rank + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output of rank %d", (int)y->rank + 1);
+    if (!(u = k2onnx__unfold_steps(cv, x, y)) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = u;
+    (*out)[0].elem = y->elem;
+    (*out)[0].rank = y->rank + 1;
+    for (i = 1; i < y->rank; i++) {
+        (*out)[0].dims[i + 1] = y->dims[i];
+        (*out)[0].params[i + 1] = NULL;
+    }
+    return 1;
+}
+
 /* TimeDistributed(layer). Layers that act on the last axis alone (Dense, activations, dropout-type
    no-ops, BatchNormalization on the last axis, LeakyReLU) run on the whole sequence; any other
    layer runs on [batch * steps, ...], folded and unfolded with Reshape. The wrapper holds the
@@ -10284,10 +10397,11 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     k2onnx__layer_fn fn = NULL;
     k2onnx__kvalue folded, *iout = NULL;
     size_t i, niout = 0;
-    int64_t shape[K2ONNX__MAX_RANK], ax = -1;
-    const char *sh, *y;
+    int64_t ax = -1;
     int ok, state_io;
     if (!cls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TimeDistributed without a serialized inner layer");
+    /* a wrapped model ran already, on the fold of the steps: its output comes second */
+    if (k2onnx__is_model_class(cls) && nin == 2) return k2onnx__unfold_output(cv, &in[0], &in[1], out, nout);
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
         if (strcmp(cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
@@ -10309,47 +10423,22 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
         cv->layer->config = saved_cfg;
         return ok;
     }
-    for (i = 2; i < x->rank; i++) {
-        if (x->dims[i] < 0) {
-            cv->layer->cls = saved_cls;
-            cv->layer->config = saved_cfg;
-            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) needs known sizes after the time axis", cls);
-        }
-        shape[i - 1] = x->dims[i];
+    if (!k2onnx__fold_steps(cv, x, cls, &folded)) {
+        cv->layer->cls = saved_cls;
+        cv->layer->config = saved_cfg;
+        return 0;
     }
-    shape[0] = -1;
-    folded = *x;
-    folded.rank = x->rank - 1;
-    folded.mask = NULL;
-    folded.dims[0] = x->dims[0] >= 0 && x->dims[1] >= 0 ? x->dims[0] * x->dims[1] : -1;
-    folded.params[0] = folded.dims[0] < 0 ? k2onnx__vname(cv, "batch_x_steps") : NULL;
-    for (i = 1; i < folded.rank; i++) {
-        folded.dims[i] = x->dims[i + 1];
-        folded.params[i] = NULL;
-    }
-    sh = k2onnx__init_i64(cv, "folded_shape", shape, folded.rank);
-    folded.name = sh ? k2onnx__op2(cv, "Reshape", x->name, sh, "folded") : NULL;
     /* Each step's inner sequence starts afresh, so a wrapped recurrent layer has no states to
        stream (--state-io leaves it alone). */
     state_io = cv->ctx->state_io;
     cv->ctx->state_io = 0;
-    ok = folded.name && fn(cv, &folded, 1, &iout, &niout);
+    ok = fn(cv, &folded, 1, &iout, &niout);
     cv->ctx->state_io = state_io;
     cv->layer->cls = saved_cls;
     cv->layer->config = saved_cfg;
     if (!ok) return 0;
     if (niout != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) with %d outputs", cls, (int)niout);
-    if (iout[0].rank + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output of rank %d", (int)iout[0].rank + 1);
-    if (!(y = k2onnx__unfold_steps(cv, x, &iout[0])) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    (*out)[0] = *x;
-    (*out)[0].name = y;
-    (*out)[0].elem = iout[0].elem;
-    (*out)[0].rank = iout[0].rank + 1;
-    for (i = 1; i < iout[0].rank; i++) {
-        (*out)[0].dims[i + 1] = iout[0].dims[i];
-        (*out)[0].params[i + 1] = NULL;
-    }
-    return 1;
+    return k2onnx__unfold_output(cv, x, &iout[0], out, nout);
 }
 
 #endif

@@ -1597,6 +1597,37 @@ def m_nested_in_sequential(fl, rng, seq=5, hid=4):
     return m
 
 
+def m_timedist_model(fl, rng, seq=4, frame=(3, 2), units=4, hid=4):
+    """Frames [seq, 3, 2] -> TimeDistributed(Sequential([Flatten, Dense(units, tanh)])) -> LSTM(hid)
+    -> Dense(INP): a per-frame encoder model wrapped whole. Its weights sit in the wrapper's group
+    under the inner layers' names, as for any nested model."""
+    inner = Model(fl, sequential=True)
+    xi = inner.input('frame', list(frame))
+    f = fl.uid('flatten')
+    fc = fl.simple_layer(f, data_format='channels_last')
+    if fl.k22:
+        fc['batch_input_shape'] = [None] + list(frame)
+        fc['dtype'] = 'float32'
+    inner.add('Flatten', f, fc, [xi])
+    d = fl.uid('dense')
+    inner.outputs = [inner.add('Dense', d, fl.dense(d, units, 'tanh'), [f], dense_weights(rng, frame[0] * frame[1], units))]
+    m = Model(fl)
+    x = m.input('frames', [seq] + list(frame))
+    t = fl.uid('time_distributed')
+    name = fl.uid('sequential')
+    c = fl.base(t)
+    c["layer"] = inner.config(name)
+    ws = []
+    for L in inner.weight_layers():
+        for full, w in zip(weight_names(fl, L), L['weights']):
+            head, tail = full.rsplit('/', 1)
+            ws.append((head, tail[:-2], w[-1]))
+    m.add('TimeDistributed', t, c, [x], ws)
+    h = add_recurrent(m, recurrent(fl, rng, 'lstm', units, hid, return_sequences=False), [t])
+    m.outputs = [dense_head(m, fl, rng, h, hid, 'linear')]
+    return m
+
+
 def new_layer_models():
     return [
         ('conv1d_pad', m_conv1d_pad, {}),
@@ -1618,6 +1649,7 @@ def new_layer_models():
         ('nested_functional', lambda fl, r: m_nested(fl, r, False), {}),
         ('nested_shared', m_nested_shared, {}),
         ('nested_in_sequential', m_nested_in_sequential, dict(only='tfk2')),
+        ('timedist_model', m_timedist_model, {}),
         # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the
         # converter must join them back (one small layer is enough)
         ('timedist_lstm_split', m_timedist, dict(only='k22', split_names=['lstm_1'])),
@@ -1952,6 +1984,27 @@ def k3_nested(rng, inner_sequential, outer_sequential=False, seq=5, hid=4):
     return m
 
 
+def k3_timedist_model(rng, seq=4, frame=(3, 2), units=4, hid=4):
+    """k3 form of m_timedist_model: TimeDistributed(Sequential([Input, Flatten, Dense(tanh)]))."""
+    inner = K3Model(sequential=True)
+    xi = inner.input([None] + list(frame))
+    fcfg = {"name": "flatten", "trainable": True, "dtype": k3_dtype(), "data_format": "channels_last"}
+    f = inner.add('Flatten', 'flatten', fcfg, [xi], [None, frame[0] * frame[1]])
+    ws = [(inner.path('dense', w), a) for w, a in dense_weights(rng, frame[0] * frame[1], units)]
+    inner.outputs = [inner.add('Dense', 'dense', k3_dense_config('dense', units, 'tanh'), [f], [None, units], ws)]
+    m = K3Model()
+    x = m.input([None, seq] + list(frame), name='input_layer_1')
+    cfg = {"name": "time_distributed", "trainable": True, "dtype": k3_dtype(),
+           "layer": dict(keras_archive_config(inner), build_config={"input_shape": [None] + list(frame)})}
+    t = m.add('TimeDistributed', 'time_distributed', cfg, [x], [None, seq, units],
+              [(n, a) for L in inner.weight_layers() for n, a in L['weights']], {"mask": None})
+    m.layers[-1]['inner'] = inner
+    h = k3_recurrent(m, rng, 'lstm', t, seq, units, hid, return_sequences=False)
+    ws = [(m.path('dense_1', w), a) for w, a in dense_weights(rng, hid, INP)]
+    m.outputs = [m.add('Dense', 'dense_1', k3_dense_config('dense_1', INP, 'linear'), [h], [None, INP], ws)]
+    return m
+
+
 def k3_models():
     """(tag, builder(rng), kw) of the Keras 3 fixtures; every reference is numpy (Keras 3 semantics).
     kw: opsets, expect_ops, archive ('stored' or 'deflate': a .keras file instead of a legacy .h5)."""
@@ -1969,6 +2022,8 @@ def k3_models():
         ('keras_nested_seq', lambda r: k3_nested(r, True), dict(archive='stored')),
         ('keras_nested_functional', lambda r: k3_nested(r, False), dict(archive='deflate')),
         ('keras_nested_in_sequential', lambda r: k3_nested(r, True, outer_sequential=True), dict(archive='stored')),
+        ('timedist_model', k3_timedist_model, {}),
+        ('keras_timedist_model', k3_timedist_model, dict(archive='stored')),
     ] + k3_activation_models() + k3_archive_models() + k3_more_layer_models()
 
 
@@ -2636,7 +2691,7 @@ def keras_archive_config(m):
 
     def entry(L):
         e = {"module": "keras.layers", "class_name": L['cls'], "config": L['config'], "registered_name": None}
-        if 'inner' in L:
+        if 'inner' in L and L['cls'] != 'TimeDistributed':
             e = keras_archive_config(L['inner'])
             e.pop('compile_config', None)
         if L['weights']:
@@ -2678,6 +2733,9 @@ def keras_archive_vars(L):
             out += [('%s/vars' % half, inner['config']['name'], []),
                     ('%s/cell/vars' % half, CELL_BASE[KIND_OF_CLASS[inner['class_name']]], ws)]
         return out
+    if L['cls'] == 'TimeDistributed' and 'inner' in L:
+        inner = dict(cls=L['config']['layer']['class_name'], name=L['inner'].name, weights=[], inner=L['inner'])
+        return [('vars', L['name'], [])] + [('layer/' + sub, attr, ws) for sub, attr, ws in keras_archive_vars(inner)]
     if L['cls'] == 'TimeDistributed':
         return [('vars', L['name'], []), ('layer/vars', L['config']['layer']['config']['name'], arrays)]
     if 'inner' in L:
@@ -2766,6 +2824,8 @@ def read_back_keras(path):
         return out
     def owned(g, L, prefix):
         """A layer's datasets; a nested model's by its own layers, named '<inner layer>/...'."""
+        if L['class_name'] == 'TimeDistributed' and L['config']['layer']['class_name'] in ('Sequential', 'Functional'):
+            return owned(g['layer'], L['config']['layer'], prefix)
         if L['class_name'] not in ('Sequential', 'Functional'):
             return [(prefix + d.name if not prefix else prefix + d.name.lstrip('/'), d) for d in collect(g)]
         out, counts = [], {}

@@ -1130,6 +1130,17 @@ def evaluate(model_config, weights, inputs, keras_version, theano=False, names=N
                 val[(name, k)] = y
                 masks[(name, k)] = None
             continue
+        if cls == 'TimeDistributed' and cfg['layer']['class_name'] in MODEL_CLASSES:
+            # a wrapped model: run on [batch * steps, ...], its weights by the layer that owns them
+            x = val[inbound[0]]
+            inner = cfg['layer']
+            inner_layers = inner['config'] if isinstance(inner['config'], list) else inner['config']['layers']
+            inner_w, inner_n = nested_weights((names or {}).get(name, []), weights.get(name, []),
+                                              {L.get('name') or L['config']['name'] for L in inner_layers})
+            ys = evaluate(inner, inner_w, [x.reshape((-1,) + x.shape[2:])], keras_version, theano, inner_n)
+            val[(name, 0)] = ys[0].reshape(x.shape[:2] + ys[0].shape[1:])
+            masks[(name, 0)] = masks.get(inbound[0])
+            continue
         ins = [val[ref] for ref in inbound]
         ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name, [])]
         r = ref_numpy_attn.run_layer(cls, cfg, ws, ins, sem, [masks.get(ref) for ref in inbound])

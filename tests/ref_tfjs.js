@@ -733,6 +733,10 @@ function fromKeras3(cfg) {
     if (L.class_name === 'Masking') throw new Error('Masking in a Keras 3 model: the Keras 2 form would lose zero_output_for_mask');
     const out = { class_name: L.class_name, config: strip(L.config) };
     if (['Sequential', 'Functional', 'Model'].includes(L.class_name)) out.config = fromKeras3(L).config;
+    const wrapped = L.class_name === 'TimeDistributed' && L.config.layer;
+    if (wrapped && ['Sequential', 'Functional', 'Model'].includes(wrapped.class_name)) {
+      out.config.layer = { class_name: wrapped.class_name, config: fromKeras3(wrapped).config };
+    }
     if (L.class_name === 'InputLayer') {
       out.config.batch_input_shape = out.config.batch_shape;
       delete out.config.batch_shape;
