@@ -3512,14 +3512,58 @@ static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onn
 /* ============================================================================================
    3. ZIP reader
    Finds one member of a ZIP archive (Keras 3 .keras files): end-of-central-directory record,
-   central directory, local header; stored and deflated members, CRC-32 checked. ZIP64,
-   encryption and other methods are refused by name.
+   central directory, local header; stored and deflated members, CRC-32 checked; the ZIP64
+   records and fields that archives past 4 GB (or written with forced ZIP64) carry. Encryption
+   and other methods are refused by name.
    ============================================================================================ */
 
 #ifndef K2ONNX_NO_ZIP
 static uint64_t k2onnx__zle(const unsigned char *buf, size_t size, size_t at, unsigned n)
 {
     return at <= size && n <= size - at ? k2onnx__le(buf + at, n) : 0;
+}
+#endif
+
+#ifndef K2ONNX_NO_ZIP
+/* The ZIP64 end of central directory record that the locator just before the end record (at
+   eocd - 20) points to: entry count, directory size and offset, which replace the 16- and 32-bit
+   ones. Returns 1 without a locator. */
+static int k2onnx__zip64_end(k2onnx__ctx *ctx, const unsigned char *buf, size_t size, size_t eocd, uint64_t *count, uint64_t *cd_size, uint64_t *cd)
+{
+    uint64_t rec;
+    if (eocd < 20 || k2onnx__zle(buf, size, eocd - 20, 4) != 0x07064b50u) return 1;
+    rec = k2onnx__zle(buf, size, eocd - 20 + 8, 8);
+    if (rec > size || size - rec < 56 || k2onnx__zle(buf, size, (size_t)rec, 4) != 0x06064b50u)
+        return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: the ZIP64 end of central directory record is damaged");
+    *count = k2onnx__zle(buf, size, (size_t)rec + 32, 8);
+    *cd_size = k2onnx__zle(buf, size, (size_t)rec + 40, 8);
+    *cd = k2onnx__zle(buf, size, (size_t)rec + 48, 8);
+    return 1;
+}
+
+/* The 64-bit sizes and offset of a central directory entry whose 32-bit fields are all ones: in
+   its ZIP64 extra field (id 1), in the order uncompressed size, compressed size, local header
+   offset, each present only where the 32-bit field overflowed. */
+static int k2onnx__zip64_fields(k2onnx__ctx *ctx, const unsigned char *buf, size_t size, size_t extra, size_t extra_len, uint64_t *v, const char *name)
+{
+    size_t at = extra, end = extra + extra_len;
+    unsigned k;
+    (void)name; /* only in messages, which K2ONNX_NO_ERROR_STRINGS leaves out */
+    while (end - at >= 4) {
+        size_t id = (size_t)k2onnx__zle(buf, size, at, 2), len = (size_t)k2onnx__zle(buf, size, at + 2, 2), p = at + 4;
+        if (len > end - at - 4) break;
+        if (id == 1) {
+            for (k = 0; k < 3; k++) {
+                if (v[k] != 0xffffffffu) continue;
+                if (p + 8 > at + 4 + len) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': its ZIP64 extra field is too short", name);
+                v[k] = k2onnx__zle(buf, size, p, 8);
+                p += 8;
+            }
+            return 1;
+        }
+        at += 4 + len;
+    }
+    return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s' needs ZIP64 sizes and has no ZIP64 extra field", name);
 }
 #endif
 
@@ -3540,6 +3584,7 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
                               size_t *len)
 {
     size_t eocd = 0, at, i, count, cd, cd_end, name_len = strlen(name);
+    uint64_t count64, cd_size64, cd64;
     int found = 0;
     /* The end record is 22 bytes plus a comment of up to 65535 bytes, at the end. */
     for (at = size >= 22 ? size - 22 + 1 : 0; at-- > 0 && size - at <= 22u + 65535u;) {
@@ -3550,14 +3595,19 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
         }
     }
     if (!found) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: no end of central directory record");
-    count = (size_t)k2onnx__zle(buf, size, eocd + 10, 2);
-    cd = (size_t)k2onnx__zle(buf, size, eocd + 16, 4);
-    cd_end = cd + (size_t)k2onnx__zle(buf, size, eocd + 12, 4);
-    if (count == 0xffffu || cd == 0xffffffffu)
-        return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP archive: ZIP64 archives are not supported");
-    if (cd > size || cd_end > size || cd_end < cd) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory is outside the file");
+    count64 = k2onnx__zle(buf, size, eocd + 10, 2);
+    cd_size64 = k2onnx__zle(buf, size, eocd + 12, 4);
+    cd64 = k2onnx__zle(buf, size, eocd + 16, 4);
+    if (!k2onnx__zip64_end(ctx, buf, size, eocd, &count64, &cd_size64, &cd64)) return 0;
+    if (cd64 > size || cd_size64 > size - cd64) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory is outside the file");
+    cd = (size_t)cd64;
+    cd_end = cd + (size_t)cd_size64;
+    /* every entry takes 46 bytes or more, which bounds the loop by the file */
+    if (count64 > cd_size64 / 46) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory is shorter than its %d entries", (int)(count64 > 0x7fffffff ? 0x7fffffff : count64));
+    count = (size_t)count64;
     for (i = 0, at = cd; i < count; i++) {
         size_t n, extra, comment, local, csize, usize, start;
+        uint64_t wide[3];
         unsigned method, flags;
         uint32_t crc;
         if (cd_end - at < 46 || k2onnx__zle(buf, size, at, 4) != 0x02014b50u)
@@ -3565,20 +3615,30 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
         flags = (unsigned)k2onnx__zle(buf, size, at + 8, 2);
         method = (unsigned)k2onnx__zle(buf, size, at + 10, 2);
         crc = (uint32_t)k2onnx__zle(buf, size, at + 16, 4);
-        csize = (size_t)k2onnx__zle(buf, size, at + 20, 4);
-        usize = (size_t)k2onnx__zle(buf, size, at + 24, 4);
+        wide[1] = k2onnx__zle(buf, size, at + 20, 4);
+        wide[0] = k2onnx__zle(buf, size, at + 24, 4);
         n = (size_t)k2onnx__zle(buf, size, at + 28, 2);
         extra = (size_t)k2onnx__zle(buf, size, at + 30, 2);
         comment = (size_t)k2onnx__zle(buf, size, at + 32, 2);
-        local = (size_t)k2onnx__zle(buf, size, at + 42, 4);
+        wide[2] = k2onnx__zle(buf, size, at + 42, 4);
         if (cd_end - at - 46 < n + extra + comment) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP archive: central directory entry %d is damaged", (int)i);
         if (n != name_len || memcmp(buf + at + 46, name, n) != 0) {
             at += 46 + n + extra + comment;
             continue;
         }
         if (flags & 1u) return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s' is encrypted", name);
-        if (csize == 0xffffffffu || usize == 0xffffffffu || local == 0xffffffffu)
-            return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s' needs ZIP64", name);
+        if ((wide[0] == 0xffffffffu || wide[1] == 0xffffffffu || wide[2] == 0xffffffffu) &&
+            !k2onnx__zip64_fields(ctx, buf, size, at + 46 + n, extra, wide, name))
+            return 0;
+        /* the stored data lies inside the file, and what deflated data inflates to within
+           max_memory, so every size fits a size_t */
+        if (wide[1] > size || wide[2] > size) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s' runs past the end of the file", name);
+        if (method == 0 && wide[0] != wide[1]) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': stored sizes differ", name);
+        if (method == 8 && wide[0] > (uint64_t)ctx->max_memory)
+            return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
+        usize = (size_t)wide[0];
+        csize = (size_t)wide[1];
+        local = (size_t)wide[2];
         if (k2onnx__zle(buf, size, local, 4) != 0x04034b50u) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': local header is damaged", name);
         start = local + 30 + (size_t)k2onnx__zle(buf, size, local + 26, 2) + (size_t)k2onnx__zle(buf, size, local + 28, 2);
         if (!k2onnx__in_bounds(size, start, csize)) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s' runs past the end of the file", name);

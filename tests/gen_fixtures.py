@@ -2780,7 +2780,20 @@ def keras_weights_bytes(m):
     return buf.getvalue()
 
 
-def write_keras_archive(path, m, deflate=False):
+def write_keras_archive(path, m, deflate=False, zip64=False):
+    """zip64: Python's zipfile with its ZIP64 threshold lowered to 64 bytes, so that it writes
+    what it writes for an archive past 4 GB: ZIP64 extra fields with the sizes and offsets (the
+    32-bit fields all ones) and the ZIP64 end of central directory record and locator."""
+    limit = zipfile.ZIP64_LIMIT
+    if zip64:
+        zipfile.ZIP64_LIMIT = 64
+    try:
+        write_keras_members(path, m, deflate)
+    finally:
+        zipfile.ZIP64_LIMIT = limit
+
+
+def write_keras_members(path, m, deflate):
     members = [('metadata.json', json.dumps({"keras_version": KERAS_ARCHIVE_VERSION,
                                              "date_saved": "2025-12-01@12:00:00"}).encode()),
                ('config.json', json.dumps(keras_archive_config(m)).encode()),
@@ -2858,6 +2871,8 @@ def k3_archive_models():
         ('keras_gru_bidi_gru', lambda r: k3_archive_functional(r), dict(archive='stored')),
         ('keras_deflate_rnn_lstm', lambda r: k3_archive_sequential(r, ('simple', 'lstm')), dict(archive='deflate')),
         ('keras_timedist_dense', k3_archive_timedist, dict(archive='stored')),
+        ('keras_zip64_lstm_lstm', lambda r: k3_archive_sequential(r, ('lstm', 'lstm')), dict(archive='stored', zip64=True)),
+        ('keras_zip64_deflate_gru', lambda r: k3_archive_functional(r), dict(archive='deflate', zip64=True)),
     ]
 
 
@@ -3305,7 +3320,7 @@ def main():
         elif flav == 'k3':
             m = fn(rng)
             if kw.get('archive'):
-                write_keras_archive(path, m, deflate=kw['archive'] == 'deflate')
+                write_keras_archive(path, m, deflate=kw['archive'] == 'deflate', zip64=kw.get('zip64', False))
             else:
                 write_h5_k3(path, m)
         else:

@@ -941,6 +941,71 @@ static void test_refusals_by_name(void)
     }
 }
 
+static void put_le(unsigned char *p, uint64_t v, unsigned n)
+{
+    unsigned i;
+    for (i = 0; i < n; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, unsigned n)
+{
+    uint64_t v = 0;
+    while (n--) v = v << 8 | p[n];
+    return v;
+}
+
+/* A ZIP64 archive (Python's zipfile with its ZIP64 threshold lowered) converts; its ZIP64
+   records damaged one at a time are refused with the record named. */
+static void test_zip64(void)
+{
+    static const char *const path = "tests/fixtures/k3_keras_zip64_lstm_lstm.keras";
+    size_t size = 0, eocd, loc, rec, k;
+    unsigned char *orig = read_file(path, &size), *buf;
+    k2onnx_options opts;
+    k2onnx_error err;
+    struct {
+        int what;           /* 0 locator's record offset, 1 entry count, 2 a directory entry's 64-bit sizes */
+        uint64_t value;
+        const char *message;
+    } cases[] = {
+        {0, 0xfffffff0u, "the ZIP64 end of central directory record is damaged"},
+        {1, (uint64_t)1 << 40, "central directory is shorter than its"},
+        {2, 0, "needs ZIP64 sizes and has no ZIP64 extra field"},
+    };
+    CHECK(orig != NULL && size > 100);
+    if (!orig || size <= 100) {
+        free(orig);
+        return;
+    }
+    memset(&opts, 0, sizeof opts);
+    CHECK(k2onnx_convert(orig, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    eocd = size - 22;
+    loc = eocd - 20;
+    CHECK(get_le(orig + eocd, 4) == 0x06054b50u && get_le(orig + loc, 4) == 0x07064b50u);
+    rec = (size_t)get_le(orig + loc + 8, 8);
+    CHECK(rec < size && get_le(orig + rec, 4) == 0x06064b50u);
+    buf = (unsigned char *)malloc(size);
+    CHECK(buf != NULL);
+    for (k = 0; buf && k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(buf, orig, size);
+        if (cases[k].what == 0) put_le(buf + loc + 8, cases[k].value, 8);
+        if (cases[k].what == 1) put_le(buf + rec + 32, cases[k].value, 8);
+        if (cases[k].what == 2) { /* the first entry with 64-bit sizes: its extra field renamed to an unknown id */
+            size_t at = (size_t)get_le(buf + rec + 48, 8), n;
+            while (at + 46 < size && get_le(buf + at, 4) == 0x02014b50u && get_le(buf + at + 20, 4) != 0xffffffffu)
+                at += 46 + (size_t)get_le(buf + at + 28, 2) + (size_t)get_le(buf + at + 30, 2) + (size_t)get_le(buf + at + 32, 2);
+            n = (size_t)get_le(buf + at + 28, 2);
+            CHECK(at + 48 + n < size && get_le(buf + at + 20, 4) == 0xffffffffu && get_le(buf + at + 46 + n, 2) == 1);
+            if (at + 48 + n < size) put_le(buf + at + 46 + n, 0x7777, 2);
+        }
+        CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) != k2onnx_result_success);
+        CHECK(strstr(err.message, cases[k].message) != NULL);
+        if (!strstr(err.message, cases[k].message)) fprintf(stderr, "  got: %s\n", err.message);
+    }
+    free(buf);
+    free(orig);
+}
+
 /* Every memory limit on the way to converting a model with a shared nested model ends in
    success or a limit error: an allocation that fails while the nested model is unfolded is
    reported, never used. */
@@ -991,6 +1056,7 @@ int main(int argc, char **argv)
     test_warnings();
     test_refusals_by_name();
     test_nested_memory_limits();
+    test_zip64();
     test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
