@@ -8629,14 +8629,16 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     size_t want, bias_at;
     float *wv;
     long long groups = 1;
-    int keras1 = k2onnx__jget(cfg, "nb_filter") != NULL, flip = 0;
-    if (keras1 && (depthwise || separable))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s is not supported yet", cls);
+    int keras1 = k2onnx__jget(cfg, "nb_filter") != NULL, flip = 0, th_kernels;
+    if (keras1 && depthwise) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s is not supported yet", cls);
     if (keras1) use_bias = k2onnx__jbool(cfg, "bias", 1);
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__window2d_read(cv, &im, "kernel_size", 1, &w) ||
         !k2onnx__activation_name(cv, cfg, "activation", "linear", &act))
         return 0;
     if (im.C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the channels must have a known size");
+    /* Keras 1 th ordering keeps kernels [out, in, rows, cols] (SeparableConvolution2D: depthwise
+       [M, C, rows, cols], pointwise [F, C*M, 1, 1]) */
+    th_kernels = keras1 && im.first;
     if (depthwise || separable) {
         if (k2onnx__jget(cfg, "depth_multiplier") && !k2onnx__positive_int(cv, cfg, "depth_multiplier", NULL, &M)) return 0;
     }
@@ -8656,8 +8658,9 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     Cg = im.C / g;
     if (depthwise || separable) {
         kd[2] = (uint64_t)im.C, kd[3] = (uint64_t)M;
+        if (th_kernels) kd[0] = (uint64_t)M, kd[1] = (uint64_t)im.C, kd[2] = (uint64_t)w.k[0], kd[3] = (uint64_t)w.k[1];
         if (!k2onnx__check_weight(cv, 0, "depthwise_kernel", 4, kd)) return 0;
-    } else if (keras1 && im.first) {
+    } else if (th_kernels) {
         /* Keras 1 th ordering keeps the kernel [F, C, rows, cols] */
         kd[0] = (uint64_t)F, kd[1] = (uint64_t)Cg, kd[2] = (uint64_t)w.k[0], kd[3] = (uint64_t)w.k[1];
         if (!k2onnx__check_weight(cv, 0, "W", 4, kd)) return 0;
@@ -8667,8 +8670,10 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
     }
     /* a Keras 1 model trained on Theano convolved: its kernel runs backwards on both axes */
     if (keras1 && (flip = k2onnx__keras1_theano(cv)) < 0) return 0;
+    if (flip && separable) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a Theano-saved Keras 1 %s (Keras 1 had it for TensorFlow only)", cls);
     if (separable) {
         kd[0] = kd[1] = 1, kd[2] = (uint64_t)(im.C * M), kd[3] = (uint64_t)F;
+        if (th_kernels) kd[0] = (uint64_t)F, kd[1] = (uint64_t)(im.C * M), kd[2] = kd[3] = 1;
         if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 4, kd)) return 0;
     }
     kd[0] = (uint64_t)F;
@@ -8686,7 +8691,8 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
                 for (i = 0; i < w.k[0]; i++)
                     for (j = 0; j < w.k[1]; j++)
                         wv[(((c * M + f) * in_ch + (in_ch > 1 ? c : 0)) * w.k[0] + i) * w.k[1] + j] =
-                            k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * w.k[1] + j) * im.C + c) * M + f));
+                            k2onnx__h5array_get(&cv->layer->weights[0], th_kernels ? (uint64_t)(((f * im.C + c) * w.k[0] + i) * w.k[1] + j)
+                                                                                   : (uint64_t)(((i * w.k[1] + j) * im.C + c) * M + f));
         wd[0] = im.C * M, wd[1] = in_ch, wd[2] = w.k[0], wd[3] = w.k[1];
         if (!(wn = k2onnx__init_f32(cv, "depthwise_W", wv, 4, wd))) return 0;
         if (depthwise && use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
@@ -8695,7 +8701,8 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
             /* pointwise [1, 1, C*M, F] -> [F, C*M, 1, 1] */
             if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * M * F), sizeof *wv))) return 0;
             for (f = 0; f < F; f++)
-                for (c = 0; c < im.C * M; c++) wv[f * im.C * M + c] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)(c * F + f));
+                for (c = 0; c < im.C * M; c++)
+                    wv[f * im.C * M + c] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)(th_kernels ? f * im.C * M + c : c * F + f));
             wd[0] = F, wd[1] = im.C * M, wd[2] = wd[3] = 1;
             if (!(wn = k2onnx__init_f32(cv, "pointwise_W", wv, 4, wd))) return 0;
             if (use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
@@ -8709,7 +8716,7 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
                 for (i = 0; i < w.k[0]; i++)
                     for (j = 0; j < w.k[1]; j++) {
                         int64_t si = flip ? w.k[0] - 1 - i : i, sj = flip ? w.k[1] - 1 - j : j;
-                        uint64_t at = keras1 && im.first ? (uint64_t)(((f * Cg + c) * w.k[0] + si) * w.k[1] + sj)
+                        uint64_t at = th_kernels ? (uint64_t)(((f * Cg + c) * w.k[0] + si) * w.k[1] + sj)
                                                          : (uint64_t)(((si * w.k[1] + sj) * Cg + c) * F + f);
                         wv[((f * Cg + c) * w.k[0] + i) * w.k[1] + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
                     }

@@ -3099,6 +3099,33 @@ def k1_conv2d_model(rng, backend, dim_ordering, convs, pools, size=(7, 6), chans
     return m
 
 
+def k1_separable2d(rng, dim_ordering, nb_filter=3, rows=3, cols=2, mult=2, border_mode='valid', subsample=(1, 1),
+                   size=(6, 5), chans=2):
+    """Sequential([SeparableConvolution2D, Flatten, Dense(INP)]) of Keras 1.2.2 (TensorFlow backend
+    only): depthwise kernel [M, C, rows, cols] and pointwise [F, C*M, 1, 1] for th, [rows, cols, C,
+    M] and [1, 1, C*M, F] for tf (its build()); weights <name>_depthwise_kernel,
+    <name>_pointwise_kernel, <name>_b."""
+    m = K1Model('tensorflow')
+    th = dim_ordering == 'th'
+    shape = [chans, size[0], size[1]] if th else [size[0], size[1], chans]
+    name = 'separableconvolution2d_1'
+    c = k1_base(name, [None] + shape)
+    c.update({"nb_filter": nb_filter, "nb_row": rows, "nb_col": cols, "init": "glorot_uniform", "activation": "relu",
+              "border_mode": border_mode, "subsample": list(subsample), "depth_multiplier": mult,
+              "dim_ordering": dim_ordering, "depthwise_regularizer": None, "pointwise_regularizer": None,
+              "b_regularizer": None, "activity_regularizer": None, "depthwise_constraint": None,
+              "pointwise_constraint": None, "b_constraint": None, "bias": True})
+    dk = rnd(rng, (mult, chans, rows, cols) if th else (rows, cols, chans, mult))
+    pk = rnd(rng, (nb_filter, chans * mult, 1, 1) if th else (1, 1, chans * mult, nb_filter))
+    m.add('SeparableConvolution2D', c, [(m.wname(name, 'depthwise_kernel'), dk), (m.wname(name, 'pointwise_kernel'), pk),
+                                        (m.wname(name, 'b'), rnd(rng, (nb_filter,)))])
+    m.add('Flatten', k1_base('flatten_1'))
+    ho = size[0] if border_mode == 'same' else size[0] - rows + 1
+    wo = size[1] if border_mode == 'same' else size[1] - cols + 1
+    ho, wo = -(-ho // subsample[0]), -(-wo // subsample[1])
+    return k1_conv2d_dense(m, rng, ho * wo * nb_filter)
+
+
 def k1_conv2d_dense(m, rng, features):
     c = k1_base('dense_1')
     c.update({"output_dim": INP, "init": "glorot_uniform", "activation": "linear", "W_regularizer": None,
@@ -3242,6 +3269,8 @@ def k1_models():
             r, 'tensorflow', 'tf', [dict(nb_filter=4, rows=3, cols=2, subsample=(2, 1)),
                                     dict(nb_filter=3, rows=2, cols=2, border_mode='same', atrous_rate=(2, 2))],
             [None, dict(pool_size=[2, 2], strides=[1, 1], border_mode='same')]), r, 3 * 5 * 3), {}),
+        ('sepconv2d_tf', lambda r: k1_separable2d(r, 'tf', subsample=(2, 1)), {}),
+        ('sepconv2d_th', lambda r: k1_separable2d(r, 'th', mult=1, border_mode='same'), {}),
         ('merge_last', lambda r: k1_merge(r, False, [('sum', -1, -1), ('mul', -1, -1), ('ave', -1, -1), ('max', -1, -1),
                                                      ('concat', -1, -1), ('dot', -1, [1, 1]), ('cos', -1, [1, 1])]), {}),
         ('highway_maxout', k1_highway_maxout, {}),

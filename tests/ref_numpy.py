@@ -773,6 +773,15 @@ def run_plain_layer(cls, cfg, weights, ins, sem, mask):
         return [y.max(axis=1)], [None]
     if cls in ('Convolution2D', 'AtrousConvolution2D') and 'nb_filter' in cfg:
         return [keras1_conv2d(cfg, weights, x, sem.theano)], [None]
+    if cls == 'SeparableConvolution2D':
+        # Keras 1.2 tensorflow_backend.separable_conv2d: th kernels [out, in, rows, cols] go to
+        # TensorFlow's [rows, cols, in, out] by transpose(2, 3, 1, 0) (_preprocess_conv2d_kernel)
+        th = cfg.get('dim_ordering') == 'th'
+        ws = [w.transpose(2, 3, 1, 0) if th else w for w in weights[:2]] + list(weights[2:])
+        return [run_conv2d('SeparableConv2D', {'strides': cfg.get('subsample', [1, 1]), 'padding': cfg.get('border_mode', 'valid'),
+                                               'data_format': 'channels_first' if th else 'channels_last',
+                                               'use_bias': cfg.get('bias', True), 'activation': cfg.get('activation')},
+                           ws, x)], [None]
     if cls == 'MaxPooling2D' and 'dim_ordering' in cfg:
         if sem.theano and cfg.get('border_mode') == 'same':
             raise Unsupported('Keras 1 Theano pooling with border_mode same')

@@ -885,6 +885,12 @@ function fromKeras1(cfg, weights, theano) {
         data_format: c.dim_ordering === 'th' ? 'channels_first' : 'channels_last', dilation_rate: c.atrous_rate || [1, 1],
         activation: c.activation, use_bias: c.bias !== false,
       });
+    } else if (cls === 'SeparableConvolution2D') {
+      Object.assign(out, {
+        filters: c.nb_filter, kernel_size: [c.nb_row, c.nb_col], strides: c.subsample || [1, 1], padding: c.border_mode,
+        data_format: c.dim_ordering === 'th' ? 'channels_first' : 'channels_last', depth_multiplier: c.depth_multiplier,
+        activation: c.activation, use_bias: c.bias !== false,
+      });
     } else if (cls === 'MaxPooling2D') {
       Object.assign(out, { pool_size: c.pool_size, strides: c.strides || c.pool_size, padding: c.border_mode,
         data_format: c.dim_ordering === 'th' ? 'channels_first' : 'channels_last' });
@@ -924,8 +930,11 @@ function fromKeras1(cfg, weights, theano) {
     if (L.class_name === 'Merge') return fromKeras1Merge(c);
     const conv = L.class_name === 'Convolution1D' || L.class_name === 'AtrousConvolution1D';
     const conv2 = L.class_name === 'Convolution2D' || L.class_name === 'AtrousConvolution2D';
-    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : conv ? convKernel(c, ws) : conv2 ? conv2Kernel(c, ws) : ws;
-    return { class_name: conv ? 'Conv1D' : conv2 ? 'Conv2D' : L.class_name, config: layerCfg(L.class_name, c) };
+    const sep2 = L.class_name === 'SeparableConvolution2D';
+    // SeparableConvolution2D th: both kernels [out, in, rows, cols] as TensorFlow's [rows, cols, in, out]
+    const sepKernels = () => (c.dim_ordering === 'th' ? ws.slice(0, 2).map((W) => keep(tf.transpose(W, [2, 3, 1, 0]))).concat(ws.slice(2)) : ws);
+    outWeights[c.name] = L.class_name in RNN_KIND ? joinGates(L.class_name, ws) : conv ? convKernel(c, ws) : conv2 ? conv2Kernel(c, ws) : sep2 ? sepKernels() : ws;
+    return { class_name: conv ? 'Conv1D' : conv2 ? 'Conv2D' : sep2 ? 'SeparableConv2D' : L.class_name, config: layerCfg(L.class_name, c) };
   });
   if (cfg.class_name === 'Model') {
     // functional: the same layers with their inbound nodes (a cos Merge became Dot + Reshape)
