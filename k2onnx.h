@@ -8839,6 +8839,107 @@ static int k2onnx__image_remap(k2onnx__conv *cv, const k2onnx__kvalue *x, const 
     return k2onnx__outputs(cv, out, nout, 1) && k2onnx__image_output(cv, x, im, y, im->C, sp2, &(*out)[0]);
 }
 
+/* Conv2DTranspose: ONNX ConvTranspose (both are the adjoint of a correlation, so the kernel
+   keeps its orientation: Keras [kh, kw, out, in] -> ONNX [in, out, kh, kw]). The output length
+   is Keras' deconv_output_length; its placement in the full (in - 1)·s + k span is TensorFlow's:
+   'valid' keeps the start, 'same' crops max(full - length, 0) / 2 first; rows past the span are
+   the output_padding. With --unroll (libonnx has no ConvTranspose) a Conv of the flipped kernel
+   over the input spread out by 0/1 matrices, s - 1 zeros between rows and cols. */
+static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *opj = k2onnx__jget(cfg, "output_padding");
+    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *act, *xt, *wn, *bn = NULL, *y;
+    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    k2onnx__image im;
+    k2onnx__kvalue lin;
+    k2onnx__node *n;
+    int64_t F, k[2], st[2], d[2], op[2] = {0, 0}, pads[4], outpad[2], len[2], wd[4], f, c, i, j, one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
+    int unroll = K2ONNX__UNROLLS(cv->ctx);
+    uint64_t kd[4];
+    float *wv;
+    unsigned a;
+    if (!padding) padding = "valid";
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &act) ||
+        !k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__int2(cv, cfg, "kernel_size", 1, k) || !k2onnx__int2(cv, cfg, "strides", 1, st) ||
+        !k2onnx__int2(cv, cfg, "dilation_rate", 1, d))
+        return 0;
+    if (opj && opj->type != K2ONNX__JNULL) {
+        long long v[2];
+        for (a = 0; a < 2; a++)
+            if (!k2onnx__jint(k2onnx__jis_array(opj) ? (opj->n == 2 ? &opj->items[a] : NULL) : opj, 0, 1 << 20, &v[a]))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'output_padding' must be an int or two ints, 0 or more");
+        op[0] = v[0], op[1] = v[1];
+    }
+    if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
+    if (im.C < 0 || im.sp[0] < 1 || im.sp[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "needs the rows, cols and channels known");
+    for (a = 0; a < 2; a++) {
+        int64_t span = d[a] * (k[a] - 1) + 1, full = (im.sp[a] - 1) * st[a] + span, crop;
+        if (!(opj && opj->type != K2ONNX__JNULL)) {
+            len[a] = strcmp(padding, "valid") == 0 ? im.sp[a] * st[a] + (span > st[a] ? span - st[a] : 0) : im.sp[a] * st[a];
+        } else {
+            len[a] = (im.sp[a] - 1) * st[a] + span - 2 * (strcmp(padding, "same") == 0 ? span / 2 : 0) + op[a];
+        }
+        crop = strcmp(padding, "same") == 0 && full > len[a] ? (full - len[a]) / 2 : 0;
+        pads[a] = crop;
+        pads[a + 2] = full - crop > len[a] ? full - crop - len[a] : 0;
+        outpad[a] = len[a] - (full - crop - pads[a + 2]);
+        if (len[a] < 1 || outpad[a] < 0 || (outpad[a] > 0 && outpad[a] >= st[a] && outpad[a] >= d[a]))
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "an output of %d %s is not supported (its padding exceeds the stride)", (int)len[a],
+                                 a ? "cols" : "rows");
+    }
+    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
+    if (cv->layer->nweights != (size_t)(1 + use_bias))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", 1 + use_bias, (int)cv->layer->nweights);
+    kd[0] = (uint64_t)k[0], kd[1] = (uint64_t)k[1], kd[2] = (uint64_t)F, kd[3] = (uint64_t)im.C;
+    if (!k2onnx__check_weight(cv, 0, "kernel", 4, kd)) return 0;
+    kd[0] = (uint64_t)F;
+    if (use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, kd)) return 0;
+    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * F * k[0] * k[1]), sizeof *wv))) return 0;
+    for (c = 0; c < im.C; c++)
+        for (f = 0; f < F; f++)
+            for (i = 0; i < k[0]; i++)
+                for (j = 0; j < k[1]; j++) {
+                    float v = k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * k[1] + j) * F + f) * im.C + c));
+                    if (unroll) wv[((f * im.C + c) * k[0] + (k[0] - 1 - i)) * k[1] + (k[1] - 1 - j)] = v; /* Conv [F, C, kh, kw], flipped */
+                    else wv[((c * F + f) * k[0] + i) * k[1] + j] = v;
+                }
+    wd[0] = unroll ? F : im.C, wd[1] = unroll ? im.C : F, wd[2] = k[0], wd[3] = k[1];
+    if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd)) || (use_bias && !(bn = k2onnx__vector_init(cv, 1, "B", F)))) return 0;
+    if (!(xt = k2onnx__to_nchw(cv, &in[0], &im))) return 0;
+    if (unroll) {
+        /* z[(span - 1) - crop + i*s] = x[i], zero elsewhere, len + span - 1 long: a valid Conv
+           of it gives the len outputs */
+        int64_t *from[2], Lz[2], u;
+        for (a = 0; a < 2; a++) {
+            int64_t span = d[a] * (k[a] - 1) + 1;
+            Lz[a] = len[a] + span - 1;
+            if (!(from[a] = (int64_t *)k2onnx__alloc_array(cv->ctx, (size_t)Lz[a], sizeof *from[a]))) return 0;
+            for (u = 0; u < Lz[a]; u++) from[a][u] = -1;
+            for (i = 0; i < im.sp[a]; i++) {
+                u = span - 1 - pads[a] + i * st[a];
+                if (u >= 0 && u < Lz[a]) from[a][u] = i;
+            }
+        }
+        y = k2onnx__image_map_last(cv, xt, im.C, im.sp[0], im.sp[1], Lz[1], from[1], "spread_cols");
+        y = y ? k2onnx__image_map_last(cv, y, im.C, Lz[1], im.sp[0], Lz[0], from[0], "spread_rows") : NULL;
+        y = y ? k2onnx__conv_node(cv, y, wn, bn, 2, k, one, d, zero, 1, "Conv") : NULL;
+        if (!k2onnx__image_output(cv, &in[0], &im, y, F, len, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+        return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+    }
+    if (!(n = k2onnx__add_node(cv, "ConvTranspose", bn ? 3 : 2, 1))) return 0;
+    n->inputs[0] = xt;
+    n->inputs[1] = wn;
+    if (bn) n->inputs[2] = bn;
+    n->outputs[0] = n->name = k2onnx__vname(cv, "ConvTranspose");
+    if (!k2onnx__attr_ints(cv, n, "kernel_shape", k, 2) || !k2onnx__attr_ints(cv, n, "strides", st, 2) || !k2onnx__attr_ints(cv, n, "dilations", d, 2) ||
+        !k2onnx__attr_ints(cv, n, "pads", pads, 4) || ((outpad[0] || outpad[1]) && !k2onnx__attr_ints(cv, n, "output_padding", outpad, 2)))
+        return 0;
+    y = n->outputs[0];
+    if (!k2onnx__image_output(cv, &in[0], &im, y, F, len, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+}
+
 /* y: x's image in the same data format, with new rows and cols. */
 static int k2onnx__image_resized(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, const int64_t sp[2],
                                  k2onnx__kvalue **out, size_t *nout)
@@ -10233,6 +10334,7 @@ K2ONNX__LEFT_OUT(k2onnx__map_conv1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_separable_conv1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_pool1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_conv2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_conv2d_transpose, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_pool2d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_global_pool2d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_zero_padding2d, "K2ONNX_NO_CONV")
@@ -10314,6 +10416,8 @@ static const struct {
     {"MaxPooling2D", k2onnx__map_pool2d},
     {"MaxPool2D", k2onnx__map_pool2d},
     {"AveragePooling2D", k2onnx__map_pool2d},
+    {"Conv2DTranspose", k2onnx__map_conv2d_transpose},
+    {"Convolution2DTranspose", k2onnx__map_conv2d_transpose},
     {"AvgPool2D", k2onnx__map_pool2d},
     {"GlobalAveragePooling2D", k2onnx__map_global_pool2d},
     {"GlobalAvgPool2D", k2onnx__map_global_pool2d},

@@ -1395,6 +1395,42 @@ def add_conv2d(m, fl, rng, src, cin, filters, kernel, strides=(1, 1), padding='v
     return m.add('Conv2D', name, c, [src], ws)
 
 
+def add_conv2d_transpose(m, fl, rng, src, cin, filters, kernel, strides=(1, 1), padding='valid', fmt='channels_last',
+                         output_padding=None, activation='linear', use_bias=True):
+    """Conv2DTranspose: the Conv config plus output_padding (Keras 2.2.4 and tf.keras alike; tf.keras
+    writes no groups for it); kernel [kh, kw, filters, in]."""
+    name = fl.uid('conv2d_transpose')
+    c = fl.base(name)
+    c["filters"] = filters
+    conv2d_common(fl, c, kernel, strides, padding, fmt, (1, 1), activation, use_bias)
+    c.update({"kernel_initializer": fl.glorot(), "bias_initializer": fl.zeros(), "kernel_regularizer": None,
+              "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+              "output_padding": list(output_padding) if output_padding else None})
+    ws = [('kernel', rnd(rng, tuple(kernel) + (filters, cin)))]
+    if use_bias:
+        ws.append(('bias', rnd(rng, (filters,))))
+    return m.add('Conv2DTranspose', name, c, [src], ws)
+
+
+def m_conv2d_transpose(fl, rng, rows=4, cols=3, chans=2, fmt='channels_last', output_padding=False):
+    """Conv2DTranspose on one image, each an output: strides 2 'same' (odd and even kernels), 'valid'
+    with a kernel smaller than the stride, channels first; or, with output_padding (which
+    tfjs-layers ignores), 'valid' and 'same' with it."""
+    m = Model(fl)
+    first = fmt == 'channels_first'
+    x = m.input('inputs', [chans, rows, cols] if first else [rows, cols, chans])
+    if output_padding:
+        m.outputs = [add_conv2d_transpose(m, fl, rng, x, chans, 3, (3, 2), strides=(2, 2), fmt=fmt, output_padding=(1, 0)),
+                     add_conv2d_transpose(m, fl, rng, x, chans, 2, (3, 3), strides=(2, 2), padding='same', fmt=fmt,
+                                          output_padding=(1, 1))]
+        return m
+    m.outputs = [add_conv2d_transpose(m, fl, rng, x, chans, 3, (3, 3), strides=(2, 2), padding='same', fmt=fmt),
+                 add_conv2d_transpose(m, fl, rng, x, chans, 2, (2, 3), strides=(2, 1), padding='same', fmt=fmt,
+                                      activation='relu'),
+                 add_conv2d_transpose(m, fl, rng, x, chans, 2, (1, 2), strides=(2, 3), fmt=fmt, use_bias=False)]
+    return m
+
+
 def add_depthwise2d(m, fl, rng, src, cin, kernel, multiplier, strides=(1, 1), padding='valid', fmt='channels_last',
                     activation='linear', use_bias=True):
     name = fl.uid('depthwise_conv2d')
@@ -1644,6 +1680,9 @@ def new_layer_models():
         ('conv2d_lstm', m_conv2d_lstm, {}),
         ('conv2d_layers', m_conv2d_layers, {}),
         ('conv2d_layers_cf', lambda fl, r: m_conv2d_layers(fl, r, fmt='channels_first'), {}),
+        ('conv2d_transpose', m_conv2d_transpose, {}),
+        ('conv2d_transpose_cf', lambda fl, r: m_conv2d_transpose(fl, r, fmt='channels_first'), dict(only='tfk2')),
+        ('conv2d_transpose_op', lambda fl, r: m_conv2d_transpose(fl, r, output_padding=True), {}),
         ('timedist_conv2d', m_timedist_conv2d, {}),
         ('nested_seq', lambda fl, r: m_nested(fl, r, True), {}),
         ('nested_functional', lambda fl, r: m_nested(fl, r, False), {}),

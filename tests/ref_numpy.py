@@ -601,12 +601,51 @@ def pairs2(v):
     return tuple(pair(e) if isinstance(e, int) else tuple(e) for e in v)
 
 
+def deconv_length(n, k, padding, output_padding, stride, dilation):
+    """Keras' conv_utils.deconv_output_length."""
+    k = k + (k - 1) * (dilation - 1)
+    if output_padding is None:
+        return n * stride + max(k - stride, 0) if padding == 'valid' else n * stride
+    pad = k // 2 if padding == 'same' else 0
+    return (n - 1) * stride + k - 2 * pad + output_padding
+
+
+def conv2d_transpose(cfg, weights, x):
+    """Conv2DTranspose as TensorFlow's conv2d_backprop_input: every input pixel adds the kernel
+    [kh, kw, F, C] times its channels at (i·s, j·s); the output of Keras' length starts where the
+    forward convolution's padding would (valid: 0, same: max((n - 1)·s + k - L, 0) // 2)."""
+    x = to_nhwc(cfg, x)
+    K = weights[0]
+    (sh, sw) = pair(cfg.get('strides', 1))
+    if tuple(pair(cfg.get('dilation_rate', 1))) != (1, 1):
+        raise Unsupported('Conv2DTranspose dilation')
+    op = cfg.get('output_padding')
+    op = (None, None) if op is None else pair(op)
+    pad = cfg.get('padding', 'valid')
+    N, H, W, C = x.shape
+    kh, kw, F = K.shape[0], K.shape[1], K.shape[2]
+    full = np.zeros((N, (H - 1) * sh + kh, (W - 1) * sw + kw, F))
+    for i in range(H):
+        for j in range(W):
+            full[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :] += np.einsum('nc,abfc->nabf', x[:, i, j, :], K)
+    L = (deconv_length(H, kh, pad, op[0], sh, 1), deconv_length(W, kw, pad, op[1], sw, 1))
+    start = [max((n - 1) * s + k - l, 0) // 2 if pad == 'same' else 0 for n, s, k, l in ((H, sh, kh, L[0]), (W, sw, kw, L[1]))]
+    y = np.zeros((N, L[0], L[1], F))
+    part = full[:, start[0]:start[0] + L[0], start[1]:start[1] + L[1], :]
+    y[:, :part.shape[1], :part.shape[2], :] = part
+    if cfg.get('use_bias', True):
+        y = y + weights[1]
+    return from_nhwc(cfg, activation(cfg.get('activation'), y))
+
+
 def run_2d_layer(cls, cfg, weights, x):
     """The 2-D layers, or None for another class (and for Keras 1 configs)."""
     if 'dim_ordering' in cfg:
         return None
     if cls in ('Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'):
         return run_conv2d(cls, cfg, weights, x)
+    if cls == 'Conv2DTranspose':
+        return conv2d_transpose(cfg, weights, x)
     if cls in ('MaxPooling2D', 'AveragePooling2D'):
         return pool2d(cfg, x, cls == 'MaxPooling2D')
     if cls in ('GlobalAveragePooling2D', 'GlobalMaxPooling2D'):

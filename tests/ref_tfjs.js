@@ -446,6 +446,7 @@ function tfjsGaps(cfg) {
     if (cfg.class_name !== 'Sequential' && ['Sequential', 'Functional', 'Model'].includes(L.class_name)) {
       gaps.add('a model nested in a functional model');
     }
+    if (L.class_name === 'Conv2DTranspose' && c.output_padding) gaps.add('Conv2DTranspose output_padding (tfjs-layers ignores it)');
     if (L.class_name === 'SeparableConv2D' && c.data_format === 'channels_first' && c.use_bias !== false) {
       gaps.add("SeparableConv2D's bias with channels_first (tfjs-layers adds it along the rows)");
     }
