@@ -4158,25 +4158,34 @@ static int k2onnx__kref_from_list(k2onnx__kmodel *m, const k2onnx__json *v, k2on
     return 1;
 }
 
+/* Resolves a Keras 3 keras_history [name, node, tensor] against a scope: the model's own layers
+   (scope NULL) or a nested model being unfolded. */
+typedef int (*k2onnx__kresolve_fn)(k2onnx__kmodel *m, const void *scope, const k2onnx__json *history, k2onnx__kref *r);
+
+static int k2onnx__kresolve_outer(k2onnx__kmodel *m, const void *scope, const k2onnx__json *history, k2onnx__kref *r)
+{
+    int matched;
+    (void)scope;
+    if (!k2onnx__kref_from_list(m, history, r, &matched)) return 0;
+    return matched ? 1 : k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
+}
+
 /* Collects Keras tensor references anywhere inside a Keras 3 call argument structure. */
-static int k2onnx__kcollect_k3(k2onnx__kmodel *m, k2onnx__kcall *call, const k2onnx__json *v, unsigned depth)
+static int k2onnx__kcollect_k3(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve, const void *scope, k2onnx__kcall *call, const k2onnx__json *v,
+                               unsigned depth)
 {
     size_t i;
     if (!v || depth > 64) return 1;
     if (v->type == K2ONNX__JOBJECT) {
         const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
-        if (cls && strcmp(cls, "__keras_tensor__") == 0) {
-            k2onnx__kref r;
-            int matched;
-            if (!k2onnx__kref_from_list(m, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r, &matched)) return 0;
-            if (!matched) return k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
-            return k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
-        }
-        return 1;
+        k2onnx__kref r;
+        if (!cls || strcmp(cls, "__keras_tensor__") != 0) return 1;
+        return resolve(m, scope, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r) &&
+               k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
     }
     if (v->type == K2ONNX__JARRAY)
         for (i = 0; i < v->n; i++)
-            if (!k2onnx__kcollect_k3(m, call, &v->items[i], depth + 1)) return 0;
+            if (!k2onnx__kcollect_k3(m, resolve, scope, call, &v->items[i], depth + 1)) return 0;
     return 1;
 }
 
@@ -4219,8 +4228,8 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
         if (node->type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
             const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
             call->kwargs = kwargs;
-            if (!k2onnx__kcollect_k3(m, call, k2onnx__jget(node, "args"), 0)) return 0;
-            if (!k2onnx__kcollect_k3(m, call, k2onnx__jget(kwargs, "initial_state"), 0)) return 0;
+            if (!k2onnx__kcollect_k3(m, k2onnx__kresolve_outer, NULL, call, k2onnx__jget(node, "args"), 0)) return 0;
+            if (!k2onnx__kcollect_k3(m, k2onnx__kresolve_outer, NULL, call, k2onnx__jget(kwargs, "initial_state"), 0)) return 0;
             if (!k2onnx__kcollect_named(m, call, kwargs, 3)) return 0;
             continue;
         }
@@ -4380,6 +4389,7 @@ typedef struct k2onnx__nest {
     size_t *slot;                /* per inner input layer: which model input it is */
     const k2onnx__kref *inputs;  /* the model's inputs at this call */
     size_t ninputs, call;
+    const char *model;           /* its name, for messages */
 } k2onnx__nest;
 
 static int k2onnx__nest_ref(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, const k2onnx__json *ref, k2onnx__kref *out)
@@ -4449,22 +4459,11 @@ static int k2onnx__nest_add_layers(k2onnx__kmodel *m, size_t mi, k2onnx__nest *n
     return 1;
 }
 
-/* The Keras 3 tensor references anywhere inside a nested layer's call arguments, in order. */
-static int k2onnx__nest_collect_k3(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, k2onnx__kcall *call, const k2onnx__json *v, unsigned depth)
+/* A keras_history inside nested model n (names its inner layers). */
+static int k2onnx__kresolve_nested(k2onnx__kmodel *m, const void *scope, const k2onnx__json *history, k2onnx__kref *r)
 {
-    k2onnx__kref r;
-    size_t i;
-    if (!v || depth > 64) return 1;
-    if (v->type == K2ONNX__JOBJECT) {
-        const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
-        if (!cls || strcmp(cls, "__keras_tensor__") != 0) return 1;
-        return k2onnx__nest_ref(m, n, model, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r) &&
-               k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
-    }
-    if (v->type == K2ONNX__JARRAY)
-        for (i = 0; i < v->n; i++)
-            if (!k2onnx__nest_collect_k3(m, n, model, call, &v->items[i], depth + 1)) return 0;
-    return 1;
+    const k2onnx__nest *n = (const k2onnx__nest *)scope;
+    return k2onnx__nest_ref(m, n, n->model, history, r);
 }
 
 /* The inputs of inner layer j at call n->call: its first inbound node (functional), or the layer
@@ -4489,8 +4488,8 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
     if (nodes->items[0].type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
         const k2onnx__json *kwargs = k2onnx__jget(&nodes->items[0], "kwargs");
         call->kwargs = kwargs;
-        return k2onnx__nest_collect_k3(m, n, model, call, k2onnx__jget(&nodes->items[0], "args"), 0) &&
-               k2onnx__nest_collect_k3(m, n, model, call, k2onnx__jget(kwargs, "initial_state"), 0);
+        return k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(&nodes->items[0], "args"), 0) &&
+               k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(kwargs, "initial_state"), 0);
     }
     if (!k2onnx__jis_array(&nodes->items[0]))
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' has a malformed inbound node", model);
@@ -4511,6 +4510,7 @@ static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
     k2onnx__nest n;
     size_t c, j, k;
     memset(&n, 0, sizeof n);
+    n.model = model;
     if (m->keras3_paths == 2)
         return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models in tf.keras 2.13 weights files are not supported yet",
                             model, m->layers[mi].cls);
