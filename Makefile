@@ -7,7 +7,7 @@ BUILD = build
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA
 
-.PHONY: all test unit e2e asan deps clean bench install uninstall check-compilers fuzz sweep valgrind replay consumers size cross trim firmware
+.PHONY: all test unit e2e asan deps clean bench install uninstall check-compilers fuzz sweep valgrind replay consumers size cross trim firmware picture
 
 all: k2onnx
 
@@ -71,9 +71,9 @@ check-compilers: | $(BUILD)
 
 # The trimming macros (see the top of k2onnx.h) and the minimal configuration of `make size`.
 TRIM_MACROS = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_DEFLATE -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE \
-	-DK2ONNX_NO_H5_INSPECT -DK2ONNX_NO_CONV -DK2ONNX_NO_ATTENTION -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_ONLY_RECURRENT
+	-DK2ONNX_NO_H5_INSPECT -DK2ONNX_NO_CONV -DK2ONNX_NO_ATTENTION -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE -DK2ONNX_ONLY_RECURRENT
 MINIMAL = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT \
-	-DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1
+	-DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE
 
 # Cortex-M4 figures (code size, stack, heap) for the full and the minimal configuration, measured
 # by building and running the firmware test under qemu-system-arm; the last line is
@@ -86,6 +86,11 @@ cross: k2onnx
 	sh tests/cross.sh
 
 # Every trimming macro: the full build's bytes or a refusal naming the macro.
+# The picture the README shows: the seed's LSTM with initial states, drawn by Graphviz from --dot.
+picture: k2onnx
+	./k2onnx tests/fixtures/k22_lstm_state.h5 --dot $(BUILD)/k22_lstm_state.dot
+	dot -Tsvg -o tests/summary/k22_lstm_state.svg $(BUILD)/k22_lstm_state.dot
+
 trim: k2onnx
 	sh tests/trim.sh
 

@@ -1,6 +1,7 @@
 /* k2onnx - command-line converter built on the public API of k2onnx.h.
 
    k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--unroll] [--batch N] [--steps T] [--input-shape NAME=D0xD1...]
+   k2onnx MODEL.h5 --summary [--dot FILE.dot]   what the conversion makes, without writing it
    k2onnx --ls FILE.h5                 list every group, dataset and attribute
    k2onnx --dump FILE.h5 PATH [PATH...] print the values of datasets or attributes (obj@attr)
    Exit status: 0 success, 1 the file could not be converted or read, 2 usage error. */
@@ -11,6 +12,7 @@
 #define K2ONNX_IMPLEMENTATION
 #include "k2onnx.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: k2onnx MODEL.h5 -o MODEL.onnx [--opset N] [--state-io] [--scan-rnn | --unroll]\n"
             "                     [--batch N] [--steps T] [--input-shape NAME=D0xD1x...] [--config ARCH.json]\n"
-            "                     [--quiet]\n"
+            "                     [--rename NAME=NEW] [--summary] [--dot FILE] [--quiet]\n"
             "       k2onnx --ls FILE.h5\n"
             "       k2onnx --dump FILE.h5 PATH [PATH...]\n"
             "Convert a saved Keras model (HDF5 .h5) to ONNX, or inspect an HDF5 file.\n"
@@ -51,6 +53,13 @@ static void usage(FILE *out)
             "  --input-shape NAME=D0xD1x...\n"
             "                     fix the whole shape of input NAME, batch included (repeatable)\n"
             "  --config FILE      architecture JSON (model.to_json()) for a weights-only .h5\n"
+            "  --rename NAME=NEW  give graph input or output NAME (a Keras input or output\n"
+            "                     layer's name) the name NEW (repeatable)\n"
+            "  --summary          print a model.summary() style table: layers, output shapes,\n"
+            "                     parameters and the ONNX nodes each became (no -o: nothing\n"
+            "                     is written)\n"
+            "  --dot FILE         write a Graphviz picture of the ONNX graph ('-': standard\n"
+            "                     output; no -o: no ONNX is written)\n"
             "  --ls FILE          list every group, dataset, attribute and link, sorted by path:\n"
             "                     PATH<TAB>KIND<TAB>DTYPE<TAB>SHAPE (attributes are OBJECT@NAME)\n"
             "  --dump FILE PATH.. print each value of a dataset or attribute on its own line\n"
@@ -96,6 +105,27 @@ static int parse_whole_size(const char *s, size_t *out)
 }
 
 #define MAX_INPUT_SHAPES 64
+#define MAX_RENAMES 64
+
+/* NAME=NEW: the name is everything before the first '=' (Keras names have none). */
+static int parse_rename(char *arg, k2onnx_rename *r)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || eq[1] == '\0') return 0;
+    *eq = '\0';
+    r->from = arg;
+    r->to = eq + 1;
+    return 1;
+}
+
+/* The input's file name without its directories, recorded in the ONNX metadata. */
+static const char *base_name(const char *path)
+{
+    const char *b = path, *p;
+    for (p = path; *p; p++)
+        if ((*p == '/' || *p == '\\') && p[1]) b = p + 1;
+    return b;
+}
 
 /* NAME=D0xD1x...: the name is everything before the last '='. */
 static int parse_input_shape(char *arg, k2onnx_input_shape *is, size_t *dims)
@@ -157,6 +187,361 @@ static int print_value(void *user, const k2onnx_h5_value *v)
         return printf(v->bits == 64 ? "%.17g\n" : "%.9g\n", v->f) < 0;
     default: return fwrite(v->s, 1, v->len, stdout) != v->len || putchar('\n') == EOF;
     }
+}
+#endif
+
+#ifndef K2ONNX_NO_DESCRIBE
+/* ---- --summary and --dot: text made from what options.describe hands over ---- */
+
+/* 1234567 as "1,234,567", the way Keras' summary writes counts. */
+static const char *thousands(unsigned long long v, char *buf, size_t cap)
+{
+    char digits[32];
+    size_t n = 0, i, out = 0;
+    do { digits[n++] = (char)('0' + (int)(v % 10u)); v /= 10u; } while (v);
+    for (i = n; i-- > 0 && out + 2 < cap;) {
+        buf[out++] = digits[i];
+        if (i && i % 3 == 0) buf[out++] = ',';
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
+/* Text built in memory (rows are padded to columns once their cells are known). */
+typedef struct text {
+    char *p;
+    size_t len, cap;
+    int failed;
+} text;
+
+static void add(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (t->failed) return;
+    for (;;) {
+        size_t room = t->cap - t->len;
+        va_start(ap, fmt);
+        n = vsnprintf(t->p ? t->p + t->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = 1;
+            return;
+        }
+        if ((size_t)n < room) break;
+        {
+            size_t cap = (t->cap ? t->cap * 2 : 256) + (size_t)n;
+            char *bigger = (char *)realloc(t->p, cap);
+            if (!bigger) {
+                t->failed = 1;
+                return;
+            }
+            t->p = bigger;
+            t->cap = cap;
+        }
+    }
+    t->len += (size_t)n;
+}
+
+/* Pads the text with spaces to `column` characters after `from` (at least one space). */
+static void pad_to(text *t, size_t from, size_t column)
+{
+    size_t n = t->len - from;
+    do add(t, " "); while (++n < column);
+}
+
+/* Keras' tuple form: (None, 5, 3), and (None,) for one dimension. */
+static void keras_shape(text *t, const k2onnx_tensor_info *v)
+{
+    size_t d;
+    add(t, "(");
+    for (d = 0; d < v->rank; d++) {
+        if (v->dims[d] < 0) add(t, "%sNone", d ? ", " : "");
+        else add(t, "%s%lld", d ? ", " : "", v->dims[d]);
+    }
+    add(t, v->rank == 1 ? ",)" : ")");
+}
+
+static void keras_shapes(text *t, const k2onnx_layer_info *L)
+{
+    size_t i;
+    if (L->noutputs != 1) add(t, "[");
+    for (i = 0; i < L->noutputs; i++) {
+        if (i) add(t, ", ");
+        keras_shape(t, &L->outputs[i]);
+    }
+    if (L->noutputs != 1) add(t, "]");
+}
+
+/* ONNX's form: [N, 5, 3] with the names of dynamic dimensions ("?" where unnamed). */
+static void onnx_shape(text *t, const k2onnx_tensor_info *v)
+{
+    size_t d;
+    add(t, "[");
+    for (d = 0; d < v->rank; d++) {
+        if (v->dims[d] >= 0) add(t, "%s%lld", d ? ", " : "", v->dims[d]);
+        else add(t, "%s%s", d ? ", " : "", v->dim_params[d] ? v->dim_params[d] : "?");
+    }
+    add(t, "]");
+}
+
+/* The ops of a layer's nodes in the order they first appear, each with its count. */
+static void op_list(text *t, const k2onnx_layer_info *L)
+{
+    size_t i, k, listed = 0;
+    for (i = 0; i < L->nnodes; i++) {
+        size_t count = 0, body = 0;
+        for (k = 0; k < i && strcmp(L->nodes[k].op, L->nodes[i].op) != 0; k++) {}
+        if (k < i) continue;
+        for (k = i; k < L->nnodes; k++)
+            if (strcmp(L->nodes[k].op, L->nodes[i].op) == 0) {
+                count++;
+                body += L->nodes[k].body_nodes;
+            }
+        add(t, "%s%s", listed++ ? ", " : "", L->nodes[i].op);
+        if (count > 1) add(t, " x%lu", (unsigned long)count);
+        if (body) add(t, " (body: %lu nodes)", (unsigned long)body);
+    }
+    if (!listed) add(t, "-");
+}
+
+/* The row label: "name (Class)", with Keras' [call] index for a layer called more than once. */
+static void layer_label(text *t, const k2onnx_layer_info *L)
+{
+    if (!L->name) add(t, "(graph outputs)");
+    else if (L->ncalls > 1) add(t, "%s[%lu] (%s)", L->name, (unsigned long)L->call, L->cls);
+    else add(t, "%s (%s)", L->name, L->cls);
+}
+
+static void tensor_lines(text *t, const char *title, const k2onnx_tensor_info *v, size_t n)
+{
+    size_t i;
+    add(t, "%s:\n", title);
+    for (i = 0; i < n; i++) {
+        add(t, "  %s: %s ", v[i].name, v[i].dtype);
+        onnx_shape(t, &v[i]);
+        add(t, "\n");
+    }
+}
+
+#define SUMMARY_RULE "__________________________________________________________________________________________"
+#define SUMMARY_BOLD "=========================================================================================="
+
+/* A model.summary() style table, then the ONNX graph's totals, inputs and outputs. */
+static void summary_text(text *t, const k2onnx_model_info *info)
+{
+    char num[32];
+    unsigned long long total = 0;
+    size_t i;
+    add(t, "Model: \"%s\"\n" SUMMARY_RULE "\n", info->name);
+    add(t, "Layer (type)                  Output Shape              Param #     ONNX nodes\n" SUMMARY_BOLD "\n");
+    for (i = 0; i < info->nlayers; i++) {
+        const k2onnx_layer_info *L = &info->layers[i];
+        size_t row = t->len, cell;
+        layer_label(t, L);
+        pad_to(t, row, 30);
+        cell = t->len;
+        if (L->name) keras_shapes(t, L);
+        else add(t, "-");
+        pad_to(t, cell, 26);
+        cell = t->len;
+        if (!L->name) add(t, "-");
+        else if (L->call > 0) add(t, "(shared)");
+        else add(t, "%s", thousands(L->params, num, sizeof num));
+        pad_to(t, cell, 12);
+        op_list(t, L);
+        add(t, "\n");
+        total += L->params;
+    }
+    add(t, SUMMARY_BOLD "\nTotal params: %s\n", thousands(total, num, sizeof num));
+    add(t, "ONNX graph: %lu nodes, %lu initializers (%s bytes), opset %d, IR version %lld\n", (unsigned long)info->nnodes,
+        (unsigned long)info->ninitializers, thousands(info->initializer_bytes, num, sizeof num), info->opset, info->ir_version);
+    tensor_lines(t, "Inputs", info->inputs, info->ninputs);
+    tensor_lines(t, "Outputs", info->outputs, info->noutputs);
+    add(t, SUMMARY_RULE "\n");
+}
+
+/* Names to numbers: which node makes a value, and which tensors have known shapes. Open
+   addressing over FNV-1a hashes; the keys stay owned by the model info. */
+typedef struct name_map {
+    const char **keys;
+    long *values;
+    size_t cap;
+} name_map;
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 2166136261u;
+    while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+static int map_init(name_map *m, size_t n)
+{
+    m->cap = 16;
+    while (m->cap < 2 * n + 16) m->cap *= 2;
+    m->keys = (const char **)calloc(m->cap, sizeof *m->keys);
+    m->values = (long *)calloc(m->cap, sizeof *m->values);
+    return m->keys && m->values;
+}
+
+static void map_put(name_map *m, const char *key, long value)
+{
+    size_t i = name_hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key) != 0) i = (i + 1) & (m->cap - 1);
+    m->keys[i] = key;
+    m->values[i] = value;
+}
+
+static long map_get(const name_map *m, const char *key, long missing)
+{
+    size_t i = name_hash(key) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], key) == 0) return m->values[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return missing;
+}
+
+static void map_free(name_map *m)
+{
+    free(m->keys);
+    free(m->values);
+}
+
+/* A DOT string body: quotes and backslashes escaped, control characters as '?'. */
+static void dot_string(text *t, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') add(t, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f) add(t, "?");
+        else add(t, "%c", *s);
+    }
+}
+
+static void dot_tensor_label(text *t, const k2onnx_tensor_info *v)
+{
+    dot_string(t, v->name);
+    add(t, "\\n%s ", v->dtype);
+    onnx_shape(t, v);
+}
+
+/* The edge from the value `name` into node id `to`: from the node that makes it or the graph
+   input it is, labelled with its shape where a Keras tensor or graph input gives one. */
+static void dot_edge(text *t, const k2onnx_model_info *info, const name_map *made, const name_map *shapes, const char *name, const char *to)
+{
+    long from = map_get(made, name, 0), shape = map_get(shapes, name, -1);
+    const k2onnx_tensor_info *v = NULL;
+    if (!from) return; /* an initializer */
+    if (shape >= 0) {
+        size_t k = (size_t)shape, i;
+        for (i = 0; i < info->nlayers && k >= info->layers[i].noutputs; i++) k -= info->layers[i].noutputs;
+        v = i < info->nlayers ? &info->layers[i].outputs[k] : &info->inputs[k];
+    }
+    add(t, "  %s%ld -> %s", from > 0 ? "n" : "i", from > 0 ? from - 1 : -from - 1, to);
+    if (v) {
+        add(t, " [label=\"");
+        onnx_shape(t, v);
+        add(t, "\"]");
+    }
+    add(t, ";\n");
+}
+
+/* A Graphviz picture of the ONNX graph: one box per node, grouped by the Keras layer call that
+   made it, graph inputs and outputs as ellipses, initializers left out. */
+static void dot_text(text *t, const k2onnx_model_info *info)
+{
+    name_map made, shapes;
+    size_t i, k, n = 0, nshapes = info->ninputs;
+    char id[32];
+    for (i = 0; i < info->nlayers; i++) nshapes += info->layers[i].noutputs;
+    if (!map_init(&made, info->nnodes * 4 + info->ninputs) || !map_init(&shapes, nshapes)) {
+        t->failed = 1;
+        map_free(&made);
+        map_free(&shapes);
+        return;
+    }
+    /* shapes: layer outputs first, then graph inputs (numbered after them) */
+    for (i = 0, k = 0; i < info->nlayers; i++) {
+        size_t j;
+        for (j = 0; j < info->layers[i].noutputs; j++) map_put(&shapes, info->layers[i].outputs[j].name, (long)k++);
+    }
+    for (i = 0; i < info->ninputs; i++) map_put(&shapes, info->inputs[i].name, (long)(k + i));
+    for (i = 0; i < info->ninputs; i++) map_put(&made, info->inputs[i].name, -(long)i - 1);
+    for (i = 0; i < info->nlayers; i++)
+        for (k = 0; k < info->layers[i].nnodes; k++, n++) {
+            size_t j;
+            for (j = 0; j < info->layers[i].nodes[k].noutputs; j++)
+                if (info->layers[i].nodes[k].outputs[j][0]) map_put(&made, info->layers[i].nodes[k].outputs[j], (long)n + 1);
+        }
+    add(t, "digraph \"");
+    dot_string(t, info->name);
+    add(t, "\" {\n  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=11, label=\"");
+    dot_string(t, info->name);
+    add(t, ": ONNX opset %d\"];\n", info->opset);
+    add(t, "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef2f7\", fontname=\"Helvetica\", fontsize=10];\n");
+    add(t, "  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    for (i = 0; i < info->ninputs; i++) {
+        add(t, "  i%lu [shape=ellipse, fillcolor=\"#d5e8d4\", label=\"", (unsigned long)i);
+        dot_tensor_label(t, &info->inputs[i]);
+        add(t, "\"];\n");
+    }
+    for (i = 0, n = 0; i < info->nlayers; i++) {
+        const k2onnx_layer_info *L = &info->layers[i];
+        if (!L->nnodes) continue;
+        add(t, "  subgraph cluster_%lu {\n    label=\"", (unsigned long)i);
+        if (L->name) {
+            text label = {NULL, 0, 0, 0};
+            layer_label(&label, L);
+            if (label.failed) t->failed = 1;
+            else dot_string(t, label.p);
+            free(label.p);
+        } else {
+            add(t, "graph outputs");
+        }
+        add(t, "\";\n    style=\"rounded\"; color=\"#8da0b6\";\n");
+        for (k = 0; k < L->nnodes; k++) {
+            add(t, "    n%lu [label=\"%s", (unsigned long)(n + k), L->nodes[k].op);
+            if (L->nodes[k].body_nodes) add(t, "\\n(body: %lu nodes)", (unsigned long)L->nodes[k].body_nodes);
+            add(t, "\"];\n");
+        }
+        n += L->nnodes;
+        add(t, "  }\n");
+    }
+    for (i = 0; i < info->noutputs; i++) {
+        add(t, "  o%lu [shape=ellipse, fillcolor=\"#fde2c8\", label=\"", (unsigned long)i);
+        dot_tensor_label(t, &info->outputs[i]);
+        add(t, "\"];\n");
+    }
+    for (i = 0, n = 0; i < info->nlayers; i++)
+        for (k = 0; k < info->layers[i].nnodes; k++, n++) {
+            size_t j;
+            snprintf(id, sizeof id, "n%lu", (unsigned long)n);
+            for (j = 0; j < info->layers[i].nodes[k].ninputs; j++)
+                if (info->layers[i].nodes[k].inputs[j][0]) dot_edge(t, info, &made, &shapes, info->layers[i].nodes[k].inputs[j], id);
+        }
+    for (i = 0; i < info->noutputs; i++) {
+        snprintf(id, sizeof id, "o%lu", (unsigned long)i);
+        dot_edge(t, info, &made, &shapes, info->outputs[i].name, id);
+    }
+    add(t, "}\n");
+    map_free(&made);
+    map_free(&shapes);
+}
+
+/* What --summary and --dot asked for, made while the conversion runs. */
+typedef struct describe_request {
+    int summary;
+    const char *dot_path;
+    text summary_text, dot;
+} describe_request;
+
+static int describe_model(void *user, const k2onnx_model_info *info)
+{
+    describe_request *r = (describe_request *)user;
+    if (r->summary) summary_text(&r->summary_text, info);
+    if (r->dot_path) dot_text(&r->dot, info);
+    return r->summary_text.failed || r->dot.failed;
 }
 #endif
 
@@ -337,6 +722,62 @@ static int convert(const char *input, const char *output, const k2onnx_options *
     return ok ? 0 : 1;
 }
 
+#ifndef K2ONNX_NO_DESCRIBE
+/* Writes `t` to `path` ("-": standard output) through a file beside it renamed over it, as the
+   ONNX is written. */
+static int write_text(const char *input, const char *path, const text *t)
+{
+    char *temp = NULL;
+    FILE *fp;
+    int ok;
+    if (strcmp(path, "-") == 0) return fwrite(t->p, 1, t->len, stdout) == t->len && fflush(stdout) == 0;
+    fp = is_special_file(path) ? fopen(path, "wb") : create_temp(path, &temp);
+    ok = fp && fwrite(t->p, 1, t->len, fp) == t->len;
+    if (fp && fclose(fp) != 0) ok = 0;
+    if (ok && temp && rename(temp, path) != 0 && (remove(path) != 0 || rename(temp, path) != 0)) ok = 0;
+    if (!ok) {
+        fprintf(stderr, "k2onnx: %s: cannot write '%s'\n", input, path);
+        if (temp) remove(temp);
+    }
+    free(temp);
+    return ok;
+}
+
+/* --summary and --dot without -o: the conversion runs and is measured, nothing is written. */
+static int convert_nowhere(const char *input, const k2onnx_options *opts)
+{
+    input_file in;
+    k2onnx_error err;
+    int ok;
+    if (!open_input(input, &in)) return 1;
+    ok = k2onnx_convert(in.data, in.size, opts, NULL, NULL, NULL, &err) == k2onnx_result_success;
+    close_input(&in);
+    if (!ok) fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
+    return ok ? 0 : 1;
+}
+
+/* Converts with options.describe set, then prints the summary and writes the picture. */
+static int convert_described(const char *input, const char *output, k2onnx_options *opts, describe_request *req)
+{
+    int status;
+    if (req->dot_path && strcmp(req->dot_path, "-") != 0 && same_file(input, req->dot_path)) {
+        fprintf(stderr, "k2onnx: %s: the --dot file '%s' is the input file; nothing written\n", input, req->dot_path);
+        return 1;
+    }
+    opts->describe = describe_model;
+    opts->describe_user = req;
+    status = output ? convert(input, output, opts) : convert_nowhere(input, opts);
+    if (status == 0 && req->summary && (fwrite(req->summary_text.p, 1, req->summary_text.len, stdout) != req->summary_text.len || fflush(stdout) != 0)) {
+        fprintf(stderr, "k2onnx: %s: write error on standard output\n", input);
+        status = 1;
+    }
+    if (status == 0 && req->dot_path && !write_text(input, req->dot_path, &req->dot)) status = 1;
+    free(req->summary_text.p);
+    free(req->dot.p);
+    return status;
+}
+#endif
+
 /* --ls FILE and --dump FILE PATH...: the inspection commands. */
 static int inspect(int argc, char **argv, int dump)
 {
@@ -382,15 +823,17 @@ static int inspect(int argc, char **argv, int dump)
 
 int main(int argc, char **argv)
 {
-    const char *input = NULL, *output = NULL, *config_path = NULL;
+    const char *input = NULL, *output = NULL, *config_path = NULL, *dot_path = NULL;
     unsigned char *config = NULL;
-    int status, quiet = 0;
+    int status, quiet = 0, summary = 0;
     k2onnx_options opts;
     k2onnx_input_shape shapes[MAX_INPUT_SHAPES];
+    k2onnx_rename renames[MAX_RENAMES];
     size_t shape_dims[MAX_INPUT_SHAPES][8];
     int i;
     memset(&opts, 0, sizeof opts);
     opts.input_shapes = shapes;
+    opts.renames = renames;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -404,6 +847,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (++i >= argc) return usage_error("missing file after ", a);
             output = argv[i];
+        } else if (strcmp(a, "--summary") == 0) {
+            summary = 1;
+        } else if (strcmp(a, "--dot") == 0) {
+            if (++i >= argc) return usage_error("missing file after ", a);
+            dot_path = argv[i];
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (strcmp(a, "--state-io") == 0) {
@@ -422,6 +870,11 @@ int main(int argc, char **argv)
             if (!parse_input_shape(argv[i], &shapes[opts.input_shapes_count], shape_dims[opts.input_shapes_count]))
                 return usage_error("--input-shape wants NAME=D0xD1x... (1 to 8 dimensions, each 1 to 2^30), got ", argv[i]);
             opts.input_shapes_count++;
+        } else if (strcmp(a, "--rename") == 0) {
+            if (++i >= argc) return usage_error("missing NAME=NEW after ", a);
+            if (opts.renames_count == MAX_RENAMES) return usage_error("too many --rename options", NULL);
+            if (!parse_rename(argv[i], &renames[opts.renames_count])) return usage_error("--rename wants NAME=NEW, got ", argv[i]);
+            opts.renames_count++;
         } else if (strcmp(a, "--config") == 0) {
             if (++i >= argc) return usage_error("missing file after ", a);
             config_path = argv[i];
@@ -437,7 +890,12 @@ int main(int argc, char **argv)
         }
     }
     if (!input) return usage_error("no input file", NULL);
-    if (!output) return usage_error("no output file (use -o FILE)", NULL);
+    if (!output && !summary && !dot_path) return usage_error("no output file (use -o FILE, --summary or --dot FILE)", NULL);
+    {
+        int to_stdout = (output && strcmp(output, "-") == 0) + summary + (dot_path && strcmp(dot_path, "-") == 0);
+        if (to_stdout > 1) return usage_error("two of -o -, --summary and --dot - would write to standard output", NULL);
+        if (output && dot_path && strcmp(output, "-") != 0 && strcmp(output, dot_path) == 0) return usage_error("-o and --dot name the same file: ", output);
+    }
     if (opts.unroll && opts.scan_rnn) return usage_error("--unroll and --scan-rnn exclude each other", NULL);
     if (config_path) {
         size_t n = 0;
@@ -449,7 +907,21 @@ int main(int argc, char **argv)
     status = 0;
     opts.warn = quiet ? NULL : print_warning;
     opts.warn_user = (void *)input;
-    status = convert(input, output, &opts);
+    opts.source_name = base_name(input);
+    if (summary || dot_path) {
+#ifdef K2ONNX_NO_DESCRIBE
+        fprintf(stderr, "k2onnx: %s: --summary and --dot are left out of this build (K2ONNX_NO_DESCRIBE)\n", input);
+        status = 1;
+#else
+        describe_request req;
+        memset(&req, 0, sizeof req);
+        req.summary = summary;
+        req.dot_path = dot_path;
+        status = convert_described(input, output, &opts, &req);
+#endif
+    } else {
+        status = convert(input, output, &opts);
+    }
     k2onnx_free(config);
     return status;
 }

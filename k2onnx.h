@@ -44,6 +44,8 @@
                              (options.scan_rnn / unroll, masks into recurrent layers, activations
                              the fused ops lack and ConvLSTM are refused)
      K2ONNX_NO_KERAS1        no Keras 1 per-gate recurrent weights or input_dim configs
+     K2ONNX_NO_RENAME        no options.renames (graph inputs and outputs keep the Keras names)
+     K2ONNX_NO_DESCRIBE      no options.describe (k2onnx --summary, --dot)
      K2ONNX_ONLY_RECURRENT   only InputLayer, Dense, Activation, the dropout and noise layers,
                              Masking, SimpleRNN, GRU, LSTM, RNN, CuDNN*, Bidirectional (implies
                              K2ONNX_NO_CONV and K2ONNX_NO_ATTENTION), no nested models, and of
@@ -125,6 +127,59 @@ typedef struct k2onnx_input_shape {
     size_t rank;
 } k2onnx_input_shape;
 
+/* ---- What a conversion made (options.describe; `k2onnx --summary` and `--dot`) ---- */
+
+/* A tensor and the shape the converter knows: dims[i] < 0 is dynamic, and dim_params[i] names
+   it (NULL where it has no name). */
+typedef struct k2onnx_tensor_info {
+    const char *name;
+    const char *dtype;              /* "float32", "float64", "int32", "int64", "bool" */
+    size_t rank;
+    const long long *dims;
+    const char *const *dim_params;
+} k2onnx_tensor_info;
+
+typedef struct k2onnx_node_info {
+    const char *op, *name;
+    const char *const *inputs;      /* "" marks an omitted optional input */
+    size_t ninputs;
+    const char *const *outputs;
+    size_t noutputs;
+    size_t body_nodes;              /* nodes of its body graph (Scan), 0 for other ops */
+} k2onnx_node_info;
+
+/* One call of a Keras layer and the ONNX nodes it became, in graph order. */
+typedef struct k2onnx_layer_info {
+    const char *name;               /* NULL for the nodes that belong to no layer (the graph outputs') */
+    const char *cls;                /* the Keras class the file names */
+    size_t call, ncalls;            /* which call of the layer this is, of how many (shared layers) */
+    unsigned long long params;      /* weight elements of the layer in the file (0 for calls after the first) */
+    const k2onnx_tensor_info *outputs;
+    size_t noutputs;
+    const k2onnx_node_info *nodes;
+    size_t nnodes;
+} k2onnx_layer_info;
+
+typedef struct k2onnx_model_info {
+    const char *name;               /* the Keras model's name, also the ONNX graph's */
+    int opset;
+    long long ir_version;
+    const k2onnx_layer_info *layers;  /* in the order they were converted */
+    size_t nlayers;
+    const k2onnx_tensor_info *inputs, *outputs, *initializers;
+    size_t ninputs, noutputs, ninitializers;
+    unsigned long long initializer_bytes;
+    size_t nnodes;                  /* nodes of the main graph */
+} k2onnx_model_info;
+
+/* Returns 0 to go on, non-zero to stop the conversion (k2onnx_result_write_failed). */
+typedef int (*k2onnx_describe_fn)(void *user, const k2onnx_model_info *info);
+
+/* A new name for a graph input or output (options.renames); graph names are the Keras ones. */
+typedef struct k2onnx_rename {
+    const char *from, *to;
+} k2onnx_rename;
+
 /* Valid when zero-initialised. */
 typedef struct k2onnx_options {
     int opset;                   /* target ai.onnx opset; 0 = K2ONNX_DEFAULT_OPSET */
@@ -161,6 +216,14 @@ typedef struct k2onnx_options {
        user should know, e.g. stateful layers converted as stateless) */
     void (*warn)(void *user, const char *message);
     void *warn_user;
+    const char *source_name;     /* optional: the model file's name, recorded in the ONNX model's
+                                    doc_string and metadata_props ("source_file") */
+    const k2onnx_rename *renames; /* optional: graph inputs and outputs to rename */
+    size_t renames_count;
+    /* optional: called once the graph is built, before any ONNX byte is written, with what the
+       conversion made: layers, the nodes each became, shapes, parameter counts */
+    k2onnx_describe_fn describe;
+    void *describe_user;
 } k2onnx_options;
 
 /* Caller-owned; filled in on failure. The message names the object that failed: an HDF5 path,
@@ -349,6 +412,10 @@ typedef struct k2onnx__ctx {
     struct k2onnx__inflate_tables *inflate_tables; /* taken at the first deflated chunk or member */
     void (*warn)(void *user, const char *message);
     void *warn_user;
+    const char *source_name;
+    const k2onnx_rename *renames;
+    size_t renames_count;
+    int describe;                /* options.describe is set: the graph keeps which layer made each node */
     k2onnx_error *error;
     k2onnx_error local_error;
     int failed;
@@ -4030,6 +4097,7 @@ typedef struct k2onnx__kmodel {
     k2onnx__ctx *ctx;
     const k2onnx__h5 *f;
     const char *keras_version;
+    const char *keras_backend; /* the file's backend attribute ("tensorflow", "theano", ...), or NULL */
     int keras_major;
     int tf_keras;             /* saved by tf.keras ("-tf" versions, 2.4 and later) or Keras 3 */
     long keras_version_number; /* major * 10000 + minor * 100 + patch, e.g. 20204 */
@@ -4653,6 +4721,13 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         m->keras_version = k2onnx__strndup(ctx, s, len);
         if (!m->keras_version) return 0;
     }
+    /* The backend is only recorded in the ONNX metadata: a file without a readable one converts. */
+    if ((a = k2onnx__h5_attr(&root, "backend")) != NULL && a->space.count == 1 &&
+        (a->type.cls == K2ONNX__H5T_STRING || (a->type.cls == K2ONNX__H5T_VLEN && a->type.vlen_string))) {
+        if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
+        m->keras_backend = k2onnx__strndup(ctx, s, len);
+        if (!m->keras_backend) return 0;
+    }
     m->keras_major = m->keras_version[0] >= '1' && m->keras_version[0] <= '9' ? m->keras_version[0] - '0' : 2;
     /* Standalone Keras ended with 2.3.1; later 2.x versions are tf.keras. */
     {
@@ -4959,6 +5034,16 @@ typedef struct k2onnx__init {
     unsigned nparts;
 } k2onnx__init;
 
+/* The nodes [first, end) of a graph that one call of a layer made, and the call's outputs. */
+typedef struct k2onnx__span {
+    const char *name, *cls;
+    size_t call, ncalls;
+    uint64_t params;
+    size_t first, end;
+    const k2onnx__kvalue *outputs;
+    size_t noutputs;
+} k2onnx__span;
+
 typedef struct k2onnx__graph {
     const char *name;
     k2onnx__node **nodes;
@@ -4971,6 +5056,11 @@ typedef struct k2onnx__graph {
     size_t nstate_outputs, state_outputs_cap;
     int64_t ir_version;
     int opset;
+    struct k2onnx__span *spans;      /* options.describe: the nodes each layer call made */
+    size_t nspans, spans_cap;
+    const char *doc;                 /* the model's doc_string */
+    const char **meta;               /* metadata_props: key, value, key, value, ... */
+    size_t nmeta;
 } k2onnx__graph;
 
 typedef struct k2onnx__conv {
@@ -5212,6 +5302,17 @@ static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const 
     }
     if (!k2onnx__op1(cv, "Transpose", input, what, &n) || !k2onnx__attr_ints(cv, n, "perm", perm, rank)) return NULL;
     return n->outputs[0];
+}
+
+/* An initializer as a graph value: its name, type and static shape. */
+static void k2onnx__init_value(const k2onnx__init *t, k2onnx__kvalue *v)
+{
+    unsigned d;
+    memset(v, 0, sizeof *v);
+    v->name = t->name;
+    v->elem = t->dtype;
+    v->rank = t->rank;
+    for (d = 0; d < t->rank; d++) v->dims[d] = t->dims[d];
 }
 
 static int k2onnx__add_graph_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const k2onnx__kvalue *v)
@@ -10658,13 +10759,36 @@ static int k2onnx__take_input(k2onnx__conv *cv, k2onnx__walk *w)
     return 1;
 }
 
+#ifndef K2ONNX_NO_DESCRIBE
+/* options.describe: the nodes a call made since `first`, with the layer's weight count. */
+static int k2onnx__add_span(k2onnx__conv *cv, const k2onnx__klayer *L, size_t node, size_t first)
+{
+    k2onnx__graph *g = cv->g;
+    k2onnx__span *sp;
+    size_t i;
+    if (!k2onnx__reserve(cv->ctx, (void **)&g->spans, &g->spans_cap, g->nspans + 1, sizeof *g->spans)) return 0;
+    sp = &g->spans[g->nspans++];
+    memset(sp, 0, sizeof *sp);
+    sp->name = L->name;
+    sp->cls = L->file_cls ? L->file_cls : L->cls;
+    sp->call = node;
+    sp->ncalls = L->ncalls;
+    for (i = 0; node == 0 && L->weights_loaded && i < L->nweights; i++) sp->params += L->weights[i].count;
+    sp->first = first;
+    sp->end = g->nnodes;
+    sp->outputs = L->calls[node].outputs;
+    sp->noutputs = L->calls[node].noutputs;
+    return 1;
+}
+#endif
+
 /* Converts one call whose inputs are all converted: finds its mapping and runs it. */
 static int k2onnx__map_call(k2onnx__conv *cv, const k2onnx__walk *w)
 {
     k2onnx__klayer *L = &cv->m->layers[w->layer];
     k2onnx__kcall *call = &L->calls[w->node];
     k2onnx__kvalue *in = w->in;
-    size_t i;
+    size_t i, first;
     k2onnx__layer_fn fn = NULL;
     for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
         if (strcmp(L->cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
@@ -10679,8 +10803,14 @@ static int k2onnx__map_call(k2onnx__conv *cv, const k2onnx__walk *w)
         if (in[i].elem != K2ONNX__FLOAT && fn != k2onnx__map_embedding && !(kw && strcmp(kw, "attention_mask") == 0))
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "integer inputs are supported by Embedding only");
     }
+    first = cv->g->nnodes;
     if (!fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
     call->state = 2;
+#ifndef K2ONNX_NO_DESCRIBE
+    if (cv->ctx->describe) return k2onnx__add_span(cv, L, w->node, first);
+#else
+    (void)first;
+#endif
     return 1;
 }
 
@@ -10735,6 +10865,141 @@ static int64_t k2onnx__ir_version(int opset)
     if (opset <= 20) return 9;
     if (opset <= 22) return 10;
     return 11;
+}
+
+/* A copy of a caller's string that is valid UTF-8 (as ONNX strings must be): a byte that does
+   not belong to a well-formed sequence, or a control character, becomes '?'. */
+static char *k2onnx__utf8_copy(k2onnx__ctx *ctx, const char *s)
+{
+    char *d = k2onnx__strndup(ctx, s, strlen(s));
+    unsigned char *p = (unsigned char *)d;
+    size_t i, k, n;
+    if (!d) return NULL;
+    for (i = 0; p[i]; i += n) {
+        unsigned c = p[i];
+        n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
+        for (k = 1; k < n; k++)
+            if ((p[i + k] & 0xc0) != 0x80) n = 0;
+        /* overlong three-byte forms, surrogates and code points past U+10FFFF */
+        if ((n == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0))) ||
+            (n == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90))))
+            n = 0;
+        if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7f))) {
+            p[i] = '?';
+            n = 1;
+        }
+    }
+    return d;
+}
+
+#ifndef K2ONNX_NO_RENAME
+/* The new name of `name` under options.renames, or `name` itself. */
+static const char *k2onnx__renamed(const k2onnx__ctx *ctx, const char *name)
+{
+    size_t i;
+    for (i = 0; name && i < ctx->renames_count; i++)
+        if (strcmp(ctx->renames[i].from, name) == 0) return ctx->renames[i].to;
+    return name;
+}
+
+/* One name of a graph: renamed (find NULL), or compared with find. */
+static int k2onnx__name_visit(const k2onnx__ctx *ctx, const char **name, const char *find)
+{
+    if (find) return *name && strcmp(*name, find) == 0;
+    *name = k2onnx__renamed(ctx, *name);
+    return 0;
+}
+
+/* Every value name of g and of the graphs inside its nodes (Scan bodies): with find NULL, applies
+   all renames at once; else tells whether find is one of them. */
+static int k2onnx__graph_names(const k2onnx__ctx *ctx, k2onnx__graph *g, const char *find)
+{
+    size_t i, k;
+    for (i = 0; i < g->ninputs + g->noutputs; i++)
+        if (k2onnx__name_visit(ctx, i < g->ninputs ? &g->inputs[i].name : &g->outputs[i - g->ninputs].name, find)) return 1;
+    for (i = 0; i < g->ninits; i++)
+        if (k2onnx__name_visit(ctx, &g->inits[i].name, find)) return 1;
+    for (i = 0; i < g->nnodes; i++) {
+        k2onnx__node *n = g->nodes[i];
+        for (k = 0; k < n->ninputs + n->noutputs; k++)
+            if (k2onnx__name_visit(ctx, k < n->ninputs ? &n->inputs[k] : &n->outputs[k - n->ninputs], find)) return 1;
+        for (k = 0; k < n->nattrs; k++)
+            if (n->attrs[k].type == K2ONNX__AGRAPH && k2onnx__graph_names(ctx, (k2onnx__graph *)(size_t)n->attrs[k].graph, find)) return 1;
+    }
+    return 0;
+}
+
+/* options.renames: each names a graph input or output and gives it a name that is free in the
+   graph; a name is renamed once, and no two get the same new name. */
+static int k2onnx__rename_endpoints(k2onnx__ctx *ctx, k2onnx__graph *g)
+{
+    size_t i, j;
+    for (i = 0; i < ctx->renames_count; i++) {
+        const k2onnx_rename *r = &ctx->renames[i];
+        int endpoint = 0;
+        for (j = 0; j < g->ninputs + g->noutputs && !endpoint; j++)
+            endpoint = strcmp(j < g->ninputs ? g->inputs[j].name : g->outputs[j - g->ninputs].name, r->from) == 0;
+        if (!endpoint) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: the graph has no input or output named '%s'", r->from);
+        /* a name that is renamed away is free again: renames apply at once, so two can swap */
+        if (k2onnx__renamed(ctx, r->to) == r->to && k2onnx__graph_names(ctx, g, r->to))
+            return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: '%s' is already a name in the graph", r->to);
+        for (j = 0; j < i; j++) {
+            if (strcmp(ctx->renames[j].from, r->from) == 0)
+                return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: '%s' is renamed twice", r->from);
+            if (strcmp(ctx->renames[j].to, r->to) == 0)
+                return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: two names become '%s'", r->to);
+        }
+    }
+    if (ctx->renames_count) k2onnx__graph_names(ctx, g, NULL);
+    return 1;
+}
+#endif
+
+/* The model's doc_string and metadata_props: where it came from and how it was converted. */
+static int k2onnx__model_metadata(k2onnx__ctx *ctx, const k2onnx__kmodel *m, k2onnx__graph *g)
+{
+    char opts[512];
+    const char *source = ctx->source_name ? k2onnx__utf8_copy(ctx, ctx->source_name) : NULL;
+    size_t i, n = 0;
+    g->meta = (const char **)k2onnx__alloc_array(ctx, 10, sizeof *g->meta);
+    if (!g->meta || (ctx->source_name && !source)) return 0;
+    opts[0] = '\0';
+    k2onnx__format_append(opts, sizeof opts, "opset=%d", ctx->opset);
+    if (ctx->state_io) k2onnx__format_append(opts, sizeof opts, " state_io");
+    if (ctx->scan_rnn) k2onnx__format_append(opts, sizeof opts, " scan_rnn");
+    if (ctx->unroll) k2onnx__format_append(opts, sizeof opts, " unroll");
+    if (ctx->batch) k2onnx__format_append(opts, sizeof opts, " batch=%u", (unsigned long long)ctx->batch);
+    if (ctx->steps) k2onnx__format_append(opts, sizeof opts, " steps=%u", (unsigned long long)ctx->steps);
+    for (i = 0; i < ctx->input_shapes_count; i++) {
+        size_t d;
+        k2onnx__format_append(opts, sizeof opts, " input_shape=%s=", ctx->input_shapes[i].name);
+        for (d = 0; d < ctx->input_shapes[i].rank; d++)
+            k2onnx__format_append(opts, sizeof opts, d ? "x%u" : "%u", (unsigned long long)ctx->input_shapes[i].dims[d]);
+    }
+    g->meta[n++] = "converter";
+    g->meta[n++] = "k2onnx " K2ONNX_VERSION_STRING;
+    g->meta[n++] = "converter_options";
+    g->meta[n++] = k2onnx__utf8_copy(ctx, opts);
+    if (m->keras_backend && m->keras_backend[0]) {
+        g->meta[n++] = "keras_backend";
+        g->meta[n++] = k2onnx__utf8_copy(ctx, m->keras_backend);
+    }
+    if (m->keras_version[0]) {
+        g->meta[n++] = "keras_version";
+        g->meta[n++] = k2onnx__utf8_copy(ctx, m->keras_version);
+    }
+    if (source) {
+        g->meta[n++] = "source_file";
+        g->meta[n++] = source;
+    }
+    g->nmeta = n / 2;
+    for (i = 0; i < n; i++)
+        if (!g->meta[i]) return 0;
+    opts[0] = '\0';
+    k2onnx__format_append(opts, sizeof opts, "Keras model '%s'%s%s, converted by k2onnx " K2ONNX_VERSION_STRING, m->name,
+                          source ? " from " : "", source ? source : "");
+    g->doc = k2onnx__utf8_copy(ctx, opts);
+    return g->doc != NULL;
 }
 
 /* Builds the whole graph: graph outputs are Identity nodes named after the Keras output layers. */
@@ -10796,7 +11061,10 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
     }
     for (i = 0; i < g->nstate_outputs; i++)
         if (!k2onnx__add_graph_value(&cv, &g->outputs, &g->noutputs, &g->outputs_cap, &g->state_outputs[i])) return 0;
-    return !ctx->failed;
+#ifndef K2ONNX_NO_RENAME
+    if (!ctx->failed && !k2onnx__rename_endpoints(ctx, g)) return 0;
+#endif
+    return !ctx->failed && k2onnx__model_metadata(ctx, m, g);
 }
 
 /* ============================================================================================
@@ -11174,28 +11442,33 @@ static void k2onnx__pb_graph(k2onnx__pb *pb, const void *obj)
     /* IR 3 requires every initializer to be declared as a graph input as well. */
     if (g->ir_version < 4) {
         for (i = 0; i < g->ninits; i++) {
-            const k2onnx__init *t = &g->inits[i];
             k2onnx__kvalue v;
-            unsigned d;
-            memset(&v, 0, sizeof v);
-            v.name = t->name;
-            v.elem = t->dtype;
-            v.rank = t->rank;
-            for (d = 0; d < t->rank; d++) v.dims[d] = t->dims[d];
+            k2onnx__init_value(&g->inits[i], &v);
             k2onnx__pb_message(pb, 11, k2onnx__pb_value_info, &v);
         }
     }
     for (i = 0; i < g->noutputs; i++) k2onnx__pb_message(pb, 12, k2onnx__pb_value_info, &g->outputs[i]);
 }
 
+/* StringStringEntryProto: key, value. */
+static void k2onnx__pb_string_pair(k2onnx__pb *pb, const void *obj)
+{
+    const char *const *kv = (const char *const *)obj;
+    k2onnx__pb_string(pb, 1, kv[0]);
+    k2onnx__pb_string(pb, 2, kv[1]);
+}
+
 static void k2onnx__pb_model(k2onnx__pb *pb, const void *obj)
 {
     const k2onnx__graph *g = (const k2onnx__graph *)obj;
+    size_t i;
     k2onnx__pb_int(pb, 1, g->ir_version);
     k2onnx__pb_string(pb, 2, "k2onnx");
     k2onnx__pb_string(pb, 3, K2ONNX_VERSION_STRING);
+    if (g->doc) k2onnx__pb_string(pb, 6, g->doc);
     k2onnx__pb_message(pb, 7, k2onnx__pb_graph, g);
     k2onnx__pb_message(pb, 8, k2onnx__pb_opset, g);
+    for (i = 0; i < g->nmeta; i++) k2onnx__pb_message(pb, 14, k2onnx__pb_string_pair, &g->meta[2 * i]);
 }
 
 /* ============================================================================================
@@ -11226,6 +11499,17 @@ static int k2onnx__check_shape_options(k2onnx__ctx *ctx)
     size_t i, k;
     if (ctx->batch > limit || ctx->steps > limit) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "batch or steps is too large");
     if (ctx->input_shapes_count && !ctx->input_shapes) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input_shapes is NULL");
+#ifdef K2ONNX_NO_DESCRIBE
+    if (ctx->describe) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.describe is left out of this build (K2ONNX_NO_DESCRIBE)");
+#endif
+#ifdef K2ONNX_NO_RENAME
+    if (ctx->renames_count) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.renames is left out of this build (K2ONNX_NO_RENAME)");
+#else
+    if (ctx->renames_count && !ctx->renames) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "renames is NULL");
+    for (i = 0; i < ctx->renames_count; i++)
+        if (!ctx->renames[i].from || !ctx->renames[i].to || !ctx->renames[i].to[0])
+            return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename %u needs a name and a non-empty new name", (unsigned long long)i);
+#endif
     for (i = 0; i < ctx->input_shapes_count; i++) {
         const k2onnx_input_shape *is = &ctx->input_shapes[i];
         if (!is->name || !is->dims || is->rank < 1 || is->rank > K2ONNX__MAX_RANK)
@@ -11268,6 +11552,10 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->input_shapes_count = options->input_shapes_count;
     ctx->warn = options->warn;
     ctx->warn_user = options->warn_user;
+    ctx->source_name = options->source_name;
+    ctx->renames = options->renames;
+    ctx->renames_count = options->renames_count;
+    ctx->describe = options->describe != NULL;
     ctx->model_config = options->model_config;
     ctx->model_config_size = options->model_config_size;
     if (ctx->model_config && !ctx->model_config_size) ctx->model_config_size = strlen(ctx->model_config);
@@ -11320,6 +11608,128 @@ static int k2onnx__open_weights(k2onnx__ctx *ctx, const unsigned char *data, siz
     return k2onnx__detect_format(ctx, data, size) && k2onnx__h5_open(f, ctx, data, size);
 }
 
+#ifndef K2ONNX_NO_DESCRIBE
+static const char *k2onnx__dtype_name(int elem)
+{
+    switch (elem) {
+    case K2ONNX__FLOAT: return "float32";
+    case K2ONNX__DOUBLE: return "float64";
+    case K2ONNX__INT32: return "int32";
+    case K2ONNX__INT64: return "int64";
+    default: return "bool";
+    }
+}
+
+/* A graph value as the public tensor record; names go through options.renames as the graph's did. */
+static int k2onnx__tensor_info(k2onnx__ctx *ctx, const k2onnx__kvalue *v, k2onnx_tensor_info *t)
+{
+    long long *dims = (long long *)k2onnx__alloc_array(ctx, v->rank + 1, sizeof *dims);
+    const char **params = (const char **)k2onnx__alloc_array(ctx, v->rank + 1, sizeof *params);
+    unsigned d;
+    if (!dims || !params) return 0;
+    for (d = 0; d < v->rank; d++) {
+        dims[d] = (long long)v->dims[d];
+        params[d] = v->params[d];
+    }
+#ifdef K2ONNX_NO_RENAME
+    t->name = v->name;
+#else
+    t->name = k2onnx__renamed(ctx, v->name);
+#endif
+    t->dtype = k2onnx__dtype_name(v->elem);
+    t->rank = v->rank;
+    t->dims = dims;
+    t->dim_params = params;
+    return 1;
+}
+
+static k2onnx_tensor_info *k2onnx__tensor_infos(k2onnx__ctx *ctx, const k2onnx__kvalue *v, size_t n)
+{
+    k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, n + 1, sizeof *t);
+    size_t i;
+    for (i = 0; t && i < n; i++)
+        if (!k2onnx__tensor_info(ctx, &v[i], &t[i])) return NULL;
+    return t;
+}
+
+/* One layer record per span, and one for the nodes after the last span (the graph outputs'). */
+static int k2onnx__layer_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_model_info *info)
+{
+    k2onnx_layer_info *layers = (k2onnx_layer_info *)k2onnx__alloc_array(ctx, g->nspans + 1, sizeof *layers);
+    k2onnx_node_info *nodes = (k2onnx_node_info *)k2onnx__alloc_array(ctx, g->nnodes + 1, sizeof *nodes);
+    size_t i, k, end = 0;
+    if (!layers || !nodes) return 0;
+    for (i = 0; i < g->nnodes; i++) {
+        const k2onnx__node *n = g->nodes[i];
+        nodes[i].op = n->op;
+        nodes[i].name = n->name;
+        nodes[i].inputs = n->inputs;
+        nodes[i].ninputs = n->ninputs;
+        nodes[i].outputs = n->outputs;
+        nodes[i].noutputs = n->noutputs;
+        nodes[i].body_nodes = 0;
+        for (k = 0; k < n->nattrs; k++)
+            if (n->attrs[k].type == K2ONNX__AGRAPH) nodes[i].body_nodes += n->attrs[k].graph->nnodes;
+    }
+    info->layers = layers;
+    for (i = 0; i < g->nspans; i++) {
+        const k2onnx__span *sp = &g->spans[i];
+        k2onnx_layer_info *L = &layers[info->nlayers++];
+        L->name = sp->name;
+        L->cls = sp->cls;
+        L->call = sp->call;
+        L->ncalls = sp->ncalls;
+        L->params = sp->params;
+        L->noutputs = sp->noutputs;
+        L->nodes = nodes + sp->first;
+        L->nnodes = sp->end - sp->first;
+        if (!(L->outputs = k2onnx__tensor_infos(ctx, sp->outputs, sp->noutputs))) return 0;
+        end = sp->end;
+    }
+    if (end < g->nnodes) {
+        k2onnx_layer_info *L = &layers[info->nlayers++];
+        memset(L, 0, sizeof *L);
+        L->nodes = nodes + end;
+        L->nnodes = g->nnodes - end;
+    }
+    return 1;
+}
+
+static k2onnx_tensor_info *k2onnx__init_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, unsigned long long *bytes)
+{
+    k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, g->ninits + 1, sizeof *t);
+    size_t i;
+    for (i = 0; t && i < g->ninits; i++) {
+        const k2onnx__init *in = &g->inits[i];
+        k2onnx__kvalue v;
+        k2onnx__init_value(in, &v);
+        if (!k2onnx__tensor_info(ctx, &v, &t[i])) return NULL;
+        *bytes += (unsigned long long)in->count * (in->dtype == K2ONNX__INT64 || in->dtype == K2ONNX__DOUBLE ? 8u : 4u);
+    }
+    return t;
+}
+
+/* options.describe: the built graph as the public records, handed over before the encoding. */
+static int k2onnx__describe(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_describe_fn fn, void *user)
+{
+    k2onnx_model_info info;
+    memset(&info, 0, sizeof info);
+    info.name = g->name;
+    info.opset = g->opset;
+    info.ir_version = (long long)g->ir_version;
+    info.ninputs = g->ninputs;
+    info.noutputs = g->noutputs;
+    info.ninitializers = g->ninits;
+    info.nnodes = g->nnodes;
+    if (!k2onnx__layer_infos(ctx, g, &info) || !(info.inputs = k2onnx__tensor_infos(ctx, g->inputs, g->ninputs)) ||
+        !(info.outputs = k2onnx__tensor_infos(ctx, g->outputs, g->noutputs)) ||
+        !(info.initializers = k2onnx__init_infos(ctx, g, &info.initializer_bytes)))
+        return 0;
+    if (fn(user, &info) != 0) return k2onnx__fail(ctx, k2onnx_result_write_failed, "the describe callback stopped the conversion");
+    return 1;
+}
+#endif
+
 K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2onnx_options *options,
                                         k2onnx_write_fn write, void *write_user, size_t *out_size,
                                         k2onnx_error *error)
@@ -11332,7 +11742,11 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
     if (out_size) *out_size = 0;
     if (!k2onnx__ctx_init(&ctx, data, size, options, error)) return ctx.error->result;
     if (k2onnx__open_weights(&ctx, (const unsigned char *)data, size, &f) && k2onnx__kload(&m, &ctx, &f) &&
-        k2onnx__build_graph(&ctx, &m, &g)) {
+        k2onnx__build_graph(&ctx, &m, &g)
+#ifndef K2ONNX_NO_DESCRIBE
+        && (!ctx.describe || k2onnx__describe(&ctx, &g, options->describe, options->describe_user))
+#endif
+    ) {
         k2onnx__pb pb;
         memset(&pb, 0, sizeof pb);
         pb.write = write;

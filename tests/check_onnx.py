@@ -18,6 +18,11 @@ Checks:
     the checker is skipped and only our own structural checks run (names defined before use,
     single assignment, graph outputs produced, initializers not duplicated).
 
+  * the model records where it came from: producer k2onnx, metadata_props with unique keys
+    among converter, converter_options, keras_backend, keras_version and source_file, where
+    converter is "k2onnx <producer_version>" and converter_options starts with "opset=<opset>",
+    and a doc_string naming the Keras model.
+
 `ops=` lists the operator types used, subgraphs (Scan bodies) included, sorted.
 
   --static    every dimension of every graph input, output and value info (subgraphs included)
@@ -138,6 +143,32 @@ def unrolled_check(model):
         raise CheckError("--unrolled: the graph uses %s" % ",".join(used))
 
 
+METADATA_KEYS = ("converter", "converter_options", "keras_backend", "keras_version", "source_file")
+
+
+def metadata_check(model, opset):
+    if model.producer_name != "k2onnx":
+        raise CheckError("producer_name is %r, not 'k2onnx'" % model.producer_name)
+    props = {}
+    for p in model.metadata_props:
+        if p.key in props:
+            raise CheckError("metadata key %r appears twice" % p.key)
+        if p.key not in METADATA_KEYS:
+            raise CheckError("unexpected metadata key %r" % p.key)
+        props[p.key] = p.value
+    want = "k2onnx " + model.producer_version
+    if props.get("converter") != want:
+        raise CheckError("metadata converter is %r, want %r" % (props.get("converter"), want))
+    opts = props.get("converter_options", "").split(" ")
+    if opts[0] != "opset=%d" % opset:
+        raise CheckError("metadata converter_options %r does not start with opset=%d"
+                         % (props.get("converter_options"), opset))
+    if not model.doc_string.startswith("Keras model '") or "converted by " + want not in model.doc_string:
+        raise CheckError("doc_string %r does not name the Keras model and the converter" % model.doc_string)
+    if "source_file" in props and " from %s, " % props["source_file"] not in model.doc_string:
+        raise CheckError("doc_string %r does not name the source %r" % (model.doc_string, props["source_file"]))
+
+
 def check_file(path, static=False, unrolled=False):
     import onnx
     try:
@@ -147,6 +178,7 @@ def check_file(path, static=False, unrolled=False):
     opset = ai_onnx_opset(model)
     if opset not in MIN_IR:
         raise CheckError("ai.onnx opset %d is outside 7..23 (the range k2onnx writes)" % opset)
+    metadata_check(model, opset)
     if static:
         static_check(model)
     if unrolled:

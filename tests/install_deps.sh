@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs what the tests need, only when missing: valgrind, clang (with libFuzzer), cmake and
+# Installs what the tests need, only when missing: valgrind, graphviz, clang (with libFuzzer), cmake and
 # protobuf (to build onnx2c), cross compilers, qemu, musl, tcc and the arm-none-eabi toolchain, Debian's h5py/numpy/onnx for /usr/bin/python3
 # (fixture generation, HDF5 reading of reference files, onnx.checker) and the npm packages pinned
 # in package-lock.json (onnxruntime-node runs the converted models, tfjs computes references).
@@ -45,6 +45,11 @@ if ! command -v man >/dev/null 2>&1; then
     echo "installing man-db (tests/install.sh renders the man page)"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq man-db >/dev/null
+fi
+if ! command -v dot >/dev/null 2>&1; then
+    echo "installing graphviz (tests/describe.sh renders every --dot picture)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
 fi
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "installing valgrind"

@@ -60,6 +60,9 @@ run "consumers (--unroll)" "$LOG_DIR/consumers.log" env K2ONNX_ARGS=--unroll "$N
 run "streaming cell" "$LOG_DIR/consumers_stream.log" "$NODE" tests/run_consumers.js --stream --list tests/consumers/stream.txt
 run "README walk-through (onnx2c)" "$LOG_DIR/walkthrough.log" env K2ONNX="$K2ONNX" sh tests/consumers/walkthrough.sh
 
+# --summary text against tests/summary, every --dot picture rendered by Graphviz.
+run "summary and picture" "$LOG_DIR/describe.log" env K2ONNX="${K2ONNX:-./k2onnx}" sh tests/describe.sh
+
 run "hdf5 listing" "$LOG_DIR/h5.log" "${PYTHON:-/usr/bin/python3}" tests/run_h5_compare.py
 
 run "hdf5 corruption" "$LOG_DIR/h5_corrupt.log" "${PYTHON:-/usr/bin/python3}" tests/h5_corrupt.py

@@ -894,6 +894,7 @@ function badSuite(cases) {
     expectRefusal(cases, 'bad unwritable output', [src, '-o', unwritable], [src, unwritable], unwritable);
   }
   if (convertible) outputSafetySuite(cases, dir, convertible);
+  metadataSuite(cases, dir);
   // Usage errors: exit 2, nothing written.
   const src = sources[0] || missing;
   const usage = [
@@ -915,6 +916,10 @@ function badSuite(cases) {
     ['--input-shape x=3x0', [src, '-o', outFile, '--input-shape', 'x=3x0']],
     ['--input-shape x=3x', [src, '-o', outFile, '--input-shape', 'x=3x']],
     ['--input-shape of 9 dimensions', [src, '-o', outFile, '--input-shape', 'x=1x1x1x1x1x1x1x1x1']],
+    ['--rename without =', [src, '-o', outFile, '--rename', 'x']],
+    ['--rename =y', [src, '-o', outFile, '--rename', '=y']],
+    ['--rename x=', [src, '-o', outFile, '--rename', 'x=']],
+    ['--rename without names', [src, '-o', outFile, '--rename']],
   ];
   for (const [label, args] of usage) {
     const c = new Case('bad', `usage ${label}`);
@@ -929,6 +934,68 @@ function badSuite(cases) {
     else c.pass();
   }
   fs.rmSync(outFile, { force: true });
+}
+
+// The ONNX model's doc_string and metadata_props, as an ONNX reader sees them, and its graph
+// inputs and outputs.
+function onnxFacts(file) {
+  const script = 'import json, sys, onnx\n' +
+    'm = onnx.load(sys.argv[1])\n' +
+    'print(json.dumps({"doc": m.doc_string, "props": [[p.key, p.value] for p in m.metadata_props],\n' +
+    '  "inputs": [v.name for v in m.graph.input], "outputs": [v.name for v in m.graph.output]}))\n';
+  const r = cp.spawnSync(PY, ['-c', script, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`reading ${file}: ${oneLine(r.stderr || '', 200)}`);
+  return JSON.parse(r.stdout);
+}
+
+// Metadata names the source, the Keras version and backend the file records and the options;
+// --rename renames graph inputs and outputs (and refuses names it cannot give).
+function metadataSuite(cases, dir) {
+  const version = runConverter(['--version']).stdout.toString().trim(); // "k2onnx X.Y.Z"
+  const same = (got, want, what) => (JSON.stringify(got) === JSON.stringify(want) ? null : `${what} ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  const expectFacts = (name, src, args, want) => {
+    const c = new Case('bad', name);
+    cases.push(c);
+    if (!fs.existsSync(src)) return c.skip(`(needs ${src})`);
+    const out = path.join(dir, `meta_${cases.length}.onnx`);
+    const r = runConverter([src, '-o', out, ...args]);
+    const ab = abnormal(r);
+    if (ab) return c.fail(ab);
+    if (r.status !== 0) return c.fail(`exit status ${r.status}; stderr ${excerpt(r.stderr)}`);
+    let facts;
+    try { facts = onnxFacts(out); } catch (e) { return c.fail(e.message); }
+    const why = Object.keys(want).map((k) => same(facts[k], want[k], k)).find((w) => w);
+    if (why) return c.fail(why);
+    c.onnx = out; // and the checker must accept it
+    return null;
+  };
+  const rnn = path.join(FIXTURES, 'k22_seq_rnn.h5');
+  expectFacts('metadata of a Keras 2.2.4 model converted with options', rnn, ['--opset', '12', '--unroll', '--batch', '2'], {
+    doc: `Keras model 'sequential_1' from k22_seq_rnn.h5, converted by ${version}`,
+    props: [['converter', version], ['converter_options', 'opset=12 unroll batch=2'], ['keras_backend', 'tensorflow'],
+      ['keras_version', '2.2.4'], ['source_file', 'k22_seq_rnn.h5']],
+  });
+  expectFacts('metadata of a Keras 3 .keras archive (version from metadata.json, no backend recorded)',
+    path.join(FIXTURES, 'k3_keras_gru_bidi_gru.keras'), ['--input-shape', 'input_layer=1x5x2', '--state-io'], {
+      props: [['converter', version], ['converter_options', 'opset=17 state_io input_shape=input_layer=1x5x2'],
+        ['keras_version', '3.12.0'], ['source_file', 'k3_keras_gru_bidi_gru.keras']],
+    });
+  expectFacts('--rename renames the graph input and output', rnn, ['--rename', 'simple_rnn_1_input=sequence', '--rename', 'dense_1=probability'], {
+    inputs: ['sequence'], outputs: ['probability'],
+  });
+  expectFacts('--rename swaps two names', rnn, ['--rename', 'simple_rnn_1_input=dense_1', '--rename', 'dense_1=simple_rnn_1_input'], {
+    inputs: ['dense_1'], outputs: ['simple_rnn_1_input'],
+  });
+  const out = path.join(dir, 'meta_refused.onnx');
+  const refusals = [
+    ['a name that is no graph input or output', ['--rename', 'simple_rnn_1=x']],
+    ['to a name the graph uses', ['--rename', 'dense_1=simple_rnn_1/Y']],
+    ['one name twice', ['--rename', 'dense_1=a', '--rename', 'dense_1=b']],
+    ['two names to one', ['--rename', 'dense_1=a', '--rename', 'simple_rnn_1_input=a']],
+  ];
+  for (const [label, args] of refusals) {
+    if (fs.existsSync(rnn)) expectRefusal(cases, `--rename refuses ${label}`, [rnn, '-o', out, ...args], [rnn, out], out);
+  }
 }
 
 // The output never replaces the input, and a failed conversion or write leaves an existing

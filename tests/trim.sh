@@ -3,8 +3,8 @@
 # must, on every fixture, either give the full build's bytes or refuse with a one-line error that
 # names the macro (with K2ONNX_NO_ERROR_STRINGS: the result and the object only). Each macro must
 # refuse something (its cut is real), and the seed's five models convert under every one.
-# Runs: conversion of every fixture, --ls of every HDF5 fixture and --dump of the datasets of the
-# HDF5 storage fixtures. Ends with "N passed, M failed".
+# Runs: conversion of every fixture (and of one with --rename, one with --summary), --ls of every HDF5 fixture and
+# --dump of the datasets of the HDF5 storage fixtures. Ends with "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
 K2ONNX=${K2ONNX:-./k2onnx}
@@ -13,13 +13,16 @@ mkdir -p "$out"
 passed=0
 failed=0
 SEED="k22_rnn_state k22_gru_state k22_gru_ra_state k22_lstm_state k22_seq_rnn"
-MINIMAL="-DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1"
+MINIMAL="-DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE"
 
 # The runs: one line each, "label<TAB>arguments".
 : > "$out/runs.txt"
 for f in tests/fixtures/*.h5 tests/fixtures/*.keras; do
     printf '%s\t%s -o OUT\n' "$(basename "$f")" "$f" >> "$out/runs.txt"
 done
+# options.renames, once on a seed model
+printf 'rename:k22_seq_rnn.h5\ttests/fixtures/k22_seq_rnn.h5 -o OUT --rename dense_1=y\n' >> "$out/runs.txt"
+printf 'summary:k22_seq_rnn.h5\ttests/fixtures/k22_seq_rnn.h5 -o OUT --summary\n' >> "$out/runs.txt"
 for f in tests/fixtures/h5/*.h5; do
     printf 'ls:%s\t--ls %s\n' "$(basename "$f")" "$f" >> "$out/runs.txt"
 done
@@ -101,7 +104,7 @@ check_config() { # name defines
     fi
 }
 
-for m in NO_ERROR_STRINGS NO_ZIP NO_DEFLATE NO_H5_CHUNKED NO_H5_DENSE NO_H5_INSPECT NO_CONV NO_ATTENTION NO_SCAN_UNROLL NO_KERAS1 ONLY_RECURRENT; do
+for m in NO_ERROR_STRINGS NO_ZIP NO_DEFLATE NO_H5_CHUNKED NO_H5_DENSE NO_H5_INSPECT NO_CONV NO_ATTENTION NO_SCAN_UNROLL NO_KERAS1 NO_RENAME NO_DESCRIBE ONLY_RECURRENT; do
     check_config "$m" "-DK2ONNX_$m"
 done
 check_config minimal "$MINIMAL"

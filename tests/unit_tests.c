@@ -596,6 +596,121 @@ static void test_shape_options(const char *fixture, const char *dynamic_fixture)
     free(dyn);
 }
 
+/* options.source_name and options.renames through the library: the metadata holds valid UTF-8
+   whatever the caller's bytes, and a rename is checked against the graph before it applies. */
+static void test_metadata_and_renames(const char *fixture)
+{
+    size_t size = 0;
+    unsigned char *buf = read_file(fixture, &size);
+    k2onnx_rename r[2];
+    k2onnx_options opts;
+    k2onnx_error err;
+    growbuf g;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&g, 0, sizeof g);
+    opts.source_name = "m\xff\xc3\xa9\xed\xa0\x80\x01.h5"; /* a stray byte, U+00E9, a surrogate, a control */
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &g, NULL, &err) == k2onnx_result_success);
+    CHECK(has_text(&g, "source_file\x12\x0bm?\xc3\xa9????.h5"));
+    CHECK(has_text(&g, "from m?\xc3\xa9????.h5, converted by k2onnx " K2ONNX_VERSION_STRING));
+    CHECK(has_text(&g, "converter_options\x12\x08opset=17"));
+    free(g.data);
+    memset(&g, 0, sizeof g);
+    opts.source_name = NULL;
+    opts.renames = r;
+    opts.renames_count = 2;
+    r[0].from = "simple_rnn_1_input";
+    r[0].to = "x";
+    r[1].from = "dense_1";
+    r[1].to = "";
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strstr(err.message, "rename 1 needs a name and a non-empty new name") != NULL);
+    r[1].to = "simple_rnn_1/W";
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    CHECK(strcmp(err.message, "rename: 'simple_rnn_1/W' is already a name in the graph") == 0);
+    r[1].to = "y";
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &g, NULL, &err) == k2onnx_result_success);
+    CHECK(!has_text(&g, "simple_rnn_1_input") && has_text(&g, "\x0a\x01x") && has_text(&g, "\x12\x01y"));
+    CHECK(!has_text(&g, "source_file") && has_text(&g, "Keras model 'sequential_1', converted by"));
+    free(g.data);
+    opts.renames = NULL;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
+    free(buf);
+}
+
+/* What options.describe receives for the seed's LSTM with initial states: the layers in order,
+   Keras' parameter counts, the nodes each call made, and the graph's totals. */
+typedef struct described {
+    int calls;
+    size_t nlayers, nnodes, layer_nodes, ninits;
+    unsigned long long params, bytes;
+    char ops[256], names[256], shape[64];
+} described;
+
+static int record_description(void *user, const k2onnx_model_info *info)
+{
+    described *d = (described *)user;
+    size_t i, k;
+    d->calls++;
+    d->nlayers = info->nlayers;
+    d->nnodes = info->nnodes;
+    d->ninits = info->ninitializers;
+    d->bytes = info->initializer_bytes;
+    for (i = 0; i < info->nlayers; i++) {
+        const k2onnx_layer_info *L = &info->layers[i];
+        size_t len = strlen(d->names);
+        snprintf(d->names + len, sizeof d->names - len, "%s%s:%s", i ? " " : "", L->name ? L->name : "-", L->cls ? L->cls : "-");
+        d->params += L->params;
+        d->layer_nodes += L->nnodes;
+        for (k = 0; k < L->nnodes; k++) {
+            len = strlen(d->ops);
+            snprintf(d->ops + len, sizeof d->ops - len, "%s%s", d->ops[0] ? "," : "", L->nodes[k].op);
+        }
+        if (L->name && strcmp(L->name, "lstm_1") == 0 && L->noutputs == 1 && L->outputs[0].rank == 3)
+            snprintf(d->shape, sizeof d->shape, "%s %s %lld,%lld,%lld", L->outputs[0].name, L->outputs[0].dtype, L->outputs[0].dims[0],
+                     L->outputs[0].dims[1], L->outputs[0].dims[2]);
+    }
+    return 0;
+}
+
+static int stop_description(void *user, const k2onnx_model_info *info)
+{
+    (void)user;
+    (void)info;
+    return 1;
+}
+
+static void test_describe(void)
+{
+    size_t size = 0, plain_size = 0, described_size = 0;
+    unsigned char *buf = read_file("tests/fixtures/k22_lstm_state.h5", &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    described d;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&d, 0, sizeof d);
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, &plain_size, &err) == k2onnx_result_success);
+    opts.describe = record_description;
+    opts.describe_user = &d;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, &described_size, &err) == k2onnx_result_success);
+    CHECK(d.calls == 1 && described_size == plain_size);
+    CHECK(strcmp(d.names, "inputs:InputLayer state_h:InputLayer state_c:InputLayer lstm_1:LSTM dense_1:Dense -:-") == 0);
+    /* Keras: LSTM(5) over 2 features 4 * (2 * 5 + 5 * 5 + 5) = 160, Dense(2) over 5: 12 */
+    CHECK(d.params == 172);
+    CHECK(d.layer_nodes == d.nnodes && d.nnodes == 10 && d.ninits == 8);
+    CHECK(strcmp(d.ops, "Transpose,Unsqueeze,Unsqueeze,LSTM,Squeeze,Transpose,MatMul,Add,Sigmoid,Identity") == 0);
+    CHECK(strcmp(d.shape, "lstm_1/sequences float32 -1,1,5") == 0);
+    /* ONNX B holds both halves of the bias (Keras has one: the other is zeros); three int64 axes */
+    CHECK(d.bytes == (40 + 100 + 40 + 10 + 2) * 4 + 3 * 8);
+    opts.describe = stop_description;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_write_failed);
+    CHECK(strcmp(err.message, "the describe callback stopped the conversion") == 0);
+    free(buf);
+}
+
 static void test_api(const char *fixture)
 {
     size_t size = 0, measured = 0, measured8 = 0;
@@ -1049,6 +1164,8 @@ int main(int argc, char **argv)
     test_json_errors();
     test_protobuf();
     test_api(fixture);
+    test_metadata_and_renames(fixture);
+    test_describe();
     test_convert_file(fixture);
     test_memory_buffer("tests/fixtures/k22_lstm_state.h5");
     if (argc > 3) test_big_model(argv[3]);
