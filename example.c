@@ -243,6 +243,12 @@ static void add(text *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
+/* A name from the file, on one line: control characters become '?'. */
+static void add_name(text *t, const char *s)
+{
+    for (; *s; s++) add(t, "%c", (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 /* Pads the text with spaces to `column` characters after `from` (at least one space). */
 static void pad_to(text *t, size_t from, size_t column)
 {
@@ -280,7 +286,10 @@ static void onnx_shape(text *t, const k2onnx_tensor_info *v)
     add(t, "[");
     for (d = 0; d < v->rank; d++) {
         if (v->dims[d] >= 0) add(t, "%s%lld", d ? ", " : "", v->dims[d]);
-        else add(t, "%s%s", d ? ", " : "", v->dim_params[d] ? v->dim_params[d] : "?");
+        else {
+            add(t, "%s", d ? ", " : "");
+            add_name(t, v->dim_params[d] ? v->dim_params[d] : "?");
+        }
     }
     add(t, "]");
 }
@@ -308,9 +317,15 @@ static void op_list(text *t, const k2onnx_layer_info *L)
 /* The row label: "name (Class)", with Keras' [call] index for a layer called more than once. */
 static void layer_label(text *t, const k2onnx_layer_info *L)
 {
-    if (!L->name) add(t, "(graph outputs)");
-    else if (L->ncalls > 1) add(t, "%s[%lu] (%s)", L->name, (unsigned long)L->call, L->cls);
-    else add(t, "%s (%s)", L->name, L->cls);
+    if (!L->name) {
+        add(t, "(graph outputs)");
+        return;
+    }
+    add_name(t, L->name);
+    if (L->ncalls > 1) add(t, "[%lu]", (unsigned long)L->call);
+    add(t, " (");
+    add_name(t, L->cls);
+    add(t, ")");
 }
 
 static void tensor_lines(text *t, const char *title, const k2onnx_tensor_info *v, size_t n)
@@ -318,7 +333,9 @@ static void tensor_lines(text *t, const char *title, const k2onnx_tensor_info *v
     size_t i;
     add(t, "%s:\n", title);
     for (i = 0; i < n; i++) {
-        add(t, "  %s: %s ", v[i].name, v[i].dtype);
+        add(t, "  ");
+        add_name(t, v[i].name);
+        add(t, ": %s ", v[i].dtype);
         onnx_shape(t, &v[i]);
         add(t, "\n");
     }
@@ -333,7 +350,9 @@ static void summary_text(text *t, const k2onnx_model_info *info)
     char num[32];
     unsigned long long total = 0;
     size_t i;
-    add(t, "Model: \"%s\"\n" SUMMARY_RULE "\n", info->name);
+    add(t, "Model: \"");
+    add_name(t, info->name);
+    add(t, "\"\n" SUMMARY_RULE "\n");
     add(t, "Layer (type)                  Output Shape              Param #     ONNX nodes\n" SUMMARY_BOLD "\n");
     for (i = 0; i < info->nlayers; i++) {
         const k2onnx_layer_info *L = &info->layers[i];

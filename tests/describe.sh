@@ -64,6 +64,19 @@ before=$(ls "$out" | wc -l)
 "$K2ONNX" tests/fixtures/k22_seq_rnn.h5 --summary --dot "$out/refused.dot" --opset 7 --rename nope=x > "$out/refused.txt" 2> "$out/refused.err"
 [ $? = 1 ] && [ ! -s "$out/refused.txt" ] && [ ! -e "$out/refused.dot" ] && [ "$(wc -l < "$out/refused.err")" = 1 ] && pass ||
     fail "describe: a refused conversion printed a summary or wrote a picture"
+# A model name with a newline and a tab (from the file) stays on its line, and the picture parses.
+"${PYTHON:-/usr/bin/python3}" - "$out/ctrl.h5" <<'PY'
+import json, shutil, sys
+import h5py
+shutil.copy("tests/fixtures/k22_seq_rnn.h5", sys.argv[1])
+with h5py.File(sys.argv[1], "r+") as f:
+    cfg = json.loads(f.attrs["model_config"])
+    cfg["config"]["name"] = "seq\nuential\t1"
+    f.attrs["model_config"] = json.dumps(cfg)
+PY
+"$K2ONNX" "$out/ctrl.h5" --summary --dot "$out/ctrl.dot" > "$out/ctrl.txt" 2> "$out/ctrl.err" && head -n 1 "$out/ctrl.txt" | grep -qx 'Model: "seq?uential?1"' &&
+    [ "$(wc -l < "$out/ctrl.txt")" = "$(wc -l < tests/summary/k22_seq_rnn.h5.txt)" ] && dot -Tsvg "$out/ctrl.dot" > /dev/null 2>&1 && pass ||
+    fail "describe: a model name with control characters: $(head -c 200 "$out/ctrl.err")"
 # Usage: two writers on standard output, --dot onto the input or the output.
 for args in "--summary -o -" "--summary --dot -" "--dot - -o -" "--dot $out/same -o $out/same"; do
     # shellcheck disable=SC2086
