@@ -10867,8 +10867,17 @@ static int64_t k2onnx__ir_version(int opset)
     return 11;
 }
 
-/* A copy of a caller's string that is valid UTF-8 (as ONNX strings must be): a byte that does
-   not belong to a well-formed sequence, or a control character, becomes '?'. */
+/* True when `name` is a graph input or output of g. */
+static int k2onnx__is_endpoint(const k2onnx__graph *g, const char *name)
+{
+    size_t j;
+    for (j = 0; j < g->ninputs + g->noutputs; j++)
+        if (strcmp(j < g->ninputs ? g->inputs[j].name : g->outputs[j - g->ninputs].name, name) == 0) return 1;
+    return 0;
+}
+
+/* A copy of a caller's string that is valid UTF-8 (as ONNX strings must be) on one line: a byte
+   that does not belong to a well-formed sequence, or a control character, becomes '?'. */
 static char *k2onnx__utf8_copy(k2onnx__ctx *ctx, const char *s)
 {
     char *d = k2onnx__strndup(ctx, s, strlen(s));
@@ -10884,11 +10893,12 @@ static char *k2onnx__utf8_copy(k2onnx__ctx *ctx, const char *s)
         if ((n == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0))) ||
             (n == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90))))
             n = 0;
-        if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7f))) {
+        if (n == 0) {
             p[i] = '?';
             n = 1;
         }
     }
+    k2onnx__one_line(d);
     return d;
 }
 
@@ -10936,10 +10946,7 @@ static int k2onnx__rename_endpoints(k2onnx__ctx *ctx, k2onnx__graph *g)
     size_t i, j;
     for (i = 0; i < ctx->renames_count; i++) {
         const k2onnx_rename *r = &ctx->renames[i];
-        int endpoint = 0;
-        for (j = 0; j < g->ninputs + g->noutputs && !endpoint; j++)
-            endpoint = strcmp(j < g->ninputs ? g->inputs[j].name : g->outputs[j - g->ninputs].name, r->from) == 0;
-        if (!endpoint) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: the graph has no input or output named '%s'", r->from);
+        if (!k2onnx__is_endpoint(g, r->from)) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: the graph has no input or output named '%s'", r->from);
         /* a name that is renamed away is free again: renames apply at once, so two can swap */
         if (k2onnx__renamed(ctx, r->to) == r->to && k2onnx__graph_names(ctx, g, r->to))
             return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: '%s' is already a name in the graph", r->to);
@@ -11037,12 +11044,9 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         v = call->outputs[r->tensor];
         /* Output names follow Keras: the layer name, made unique with a suffix when repeated. */
         for (k = m->layers[r->layer].output_suffix;; k++) {
-            int taken = 0;
             if (k) name = k2onnx__sprintf(ctx, "%s_%u", m->layers[r->layer].name, (unsigned long long)k);
             if (!name) return 0;
-            for (j = 0; j < g->ninputs + g->noutputs && !taken; j++)
-                taken = strcmp(j < g->ninputs ? g->inputs[j].name : g->outputs[j - g->ninputs].name, name) == 0;
-            if (!taken) break;
+            if (!k2onnx__is_endpoint(g, name)) break;
         }
         m->layers[r->layer].output_suffix = k + 1;
         cv.layer = &m->layers[r->layer];
