@@ -11656,25 +11656,30 @@ static k2onnx_tensor_info *k2onnx__tensor_infos(k2onnx__ctx *ctx, const k2onnx__
     return t;
 }
 
-/* One layer record per span, and one for the nodes after the last span (the graph outputs'). */
+static void k2onnx__node_info(const k2onnx__node *n, k2onnx_node_info *out)
+{
+    size_t k;
+    out->op = n->op;
+    out->name = n->name;
+    out->inputs = n->inputs;
+    out->ninputs = n->ninputs;
+    out->outputs = n->outputs;
+    out->noutputs = n->noutputs;
+    out->body_nodes = 0;
+    for (k = 0; k < n->nattrs; k++)
+        if (n->attrs[k].type == K2ONNX__AGRAPH) out->body_nodes += n->attrs[k].graph->nnodes;
+}
+
+/* One layer record per span, and one for the nodes no span holds: the graph outputs', which
+   stand between spans when an output is converted before the layers of a later one. */
 static int k2onnx__layer_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_model_info *info)
 {
     k2onnx_layer_info *layers = (k2onnx_layer_info *)k2onnx__alloc_array(ctx, g->nspans + 1, sizeof *layers);
     k2onnx_node_info *nodes = (k2onnx_node_info *)k2onnx__alloc_array(ctx, g->nnodes + 1, sizeof *nodes);
-    size_t i, k, end = 0;
-    if (!layers || !nodes) return 0;
-    for (i = 0; i < g->nnodes; i++) {
-        const k2onnx__node *n = g->nodes[i];
-        nodes[i].op = n->op;
-        nodes[i].name = n->name;
-        nodes[i].inputs = n->inputs;
-        nodes[i].ninputs = n->ninputs;
-        nodes[i].outputs = n->outputs;
-        nodes[i].noutputs = n->noutputs;
-        nodes[i].body_nodes = 0;
-        for (k = 0; k < n->nattrs; k++)
-            if (n->attrs[k].type == K2ONNX__AGRAPH) nodes[i].body_nodes += n->attrs[k].graph->nnodes;
-    }
+    unsigned char *held = (unsigned char *)k2onnx__alloc_array(ctx, g->nnodes + 1, 1);
+    size_t i, k, used = 0;
+    if (!layers || !nodes || !held) return 0;
+    memset(held, 0, g->nnodes);
     info->layers = layers;
     for (i = 0; i < g->nspans; i++) {
         const k2onnx__span *sp = &g->spans[i];
@@ -11685,16 +11690,22 @@ static int k2onnx__layer_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_
         L->ncalls = sp->ncalls;
         L->params = sp->params;
         L->noutputs = sp->noutputs;
-        L->nodes = nodes + sp->first;
-        L->nnodes = sp->end - sp->first;
+        L->nodes = nodes + used;
+        for (k = sp->first; k < sp->end; k++)
+            if (!held[k]) {
+                k2onnx__node_info(g->nodes[k], &nodes[used++]);
+                held[k] = 1;
+            }
+        L->nnodes = (size_t)(nodes + used - L->nodes);
         if (!(L->outputs = k2onnx__tensor_infos(ctx, sp->outputs, sp->noutputs))) return 0;
-        end = sp->end;
     }
-    if (end < g->nnodes) {
+    if (used < g->nnodes) {
         k2onnx_layer_info *L = &layers[info->nlayers++];
         memset(L, 0, sizeof *L);
-        L->nodes = nodes + end;
-        L->nnodes = g->nnodes - end;
+        L->nodes = nodes + used;
+        L->nnodes = g->nnodes - used;
+        for (k = 0; k < g->nnodes; k++)
+            if (!held[k]) k2onnx__node_info(g->nodes[k], &nodes[used++]);
     }
     return 1;
 }

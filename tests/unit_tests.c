@@ -709,6 +709,18 @@ static void test_describe(void)
     CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_write_failed);
     CHECK(strcmp(err.message, "the describe callback stopped the conversion") == 0);
     free(buf);
+    /* A model whose first output (a dropout of the input) is converted before the layers of the
+       second: its output Identity stands between their nodes, and is described with the
+       graph outputs' all the same. */
+    buf = read_file("tests/fixtures/tfk2_noise_lstm.h5", &size);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&d, 0, sizeof d);
+    opts.describe = record_description;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
+    CHECK(d.layer_nodes == d.nnodes && d.nnodes == 7);
+    CHECK(strcmp(d.ops, "Transpose,LSTM,Squeeze,MatMul,Add,Identity,Identity") == 0);
+    free(buf);
 }
 
 static void test_api(const char *fixture)
