@@ -7,7 +7,7 @@ BUILD = build
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DK2ONNX_DEBUG_ARENA
 
-.PHONY: all test unit e2e asan deps clean bench install uninstall check-compilers fuzz sweep valgrind replay consumers size cross trim firmware picture
+.PHONY: all test unit e2e asan deps clean bench install uninstall check-compilers fuzz sweep valgrind replay consumers size cross trim firmware picture web
 
 all: k2onnx
 
@@ -94,6 +94,20 @@ picture: k2onnx
 trim: k2onnx
 	sh tests/trim.sh
 
+# The converter as one static web page (build/web/k2onnx.html): k2onnx.h built to WebAssembly with
+# no C library (web/k2onnx_web.c gives it string functions and an allocator), embedded in the page.
+WASM_CC = clang --target=wasm32 $(STD) $(WARN) -O2 -mbulk-memory -ffreestanding -nostdlib -Iweb/include
+web: $(BUILD)/web/k2onnx.html
+
+$(BUILD)/web/k2onnx.wasm: web/k2onnx_web.c web/include/string.h web/include/math.h k2onnx.h
+	mkdir -p $(BUILD)/web
+	$(WASM_CC) -Wl,--no-entry -Wl,--max-memory=4294967296 -o $@ web/k2onnx_web.c
+
+$(BUILD)/web/k2onnx.html: web/page.html $(BUILD)/web/k2onnx.wasm
+	base64 -w 100 $(BUILD)/web/k2onnx.wasm > $@.b64
+	awk -v b64=$@.b64 '$$0 == "@K2ONNX_WASM@" { while ((getline line < b64) > 0) print line; next } { print }' web/page.html > $@.tmp
+	rm -f $@.b64 && mv $@.tmp $@
+
 deps:
 	sh tests/install_deps.sh
 
@@ -107,7 +121,7 @@ $(CONSUMERS)/onnx2c:
 
 # Each step's log ends with "N passed, M failed"; the last line sums them. FUZZ_SECONDS=N (set by
 # .ci/run) adds N seconds of fuzzing per target.
-test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan $(BUILD)/inflate_check $(BUILD)/inflate_check-asan $(BUILD)/k2onnx-vg check-compilers consumers
+test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-asan $(BUILD)/inflate_check $(BUILD)/inflate_check-asan $(BUILD)/k2onnx-vg check-compilers consumers web
 	sh tests/run_all.sh > tests/out-plain.log 2>&1; echo "exit $$?" >> tests/out-plain.log; cat tests/out-plain.log
 	K2ONNX=$(BUILD)/k2onnx-asan UNIT_TESTS=$(BUILD)/unit_tests-asan INFLATE_CHECK=$(BUILD)/inflate_check-asan K2ONNX_OPSET_SWEEP=0 K2ONNX_STRIDE=3 sh tests/run_all.sh > tests/out-asan.log 2>&1; echo "exit $$?" >> tests/out-asan.log; cat tests/out-asan.log
 	sh tests/fuzz/replay.sh > tests/out-replay.log 2>&1; echo "exit $$?" >> tests/out-replay.log; tail -n 3 tests/out-replay.log
@@ -117,8 +131,9 @@ test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-a
 	sh tests/trim.sh > tests/out-trim.log 2>&1; echo "exit $$?" >> tests/out-trim.log; cat tests/out-trim.log
 	sh tests/install.sh > tests/out-install.log 2>&1; echo "exit $$?" >> tests/out-install.log; cat tests/out-install.log
 	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" sh tests/firmware/size.sh > tests/out-firmware.log 2>&1; echo "exit $$?" >> tests/out-firmware.log; cat tests/out-firmware.log
+	node tests/web.js > tests/out-web.log 2>&1; echo "exit $$?" >> tests/out-web.log; grep -v '^PASS' tests/out-web.log | tail -n 20
 	if [ -n "$(FUZZ_SECONDS)" ]; then FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/smoke.sh > tests/out-fuzz.log 2>&1; echo "exit $$?" >> tests/out-fuzz.log; cat tests/out-fuzz.log; fi
-	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log tests/out-cross.log tests/out-trim.log tests/out-install.log tests/out-firmware.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
+	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log tests/out-cross.log tests/out-trim.log tests/out-install.log tests/out-firmware.log tests/out-web.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)
 
 # The libFuzzer targets, FUZZ_SECONDS (default 180) each.
 fuzz:

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what the tests need, only when missing: valgrind, graphviz, clang (with libFuzzer), cmake and
+# Installs what the tests need, only when missing: valgrind, graphviz, clang (with libFuzzer), lld and
+# chromium (the web page), cmake and
 # protobuf (to build onnx2c), cross compilers, qemu, musl, tcc and the arm-none-eabi toolchain, Debian's h5py/numpy/onnx for /usr/bin/python3
 # (fixture generation, HDF5 reading of reference files, onnx.checker) and the npm packages pinned
 # in package-lock.json (onnxruntime-node runs the converted models, tfjs computes references).
@@ -51,12 +52,19 @@ if ! command -v dot >/dev/null 2>&1; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
 fi
+# The web page: clang's wasm32 target with lld's wasm-ld (make web), run in Debian's Chromium
+# by playwright-core (tests/web.js).
+if ! command -v wasm-ld >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    echo "installing lld chromium (make web, tests/web.js)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq lld chromium >/dev/null
+fi
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "installing valgrind"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind >/dev/null
 fi
-if [ ! -d node_modules/onnxruntime-node ] || [ ! -d node_modules/@tensorflow/tfjs ]; then
+if [ ! -d node_modules/onnxruntime-node ] || [ ! -d node_modules/@tensorflow/tfjs ] || [ ! -d node_modules/playwright-core ]; then
     echo "installing npm packages (npm ci)"
     # The package's install script would try to fetch CUDA files; the CPU binary is in the package.
     ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >/dev/null
