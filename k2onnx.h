@@ -8940,74 +8940,79 @@ static int k2onnx__image_remap(k2onnx__conv *cv, const k2onnx__kvalue *x, const 
     return k2onnx__outputs(cv, out, nout, 1) && k2onnx__image_output(cv, x, im, y, im->C, sp2, &(*out)[0]);
 }
 
-/* Conv2DTranspose: ONNX ConvTranspose (both are the adjoint of a correlation, so the kernel
-   keeps its orientation: Keras [kh, kw, out, in] -> ONNX [in, out, kh, kw]). The output length
+/* A transposed convolution's config; a 1-D one is the 2-D one over a single column. */
+typedef struct k2onnx__deconv {
+    const char *padding, *act;
+    int use_bias, has_op;   /* has_op: output_padding is given */
+    int64_t F, k[2], st[2], d[2], op[2];
+} k2onnx__deconv;
+
+/* padding, activation, use_bias and filters, which both transposed convolutions read alike. */
+static int k2onnx__deconv_common(k2onnx__conv *cv, k2onnx__deconv *dc)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    dc->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
+    if (!dc->padding) dc->padding = "valid";
+    if (strcmp(dc->padding, "valid") != 0 && strcmp(dc->padding, "same") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", dc->padding);
+    dc->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+    return k2onnx__activation_name(cv, cfg, "activation", "linear", &dc->act) && k2onnx__positive_int(cv, cfg, "filters", NULL, &dc->F);
+}
+
+/* The transposed convolution of image x: ONNX ConvTranspose (both are the adjoint of a
+   correlation, so the kernel keeps its orientation: Keras [kh, kw, out, in] -> ONNX
+   [in, out, kh, kw]; a 1-D kernel [k, out, in] is read as [k, 1, out, in]). The output length
    is Keras' deconv_output_length; its placement in the full (in - 1)·s + k span is TensorFlow's:
    'valid' keeps the start, 'same' crops max(full - length, 0) / 2 first; rows past the span are
    the output_padding. With --unroll (libonnx has no ConvTranspose) a Conv of the flipped kernel
-   over the input spread out by 0/1 matrices, s - 1 zeros between rows and cols. */
-static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+   over the input spread out by 0/1 matrices, s - 1 zeros between rows and cols. `lin` is the
+   result before the activation. */
+static int k2onnx__conv_transpose(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const k2onnx__deconv *dc,
+                                  unsigned kernel_rank, k2onnx__kvalue *lin)
 {
-    const k2onnx__json *cfg = cv->layer->config, *opj = k2onnx__jget(cfg, "output_padding");
-    const char *padding = k2onnx__jstr(k2onnx__jget(cfg, "padding")), *act, *xt, *wn, *bn = NULL, *y;
-    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
-    k2onnx__image im;
-    k2onnx__kvalue lin;
+    const char *xt, *wn, *bn = NULL, *y;
     k2onnx__node *n;
-    int64_t F, k[2], st[2], d[2], op[2] = {0, 0}, pads[4], outpad[2], len[2], wd[4], f, c, i, j, one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
+    int64_t F = dc->F, pads[4], outpad[2], len[2], wd[4], f, c, i, j, one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
+    const int64_t *k = dc->k, *st = dc->st, *d = dc->d;
     int unroll = K2ONNX__UNROLLS(cv->ctx);
     uint64_t kd[4];
     float *wv;
     unsigned a;
-    if (!padding) padding = "valid";
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &act) ||
-        !k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__int2(cv, cfg, "kernel_size", 1, k) || !k2onnx__int2(cv, cfg, "strides", 1, st) ||
-        !k2onnx__int2(cv, cfg, "dilation_rate", 1, d))
-        return 0;
-    if (opj && opj->type != K2ONNX__JNULL) {
-        long long v[2];
-        for (a = 0; a < 2; a++)
-            if (!k2onnx__jint(k2onnx__jis_array(opj) ? (opj->n == 2 ? &opj->items[a] : NULL) : opj, 0, 1 << 20, &v[a]))
-                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'output_padding' must be an int or two ints, 0 or more");
-        op[0] = v[0], op[1] = v[1];
-    }
-    if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
-    if (im.C < 0 || im.sp[0] < 1 || im.sp[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "needs the rows, cols and channels known");
+    if (im->C < 0 || im->sp[0] < 1 || im->sp[1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "needs the rows, cols and channels known");
     for (a = 0; a < 2; a++) {
-        int64_t span = d[a] * (k[a] - 1) + 1, full = (im.sp[a] - 1) * st[a] + span, crop;
-        if (!(opj && opj->type != K2ONNX__JNULL)) {
-            len[a] = strcmp(padding, "valid") == 0 ? im.sp[a] * st[a] + (span > st[a] ? span - st[a] : 0) : im.sp[a] * st[a];
+        int64_t span = d[a] * (k[a] - 1) + 1, full = (im->sp[a] - 1) * st[a] + span, crop;
+        if (!dc->has_op) {
+            len[a] = strcmp(dc->padding, "valid") == 0 ? im->sp[a] * st[a] + (span > st[a] ? span - st[a] : 0) : im->sp[a] * st[a];
         } else {
-            len[a] = (im.sp[a] - 1) * st[a] + span - 2 * (strcmp(padding, "same") == 0 ? span / 2 : 0) + op[a];
+            len[a] = (im->sp[a] - 1) * st[a] + span - 2 * (strcmp(dc->padding, "same") == 0 ? span / 2 : 0) + dc->op[a];
         }
-        crop = strcmp(padding, "same") == 0 && full > len[a] ? (full - len[a]) / 2 : 0;
+        crop = strcmp(dc->padding, "same") == 0 && full > len[a] ? (full - len[a]) / 2 : 0;
         pads[a] = crop;
         pads[a + 2] = full - crop > len[a] ? full - crop - len[a] : 0;
         outpad[a] = len[a] - (full - crop - pads[a + 2]);
         if (len[a] < 1 || outpad[a] < 0 || (outpad[a] > 0 && outpad[a] >= st[a] && outpad[a] >= d[a]))
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "an output of %d %s is not supported (its padding exceeds the stride)", (int)len[a],
-                                 a ? "cols" : "rows");
+                                 kernel_rank == 3 ? "steps" : a ? "cols" : "rows");
     }
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
-    if (cv->layer->nweights != (size_t)(1 + use_bias))
-        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", 1 + use_bias, (int)cv->layer->nweights);
-    kd[0] = (uint64_t)k[0], kd[1] = (uint64_t)k[1], kd[2] = (uint64_t)F, kd[3] = (uint64_t)im.C;
-    if (!k2onnx__check_weight(cv, 0, "kernel", 4, kd)) return 0;
+    if (cv->layer->nweights != (size_t)(1 + dc->use_bias))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", 1 + dc->use_bias, (int)cv->layer->nweights);
+    kd[0] = (uint64_t)k[0], kd[1] = (uint64_t)k[1], kd[kernel_rank - 2] = (uint64_t)F, kd[kernel_rank - 1] = (uint64_t)im->C;
+    if (!k2onnx__check_weight(cv, 0, "kernel", kernel_rank, kd)) return 0;
     kd[0] = (uint64_t)F;
-    if (use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, kd)) return 0;
-    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * F * k[0] * k[1]), sizeof *wv))) return 0;
-    for (c = 0; c < im.C; c++)
+    if (dc->use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, kd)) return 0;
+    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im->C * F * k[0] * k[1]), sizeof *wv))) return 0;
+    for (c = 0; c < im->C; c++)
         for (f = 0; f < F; f++)
             for (i = 0; i < k[0]; i++)
                 for (j = 0; j < k[1]; j++) {
-                    float v = k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * k[1] + j) * F + f) * im.C + c));
-                    if (unroll) wv[((f * im.C + c) * k[0] + (k[0] - 1 - i)) * k[1] + (k[1] - 1 - j)] = v; /* Conv [F, C, kh, kw], flipped */
+                    float v = k2onnx__h5array_get(&cv->layer->weights[0], (uint64_t)(((i * k[1] + j) * F + f) * im->C + c));
+                    if (unroll) wv[((f * im->C + c) * k[0] + (k[0] - 1 - i)) * k[1] + (k[1] - 1 - j)] = v; /* Conv [F, C, kh, kw], flipped */
                     else wv[((c * F + f) * k[0] + i) * k[1] + j] = v;
                 }
-    wd[0] = unroll ? F : im.C, wd[1] = unroll ? im.C : F, wd[2] = k[0], wd[3] = k[1];
-    if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd)) || (use_bias && !(bn = k2onnx__vector_init(cv, 1, "B", F)))) return 0;
-    if (!(xt = k2onnx__to_nchw(cv, &in[0], &im))) return 0;
+    wd[0] = unroll ? F : im->C, wd[1] = unroll ? im->C : F, wd[2] = k[0], wd[3] = k[1];
+    if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd)) || (dc->use_bias && !(bn = k2onnx__vector_init(cv, 1, "B", F)))) return 0;
+    if (!(xt = k2onnx__to_nchw(cv, x, im))) return 0;
     if (unroll) {
         /* z[(span - 1) - crop + i*s] = x[i], zero elsewhere, len + span - 1 long: a valid Conv
            of it gives the len outputs */
@@ -9017,16 +9022,15 @@ static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *
             Lz[a] = len[a] + span - 1;
             if (!(from[a] = (int64_t *)k2onnx__alloc_array(cv->ctx, (size_t)Lz[a], sizeof *from[a]))) return 0;
             for (u = 0; u < Lz[a]; u++) from[a][u] = -1;
-            for (i = 0; i < im.sp[a]; i++) {
+            for (i = 0; i < im->sp[a]; i++) {
                 u = span - 1 - pads[a] + i * st[a];
                 if (u >= 0 && u < Lz[a]) from[a][u] = i;
             }
         }
-        y = k2onnx__image_map_last(cv, xt, im.C, im.sp[0], im.sp[1], Lz[1], from[1], "spread_cols");
-        y = y ? k2onnx__image_map_last(cv, y, im.C, Lz[1], im.sp[0], Lz[0], from[0], "spread_rows") : NULL;
+        y = k2onnx__image_map_last(cv, xt, im->C, im->sp[0], im->sp[1], Lz[1], from[1], "spread_cols");
+        y = y ? k2onnx__image_map_last(cv, y, im->C, Lz[1], im->sp[0], Lz[0], from[0], "spread_rows") : NULL;
         y = y ? k2onnx__conv_node(cv, y, wn, bn, 2, k, one, d, zero, 1, "Conv") : NULL;
-        if (!k2onnx__image_output(cv, &in[0], &im, y, F, len, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-        return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+        return k2onnx__image_output(cv, x, im, y, F, len, lin);
     }
     if (!(n = k2onnx__add_node(cv, "ConvTranspose", bn ? 3 : 2, 1))) return 0;
     n->inputs[0] = xt;
@@ -9036,9 +9040,80 @@ static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *
     if (!k2onnx__attr_ints(cv, n, "kernel_shape", k, 2) || !k2onnx__attr_ints(cv, n, "strides", st, 2) || !k2onnx__attr_ints(cv, n, "dilations", d, 2) ||
         !k2onnx__attr_ints(cv, n, "pads", pads, 4) || ((outpad[0] || outpad[1]) && !k2onnx__attr_ints(cv, n, "output_padding", outpad, 2)))
         return 0;
-    y = n->outputs[0];
-    if (!k2onnx__image_output(cv, &in[0], &im, y, F, len, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+    return k2onnx__image_output(cv, x, im, n->outputs[0], F, len, lin);
+}
+
+/* Conv2DTranspose: see k2onnx__conv_transpose. */
+static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *opj = k2onnx__jget(cfg, "output_padding");
+    k2onnx__deconv dc;
+    k2onnx__image im;
+    k2onnx__kvalue lin;
+    unsigned a;
+    memset(&dc, 0, sizeof dc);
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__deconv_common(cv, &dc) ||
+        !k2onnx__int2(cv, cfg, "kernel_size", 1, dc.k) || !k2onnx__int2(cv, cfg, "strides", 1, dc.st) || !k2onnx__int2(cv, cfg, "dilation_rate", 1, dc.d))
+        return 0;
+    if (opj && opj->type != K2ONNX__JNULL) {
+        long long v[2];
+        for (a = 0; a < 2; a++)
+            if (!k2onnx__jint(k2onnx__jis_array(opj) ? (opj->n == 2 ? &opj->items[a] : NULL) : opj, 0, 1 << 20, &v[a]))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'output_padding' must be an int or two ints, 0 or more");
+        dc.op[0] = v[0], dc.op[1] = v[1];
+        dc.has_op = 1;
+    }
+    return k2onnx__conv_transpose(cv, &in[0], &im, &dc, 4, &lin) && k2onnx__outputs(cv, out, nout, 1) &&
+           k2onnx__apply_activation(cv, dc.act, &lin, &(*out)[0]);
+}
+
+/* Conv1DTranspose: the 2-D one over the steps as rows of one column ([batch, steps, 1,
+   channels]), as TensorFlow's conv1d_transpose computes it. */
+static int k2onnx__map_conv1d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *cfg = cv->layer->config, *opj = k2onnx__jget(cfg, "output_padding");
+    k2onnx__deconv dc;
+    k2onnx__image im;
+    k2onnx__kvalue x4, lin;
+    long long v;
+    unsigned col, i;
+    memset(&dc, 0, sizeof dc);
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &im.first) || !k2onnx__deconv_common(cv, &dc)) return 0;
+    if (in[0].rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels] (or channels first)");
+    if (!k2onnx__int1(cv, cfg, "kernel_size", 1, &v)) return 0;
+    dc.k[0] = v;
+    if (!k2onnx__int1(cv, cfg, "strides", 1, &v)) return 0;
+    dc.st[0] = v;
+    if (!k2onnx__int1(cv, cfg, "dilation_rate", 1, &v)) return 0;
+    dc.d[0] = v;
+    dc.k[1] = dc.st[1] = dc.d[1] = 1;
+    if (opj && opj->type != K2ONNX__JNULL) {
+        if (!k2onnx__jint(k2onnx__jis_array(opj) ? (opj->n == 1 ? &opj->items[0] : NULL) : opj, 0, 1 << 20, &v))
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'output_padding' must be an int or one int, 0 or more");
+        dc.op[0] = v;
+        dc.has_op = 1;
+    }
+    /* the column axis: after the steps */
+    col = im.first ? 3u : 2u;
+    x4 = in[0];
+    x4.rank = 4;
+    for (i = 3; i > col; i--) {
+        x4.dims[i] = x4.dims[i - 1];
+        x4.params[i] = x4.params[i - 1];
+    }
+    x4.dims[col] = 1;
+    x4.params[col] = NULL;
+    im.C = in[0].dims[im.first ? 1 : 2];
+    im.sp[0] = in[0].dims[im.first ? 2 : 1];
+    im.sp[1] = 1;
+    if (!(x4.name = k2onnx__squeeze(cv, "Unsqueeze", in[0].name, col, "as_image")) || !k2onnx__conv_transpose(cv, &x4, &im, &dc, 3, &lin)) return 0;
+    lin.rank = 3;
+    for (i = col; i < 3; i++) {
+        lin.dims[i] = lin.dims[i + 1];
+        lin.params[i] = lin.params[i + 1];
+    }
+    if (!(lin.name = k2onnx__squeeze(cv, "Squeeze", lin.name, col, "as_steps")) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    return k2onnx__apply_activation(cv, dc.act, &lin, &(*out)[0]);
 }
 
 /* y: x's image in the same data format, with new rows and cols. */
@@ -10436,6 +10511,7 @@ K2ONNX__LEFT_OUT(k2onnx__map_separable_conv1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_pool1d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_conv2d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_conv2d_transpose, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__map_conv1d_transpose, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_pool2d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_global_pool2d, "K2ONNX_NO_CONV")
 K2ONNX__LEFT_OUT(k2onnx__map_zero_padding2d, "K2ONNX_NO_CONV")
@@ -10518,6 +10594,7 @@ static const struct {
     {"MaxPool2D", k2onnx__map_pool2d},
     {"AveragePooling2D", k2onnx__map_pool2d},
     {"Conv2DTranspose", k2onnx__map_conv2d_transpose},
+    {"Conv1DTranspose", k2onnx__map_conv1d_transpose},
     {"Convolution2DTranspose", k2onnx__map_conv2d_transpose},
     {"AvgPool2D", k2onnx__map_pool2d},
     {"GlobalAveragePooling2D", k2onnx__map_global_pool2d},

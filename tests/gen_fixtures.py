@@ -2338,6 +2338,29 @@ class LayerKit:
         ws = [('kernel', rnd(rng, (kernel, cin, filters))), ('bias', rnd(rng, (filters,)))]
         return self.add('Conv1D', name, c, src, [filters, n] if channels_first else [n, filters], ws)
 
+    def conv1d_transpose(self, rng, src, filters, kernel, strides=1, padding='valid', output_padding=None,
+                         channels_first=False, activation='linear', use_bias=True):
+        """Conv1DTranspose (tf.keras 2.3 on, Keras 3): the Conv1D config; tf.keras adds output_padding
+        ([p] or None), Keras 3's get_config leaves it out. Kernel [k, filters, in]."""
+        name = self.uid('conv1d_transpose')
+        shp = self.shapes[src]
+        cin, L = (shp[0], shp[1]) if channels_first else (shp[1], shp[0])
+        c = self.conv1d_cfg(name, filters, kernel, strides, padding, activation=activation,
+                            data_format='channels_first' if channels_first else 'channels_last')
+        c["use_bias"] = use_bias
+        if self.k3:
+            output_padding = None
+        else:
+            c["output_padding"] = None if output_padding is None else [output_padding]
+        if output_padding is None:
+            n = L * strides + max(kernel - strides, 0) if padding == 'valid' else L * strides
+        else:
+            n = (L - 1) * strides + kernel - 2 * (kernel // 2 if padding == 'same' else 0) + output_padding
+        ws = [('kernel', rnd(rng, (kernel, filters, cin)))]
+        if use_bias:
+            ws.append(('bias', rnd(rng, (filters,))))
+        return self.add('Conv1DTranspose', name, c, src, [filters, n] if channels_first else [n, filters], ws)
+
     def separable_conv1d(self, rng, src, filters, kernel, strides=1, padding='valid', dilation=1, mult=1,
                          use_bias=True, activation='linear'):
         name = self.uid('separable_conv1d')
@@ -2544,6 +2567,28 @@ def mm_conv1d_cf(kit, rng, channels=3, steps=7):
                      kit.conv1d(rng, x, 3, 2, channels_first=True, dilation=2, padding='same', activation='relu')]
 
 
+def mm_conv1d_transpose(kit, rng, seq=5, feat=3):
+    """Conv1DTranspose, each an output: k=3 strides 2 same; k=4 strides 2 same (even kernel); k=1
+    strides 3 valid (kernel smaller than the stride), use_bias False; k=3 strides 2 valid with
+    output_padding 1 (tf.keras; Keras 3 does not save it), relu; channels first k=2 strides 2 same;
+    and k=3 same -> LSTM(3)."""
+    x = kit.input([seq, feat])
+    outs = [kit.conv1d_transpose(rng, x, 4, 3, strides=2, padding='same'),
+            kit.conv1d_transpose(rng, x, 3, 4, strides=2, padding='same'),
+            kit.conv1d_transpose(rng, x, 2, 1, strides=3, use_bias=False),
+            kit.conv1d_transpose(rng, x, 3, 3, strides=2, output_padding=1, activation='relu')]
+    h = kit.conv1d_transpose(rng, x, 4, 3, padding='same', activation='tanh')
+    outs.append(kit.lstm(rng, h, 3, return_sequences=False))
+    kit.m.outputs = outs
+
+
+def mm_conv1d_transpose_cf(kit, rng, chans=3, steps=4):
+    """Conv1DTranspose(data_format='channels_first'): k=2 strides 2 same; k=3 valid."""
+    x = kit.input([chans, steps])
+    kit.m.outputs = [kit.conv1d_transpose(rng, x, 4, 2, strides=2, padding='same', channels_first=True),
+                     kit.conv1d_transpose(rng, x, 2, 3, channels_first=True)]
+
+
 def mm_sepconv(kit, rng, seq=7, feat=3):
     """SeparableConv1D: (4, 3) valid; (5, 3) depth_multiplier 2, strides 2, same; (4, 2) dilation 2,
     same, depth_multiplier 2, use_bias False; (4, 3) same, relu -> LSTM(3)."""
@@ -2607,6 +2652,8 @@ MORE_LAYER_MODELS = [
     ('pad_crop_lstm', mm_pad_crop, ('k22', 'tfk2', 'k3')),
     ('conv1d_cf', mm_conv1d_cf, ('tfk2', 'k3')),
     ('sepconv_lstm', mm_sepconv, ('k22', 'tfk2', 'k3')),
+    ('conv1d_transpose', mm_conv1d_transpose, ('tfk2', 'k3')),
+    ('conv1d_transpose_cf', mm_conv1d_transpose_cf, ('tfk2', 'k3')),
     ('batchnorm_axes', mm_batchnorm_axes, ('k22', 'tfk2', 'k3')),
     ('dot_lstm', mm_dot, ('k22', 'tfk2', 'k3')),
     ('timedist_conv', mm_td_conv, ('k22', 'tfk2', 'k3')),

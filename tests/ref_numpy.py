@@ -638,6 +638,17 @@ def conv2d_transpose(cfg, weights, x):
     return from_nhwc(cfg, activation(cfg.get('activation'), y))
 
 
+def conv1d_transpose(cfg, weights, x):
+    """Conv1DTranspose as TensorFlow's conv1d_transpose computes it: the 2-D one over the steps as
+    rows of one column, kernel [k, 1, F, C]."""
+    first = cfg.get('data_format') == 'channels_first'
+    op = cfg.get('output_padding')
+    c2 = dict(cfg, strides=[pair(cfg.get('strides', 1))[0], 1], dilation_rate=[pair(cfg.get('dilation_rate', 1))[0], 1],
+              output_padding=None if op is None else [pair(op)[0], 0])
+    y = conv2d_transpose(c2, [weights[0][:, None]] + list(weights[1:]), x[:, :, :, None] if first else x[:, :, None, :])
+    return y[:, :, :, 0] if first else y[:, :, 0, :]
+
+
 def run_2d_layer(cls, cfg, weights, x):
     """The 2-D layers, or None for another class (and for Keras 1 configs)."""
     if 'dim_ordering' in cfg:
@@ -646,6 +657,8 @@ def run_2d_layer(cls, cfg, weights, x):
         return run_conv2d(cls, cfg, weights, x)
     if cls == 'Conv2DTranspose':
         return conv2d_transpose(cfg, weights, x)
+    if cls == 'Conv1DTranspose':
+        return conv1d_transpose(cfg, weights, x)
     if cls in ('MaxPooling2D', 'AveragePooling2D'):
         return pool2d(cfg, x, cls == 'MaxPooling2D')
     if cls in ('GlobalAveragePooling2D', 'GlobalMaxPooling2D'):

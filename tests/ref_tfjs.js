@@ -576,7 +576,7 @@ function moreLayerOp(L, w, ins, mask, keras3) {
 // BatchNormalization over axis 1 of a 3-D input gives wrong results (so axis 1 is left to numpy,
 // even where the input is 2-D and tfjs would be right).
 const TFJS_MISSING_1D_LAYERS = ['ActivityRegularization', 'Cropping1D', 'ZeroPadding1D', 'UpSampling1D',
-  'SeparableConv1D'];
+  'SeparableConv1D', 'Conv1DTranspose'];
 
 function moreTfjsGaps(cfg, gaps) {
   JSON.stringify(cfg, (k, v) => {
