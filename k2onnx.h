@@ -4455,6 +4455,7 @@ typedef struct k2onnx__nest {
     const k2onnx__json *layers;  /* the nested model's layer list */
     size_t *index;               /* per inner layer: its outer index, or SIZE_MAX for an input */
     size_t *slot;                /* per inner input layer: which model input it is */
+    size_t *nodes;               /* per inner layer: how often the model calls it (inbound nodes) */
     const k2onnx__kref *inputs;  /* the model's inputs at this call */
     size_t ninputs, call;
     const char *model;           /* its name, for messages */
@@ -4474,14 +4475,16 @@ static int k2onnx__nest_ref(k2onnx__kmodel *m, const k2onnx__nest *n, const char
         if (name && strcmp(name, ref->items[0].str) == 0) break;
     }
     if (j == n->layers->n) return k2onnx__kfail(m, "model_config: nested model '%s' names an unknown layer", model);
-    if (node != 0) return k2onnx__kfail(m, "model_config: nested model '%s' calls one of its layers twice (not supported yet)", model);
+    if ((size_t)node >= n->nodes[j])
+        return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "model_config: nested model '%s' reads call %d of '%s', whose calls are 0 to %d", model, (int)node,
+                            ref->items[0].str, (int)n->nodes[j] - 1);
     if (n->index[j] == SIZE_MAX) {
         if (n->slot[j] >= n->ninputs) return k2onnx__kfail(m, "model_config: nested model '%s' gets fewer inputs than it has", model);
         *out = n->inputs[n->slot[j]];
         return 1;
     }
     out->layer = n->index[j];
-    out->node = n->call;
+    out->node = n->call * n->nodes[j] + (size_t)node;
     out->tensor = (size_t)tensor;
     out->kwarg = NULL;
     return 1;
@@ -4497,7 +4500,8 @@ static int k2onnx__nest_add_layers(k2onnx__kmodel *m, size_t mi, k2onnx__nest *n
     if (!group && !(group = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, model))) return 0;
     n->index = (size_t *)k2onnx__alloc_array(m->ctx, n->layers->n + 1, sizeof *n->index);
     n->slot = (size_t *)k2onnx__alloc_array(m->ctx, n->layers->n + 1, sizeof *n->slot);
-    if (!n->index || !n->slot) return 0;
+    n->nodes = (size_t *)k2onnx__alloc_array(m->ctx, n->layers->n + 1, sizeof *n->nodes);
+    if (!n->index || !n->slot || !n->nodes) return 0;
     for (j = 0; j < n->layers->n; j++) {
         const k2onnx__json *lj = &n->layers->items[j], *lc = k2onnx__jget(lj, "config");
         const char *cls = k2onnx__jstr(k2onnx__jget(lj, "class_name")), *name = k2onnx__jstr(k2onnx__jget(lj, "name"));
@@ -4506,6 +4510,7 @@ static int k2onnx__nest_add_layers(k2onnx__kmodel *m, size_t mi, k2onnx__nest *n
         if (!cls || !name) return k2onnx__kfail(m, "model_config: a layer of nested model '%s' lacks class_name or name", model);
         n->index[j] = SIZE_MAX;
         n->slot[j] = 0;
+        n->nodes[j] = 1;
         if (strcmp(cls, "InputLayer") == 0) {
             if (inputs && k2onnx__jis_array(inputs))
                 for (k = 0; k < inputs->n; k++) {
@@ -4515,13 +4520,21 @@ static int k2onnx__nest_add_layers(k2onnx__kmodel *m, size_t mi, k2onnx__nest *n
                 }
             continue;
         }
+        if (!sequential) {
+            /* a layer the model calls k times: calls c·k .. c·k + k - 1 for call c of the model */
+            const k2onnx__json *inbound = k2onnx__jget(lj, "inbound_nodes");
+            if (k2onnx__jis_array(inbound) && inbound->n > 1) n->nodes[j] = inbound->n;
+            if (n->nodes[j] > ((size_t)1 << 20) / (m->layers[mi].ncalls + 1))
+                return k2onnx__fail(m->ctx, k2onnx_result_limit_exceeded, "model_config: layer '%s' of nested model '%s' is called %d times", name, model,
+                                    (int)n->nodes[j]);
+        }
         if (!(L = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s/%s", model, name), cls, lc))) return 0;
         L->weights_group = group;
         L->weights_prefix = name;
         L->nest_depth = depth;
         L->nest_parent = mi + 1;
-        if (!(L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, m->layers[mi].ncalls + 1, sizeof *L->calls))) return 0;
-        L->ncalls = m->layers[mi].ncalls;
+        L->ncalls = m->layers[mi].ncalls * n->nodes[j];
+        if (!(L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, L->ncalls + 1, sizeof *L->calls))) return 0;
         n->index[j] = m->nlayers - 1;
     }
     return 1;
@@ -4534,12 +4547,12 @@ static int k2onnx__kresolve_nested(k2onnx__kmodel *m, const void *scope, const k
     return k2onnx__nest_ref(m, n, n->model, history, r);
 }
 
-/* The inputs of inner layer j at call n->call: its first inbound node (functional), or the layer
-   before it (Sequential). */
-static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, size_t j, int sequential)
+/* The inputs of inner layer j's call k at call n->call of the model: its inbound node k
+   (functional), or the layer before it (Sequential). */
+static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const char *model, size_t j, size_t k, int sequential)
 {
-    const k2onnx__json *lj = &n->layers->items[j], *nodes = k2onnx__jget(lj, "inbound_nodes");
-    k2onnx__kcall *call = &m->layers[n->index[j]].calls[n->call];
+    const k2onnx__json *lj = &n->layers->items[j], *nodes = k2onnx__jget(lj, "inbound_nodes"), *node;
+    k2onnx__kcall *call = &m->layers[n->index[j]].calls[n->call * n->nodes[j] + k];
     k2onnx__kref r;
     size_t e;
     if (sequential) {
@@ -4551,18 +4564,19 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
         }
         return k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
     }
-    if (!k2onnx__jis_array(nodes) || nodes->n != 1)
-        return k2onnx__kfail(m, "model_config: a layer of nested model '%s' is not called once in it (not supported yet)", model);
-    if (nodes->items[0].type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
-        const k2onnx__json *kwargs = k2onnx__jget(&nodes->items[0], "kwargs");
+    if (!k2onnx__jis_array(nodes) || nodes->n < 1)
+        return k2onnx__kfail(m, "model_config: a layer of nested model '%s' is never called in it", model);
+    node = &nodes->items[k];
+    if (node->type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
+        const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
         call->kwargs = kwargs;
-        return k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(&nodes->items[0], "args"), 0) &&
+        return k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(node, "args"), 0) &&
                k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(kwargs, "initial_state"), 0);
     }
-    if (!k2onnx__jis_array(&nodes->items[0]))
+    if (!k2onnx__jis_array(node))
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' has a malformed inbound node", model);
-    for (e = 0; e < nodes->items[0].n; e++) {
-        const k2onnx__json *entry = &nodes->items[0].items[e];
+    for (e = 0; e < node->n; e++) {
+        const k2onnx__json *entry = &node->items[e];
         if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
         if (entry->n >= 4 && e == 0) call->kwargs = &entry->items[3];
     }
@@ -4594,7 +4608,8 @@ static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
         n.ninputs = mc->ninputs;
         n.call = c;
         for (j = 0; j < n.layers->n; j++)
-            if (n.index[j] != SIZE_MAX && !k2onnx__nest_wire(m, &n, model, j, sequential)) return 0;
+            for (k = 0; n.index[j] != SIZE_MAX && k < n.nodes[j]; k++)
+                if (!k2onnx__nest_wire(m, &n, model, j, k, sequential)) return 0;
         /* the model's call now reads the inner outputs */
         mc = &m->layers[mi].calls[c];
         mc->inputs = NULL;
@@ -5125,7 +5140,8 @@ static const char *k2onnx__vname(k2onnx__conv *cv, const char *what)
     const char *pre = cv->vprefix ? cv->vprefix : "";
     if (!what) return NULL;
     if (cv->node == 0) return k2onnx__sprintf(cv->ctx, "%s/%s%s", cv->layer->name, pre, what);
-    return k2onnx__sprintf(cv->ctx, "%s_%u/%s%s", cv->layer->name, (unsigned long long)cv->node, pre, what);
+    /* not "<layer>_<call>/": Keras names a second layer of a class "<class>_1" */
+    return k2onnx__sprintf(cv->ctx, "%s/call_%u/%s%s", cv->layer->name, (unsigned long long)cv->node, pre, what);
 }
 
 static k2onnx__node *k2onnx__add_node(k2onnx__conv *cv, const char *op, size_t ninputs, size_t noutputs)

@@ -1622,6 +1622,43 @@ def m_nested_shared(fl, rng, seq=5):
     return m
 
 
+def m_nested_reuse(fl, rng, seq=5, hid=4):
+    """A nested functional model that calls one of its layers twice: Dense(INP, tanh) on the input
+    and again on its own output (inbound nodes 0 and 1), then LSTM(hid) -> Dense(3, tanh); the
+    model is called on two inputs, so the Dense runs four times, then LSTM(hid) -> Dense(INP) on
+    the sum."""
+    inner = Model(fl)
+    xi = inner.input(fl.uid('input'), [seq, INP])
+    d = fl.uid('dense')
+    inner.add('Dense', d, fl.dense(d, INP, 'tanh'), [xi], dense_weights(rng, INP, INP))
+    h = add_recurrent(inner, recurrent(fl, rng, 'lstm', INP, hid), [d])
+    e = fl.uid('dense')
+    inner.outputs = [inner.add('Dense', e, fl.dense(e, 3, 'tanh'), [h], dense_weights(rng, hid, 3))]
+    m = Model(fl)
+    a = m.input('left', [seq, INP])
+    b = m.input('right', [seq, INP])
+    name = fl.uid('model')
+    enc = add_nested(m, fl, inner, name, [a])
+    total = fl.uid('add')
+    m.add('Add', total, fl.base(total), [enc, enc])
+    g = add_recurrent(m, recurrent(fl, rng, 'lstm', 3, hid, return_sequences=False), [total])
+    m.outputs = [dense_head(m, fl, rng, g, hid, 'linear')]
+
+    def reuse(cfg):
+        for L in cfg['config']['layers']:
+            if L['name'] == name:
+                L['inbound_nodes'].append([[b, 0, 0, {}]])
+                for inner_layer in L['config']['layers']:
+                    if inner_layer['name'] == d:
+                        inner_layer['inbound_nodes'].append([[d, 0, 0, {}]])
+                    if inner_layer['name'] == h:
+                        inner_layer['inbound_nodes'][0][0][1] = 1
+            if L['name'] == total:
+                L['inbound_nodes'][0][1][1] = 1
+    m.config_fixes = [reuse]
+    return m
+
+
 def m_nested_in_sequential(fl, rng, seq=5, hid=4):
     """Sequential([Input, a nested Sequential encoder, LSTM(hid), Dense(INP)])."""
     m = Model(fl, sequential=True)
@@ -1687,6 +1724,7 @@ def new_layer_models():
         ('nested_seq', lambda fl, r: m_nested(fl, r, True), {}),
         ('nested_functional', lambda fl, r: m_nested(fl, r, False), {}),
         ('nested_shared', m_nested_shared, {}),
+        ('nested_reuse', m_nested_reuse, {}),
         ('nested_in_sequential', m_nested_in_sequential, dict(only='tfk2')),
         ('timedist_model', m_timedist_model, {}),
         # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the

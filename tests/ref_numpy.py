@@ -1117,9 +1117,7 @@ def graph(model_config):
             out.append((L['class_name'], L['name'], cfg, refs))
             continue
         nodes = L.get('inbound_nodes') or []
-        if len(nodes) > 1 and L['class_name'] not in MODEL_CLASSES:
-            raise Unsupported('layer %s called more than once' % L['name'])
-        # call k > 0 of a nested model runs as a layer of its own, named name@k
+        # call k > 0 of a layer runs as a layer of its own, named name@k, with the layer's weights
         for k, node in enumerate(nodes or [[]]):
             inbound = []
             if isinstance(node, dict):
@@ -1129,7 +1127,7 @@ def graph(model_config):
             else:
                 refs = node
             for e in refs:
-                if not isinstance(e, list) or (e[1] != 0 and e[0] not in model_names(c)):
+                if not isinstance(e, list):
                     raise Unsupported('inbound node format %r' % (e,))
                 inbound.append((call_name(e[0], e[1]), e[2]))
             out.append((L['class_name'], call_name(L['name'], k), L['config'], inbound))
@@ -1138,10 +1136,6 @@ def graph(model_config):
 
 def call_name(name, node):
     return name if node == 0 else '%s@%d' % (name, node)
-
-
-def model_names(c):
-    return {L['name'] for L in c['layers'] if L['class_name'] in MODEL_CLASSES}
 
 
 def endpoints3(v):
@@ -1203,7 +1197,7 @@ def evaluate(model_config, weights, inputs, keras_version, theano=False, names=N
             masks[(name, 0)] = masks.get(inbound[0])
             continue
         ins = [val[ref] for ref in inbound]
-        ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name, [])]
+        ws = [np.asarray(w, dtype=np.float64) for w in weights.get(name.split('@')[0], [])]
         r = ref_numpy_attn.run_layer(cls, cfg, ws, ins, sem, [masks.get(ref) for ref in inbound])
         ys, ms = r if r is not None else run_layer(cls, cfg, ws, ins, sem, masks.get(inbound[0]) if inbound else None)
         for k, (y, m) in enumerate(zip(ys, ms)):

@@ -1044,7 +1044,9 @@ static void test_refusals_by_name(void)
         {"tests/fixtures/tfk2_timedist_conv2d.h5", "{\"class_name\": \"Conv2D\"", "{\"class_name\": \"Sequential\"",
          "model_config: nested model 'time_distributed/conv2d' has no layers", 0},
         {"tests/fixtures/tfk2_nested_functional.h5", "\"inbound_nodes\": [[[\"input\", 0, 0, {}]]]", "\"inbound_nodes\": [[[\"input\", 1, 0, {}]]]",
-         "model_config: nested model 'model' calls one of its layers twice (not supported yet)", 0},
+         "model_config: nested model 'model' reads call 1 of 'input', whose calls are 0 to 0", 0},
+        {"tests/fixtures/tfk2_nested_reuse.h5", "\"inbound_nodes\": [[[\"dense\", 1, 0, {}]]]", "\"inbound_nodes\": [[[\"dense\", 2, 0, {}]]]",
+         "model_config: nested model 'model' reads call 2 of 'dense', whose calls are 0 to 1", 0},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
