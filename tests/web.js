@@ -165,6 +165,16 @@ async function main() {
     await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('Scan'));
     d = await download();
     check('a changed option converts again (Scan)', d.sha === cli(seed, ['--scan-rnn']).sha ? null : 'the download differs from k2onnx --scan-rnn');
+    // unrolled over 400 steps: 11,208 nodes, more than the page draws
+    await page.selectOption('#recurrent', '2');
+    await page.fill('#steps', '400');
+    await page.dispatchEvent('#steps', 'change');
+    await page.waitForFunction(() => document.querySelector('#picture').textContent.startsWith('No picture'));
+    d = await download();
+    check('a graph too big to draw: no picture, the download as the CLI\'s',
+          d.sha === cli(seed, ['--unroll', '--steps', '400']).sha && (await page.textContent('#picture')).includes('11,212 nodes') ? null :
+          `picture "${await page.textContent('#picture')}", the download ${d.sha === cli(seed, ['--unroll', '--steps', '400']).sha ? 'equals' : 'differs from'} the CLI's`);
+    await page.fill('#steps', '0');
     await page.selectOption('#recurrent', '0');
 
     // A file that is not a model: the one-line error, no download, no summary.
