@@ -2061,6 +2061,36 @@ def k3_nested(rng, inner_sequential, outer_sequential=False, seq=5, hid=4):
     return m
 
 
+def k3_nested_reuse(rng, seq=5, hid=4):
+    """k3 form of m_nested_reuse, called once: the functional encoder calls its Dense(INP, tanh)
+    on the input and again on its own output (keras_history node 1) before LSTM(hid) ->
+    Dense(3, tanh); then LSTM(hid) -> Dense(INP)."""
+    inner = K3Model()
+    x = inner.input([None, seq, INP])
+    ws = [(inner.path('dense', w), a) for w, a in dense_weights(rng, INP, INP)]
+    d = inner.add('Dense', 'dense', k3_dense_config('dense', INP, 'tanh'), [x], [None, seq, INP], ws)
+    h = k3_recurrent(inner, rng, 'lstm', d, seq, INP, hid)
+    ws = [(inner.path('dense_1', w), a) for w, a in dense_weights(rng, hid, 3)]
+    inner.outputs = [inner.add('Dense', 'dense_1', k3_dense_config('dense_1', 3, 'tanh'), [h], [None, seq, 3], ws)]
+    icfg = inner.config()
+    for L in icfg['config']['layers']:
+        if L['name'] == 'dense':
+            again = json.loads(json.dumps(L['inbound_nodes'][0]))
+            again['args'][0]['config']['keras_history'] = ['dense', 0, 0]
+            L['inbound_nodes'].append(again)
+        if L['name'] == h:
+            L['inbound_nodes'][0]['args'][0]['config']['keras_history'] = ['dense', 1, 0]
+    m = K3Model()
+    m.name = 'functional_1'
+    xo = m.input([None, seq, INP], name='input_layer_1')
+    enc = m.add('Functional', inner.name, icfg['config'], [xo], [None, seq, 3],
+                [(n, a) for L in inner.weight_layers() for n, a in L['weights']], {"mask": None})
+    g = k3_recurrent(m, rng, 'lstm', enc, seq, 3, hid, return_sequences=False, name='lstm_1')
+    ws = [(m.path('dense_2', w), a) for w, a in dense_weights(rng, hid, INP)]
+    m.outputs = [m.add('Dense', 'dense_2', k3_dense_config('dense_2', INP, 'linear'), [g], [None, INP], ws)]
+    return m
+
+
 def k3_timedist_model(rng, seq=4, frame=(3, 2), units=4, hid=4):
     """k3 form of m_timedist_model: TimeDistributed(Sequential([Input, Flatten, Dense(tanh)]))."""
     inner = K3Model(sequential=True)
@@ -2096,6 +2126,7 @@ def k3_models():
         ('back_gru_seq', lambda r: k3_single(r, 'gru', go_backwards=True), {}),
         ('nested_seq', lambda r: k3_nested(r, True), {}),
         ('nested_functional', lambda r: k3_nested(r, False), {}),
+        ('nested_reuse', k3_nested_reuse, {}),
         ('keras_nested_seq', lambda r: k3_nested(r, True), dict(archive='stored')),
         ('keras_nested_functional', lambda r: k3_nested(r, False), dict(archive='deflate')),
         ('keras_nested_in_sequential', lambda r: k3_nested(r, True, outer_sequential=True), dict(archive='stored')),
