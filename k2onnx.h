@@ -133,7 +133,8 @@ typedef struct k2onnx_input_shape {
    it (NULL where it has no name). */
 typedef struct k2onnx_tensor_info {
     const char *name;
-    const char *dtype;              /* "float32", "float64", "int32", "int64", "bool" */
+    const char *dtype;              /* "float32", "float64", "float16", "int32", "int64", "uint8", "int8",
+                                       "uint16", "int16", "bool" */
     size_t rank;
     const long long *dims;
     const char *const *dim_params;
@@ -4048,7 +4049,7 @@ static int k2onnx__jint(const k2onnx__json *v, long long lo, long long hi, long 
    ============================================================================================ */
 
 /* ONNX data types used here. */
-enum { K2ONNX__FLOAT = 1, K2ONNX__INT32 = 6, K2ONNX__INT64 = 7, K2ONNX__DOUBLE = 11 };
+enum { K2ONNX__FLOAT = 1, K2ONNX__INT32 = 6, K2ONNX__INT64 = 7, K2ONNX__FLOAT16 = 10, K2ONNX__DOUBLE = 11 };
 
 typedef struct k2onnx__kref {
     size_t layer, node, tensor;
@@ -5088,7 +5089,8 @@ typedef struct k2onnx__conv {
     const char *vprefix;    /* inserted after "<layer>/" in value names, e.g. inside a Scan body */
     struct k2onnx__walk *walk; /* the depth-first walk over layer calls, one entry per level */
     size_t walk_cap;
-    int double_io;          /* a float64 model: double inputs and outputs around a float graph */
+    int io_elem;            /* a float64 or float16 model: inputs and outputs of that type around a
+                               float32 graph (0 for a float32 model) */
 } k2onnx__conv;
 
 /* One level of the walk over layer calls: the call, the input being converted, and whether that
@@ -5472,10 +5474,10 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     }
     if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
     v.elem = K2ONNX__FLOAT;
-    /* float64 models (keras.backend.set_floatx('float64')) compute in float32 inside: their
+    /* float64 and float16 models (keras.backend.set_floatx) compute in float32 inside: their
        inputs are cast on the way in and their outputs on the way out. */
-    if (dtype && strcmp(dtype, "float64") == 0) {
-        cv->double_io = 1;
+    if (dtype && (strcmp(dtype, "float64") == 0 || strcmp(dtype, "float16") == 0)) {
+        cv->io_elem = strcmp(dtype, "float64") == 0 ? K2ONNX__DOUBLE : K2ONNX__FLOAT16;
     } else if (dtype && strcmp(dtype, "float32") != 0) {
         /* Integer inputs feed Embedding, which casts them to int64. */
         static const struct { const char *name; int elem; } ints[] = {
@@ -5485,7 +5487,7 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
         for (k = 0; k < sizeof ints / sizeof ints[0]; k++)
             if (strcmp(dtype, ints[k].name) == 0) v.elem = ints[k].elem;
         if (!v.elem)
-            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (float32 or integers)", dtype);
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (floats or integers)", dtype);
     }
     v.name = cv->layer->name;
     for (i = 0; i < v.rank; i++)
@@ -5495,10 +5497,11 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
         }
     if (!k2onnx__fix_input_shape(cv, &v)) return 0;
     if (dtype && strcmp(dtype, "float64") == 0) v.elem = K2ONNX__DOUBLE;
+    if (dtype && strcmp(dtype, "float16") == 0) v.elem = K2ONNX__FLOAT16;
     if (!k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v)) return 0;
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = v;
-    if (v.elem == K2ONNX__DOUBLE) {
+    if (v.elem == K2ONNX__DOUBLE || v.elem == K2ONNX__FLOAT16) {
         k2onnx__node *n;
         const char *y = k2onnx__op1(cv, "Cast", v.name, "as_float32", &n);
         if (!y) return 0;
@@ -11144,11 +11147,11 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         m->layers[r->layer].output_suffix = k + 1;
         cv.layer = &m->layers[r->layer];
         cv.node = r->node;
-        n = k2onnx__add_node(&cv, cv.double_io && v.elem == K2ONNX__FLOAT ? "Cast" : "Identity", 1, 1);
+        n = k2onnx__add_node(&cv, cv.io_elem && v.elem == K2ONNX__FLOAT ? "Cast" : "Identity", 1, 1);
         if (!n) return 0;
-        if (cv.double_io && v.elem == K2ONNX__FLOAT) {
-            k2onnx__attr_int(n, "to", K2ONNX__DOUBLE);
-            v.elem = K2ONNX__DOUBLE;
+        if (cv.io_elem && v.elem == K2ONNX__FLOAT) {
+            k2onnx__attr_int(n, "to", cv.io_elem);
+            v.elem = cv.io_elem;
         }
         n->inputs[0] = v.name;
         n->outputs[0] = name;
@@ -11711,8 +11714,13 @@ static const char *k2onnx__dtype_name(int elem)
     switch (elem) {
     case K2ONNX__FLOAT: return "float32";
     case K2ONNX__DOUBLE: return "float64";
+    case K2ONNX__FLOAT16: return "float16";
     case K2ONNX__INT32: return "int32";
     case K2ONNX__INT64: return "int64";
+    case 2: return "uint8";
+    case 3: return "int8";
+    case 4: return "uint16";
+    case 5: return "int16";
     default: return "bool";
     }
 }

@@ -443,7 +443,7 @@ def write_h5(path, model, fl, model_name, big_endian=False, optimizer=False, spl
             names = weight_names(fl, L)
             (put_names_split if L['name'] in split_names else put_names)(g, 'weight_names', names, fl)
             for n, arr in zip(names, [w[-1] for w in L['weights']]):
-                data = arr.astype(('>' if big_endian else '<') + ('f8' if floatx == 'float64' else 'f4'))
+                data = arr.astype(('>' if big_endian else '<') + {'float64': 'f8', 'float16': 'f2'}.get(floatx, 'f4'))
                 g.create_dataset(n, data=data)          # slashes make the nested groups
         if not fl.k22:
             g = mw.create_group('top_level_model_weights')
@@ -1763,6 +1763,11 @@ def model_list():
     add('f64_lstm_state', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=4, activation='tanh'), floatx='float64',
         expect_ops=['Cast'])
     add('f64_seq_rnn', lambda fl, r: m_sequential(fl, r, seq=5), floatx='float64', expect_ops=['Cast'])
+    # keras.backend.set_floatx('float16'): float16 inputs, weights and outputs (inputs drawn as
+    # float16 values, so that the reference sees what the model is fed)
+    add('f16_lstm_state', lambda fl, r: m_rnn_state(fl, r, 'lstm', seq=4, activation='tanh'), floatx='float16',
+        expect_ops=['Cast'])
+    add('f16_seq_rnn', lambda fl, r: m_sequential(fl, r, seq=5), floatx='float16', expect_ops=['Cast'])
     # longer sequences, larger hidden sizes, default (tanh) activations
     add('rnn_state_s5_h16', lambda fl, r: m_rnn_state(fl, r, 'simple', seq=5, hid=16, activation='tanh'))
     add('gru_state_s6_h16', lambda fl, r: m_rnn_state(fl, r, 'gru', seq=6, hid=16, reset_after=False,
@@ -3527,6 +3532,8 @@ def main():
                 data = rnd(rng, shape, scale=1.0)
             if in_name in m.masked:
                 data = mask_steps(data, *m.masked[in_name])
+            if kw.get('floatx') == 'float16':
+                data = data.astype(np.float16).astype(np.float64)
             inputs.append({"name": in_name, "shape": shape, "data": [float(v) for v in data.ravel()]})
         extra = {k: kw[k] for k in ('expect_ops', 'forbid_ops') if k in kw}
         with open(os.path.join(work, name + '.work.json'), 'w') as f:

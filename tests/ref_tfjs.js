@@ -967,13 +967,14 @@ function fromKeras1Merge(c) {
 
 function isKeras1(kerasVersion) { return /^1\./.test(String(kerasVersion || '')); }
 
-// tfjs has no float64: a set_floatx('float64') model is computed in float32 here (its stored
-// weights and inputs are float32 values, so only the arithmetic's precision differs).
+// tfjs has no float64 or float16: a set_floatx('float64') or ('float16') model is computed in
+// float32 here (its stored weights and inputs are float32 values, so only the arithmetic's
+// precision differs).
 function asFloat32(v) {
   if (Array.isArray(v)) return v.map(asFloat32);
   if (v && typeof v === 'object') {
     const o = {};
-    for (const [k, x] of Object.entries(v)) o[k] = k === 'dtype' && x === 'float64' ? 'float32' : asFloat32(x);
+    for (const [k, x] of Object.entries(v)) o[k] = k === 'dtype' && (x === 'float64' || x === 'float16') ? 'float32' : asFloat32(x);
     return o;
   }
   return v;

@@ -257,10 +257,37 @@ function fmt(x) {
   return x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(6).replace(/\.?0+$/, '') : x.toExponential(3);
 }
 
+// float16 as onnxruntime-node holds it: bits in a Uint16Array (rounded to nearest, ties to even).
+function f16Bits(x) {
+  const f = new Float32Array([x]), b = new Uint32Array(f.buffer)[0];
+  const sign = (b >>> 16) & 0x8000, exp = (b >>> 23) & 0xff, e = exp - 127 + 15;
+  let m = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
+  if (e >= 31) return sign | 0x7c00;
+  const shift = e <= 0 ? 14 - e : 13;
+  if (shift > 24) return sign;
+  if (e <= 0) m |= 0x800000;
+  let h = (e <= 0 ? 0 : e << 10) | (m >>> shift);
+  const rest = m & ((1 << shift) - 1), half = 1 << (shift - 1);
+  if (rest > half || (rest === half && (h & 1))) h++;
+  return sign | h;
+}
+
+function f16Value(h) {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+// An output tensor's values as numbers (float16 comes as bits).
+function tensorValues(t) { return t.type === 'float16' ? Array.from(t.data, f16Value) : t.data; }
+
 // Convert data (typed array or plain array) to what the model input wants.
 function toTensorData(data, type) {
   const n = data.length;
   switch (type) {
+    case 'float16': return Uint16Array.from(data, (v) => f16Bits(Number(v)));
     case 'float32': return Float32Array.from(data, Number);
     case 'float64': return Float64Array.from(data, Number);
     case 'int32': return Int32Array.from(data, Number);
@@ -361,7 +388,7 @@ async function runAndCompare(onnxFile, inputs, outputs, byName) {
       if (ref.data.length !== numel(ref.shape)) {
         return { ok: false, detail: `reference output ${i} has ${ref.data.length} values for shape [${ref.shape}]` };
       }
-      const c = compareArrays(t.data, ref.data, ref.shape, label);
+      const c = compareArrays(tensorValues(t), ref.data, ref.shape, label);
       if (!c.ok) {
         return { ok: false, detail: `mismatch in ${c.bad} of ${ref.data.length} values (max err ${fmt(c.maxErr)}, worst at ${c.where})` };
       }
@@ -572,7 +599,7 @@ async function stateCase(out, ref) {
     const full = await stateRun(session, feeds);
     let worst = 0;
     for (let i = 0; i < outs.length; i++) {
-      const c = compareArrays(full[session.outputNames[i]].data, outs[i].data, outs[i].shape, `out ${i}`);
+      const c = compareArrays(tensorValues(full[session.outputNames[i]]), outs[i].data, outs[i].shape, `out ${i}`);
       if (!c.ok) return { ok: false, detail: `with zero states: mismatch in ${c.bad} values (max err ${fmt(c.maxErr)})` };
       worst = Math.max(worst, c.maxErr);
     }
