@@ -1902,6 +1902,7 @@ class K3Model:
         self.data_shapes = {}
         self.masked = {}
         self.data_fns = {}
+        self.node_fixes = []    # fn(functional config layers), for calls the builder cannot make
 
     def path(self, *parts):
         return '/'.join(((self.name,) if self.sequential else ()) + parts)
@@ -1937,6 +1938,8 @@ class K3Model:
                         for src in L['inbound']]
                 nodes = [{"args": args, "kwargs": L['kwargs']}]
             layers.append({"class_name": L['cls'], "config": L['config'], "name": L['name'], "inbound_nodes": nodes})
+        for fix in self.node_fixes:
+            fix(layers)
 
         def refs(names):
             r = [[n, 0, 0] for n in names]
@@ -2077,19 +2080,22 @@ def k3_nested_reuse(rng, seq=5, hid=4):
     h = k3_recurrent(inner, rng, 'lstm', d, seq, INP, hid)
     ws = [(inner.path('dense_1', w), a) for w, a in dense_weights(rng, hid, 3)]
     inner.outputs = [inner.add('Dense', 'dense_1', k3_dense_config('dense_1', 3, 'tanh'), [h], [None, seq, 3], ws)]
-    icfg = inner.config()
-    for L in icfg['config']['layers']:
-        if L['name'] == 'dense':
-            again = json.loads(json.dumps(L['inbound_nodes'][0]))
-            again['args'][0]['config']['keras_history'] = ['dense', 0, 0]
-            L['inbound_nodes'].append(again)
-        if L['name'] == h:
-            L['inbound_nodes'][0]['args'][0]['config']['keras_history'] = ['dense', 1, 0]
+
+    def reuse(layers):
+        for L in layers:
+            if L['name'] == 'dense':
+                again = json.loads(json.dumps(L['inbound_nodes'][0]))
+                again['args'][0]['config']['keras_history'] = ['dense', 0, 0]
+                L['inbound_nodes'].append(again)
+            if L['name'] == h:
+                L['inbound_nodes'][0]['args'][0]['config']['keras_history'] = ['dense', 1, 0]
+    inner.node_fixes.append(reuse)
     m = K3Model()
     m.name = 'functional_1'
     xo = m.input([None, seq, INP], name='input_layer_1')
-    enc = m.add('Functional', inner.name, icfg['config'], [xo], [None, seq, 3],
+    enc = m.add('Functional', inner.name, inner.config()['config'], [xo], [None, seq, 3],
                 [(n, a) for L in inner.weight_layers() for n, a in L['weights']], {"mask": None})
+    m.layers[-1]['inner'] = inner
     g = k3_recurrent(m, rng, 'lstm', enc, seq, 3, hid, return_sequences=False, name='lstm_1')
     ws = [(m.path('dense_2', w), a) for w, a in dense_weights(rng, hid, INP)]
     m.outputs = [m.add('Dense', 'dense_2', k3_dense_config('dense_2', INP, 'linear'), [g], [None, INP], ws)]
@@ -2869,8 +2875,11 @@ def keras_archive_config(m):
                         "layers": [entry(L) for L in m.layers], "build_input_shape": m.inputs[0][1]},
              "registered_name": None, "build_config": {"input_shape": m.inputs[0][1]}}
     else:
+        layers = [entry(L) for L in m.layers]
+        for fix in m.node_fixes:
+            fix(layers)
         c = {"module": "keras.src.models.functional", "class_name": "Functional",
-             "config": {"name": m.name, "trainable": True, "layers": [entry(L) for L in m.layers],
+             "config": {"name": m.name, "trainable": True, "layers": layers,
                         "input_layers": [m.inputs[0][0], 0, 0], "output_layers": [m.outputs[0], 0, 0]},
              "registered_name": "Functional"}
     if m.compiled:
@@ -3033,6 +3042,8 @@ def k3_archive_models():
         ('keras_timedist_dense', k3_archive_timedist, dict(archive='stored')),
         ('keras_zip64_lstm_lstm', lambda r: k3_archive_sequential(r, ('lstm', 'lstm')), dict(archive='stored', zip64=True)),
         ('keras_zip64_deflate_gru', lambda r: k3_archive_functional(r), dict(archive='deflate', zip64=True)),
+        ('keras_conv1d_transpose', kit_builder(mm_conv1d_transpose)[1], dict(archive='deflate')),
+        ('keras_nested_reuse', k3_nested_reuse, dict(archive='stored')),
     ]
 
 
