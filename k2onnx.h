@@ -5449,6 +5449,7 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     const char *dtype = k2onnx__jstr(k2onnx__jget(cfg, k2onnx__jget(cfg, "dtype") ? "dtype" : "input_dtype")); /* Keras 1: input_dtype */
     k2onnx__kvalue v;
     size_t i;
+    int io = 0; /* float64 or float16 at the edges */
     (void)in;
     if (!k2onnx__expect_inputs(cv, nin, 0, 0)) return 0;
     memset(&v, 0, sizeof v);
@@ -5474,20 +5475,19 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     }
     if (!dtype) dtype = k2onnx__jstr(k2onnx__jget(k2onnx__jget(k2onnx__jget(cfg, "dtype"), "config"), "name"));
     v.elem = K2ONNX__FLOAT;
-    /* float64 and float16 models (keras.backend.set_floatx) compute in float32 inside: their
-       inputs are cast on the way in and their outputs on the way out. */
-    if (dtype && (strcmp(dtype, "float64") == 0 || strcmp(dtype, "float16") == 0)) {
-        cv->io_elem = strcmp(dtype, "float64") == 0 ? K2ONNX__DOUBLE : K2ONNX__FLOAT16;
-    } else if (dtype && strcmp(dtype, "float32") != 0) {
-        /* Integer inputs feed Embedding, which casts them to int64. */
-        static const struct { const char *name; int elem; } ints[] = {
-            {"int32", K2ONNX__INT32}, {"int64", K2ONNX__INT64}, {"uint8", 2}, {"int8", 3}, {"uint16", 4}, {"int16", 5}};
+    if (dtype) {
+        /* Integer inputs feed Embedding, which casts them to int64. float64 and float16 models
+           (keras.backend.set_floatx) compute in float32 inside: their inputs are cast on the way
+           in and their outputs on the way out. */
+        static const struct { const char *name; int elem; } types[] = {
+            {"float32", K2ONNX__FLOAT}, {"float64", K2ONNX__DOUBLE}, {"float16", K2ONNX__FLOAT16}, {"int32", K2ONNX__INT32},
+            {"int64", K2ONNX__INT64}, {"uint8", 2}, {"int8", 3}, {"uint16", 4}, {"int16", 5}};
         size_t k;
-        v.elem = 0;
-        for (k = 0; k < sizeof ints / sizeof ints[0]; k++)
-            if (strcmp(dtype, ints[k].name) == 0) v.elem = ints[k].elem;
-        if (!v.elem)
+        for (k = 0; k < sizeof types / sizeof types[0] && strcmp(dtype, types[k].name) != 0; k++) {}
+        if (k == sizeof types / sizeof types[0])
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input dtype '%s' is not supported yet (floats or integers)", dtype);
+        if (k == 1 || k == 2) io = cv->io_elem = types[k].elem;
+        else v.elem = types[k].elem;
     }
     v.name = cv->layer->name;
     for (i = 0; i < v.rank; i++)
@@ -5496,12 +5496,11 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
             if (!v.params[i]) return 0;
         }
     if (!k2onnx__fix_input_shape(cv, &v)) return 0;
-    if (dtype && strcmp(dtype, "float64") == 0) v.elem = K2ONNX__DOUBLE;
-    if (dtype && strcmp(dtype, "float16") == 0) v.elem = K2ONNX__FLOAT16;
+    if (io) v.elem = io;
     if (!k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v)) return 0;
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = v;
-    if (v.elem == K2ONNX__DOUBLE || v.elem == K2ONNX__FLOAT16) {
+    if (io) {
         k2onnx__node *n;
         const char *y = k2onnx__op1(cv, "Cast", v.name, "as_float32", &n);
         if (!y) return 0;
