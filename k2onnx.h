@@ -4391,50 +4391,102 @@ static int k2onnx__kparse_functional(k2onnx__kmodel *m, const k2onnx__json *cfg)
     return k2onnx__kparse_endpoints(m, k2onnx__jget(cfg, "output_layers"), "output_layers", &m->outputs, &m->noutputs);
 }
 
+/* Adds a layer called once, on the output of layer `prev` (none when SIZE_MAX). */
+static int k2onnx__kadd_chained(k2onnx__kmodel *m, const char *name, const char *cls, const k2onnx__json *config, size_t prev)
+{
+    k2onnx__klayer *L = k2onnx__kadd_layer(m, name, cls, config);
+    if (!L || !(L->calls = (k2onnx__kcall *)k2onnx__alloc(m->ctx, sizeof(k2onnx__kcall)))) return 0;
+    L->ncalls = 1;
+    return prev == SIZE_MAX || k2onnx__kcall_add_input(m, m->layers[m->nlayers - 1].calls, prev, 0, 0);
+}
+
+static int k2onnx__kparse_chain(k2onnx__kmodel *m, const k2onnx__json *layers, unsigned depth, size_t *last);
+
+#ifndef K2ONNX_NO_KERAS1
+/* Keras 1's Merge of models, the first layer of a Sequential: each model a branch with its own
+   input, the Merge called on the branches' outputs. Sequential.get_config lists the models under
+   the Merge's "layers"; their layers' weights are saved as the outer model's own. */
+static int k2onnx__kparse_merged_models(k2onnx__kmodel *m, const char *name, const k2onnx__json *config, unsigned depth, size_t *merged)
+{
+    const k2onnx__json *models = k2onnx__jget(config, "layers");
+    size_t b, *ends;
+    if (depth >= 8) return k2onnx__fail(m->ctx, k2onnx_result_limit_exceeded, "model_config: Merges of models nested more than 8 deep at '%s'", name);
+    if (!k2onnx__jis_array(models) || models->n == 0) return k2onnx__kfail(m, "model_config: Merge '%s' lists no models", name);
+    if (!(ends = (size_t *)k2onnx__alloc_array(m->ctx, models->n, sizeof *ends))) return 0;
+    for (b = 0; b < models->n; b++) {
+        const k2onnx__json *mj = &models->items[b], *mc = k2onnx__jget(mj, "config");
+        const char *cls = k2onnx__jstr(k2onnx__jget(mj, "class_name"));
+        const k2onnx__json *inner = k2onnx__jis_array(mc) ? mc : k2onnx__jget(mc, "layers");
+        if (!cls || strcmp(cls, "Sequential") != 0)
+            return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (Merge): merging a %s is not supported yet, only Sequential models", name,
+                                cls ? cls : "model without a class");
+        if (!k2onnx__jis_array(inner) || inner->n == 0) return k2onnx__kfail(m, "model_config: a model merged by '%s' has no layers", name);
+        if (!k2onnx__kparse_chain(m, inner, depth + 1, &ends[b])) return 0;
+    }
+    if (!k2onnx__kadd_chained(m, name, "Merge", config, SIZE_MAX)) return 0;
+    for (b = 0; b < models->n; b++)
+        if (!k2onnx__kcall_add_input(m, m->layers[m->nlayers - 1].calls, ends[b], 0, 0)) return 0;
+    *merged = m->nlayers - 1;
+    return 1;
+}
+#endif
+
+/* The layers of a Sequential list, each called on the one before. The input is implicit unless
+   the list starts with an InputLayer: Keras names it after the first layer. */
+static int k2onnx__kparse_chain(k2onnx__kmodel *m, const k2onnx__json *layers, unsigned depth, size_t *last)
+{
+    size_t i, prev = SIZE_MAX;
+    for (i = 0; i < layers->n; i++) {
+        const k2onnx__json *lj = &layers->items[i], *lc = k2onnx__jget(lj, "config");
+        const char *cls = k2onnx__jstr(k2onnx__jget(lj, "class_name")), *name = k2onnx__jstr(k2onnx__jget(lc, "name"));
+        int input = cls && strcmp(cls, "InputLayer") == 0;
+        if (!name) name = k2onnx__jstr(k2onnx__jget(lj, "name"));
+        if (!cls || !name) return k2onnx__kfail(m, "model_config: Sequential layer %s lacks class_name or name", "entry");
+        if (input && i > 0) return k2onnx__kfail(m, "model_config: InputLayer '%s' in the middle of a Sequential model", name);
+        if (i == 0 && strcmp(cls, "Merge") == 0 && k2onnx__jget(lc, "layers")) {
+#ifdef K2ONNX_NO_KERAS1
+            (void)depth;
+            return k2onnx__kfail(m, "layer '%s' (Merge): a Merge of models is left out of this build (K2ONNX_NO_KERAS1)", name);
+#else
+            if (!k2onnx__kparse_merged_models(m, name, lc, depth, &prev)) return 0;
+            continue;
+#endif
+        }
+        if (i == 0 && !input) {
+            if (!k2onnx__kadd_chained(m, k2onnx__sprintf(m->ctx, "%s_input", name), "InputLayer", lc, SIZE_MAX)) return 0;
+            prev = m->nlayers - 1;
+        }
+        if (!k2onnx__kadd_chained(m, name, cls, lc, prev)) return 0;
+        prev = m->nlayers - 1;
+    }
+    *last = prev;
+    return 1;
+}
+
 static int k2onnx__kparse_sequential(k2onnx__kmodel *m, const k2onnx__json *cfg)
 {
     /* Keras 2.0-2.2.2 store the layer list itself; later versions wrap it in {"layers": [...]}. */
     const k2onnx__json *layers = k2onnx__jis_array(cfg) ? cfg : k2onnx__jget(cfg, "layers");
-    size_t i;
+    size_t i, last = 0;
     if (!k2onnx__jis_array(layers) || layers->n == 0) return k2onnx__kfail(m, "model_config: %s", "Sequential model without layers");
-    {
-        const k2onnx__json *l0 = &layers->items[0];
-        const char *cls0 = k2onnx__jstr(k2onnx__jget(l0, "class_name"));
-        const k2onnx__json *c0 = k2onnx__jget(l0, "config");
-        if (!cls0 || strcmp(cls0, "InputLayer") != 0) {
-            /* The input is implicit: Keras names it after the first layer. */
-            const char *n0 = k2onnx__jstr(k2onnx__jget(c0, "name"));
-            k2onnx__klayer *in = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s_input", n0 ? n0 : "sequential"), "InputLayer", c0);
-            if (!in) return 0;
-        }
-    }
-    for (i = 0; i < layers->n; i++) {
-        const k2onnx__json *lj = &layers->items[i];
-        const k2onnx__json *lc = k2onnx__jget(lj, "config");
-        const char *cls = k2onnx__jstr(k2onnx__jget(lj, "class_name"));
-        const char *name = k2onnx__jstr(k2onnx__jget(lc, "name"));
-        if (!name) name = k2onnx__jstr(k2onnx__jget(lj, "name"));
-        if (!cls || !name) return k2onnx__kfail(m, "model_config: Sequential layer %s lacks class_name or name", "entry");
-        if (!k2onnx__kadd_layer(m, name, cls, lc)) return 0;
-    }
-    for (i = 0; i < m->nlayers; i++) {
-        k2onnx__klayer *L = &m->layers[i];
-        L->calls = (k2onnx__kcall *)k2onnx__alloc(m->ctx, sizeof(k2onnx__kcall));
-        if (!L->calls) return 0;
-        L->ncalls = 1;
-        if (i == 0) {
-            if (strcmp(L->cls, "InputLayer") != 0) return k2onnx__kfail(m, "model_config: %s", "Sequential model has no input");
-            continue;
-        }
-        if (strcmp(L->cls, "InputLayer") == 0)
-            return k2onnx__kfail(m, "model_config: InputLayer '%s' in the middle of a Sequential model", L->name);
-        if (!k2onnx__kcall_add_input(m, L->calls, i - 1, 0, 0)) return 0;
-    }
-    m->inputs = (k2onnx__kref *)k2onnx__alloc(m->ctx, sizeof *m->inputs);
+    if (!k2onnx__kparse_chain(m, layers, 0, &last)) return 0;
+#ifdef K2ONNX_NO_KERAS1
+    (void)i;
+    m->ninputs = 1; /* layer 0: only a Merge of models brings more */
+#else
+    /* the inputs in the order Keras lists them: depth first through merged models */
+    for (i = 0; i < m->nlayers; i++) m->ninputs += strcmp(m->layers[i].cls, "InputLayer") == 0;
+#endif
+    m->inputs = (k2onnx__kref *)k2onnx__alloc_array(m->ctx, m->ninputs, sizeof *m->inputs);
     m->outputs = (k2onnx__kref *)k2onnx__alloc(m->ctx, sizeof *m->outputs);
     if (!m->inputs || !m->outputs) return 0;
-    m->ninputs = m->noutputs = 1;
-    m->outputs[0].layer = m->nlayers - 1;
+#ifndef K2ONNX_NO_KERAS1
+    m->ninputs = 0;
+    for (i = 0; i < m->nlayers; i++)
+        if (strcmp(m->layers[i].cls, "InputLayer") == 0) m->inputs[m->ninputs++].layer = i;
+#endif
+    m->noutputs = 1;
+    m->outputs[0].layer = last;
     return 1;
 }
 
@@ -10073,8 +10125,6 @@ static int k2onnx__map_keras1_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, 
     const k2onnx__json *cfg = cv->layer->config;
     const char *mode = k2onnx__jstr(k2onnx__jget(cfg, "mode")), *type = k2onnx__jstr(k2onnx__jget(cfg, "mode_type"));
     size_t i;
-    if (k2onnx__jget(cfg, "layers"))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a Merge of models (Sequential Merge) is not supported yet");
     if (!mode || (type && strcmp(type, "raw") != 0))
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a merge mode given as a Python %s cannot be converted", type ? type : "object");
     for (i = 0; i < sizeof elementwise / sizeof elementwise[0]; i++)

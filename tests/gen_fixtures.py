@@ -3390,6 +3390,68 @@ def k1_highway_maxout(rng, seq=5, hid=4, bias=True):
     return m
 
 
+class K1Merged(K1Model):
+    """A Keras 1.2 Sequential whose first layer is a Merge of models (Merge([model_a, model_b],
+    mode=...)): Sequential.get_config writes the models' configs under the Merge's "layers", and
+    flattened_layers, what save_weights lists in layer_names, is the models' layers depth first,
+    then the layers after the Merge (not the Merge itself)."""
+    def __init__(self, models, merge_config, backend='tensorflow'):
+        K1Model.__init__(self, backend)
+        self.models, self.merge = models, merge_config
+        for b in models:
+            self.layers += b.layers
+            self.inputs += b.inputs
+            self.data_shapes.update(b.data_shapes)
+        self.nmerged = len(self.layers)
+        self.outputs = [merge_config['name']]
+
+    def config(self):
+        merge = dict(self.merge, layers=[b.config() for b in self.models])
+        return {"class_name": "Sequential", "config": [{"class_name": "Merge", "config": merge}] +
+                [{"class_name": L['cls'], "config": L['config']} for L in self.layers[self.nmerged:]]}
+
+
+def k1_dense(m, rng, name, inp, out, activation='linear'):
+    c = k1_base(name)
+    c.update({"output_dim": out, "init": "glorot_uniform", "activation": activation, "W_regularizer": None,
+              "b_regularizer": None, "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+              "bias": True, "input_dim": inp})
+    m.add('Dense', c, [(m.wname(name, 'W'), rnd(rng, (inp, out))), (m.wname(name, 'b'), rnd(rng, (out,)))])
+
+
+def k1_rnn_model(rng, kind, name, hid, return_sequences, seq, feat, backend):
+    """Sequential([<kind>(hid, input_shape=(seq, feat))]), a model to merge."""
+    m = K1Model(backend)
+    m.add(LAYER_CLASS[kind], k1_rnn_config(kind, name, hid, return_sequences, feat, [None, seq, feat]),
+          k1_weights(m, rng, kind, name, feat, hid))
+    return m
+
+
+def k1_merged_concat(rng, seq=5):
+    """Sequential([Merge([Sequential([LSTM(4)]), Sequential([GRU(3), Dense(2, tanh)])],
+    mode='concat'), Dense(INP)]): two inputs of different widths."""
+    a = k1_rnn_model(rng, 'lstm', 'lstm_1', 4, False, seq, INP, 'tensorflow')
+    b = k1_rnn_model(rng, 'gru', 'gru_1', 3, False, seq, 3, 'tensorflow')
+    k1_dense(b, rng, 'dense_1', 3, 2, 'tanh')
+    m = K1Merged([a, b], k1_merge_config('merge_1', 'concat'))
+    k1_dense(m, rng, 'dense_2', 4 + 2, INP)
+    return m
+
+
+def k1_merged_nested_th(rng, seq=5, hid=4):
+    """Theano: Sequential([Merge([Sequential([Merge([Sequential([SimpleRNN(hid, seq)]),
+    Sequential([LSTM(hid, seq)])], mode='sum'), LSTM(hid)]), Sequential([GRU(hid)])], mode='mul'),
+    Dense(INP)]): a merged model that itself starts with a Merge of models."""
+    r = k1_rnn_model(rng, 'simple', 'simplernn_1', hid, True, seq, INP, 'theano')
+    lstm = k1_rnn_model(rng, 'lstm', 'lstm_1', hid, True, seq, 2, 'theano')
+    inner = K1Merged([r, lstm], k1_merge_config('merge_1', 'sum'), 'theano')
+    inner.add('LSTM', k1_rnn_config('lstm', 'lstm_2', hid, False, hid), k1_weights(inner, rng, 'lstm', 'lstm_2', hid, hid))
+    g = k1_rnn_model(rng, 'gru', 'gru_1', hid, False, seq, 3, 'theano')
+    m = K1Merged([inner, g], k1_merge_config('merge_2', 'mul'), 'theano')
+    k1_dense(m, rng, 'dense_1', hid, INP)
+    return m
+
+
 def write_h5_k1(path, m):
     fl = Flavour('k22')          # the same fixed-length name lists
     with h5py.File(path, 'w') as f:
@@ -3448,6 +3510,8 @@ def k1_models():
         ('highway_maxout_nobias', lambda r: k1_highway_maxout(r, bias=False), {}),
         ('merge_seq', lambda r: k1_merge(r, True, [('concat', 1, -1), ('concat', 2, -1), ('dot', -1, [2, 2]),
                                                    ('dot', -1, [1, 1]), ('sum', -1, -1)]), {}),
+        ('merged_models_concat', k1_merged_concat, {}),
+        ('merged_models_nested_th', k1_merged_nested_th, {}),
     ]
 
 

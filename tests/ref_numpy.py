@@ -1092,24 +1092,41 @@ def endpoints(v):
     return [(e[0], e[2]) for e in v]
 
 
+def sequential_chain(layers_cfg, out):
+    """Appends a Sequential layer list to out, each layer on the one before; returns the last
+    name. A Keras 1 Merge of models first (Merge([model_a, model_b]) in a Sequential): each
+    model's chain, inputs included, then the Merge on their outputs."""
+    prev = None
+    for L in layers_cfg:
+        name = L['config']['name']
+        if prev is None and L['class_name'] == 'Merge' and 'layers' in L['config']:
+            ends = []
+            for b in L['config']['layers']:
+                if b['class_name'] != 'Sequential':
+                    raise Unsupported('a Merge of a %s' % b['class_name'])
+                ends.append(sequential_chain(b['config'] if isinstance(b['config'], list) else b['config']['layers'], out))
+            out.append(('Merge', name, L['config'], [(e, 0) for e in ends]))
+            prev = name
+            continue
+        if L['class_name'] == 'InputLayer':
+            out.append(('InputLayer', name, L['config'], []))
+            prev = name
+            continue
+        if prev is None:
+            prev = name + '_input'
+            out.append(('InputLayer', prev, {}, []))
+        out.append((L['class_name'], name, L['config'], [(prev, 0)]))
+        prev = name
+    return prev
+
+
 def graph(model_config):
     """(layers [(class, name, config, [(src, tensor)])], input names, [(name, tensor)] outputs)."""
     c = model_config['config']
     if model_config['class_name'] == 'Sequential':
-        layers_cfg = c if isinstance(c, list) else c['layers']
-        out, prev = [], None
-        for L in layers_cfg:
-            name = L['config']['name']
-            if L['class_name'] == 'InputLayer':
-                out.append(('InputLayer', name, L['config'], []))
-                prev = name
-                continue
-            if prev is None:
-                prev = name + '_input'
-                out.append(('InputLayer', prev, {}, []))
-            out.append((L['class_name'], name, L['config'], [(prev, 0)]))
-            prev = name
-        return out, [out[0][1]], [(prev, 0)]
+        out = []
+        last = sequential_chain(c if isinstance(c, list) else c['layers'], out)
+        return out, [L[1] for L in out if L[0] == 'InputLayer'], [(last, 0)]
     out = []
     for L in c['layers']:
         if L['class_name'] in ref_numpy_attn.ATTENTION:

@@ -795,7 +795,7 @@ async function keras1Reference(work, weights, inputs, np) {
   const names = Object.values(work.weights).flat().map((w) => w.name || '');
   const theano = names.length > 0 && !names[0].endsWith(':0');
   let k2 = null, why = null;
-  try { k2 = fromKeras1(work.model_config, weights, theano); } catch (e) { why = e.message; }
+  try { k2 = fromKeras1(keras1Functional(work.model_config), weights, theano); } catch (e) { why = e.message; }
   if (!k2) return { ref: np.outputs, cross: [`none: ${why}`], method: 'numpy float64 (tests/ref_numpy.py); a Keras 1 file, which tfjs cannot read' };
   const cross = await crossChecks(work, k2.config, k2.weights, inputs, np.outputs, { legacy: true });
   tf.dispose(k2.created);
@@ -822,6 +822,44 @@ async function crossChecks(work, cfg, weights, inputs, ref, opts) {
   if (b) check(b, 'tfjs-ops');
   else cross.push(`tfjs-ops none: ${why}`);
   return cross;
+}
+
+// A Keras 1 Sequential that starts with a Merge of models (its models' configs under the Merge's
+// "layers") as the functional Keras 1 model it stands for: each model's layers in a chain from an
+// input named after its first layer, the Merge on the chains' ends, the rest after it. Any other
+// config is returned as it is.
+function keras1Functional(cfg) {
+  const list = Array.isArray(cfg.config) ? cfg.config : (cfg.config && cfg.config.layers);
+  if (cfg.class_name !== 'Sequential' || !list || !list.length || list[0].class_name !== 'Merge' || !list[0].config.layers) return cfg;
+  const layers = [], inputs = [];
+  const chain = (ls) => {
+    let prev = null;
+    ls.forEach((L, i) => {
+      const c = Object.assign({}, L.config);
+      if (i === 0 && L.class_name === 'Merge' && c.layers) {
+        const ends = c.layers.map((b) => {
+          if (b.class_name !== 'Sequential') throw new Error(`a Merge of a ${b.class_name}`);
+          return chain(Array.isArray(b.config) ? b.config : b.config.layers);
+        });
+        delete c.layers;
+        layers.push({ class_name: 'Merge', name: c.name, config: c, inbound_nodes: [ends.map((e) => [e, 0, 0])] });
+        prev = c.name;
+        return;
+      }
+      if (i === 0) {
+        const name = `${c.name}_input`;
+        layers.push({ class_name: 'InputLayer', name, config: { name, batch_input_shape: c.batch_input_shape, input_dtype: 'float32', sparse: false }, inbound_nodes: [] });
+        inputs.push([name, 0, 0]);
+        prev = name;
+      }
+      delete c.batch_input_shape;
+      layers.push({ class_name: L.class_name, name: c.name, config: c, inbound_nodes: [[[prev, 0, 0]]] });
+      prev = c.name;
+    });
+    return prev;
+  };
+  const out = chain(list);
+  return { class_name: 'Model', config: { name: 'model_1', layers, input_layers: inputs, output_layers: [[out, 0, 0]] } };
 }
 
 // Keras 1 gate order of per-gate weights, as indices for each Keras 2 gate (see ref_numpy.py).

@@ -1018,7 +1018,7 @@ static char *edited_config(const char *path, const char *from, const char *to, s
     return out;
 }
 
-/* Keras 1 convolutions, pooling and Merge: what Keras 1 computed differently on Theano, never
+/* Keras 1 convolutions, pooling, Merge and the Merge of models: what Keras 1 computed differently on Theano, never
    offered, or left to Python code, is refused by name; so is a Keras 3 activation a cell cannot
    take. */
 static void test_refusals_by_name(void)
@@ -1033,6 +1033,8 @@ static void test_refusals_by_name(void)
         {"tests/fixtures/k1_merge_last.h5", "\"mode_type\": \"raw\"", "\"mode_type\": \"lambda\"",
          "layer 'merge_1' (Merge): a merge mode given as a Python lambda cannot be converted", 0},
         {"tests/fixtures/k1_merge_last.h5", "\"mode\": \"sum\"", "\"mode\": \"min\"", "layer 'merge_1' (Merge): merge mode 'min' is not supported", 0},
+        {"tests/fixtures/k1_merged_models_concat.h5", "{\"class_name\": \"Sequential\", \"config\": [{\"class_name\": \"LSTM\"",
+         "{\"class_name\": \"Model\", \"config\": [{\"class_name\": \"LSTM\"", "layer 'merge_1' (Merge): merging a Model is not supported yet, only Sequential models", 0},
         {"tests/fixtures/k1_conv_legacy_lstm.h5", "\"nb_filter\": 3", "\"nb_filter\": 2",
          "weight '/model_weights/convolution1d_1/convolution1d_1_W' (W) has shape [3x2x2x1], which does not fit the layer config", 0},
         {"tests/fixtures/k3_act_rnn_squareplus_last.h5", "\"activation\": \"squareplus\"", "\"activation\": \"glu\"",
