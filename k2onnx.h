@@ -4646,9 +4646,6 @@ static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
     size_t c, j, k;
     memset(&n, 0, sizeof n);
     n.model = model;
-    if (m->keras3_paths == 2)
-        return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (%s): nested models in tf.keras 2.13 weights files are not supported yet",
-                            model, m->layers[mi].cls);
     if (m->layers[mi].nest_depth >= 8)
         return k2onnx__fail(m->ctx, k2onnx_result_limit_exceeded, "model_config: models nested more than 8 deep at '%s'", model);
     n.layers = sequential && k2onnx__jis_array(cfg) ? cfg : k2onnx__jget(cfg, "layers");
@@ -4705,9 +4702,6 @@ static int k2onnx__nest_time_distributed(k2onnx__kmodel *m, size_t ti)
     unsigned depth = m->layers[ti].nest_depth;
     k2onnx__klayer *L;
     if (!icls || !k2onnx__is_model_class(icls)) return 1;
-    if (m->keras3_paths == 2)
-        return k2onnx__fail(m->ctx, k2onnx_result_unsupported_model, "layer '%s' (TimeDistributed): a wrapped model in a tf.keras 2.13 weights file is not supported yet",
-                            tname);
     if (!group && !(group = k2onnx__sprintf(m->ctx, "%s/%s", m->weights_root, tname))) return 0;
     if (!(L = k2onnx__kadd_layer(m, k2onnx__sprintf(m->ctx, "%s/fold", tname), K2ONNX__FOLD_STEPS, NULL))) return 0;
     fi = m->nlayers - 1;

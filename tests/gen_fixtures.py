@@ -1566,7 +1566,9 @@ def add_nested(m, fl, inner, name, inbound):
         for full, w in zip(weight_names(fl, L), L['weights']):
             head, tail = full.rsplit('/', 1)
             ws.append((head, tail[:-2], w[-1]))
-    return m.add(cfg['class_name'], name, cfg['config'], inbound, ws)
+    m.add(cfg['class_name'], name, cfg['config'], inbound, ws)
+    m.layers[-1]['inner'] = inner
+    return name
 
 
 def nested_encoder(fl, rng, sequential, seq=5, hid=4, out=3):
@@ -1696,6 +1698,7 @@ def m_timedist_model(fl, rng, seq=4, frame=(3, 2), units=4, hid=4):
             head, tail = full.rsplit('/', 1)
             ws.append((head, tail[:-2], w[-1]))
     m.add('TimeDistributed', t, c, [x], ws)
+    m.layers[-1]['inner'] = inner
     h = add_recurrent(m, recurrent(fl, rng, 'lstm', units, hid, return_sequences=False), [t])
     m.outputs = [dense_head(m, fl, rng, h, hid, 'linear')]
     return m
@@ -1730,6 +1733,11 @@ def new_layer_models():
         # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the
         # converter must join them back (one small layer is enough)
         ('timedist_lstm_split', m_timedist, dict(only='k22', split_names=['lstm_1'])),
+        # the same nested models in tf.keras 2.13 .keras archives (write_tf213_archive)
+        ('keras213_nested_functional', lambda fl, r: m_nested(fl, r, False), dict(only='tfk2', archive='stored', tf213=True)),
+        ('keras213_nested_in_sequential', m_nested_in_sequential, dict(only='tfk2', archive='stored', tf213=True)),
+        ('keras213_nested_reuse', m_nested_reuse, dict(only='tfk2', archive='stored', tf213=True)),
+        ('keras213_timedist_model', m_timedist_model, dict(only='tfk2', archive='stored', tf213=True)),
     ]
 
 
@@ -2984,6 +2992,51 @@ def write_keras_members(path, m, deflate):
             z.writestr(zi, data)
 
 
+# ---------------------------------------------------------------------------------------------
+# tf.keras 2.13 .keras archives (keras/saving/saving_lib.py of TF 2.13), written from a tfk2 model:
+#   - config.json: the model's config as the .h5 model_config holds it; metadata.json gives
+#     keras_version 2.13.1
+#   - model.weights.h5: _save_state walks dir(model), skipping ATTR_SKIPLIST; the first attribute
+#     that reaches the layers is the property _layer_checkpoint_dependencies, a dict that lists a
+#     layer with weights twice ('layer_with_weights-k', then 'layer-i') and one without once;
+#     _save_container_state names every entry <to_snake_case(class)>[_N], N counting the earlier
+#     entries of that name, and saves a layer where it first meets it. So a layer's group is
+#     _layer_checkpoint_dependencies/<snake>[_N] with N twice the earlier weighted layers of its
+#     class; its variables at <group>/vars/<i>, an RNN's at <group>/cell/vars/<i>; a nested model's
+#     layers the same way below its group, and a wrapper's inner layer at <group>/layer
+# ---------------------------------------------------------------------------------------------
+TF213_VERSION = '2.13.1'
+
+
+def tf213_groups(f, model, base):
+    counts = {}
+    for L in model.weight_layers():
+        snake = to_snake_case(L['cls'])
+        k = counts.get(snake, 0)
+        counts[snake] = k + (2 if L['weights'] else 1)
+        g = '%s_layer_checkpoint_dependencies/%s' % (base, snake if k == 0 else '%s_%d' % (snake, k))
+        f.create_group(g + '/vars')
+        if 'inner' in L:
+            tf213_groups(f, L['inner'], g + ('/layer/' if L['cls'] == 'TimeDistributed' else '/'))
+            continue
+        vs = f.create_group(g + '/cell/vars') if L['cls'] in RNN_CLASSES else f[g + '/vars']
+        for i, w in enumerate(L['weights']):
+            vs.create_dataset(str(i), data=w[-1].astype('<f4'))
+
+
+def write_tf213_archive(path, m, cfg):
+    buf = io.BytesIO()
+    with h5py.File(buf, 'w') as f:
+        f.create_group('vars')
+        tf213_groups(f, m, '')
+    members = [('metadata.json', json.dumps({"keras_version": TF213_VERSION, "date_saved": "2023-09-23@10:58:29"}).encode()),
+               ('config.json', json.dumps(cfg).encode()),
+               ('model.weights.h5', buf.getvalue())]
+    with zipfile.ZipFile(path, 'w') as z:
+        for name, data in members:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2023, 9, 23, 10, 58, 28)), data)
+
+
 def read_back_keras(path):
     """A .keras archive read as a converter would: config.json, metadata.json's keras_version and
     each layer's weights found by class name, in Keras' variable order (own vars by index, then
@@ -3594,10 +3647,17 @@ def main():
                 m = with_floatx(m, kw['floatx'])
             model_name = ('sequential_1' if fl.k22 else 'sequential') if m.sequential else \
                          ('model_1' if fl.k22 else 'model')
-            write_h5(path, m, fl, model_name, big_endian=kw.get('big_endian', False),
+            h5 = path + '.h5' if kw.get('tf213') else path
+            write_h5(h5, m, fl, model_name, big_endian=kw.get('big_endian', False),
                      optimizer=kw.get('optimizer', False), split_names=kw.get('split_names', ()),
                      floatx=kw.get('floatx', 'float32'))
-        cfg, kv, weights = read_back_keras(path) if kw.get('archive') else read_back(path)
+        if kw.get('tf213'):
+            # the weights and config as the .h5 of the same model holds them, then the archive
+            cfg, kv, weights = read_back(h5)
+            os.remove(h5)
+            write_tf213_archive(path, m, cfg)
+        else:
+            cfg, kv, weights = read_back_keras(path) if kw.get('archive') else read_back(path)
         inputs = []
         for in_name, bshape in m.inputs:
             shape = m.data_shapes.get(in_name) or [BATCH if d is None else d for d in bshape]
