@@ -10402,6 +10402,36 @@ static int k2onnx__mha_fold(k2onnx__conv *cv, const k2onnx__kvalue *x, unsigned 
     return y->name != NULL;
 }
 
+/* The attention scores [batch', heads, Tq', Tk'] of folded inputs in Keras' layout: [batch, the
+   other inner axes..., heads, the query's attention axes..., the key's]. */
+static int k2onnx__mha_unfold_scores(k2onnx__conv *cv, const char *probs, const k2onnx__kvalue *q, const k2onnx__kvalue *k, unsigned bits, int64_t H,
+                                     k2onnx__kvalue *s)
+{
+    int64_t shape[K2ONNX__MAX_RANK];
+    unsigned r = q->rank, a, n = 1, pass;
+    const char *sh;
+    for (a = 1; a + 1 < r; a++) n += (bits >> a & 1) + 1;
+    if (n + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "attention scores of rank %d are not supported", (int)n + 1);
+    *s = *q;
+    s->mask = NULL;
+    n = 0;
+    shape[n++] = -1;
+    for (a = 1; a + 1 < r; a++)
+        if (!(bits >> a & 1)) shape[n++] = q->dims[a];
+    shape[n++] = H;
+    for (pass = 0; pass < 2; pass++)
+        for (a = 1; a + 1 < r; a++)
+            if (bits >> a & 1) shape[n++] = (pass ? k : q)->dims[a];
+    sh = k2onnx__init_i64(cv, "attention_scores_shape", shape, n);
+    if (!(s->name = sh ? k2onnx__op2(cv, "Reshape", probs, sh, "attention_scores_unfolded") : NULL)) return 0;
+    s->rank = n;
+    for (a = 1; a < n; a++) {
+        s->dims[a] = shape[a];
+        s->params[a] = NULL;
+    }
+    return 1;
+}
+
 /* The output [batch', Tq', O] back in the query's layout: [batch, ..., O...]. */
 static const char *k2onnx__mha_unfold(k2onnx__conv *cv, const char *y, const k2onnx__kvalue *q, const int64_t *perm, const int64_t *od, unsigned nod)
 {
@@ -10428,7 +10458,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     const k2onnx__json *axes = k2onnx__jget(cfg, "attention_axes");
     const k2onnx__kvalue *q = k2onnx__call_arg(cv, in, nin, "query", 0), *v = k2onnx__call_arg(cv, in, nin, "value", 1);
     const k2onnx__kvalue *k = k2onnx__call_arg(cv, in, nin, "key", 2), *am = k2onnx__call_arg(cv, in, nin, "attention_mask", 3);
-    const k2onnx__kvalue *query = q;
+    const k2onnx__kvalue *query = q, *key = NULL;
     k2onnx__kvalue folded[3];
     int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
     int64_t H, KD, VD, Dout = 1, shape[3], qperm[K2ONNX__MAX_RANK], kperm[K2ONNX__MAX_RANK], odims[K2ONNX__MAX_RANK];
@@ -10448,8 +10478,8 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
     if (!k2onnx__mha_axes(cv, axes, r, &bits) || !k2onnx__mha_output_shape(cv, os, q->dims[r - 1], odims, K2ONNX__MAX_RANK + 1 - r, &nod)) return 0;
     for (i = 0; i < nod; i++) Dout *= odims[i];
     if (r > 3) {
-        if (q->mask || v->mask || k->mask || am || k2onnx__call_flag(cv, "use_causal_mask") || k2onnx__call_flag(cv, "return_attention_scores"))
-            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masks and attention scores with inputs of rank %d are not supported yet", (int)r);
+        if (q->mask || v->mask || k->mask || am || k2onnx__call_flag(cv, "use_causal_mask"))
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masks with inputs of rank %d are not supported yet", (int)r);
         for (i = 1; i + 1 < r; i++)
             if (!(bits >> i & 1) && (v->dims[i] != q->dims[i] || k->dims[i] != q->dims[i]))
                 return k2onnx__lfail(cv, k2onnx_result_invalid_model, "query, value and key differ along axis %d, which is not an attention axis", (int)i);
@@ -10457,6 +10487,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
             (k != v && !k2onnx__mha_fold(cv, k, bits, "key", &folded[2], kperm)))
             return 0;
         q = &folded[0];
+        key = k;
         k = k == v ? &folded[1] : &folded[2];
         v = &folded[1];
     } else if (bits != 2u) {
@@ -10538,6 +10569,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
         (*out)[0].dims[r - 1 + i] = odims[i];
         (*out)[0].params[r - 1 + i] = NULL;
     }
+    if (*nout == 2 && r > 3) return k2onnx__mha_unfold_scores(cv, probs, query, key, bits, H, &(*out)[1]);
     if (*nout == 2) {
         k2onnx__kvalue *s = &(*out)[1];
         *s = *q;

@@ -524,6 +524,25 @@ def m_mha_emb_mask(flav, rng, tq=5, tv=6):
     return m
 
 
+def m_mha_axes_scores(flav, rng, a=3, b=4, d=4):
+    """return_attention_scores on inputs [a, b, d]: cross attention over axis 2 (scores
+    [batch, a, heads, b, b + 1]) and self attention over both inner axes (scores
+    [batch, heads, a, b, a, b])."""
+    m = new_model(flav)
+    x = add_input(m, [a, b, d], 'inputs')
+    v = add_input(m, [a, b + 1, 3], 'value')
+    c = add_mha(m, rng, x, v, heads=2, key_dim=2, dims=(d, 3, None), inner=([a, b], [a, b + 1]), attention_axes=[2],
+                call={"return_attention_scores": True})
+    if isinstance(m, G.K3Model):
+        m.layers[-1]['shapes'] = [[None, a, b, d], [None, a, 2, b, b + 1]]
+    s = add_mha(m, rng, x, x, heads=1, key_dim=3, dims=(d, d, d), inner=([a, b], [a, b]),
+                call={"return_attention_scores": True})
+    if isinstance(m, G.K3Model):
+        m.layers[-1]['shapes'] = [[None, a, b, d], [None, 1, a, b, a, b]]
+    m.outputs = [c, (c, 1), s, (s, 1)]
+    return m
+
+
 def m_mha_scores(flav, rng, tq=3, tv=4, d=3):
     """return_attention_scores: outputs [B, Tq, d] and scores [B, heads, Tq, Tv]."""
     m = new_model(flav)
@@ -711,6 +730,7 @@ def models():
               (flav, 'mha_emb_mask', m_mha_emb_mask, {}),
               (flav, 'mha_output_shape', m_mha_output_shape, {}),
               (flav, 'mha_axes', m_mha_axes, {}),
+              (flav, 'mha_axes_scores', m_mha_axes_scores, {}),
               (flav, 'convlstm1d', m_convlstm1d, {}),
               (flav, 'convlstm1d_cf', lambda f, r: m_convlstm1d(f, r, data_format='channels_first'), {}),
               (flav, 'convlstm2d', m_convlstm2d, {})]

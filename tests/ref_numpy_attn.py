@@ -190,8 +190,7 @@ def multi_head_attention(cfg, weights, ins, masks, keras3):
     r = q.ndim
     axes = cfg.get('attention_axes')
     axes = list(range(1, r - 1)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
-    if r != 3 and (qm is not None or vm is not None or km is not None or am is not None or
-                   call.get('use_causal_mask') or call.get('return_attention_scores')):
+    if r != 3 and (qm is not None or vm is not None or km is not None or am is not None or call.get('use_causal_mask')):
         raise _unsupported('MultiHeadAttention masks on rank-%d inputs' % r)
     w = list(weights)
     bias = cfg.get('use_bias', True)
@@ -216,11 +215,15 @@ def multi_head_attention(cfg, weights, ins, masks, keras3):
     att_k = att_q.upper()
     s = np.einsum('b%shk,b%shk->b%sh%s%s' % (inner_k, inner_q, other, att_q, att_k), Kt, Q)
     if r != 3:
+        scores_out = call.get('return_attention_scores')
         lead, n = s.shape[:s.ndim - len(att_k)], int(np.prod(s.shape[s.ndim - len(att_k):]))
         p = _masked_softmax(s.reshape(lead + (n,)), None).reshape(s.shape)
         O = np.einsum('b%sh%s%s,b%shv->b%shv' % (other, att_q, att_k, inner_k, inner_q), p, V)
         out = np.tensordot(O, Wo, axes=([O.ndim - 2, O.ndim - 1], [0, 1]))
-        return [out + bo if bo is not None else out], [None]
+        out = out + bo if bo is not None else out
+        if scores_out:
+            return [out, p], [qm, None]
+        return [out], [qm]
     keep = None
 
     def add(m):

@@ -285,9 +285,9 @@ function outputRefs(cfg) {
 // A model output's name in the .ref.json: the layer name, `layer:K` for its K-th extra tensor.
 function outName(ref) { return ref[1] === 0 ? ref[0] : `${ref[0]}:${ref[1]}`; }
 
-function tensorZero(ref) {
-  if (ref[1] !== 0) throw new Error('only tensor 0 of a layer in the interpreter');
-  return ref[0];
+// A layer's output tensor as the interpreter keys it: its name, "name:k" for output k > 0.
+function tensorKey(ref) {
+  return ref[1] === 0 ? ref[0] : `${ref[0]}:${ref[1]}`;
 }
 
 // opts.keras3: Keras 3 activations; opts.legacy: standalone Keras before 2.3, whose masked
@@ -301,7 +301,7 @@ function runOps(work, weights, inputs, opts = {}) {
     g.inputs.forEach((n, i) => { val[n] = inputs[i]; });
     for (const L of g.layers) {
       if (L.class_name === 'InputLayer') continue;
-      const srcs = L.inbound.map(tensorZero);
+      const srcs = L.inbound.map(tensorKey);
       const ins = srcs.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
       const mask = srcs.length ? masks[srcs[0]] || null : null;
       const w = weights[L.name] || [];
@@ -311,6 +311,7 @@ function runOps(work, weights, inputs, opts = {}) {
       if (mine) {
         val[L.name] = mine.value;
         masks[L.name] = mine.mask;
+        (mine.more || []).forEach((t, k) => { val[`${L.name}:${k + 1}`] = t; });
         continue;
       }
       const more = moreLayerOp(L, w, ins, mask, k3);
@@ -370,7 +371,7 @@ function runOps(work, weights, inputs, opts = {}) {
         masks[L.name] = L.config.layer.config.return_sequences ? mask : null;
       } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
     }
-    return g.outputs.map(tensorZero).map((n) => tf.keep(val[n]));
+    return g.outputs.map(tensorKey).map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return tf.keep(val[n]); });
   });
 }
 

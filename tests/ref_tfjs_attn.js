@@ -110,7 +110,6 @@ function multiHeadAttention(cfg, w, ins, masks) {
   let k = v, km = null;
   if (call.key) { k = ins[2]; km = masks[2]; n = 3; }
   const am = call.attention_mask ? ins[n] : null;
-  if (call.return_attention_scores) throw new Error('return_attention_scores: a second output, not in the interpreter');
   const ws = w.slice();
   const bias = cfg.use_bias !== false;
   if (q.shape.length > 3) return multiHeadAttentionEinsum(cfg, ws, q, v, k, masks, am, call);
@@ -141,7 +140,7 @@ function multiHeadAttention(cfg, w, ins, masks) {
   const d = os.reduce((a, b) => a * b, 1);
   let out = tf.matMul(O.reshape([-1, H * Dv]), Wo.reshape([H * Dv, d])).reshape([q.shape[0], q.shape[1], ...os]);
   if (bo) out = tf.add(out, bo);
-  return { value: out, mask: masks[0] || null };
+  return { value: out, mask: masks[0] || null, more: call.return_attention_scores ? [p] : [] };
 }
 
 // Inputs of rank > 3 with attention_axes: the einsums Keras builds (_build_attention_equation),
@@ -174,7 +173,7 @@ function multiHeadAttentionEinsum(cfg, ws, q, v, k, masks, am, call) {
   const d = os.reduce((a, b) => a * b, 1);
   let out = tf.matMul(O.reshape([-1, H * Dv]), Wo.reshape([H * Dv, d])).reshape([...q.shape.slice(0, r - 1), ...os]);
   if (bo) out = tf.add(out, bo);
-  return { value: out, mask: null };
+  return { value: out, mask: null, more: call.return_attention_scores ? [p] : [] };
 }
 
 // ConvLSTM1D/2D with tf.conv1d / tf.conv2d (NWC / NHWC; channels_first transposed around it).

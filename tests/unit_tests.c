@@ -1045,6 +1045,8 @@ static void test_refusals_by_name(void)
          "layer 'depthwise_conv2d_1' (DepthwiseConv2D): Keras 1 DepthwiseConv2D is not supported yet", 0},
         {"tests/fixtures/tfk2_timedist_conv2d.h5", "{\"class_name\": \"Conv2D\"", "{\"class_name\": \"Sequential\"",
          "model_config: nested model 'time_distributed/conv2d' has no layers", 0},
+        {"tests/fixtures/tfk2_mha_axes_scores.h5", "\"return_attention_scores\": true", "\"use_causal_mask\": true",
+         "layer 'multi_head_attention' (MultiHeadAttention): masks with inputs of rank 4 are not supported yet", 0},
         {"tests/fixtures/tfk2_nested_functional.h5", "\"inbound_nodes\": [[[\"input\", 0, 0, {}]]]", "\"inbound_nodes\": [[[\"input\", 1, 0, {}]]]",
          "model_config: nested model 'model' reads call 1 of 'input', whose calls are 0 to 0", 0},
         {"tests/fixtures/tfk2_nested_reuse.h5", "\"inbound_nodes\": [[[\"dense\", 1, 0, {}]]]", "\"inbound_nodes\": [[[\"dense\", 2, 0, {}]]]",
