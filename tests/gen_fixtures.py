@@ -2049,15 +2049,19 @@ def k3_bidi(rng, seq=5, hid=4, return_sequences=True):
 # scope), `sequential/lstm/lstm_cell/kernel` for a Sequential (built inside its own name scope);
 # in model.weights.h5 under layers/<its snake_case class>/layers/<inner layer's>/..., as
 # saving_lib's _save_state walks Sequential and Functional `layers` first.
-def k3_encoder(rng, sequential, name, seq=5, hid=4, out=3):
-    """keras.Input((seq, INP)) -> LSTM(hid, return_sequences) -> Dense(out, tanh), built first in
-    the session (input_layer, lstm, dense)."""
+def k3_encoder(rng, sequential, name, seq=5, hid=4, out=3, first_dense=False):
+    """keras.Input((seq, INP)) [-> Dense(INP, tanh)] -> LSTM(hid, return_sequences) ->
+    Dense(out, tanh), built first in the session (input_layer, [dense,] lstm, dense[_1])."""
     inner = K3Model(sequential=sequential)
     inner.name = name
     x = inner.input([None, seq, INP])
+    if first_dense:
+        ws = [(inner.path('dense', w), a) for w, a in dense_weights(rng, INP, INP)]
+        x = inner.add('Dense', 'dense', k3_dense_config('dense', INP, 'tanh'), [x], [None, seq, INP], ws)
     h = k3_recurrent(inner, rng, 'lstm', x, seq, INP, hid)
-    ws = [(inner.path('dense', w), a) for w, a in dense_weights(rng, hid, out)]
-    inner.outputs = [inner.add('Dense', 'dense', k3_dense_config('dense', out, 'tanh'), [h], [None, seq, out], ws)]
+    last = 'dense_1' if first_dense else 'dense'
+    ws = [(inner.path(last, w), a) for w, a in dense_weights(rng, hid, out)]
+    inner.outputs = [inner.add('Dense', last, k3_dense_config(last, out, 'tanh'), [h], [None, seq, out], ws)]
     return inner
 
 
@@ -2081,13 +2085,8 @@ def k3_nested_reuse(rng, seq=5, hid=4):
     """k3 form of m_nested_reuse, called once: the functional encoder calls its Dense(INP, tanh)
     on the input and again on its own output (keras_history node 1) before LSTM(hid) ->
     Dense(3, tanh); then LSTM(hid) -> Dense(INP)."""
-    inner = K3Model()
-    x = inner.input([None, seq, INP])
-    ws = [(inner.path('dense', w), a) for w, a in dense_weights(rng, INP, INP)]
-    d = inner.add('Dense', 'dense', k3_dense_config('dense', INP, 'tanh'), [x], [None, seq, INP], ws)
-    h = k3_recurrent(inner, rng, 'lstm', d, seq, INP, hid)
-    ws = [(inner.path('dense_1', w), a) for w, a in dense_weights(rng, hid, 3)]
-    inner.outputs = [inner.add('Dense', 'dense_1', k3_dense_config('dense_1', 3, 'tanh'), [h], [None, seq, 3], ws)]
+    inner = k3_encoder(rng, False, 'functional', seq, hid, first_dense=True)
+    h = inner.layers[-2]['name']   # the LSTM, which reads the Dense's second call
 
     def reuse(layers):
         for L in layers:
