@@ -1150,12 +1150,38 @@ static size_t k2onnx__zlib_inflate(k2onnx__inflate_tables *t, const unsigned cha
 #endif
 
 #ifndef K2ONNX_NO_ZIP
-/* CRC-32 (IEEE, reflected), as ZIP stores it, sixteen bytes per step ("slicing by 16"). The
-   sixteen 256-entry tables (16 KB) are computed into the arena on first use, so firmware pays in
+/* CRC-32 (IEEE, reflected), as ZIP stores it, sixteen bytes per step ("slicing by 16"), on
+   three blocks at a time. The sixteen 256-entry tables and the four that shift a CRC over a
+   block of zero bytes (20 KB) are computed into the arena on first use, so firmware pays in
    memory only when it reads a .keras archive, never in code size. */
+#define K2ONNX__CRC_BLOCK 4096u
+
+static uint32_t k2onnx__le32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The CRC register after 16 more bytes at p. */
+static uint32_t k2onnx__crc32_step16(const uint32_t *t, uint32_t c, const unsigned char *p)
+{
+    uint32_t w0 = c ^ k2onnx__le32_at(p), w1 = k2onnx__le32_at(p + 4), w2 = k2onnx__le32_at(p + 8), w3 = k2onnx__le32_at(p + 12);
+    return t[15 * 256 + (w0 & 0xffu)] ^ t[14 * 256 + (w0 >> 8 & 0xffu)] ^ t[13 * 256 + (w0 >> 16 & 0xffu)] ^ t[12 * 256 + (w0 >> 24)] ^
+           t[11 * 256 + (w1 & 0xffu)] ^ t[10 * 256 + (w1 >> 8 & 0xffu)] ^ t[9 * 256 + (w1 >> 16 & 0xffu)] ^ t[8 * 256 + (w1 >> 24)] ^
+           t[7 * 256 + (w2 & 0xffu)] ^ t[6 * 256 + (w2 >> 8 & 0xffu)] ^ t[5 * 256 + (w2 >> 16 & 0xffu)] ^ t[4 * 256 + (w2 >> 24)] ^
+           t[3 * 256 + (w3 & 0xffu)] ^ t[2 * 256 + (w3 >> 8 & 0xffu)] ^ t[256 + (w3 >> 16 & 0xffu)] ^ t[w3 >> 24];
+}
+
+/* The register r after K2ONNX__CRC_BLOCK zero bytes (a linear map: one lookup per byte of r). */
+static uint32_t k2onnx__crc32_shift(const uint32_t *t, uint32_t r)
+{
+    const uint32_t *z = t + 16u * 256u;
+    return z[r & 0xffu] ^ z[256 + (r >> 8 & 0xffu)] ^ z[512 + (r >> 16 & 0xffu)] ^ z[768 + (r >> 24)];
+}
+
 static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
 {
-    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, 16u * 256u * sizeof(uint32_t));
+    static const unsigned char zeros[16] = {0};
+    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, 20u * 256u * sizeof(uint32_t)), basis[32];
     unsigned i, k;
     if (!t) return NULL;
     for (i = 0; i < 256; i++) {
@@ -1166,24 +1192,38 @@ static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
     /* t[k][i]: the CRC of byte i followed by k zero bytes. */
     for (i = 0; i < 256; i++)
         for (k = 1; k < 16; k++) t[k * 256u + i] = (t[(k - 1u) * 256u + i] >> 8) ^ t[t[(k - 1u) * 256u + i] & 0xffu];
+    /* The shift tables from where each bit of the register goes over a block of zeros. */
+    for (i = 0; i < 32; i++) {
+        basis[i] = (uint32_t)1 << i;
+        for (k = 0; k < K2ONNX__CRC_BLOCK / 16u; k++) basis[i] = k2onnx__crc32_step16(t, basis[i], zeros);
+    }
+    for (i = 0; i < 4u * 256u; i++) {
+        uint32_t v = 0;
+        for (k = 0; k < 8; k++)
+            if (i >> k & 1u) v ^= basis[(i >> 8) * 8u + k];
+        t[16u * 256u + i] = v;
+    }
     return t;
-}
-
-static uint32_t k2onnx__le32_at(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static uint32_t k2onnx__crc32(const uint32_t *t, const unsigned char *p, size_t n)
 {
+    const size_t B = K2ONNX__CRC_BLOCK;
     uint32_t c = 0xffffffffu;
-    for (; n >= 16; n -= 16, p += 16) {
-        uint32_t w0 = c ^ k2onnx__le32_at(p), w1 = k2onnx__le32_at(p + 4), w2 = k2onnx__le32_at(p + 8), w3 = k2onnx__le32_at(p + 12);
-        c = t[15 * 256 + (w0 & 0xffu)] ^ t[14 * 256 + (w0 >> 8 & 0xffu)] ^ t[13 * 256 + (w0 >> 16 & 0xffu)] ^ t[12 * 256 + (w0 >> 24)] ^
-            t[11 * 256 + (w1 & 0xffu)] ^ t[10 * 256 + (w1 >> 8 & 0xffu)] ^ t[9 * 256 + (w1 >> 16 & 0xffu)] ^ t[8 * 256 + (w1 >> 24)] ^
-            t[7 * 256 + (w2 & 0xffu)] ^ t[6 * 256 + (w2 >> 8 & 0xffu)] ^ t[5 * 256 + (w2 >> 16 & 0xffu)] ^ t[4 * 256 + (w2 >> 24)] ^
-            t[3 * 256 + (w3 & 0xffu)] ^ t[2 * 256 + (w3 >> 8 & 0xffu)] ^ t[256 + (w3 >> 16 & 0xffu)] ^ t[w3 >> 24];
+    /* Three blocks' CRCs run side by side (the lookups of one wait on none of the others), then
+       join: the register is linear in its start value, so the first block's register is shifted
+       over the next block and the second block's, started from zero, added. */
+    for (; n >= 3 * B; n -= 3 * B, p += 3 * B) {
+        uint32_t a = c, b = 0, d = 0;
+        size_t i;
+        for (i = 0; i < B; i += 16) {
+            a = k2onnx__crc32_step16(t, a, p + i);
+            b = k2onnx__crc32_step16(t, b, p + B + i);
+            d = k2onnx__crc32_step16(t, d, p + 2 * B + i);
+        }
+        c = k2onnx__crc32_shift(t, k2onnx__crc32_shift(t, a) ^ b) ^ d;
     }
+    for (; n >= 16; n -= 16, p += 16) c = k2onnx__crc32_step16(t, c, p);
     while (n--) c = (c >> 8) ^ t[(c ^ *p++) & 0xffu];
     return ~c;
 }

@@ -168,7 +168,8 @@ def main():
 
     # Checksums.
     rng = random.Random(7)
-    blobs = [bytes(rng.getrandbits(8) for _ in range(n)) for n in list(range(0, 70)) + [5551, 5552, 5553, 100003]]
+    # 12288 bytes and more: three 4096-byte blocks' CRCs run side by side, then join
+    blobs = [bytes(rng.getrandbits(8) for _ in range(n)) for n in list(range(0, 70)) + [5551, 5552, 5553, 12287, 12288, 12289, 24593, 100003]]
     blobs += [b"\xff" * 1000003, b"123456789"] + [d for _, d in sets]
     sums = [(batch.add("s", 0, blob), blob) for blob in blobs]
 
