@@ -4437,7 +4437,7 @@ static int k2onnx__kadd_chained(k2onnx__kmodel *m, const char *name, const char 
     k2onnx__klayer *L = k2onnx__kadd_layer(m, name, cls, config);
     if (!L || !(L->calls = (k2onnx__kcall *)k2onnx__alloc(m->ctx, sizeof(k2onnx__kcall)))) return 0;
     L->ncalls = 1;
-    return prev == SIZE_MAX || k2onnx__kcall_add_input(m, m->layers[m->nlayers - 1].calls, prev, 0, 0);
+    return prev == SIZE_MAX || k2onnx__kcall_add_input(m, L->calls, prev, 0, 0);
 }
 
 static int k2onnx__kparse_chain(k2onnx__kmodel *m, const k2onnx__json *layers, unsigned depth, size_t *last);

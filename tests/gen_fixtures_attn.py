@@ -434,7 +434,12 @@ def add_mha(m, rng, query, value, key=None, heads=2, key_dim=3, value_dim=None, 
         kw.update(call)
         m.layers[-1]['node'] = {"args": [T(s) for s in srcs], "kwargs": kw}
         if call.get('return_attention_scores'):
-            m.layers[-1]['shapes'] = [[None, tq, dq], [None, heads, tq, tv]]
+            # scores: [batch, the other inner axes, heads, the query's attention axes, the key's]
+            axes = cfg["attention_axes"]
+            inner_axes = range(1, len(qin) + 1)
+            m.layers[-1]['shapes'] = [[None] + qin + out_dims,
+                                      [None] + [qin[a - 1] for a in inner_axes if a not in axes] + [heads] +
+                                      [qin[a - 1] for a in axes] + [vin[a - 1] for a in axes]]
     else:
         m.add('MultiHeadAttention', name, cfg, srcs, [(name, w, a) for w, a in ws])
         kw = {"value": [value, 0, 0]}
@@ -533,12 +538,8 @@ def m_mha_axes_scores(flav, rng, a=3, b=4, d=4):
     v = add_input(m, [a, b + 1, 3], 'value')
     c = add_mha(m, rng, x, v, heads=2, key_dim=2, dims=(d, 3, None), inner=([a, b], [a, b + 1]), attention_axes=[2],
                 call={"return_attention_scores": True})
-    if isinstance(m, G.K3Model):
-        m.layers[-1]['shapes'] = [[None, a, b, d], [None, a, 2, b, b + 1]]
     s = add_mha(m, rng, x, x, heads=1, key_dim=3, dims=(d, d, d), inner=([a, b], [a, b]),
                 call={"return_attention_scores": True})
-    if isinstance(m, G.K3Model):
-        m.layers[-1]['shapes'] = [[None, a, b, d], [None, 1, a, b, a, b]]
     m.outputs = [c, (c, 1), s, (s, 1)]
     return m
 
