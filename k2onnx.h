@@ -7598,6 +7598,8 @@ typedef struct k2onnx__convlstm {
     const char *padding, *act, *ract;
     int64_t F, C, k[2], st[2], d[2], in_sp[2], out_sp[2], pads[4], rpads[4], ksize;
     int64_t batch, T;  /* -1 when dynamic */
+    const char *mask;  /* the input's [N, T] 0/1 mask, or NULL */
+    int mask_mode;     /* K2ONNX__MASK_REPEAT or K2ONNX__MASK_ZERO: what a masked step outputs */
 } k2onnx__convlstm;
 
 /* n integers from an int or an n-list (kernel_size, strides, dilation_rate). */
@@ -7739,35 +7741,58 @@ static const char *k2onnx__convlstm_step(k2onnx__conv *cv, const k2onnx__convlst
     return k2onnx__lstm_update(cv, act, c_prev, s->act, s->F, c_new);
 }
 
+/* A masked ConvLSTM step, as Keras' rnn runs it for a [batch, time] mask: where m is 0 the
+   states keep their values and the output repeats the previous one (or is zero: a Keras 3
+   Bidirectional that returns sequences). *h and *c hold the step's new values going in. */
+static int k2onnx__convlstm_mask_step(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *m, const char *y_prev, const char *h_prev,
+                                      const char *c_prev, const char **h, const char **c, const char **y)
+{
+    const char *cand = *h;
+    *y = s->mask_mode == K2ONNX__MASK_ZERO ? k2onnx__op2(cv, "Mul", m, cand, "y_masked") : k2onnx__scan_blend(cv, m, cand, y_prev, "y_masked");
+    *h = *y ? k2onnx__scan_blend(cv, m, cand, h_prev, "h_masked") : NULL;
+    *c = *h ? k2onnx__scan_blend(cv, m, *c, c_prev, "c_masked") : NULL;
+    return *c != NULL;
+}
+
 /* A ConvLSTM direction unrolled over its T steps; the sequence is stacked time-major, in
    processing order, or in the reverse of it when `stack_reversed` (as Scan's output direction). */
 static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
                                    const char *const B[4], const char *xt, const int64_t *xdims, const int64_t *sdims, const char *h0,
-                                   const char *c0, int reverse, int stack_reversed, const char *tag, const char **seq, const char **h,
-                                   const char **c)
+                                   const char *c0, const char *y0, int reverse, int stack_reversed, const char *tag, k2onnx__rnn_result *res)
 {
-    const char *saved_prefix = cv->vprefix, **ys, **parts, *part_shape;
-    const char *const *xs;
+    const char *saved_prefix = cv->vprefix, **ys, **parts, *part_shape, *y = y0;
+    const char *const *xs, *const *ms = NULL;
     int64_t step[K2ONNX__MAX_RANK], T = s->T, k;
     unsigned i, r = 2 + s->nsp;
     k2onnx__node *n;
     step[0] = s->batch > 0 ? s->batch : -1;
     for (i = 0; i + 1 < r; i++) step[1 + i] = xdims[i];
     if (!(xs = k2onnx__unroll_steps(cv, xt, r + 1, 1, T, step, r, k2onnx__sprintf(cv->ctx, "%s/x", tag)))) return 0;
+    if (s->mask) {
+        /* the step masks [N, 1, 1...] broadcast over the states [N, F, spatial...] */
+        for (i = 1; i < r; i++) step[i] = 1;
+        if (!(ms = k2onnx__unroll_steps(cv, s->mask, 2, 0, T, step, r, k2onnx__sprintf(cv->ctx, "%s/mask", tag)))) return 0;
+    }
     ys = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *ys);
     parts = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *parts);
     if (!ys || !parts) return 0;
     for (k = 0; k < T; k++) {
         int64_t t = reverse ? T - 1 - k : k;
-        const char *h_new;
+        const char *h_new, *c_new = NULL;
+        int ok;
         cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%s/step_%u/", saved_prefix ? saved_prefix : "", tag, (unsigned long long)t);
-        h_new = cv->vprefix ? k2onnx__convlstm_step(cv, s, W, R, B, xs[t], h0, c0, &c0) : NULL;
+        h_new = cv->vprefix ? k2onnx__convlstm_step(cv, s, W, R, B, xs[t], h0, c0, &c_new) : NULL;
+        ok = h_new && c_new && (!ms || k2onnx__convlstm_mask_step(cv, s, ms[t], y, h0, c0, &h_new, &c_new, &y));
         cv->vprefix = saved_prefix;
-        if (!h_new || !c0) return 0;
-        ys[stack_reversed ? T - 1 - k : k] = h0 = h_new;
+        if (!ok) return 0;
+        if (!ms) y = h_new;
+        ys[stack_reversed ? T - 1 - k : k] = y;
+        h0 = h_new;
+        c0 = c_new;
     }
-    *h = h0;
-    *c = c0;
+    res->h = h0;
+    res->c = c0;
+    res->last = y;
     /* [1, N, F, spatial...] parts joined on the time axis. */
     step[0] = 1;
     step[1] = s->batch > 0 ? s->batch : -1;
@@ -7777,26 +7802,38 @@ static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, 
         if (!(parts[k] = k2onnx__op2(cv, "Reshape", ys[k], part_shape, k2onnx__sprintf(cv->ctx, "%s/sequence_%u", tag, (unsigned long long)k))))
             return 0;
     if (T == 1) {
-        *seq = parts[0];
+        res->seq = parts[0];
         return 1;
     }
     if (!(n = k2onnx__add_node(cv, "Concat", (size_t)T, 1))) return 0;
     for (k = 0; k < T; k++) n->inputs[k] = parts[k];
-    *seq = n->outputs[0] = n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
+    res->seq = n->outputs[0] = n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
     k2onnx__attr_int(n, "axis", 0);
-    return *seq != NULL;
+    return res->seq != NULL;
+}
+
+/* The [N, T] mask as a Scan input [T, N, 1, 1...] whose steps broadcast over the states. */
+static const char *k2onnx__convlstm_mask_tm(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *tag)
+{
+    static const int64_t perm[2] = {1, 0}, shape[5] = {0, 0, 1, 1, 1};
+    const char *t = k2onnx__transpose(cv, s->mask, perm, 2, k2onnx__sprintf(cv->ctx, "%s/mask_time_major", tag));
+    const char *sh = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s/mask_steps_shape", tag), shape, 3 + s->nsp);
+    return t && sh ? k2onnx__op2(cv, "Reshape", t, sh, k2onnx__sprintf(cv->ctx, "%s/mask_steps", tag)) : NULL;
 }
 
 static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
-                                 int reverse, int stack_reversed, const char *tag, const char **seq, const char **h, const char **c)
+                                 int reverse, int stack_reversed, const char *tag, k2onnx__rnn_result *res)
 {
     static const char gate_names[4] = {'i', 'f', 'c', 'o'};
+    static const int64_t ones[3] = {1, 1, 1};
     const k2onnx__h5array *kw = &cv->layer->weights[first], *rw = &cv->layer->weights[first + 1];
     const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *h_prev, *c_prev, *x_t, *h_new, *c_new = NULL, *y_t;
-    const char *saved_prefix = cv->vprefix;
+    const char *saved_prefix = cv->vprefix, *y0 = NULL, *y_prev = NULL, *m_t = NULL, *y_out = NULL, *mask_tm = NULL;
     int64_t sdims[3], xdims[3], F = s->F;
-    unsigned g, i;
+    unsigned g, i, nstate = 2;
     int unroll = k2onnx__rnn_unrolls(cv, 1, s->T);
+    /* masked steps repeat the previous output, kept as a state of its own (zeros at first) */
+    int keep_y = s->mask && s->mask_mode == K2ONNX__MASK_REPEAT;
     k2onnx__graph *body, *outer = cv->g;
     k2onnx__node *n;
     if (cv->opset < 9 && !unroll)
@@ -7823,50 +7860,70 @@ static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, si
         /* Zero states of one batch row broadcast when the batch is dynamic. */
         int64_t zb = s->batch > 0 ? s->batch : 1;
         if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, zb, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
-            (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, zb, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))))
+            (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, zb, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))) ||
+            (keep_y && !(y0 = k2onnx__batch_zeros(cv, xt, zb, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/y0", tag)))))
             return 0;
-        return k2onnx__convlstm_unroll(cv, s, W, R, B, xt, xdims, sdims, h0, c0, reverse, stack_reversed, tag, seq, h, c);
+        return k2onnx__convlstm_unroll(cv, s, W, R, B, xt, xdims, sdims, h0, c0, y0, reverse, stack_reversed, tag, res);
     }
     if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
-        (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))))
+        (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))) ||
+        (keep_y && !(y0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/y0", tag)))) ||
+        (s->mask && !(mask_tm = k2onnx__convlstm_mask_tm(cv, s, tag))))
         return 0;
 
+    /* The body: (h_prev, c_prev[, y_prev], x_t[, mask_t]) -> (h_new, c_new[, y_state], y_t). */
     if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%s/scan_body", tag), k2onnx__sprintf(cv->ctx, "%s/scan/", tag)))) return 0;
     h_prev = k2onnx__vname(cv, "h_prev");
     c_prev = k2onnx__vname(cv, "c_prev");
+    if (keep_y) y_prev = k2onnx__vname(cv, "y_prev");
     x_t = k2onnx__vname(cv, "x_t");
+    if (s->mask) m_t = k2onnx__vname(cv, "mask_t");
     if (!k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, h_prev, s->batch, sdims, 1 + s->nsp) ||
         !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, c_prev, s->batch, sdims, 1 + s->nsp) ||
-        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, s->batch, xdims, 1 + s->nsp))
+        (keep_y && !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, y_prev, s->batch, sdims, 1 + s->nsp)) ||
+        !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, x_t, s->batch, xdims, 1 + s->nsp) ||
+        (m_t && !k2onnx__body_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, m_t, s->batch, ones, 1 + s->nsp)))
         goto fail;
     h_new = k2onnx__convlstm_step(cv, s, W, R, B, x_t, h_prev, c_prev, &c_new);
-    y_t = h_new ? k2onnx__op1(cv, "Identity", h_new, "y_t", NULL) : NULL;
+    y_t = h_new;
+    if (h_new && m_t && !k2onnx__convlstm_mask_step(cv, s, m_t, y_prev, h_prev, c_prev, &h_new, &c_new, &y_t)) goto fail;
+    y_t = y_t ? k2onnx__op1(cv, "Identity", y_t, "y_t", NULL) : NULL;
     if (!y_t || !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, h_new, s->batch, sdims, 1 + s->nsp) ||
         !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, c_new, s->batch, sdims, 1 + s->nsp) ||
+        (keep_y && !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, k2onnx__op1(cv, "Identity", y_t, "y_state", NULL),
+                                       s->batch, sdims, 1 + s->nsp)) ||
         !k2onnx__body_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, y_t, s->batch, sdims, 1 + s->nsp))
         goto fail;
     cv->g = outer;
     cv->vprefix = saved_prefix;
-    if (!(n = k2onnx__add_node(cv, "Scan", 3, 3))) return 0;
+    if (!(n = k2onnx__add_node(cv, "Scan", 5, 4))) return 0;
     n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/Scan", tag));
     n->inputs[0] = h0;
     n->inputs[1] = c0;
-    n->inputs[2] = xt;
-    *h = n->outputs[0] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/h", tag));
-    *c = n->outputs[1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/c", tag));
-    *seq = n->outputs[2] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
+    res->h = n->outputs[0] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/h", tag));
+    res->c = n->outputs[1] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/c", tag));
+    res->last = res->h;
+    if (keep_y) {
+        n->inputs[nstate] = y0;
+        res->last = y_out = n->outputs[nstate++] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/last_output", tag));
+    }
+    n->inputs[nstate] = xt;
+    n->ninputs = nstate + 1;
+    if (mask_tm) n->inputs[n->ninputs++] = mask_tm;
+    res->seq = n->outputs[nstate] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
+    n->noutputs = nstate + 1;
     {
         k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
         a->graph = body;
     }
-    k2onnx__attr_int(n, "num_scan_inputs", 1);
+    k2onnx__attr_int(n, "num_scan_inputs", mask_tm ? 2 : 1);
     {
-        static const int64_t one = 1;
-        if ((reverse && !k2onnx__attr_ints(cv, n, "scan_input_directions", &one, 1)) ||
-            (stack_reversed && !k2onnx__attr_ints(cv, n, "scan_output_directions", &one, 1)))
+        static const int64_t one[2] = {1, 1};
+        if ((reverse && !k2onnx__attr_ints(cv, n, "scan_input_directions", one, mask_tm ? 2 : 1)) ||
+            (stack_reversed && !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1)))
             return 0;
     }
-    return *h && *c && *seq;
+    return res->h && res->c && res->seq && (!keep_y || y_out);
 fail:
     cv->g = outer;
     cv->vprefix = saved_prefix;
@@ -7978,28 +8035,44 @@ static int k2onnx__convlstm_final(k2onnx__conv *cv, const k2onnx__convlstm *s, c
     return k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sc_n", dir));
 }
 
+/* Takes the input's [batch, time] mask into the layer's run. Standalone Keras 2.2's rnn tiles a
+   step mask for [batch, units] outputs only, so such a file cannot hold a masked ConvLSTM that
+   ran. */
+static int k2onnx__convlstm_masked(k2onnx__conv *cv, const k2onnx__kvalue *x, int zero_output, k2onnx__convlstm *s)
+{
+    if (!x->mask) return 1;
+    if (cv->m->legacy_mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a masked input is not supported in files of Keras before 2.3");
+    s->mask = x->mask;
+    s->mask_mode = zero_output ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
+    return 1;
+}
+
 /* ConvLSTM1D / ConvLSTM2D: padding valid or same, strides, dilation, either data format,
    go_backwards, return_sequences, return_state; a Scan whose body runs the eight convolutions. */
 static int k2onnx__map_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     k2onnx__convlstm s;
+    k2onnx__rnn_result res;
     const k2onnx__kvalue *x = &in[0];
-    const char *xt, *seq, *h, *c, *y, *init[4];
-    if (!k2onnx__convlstm_read(cv, cv->layer->cls, cv->layer->config, x, &s)) return 0;
-    if (x->mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masked input is not supported yet");
+    const char *xt, *y, *init[4];
+    /* Keras 3 passes the layer's zero_output_for_mask on to its rnn; tf.keras' ConvRNN does not */
+    if (!k2onnx__convlstm_read(cv, cv->layer->cls, cv->layer->config, x, &s) ||
+        !k2onnx__convlstm_masked(cv, x, cv->m->keras_major >= 3 && k2onnx__jbool(cv->layer->config, "zero_output_for_mask", 0), &s))
+        return 0;
     if (!k2onnx__convlstm_initial(cv, &s, in, nin, 1, init)) return 0;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != (size_t)(s.use_bias ? 3 : 2))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", s.use_bias ? 3 : 2, (int)cv->layer->nweights);
     if (!k2onnx__convlstm_check(cv, &s, 0) || !(xt = k2onnx__convlstm_input(cv, &s, x))) return 0;
-    if (!k2onnx__convlstm_scan(cv, &s, 0, xt, init[0], init[1], s.go_backwards, 0, "convlstm", &seq, &h, &c)) return 0;
-    if (cv->ctx->state_io && nin == 1 && !k2onnx__convlstm_final(cv, &s, x, h, c, "")) return 0;
+    if (!k2onnx__convlstm_scan(cv, &s, 0, xt, init[0], init[1], s.go_backwards, 0, "convlstm", &res)) return 0;
+    if (cv->ctx->state_io && nin == 1 && !k2onnx__convlstm_final(cv, &s, x, res.h, res.c, "")) return 0;
     if (!k2onnx__outputs(cv, out, nout, s.return_state ? 3u : 1u)) return 0;
-    y = s.return_sequences ? k2onnx__convlstm_out(cv, &s, seq, 1, "sequences") : k2onnx__convlstm_out(cv, &s, h, 0, "last_output");
+    y = s.return_sequences ? k2onnx__convlstm_out(cv, &s, res.seq, 1, "sequences") : k2onnx__convlstm_out(cv, &s, res.last, 0, "last_output");
     if (!y) return 0;
     k2onnx__convlstm_value(&s, x, y, s.return_sequences, 1, &(*out)[0]);
+    if (s.return_sequences) (*out)[0].mask = x->mask;
     if (s.return_state) {
-        const char *ho = k2onnx__convlstm_out(cv, &s, h, 0, "h_state"), *co = k2onnx__convlstm_out(cv, &s, c, 0, "c_state");
+        const char *ho = k2onnx__convlstm_out(cv, &s, res.h, 0, "h_state"), *co = k2onnx__convlstm_out(cv, &s, res.c, 0, "c_state");
         if (!ho || !co) return 0;
         k2onnx__convlstm_value(&s, x, ho, 0, 1, &(*out)[1]);
         k2onnx__convlstm_value(&s, x, co, 0, 1, &(*out)[2]);
@@ -8014,8 +8087,9 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     const k2onnx__json *cfg = cv->layer->config, *fwd = k2onnx__jget(cfg, "layer"), *bwd = k2onnx__jget(cfg, "backward_layer");
     const char *cls = k2onnx__jstr(k2onnx__jget(fwd, "class_name"));
     k2onnx__convlstm F, B;
+    k2onnx__rnn_result res[2];
     const k2onnx__kvalue *x = &in[0];
-    const char *xt, *seq[2], *h[2], *c[2], *r[2], *init[4];
+    const char *xt, *r[2], *init[4];
     unsigned d, rank;
     size_t o = 0;
     if (!k2onnx__convlstm_read(cv, cls, k2onnx__jget(fwd, "config"), x, &F)) return 0;
@@ -8028,22 +8102,27 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         B = F;
         B.go_backwards = !F.go_backwards;
     }
-    if (x->mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "masked input is not supported yet");
+    /* Keras 3's Bidirectional sets zero_output_for_mask = return_sequences on both layers, and its
+       ConvLSTM passes it on; tf.keras' ConvRNN does not. */
+    if (!k2onnx__convlstm_masked(cv, x, cv->m->keras_major >= 3 && F.return_sequences, &F) ||
+        !k2onnx__convlstm_masked(cv, x, cv->m->keras_major >= 3 && F.return_sequences, &B))
+        return 0;
     if (!k2onnx__convlstm_initial(cv, &F, in, nin, 2, init)) return 0;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != (size_t)((F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2)))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2),
                              (int)cv->layer->nweights);
     if (!k2onnx__convlstm_check(cv, &F, 0) || !k2onnx__convlstm_check(cv, &B, F.use_bias ? 3u : 2u) || !(xt = k2onnx__convlstm_input(cv, &F, x))) return 0;
-    if (!k2onnx__convlstm_scan(cv, &F, 0, xt, init[0], init[1], F.go_backwards, 0, "forward", &seq[0], &h[0], &c[0]) ||
-        !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, init[2], init[3], B.go_backwards, F.return_sequences, "backward", &seq[1], &h[1], &c[1]))
+    if (!k2onnx__convlstm_scan(cv, &F, 0, xt, init[0], init[1], F.go_backwards, 0, "forward", &res[0]) ||
+        !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, init[2], init[3], B.go_backwards, F.return_sequences, "backward", &res[1]))
         return 0;
-    if (cv->ctx->state_io && nin == 1 && (!k2onnx__convlstm_final(cv, &F, x, h[0], c[0], "forward_") || !k2onnx__convlstm_final(cv, &B, x, h[1], c[1], "backward_")))
+    if (cv->ctx->state_io && nin == 1 &&
+        (!k2onnx__convlstm_final(cv, &F, x, res[0].h, res[0].c, "forward_") || !k2onnx__convlstm_final(cv, &B, x, res[1].h, res[1].c, "backward_")))
         return 0;
     for (d = 0; d < 2; d++) {
         const char *tag = d ? "backward" : "forward";
-        r[d] = F.return_sequences ? k2onnx__convlstm_out(cv, &F, seq[d], 1, k2onnx__sprintf(cv->ctx, "%s_sequences", tag))
-                                  : k2onnx__convlstm_out(cv, &F, h[d], 0, k2onnx__sprintf(cv->ctx, "%s_last_output", tag));
+        r[d] = F.return_sequences ? k2onnx__convlstm_out(cv, &F, res[d].seq, 1, k2onnx__sprintf(cv->ctx, "%s_sequences", tag))
+                                  : k2onnx__convlstm_out(cv, &F, res[d].last, 0, k2onnx__sprintf(cv->ctx, "%s_last_output", tag));
         if (!r[d]) return 0;
     }
     if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 4u : 0u))) return 0;
@@ -8055,9 +8134,10 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     } else {
         for (d = 0; d < 2; d++) k2onnx__convlstm_value(&F, x, r[d], F.return_sequences, 1, &(*out)[o++]);
     }
+    for (d = 0; F.return_sequences && d < o; d++) (*out)[d].mask = x->mask;
     for (d = 0; F.return_state && d < 2; d++) {
-        const char *ho = k2onnx__convlstm_out(cv, &F, h[d], 0, d ? "backward_h_state" : "forward_h_state");
-        const char *co = k2onnx__convlstm_out(cv, &F, c[d], 0, d ? "backward_c_state" : "forward_c_state");
+        const char *ho = k2onnx__convlstm_out(cv, &F, res[d].h, 0, d ? "backward_h_state" : "forward_h_state");
+        const char *co = k2onnx__convlstm_out(cv, &F, res[d].c, 0, d ? "backward_c_state" : "forward_c_state");
         if (!ho || !co) return 0;
         k2onnx__convlstm_value(&F, x, ho, 0, 1, &(*out)[o++]);
         k2onnx__convlstm_value(&F, x, co, 0, 1, &(*out)[o++]);

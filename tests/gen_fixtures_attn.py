@@ -45,7 +45,9 @@
     Bidirectional `bidirectional/forward_conv_lst_m2d/kernel:0` ... then backward_.
     tfk2 (2.11): the same names (ConvRNN.build builds the cell outside a name scope), config as
     the corpus with 2.11 initializers. k3: `conv_lstm2d` / `conv_lstm1d` (Keras 3's to_snake_case),
-    paths `conv_lstm2d/conv_lstm_cell/kernel` (the RNN layer builds its cell in the cell's scope).
+    paths `conv_lstm2d/conv_lstm_cell/kernel` (the RNN layer builds its cell in the cell's scope);
+    a Keras 3 Bidirectional holds `bidirectional/forward_conv_lstm2d/conv_lstm_cell/kernel` ...
+    Masks reach ConvLSTM as [batch, time] masks through TimeDistributed (m_convlstm_masked).
 """
 import json
 
@@ -714,6 +716,72 @@ def m_convlstm1d(flav, rng, t=4, length=5, cin=2, data_format='channels_last'):
     return m
 
 
+def add_td_reshape(m, src, seq, in_step, target):
+    """TimeDistributed(Reshape(target)) on [batch, seq] + in_step: frames from flat steps. Reshape
+    does not support masking, so tf.keras' TimeDistributed keeps the input's [batch, time] mask as
+    the output's; Keras 3's passes it on."""
+    if isinstance(m, G.K3Model):
+        name, inner = m_uid(m, 'time_distributed'), m_uid(m, 'reshape')
+        ic = dict(k3_base(inner), target_shape=list(target))
+        c = dict(k3_base(name), layer=dict(G.k3_object('keras.layers', 'Reshape', ic),
+                                           build_config={"input_shape": [None] + list(in_step)}))
+        return m.add('TimeDistributed', name, c, [src], [None, seq] + list(target), [], {"mask": None})
+    fl = m.fl
+    name, inner = fl.uid('time_distributed'), fl.uid('reshape')
+    c = fl.base(name)
+    c["layer"] = {"class_name": "Reshape", "config": fl.simple_layer(inner, target_shape=list(target))}
+    return m.add('TimeDistributed', name, c, [src])
+
+
+def add_bidi_convlstm_k3(m, rng, src, in_shape, rank, filters=3, kernel=3):
+    """Keras 3 Bidirectional(ConvLSTM<rank>D(same, return_sequences)) concat, channels last: both
+    halves serialized, with the zero_output_for_mask = return_sequences that Bidirectional forces
+    on them; variables at bidirectional/<forward|backward>_conv_lstm<rank>d/conv_lstm_cell/."""
+    name, inner = m_uid(m, 'bidirectional'), m_uid(m, 'conv_lstm%dd' % rank)
+
+    def half(direction, go_backwards):
+        c = convlstm_body(m, rank, '%s_%s' % (direction, inner), filters, kernel, 1, 'same', 'channels_last',
+                          'sigmoid', True, False, go_backwards)
+        c["zero_output_for_mask"] = True
+        return dict(G.k3_object('keras.layers', 'ConvLSTM%dD' % rank, c), build_config={"input_shape": [None] + list(in_shape)})
+    cfg = dict(k3_base(name), merge_mode='concat', layer=half('forward', False), backward_layer=half('backward', True))
+    ws = [(m.path(name, '%s_%s' % (d, inner), 'conv_lstm_cell', w), a)
+          for d in ('forward', 'backward') for w, a in convlstm_weights(rng, rank, kernel, in_shape[-1], filters)]
+    out = list(in_shape[:-1]) + [2 * filters]
+    return m.add('Bidirectional', name, cfg, [src], [None] + out, ws, G.BIDI_CALL_KWARGS)
+
+
+def m_convlstm_masked(flav, rng, t=5):
+    """Masked sequences of frames into ConvLSTM (a [batch, time] mask: padded steps, a masked step
+    in the middle, pre-padding). tf.keras: float steps -> Masking(0.0); Keras 3: int32 tokens ->
+    Embedding(mask_zero). Then TimeDistributed(Reshape) into frames -> ConvLSTM2D(same,
+    return_sequences: masked steps keep the states and repeat the previous output) ->
+    ConvLSTM2D(go_backwards, last output; the sequence handed the mask on), ConvLSTM1D(valid,
+    return_state) on 1-D frames, and Bidirectional(ConvLSTM2D) concat (tf.keras repeats outputs
+    at masked steps; Keras 3 zero-fills them, from the zero_output_for_mask it forces)."""
+    m = new_model(flav)
+    if flav == 'k3':
+        x = add_input(m, [t], 'tokens', 'int32')
+        m.data_fns[x] = tokens
+        e, width = add_embedding(m, rng, x, t), G.EMB
+        frames2, frames1 = [1, width, 1], [width, 1]
+    else:
+        width = 8
+        e = m.source([t, width], mask=(0.0, 'pad'))
+        frames2, frames1 = [2, 2, 2], [4, 2]
+    f2 = add_td_reshape(m, e, t, [width], frames2)
+    f1 = add_td_reshape(m, e, t, [width], frames1)
+    a, sa = add_convlstm(m, rng, f2, [t] + frames2, 2)
+    b, _ = add_convlstm(m, rng, a, sa, 2, filters=2, return_sequences=False, go_backwards=True)
+    c, _ = add_convlstm(m, rng, f1, [t] + frames1, 1, filters=2, kernel=2, padding='valid', return_state=True)
+    if flav == 'k3':
+        d = add_bidi_convlstm_k3(m, rng, f2, [t] + frames2, 2)
+    else:
+        d = add_bidi_convlstm(m, rng, f2, [t] + frames2, 2, data_format='channels_last')
+    m.outputs = [a, b, c, (c, 1), (c, 2), d]
+    return m
+
+
 # ---------------------------------------------------------------------------------------------
 # the job list
 # ---------------------------------------------------------------------------------------------
@@ -734,7 +802,8 @@ def models():
               (flav, 'mha_axes_scores', m_mha_axes_scores, {}),
               (flav, 'convlstm1d', m_convlstm1d, {}),
               (flav, 'convlstm1d_cf', lambda f, r: m_convlstm1d(f, r, data_format='channels_first'), {}),
-              (flav, 'convlstm2d', m_convlstm2d, {})]
+              (flav, 'convlstm2d', m_convlstm2d, {}),
+              (flav, 'convlstm_masked', m_convlstm_masked, {})]
     L += [('tfk2', 'attn_causal_cfg', lambda f, r: m_attn_causal(f, r, cfg_key=True), {}),
           ('tfk2', 'attn_masking', m_attn_masking, {}),
           ('tfk2', 'attn_2d', m_attn_2d, {}),

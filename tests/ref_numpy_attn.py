@@ -279,8 +279,10 @@ def conv_nd(x, K, strides, padding, dilation):
     return y
 
 
-def run_conv_lstm(cls, cfg, weights, x, sem):
-    """[output] (+ h, c with return_state) of a ConvLSTM1D/2D on x [N, T, ...]."""
+def run_conv_lstm(cls, cfg, weights, x, sem, mask=None, zero_output=False):
+    """[output] (+ h, c with return_state) of a ConvLSTM1D/2D on x [N, T, ...]. A [N, T] mask:
+    a masked step keeps h and c and outputs the previous output (zeros before the first
+    unmasked step), or zeros with zero_output."""
     r = CONV_LSTM[cls]
     host = _host()
     if cfg.get('stateful') or cfg.get('time_major'):
@@ -301,25 +303,33 @@ def run_conv_lstm(cls, cfg, weights, x, sem):
     c = np.zeros_like(h)
     order = range(T - 1, -1, -1) if cfg.get('go_backwards') else range(T)
     outs = []
+    y = np.zeros_like(h)
     for t in order:
         z = xs[t] + conv_nd(h, R, [1] * r, 'same', [1] * r)
         i, f, cc, o = (z[..., g * F:(g + 1) * F] for g in range(4))
-        c = ract(f) * c + ract(i) * act(cc)
-        h = ract(o) * act(c)
-        outs.append(h)
+        c_new = ract(f) * c + ract(i) * act(cc)
+        h_new = ract(o) * act(c_new)
+        keep = np.ones((N,) + (1,) * r + (1,), bool) if mask is None else \
+            np.asarray(mask[:, t], bool).reshape((N,) + (1,) * (r + 1))
+        c, h = np.where(keep, c_new, c), np.where(keep, h_new, h)
+        y = np.where(keep, h_new, 0.0 if zero_output else y)
+        outs.append(y)
     back = (lambda a: np.moveaxis(a, -1, 1)) if first else (lambda a: a)
     y = np.stack([back(o) for o in outs], axis=1) if cfg.get('return_sequences') else back(outs[-1])
     return [y] + ([back(h), back(c)] if cfg.get('return_state') else [])
 
 
-def bidirectional_conv_lstm(cfg, weights, x, sem):
+def bidirectional_conv_lstm(cfg, weights, x, sem, mask=None):
+    """Keras 3's Bidirectional forces zero_output_for_mask = return_sequences on both halves, which
+    its ConvLSTM passes on; tf.keras' ConvRNN ignores it."""
     inner = cfg['layer']
     cls, lcfg = inner['class_name'], inner['config']
     bw = cfg.get('backward_layer')
     bcfg = bw['config'] if bw is not None else dict(lcfg, go_backwards=not lcfg.get('go_backwards', False))
     half = len(weights) // 2
-    fw = run_conv_lstm(cls, lcfg, weights[:half], x, sem)
-    bk = run_conv_lstm(cls, bcfg, weights[half:], x, sem)
+    zero = sem.keras3 and bool(lcfg.get('return_sequences'))
+    fw = run_conv_lstm(cls, lcfg, weights[:half], x, sem, mask, zero)
+    bk = run_conv_lstm(cls, bcfg, weights[half:], x, sem, mask, zero)
     y, yr = fw[0], bk[0]
     if lcfg.get('return_sequences'):
         yr = np.flip(yr, axis=1)
@@ -342,8 +352,17 @@ def run_layer(cls, cfg, weights, ins, sem, masks):
     conv = cls in CONV_LSTM or (cls == 'Bidirectional' and cfg['layer']['class_name'] in CONV_LSTM)
     if not conv:
         return None
-    if any(m is not None for m in masks) or len(ins) != 1:
-        raise _unsupported('%s with a mask or initial states' % cls)
-    ys = bidirectional_conv_lstm(cfg, weights, ins[0], sem) if cls == 'Bidirectional' else \
-        run_conv_lstm(cls, cfg, weights, ins[0], sem)
-    return ys, [None] * len(ys)
+    if len(ins) != 1:
+        raise _unsupported('%s with initial states' % cls)
+    if masks[0] is not None and sem.legacy_mask:
+        raise _unsupported('%s with a mask in standalone Keras 2.2' % cls)
+    if cls == 'Bidirectional':
+        ys = bidirectional_conv_lstm(cfg, weights, ins[0], sem, masks[0])
+        sequences = cfg['layer']['config'].get('return_sequences')
+        nout = 1 if cfg.get('merge_mode', 'concat') is not None else 2
+    else:
+        zero = sem.keras3 and bool(cfg.get('zero_output_for_mask'))
+        ys = run_conv_lstm(cls, cfg, weights, ins[0], sem, masks[0], zero)
+        sequences, nout = cfg.get('return_sequences'), 1
+    out_masks = [masks[0] if sequences else None] * nout
+    return ys, out_masks + [None] * (len(ys) - nout)

@@ -564,8 +564,11 @@ function moreLayerOp(L, w, ins, mask, keras3) {
     if (inner.class_name === 'Conv1D') y = activation(ic.activation, conv1dOp(ic, w, xs), keras3);
     else if (inner.class_name === 'Flatten') y = xs.reshape([N * T, -1]);
     else if (inner.class_name in RNN_KIND) y = recurrentOp(RNN_KIND[inner.class_name], ic, w, xs, [], null, keras3);
+    else if (inner.class_name === 'Reshape') y = xs.reshape([N * T].concat(ic.target_shape));
     else return null;
-    return { y: y.reshape([N, T].concat(y.shape.slice(1))), mask: null };
+    // tf.keras keeps a [batch, time] input mask (the wrapped layer gives none of its own), Keras 3
+    // passes it on
+    return { y: y.reshape([N, T].concat(y.shape.slice(1))), mask };
   }
   return null;
 }

@@ -6,7 +6,7 @@
 //       [layer, 0, tensor, {}] (from tf.keras' [[q, 0, 0, {"value": ...}]] or Keras 3's
 //       {"args", "kwargs"}), the call arguments kept in config.__call__.
 //   runOp(L, w, ins, masks, activation, keras3)  -> {value, mask} for those layers and
-//       ConvLSTM1D/ConvLSTM2D (without masks), null for any other layer.
+//       ConvLSTM1D/ConvLSTM2D (with [batch, time] masks), null for any other layer.
 // Semantics as in ref_numpy_attn.py: masked scores get -1e9 added (a fully masked row is then
 // uniform, as in float32 Keras), the value mask masks the keys, a masked query row is zeroed
 // (Attention) or attends uniformly (MultiHeadAttention), causal masks j > i.
@@ -177,10 +177,11 @@ function multiHeadAttentionEinsum(cfg, ws, q, v, k, masks, am, call) {
 }
 
 // ConvLSTM1D/2D with tf.conv1d / tf.conv2d (NWC / NHWC; channels_first transposed around it).
-function convLstm(cls, cfg, w, x, act) {
+// mask [N, T] booleans or null: a masked step keeps h and c and outputs the previous output
+// (zeros at first), or zeros with zeroOutput. Returns [output] (+ h, c with return_state).
+function convLstm(cls, cfg, w, x, act, mask, zeroOutput) {
   const rank = cls === 'ConvLSTM1D' ? 1 : 2;
   const first = cfg.data_format === 'channels_first';
-  if (cfg.return_state) throw new Error('ConvLSTM return_state: extra outputs, not in the interpreter');
   if ((cfg.dilation_rate || []).some((d) => d !== 1)) throw new Error('ConvLSTM dilation not in the interpreter');
   if (first) x = tf.transpose(x, rank === 1 ? [0, 1, 3, 2] : [0, 1, 3, 4, 2]);
   const [kernel, rec] = w;
@@ -190,21 +191,33 @@ function convLstm(cls, cfg, w, x, act) {
   const s = rank === 1 ? cfg.strides[0] : cfg.strides;
   const T = x.shape[1];
   const step = (t) => tf.squeeze(tf.slice(x, [0, t].concat(x.shape.slice(2).map(() => 0)), [x.shape[0], 1].concat(x.shape.slice(2))), [1]);
-  let h = null, c = null;
+  let h = null, c = null, y = null;
   const outs = [];
   for (let i = 0; i < T; i++) {
     const t = cfg.go_backwards ? T - 1 - i : i;
     let z = conv(step(t), kernel, s, cfg.padding);
     if (b) z = tf.add(z, b);
-    if (!h) { h = tf.zeros(z.shape.slice(0, -1).concat([F])); c = h; }
+    if (!h) { h = tf.zeros(z.shape.slice(0, -1).concat([F])); c = h; y = h; }
     z = tf.add(z, conv(h, rec, 1, 'same'));
     const [zi, zf, zc, zo] = tf.split(z, 4, -1);
-    c = tf.add(tf.mul(act(cfg.recurrent_activation, zf), c), tf.mul(act(cfg.recurrent_activation, zi), act(cfg.activation, zc)));
-    h = tf.mul(act(cfg.recurrent_activation, zo), act(cfg.activation, c));
-    outs.push(h);
+    const cNew = tf.add(tf.mul(act(cfg.recurrent_activation, zf), c), tf.mul(act(cfg.recurrent_activation, zi), act(cfg.activation, zc)));
+    const hNew = tf.mul(act(cfg.recurrent_activation, zo), act(cfg.activation, cNew));
+    if (mask) {
+      const keep = tf.slice(mask, [0, t], [x.shape[0], 1]).reshape([x.shape[0]].concat(hNew.shape.slice(1).map(() => 1)));
+      const bk = tf.broadcastTo(keep, hNew.shape);
+      y = tf.where(bk, hNew, zeroOutput ? tf.zerosLike(hNew) : y);
+      c = tf.where(bk, cNew, c);
+      h = tf.where(bk, hNew, h);
+    } else {
+      c = cNew;
+      h = hNew;
+      y = h;
+    }
+    outs.push(y);
   }
-  const back = (y) => (first ? tf.transpose(y, rank === 1 ? [0, 2, 1] : [0, 3, 1, 2]) : y);
-  return cfg.return_sequences ? tf.stack(outs.map(back), 1) : back(outs[outs.length - 1]);
+  const back = (v) => (first ? tf.transpose(v, rank === 1 ? [0, 2, 1] : [0, 3, 1, 2]) : v);
+  const out = cfg.return_sequences ? tf.stack(outs.map(back), 1) : back(outs[outs.length - 1]);
+  return cfg.return_state ? [out, back(h), back(c)] : [out];
 }
 
 function runOp(L, w, ins, masks, activation, keras3) {
@@ -214,17 +227,25 @@ function runOp(L, w, ins, masks, activation, keras3) {
   const inner = L.class_name === 'Bidirectional' ? L.config.layer : null;
   const conv = (c) => c === 'ConvLSTM1D' || c === 'ConvLSTM2D';
   if (!conv(L.class_name) && !(inner && conv(inner.class_name))) return null;
-  if (masks.some((m) => m) || ins.length !== 1) throw new Error(`${L.class_name} with a mask or initial states not in the interpreter`);
-  if (!inner) return { value: convLstm(L.class_name, L.config, w, ins[0], act), mask: null };
+  if (ins.length !== 1) throw new Error(`${L.class_name} with initial states not in the interpreter`);
+  // Keras 3 passes zero_output_for_mask on (Bidirectional forces it to return_sequences); tf.keras'
+  // ConvRNN does not
+  const mask = masks[0] || null;
+  if (!inner) {
+    const ys = convLstm(L.class_name, L.config, w, ins[0], act, mask, keras3 && !!L.config.zero_output_for_mask);
+    return { value: ys[0], mask: L.config.return_sequences ? mask : null, more: ys.slice(1) };
+  }
+  if (inner.config.return_state) throw new Error('Bidirectional(ConvLSTM) return_state not in the interpreter');
   const half = w.length / 2;
   const bcfg = L.config.backward_layer ? L.config.backward_layer.config
     : Object.assign({}, inner.config, { go_backwards: !inner.config.go_backwards });
-  const y = convLstm(inner.class_name, inner.config, w.slice(0, half), ins[0], act);
-  let yr = convLstm(inner.class_name, bcfg, w.slice(half), ins[0], act);
+  const zero = keras3 && !!inner.config.return_sequences;
+  const y = convLstm(inner.class_name, inner.config, w.slice(0, half), ins[0], act, mask, zero)[0];
+  let yr = convLstm(inner.class_name, bcfg, w.slice(half), ins[0], act, mask, zero)[0];
   if (inner.config.return_sequences) yr = tf.reverse(yr, 1);
   const merge = { concat: () => tf.concat([y, yr], -1), sum: () => tf.add(y, yr), ave: () => tf.div(tf.add(y, yr), 2), mul: () => tf.mul(y, yr) };
   if (!merge[L.config.merge_mode]) throw new Error(`merge_mode ${L.config.merge_mode} not in the interpreter`);
-  return { value: merge[L.config.merge_mode](), mask: null };
+  return { value: merge[L.config.merge_mode](), mask: inner.config.return_sequences ? mask : null };
 }
 
 module.exports = { normalize, runOp };
