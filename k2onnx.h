@@ -7059,8 +7059,9 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__
     const char *saved_prefix = cv->vprefix, *y_t, *y0 = NULL;
     const char *init_h = r->init ? r->init[0].name : NULL, *init_c = r->init && lstm ? r->init[1].name : NULL;
     /* Masked steps repeat the previous output (kept as a state of its own), give zeros, or, in
-       Keras before 2.3, give the h state. */
-    int keep_y = r->mask_tm && r->zero_masked == K2ONNX__MASK_REPEAT;
+       Keras before 2.3, give the h state. The last output of a zero-filled run without its
+       sequence is kept the same way (zeros when the last step is masked). */
+    int keep_y = r->mask_tm && (r->zero_masked == K2ONNX__MASK_REPEAT || (r->zero_masked == K2ONNX__MASK_ZERO && !r->want_seq));
     unsigned nstate;
     k2onnx__rnn_blocks b;
     k2onnx__rnn_step_io in, out;
@@ -7386,6 +7387,8 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     size_t weight = 0, nouts;
     int64_t I, T, batch;
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
+    /* a layer created with zero_output_for_mask=True (the key is written only then) */
+    int zero_output = k2onnx__jbool(cv->layer->config, "zero_output_for_mask", 0);
     int unroll, needs_scan;
     int early_order;                  /* the Scan before opset 10, and the unrolled form, emit the reversed order themselves */
     if (!k2onnx__rnn_layer_read(cv, cv->layer->cls, cv->layer->config, &L)) return 0;
@@ -7460,7 +7463,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         r.init = states ? states + k2onnx__stacked_state_at(&L, c, state_at, nin > 1) : NULL;
         r.init_is_state_io = state_io && nin == 1;
         r.mask_tm = mask_tm;
-        r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : K2ONNX__MASK_REPEAT;
+        r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : zero_output ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
         r.reverse = L.go_backwards;
         r.processing_order = last && early_order;
         /* The unrolled form hands its steps to the next cell; others pass a whole sequence. */

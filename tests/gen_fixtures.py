@@ -146,12 +146,15 @@ class Flavour:
         return c
 
     def rnn_base(self, name, return_sequences, batch_input_shape=None, return_state=False,
-                 go_backwards=False, time_major=False):
+                 go_backwards=False, time_major=False, zero_output_for_mask=False):
+        """tf.keras RNN.get_config writes zero_output_for_mask only when it is set."""
         c = self.base(name, batch_input_shape)
         c.update({"return_sequences": return_sequences, "return_state": return_state,
                   "go_backwards": go_backwards, "stateful": False, "unroll": False})
         if not self.k22:
             c["time_major"] = time_major
+        if zero_output_for_mask:
+            c["zero_output_for_mask"] = True
         return c
 
     def cell_body(self, kind, units, activation, recurrent_activation, reset_after, layer):
@@ -829,6 +832,11 @@ def mask_models():
                                       return_sequences=False), only='tfk2')
     add('mask_lstm_dense_lstm', lambda fl, r: m_masked_chain(fl, r))
     add('mask_f1_gru_seq', lambda fl, r: m_single(fl, r, 'gru', seq=6, inp=1, mask=pad))
+    # a layer created with zero_output_for_mask=True outputs zeros at masked steps (tf.keras)
+    add('mask_zero_lstm_seq', lambda fl, r: m_single(fl, r, 'lstm', seq=6, mask=pad, zero_output_for_mask=True),
+        only='tfk2')
+    add('mask_zero_gru_last', lambda fl, r: m_single(fl, r, 'gru', seq=6, mask=pad, return_sequences=False,
+                                                      zero_output_for_mask=True), only='tfk2')
     return L
 
 

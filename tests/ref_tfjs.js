@@ -448,6 +448,8 @@ function tfjsGaps(cfg) {
       gaps.add('a model nested in a functional model');
     }
     if (L.class_name === 'Conv2DTranspose' && c.output_padding) gaps.add('Conv2DTranspose output_padding (tfjs-layers ignores it)');
+    // a layer's own zero_output_for_mask=True: tfjs-layers 4.22 repeats the previous output there
+    if (c.zero_output_for_mask === true) gaps.add('zero_output_for_mask on a recurrent layer (tfjs-layers ignores it)');
     if (L.class_name === 'SeparableConv2D' && c.data_format === 'channels_first' && c.use_bias !== false) {
       gaps.add("SeparableConv2D's bias with channels_first (tfjs-layers adds it along the rows)");
     }
