@@ -12,6 +12,7 @@
 #define K2ONNX_IMPLEMENTATION
 #include "k2onnx.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,35 @@ static int parse_input_shape(char *arg, k2onnx_input_shape *is, size_t *dims)
     return 0;
 }
 
+/* The library's messages name its options; this program's user knows them as flags. */
+static const char *const option_flags[][2] = {
+    {"options.model_config", "--config"},
+    {"options.state_io", "--state-io"},
+    {"options.unroll", "--unroll"},
+    {"options.steps", "--steps"},
+};
+
+/* "k2onnx: WHERE: [KIND]MESSAGE" on stderr, with the options the message names as flags. */
+static void print_message(const char *where, const char *kind, const char *message)
+{
+    const char *p = message;
+    fprintf(stderr, "k2onnx: %s: %s", where, kind);
+    while (*p) {
+        size_t i, n = 0;
+        for (i = 0; i < sizeof option_flags / sizeof option_flags[0]; i++) {
+            size_t len = strlen(option_flags[i][0]);
+            if (strncmp(p, option_flags[i][0], len) == 0 && !(isalnum((unsigned char)p[len]) || p[len] == '_')) {
+                fputs(option_flags[i][1], stderr);
+                n = len;
+                break;
+            }
+        }
+        if (n) p += n;
+        else fputc(*p++, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 /* Reads a whole file into memory; returns NULL and prints the reason on failure. Release with
    k2onnx_free. */
 static unsigned char *read_file(const char *path, size_t *size)
@@ -158,7 +188,7 @@ static unsigned char *read_file(const char *path, size_t *size)
     k2onnx_error err;
     void *data;
     if (k2onnx_read_file(path, &data, size, &err) != k2onnx_result_success) {
-        fprintf(stderr, "k2onnx: %s: %s\n", path, err.message);
+        print_message(path, "", err.message);
         return NULL;
     }
     return (unsigned char *)data;
@@ -166,7 +196,7 @@ static unsigned char *read_file(const char *path, size_t *size)
 
 static void print_warning(void *user, const char *message)
 {
-    fprintf(stderr, "k2onnx: %s: warning: %s\n", (const char *)user, message);
+    print_message((const char *)user, "warning: ", message);
 }
 
 #ifndef K2ONNX_NO_H5_INSPECT
@@ -594,7 +624,7 @@ static int open_input(const char *path, input_file *in)
     }
 #endif
     if (k2onnx_read_file(path, &data, &in->size, &err) != k2onnx_result_success) {
-        fprintf(stderr, "k2onnx: %s: %s\n", path, err.message);
+        print_message(path, "", err.message);
         return 0;
     }
     in->read = data;
@@ -685,7 +715,7 @@ static int convert_to_stdout(const char *input, const k2onnx_options *opts)
     if (!open_input(input, &in)) return 1;
     ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, stdout, NULL, &err) == k2onnx_result_success;
     close_input(&in);
-    if (!ok && err.result != k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
+    if (!ok && err.result != k2onnx_result_write_failed) print_message(input, "", err.message);
     if (fflush(stdout) != 0 || ferror(stdout) || (!ok && err.result == k2onnx_result_write_failed)) {
         if (ok || err.result == k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: write error on standard output\n", input);
         ok = 0;
@@ -723,7 +753,7 @@ static int convert(const char *input, const char *output, const k2onnx_options *
     close_input(&in);
     if (!ok) {
         if (err.result == k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: write error on '%s'\n", input, output);
-        else fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
+        else print_message(input, "", err.message);
     }
     if (fclose(fp) != 0 && ok) {
         fprintf(stderr, "k2onnx: %s: write error on '%s'\n", input, output);
@@ -771,7 +801,7 @@ static int convert_nowhere(const char *input, const k2onnx_options *opts)
     if (!open_input(input, &in)) return 1;
     ok = k2onnx_convert(in.data, in.size, opts, NULL, NULL, NULL, &err) == k2onnx_result_success;
     close_input(&in);
-    if (!ok) fprintf(stderr, "k2onnx: %s: %s\n", input, err.message);
+    if (!ok) print_message(input, "", err.message);
     return ok ? 0 : 1;
 }
 
@@ -823,14 +853,14 @@ static int inspect(int argc, char **argv, int dump)
     if (!data) return 1;
     if (!dump) {
         if (k2onnx_h5_list(data, size, &opts, print_entry, NULL, &err) != k2onnx_result_success) {
-            fprintf(stderr, "k2onnx: %s: %s\n", argv[0], err.message);
+            print_message(argv[0], "", err.message);
             status = 1;
         }
     }
     for (i = 1; dump && i < argc && status == 0; i++) {
         if (argc > 2) printf("# %s\n", argv[i]);
         if (k2onnx_h5_read(data, size, argv[i], &opts, print_value, NULL, &err) != k2onnx_result_success) {
-            fprintf(stderr, "k2onnx: %s: %s\n", argv[0], err.message);
+            print_message(argv[0], "", err.message);
             status = 1;
         }
     }

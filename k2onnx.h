@@ -25,6 +25,8 @@
      K2ONNX_MALLOC(size)     allocator used when options.allocator is empty
      K2ONNX_FREE(ptr)        (define both or neither; default malloc/free). Firmware that passes
                              options.memory can define them to return NULL / do nothing.
+     K2ONNX_ASSERT(x)        checks of internal invariants (a caller's capacity); default
+                             assert(x), nothing with K2ONNX_NO_STDIO
      K2ONNX_DEBUG_ARENA      every arena object in a heap block of its own (sanitizer builds)
      FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  checksums are not compared (fuzzing builds only)
 
@@ -54,14 +56,39 @@
      All of them together still convert plain SimpleRNN, GRU and LSTM models, in about 40 KB of
      Cortex-M4 code (make size).
 
-   TABLE OF CONTENTS (implementation sections, in pipeline order)
+   TABLE OF CONTENTS (implementation sections, in pipeline order; search for a subsection by
+   its "--- name" anchor)
      1. Support: arena allocation, errors, byte reading, inflate
+          --- inflate (RFC 1951) with the zlib wrapper (RFC 1950)
      2. HDF5 reader          (knows nothing about Keras)
+          --- datatypes, dataspaces, attributes
+          --- v2 B-trees and fractal heaps
+          --- filters: shuffle, Fletcher-32
+          --- dataset storage: compact, contiguous, chunked
+          --- groups
+          --- inspection: recursive listing and element values
      3. ZIP reader           (Keras 3 .keras archives)
      4. JSON parser
      5. Keras model          (config, layer graph, weights by position or by Keras 3 path)
+          --- nested models
      6. ONNX graph builder
+          --- ONNX operators with their opset and runtime variants
      7. Layer mappings       (one function per Keras layer class, found through one table)
+          --- core layers: InputLayer, activations, Dense, Masking, Highway, MaxoutDense
+          --- recurrent layers
+          --- the unrolled form
+          --- ConvLSTM1D / ConvLSTM2D
+          --- Bidirectional
+          --- reshaping: RepeatVector, Flatten, Reshape, Permute
+          --- 1-D convolution and pooling
+          --- 2-D convolution and pooling
+          --- normalization, global 1-D pooling, merging, Embedding
+          --- activation layers
+          --- sequence edges: Cropping1D, ZeroPadding1D, UpSampling1D
+          --- Dot and the Keras 1 Merge layer
+          --- attention
+          --- the layer table (and the stubs of trimmed builds)
+          --- the walk over the layer graph
      8. Protobuf encoder     (knows nothing about layers)
      9. Public entry points
      10. stdio helpers
@@ -335,6 +362,15 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #include <stdlib.h>
 #define K2ONNX_MALLOC(size) malloc(size)
 #define K2ONNX_FREE(ptr) free(ptr)
+#endif
+/* A build without stdio has nowhere to report a failed assert, so there the checks are left out. */
+#ifndef K2ONNX_ASSERT
+#ifdef K2ONNX_NO_STDIO
+#define K2ONNX_ASSERT(x) ((void)0)
+#else
+#include <assert.h>
+#define K2ONNX_ASSERT(x) assert(x)
+#endif
 #endif
 
 /* ============================================================================================
@@ -1501,6 +1537,8 @@ enum {
     K2ONNX__CHUNK_BTREE1 = 0, K2ONNX__CHUNK_SINGLE = 1, K2ONNX__CHUNK_IMPLICIT = 2,
     K2ONNX__CHUNK_FARRAY = 3, K2ONNX__CHUNK_EARRAY = 4, K2ONNX__CHUNK_BTREE2 = 5
 };
+/* Data layout classes of the layout message. */
+enum { K2ONNX__LAYOUT_COMPACT = 0, K2ONNX__LAYOUT_CONTIGUOUS = 1, K2ONNX__LAYOUT_CHUNKED = 2, K2ONNX__LAYOUT_VIRTUAL = 3 };
 #define K2ONNX__MAX_FILTERS 16
 
 typedef struct k2onnx__h5obj {
@@ -1518,7 +1556,7 @@ typedef struct k2onnx__h5obj {
     int has_type, has_space, has_layout;
     k2onnx__h5type type;
     k2onnx__h5space space;
-    int layout_class;     /* 0 compact, 1 contiguous, 2 chunked, 3 virtual */
+    int layout_class;     /* K2ONNX__LAYOUT_*, as the file gives it */
     uint64_t data_pos, data_size;
     /* chunked storage */
     unsigned chunk_index, chunk_rank, chunk_layout_flags;
@@ -1836,14 +1874,14 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
     o->has_layout = 1;
     if (version == 3 || version == 4) {
         o->layout_class = (int)k2onnx__cur_uint(&c, 1);
-        if (o->layout_class == 0) {
+        if (o->layout_class == K2ONNX__LAYOUT_COMPACT) {
             o->data_size = k2onnx__cur_uint(&c, 2);
             o->data_pos = c.pos;
             k2onnx__cur_skip(&c, o->data_size);
-        } else if (o->layout_class == 1) {
+        } else if (o->layout_class == K2ONNX__LAYOUT_CONTIGUOUS) {
             o->data_pos = k2onnx__cur_addr(&c);
             o->data_size = k2onnx__cur_uint(&c, f->sl);
-        } else if (o->layout_class == 2) {
+        } else if (o->layout_class == K2ONNX__LAYOUT_CHUNKED) {
             unsigned enc = 4;
             if (version == 4) o->chunk_layout_flags = (unsigned)k2onnx__cur_uint(&c, 1);
             o->chunk_rank = (unsigned)k2onnx__cur_uint(&c, 1);
@@ -1885,8 +1923,8 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
         unsigned rank = (unsigned)k2onnx__cur_uint(&c, 1);
         o->layout_class = (int)k2onnx__cur_uint(&c, 1);
         k2onnx__cur_skip(&c, 5);
-        if (o->layout_class != 0) o->data_pos = k2onnx__cur_addr(&c);
-        if (o->layout_class == 2) {
+        if (o->layout_class != K2ONNX__LAYOUT_COMPACT) o->data_pos = k2onnx__cur_addr(&c);
+        if (o->layout_class == K2ONNX__LAYOUT_CHUNKED) {
             if (rank < 1 || rank > K2ONNX__H5_MAX_RANK + 1) return k2onnx__h5_bad(f, o->path, "chunked layout has an invalid rank");
             o->chunk_rank = rank;
             o->chunk_index = K2ONNX__CHUNK_BTREE1;
@@ -1896,7 +1934,7 @@ static int k2onnx__h5_layout(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t pos
         } else {
             k2onnx__cur_skip(&c, 4u * rank);
         }
-        if (o->layout_class == 0) {
+        if (o->layout_class == K2ONNX__LAYOUT_COMPACT) {
             o->data_size = k2onnx__cur_uint(&c, 4);
             o->data_pos = c.pos;
             k2onnx__cur_skip(&c, o->data_size);
@@ -2391,17 +2429,17 @@ static int k2onnx__fheap_object(const k2onnx__fheap *h, const unsigned char *id,
     return k2onnx__h5_bad(f, h->path, "unknown fractal heap ID type");
 }
 
-typedef struct k2onnx__dense {
+typedef struct k2onnx__h5_dense_walk {
     k2onnx__fheap heap;
     k2onnx__h5obj *o;
     unsigned id_offset;   /* where the heap ID sits inside a name-index record */
     int attrs;
     uint64_t count, max_count;
-} k2onnx__dense;
+} k2onnx__h5_dense_walk;
 
-static int k2onnx__dense_cb(void *user, uint64_t pos, unsigned size)
+static int k2onnx__h5_dense_walk_step(void *user, uint64_t pos, unsigned size)
 {
-    k2onnx__dense *d = (k2onnx__dense *)user;
+    k2onnx__h5_dense_walk *d = (k2onnx__h5_dense_walk *)user;
     const k2onnx__h5 *f = d->heap.f;
     uint64_t at = 0, len = 0;
     if (size < d->id_offset + d->heap.id_len) return k2onnx__h5_bad(f, d->o->path, "dense storage record is smaller than a heap ID");
@@ -2416,7 +2454,7 @@ static int k2onnx__dense_cb(void *user, uint64_t pos, unsigned size)
 
 static int k2onnx__h5_load_dense(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t heap, uint64_t names, int attrs)
 {
-    k2onnx__dense d;
+    k2onnx__h5_dense_walk d;
     memset(&d, 0, sizeof d);
     if (!k2onnx__fheap_open(&d.heap, f, o->path, heap)) return 0;
     d.o = o;
@@ -2424,7 +2462,7 @@ static int k2onnx__h5_load_dense(const k2onnx__h5 *f, k2onnx__h5obj *o, uint64_t
     d.id_offset = attrs ? 0u : 4u; /* attribute records start with the ID, link records with a hash */
     d.max_count = f->size / 4u + 1;
     if (attrs && d.heap.id_len != 8) return k2onnx__h5_bad(f, o->path, "dense attribute heap IDs are not 8 bytes");
-    return k2onnx__bt2_iterate(f, o->path, names, attrs ? 8u : 5u, k2onnx__dense_cb, &d);
+    return k2onnx__bt2_iterate(f, o->path, names, attrs ? 8u : 5u, k2onnx__h5_dense_walk_step, &d);
 }
 
 static int k2onnx__h5_load_dense_attrs(const k2onnx__h5 *f, k2onnx__h5obj *o)
@@ -2760,16 +2798,16 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
     *nbytes = bytes;
     *data = f->buf;
     if (bytes == 0) return 1;
-    if (o->layout_class == 0 || (o->layout_class == 1 && o->data_pos != K2ONNX__UNDEF_ADDR)) {
+    if (o->layout_class == K2ONNX__LAYOUT_COMPACT || (o->layout_class == K2ONNX__LAYOUT_CONTIGUOUS && o->data_pos != K2ONNX__UNDEF_ADDR)) {
         uint64_t have = o->data_size == UINT64_MAX ? bytes : o->data_size;
         if (have < bytes || !k2onnx__in_bounds(f->size, o->data_pos, bytes))
             return k2onnx__h5_bad(f, o->path, "dataset storage is outside the file");
         *data = f->buf + o->data_pos;
         return 1;
     }
-    if (o->layout_class == 3)
+    if (o->layout_class == K2ONNX__LAYOUT_VIRTUAL)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': virtual dataset layout is not supported", o->path);
-    if (o->layout_class != 1 && o->layout_class != 2)
+    if (o->layout_class != K2ONNX__LAYOUT_CONTIGUOUS && o->layout_class != K2ONNX__LAYOUT_CHUNKED)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': layout class %d", o->path, o->layout_class);
     /* Never-written data reads as the fill value, as in libhdf5. */
     if (bytes / f->ctx->max_dataset_ratio > f->size)
@@ -2785,10 +2823,10 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
     }
     *data = out;
 #ifdef K2ONNX_NO_H5_CHUNKED
-    if (o->layout_class == 2 && o->chunk_index_addr != K2ONNX__UNDEF_ADDR)
+    if (o->layout_class == K2ONNX__LAYOUT_CHUNKED && o->chunk_index_addr != K2ONNX__UNDEF_ADDR)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunked storage is left out of this build (K2ONNX_NO_H5_CHUNKED)", o->path);
 #else
-    if (o->layout_class == 2 && o->chunk_index_addr != K2ONNX__UNDEF_ADDR) {
+    if (o->layout_class == K2ONNX__LAYOUT_CHUNKED && o->chunk_index_addr != K2ONNX__UNDEF_ADDR) {
         k2onnx__chunks s;
         unsigned i;
         memset(&s, 0, sizeof s);
@@ -4106,8 +4144,11 @@ typedef struct k2onnx__kvalue {
     const char *mask;     /* Keras mask of a [batch, time, ...] value: float [batch, time] of 0/1 */
 } k2onnx__kvalue;
 
+/* Where the conversion of a call stands. */
+enum { K2ONNX__CALL_PENDING, K2ONNX__CALL_CONVERTING, K2ONNX__CALL_DONE };
+
 typedef struct k2onnx__kcall {
-    int state;                /* 0 pending, 1 being converted (cycle guard), 2 done */
+    int state;                /* K2ONNX__CALL_PENDING, _CONVERTING (the cycle guard) or _DONE */
     k2onnx__kref *inputs;
     size_t ninputs, inputs_cap;
     const k2onnx__json *kwargs;   /* the call's keyword arguments, when the file records them */
@@ -4847,7 +4888,7 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         if (!a) {
             if (k2onnx__h5_attr(&root, "layer_names") || k2onnx__h5_attr(&root, "layer_names0"))
                 return k2onnx__fail(ctx, k2onnx_result_invalid_model,
-                                    "file holds weights only (no model_config attribute on '/'); give the architecture JSON too (--config)");
+                                    "file holds weights only (no model_config attribute on '/'); give the architecture JSON too (options.model_config)");
             return k2onnx__fail(ctx, k2onnx_result_invalid_model, "not a Keras model file (no model_config attribute on '/')");
         }
         if (!k2onnx__h5_attr_string(f, "/", a, 0, &s, &len)) return 0;
@@ -5121,7 +5162,7 @@ typedef struct k2onnx__matrix_part {
 
 #define K2ONNX__MAX_PARTS 4
 
-typedef struct k2onnx__init {
+typedef struct k2onnx__initializer {
     const char *name;
     int dtype;
     unsigned rank;
@@ -5134,7 +5175,7 @@ typedef struct k2onnx__init {
        op, say), each streamed from the file. */
     k2onnx__matrix_part parts[K2ONNX__MAX_PARTS];
     unsigned nparts;
-} k2onnx__init;
+} k2onnx__initializer;
 
 /* The nodes [first, end) of a graph that one call of a layer made, and the call's outputs. */
 typedef struct k2onnx__span {
@@ -5150,7 +5191,7 @@ typedef struct k2onnx__graph {
     const char *name;
     k2onnx__node **nodes;
     size_t nnodes, nodes_cap;
-    k2onnx__init *inits;
+    k2onnx__initializer *inits;
     size_t ninits, inits_cap;
     k2onnx__kvalue *inputs, *outputs;
     size_t ninputs, inputs_cap, noutputs, outputs_cap;
@@ -5165,7 +5206,7 @@ typedef struct k2onnx__graph {
     size_t nmeta;
 } k2onnx__graph;
 
-typedef struct k2onnx__conv {
+typedef struct k2onnx__converter {
     k2onnx__ctx *ctx;
     k2onnx__kmodel *m;
     k2onnx__graph *g;
@@ -5177,7 +5218,7 @@ typedef struct k2onnx__conv {
     size_t walk_cap;
     int io_elem;            /* a float64 or float16 model: inputs and outputs of that type around a
                                float32 graph (0 for a float32 model) */
-} k2onnx__conv;
+} k2onnx__converter;
 
 /* One level of the walk over layer calls: the call, the input being converted, and whether that
    input's call was pushed. The walk lives in the arena, so the C stack stays flat however deep
@@ -5189,7 +5230,7 @@ typedef struct k2onnx__walk {
 } k2onnx__walk;
 
 /* "layer 'x' (Class): ..." prefix for every mapping error. */
-static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...)
+static int k2onnx__lfail(k2onnx__converter *cv, k2onnx_result r, const char *fmt, ...)
 {
 #ifdef K2ONNX_NO_ERROR_STRINGS
     (void)fmt;
@@ -5208,7 +5249,7 @@ static int k2onnx__lfail(k2onnx__conv *cv, k2onnx_result r, const char *fmt, ...
 #endif
 
 /* A warning about the layer being converted, handed to options.warn when there is one. */
-static void k2onnx__lwarn(k2onnx__conv *cv, const char *fmt, ...)
+static void k2onnx__lwarn(k2onnx__converter *cv, const char *fmt, ...)
 {
     char buf[400], msg[512];
     va_list ap;
@@ -5223,7 +5264,7 @@ static void k2onnx__lwarn(k2onnx__conv *cv, const char *fmt, ...)
 }
 
 /* Value names are "<layer>/<what>", with the call index for shared layers. */
-static const char *k2onnx__vname(k2onnx__conv *cv, const char *what)
+static const char *k2onnx__vname(k2onnx__converter *cv, const char *what)
 {
     const char *pre = cv->vprefix ? cv->vprefix : "";
     if (!what) return NULL;
@@ -5232,7 +5273,7 @@ static const char *k2onnx__vname(k2onnx__conv *cv, const char *what)
     return k2onnx__sprintf(cv->ctx, "%s/call_%u/%s%s", cv->layer->name, (unsigned long long)cv->node, pre, what);
 }
 
-static k2onnx__node *k2onnx__add_node(k2onnx__conv *cv, const char *op, size_t ninputs, size_t noutputs)
+static k2onnx__node *k2onnx__add_node(k2onnx__converter *cv, const char *op, size_t ninputs, size_t noutputs)
 {
     k2onnx__node *n;
     if (!k2onnx__reserve(cv->ctx, (void **)&cv->g->nodes, &cv->g->nodes_cap, cv->g->nnodes + 1, sizeof *cv->g->nodes)) return NULL;
@@ -5250,7 +5291,9 @@ static k2onnx__node *k2onnx__add_node(k2onnx__conv *cv, const char *op, size_t n
 
 static k2onnx__attr *k2onnx__add_attr(k2onnx__node *n, const char *name, int type)
 {
-    k2onnx__attr *a = &n->attrs[n->nattrs++]; /* callers add at most 8 */
+    k2onnx__attr *a;
+    K2ONNX_ASSERT(n->nattrs < sizeof n->attrs / sizeof n->attrs[0]);
+    a = &n->attrs[n->nattrs++];
     memset(a, 0, sizeof *a);
     a->name = name;
     a->type = type;
@@ -5261,7 +5304,7 @@ static void k2onnx__attr_int(k2onnx__node *n, const char *name, int64_t v) { k2o
 static void k2onnx__attr_float(k2onnx__node *n, const char *name, float v) { k2onnx__add_attr(n, name, K2ONNX__AFLOAT)->f = v; }
 static void k2onnx__attr_string(k2onnx__node *n, const char *name, const char *v) { k2onnx__add_attr(n, name, K2ONNX__ASTRING)->s = v; }
 
-static int k2onnx__attr_ints(k2onnx__conv *cv, k2onnx__node *n, const char *name, const int64_t *v, size_t count)
+static int k2onnx__attr_ints(k2onnx__converter *cv, k2onnx__node *n, const char *name, const int64_t *v, size_t count)
 {
     int64_t *copy = (int64_t *)k2onnx__alloc_array(cv->ctx, count + 1, sizeof *copy);
     k2onnx__attr *a;
@@ -5273,9 +5316,9 @@ static int k2onnx__attr_ints(k2onnx__conv *cv, k2onnx__node *n, const char *name
     return 1;
 }
 
-static k2onnx__init *k2onnx__add_init(k2onnx__conv *cv, const char *name, int dtype, unsigned rank, const int64_t *dims)
+static k2onnx__initializer *k2onnx__add_init(k2onnx__converter *cv, const char *name, int dtype, unsigned rank, const int64_t *dims)
 {
-    k2onnx__init *t;
+    k2onnx__initializer *t;
     unsigned i;
     if (!name || !k2onnx__reserve(cv->ctx, (void **)&cv->g->inits, &cv->g->inits_cap, cv->g->ninits + 1, sizeof *cv->g->inits)) return NULL;
     t = &cv->g->inits[cv->g->ninits++];
@@ -5291,11 +5334,11 @@ static k2onnx__init *k2onnx__add_init(k2onnx__conv *cv, const char *name, int dt
     return t;
 }
 
-static const char *k2onnx__init_i64(k2onnx__conv *cv, const char *what, const int64_t *v, size_t count)
+static const char *k2onnx__init_i64(k2onnx__converter *cv, const char *what, const int64_t *v, size_t count)
 {
     int64_t dims[1];
     int64_t *copy = (int64_t *)k2onnx__alloc_array(cv->ctx, count + 1, sizeof *copy);
-    k2onnx__init *t;
+    k2onnx__initializer *t;
     dims[0] = (int64_t)count;
     if (!copy || !(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__INT64, 1, dims))) return NULL;
     memcpy(copy, v, count * sizeof *copy);
@@ -5304,9 +5347,9 @@ static const char *k2onnx__init_i64(k2onnx__conv *cv, const char *what, const in
     return t->name;
 }
 
-static const char *k2onnx__init_f32(k2onnx__conv *cv, const char *what, const float *v, unsigned rank, const int64_t *dims)
+static const char *k2onnx__init_f32(k2onnx__converter *cv, const char *what, const float *v, unsigned rank, const int64_t *dims)
 {
-    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
+    k2onnx__initializer *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
     if (!t) return NULL;
     t->kind = K2ONNX__INIT_F32;
     t->f32 = v;
@@ -5314,10 +5357,10 @@ static const char *k2onnx__init_f32(k2onnx__conv *cv, const char *what, const fl
 }
 
 /* Weight `index` of the layer as a rows x cols initializer, streamed from the file as stored. */
-static const char *k2onnx__matrix_init(k2onnx__conv *cv, size_t index, const char *what, int64_t rows, int64_t cols)
+static const char *k2onnx__matrix_init(k2onnx__converter *cv, size_t index, const char *what, int64_t rows, int64_t cols)
 {
     int64_t dims[2];
-    k2onnx__init *t;
+    k2onnx__initializer *t;
     dims[0] = rows;
     dims[1] = cols;
     if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 2, dims))) return NULL;
@@ -5330,9 +5373,9 @@ static const char *k2onnx__matrix_init(k2onnx__conv *cv, size_t index, const cha
 }
 
 /* A 1-D weight of the layer as an initializer, streamed from the file. */
-static const char *k2onnx__vector_init(k2onnx__conv *cv, size_t index, const char *what, int64_t count)
+static const char *k2onnx__vector_init(k2onnx__converter *cv, size_t index, const char *what, int64_t count)
 {
-    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 1, &count);
+    k2onnx__initializer *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 1, &count);
     if (!t) return NULL;
     t->kind = K2ONNX__INIT_MATRIX;
     t->nparts = 1;
@@ -5343,7 +5386,7 @@ static const char *k2onnx__vector_init(k2onnx__conv *cv, size_t index, const cha
 }
 
 /* Single-input single-output node; returns the output name. */
-static const char *k2onnx__op1(k2onnx__conv *cv, const char *op, const char *input, const char *what, k2onnx__node **out)
+static const char *k2onnx__op1(k2onnx__converter *cv, const char *op, const char *input, const char *what, k2onnx__node **out)
 {
     k2onnx__node *n = k2onnx__add_node(cv, op, 1, 1);
     if (!n) return NULL;
@@ -5353,7 +5396,7 @@ static const char *k2onnx__op1(k2onnx__conv *cv, const char *op, const char *inp
     return n->outputs[0];
 }
 
-static const char *k2onnx__op2(k2onnx__conv *cv, const char *op, const char *a, const char *b, const char *what)
+static const char *k2onnx__op2(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what)
 {
     k2onnx__node *n = k2onnx__add_node(cv, op, 2, 1);
     if (!n) return NULL;
@@ -5364,7 +5407,7 @@ static const char *k2onnx__op2(k2onnx__conv *cv, const char *op, const char *a, 
 }
 
 /* Squeeze/Unsqueeze on one axis: an attribute before opset 13, an input from 13 on. */
-static const char *k2onnx__squeeze(k2onnx__conv *cv, const char *op, const char *input, int64_t axis, const char *what)
+static const char *k2onnx__squeeze(k2onnx__converter *cv, const char *op, const char *input, int64_t axis, const char *what)
 {
     k2onnx__node *n;
     if (cv->opset >= 13) {
@@ -5378,7 +5421,7 @@ static const char *k2onnx__squeeze(k2onnx__conv *cv, const char *op, const char 
 #ifndef K2ONNX_ONLY_RECURRENT
 /* ReduceMean/ReduceMax/ReduceSum over one axis: the axes are an attribute before opset 18
    (13 for ReduceSum), an input since. */
-static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what)
+static const char *k2onnx__reduce(k2onnx__converter *cv, const char *op, const char *x, int64_t axis, int keepdims, const char *what)
 {
     k2onnx__node *n;
     int as_input = cv->opset >= (strcmp(op, "ReduceSum") == 0 ? 13 : 18);
@@ -5394,7 +5437,7 @@ static const char *k2onnx__reduce(k2onnx__conv *cv, const char *op, const char *
 }
 #endif
 
-static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const int64_t *perm, size_t rank, const char *what)
+static const char *k2onnx__transpose(k2onnx__converter *cv, const char *input, const int64_t *perm, size_t rank, const char *what)
 {
     k2onnx__node *n;
     if (K2ONNX__UNROLLS(cv->ctx)) {
@@ -5409,7 +5452,7 @@ static const char *k2onnx__transpose(k2onnx__conv *cv, const char *input, const 
 }
 
 /* An initializer as a graph value: its name, type and static shape. */
-static void k2onnx__init_value(const k2onnx__init *t, k2onnx__kvalue *v)
+static void k2onnx__init_value(const k2onnx__initializer *t, k2onnx__kvalue *v)
 {
     unsigned d;
     memset(v, 0, sizeof *v);
@@ -5419,29 +5462,152 @@ static void k2onnx__init_value(const k2onnx__init *t, k2onnx__kvalue *v)
     for (d = 0; d < t->rank; d++) v->dims[d] = t->dims[d];
 }
 
-static int k2onnx__add_graph_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const k2onnx__kvalue *v)
+static int k2onnx__add_graph_value(k2onnx__converter *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const k2onnx__kvalue *v)
 {
     if (!k2onnx__reserve(cv->ctx, (void **)arr, cap, *n + 1, sizeof **arr)) return 0;
     (*arr)[(*n)++] = *v;
     return 1;
 }
 
+/* --- ONNX operators with their opset and runtime variants ------------------------------- */
+
+/* A float scalar initializer; the value is copied into the arena. */
+static const char *k2onnx__const_f32(k2onnx__converter *cv, const char *what, float value)
+{
+    float *v = (float *)k2onnx__alloc(cv->ctx, sizeof *v);
+    if (!v) return NULL;
+    *v = value;
+    return k2onnx__init_f32(cv, what, v, 0, NULL);
+}
+
+/* min(max(x, lo), hi): Clip takes its bounds as attributes before opset 11, as inputs since.
+   With --unroll it is Relu(x - lo) - Relu(x - hi) + lo, which every runtime has (libonnx runs
+   Clip only from opset 11, and only with bounds named "min" and "max"). */
+static const char *k2onnx__clip(k2onnx__converter *cv, const char *x, float lo, float hi, const char *what)
+{
+    k2onnx__node *n;
+    const char *l = NULL, *h = NULL;
+    if (K2ONNX__UNROLLS(cv->ctx)) {
+        const char *lc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
+        const char *hc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
+        const char *dl = lc ? k2onnx__op2(cv, "Sub", x, lc, k2onnx__sprintf(cv->ctx, "%s_above_min", what)) : NULL;
+        const char *dh = hc ? k2onnx__op2(cv, "Sub", x, hc, k2onnx__sprintf(cv->ctx, "%s_above_max", what)) : NULL;
+        const char *rl = dl ? k2onnx__op1(cv, "Relu", dl, k2onnx__sprintf(cv->ctx, "%s_from_min", what), NULL) : NULL;
+        const char *rh = dh ? k2onnx__op1(cv, "Relu", dh, k2onnx__sprintf(cv->ctx, "%s_past_max", what), NULL) : NULL;
+        const char *d = rl && rh ? k2onnx__op2(cv, "Sub", rl, rh, k2onnx__sprintf(cv->ctx, "%s_span", what)) : NULL;
+        return d ? k2onnx__op2(cv, "Add", d, lc, what) : NULL;
+    }
+    if (cv->opset >= 11) {
+        l = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
+        h = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
+        if (!l || !h) return NULL;
+    }
+    if (!(n = k2onnx__add_node(cv, "Clip", l ? 3 : 1, 1))) return NULL;
+    n->inputs[0] = x;
+    if (l) {
+        n->inputs[1] = l;
+        n->inputs[2] = h;
+    } else {
+        k2onnx__attr_float(n, "min", lo);
+        k2onnx__attr_float(n, "max", hi);
+    }
+    n->outputs[0] = k2onnx__vname(cv, what);
+    n->name = n->outputs[0];
+    return n->outputs[0];
+}
+
+/* A scalar int64 initializer, e.g. the direction index for Gather. */
+static const char *k2onnx__const_i64(k2onnx__converter *cv, const char *what, int64_t v)
+{
+    const char *name = k2onnx__vname(cv, what);
+    int64_t *copy = (int64_t *)k2onnx__alloc(cv->ctx, sizeof *copy);
+    k2onnx__initializer *t;
+    if (!name || !copy) return NULL;
+    *copy = v;
+    t = k2onnx__add_init(cv, name, K2ONNX__INT64, 0, NULL);
+    if (!t) return NULL;
+    t->kind = K2ONNX__INIT_I64;
+    t->i64 = copy;
+    return t->name;
+}
+
+/* Softmax over any axis: opset 13 takes the axis as is; before, Softmax flattens from its axis on,
+   so a middle axis is moved last around it. */
+static const char *k2onnx__softmax(k2onnx__converter *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what)
+{
+    k2onnx__node *n;
+    int64_t perm[K2ONNX__MAX_RANK];
+    unsigned i;
+    const char *t, *y;
+    if (cv->opset >= 13 || axis == (int64_t)rank - 1) {
+        if ((y = k2onnx__op1(cv, op, x, what, &n)) != NULL) k2onnx__attr_int(n, "axis", axis);
+        return y;
+    }
+    for (i = 0; i < rank; i++) perm[i] = i;
+    perm[axis] = rank - 1;
+    perm[rank - 1] = axis;
+    t = k2onnx__transpose(cv, x, perm, rank, k2onnx__sprintf(cv->ctx, "%s_axis_last", what));
+    y = t ? k2onnx__op1(cv, op, t, k2onnx__sprintf(cv->ctx, "%s_moved", what), &n) : NULL;
+    if (!y) return NULL;
+    k2onnx__attr_int(n, "axis", (int64_t)rank - 1);
+    return k2onnx__transpose(cv, y, perm, rank, what);
+}
+
+#ifndef K2ONNX_ONLY_RECURRENT
+/* A reduction over `axis` of a rank-`rank` tensor that drops the axis. With --unroll it keeps the
+   axis and a Reshape drops it: onnx2c drops every axis of size 1 from keepdims=0 reductions. */
+static const char *k2onnx__reduce_drop(k2onnx__converter *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what)
+{
+    int64_t shape[K2ONNX__MAX_RANK];
+    unsigned i;
+    const char *kept, *sh;
+    if (axis < 0) axis += rank;
+    if (!K2ONNX__UNROLLS(cv->ctx) || rank < 2 || axis < (int64_t)rank - 2) return k2onnx__reduce(cv, op, x, axis, 0, what);
+    for (i = 0; i + 1 < rank; i++) shape[i] = (int64_t)i < axis ? 0 : -1; /* 0 copies a dimension, -1 takes the rest */
+    kept = k2onnx__reduce(cv, op, x, axis, 1, k2onnx__sprintf(cv->ctx, "%s_kept", what));
+    sh = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what), shape, rank - 1);
+    return kept && sh ? k2onnx__op2(cv, "Reshape", kept, sh, what) : NULL;
+}
+
+/* x[start:end] along one axis (end may be INT64_MAX or negative): attributes before opset 10. */
+static const char *k2onnx__slice(k2onnx__converter *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what)
+{
+    k2onnx__node *n;
+    if (cv->opset < 10) {
+        if (!k2onnx__op1(cv, "Slice", x, what, &n) || !k2onnx__attr_ints(cv, n, "starts", &start, 1) || !k2onnx__attr_ints(cv, n, "ends", &end, 1) ||
+            !k2onnx__attr_ints(cv, n, "axes", &axis, 1))
+            return NULL;
+    } else {
+        const char *s = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_starts", what), &start, 1);
+        const char *e = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_ends", what), &end, 1);
+        const char *a = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1);
+        if (!s || !e || !a || !(n = k2onnx__add_node(cv, "Slice", 4, 1))) return NULL;
+        n->inputs[0] = x;
+        n->inputs[1] = s;
+        n->inputs[2] = e;
+        n->inputs[3] = a;
+        n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    }
+    return n->outputs[0];
+}
+#endif
+
 /* ============================================================================================
    7. Layer mappings
-   One function per Keras layer class, found through k2onnx__layer_table. Each receives the
+   One function per Keras layer class, found through the K2ONNX__LAYERS table. Each receives the
    call's input values and produces its output values.
    ============================================================================================ */
 
-typedef int (*k2onnx__layer_fn)(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+typedef int (*k2onnx__layer_fn)(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
 
-static int k2onnx__outputs(k2onnx__conv *cv, k2onnx__kvalue **out, size_t *nout, size_t n)
+static int k2onnx__outputs(k2onnx__converter *cv, k2onnx__kvalue **out, size_t *nout, size_t n)
 {
     *out = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, n, sizeof **out);
     *nout = n;
     return *out != NULL;
 }
 
-static int k2onnx__expect_inputs(k2onnx__conv *cv, size_t nin, size_t lo, size_t hi)
+static int k2onnx__expect_inputs(k2onnx__converter *cv, size_t nin, size_t lo, size_t hi)
 {
     if (nin < lo || nin > hi) {
         if (lo == hi) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects %d input(s), got %d", (int)lo, (int)nin);
@@ -5449,6 +5615,8 @@ static int k2onnx__expect_inputs(k2onnx__conv *cv, size_t nin, size_t lo, size_t
     }
     return 1;
 }
+
+/* --- core layers: InputLayer, activations, Dense, Masking, Highway, MaxoutDense --------------- */
 
 static void k2onnx__fix_dim(k2onnx__kvalue *v, unsigned axis, size_t size)
 {
@@ -5458,7 +5626,7 @@ static void k2onnx__fix_dim(k2onnx__kvalue *v, unsigned axis, size_t size)
 
 /* True when a layer reads the input layer being converted directly: float token ids [batch,
    time] (Keras' default input dtype) are sequences too. */
-static int k2onnx__feeds_embedding(const k2onnx__conv *cv)
+static int k2onnx__feeds_embedding(const k2onnx__converter *cv)
 {
     size_t me = (size_t)(cv->layer - cv->m->layers), l, c, i;
     for (l = 0; l < cv->m->nlayers; l++) {
@@ -5473,7 +5641,7 @@ static int k2onnx__feeds_embedding(const k2onnx__conv *cv)
 
 /* The shape options: a whole shape given for this input by name, else the batch size and the
    time axis of a sequence (rank 3 and more, or integer token ids [batch, time]). */
-static int k2onnx__fix_input_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
+static int k2onnx__fix_input_shape(k2onnx__converter *cv, k2onnx__kvalue *v)
 {
     const k2onnx__ctx *ctx = cv->ctx;
     size_t i;
@@ -5498,12 +5666,12 @@ static int k2onnx__fix_input_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
     return 1;
 }
 
-static int k2onnx__positive_int(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out);
+static int k2onnx__positive_int(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out);
 
 /* The input of a Sequential model whose first layer gives input_dim (and input_length) rather
    than batch_input_shape, as Keras 1 allowed: [batch, input_length, input_dim] for layers over
    sequences, [batch, input_dim] for Dense, [batch, input_length] for Embedding. */
-static int k2onnx__input_dim_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
+static int k2onnx__input_dim_shape(k2onnx__converter *cv, k2onnx__kvalue *v)
 {
     const k2onnx__json *cfg = cv->layer->config, *len = k2onnx__jget(cfg, "input_length");
     const k2onnx__klayer *first = cv->m->nlayers > 1 && cv->m->layers[1].config == cfg ? &cv->m->layers[1] : NULL;
@@ -5528,7 +5696,7 @@ static int k2onnx__input_dim_shape(k2onnx__conv *cv, k2onnx__kvalue *v)
 #endif
 }
 
-static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_input(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__json *shape = k2onnx__jget(cfg, "batch_input_shape");
@@ -5597,61 +5765,11 @@ static int k2onnx__map_input(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     return 1;
 }
 
-/* A float scalar initializer; the value is copied into the arena. */
-static const char *k2onnx__const_f32(k2onnx__conv *cv, const char *what, float value)
-{
-    float *v = (float *)k2onnx__alloc(cv->ctx, sizeof *v);
-    if (!v) return NULL;
-    *v = value;
-    return k2onnx__init_f32(cv, what, v, 0, NULL);
-}
-
-/* min(max(x, lo), hi): Clip takes its bounds as attributes before opset 11, as inputs since.
-   With --unroll it is Relu(x - lo) - Relu(x - hi) + lo, which every runtime has (libonnx runs
-   Clip only from opset 11, and only with bounds named "min" and "max"). */
-static const char *k2onnx__clip(k2onnx__conv *cv, const char *x, float lo, float hi, const char *what)
-{
-    k2onnx__node *n;
-    const char *l = NULL, *h = NULL;
-    if (K2ONNX__UNROLLS(cv->ctx)) {
-        const char *lc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
-        const char *hc = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
-        const char *dl = lc ? k2onnx__op2(cv, "Sub", x, lc, k2onnx__sprintf(cv->ctx, "%s_above_min", what)) : NULL;
-        const char *dh = hc ? k2onnx__op2(cv, "Sub", x, hc, k2onnx__sprintf(cv->ctx, "%s_above_max", what)) : NULL;
-        const char *rl = dl ? k2onnx__op1(cv, "Relu", dl, k2onnx__sprintf(cv->ctx, "%s_from_min", what), NULL) : NULL;
-        const char *rh = dh ? k2onnx__op1(cv, "Relu", dh, k2onnx__sprintf(cv->ctx, "%s_past_max", what), NULL) : NULL;
-        const char *d = rl && rh ? k2onnx__op2(cv, "Sub", rl, rh, k2onnx__sprintf(cv->ctx, "%s_span", what)) : NULL;
-        return d ? k2onnx__op2(cv, "Add", d, lc, what) : NULL;
-    }
-    if (cv->opset >= 11) {
-        l = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_min", what), lo);
-        h = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_max", what), hi);
-        if (!l || !h) return NULL;
-    }
-    if (!(n = k2onnx__add_node(cv, "Clip", l ? 3 : 1, 1))) return NULL;
-    n->inputs[0] = x;
-    if (l) {
-        n->inputs[1] = l;
-        n->inputs[2] = h;
-    } else {
-        k2onnx__attr_float(n, "min", lo);
-        k2onnx__attr_float(n, "max", hi);
-    }
-    n->outputs[0] = k2onnx__vname(cv, what);
-    n->name = n->outputs[0];
-    return n->outputs[0];
-}
-
-static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what);
-#ifndef K2ONNX_ONLY_RECURRENT
-static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what);
-#endif
-
 #ifndef K2ONNX_ONLY_RECURRENT
 /* Exact gelu before opset 9, which has no Erf: x/2 + |x|/2 * erf(|x| / sqrt(2)), with erf of a
    non-negative z as 1 - t (a1 + t (a2 + ... + t a5)) exp(-z^2), t = 1 / (1 + p z) (Abramowitz and
    Stegun 7.1.26, error below 1.5e-7). */
-static const char *k2onnx__gelu_without_erf(k2onnx__conv *cv, const char *x)
+static const char *k2onnx__gelu_without_erf(k2onnx__converter *cv, const char *x)
 {
     static const float a[5] = {0.254829592f, -0.284496736f, 1.421413741f, -1.453152027f, 1.061405429f};
     const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
@@ -5682,7 +5800,7 @@ static const char *k2onnx__gelu_without_erf(k2onnx__conv *cv, const char *x)
 #ifndef K2ONNX_ONLY_RECURRENT
 /* Half of the last axis (C of them) as a product with a 0/1 selection matrix, for runtimes that
    lack a Slice of the newer opsets (libonnx). */
-static const char *k2onnx__glu_half(k2onnx__conv *cv, const char *x, int64_t C, int second, const char *what)
+static const char *k2onnx__glu_half(k2onnx__converter *cv, const char *x, int64_t C, int second, const char *what)
 {
     int64_t h = C / 2, i, dims[2];
     float *m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(C * h), sizeof *m);
@@ -5700,7 +5818,7 @@ static const char *k2onnx__glu_half(k2onnx__conv *cv, const char *x, int64_t C, 
 #ifndef K2ONNX_ONLY_RECURRENT
 /* 1 where boolean b holds (0 where it holds with `invert`), as floats: a Where from opset 9. A
    Cast would do, but onnx2c's cast folding frees a Cast output that more than one node reads. */
-static const char *k2onnx__float_of(k2onnx__conv *cv, const char *b, int invert, const char *what)
+static const char *k2onnx__float_of(k2onnx__converter *cv, const char *b, int invert, const char *what)
 {
     const char *one = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_one", what), 1.0f), *f;
     const char *zero = k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_zero", what), 0.0f);
@@ -5727,7 +5845,7 @@ static const char *k2onnx__float_of(k2onnx__conv *cv, const char *b, int invert,
    sorted positions q_j + 1 .. r_j (q_j of the others are greater, r_j greater or equal, itself
    included); tied elements pass or fail together, and over its position z_j adds, on average,
    (K + 1 - (q_j + r_j + 1) / 2) times to that sum of prefix sums. Worked in columns [..., D, 1]. */
-static const char *k2onnx__sparsemax(k2onnx__conv *cv, const char *z, unsigned rank)
+static const char *k2onnx__sparsemax(k2onnx__converter *cv, const char *z, unsigned rank)
 {
     const char *one = k2onnx__const_f32(cv, "sparsemax_one", 1.0f), *half = k2onnx__const_f32(cv, "sparsemax_half", 0.5f);
     const char *zj, *zk, *ge, *gt, *r, *q, *s, *sup, *K, *w, *t, *tau, *y;
@@ -5758,7 +5876,7 @@ static const char *k2onnx__sparsemax(k2onnx__conv *cv, const char *z, unsigned r
    ones Keras 3 added, with their default parameters (a name in a config cannot carry others):
    returns 0 when act is none of them, else 1 with *r the output (NULL on failure). glu halves
    the last axis, so it also sets y's shape. */
-static int k2onnx__more_activation(k2onnx__conv *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y, const char **r)
+static int k2onnx__more_activation(k2onnx__converter *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y, const char **r)
 {
 #ifdef K2ONNX_ONLY_RECURRENT
     static const char *const names[] = {"gelu", "mish", "hard_silu", "hard_swish", "log_softmax", "leaky_relu", "log_sigmoid", "tanh_shrink",
@@ -5883,7 +6001,7 @@ static int k2onnx__more_activation(k2onnx__conv *cv, const char *act, const k2on
 }
 
 /* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
-static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y)
+static int k2onnx__apply_activation(k2onnx__converter *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y)
 {
     k2onnx__node *n = NULL;
     const char *r = NULL;
@@ -5924,7 +6042,7 @@ static int k2onnx__apply_activation(k2onnx__conv *cv, const char *act, const k2o
 }
 
 /* Activation names may be strings or, in Keras 3, serialized objects; accept the plain forms. */
-static int k2onnx__activation_name(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, const char *def, const char **out)
+static int k2onnx__activation_name(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, const char *def, const char **out)
 {
     const k2onnx__json *v = k2onnx__jget(cfg, key);
     if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
@@ -5937,7 +6055,7 @@ static int k2onnx__activation_name(k2onnx__conv *cv, const k2onnx__json *cfg, co
     return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "'%s' is not a built-in activation name", key);
 }
 
-static int k2onnx__map_activation(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_activation(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const char *act;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__activation_name(cv, cv->layer->config, "activation", "linear", &act)) return 0;
@@ -5947,7 +6065,7 @@ static int k2onnx__map_activation(k2onnx__conv *cv, const k2onnx__kvalue *in, si
 
 /* A nested model, once unfolded (k2onnx__nest_expand): its call reads the inner outputs and
    hands them on as its own. */
-static int k2onnx__map_nested_model(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_nested_model(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     size_t i;
     if (!k2onnx__outputs(cv, out, nout, nin)) return 0;
@@ -5956,7 +6074,7 @@ static int k2onnx__map_nested_model(k2onnx__conv *cv, const k2onnx__kvalue *in, 
 }
 
 /* Layers that do nothing at inference time. */
-static int k2onnx__map_identity(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_identity(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = in[0];
@@ -5966,7 +6084,7 @@ static int k2onnx__map_identity(k2onnx__conv *cv, const k2onnx__kvalue *in, size
 /* Masking for small runtimes (--unroll): Sign of the largest difference is the 0/1 mask, kept
    [N, T, 1] for the product and reshaped to [N, T]; no boolean Greater and Cast (onnx2c crashes
    folding that Cast) and no keepdims=0 reduction (onnx2c drops every size-1 axis from those). */
-static int k2onnx__masking_portable(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *value, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__masking_portable(k2onnx__converter *cv, const k2onnx__kvalue *x, const char *value, k2onnx__kvalue **out, size_t *nout)
 {
     const int64_t last = -1, flat[2] = {0, 0};
     const char *diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
@@ -5993,7 +6111,7 @@ static int k2onnx__masking_portable(k2onnx__conv *cv, const k2onnx__kvalue *x, c
 
 /* Masking(mask_value): steps whose features all equal mask_value are masked for the recurrent
    layers downstream and zeroed in the output, as Keras does. */
-static int k2onnx__map_masking(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_masking(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "mask_value");
     const k2onnx__kvalue *x = &in[0];
@@ -6032,7 +6150,7 @@ static int k2onnx__map_masking(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     return 1;
 }
 
-static int k2onnx__check_weight(k2onnx__conv *cv, size_t index, const char *what, unsigned rank, const uint64_t *dims)
+static int k2onnx__check_weight(k2onnx__converter *cv, size_t index, const char *what, unsigned rank, const uint64_t *dims)
 {
     const k2onnx__h5array *w = &cv->layer->weights[index];
     unsigned i;
@@ -6051,7 +6169,7 @@ static int k2onnx__check_weight(k2onnx__conv *cv, size_t index, const char *what
     return 1;
 }
 
-static int k2onnx__positive_int(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out)
+static int k2onnx__positive_int(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out)
 {
     long long v;
     const k2onnx__json *j = k2onnx__jget(cfg, key);
@@ -6061,7 +6179,7 @@ static int k2onnx__positive_int(k2onnx__conv *cv, const k2onnx__json *cfg, const
     return 1;
 }
 
-static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_dense(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -6099,7 +6217,7 @@ static int k2onnx__map_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
 #ifndef K2ONNX_ONLY_RECURRENT
 /* Highway (Keras 1): t = sigmoid(x·W_carry + b_carry) weighs act(x·W + b) against x itself,
    y = t * act(x·W + b) + (1 - t) * x, written as x + t * (act(x·W + b) - x). */
-static int k2onnx__map_highway(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_highway(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -6145,11 +6263,11 @@ static int k2onnx__map_highway(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
 }
 
 /* A weight as the file stores it, as an initializer of the given shape. */
-static const char *k2onnx__tensor_init(k2onnx__conv *cv, size_t index, const char *what, unsigned rank, const int64_t *dims)
+static const char *k2onnx__tensor_init(k2onnx__converter *cv, size_t index, const char *what, unsigned rank, const int64_t *dims)
 {
     uint64_t count = 1;
     unsigned i;
-    k2onnx__init *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
+    k2onnx__initializer *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
     if (!t) return NULL;
     for (i = 0; i < rank; i++) count *= (uint64_t)dims[i];
     t->kind = K2ONNX__INIT_MATRIX;
@@ -6162,7 +6280,7 @@ static const char *k2onnx__tensor_init(k2onnx__conv *cv, size_t index, const cha
 
 /* MaxoutDense (Keras 1): the largest of nb_feature affine maps, W [K, D, O] and b [K, O]:
    x [N, D] · W laid out as [D, K·O] -> [N, K, O], + b, ReduceMax over K. */
-static int k2onnx__map_maxout_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_maxout_dense(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -6212,7 +6330,7 @@ static int k2onnx__map_maxout_dense(k2onnx__conv *cv, const k2onnx__kvalue *in, 
 enum { K2ONNX__RNN, K2ONNX__GRU, K2ONNX__LSTM };
 
 /* ONNX name of an activation inside RNN/GRU/LSTM, and which of alpha/beta it consumes. */
-static int k2onnx__rnn_activation(k2onnx__conv *cv, const char *act, const char **onnx, int *has_alpha, float *alpha,
+static int k2onnx__rnn_activation(k2onnx__converter *cv, const char *act, const char **onnx, int *has_alpha, float *alpha,
                                   int *has_beta, float *beta)
 {
     *has_alpha = *has_beta = 0;
@@ -6261,7 +6379,7 @@ static int k2onnx__rnn_kind(const char *cls, int *cudnn)
     return -1;
 }
 
-static int k2onnx__rnn_cell_read(k2onnx__conv *cv, const char *cls, const k2onnx__json *cfg, k2onnx__rnn_spec *s)
+static int k2onnx__rnn_cell_read(k2onnx__converter *cv, const char *cls, const k2onnx__json *cfg, k2onnx__rnn_spec *s)
 {
     memset(s, 0, sizeof *s);
     s->kind = k2onnx__rnn_kind(cls, &s->cudnn);
@@ -6292,7 +6410,7 @@ static int k2onnx__rnn_cell_read(k2onnx__conv *cv, const char *cls, const k2onnx
 
 /* Reads a recurrent layer's config: SimpleRNN/GRU/LSTM/CuDNN*, or RNN with one cell or a
    StackedRNNCells list. */
-static int k2onnx__rnn_layer_read(k2onnx__conv *cv, const char *cls, const k2onnx__json *cfg, k2onnx__rnn_layer *r)
+static int k2onnx__rnn_layer_read(k2onnx__converter *cv, const char *cls, const k2onnx__json *cfg, k2onnx__rnn_layer *r)
 {
     memset(r, 0, sizeof *r);
     if (strcmp(cls, "RNN") == 0) {
@@ -6348,7 +6466,7 @@ static size_t k2onnx__rnn_nweights(const k2onnx__rnn_spec *s)
 
 #ifndef K2ONNX_NO_KERAS1
 /* Little-endian float32 array in the arena, for weights rebuilt from several datasets. */
-static int k2onnx__f32_array(k2onnx__conv *cv, k2onnx__h5array *a, unsigned rank, uint64_t d0, uint64_t d1)
+static int k2onnx__f32_array(k2onnx__converter *cv, k2onnx__h5array *a, unsigned rank, uint64_t d0, uint64_t d1)
 {
     unsigned char *buf;
     memset(a, 0, sizeof *a);
@@ -6365,7 +6483,7 @@ static int k2onnx__f32_array(k2onnx__conv *cv, k2onnx__h5array *a, unsigned rank
 /* Keras 1 stored recurrent weights per gate (LSTM: W_i, U_i, b_i, W_c, U_c, b_c, W_f, ..., o;
    GRU: z, r, h). Rebuilds Keras 2's kernel [I, G*H], recurrent_kernel [H, G*H] and bias [G*H],
    gates in Keras 2 order, so everything downstream sees one layout. */
-static int k2onnx__rnn_merge_gates(k2onnx__conv *cv, const k2onnx__rnn_spec *s, const k2onnx__h5array *src, int64_t I, k2onnx__h5array *dst)
+static int k2onnx__rnn_merge_gates(k2onnx__converter *cv, const k2onnx__rnn_spec *s, const k2onnx__h5array *src, int64_t I, k2onnx__h5array *dst)
 {
     static const unsigned lstm_from[4] = {0, 2, 1, 3}; /* Keras 2 i, f, c, o from Keras 1 i, c, f, o */
     unsigned gates = k2onnx__rnn_gates(s), g, w;
@@ -6393,7 +6511,7 @@ static int k2onnx__rnn_merge_gates(k2onnx__conv *cv, const k2onnx__rnn_spec *s, 
 
 /* When a layer's file holds Keras 1 per-gate weights for its cells, swaps in merged ones.
    `first` lists where each cell's weights start in the Keras 2 layout. */
-static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *const *cells, size_t ncells, int64_t I)
+static int k2onnx__rnn_keras1_weights(k2onnx__converter *cv, const k2onnx__rnn_spec *const *cells, size_t ncells, int64_t I)
 {
     k2onnx__klayer *L = cv->layer;
     size_t c, per_gate = 0, at = 0;
@@ -6420,7 +6538,7 @@ static int k2onnx__rnn_keras1_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *
 #endif
 }
 
-static int k2onnx__rnn_check_weights(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first, int64_t I)
+static int k2onnx__rnn_check_weights(k2onnx__converter *cv, const k2onnx__rnn_spec *s, size_t first, int64_t I)
 {
     uint64_t dims[2];
     uint64_t GH = (uint64_t)k2onnx__rnn_gates(s) * (uint64_t)s->units;
@@ -6458,14 +6576,14 @@ typedef struct k2onnx__rnn_emit {
     int want_y, want_h, want_c;
 } k2onnx__rnn_emit;
 
-static const char *k2onnx__rnn_name(k2onnx__conv *cv, const k2onnx__rnn_emit *e, const char *what)
+static const char *k2onnx__rnn_name(k2onnx__converter *cv, const k2onnx__rnn_emit *e, const char *what)
 {
     if (!e->tag) return k2onnx__vname(cv, what);
     return k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/%s", e->tag, what));
 }
 
 /* Bias as ONNX wants it: per direction [Wb; Rb] with the gate blocks in ONNX order. */
-static const float *k2onnx__rnn_bias(k2onnx__conv *cv, const k2onnx__rnn_emit *e, int64_t GH)
+static const float *k2onnx__rnn_bias(k2onnx__converter *cv, const k2onnx__rnn_emit *e, int64_t GH)
 {
     float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(2 * GH) * e->ndir, sizeof *b);
     unsigned d;
@@ -6488,7 +6606,7 @@ static const float *k2onnx__rnn_bias(k2onnx__conv *cv, const k2onnx__rnn_emit *e
     return b;
 }
 
-static int k2onnx__rnn_float_list(k2onnx__conv *cv, k2onnx__node *n, const char *name, const float *v, size_t count)
+static int k2onnx__rnn_float_list(k2onnx__converter *cv, k2onnx__node *n, const char *name, const float *v, size_t count)
 {
     k2onnx__attr *a;
     float *copy;
@@ -6514,7 +6632,7 @@ static size_t k2onnx__rnn_pad_uniform(float *v, size_t n, size_t total)
 }
 
 /* W or R of a fused node: one transposed, gate-reordered part per direction. */
-static void k2onnx__rnn_matrix(k2onnx__conv *cv, const k2onnx__rnn_emit *e, k2onnx__init *t, size_t which, uint64_t rows,
+static void k2onnx__rnn_matrix(k2onnx__converter *cv, const k2onnx__rnn_emit *e, k2onnx__initializer *t, size_t which, uint64_t rows,
                                unsigned gates, const unsigned *perm, int64_t GH)
 {
     unsigned d;
@@ -6531,7 +6649,7 @@ static void k2onnx__rnn_matrix(k2onnx__conv *cv, const k2onnx__rnn_emit *e, k2on
     }
 }
 
-static int k2onnx__rnn_emit_node(k2onnx__conv *cv, k2onnx__rnn_emit *e)
+static int k2onnx__rnn_emit_node(k2onnx__converter *cv, k2onnx__rnn_emit *e)
 {
     static const char *const ops[3] = {"RNN", "GRU", "LSTM"};
     const k2onnx__rnn_spec *s = e->spec[0];
@@ -6542,7 +6660,7 @@ static int k2onnx__rnn_emit_node(k2onnx__conv *cv, k2onnx__rnn_emit *e)
     float alphas[6], betas[6];
     size_t nalpha = 0, nbeta = 0, k;
     int any_bias = 0;
-    k2onnx__init *w, *r;
+    k2onnx__initializer *w, *r;
     k2onnx__node *n;
     /* Activations per direction, with alpha/beta lists holding entries only for the functions
        that take them. */
@@ -6621,23 +6739,8 @@ static int k2onnx__rnn_emit_node(k2onnx__conv *cv, k2onnx__rnn_emit *e)
     return 1;
 }
 
-/* A scalar int64 initializer, e.g. the direction index for Gather. */
-static const char *k2onnx__const_i64(k2onnx__conv *cv, const char *what, int64_t v)
-{
-    const char *name = k2onnx__vname(cv, what);
-    int64_t *copy = (int64_t *)k2onnx__alloc(cv->ctx, sizeof *copy);
-    k2onnx__init *t;
-    if (!name || !copy) return NULL;
-    *copy = v;
-    t = k2onnx__add_init(cv, name, K2ONNX__INT64, 0, NULL);
-    if (!t) return NULL;
-    t->kind = K2ONNX__INIT_I64;
-    t->i64 = copy;
-    return t->name;
-}
-
 /* Takes direction d out of a [.., D, ..] output along `axis`: Squeeze when D is 1. */
-static const char *k2onnx__rnn_pick(k2onnx__conv *cv, const char *v, unsigned ndir, unsigned d, int64_t axis, const char *what)
+static const char *k2onnx__rnn_pick(k2onnx__converter *cv, const char *v, unsigned ndir, unsigned d, int64_t axis, const char *what)
 {
     const char *idx;
     k2onnx__node *n;
@@ -6653,7 +6756,7 @@ static const char *k2onnx__rnn_pick(k2onnx__conv *cv, const char *v, unsigned nd
 }
 
 /* Reverses a time-major tensor along time (Slice with step -1, opset 10). */
-static const char *k2onnx__reverse_time(k2onnx__conv *cv, const char *v, const char *what)
+static const char *k2onnx__reverse_time(k2onnx__converter *cv, const char *v, const char *what)
 {
     const int64_t start = -1, end = INT64_MIN, axis = 0, step = -1;
     k2onnx__node *n;
@@ -6698,7 +6801,7 @@ static void k2onnx__rnn_value(k2onnx__kvalue *v, const k2onnx__kvalue *x, const 
 }
 
 /* Initial states for the node: the layer's state inputs as [D, N, H], h then c. */
-static int k2onnx__rnn_initial(k2onnx__conv *cv, k2onnx__rnn_emit *e, const k2onnx__kvalue *states, size_t nstates_in, unsigned nstates)
+static int k2onnx__rnn_initial(k2onnx__converter *cv, k2onnx__rnn_emit *e, const k2onnx__kvalue *states, size_t nstates_in, unsigned nstates)
 {
     unsigned k, d;
     if (nstates_in != (size_t)e->ndir * nstates) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "wrong number of initial states");
@@ -6731,14 +6834,14 @@ static int k2onnx__rnn_initial(k2onnx__conv *cv, k2onnx__rnn_emit *e, const k2on
 }
 
 /* --state-io: a graph input [batch, H] that feeds a layer's initial state. */
-static int k2onnx__state_input(k2onnx__conv *cv, const k2onnx__kvalue *x, int time_major, int64_t H, const char *what, k2onnx__kvalue *v)
+static int k2onnx__state_input(k2onnx__converter *cv, const k2onnx__kvalue *x, int time_major, int64_t H, const char *what, k2onnx__kvalue *v)
 {
     k2onnx__rnn_value(v, x, k2onnx__vname(cv, what), 0, time_major, H);
     return v->name && k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, v);
 }
 
 /* --state-io: a graph output named `<layer>/<what>` holding a final state. */
-static int k2onnx__state_output(k2onnx__conv *cv, const k2onnx__kvalue *state, const char *what)
+static int k2onnx__state_output(k2onnx__converter *cv, const k2onnx__kvalue *state, const char *what)
 {
     k2onnx__kvalue v = *state;
     k2onnx__node *n = k2onnx__add_node(cv, "Identity", 1, 1);
@@ -6760,7 +6863,7 @@ static int k2onnx__rnn_act_fusable(const char *act)
     return 0;
 }
 
-static int k2onnx__rnn_fusable(const k2onnx__conv *cv, const k2onnx__rnn_spec *s)
+static int k2onnx__rnn_fusable(const k2onnx__converter *cv, const k2onnx__rnn_spec *s)
 {
     if (cv->ctx->scan_rnn || K2ONNX__UNROLLS(cv->ctx)) return 0;
     return k2onnx__rnn_act_fusable(s->activation) && (s->kind == K2ONNX__RNN || k2onnx__rnn_act_fusable(s->recurrent_activation));
@@ -6786,7 +6889,7 @@ typedef struct k2onnx__rnn_run {
     const k2onnx__kvalue *init;    /* the layer's initial states [N, H], h then c, or NULL */
     int init_is_state_io;          /* init are --state-io inputs (carried over from a previous run) */
     const char *mask_tm;           /* Scan form: the mask as [T, N, 1], or NULL */
-    int zero_masked;               /* K2ONNX__MASK_*: what a masked step outputs */
+    int mask_mode;               /* K2ONNX__MASK_*: what a masked step outputs */
     int reverse;                   /* go_backwards: from the last step to the first */
     int processing_order;          /* reverse runs: the sequence in the order the steps ran */
     int want_seq, want_states, time_major;
@@ -6799,11 +6902,11 @@ enum { K2ONNX__MASK_REPEAT, K2ONNX__MASK_ZERO, K2ONNX__MASK_STATE };
 #ifndef K2ONNX_NO_SCAN_UNROLL
 /* Column block `gate` (of H columns) of a Keras weight, rows from row_offset on, as an
    initializer [rows, H] (or [H] for a vector) streamed from the file: a view, not a copy. */
-static const char *k2onnx__scan_block(k2onnx__conv *cv, const k2onnx__h5array *w, uint64_t rows, uint64_t cols, unsigned gate,
+static const char *k2onnx__scan_block(k2onnx__converter *cv, const k2onnx__h5array *w, uint64_t rows, uint64_t cols, unsigned gate,
                                       int64_t H, uint64_t row_offset, int vector, const char *what)
 {
     int64_t dims[2];
-    k2onnx__init *t;
+    k2onnx__initializer *t;
     dims[0] = (int64_t)rows;
     dims[1] = H;
     if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, vector ? 1u : 2u, vector ? &dims[1] : dims))) return NULL;
@@ -6817,14 +6920,14 @@ static const char *k2onnx__scan_block(k2onnx__conv *cv, const k2onnx__h5array *w
     return t->name;
 }
 
-static const char *k2onnx__scan_matmul_add(k2onnx__conv *cv, const char *a, const char *w, const char *b, const char *what)
+static const char *k2onnx__scan_matmul_add(k2onnx__converter *cv, const char *a, const char *w, const char *b, const char *what)
 {
     const char *m = k2onnx__op2(cv, "MatMul", a, w, k2onnx__sprintf(cv->ctx, "%s_matmul", what));
     return m && b ? k2onnx__op2(cv, "Add", m, b, what) : m;
 }
 
 /* Applies a Keras activation inside the body with names of its own. */
-static const char *k2onnx__scan_act(k2onnx__conv *cv, const char *act, const char *x, int64_t H, const char *prefix)
+static const char *k2onnx__scan_act(k2onnx__converter *cv, const char *act, const char *x, int64_t H, const char *prefix)
 {
     const char *saved = cv->vprefix;
     k2onnx__kvalue in, out;
@@ -6841,7 +6944,7 @@ static const char *k2onnx__scan_act(k2onnx__conv *cv, const char *act, const cha
 }
 
 /* A [N, width] value of a Scan body; N is named when the batch is dynamic (batch < 0). */
-static int k2onnx__scan_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, int64_t batch, const char *name, int64_t width)
+static int k2onnx__scan_value(k2onnx__converter *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, int64_t batch, const char *name, int64_t width)
 {
     k2onnx__kvalue v;
     memset(&v, 0, sizeof v);
@@ -6855,7 +6958,7 @@ static int k2onnx__scan_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n,
 }
 
 /* Zeros [N, dims...] with N the batch size of a time-major input [T, N, ...]. */
-static const char *k2onnx__batch_zeros(k2onnx__conv *cv, const char *xt, int64_t batch_size, const int64_t *dims, unsigned ndims,
+static const char *k2onnx__batch_zeros(k2onnx__converter *cv, const char *xt, int64_t batch_size, const int64_t *dims, unsigned ndims,
                                        const char *what)
 {
     const int64_t one = 1;
@@ -6893,14 +6996,14 @@ static const char *k2onnx__batch_zeros(k2onnx__conv *cv, const char *xt, int64_t
 }
 
 /* [N, H] zeros shaped after the batch axis of a time-major input. */
-static const char *k2onnx__scan_zeros(k2onnx__conv *cv, const char *xt, int64_t batch, int64_t H, const char *what)
+static const char *k2onnx__scan_zeros(k2onnx__converter *cv, const char *xt, int64_t batch, int64_t H, const char *what)
 {
     return k2onnx__batch_zeros(cv, xt, batch, &H, 1, what);
 }
 
 
 /* m ? a : b for a 0/1 mask m, as b + m * (a - b). */
-static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const char *a, const char *b, const char *what)
+static const char *k2onnx__scan_blend(k2onnx__converter *cv, const char *m, const char *a, const char *b, const char *what)
 {
     const char *d = k2onnx__op2(cv, "Sub", a, b, k2onnx__sprintf(cv->ctx, "%s_diff", what));
     const char *md = d ? k2onnx__op2(cv, "Mul", m, d, k2onnx__sprintf(cv->ctx, "%s_step", what)) : NULL;
@@ -6909,7 +7012,7 @@ static const char *k2onnx__scan_blend(k2onnx__conv *cv, const char *m, const cha
 
 /* Starts the body graph of a Scan: nodes now go there, with value names under `prefix`. The
    caller restores cv->g and cv->vprefix when the body is done. */
-static k2onnx__graph *k2onnx__begin_body(k2onnx__conv *cv, const char *name, const char *prefix)
+static k2onnx__graph *k2onnx__begin_body(k2onnx__converter *cv, const char *name, const char *prefix)
 {
     k2onnx__graph *body = (k2onnx__graph *)k2onnx__alloc(cv->ctx, sizeof *body);
     const char *vprefix = k2onnx__sprintf(cv->ctx, "%s%s", cv->vprefix ? cv->vprefix : "", prefix);
@@ -6922,7 +7025,7 @@ static k2onnx__graph *k2onnx__begin_body(k2onnx__conv *cv, const char *name, con
 }
 
 /* The LSTM state update from the activated gates i, f, c~, o: c = f c_prev + i c~, h = o act(c). */
-static const char *k2onnx__lstm_update(k2onnx__conv *cv, const char *const act[4], const char *c_prev, const char *activation, int64_t width,
+static const char *k2onnx__lstm_update(k2onnx__converter *cv, const char *const act[4], const char *c_prev, const char *activation, int64_t width,
                                        const char **c_new)
 {
     const char *fc = k2onnx__op2(cv, "Mul", act[1], c_prev, "f_c");
@@ -6942,7 +7045,7 @@ typedef struct k2onnx__rnn_blocks {
 static const char *const k2onnx__gate_names[3][4] = {{"h"}, {"z", "r", "h"}, {"i", "f", "c", "o"}};
 
 /* Cuts a cell's weights into per-gate initializers named `<stem>W_<gate>` and so on. */
-static int k2onnx__rnn_blocks_read(k2onnx__conv *cv, const k2onnx__rnn_spec *s, size_t first_weight, int64_t I, const char *stem,
+static int k2onnx__rnn_blocks_read(k2onnx__converter *cv, const k2onnx__rnn_spec *s, size_t first_weight, int64_t I, const char *stem,
                                    k2onnx__rnn_blocks *b)
 {
     const k2onnx__h5array *kw = &cv->layer->weights[first_weight], *rw = &cv->layer->weights[first_weight + 1];
@@ -6976,7 +7079,7 @@ typedef struct k2onnx__rnn_step_io {
 
 /* One Keras step written with primitive ops, value names under cv->vprefix (a Scan body, or one
    step of the unrolled form). */
-static int k2onnx__rnn_step(k2onnx__conv *cv, const k2onnx__rnn_spec *s, const k2onnx__rnn_blocks *b, int zero_masked,
+static int k2onnx__rnn_step(k2onnx__converter *cv, const k2onnx__rnn_spec *s, const k2onnx__rnn_blocks *b, int mask_mode,
                             const k2onnx__rnn_step_io *in, k2onnx__rnn_step_io *out)
 {
     int64_t H = s->units;
@@ -7035,7 +7138,7 @@ static int k2onnx__rnn_step(k2onnx__conv *cv, const k2onnx__rnn_spec *s, const k
         const char *cand = h_new;
         h_new = k2onnx__scan_blend(cv, in->m, cand, in->h, "h_masked");
         if (lstm && c_new) c_new = k2onnx__scan_blend(cv, in->m, c_new, in->c, "c_masked");
-        if (zero_masked == K2ONNX__MASK_ZERO) y_t = k2onnx__op2(cv, "Mul", in->m, cand, "y_masked");
+        if (mask_mode == K2ONNX__MASK_ZERO) y_t = k2onnx__op2(cv, "Mul", in->m, cand, "y_masked");
         else if (in->y) y_t = k2onnx__scan_blend(cv, in->m, cand, in->y, "y_masked");
         else y_t = h_new;
         if (!h_new || (lstm && !c_new) || !y_t) return 0;
@@ -7050,7 +7153,7 @@ static int k2onnx__rnn_step(k2onnx__conv *cv, const k2onnx__rnn_spec *s, const k
 
 /* A cell whose activations the fused ops lack: the Keras step written out with primitive ops
    in the body of an ONNX Scan over the time axis (works for static and dynamic lengths). */
-static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
+static int k2onnx__rnn_scan(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
 {
     const k2onnx__rnn_spec *s = r->s;
     unsigned lstm = s->kind == K2ONNX__LSTM;
@@ -7061,7 +7164,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__
     /* Masked steps repeat the previous output (kept as a state of its own), give zeros, or, in
        Keras before 2.3, give the h state. The last output of a zero-filled run without its
        sequence is kept the same way (zeros when the last step is masked). */
-    int keep_y = r->mask_tm && (r->zero_masked == K2ONNX__MASK_REPEAT || (r->zero_masked == K2ONNX__MASK_ZERO && !r->want_seq));
+    int keep_y = r->mask_tm && (r->mask_mode == K2ONNX__MASK_REPEAT || (r->mask_mode == K2ONNX__MASK_ZERO && !r->want_seq));
     unsigned nstate;
     k2onnx__rnn_blocks b;
     k2onnx__rnn_step_io in, out;
@@ -7090,7 +7193,7 @@ static int k2onnx__rnn_scan(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__
         !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.x, r->I) ||
         (in.m && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.m, 1)))
         goto fail;
-    if (!k2onnx__rnn_step(cv, s, &b, r->zero_masked, &in, &out)) goto fail;
+    if (!k2onnx__rnn_step(cv, s, &b, r->mask_mode, &in, &out)) goto fail;
     if (!(y_t = k2onnx__op1(cv, "Identity", out.y, "y_t", NULL))) goto fail;
     if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, out.h, H) ||
         (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, out.c, H)) ||
@@ -7143,11 +7246,11 @@ fail:
 /* --- the unrolled form: every step written out, for runtimes without loops or fused cells --- */
 
 /* Row t of the T x T identity as a [1, T] initializer; one per (T, t), shared by every layer. */
-static const char *k2onnx__unroll_selector(k2onnx__conv *cv, int64_t T, int64_t t)
+static const char *k2onnx__unroll_selector(k2onnx__converter *cv, int64_t T, int64_t t)
 {
     const char *name = k2onnx__sprintf(cv->ctx, "unroll/select_%u_of_%u", (unsigned long long)t, (unsigned long long)T);
     int64_t dims[2];
-    k2onnx__init *init;
+    k2onnx__initializer *init;
     float *v;
     size_t i;
     if (!name) return NULL;
@@ -7168,7 +7271,7 @@ static const char *k2onnx__unroll_selector(k2onnx__conv *cv, int64_t T, int64_t 
    with a one-hot row picks a step: runtimes for small devices often lack Gather, Slice and Split.
    One step is just a Reshape. `v` is [N, T, ...] (rank `rank`: 2 for a mask [N, T]), or time-major
    [T, N, ...] when time_major. */
-static const char **k2onnx__unroll_steps(k2onnx__conv *cv, const char *v, unsigned rank, int time_major, int64_t T, const int64_t *step,
+static const char **k2onnx__unroll_steps(k2onnx__converter *cv, const char *v, unsigned rank, int time_major, int64_t T, const int64_t *step,
                                           unsigned nstep, const char *what)
 {
     const char **steps = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *steps);
@@ -7201,7 +7304,7 @@ static const char **k2onnx__unroll_steps(k2onnx__conv *cv, const char *v, unsign
 }
 
 /* The steps of an [N, T, W] sequence (time-major [T, N, W]) or an [N, T] mask (W = 1) as [N, W]. */
-static const char **k2onnx__unroll_rows(k2onnx__conv *cv, const char *v, unsigned rank, int time_major, int64_t T, int64_t N, int64_t W,
+static const char **k2onnx__unroll_rows(k2onnx__converter *cv, const char *v, unsigned rank, int time_major, int64_t T, int64_t N, int64_t W,
                                          const char *what)
 {
     int64_t step[2];
@@ -7212,7 +7315,7 @@ static const char **k2onnx__unroll_rows(k2onnx__conv *cv, const char *v, unsigne
 
 /* T values [N, H] stacked along `axis` (0: [T, N, H], 1: [N, T, H]). Reshape rather than
    Unsqueeze, which some runtimes have only in its opset 13 form. */
-static const char *k2onnx__unroll_stack(k2onnx__conv *cv, const char *const *ys, int64_t T, int64_t N, int64_t H, int64_t axis, const char *what)
+static const char *k2onnx__unroll_stack(k2onnx__converter *cv, const char *const *ys, int64_t T, int64_t N, int64_t H, int64_t axis, const char *what)
 {
     const char **parts = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *parts);
     int64_t shape[3];
@@ -7237,7 +7340,7 @@ static const char *k2onnx__unroll_stack(k2onnx__conv *cv, const char *const *ys,
 
 /* Zero states [N, H] as a constant ([1, H], broadcast, when the batch is dynamic): no Shape or
    ConstantOfShape at run time. */
-static const char *k2onnx__unroll_zeros(k2onnx__conv *cv, int64_t N, int64_t H, const char *what)
+static const char *k2onnx__unroll_zeros(k2onnx__converter *cv, int64_t N, int64_t H, const char *what)
 {
     int64_t dims[2];
     float *v;
@@ -7249,13 +7352,13 @@ static const char *k2onnx__unroll_zeros(k2onnx__conv *cv, int64_t N, int64_t H, 
 
 /* The cell's T steps written out one after the other, each step's nodes named `step_<t>/...`;
    the weights are initializers that every step shares. */
-static int k2onnx__rnn_unroll(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
+static int k2onnx__rnn_unroll(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
 {
     const k2onnx__rnn_spec *s = r->s;
     unsigned lstm = s->kind == K2ONNX__LSTM;
     int64_t T = r->T, k;
     const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "", *saved_prefix = cv->vprefix, *zeros = NULL;
-    int repeat = r->mask_steps && r->zero_masked == K2ONNX__MASK_REPEAT;
+    int repeat = r->mask_steps && r->mask_mode == K2ONNX__MASK_REPEAT;
     const char **ys;
     k2onnx__rnn_blocks b;
     k2onnx__rnn_step_io in, out;
@@ -7276,7 +7379,7 @@ static int k2onnx__rnn_unroll(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx
         in.x = r->x_steps[t];
         in.m = r->mask_steps ? r->mask_steps[t] : NULL;
         cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%sstep_%u/", saved_prefix ? saved_prefix : "", pre, (unsigned long long)t);
-        ok = cv->vprefix && k2onnx__rnn_step(cv, s, &b, r->zero_masked, &in, &out);
+        ok = cv->vprefix && k2onnx__rnn_step(cv, s, &b, r->mask_mode, &in, &out);
         cv->vprefix = saved_prefix;
         if (!ok) return 0;
         ys[r->processing_order ? k : t] = out.y;
@@ -7298,7 +7401,7 @@ static int k2onnx__rnn_unroll(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx
 #endif
 
 /* A [N, T] mask as the Scan input [T, N, 1]. */
-static const char *k2onnx__mask_time_major(k2onnx__conv *cv, const char *mask, const char *what)
+static const char *k2onnx__mask_time_major(k2onnx__converter *cv, const char *mask, const char *what)
 {
     const int64_t perm[2] = {1, 0};
     const char *t = k2onnx__transpose(cv, mask, perm, 2, k2onnx__sprintf(cv->ctx, "%s_transposed", what));
@@ -7307,7 +7410,7 @@ static const char *k2onnx__mask_time_major(k2onnx__conv *cv, const char *mask, c
 
 /* Keras' sequence output from a time-major [T, N, H] sequence aligned with the input: in
    processing order when the layer ran backwards, batch-major unless the layer is time-major. */
-static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int reverse, int time_major, const char *what)
+static const char *k2onnx__rnn_finish_seq(k2onnx__converter *cv, const char *seq, int reverse, int time_major, const char *what)
 {
     const int64_t to_batch_major[3] = {1, 0, 2};
     const char *y = seq;
@@ -7318,13 +7421,13 @@ static const char *k2onnx__rnn_finish_seq(k2onnx__conv *cv, const char *seq, int
 
 /* Whether a layer is unrolled: with --unroll, and before opset 9 (no Scan) when it needs the
    Scan form and its length is known. */
-static int k2onnx__rnn_unrolls(const k2onnx__conv *cv, int needs_scan, int64_t T)
+static int k2onnx__rnn_unrolls(const k2onnx__converter *cv, int needs_scan, int64_t T)
 {
     return K2ONNX__UNROLLS(cv->ctx) || (needs_scan && !cv->ctx->scan_rnn && cv->opset < 9 && T > 0);
 }
 
 /* Runs one cell: unrolled with --unroll; fused when ONNX has its activations; else as a Scan. */
-static int k2onnx__rnn_run_cell(k2onnx__conv *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
+static int k2onnx__rnn_run_cell(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2onnx__rnn_result *res)
 {
     const k2onnx__rnn_spec *s = r->s;
     const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "";
@@ -7375,7 +7478,7 @@ static unsigned k2onnx__stacked_state_at(const k2onnx__rnn_layer *L, unsigned c,
 }
 
 /* SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM and RNN(cell or StackedRNNCells). */
-static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const int64_t to_time_major[3] = {1, 0, 2};
     k2onnx__rnn_layer L;
@@ -7397,7 +7500,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     unroll = k2onnx__rnn_unrolls(cv, needs_scan, x->rank == 3 ? x->dims[L.time_major ? 0 : 1] : -1);
     early_order = L.go_backwards && L.return_sequences && (cv->opset < 10 || unroll);
     if (k2onnx__jbool(cv->layer->config, "stateful", 0) && !state_io)
-        k2onnx__lwarn(cv, "stateful=true is converted as a stateless layer starting from zero states; --state-io carries the states");
+        k2onnx__lwarn(cv, "stateful=true is converted as a stateless layer starting from zero states; options.state_io carries the states");
     for (c = 0; c < L.ncells; c++) nstates_total += k2onnx__rnn_states(&L.cells[c]);
     if (nin != 1 && nin != 1 + nstates_total)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs",
@@ -7421,7 +7524,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     I = x->dims[2];
     T = x->dims[L.time_major ? 0 : 1];
     batch = x->dims[L.time_major ? 1 : 0];
-    if (unroll && T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
+    if (unroll && T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
     if (state_io && !states) {
         k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, nstates_total, sizeof *sv);
         if (!sv) return 0;
@@ -7463,7 +7566,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
         r.init = states ? states + k2onnx__stacked_state_at(&L, c, state_at, nin > 1) : NULL;
         r.init_is_state_io = state_io && nin == 1;
         r.mask_tm = mask_tm;
-        r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : zero_output ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
+        r.mask_mode = cv->m->legacy_mask ? K2ONNX__MASK_STATE : zero_output ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
         r.reverse = L.go_backwards;
         r.processing_order = last && early_order;
         /* The unrolled form hands its steps to the next cell; others pass a whole sequence. */
@@ -7512,7 +7615,7 @@ static int k2onnx__map_recurrent(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 }
 
 /* Merges the two directions of a Bidirectional output the way merge_mode says. */
-static const char *k2onnx__bidi_merge(k2onnx__conv *cv, const char *mode, const char *f, const char *b, int64_t axis, const char *what)
+static const char *k2onnx__bidi_merge(k2onnx__converter *cv, const char *mode, const char *f, const char *b, int64_t axis, const char *what)
 {
     k2onnx__node *n;
     if (strcmp(mode, "concat") == 0) {
@@ -7539,7 +7642,7 @@ static const char *k2onnx__bidi_merge(k2onnx__conv *cv, const char *mode, const 
 
 /* Both directions in one fused node (direction "bidirectional"); each result is aligned with
    the input, as Keras flips its backward half back. */
-static int k2onnx__bidi_fused(k2onnx__conv *cv, const k2onnx__rnn_layer *F, const k2onnx__rnn_layer *B, size_t nw, const char *xt, int64_t I,
+static int k2onnx__bidi_fused(k2onnx__converter *cv, const k2onnx__rnn_layer *F, const k2onnx__rnn_layer *B, size_t nw, const char *xt, int64_t I,
                               const k2onnx__kvalue *states, int want_states, k2onnx__rnn_result *res)
 {
     unsigned nstates = k2onnx__rnn_states(&F->cells[0]), d;
@@ -7569,7 +7672,7 @@ static int k2onnx__bidi_fused(k2onnx__conv *cv, const k2onnx__rnn_layer *F, cons
 
 #ifndef K2ONNX_NO_CONV
 /* One ONNX Conv over [N, C, spatial...] with nsp spatial axes. */
-static const char *k2onnx__conv_node(k2onnx__conv *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
+static const char *k2onnx__conv_node(k2onnx__converter *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
                                      const int64_t *st, const int64_t *d, const int64_t *pads, int64_t group, const char *what)
 {
     k2onnx__node *n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
@@ -7589,7 +7692,7 @@ static const char *k2onnx__conv_node(k2onnx__conv *cv, const char *x, const char
 #if !defined(K2ONNX_NO_CONV) && !defined(K2ONNX_NO_SCAN_UNROLL)
 /* --- ConvLSTM1D / ConvLSTM2D ------------------------------------------------------------- */
 
-static int k2onnx__conv_pads(k2onnx__conv *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2]);
+static int k2onnx__conv_pads(k2onnx__converter *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2]);
 static int64_t k2onnx__window_len(int64_t T, const char *padding, int64_t span, int64_t stride);
 
 /* A ConvLSTM layer's config. Inside the graph its values are time-major and channels first:
@@ -7606,7 +7709,7 @@ typedef struct k2onnx__convlstm {
 } k2onnx__convlstm;
 
 /* n integers from an int or an n-list (kernel_size, strides, dilation_rate). */
-static int k2onnx__int_n(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, unsigned n, long long def, int64_t *out)
+static int k2onnx__int_n(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, unsigned n, long long def, int64_t *out)
 {
     const k2onnx__json *v = k2onnx__jget(cfg, key);
     unsigned i;
@@ -7625,7 +7728,7 @@ static int k2onnx__int_n(k2onnx__conv *cv, const k2onnx__json *cfg, const char *
     return 1;
 }
 
-static int k2onnx__convlstm_read(k2onnx__conv *cv, const char *cls, const k2onnx__json *cfg, const k2onnx__kvalue *x, k2onnx__convlstm *s)
+static int k2onnx__convlstm_read(k2onnx__converter *cv, const char *cls, const k2onnx__json *cfg, const k2onnx__kvalue *x, k2onnx__convlstm *s)
 {
     const char *fmt = k2onnx__jstr(k2onnx__jget(cfg, "data_format"));
     unsigned i;
@@ -7672,7 +7775,7 @@ static int k2onnx__convlstm_read(k2onnx__conv *cv, const char *cls, const k2onnx
 }
 
 /* Weights first..first+2 (kernel [k..., C, 4F], recurrent_kernel [k..., F, 4F], bias [4F]). */
-static int k2onnx__convlstm_check(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first)
+static int k2onnx__convlstm_check(k2onnx__converter *cv, const k2onnx__convlstm *s, size_t first)
 {
     uint64_t dims[4];
     unsigned i;
@@ -7686,7 +7789,7 @@ static int k2onnx__convlstm_check(k2onnx__conv *cv, const k2onnx__convlstm *s, s
 }
 
 /* Gate g of a Keras conv kernel [k..., Cin, 4F] as an ONNX Conv weight [F, Cin, k...]. */
-static const char *k2onnx__convlstm_kernel(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__h5array *w, int64_t cin, unsigned g, const char *what)
+static const char *k2onnx__convlstm_kernel(k2onnx__converter *cv, const k2onnx__convlstm *s, const k2onnx__h5array *w, int64_t cin, unsigned g, const char *what)
 {
     int64_t dims[4], f, c, p;
     unsigned i;
@@ -7703,14 +7806,14 @@ static const char *k2onnx__convlstm_kernel(k2onnx__conv *cv, const k2onnx__convl
 }
 
 /* The input convolution of a ConvLSTM gate, or the recurrent one ('same', stride 1, no dilation). */
-static const char *k2onnx__convlstm_conv(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *x, const char *w, const char *b, int recurrent, const char *what)
+static const char *k2onnx__convlstm_conv(k2onnx__converter *cv, const k2onnx__convlstm *s, const char *x, const char *w, const char *b, int recurrent, const char *what)
 {
     static const int64_t ones[2] = {1, 1};
     return k2onnx__conv_node(cv, x, w, b, s->nsp, s->k, recurrent ? ones : s->st, recurrent ? ones : s->d, recurrent ? s->rpads : s->pads, 1, what);
 }
 
 /* A value of a Scan body: [N, dims...]. */
-static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, int64_t batch,
+static int k2onnx__body_value(k2onnx__converter *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, int64_t batch,
                               const int64_t *dims, unsigned ndims)
 {
     k2onnx__kvalue v;
@@ -7728,7 +7831,7 @@ static int k2onnx__body_value(k2onnx__conv *cv, k2onnx__kvalue **arr, size_t *n,
 /* One direction of a ConvLSTM as an ONNX Scan over xt [T, N, C, spatial...]. The sequence is
    stacked at the input positions when `stack_reversed`, else in processing order. */
 /* One ConvLSTM step: the eight convolutions and the LSTM update, names under cv->vprefix. */
-static const char *k2onnx__convlstm_step(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
+static const char *k2onnx__convlstm_step(k2onnx__converter *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
                                          const char *const B[4], const char *x_t, const char *h_prev, const char *c_prev, const char **c_new)
 {
     static const char gate_names[4] = {'i', 'f', 'c', 'o'};
@@ -7747,7 +7850,7 @@ static const char *k2onnx__convlstm_step(k2onnx__conv *cv, const k2onnx__convlst
 /* A masked ConvLSTM step, as Keras' rnn runs it for a [batch, time] mask: where m is 0 the
    states keep their values and the output repeats the previous one (or is zero: a Keras 3
    Bidirectional that returns sequences). *h and *c hold the step's new values going in. */
-static int k2onnx__convlstm_mask_step(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *m, const char *y_prev, const char *h_prev,
+static int k2onnx__convlstm_mask_step(k2onnx__converter *cv, const k2onnx__convlstm *s, const char *m, const char *y_prev, const char *h_prev,
                                       const char *c_prev, const char **h, const char **c, const char **y)
 {
     const char *cand = *h;
@@ -7759,7 +7862,7 @@ static int k2onnx__convlstm_mask_step(k2onnx__conv *cv, const k2onnx__convlstm *
 
 /* A ConvLSTM direction unrolled over its T steps; the sequence is stacked time-major, in
    processing order, or in the reverse of it when `stack_reversed` (as Scan's output direction). */
-static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
+static int k2onnx__convlstm_unroll(k2onnx__converter *cv, const k2onnx__convlstm *s, const char *const W[4], const char *const R[4],
                                    const char *const B[4], const char *xt, const int64_t *xdims, const int64_t *sdims, const char *h0,
                                    const char *c0, const char *y0, int reverse, int stack_reversed, const char *tag, k2onnx__rnn_result *res)
 {
@@ -7816,7 +7919,7 @@ static int k2onnx__convlstm_unroll(k2onnx__conv *cv, const k2onnx__convlstm *s, 
 }
 
 /* The [N, T] mask as a Scan input [T, N, 1, 1...] whose steps broadcast over the states. */
-static const char *k2onnx__convlstm_mask_tm(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *tag)
+static const char *k2onnx__convlstm_mask_tm(k2onnx__converter *cv, const k2onnx__convlstm *s, const char *tag)
 {
     static const int64_t perm[2] = {1, 0}, shape[5] = {0, 0, 1, 1, 1};
     const char *t = k2onnx__transpose(cv, s->mask, perm, 2, k2onnx__sprintf(cv->ctx, "%s/mask_time_major", tag));
@@ -7824,7 +7927,7 @@ static const char *k2onnx__convlstm_mask_tm(k2onnx__conv *cv, const k2onnx__conv
     return t && sh ? k2onnx__op2(cv, "Reshape", t, sh, k2onnx__sprintf(cv->ctx, "%s/mask_steps", tag)) : NULL;
 }
 
-static int k2onnx__convlstm_scan(k2onnx__conv *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
+static int k2onnx__convlstm_scan(k2onnx__converter *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
                                  int reverse, int stack_reversed, const char *tag, k2onnx__rnn_result *res)
 {
     static const char gate_names[4] = {'i', 'f', 'c', 'o'};
@@ -7935,7 +8038,7 @@ fail:
 
 /* Keras' layout of a ConvLSTM result: [N, T, spatial..., F] (or [N, T, F, spatial...]) from the
    time-major sequence, [N, spatial..., F] from a state. */
-static const char *k2onnx__convlstm_out(k2onnx__conv *cv, const k2onnx__convlstm *s, const char *v, int sequence, const char *what)
+static const char *k2onnx__convlstm_out(k2onnx__converter *cv, const k2onnx__convlstm *s, const char *v, int sequence, const char *what)
 {
     int64_t perm[6];
     unsigned r = (sequence ? 3u : 2u) + s->nsp, i, o = 0, lead = sequence ? 2u : 1u;
@@ -7976,7 +8079,7 @@ static void k2onnx__convlstm_value(const k2onnx__convlstm *s, const k2onnx__kval
 }
 
 /* x [N, T, ...] in Keras' layout -> [T, N, C, spatial...]. */
-static const char *k2onnx__convlstm_input(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *x)
+static const char *k2onnx__convlstm_input(k2onnx__converter *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *x)
 {
     int64_t perm[5];
     unsigned i, r = x->rank, o = 0;
@@ -7993,7 +8096,7 @@ static const char *k2onnx__convlstm_input(k2onnx__conv *cv, const k2onnx__convls
 
 /* Initial states of the layer's directions, channels first: Keras initial_state tensors, or with
    --state-io new graph inputs `<layer>/<dir>h0` and `c0` in Keras' layout; NULL = zeros. */
-static int k2onnx__convlstm_initial(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *in, size_t nin, unsigned ndir,
+static int k2onnx__convlstm_initial(k2onnx__converter *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *in, size_t nin, unsigned ndir,
                                     const char *states[4])
 {
     int64_t perm[4];
@@ -8026,7 +8129,7 @@ static int k2onnx__convlstm_initial(k2onnx__conv *cv, const k2onnx__convlstm *s,
 }
 
 /* --state-io: the final states as graph outputs `<layer>/<dir>h_n`, `c_n` in Keras' layout. */
-static int k2onnx__convlstm_final(k2onnx__conv *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *x, const char *h, const char *c, const char *dir)
+static int k2onnx__convlstm_final(k2onnx__converter *cv, const k2onnx__convlstm *s, const k2onnx__kvalue *x, const char *h, const char *c, const char *dir)
 {
     k2onnx__kvalue v;
     const char *ho = k2onnx__convlstm_out(cv, s, h, 0, k2onnx__sprintf(cv->ctx, "%sfinal_h", dir));
@@ -8041,7 +8144,7 @@ static int k2onnx__convlstm_final(k2onnx__conv *cv, const k2onnx__convlstm *s, c
 /* Takes the input's [batch, time] mask into the layer's run. Standalone Keras 2.2's rnn tiles a
    step mask for [batch, units] outputs only, so such a file cannot hold a masked ConvLSTM that
    ran. */
-static int k2onnx__convlstm_masked(k2onnx__conv *cv, const k2onnx__kvalue *x, int zero_output, k2onnx__convlstm *s)
+static int k2onnx__convlstm_masked(k2onnx__converter *cv, const k2onnx__kvalue *x, int zero_output, k2onnx__convlstm *s)
 {
     if (!x->mask) return 1;
     if (cv->m->legacy_mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a masked input is not supported in files of Keras before 2.3");
@@ -8052,7 +8155,7 @@ static int k2onnx__convlstm_masked(k2onnx__conv *cv, const k2onnx__kvalue *x, in
 
 /* ConvLSTM1D / ConvLSTM2D: padding valid or same, strides, dilation, either data format,
    go_backwards, return_sequences, return_state; a Scan whose body runs the eight convolutions. */
-static int k2onnx__map_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_convlstm(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     k2onnx__convlstm s;
     k2onnx__rnn_result res;
@@ -8085,7 +8188,7 @@ static int k2onnx__map_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size
 
 /* Bidirectional(ConvLSTM1D/2D). As in Keras, the backward copy flips go_backwards and its
    sequence is reversed in time; merging joins the last axis. */
-static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const char *mode, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__bidi_convlstm(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *mode, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *fwd = k2onnx__jget(cfg, "layer"), *bwd = k2onnx__jget(cfg, "backward_layer");
     const char *cls = k2onnx__jstr(k2onnx__jget(fwd, "class_name"));
@@ -8150,8 +8253,10 @@ static int k2onnx__bidi_convlstm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 
 #endif
 
+/* --- Bidirectional ---------------------------------------------------------------------------- */
+
 /* Bidirectional(recurrent layer). */
-static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const int64_t to_time_major[3] = {1, 0, 2};
     const k2onnx__json *cfg = cv->layer->config;
@@ -8225,7 +8330,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     unroll = k2onnx__rnn_unrolls(cv, !fused, T);
 #ifndef K2ONNX_NO_SCAN_UNROLL
     if (unroll) {
-        if (T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
+        if (T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
         if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, tm, T, batch, x->dims[2], "x"))) return 0;
         if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
     } else
@@ -8255,7 +8360,7 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
             r.mask_tm = mask_tm;
             /* tf.keras and Keras 3 zero-fill masked steps of the halves when Bidirectional returns
                sequences; standalone Keras before 2.3 does not. */
-            r.zero_masked = cv->m->legacy_mask ? K2ONNX__MASK_STATE : F.return_sequences ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
+            r.mask_mode = cv->m->legacy_mask ? K2ONNX__MASK_STATE : F.return_sequences ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
             r.reverse = (int)d;
             r.want_seq = F.return_sequences;
             r.want_states = F.return_state || state_io;
@@ -8295,9 +8400,11 @@ static int k2onnx__map_bidirectional(k2onnx__conv *cv, const k2onnx__kvalue *in,
     return 1;
 }
 
+/* --- reshaping: RepeatVector, Flatten, Reshape, Permute --------------------------------------- */
+
 #ifndef K2ONNX_ONLY_RECURRENT
 /* RepeatVector(n): [N, F] -> [N, n, F] by Unsqueeze and Tile. */
-static int k2onnx__map_repeat_vector(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_repeat_vector(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
     int64_t n, reps[3];
@@ -8336,7 +8443,7 @@ static int k2onnx__map_repeat_vector(k2onnx__conv *cv, const k2onnx__kvalue *in,
 }
 
 /* Reshape to [batch] + dims, where one of dims may be -1; the batch axis is kept (0). */
-static int k2onnx__reshape_to(k2onnx__conv *cv, const k2onnx__kvalue *x, const int64_t *dims, size_t n, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__reshape_to(k2onnx__converter *cv, const k2onnx__kvalue *x, const int64_t *dims, size_t n, k2onnx__kvalue **out, size_t *nout)
 {
     int64_t shape[K2ONNX__MAX_RANK], known = 1, total = 1;
     size_t i, unknown = 0;
@@ -8366,10 +8473,10 @@ static int k2onnx__reshape_to(k2onnx__conv *cv, const k2onnx__kvalue *x, const i
     return 1;
 }
 
-static int k2onnx__data_format(k2onnx__conv *cv, int *first);
+static int k2onnx__data_format(k2onnx__converter *cv, int *first);
 
 /* Flatten; channels_first moves the channels last first, as Keras does. */
-static int k2onnx__map_flatten(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_flatten(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     int64_t all = -1, perm[K2ONNX__MAX_RANK];
     k2onnx__kvalue x;
@@ -8390,7 +8497,7 @@ static int k2onnx__map_flatten(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     return k2onnx__reshape_to(cv, &x, &all, 1, out, nout);
 }
 
-static int k2onnx__map_reshape(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_reshape(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *t = k2onnx__jget(cv->layer->config, "target_shape");
     int64_t dims[K2ONNX__MAX_RANK];
@@ -8408,7 +8515,7 @@ static int k2onnx__map_reshape(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
 }
 
 /* Permute(dims): Keras numbers the axes from 1, after the batch axis. */
-static int k2onnx__map_permute(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_permute(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *d = k2onnx__jget(cv->layer->config, "dims");
     const k2onnx__kvalue *x = &in[0];
@@ -8438,8 +8545,10 @@ static int k2onnx__map_permute(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     return 1;
 }
 
+/* --- 1-D convolution and pooling -------------------------------------------------------------- */
+
 /* A 1-element integer list or a bare integer from a config (Keras stores kernel_size=[3]). */
-static int k2onnx__int1(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, long long def, long long *out)
+static int k2onnx__int1(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, long long def, long long *out)
 {
     const k2onnx__json *v = k2onnx__jget(cfg, key);
     if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
@@ -8452,7 +8561,7 @@ static int k2onnx__int1(k2onnx__conv *cv, const k2onnx__json *cfg, const char *k
 }
 
 /* data_format of a 1-D layer: *first is 1 for channels_first ([batch, channels, steps]). */
-static int k2onnx__data_format(k2onnx__conv *cv, int *first)
+static int k2onnx__data_format(k2onnx__converter *cv, int *first)
 {
     const char *fmt = k2onnx__jstr(k2onnx__jget(cv->layer->config, "data_format"));
     *first = fmt && strcmp(fmt, "channels_first") == 0;
@@ -8492,7 +8601,7 @@ static void k2onnx__seq_value_fmt(k2onnx__kvalue *v, const k2onnx__kvalue *x, co
 
 /* ONNX pads [begin, end] of a 1-D window: 'same' split as TensorFlow does (the odd one at the
    end), 'causal' all at the start. */
-static int k2onnx__conv_pads(k2onnx__conv *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2])
+static int k2onnx__conv_pads(k2onnx__converter *cv, const char *padding, int64_t T, int64_t span, int64_t st, int64_t pads[2])
 {
     pads[0] = pads[1] = 0;
     if (strcmp(padding, "causal") == 0) {
@@ -8530,7 +8639,7 @@ static const k2onnx__conv1d_keys k2onnx__conv1d_keys_of[2] = {
 
 /* 1 when a Keras 1 file was saved by the Theano backend, 0 when by TensorFlow, -1 on error.
    Keras 1 records no backend, but TensorFlow names every variable with a ":0" suffix. */
-static int k2onnx__keras1_theano(k2onnx__conv *cv)
+static int k2onnx__keras1_theano(k2onnx__converter *cv)
 {
     k2onnx__kmodel *m = cv->m;
     size_t i;
@@ -8547,7 +8656,7 @@ static int k2onnx__keras1_theano(k2onnx__conv *cv)
     return m->keras1_backend == 2;
 }
 
-static int k2onnx__conv1d_read(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__conv1d_cfg *c)
+static int k2onnx__conv1d_read(k2onnx__converter *cv, const k2onnx__kvalue *x, k2onnx__conv1d_cfg *c)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__conv1d_keys *key;
@@ -8591,7 +8700,7 @@ static int k2onnx__conv1d_read(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx
 }
 
 /* The Conv output back in the layer's data format, then the activation. */
-static int k2onnx__conv1d_finish(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__conv1d_cfg *c, const char *y, int64_t F,
+static int k2onnx__conv1d_finish(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__conv1d_cfg *c, const char *y, int64_t F,
                                  k2onnx__kvalue **out, size_t *nout)
 {
     k2onnx__kvalue lin;
@@ -8602,13 +8711,13 @@ static int k2onnx__conv1d_finish(k2onnx__conv *cv, const k2onnx__kvalue *x, cons
     return k2onnx__apply_activation(cv, c->act, &lin, &(*out)[0]);
 }
 
-static const char *k2onnx__channels_first_input(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__conv1d_cfg *c)
+static const char *k2onnx__channels_first_input(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__conv1d_cfg *c)
 {
     return c->first ? x->name : k2onnx__transpose(cv, x->name, k2onnx__swap12, 3, "channels_first");
 }
 
 /* Conv1D: padding valid, same and causal, strides, dilation, groups, either data format. */
-static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -8664,7 +8773,7 @@ static int k2onnx__map_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 
 /* SeparableConv1D: a depthwise Conv (group = channels, depth_multiplier outputs each) carrying
    the strides and dilation, then a pointwise Conv with the bias. */
-static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_separable_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -8673,7 +8782,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *
     int64_t F, M, dd[3], zero[2] = {0, 0}, ch, m, j, in_ch;
     uint64_t kd[3];
     float *dw;
-    k2onnx__init *pw;
+    k2onnx__initializer *pw;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
     if (!k2onnx__jget(cfg, "depth_multiplier")) M = 1;
@@ -8728,7 +8837,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__conv *cv, const k2onnx__kvalue *
 }
 
 /* MaxPooling1D / AveragePooling1D. */
-static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_pool1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -8770,14 +8879,12 @@ static int k2onnx__map_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 
 /* --- 2-D convolution and pooling ------------------------------------------------------------ */
 
-static const char *k2onnx__reduce_drop(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what);
-static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what);
-static int64_t *k2onnx__step_sources(k2onnx__conv *cv, int64_t T, int64_t T2, int64_t begin, int64_t repeat);
+static int64_t *k2onnx__step_sources(k2onnx__converter *cv, int64_t T, int64_t T2, int64_t begin, int64_t repeat);
 
 static const int64_t k2onnx__nhwc_to_nchw[4] = {0, 3, 1, 2}, k2onnx__nchw_to_nhwc[4] = {0, 2, 3, 1};
 
 /* An int or a list of two ints from a 2-D layer's config (kernel_size=3 or [3, 3]). */
-static int k2onnx__int2(k2onnx__conv *cv, const k2onnx__json *cfg, const char *key, long long def, int64_t out[2])
+static int k2onnx__int2(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, long long def, int64_t out[2])
 {
     const k2onnx__json *v = k2onnx__jget(cfg, key);
     long long a = def, b = def;
@@ -8802,7 +8909,7 @@ typedef struct k2onnx__image {
     int64_t C, sp[2];         /* channels, rows and cols (-1: unknown) */
 } k2onnx__image;
 
-static int k2onnx__image_of(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__image *im)
+static int k2onnx__image_of(k2onnx__converter *cv, const k2onnx__kvalue *x, k2onnx__image *im)
 {
     const char *order = k2onnx__jstr(k2onnx__jget(cv->layer->config, "dim_ordering")); /* Keras 1: th or tf */
     if (order) {
@@ -8819,13 +8926,13 @@ static int k2onnx__image_of(k2onnx__conv *cv, const k2onnx__kvalue *x, k2onnx__i
     return 1;
 }
 
-static const char *k2onnx__to_nchw(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im)
+static const char *k2onnx__to_nchw(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__image *im)
 {
     return im->first ? x->name : k2onnx__transpose(cv, x->name, k2onnx__nhwc_to_nchw, 4, "channels_first");
 }
 
 /* The NCHW result y back in the layer's data format, with C channels and rows/cols sp. */
-static int k2onnx__image_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, int64_t C, const int64_t sp[2],
+static int k2onnx__image_output(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, int64_t C, const int64_t sp[2],
                                 k2onnx__kvalue *out)
 {
     unsigned i;
@@ -8847,7 +8954,7 @@ typedef struct k2onnx__window2d {
     int64_t k[2], st[2], d[2], pads[4], out[2];
 } k2onnx__window2d;
 
-static int k2onnx__window2d_read(k2onnx__conv *cv, const k2onnx__image *im, const char *ksize_key, long long kdef, k2onnx__window2d *w)
+static int k2onnx__window2d_read(k2onnx__converter *cv, const k2onnx__image *im, const char *ksize_key, long long kdef, k2onnx__window2d *w)
 {
     const k2onnx__json *cfg = cv->layer->config;
     /* Keras 1: border_mode, subsample (convolutions), nb_row and nb_col */
@@ -8903,7 +9010,7 @@ static int k2onnx__window2d_read(k2onnx__conv *cv, const k2onnx__image *im, cons
 /* Conv2D, DepthwiseConv2D and SeparableConv2D: Keras kernels [kh, kw, in, out] become ONNX
    [out, in, kh, kw]; the depthwise step is a grouped Conv (one group per input channel), the
    pointwise step a 1x1 Conv. */
-static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_conv2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const char *cls = cv->layer->cls, *act, *xt, *y, *wn, *bn = NULL;
@@ -9018,7 +9125,7 @@ static int k2onnx__map_conv2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 }
 
 /* MaxPooling2D / AveragePooling2D. */
-static int k2onnx__map_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_pool2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     int is_max = strstr(cv->layer->cls, "Max") != NULL;
     k2onnx__image im;
@@ -9039,7 +9146,7 @@ static int k2onnx__map_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 }
 
 /* GlobalAveragePooling2D / GlobalMaxPooling2D: the rows, then the cols, reduced away. */
-static int k2onnx__map_global_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_global_pool2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
     int is_max = strstr(cv->layer->cls, "Max") != NULL;
@@ -9062,7 +9169,7 @@ static int k2onnx__map_global_pool2d(k2onnx__conv *cv, const k2onnx__kvalue *in,
 }
 
 /* ((top, bottom), (left, right)) from an int, a pair of ints or a pair of pairs. */
-static int k2onnx__int_pairs2(k2onnx__conv *cv, const char *key, long long v[4])
+static int k2onnx__int_pairs2(k2onnx__converter *cv, const char *key, long long v[4])
 {
     const k2onnx__json *j = k2onnx__jget(cv->layer->config, key);
     long long a;
@@ -9088,7 +9195,7 @@ static int k2onnx__int_pairs2(k2onnx__conv *cv, const char *key, long long v[4])
 
 /* One axis of an NCHW image remapped by a 0/1 matrix: [N, C, A, B] is read as [N, C*A, B], times
    [B, B2] (from[b2]: the source of b2, -1 for a zero), then turned to [N, C, B2, A]. */
-static const char *k2onnx__image_map_last(k2onnx__conv *cv, const char *x, int64_t C, int64_t A, int64_t B, int64_t B2, const int64_t *from,
+static const char *k2onnx__image_map_last(k2onnx__converter *cv, const char *x, int64_t C, int64_t A, int64_t B, int64_t B2, const int64_t *from,
                                           const char *what)
 {
     static const int64_t swap23[4] = {0, 1, 3, 2};
@@ -9113,12 +9220,12 @@ static const char *k2onnx__image_map_last(k2onnx__conv *cv, const char *x, int64
 
 /* --unroll: the image's rows and cols cropped, padded or repeated by 0/1 matrices (MatMul,
    Reshape and Transpose run on every consumer), as the layer's output. */
-static int k2onnx__image_remap(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const int64_t sp2[2], const int64_t begin[2],
+static int k2onnx__image_remap(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const int64_t sp2[2], const int64_t begin[2],
                                const int64_t repeat[2], k2onnx__kvalue **out, size_t *nout)
 {
     const int64_t *rows, *cols;
     const char *xt, *y;
-    if (im->C < 0 || im->sp[0] < 0 || im->sp[1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs known rows, cols and channels");
+    if (im->C < 0 || im->sp[0] < 0 || im->sp[1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs known rows, cols and channels");
     rows = k2onnx__step_sources(cv, im->sp[0], sp2[0], begin[0], repeat[0]);
     cols = k2onnx__step_sources(cv, im->sp[1], sp2[1], begin[1], repeat[1]);
     xt = rows && cols ? k2onnx__to_nchw(cv, x, im) : NULL;
@@ -9135,7 +9242,7 @@ typedef struct k2onnx__deconv {
 } k2onnx__deconv;
 
 /* padding, activation, use_bias and filters, which both transposed convolutions read alike. */
-static int k2onnx__deconv_common(k2onnx__conv *cv, k2onnx__deconv *dc)
+static int k2onnx__deconv_common(k2onnx__converter *cv, k2onnx__deconv *dc)
 {
     const k2onnx__json *cfg = cv->layer->config;
     dc->padding = k2onnx__jstr(k2onnx__jget(cfg, "padding"));
@@ -9154,7 +9261,7 @@ static int k2onnx__deconv_common(k2onnx__conv *cv, k2onnx__deconv *dc)
    the output_padding. With --unroll (libonnx has no ConvTranspose) a Conv of the flipped kernel
    over the input spread out by 0/1 matrices, s - 1 zeros between rows and cols. `lin` is the
    result before the activation. */
-static int k2onnx__conv_transpose(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const k2onnx__deconv *dc,
+static int k2onnx__conv_transpose(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const k2onnx__deconv *dc,
                                   unsigned kernel_rank, k2onnx__kvalue *lin)
 {
     const char *xt, *wn, *bn = NULL, *y;
@@ -9231,7 +9338,7 @@ static int k2onnx__conv_transpose(k2onnx__conv *cv, const k2onnx__kvalue *x, con
 }
 
 /* Conv2DTranspose: see k2onnx__conv_transpose. */
-static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_conv2d_transpose(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *opj = k2onnx__jget(cfg, "output_padding");
     k2onnx__deconv dc;
@@ -9256,7 +9363,7 @@ static int k2onnx__map_conv2d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *
 
 /* Conv1DTranspose: the 2-D one over the steps as rows of one column ([batch, steps, 1,
    channels]), as TensorFlow's conv1d_transpose computes it. */
-static int k2onnx__map_conv1d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_conv1d_transpose(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *opj = k2onnx__jget(cfg, "output_padding");
     k2onnx__deconv dc;
@@ -9304,7 +9411,7 @@ static int k2onnx__map_conv1d_transpose(k2onnx__conv *cv, const k2onnx__kvalue *
 }
 
 /* y: x's image in the same data format, with new rows and cols. */
-static int k2onnx__image_resized(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, const int64_t sp[2],
+static int k2onnx__image_resized(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__image *im, const char *y, const int64_t sp[2],
                                  k2onnx__kvalue **out, size_t *nout)
 {
     unsigned a;
@@ -9321,7 +9428,7 @@ static int k2onnx__image_resized(k2onnx__conv *cv, const k2onnx__kvalue *x, cons
 }
 
 /* ZeroPadding2D: zero rows and cols around the image. */
-static int k2onnx__map_zero_padding2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_zero_padding2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
     k2onnx__image im;
@@ -9352,7 +9459,7 @@ static int k2onnx__map_zero_padding2d(k2onnx__conv *cv, const k2onnx__kvalue *in
 }
 
 /* Cropping2D: rows and cols cut off the image's edges. */
-static int k2onnx__map_cropping2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_cropping2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
     k2onnx__image im;
@@ -9383,7 +9490,7 @@ static int k2onnx__map_cropping2d(k2onnx__conv *cv, const k2onnx__kvalue *in, si
 
 /* UpSampling2D(size, interpolation='nearest'): every row repeated size[0] times and every col
    size[1] times, as Reshape to [N, H, 1, W, 1, C], Tile and Reshape (channels last). */
-static int k2onnx__map_upsampling2d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_upsampling2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
     const char *interp = k2onnx__jstr(k2onnx__jget(cv->layer->config, "interpolation")), *s1, *r, *t, *s2, *y;
@@ -9422,7 +9529,9 @@ static int k2onnx__map_upsampling2d(k2onnx__conv *cv, const k2onnx__kvalue *in, 
 
 #endif
 
-static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
+static int k2onnx__keras_axis(k2onnx__converter *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
+
+/* --- normalization, global 1-D pooling, merging, Embedding ------------------------------------ */
 
 /* Square root by Newton's method, so that firmware links without libm: the argument is scaled by
    powers of 4 into [1, 4), where eight steps from (1 + r) / 2 reach double precision. */
@@ -9448,7 +9557,7 @@ static double k2onnx__sqrt(double x)
 
 /* BatchNormalization at inference over any axis: x * a + b with a = gamma / sqrt(var + eps)
    and b = beta - mean * a folded at conversion time, shaped [C, 1, ...] to broadcast. */
-static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_batchnorm(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *eps = k2onnx__jget(cfg, "epsilon");
     const k2onnx__kvalue *x = &in[0];
@@ -9492,23 +9601,8 @@ static int k2onnx__map_batchnorm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
     return 1;
 }
 
-/* A reduction over `axis` of a rank-`rank` tensor that drops the axis. With --unroll it keeps the
-   axis and a Reshape drops it: onnx2c drops every axis of size 1 from keepdims=0 reductions. */
-static const char *k2onnx__reduce_drop(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what)
-{
-    int64_t shape[K2ONNX__MAX_RANK];
-    unsigned i;
-    const char *kept, *sh;
-    if (axis < 0) axis += rank;
-    if (!K2ONNX__UNROLLS(cv->ctx) || rank < 2 || axis < (int64_t)rank - 2) return k2onnx__reduce(cv, op, x, axis, 0, what);
-    for (i = 0; i + 1 < rank; i++) shape[i] = (int64_t)i < axis ? 0 : -1; /* 0 copies a dimension, -1 takes the rest */
-    kept = k2onnx__reduce(cv, op, x, axis, 1, k2onnx__sprintf(cv->ctx, "%s_kept", what));
-    sh = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what), shape, rank - 1);
-    return kept && sh ? k2onnx__op2(cv, "Reshape", kept, sh, what) : NULL;
-}
-
 /* GlobalAveragePooling1D (masked steps left out, as Keras does) and GlobalMaxPooling1D. */
-static int k2onnx__map_global_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_global_pool1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = &in[0];
     int is_max = strstr(cv->layer->cls, "Max") != NULL, first;
@@ -9540,7 +9634,7 @@ static int k2onnx__map_global_pool1d(k2onnx__conv *cv, const k2onnx__kvalue *in,
 
 /* LayerNormalization over the last axis, written out (the ONNX op needs opset 17):
    (x - mean) / sqrt(var + eps) * gamma + beta. */
-static int k2onnx__map_layernorm(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_layernorm(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *axis = k2onnx__jget(cfg, "axis"), *eps = k2onnx__jget(cfg, "epsilon");
     const k2onnx__kvalue *x = &in[0];
@@ -9590,7 +9684,7 @@ static int k2onnx__map_layernorm(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 }
 
 /* LeakyReLU layer: alpha (Keras 2, default 0.3) or negative_slope (Keras 3). */
-static int k2onnx__map_leaky_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_leaky_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *a = k2onnx__jget(cv->layer->config, "alpha");
     k2onnx__node *n;
@@ -9608,7 +9702,7 @@ static int k2onnx__map_leaky_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, si
 /* Add, Subtract, Multiply, Average, Maximum, Minimum: element-wise over same-shaped inputs. */
 /* Inputs folded by an element-wise op (Add, Sub, Mul, Max, Min), divided by their count for an
    average. */
-static int k2onnx__merge_elementwise(k2onnx__conv *cv, const char *op, int average, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out,
+static int k2onnx__merge_elementwise(k2onnx__converter *cv, const char *op, int average, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out,
                                      size_t *nout)
 {
     const char *y;
@@ -9641,7 +9735,7 @@ static int k2onnx__merge_elementwise(k2onnx__conv *cv, const char *op, int avera
     return 1;
 }
 
-static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_merge(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const char *cls = cv->layer->cls;
     const char *op = strcmp(cls, "Subtract") == 0 ? "Sub" : strcmp(cls, "Multiply") == 0 ? "Mul" : strcmp(cls, "Maximum") == 0 ? "Max"
@@ -9649,15 +9743,15 @@ static int k2onnx__map_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
     return k2onnx__merge_elementwise(cv, op, strcmp(cls, "Average") == 0, in, nin, out, nout);
 }
 
-static int k2onnx__concat_along(k2onnx__conv *cv, const k2onnx__json *a, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+static int k2onnx__concat_along(k2onnx__converter *cv, const k2onnx__json *a, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
 
 /* Concatenate(axis): Keras counts the axis over the full shape, batch included. */
-static int k2onnx__map_concatenate(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_concatenate(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     return k2onnx__concat_along(cv, k2onnx__jget(cv->layer->config, "axis"), in, nin, out, nout);
 }
 
-static int k2onnx__concat_along(k2onnx__conv *cv, const k2onnx__json *a, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__concat_along(k2onnx__converter *cv, const k2onnx__json *a, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long axis = -1;
     k2onnx__node *n;
@@ -9686,13 +9780,13 @@ static int k2onnx__concat_along(k2onnx__conv *cv, const k2onnx__json *a, const k
     return 1;
 }
 
-static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
 #ifndef K2ONNX_ONLY_RECURRENT
-static int k2onnx__map_fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+static int k2onnx__map_time_distributed(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
+static int k2onnx__map_fold_steps(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout);
 #endif
 
 /* An Embedding's output: the indices' shape with a last axis of `dim` float features. */
-static int k2onnx__embedding_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, int64_t dim, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__embedding_output(k2onnx__converter *cv, const k2onnx__kvalue *x, const char *y, int64_t dim, k2onnx__kvalue **out, size_t *nout)
 {
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
@@ -9708,7 +9802,7 @@ static int k2onnx__embedding_output(k2onnx__conv *cv, const k2onnx__kvalue *x, c
 /* Embedding for runtimes without Gather (--unroll): the indices as one-hot rows,
    relu(1 - |index - v|) for every v of the vocabulary, times the embeddings matrix; mask_zero as
    1 - relu(1 - |index|). Exact for integer indices; its cost grows with the vocabulary. */
-static int k2onnx__embedding_one_hot(k2onnx__conv *cv, const k2onnx__kvalue *x, int64_t vocab, int64_t dim, int mask_zero,
+static int k2onnx__embedding_one_hot(k2onnx__converter *cv, const k2onnx__kvalue *x, int64_t vocab, int64_t dim, int mask_zero,
                                      k2onnx__kvalue **out, size_t *nout)
 {
     float *range = (float *)k2onnx__alloc_array(cv->ctx, (size_t)vocab, sizeof *range);
@@ -9749,7 +9843,7 @@ static int k2onnx__embedding_one_hot(k2onnx__conv *cv, const k2onnx__kvalue *x, 
 }
 
 /* Embedding: a Gather from the embeddings matrix; mask_zero makes index 0 a masked step. */
-static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_embedding(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
@@ -9790,7 +9884,7 @@ static int k2onnx__map_embedding(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 
 /* --- activation layers ------------------------------------------------------------------- */
 
-static int k2onnx__one_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__one_output(k2onnx__converter *cv, const k2onnx__kvalue *x, const char *y, k2onnx__kvalue **out, size_t *nout)
 {
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
@@ -9799,7 +9893,7 @@ static int k2onnx__one_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const c
 }
 
 /* A number from the config, `def` when absent or null. */
-static int k2onnx__jfloat(k2onnx__conv *cv, const char *key, double def, double *out)
+static int k2onnx__jfloat(k2onnx__converter *cv, const char *key, double def, double *out)
 {
     const k2onnx__json *v = k2onnx__jget(cv->layer->config, key);
     if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
@@ -9810,7 +9904,7 @@ static int k2onnx__jfloat(k2onnx__conv *cv, const char *key, double def, double 
 
 /* ReLU(max_value, negative_slope, threshold), following Keras' backend relu step by step:
    x * (x > threshold) (or relu), clipped to [0, max_value], minus slope * relu(threshold - x). */
-static int k2onnx__map_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "max_value");
     double slope = 0.0, thr = 0.0, maxv = 0.0;
@@ -9851,7 +9945,7 @@ static int k2onnx__map_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t n
 }
 
 /* ELU layer: alpha * (exp(x) - 1) below zero. */
-static int k2onnx__map_elu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_elu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     double alpha = 1.0;
     k2onnx__node *n;
@@ -9862,7 +9956,7 @@ static int k2onnx__map_elu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t ni
 }
 
 /* ThresholdedReLU: x where x > theta, else 0 (written out: the ONNX op needs opset 10). */
-static int k2onnx__map_thresholded_relu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_thresholded_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     double theta = 1.0;
     k2onnx__node *n;
@@ -9877,13 +9971,13 @@ static int k2onnx__map_thresholded_relu(k2onnx__conv *cv, const k2onnx__kvalue *
 
 /* PReLU: alpha has the input's shape without the batch axis, 1 along shared_axes; ONNX PRelu
    broadcasts it the same way. */
-static int k2onnx__map_prelu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_prelu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *shared = k2onnx__jget(cv->layer->config, "shared_axes");
     const k2onnx__kvalue *x = &in[0];
     int64_t dims[K2ONNX__MAX_RANK], count = 1;
     unsigned i;
-    k2onnx__init *t;
+    k2onnx__initializer *t;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (x->rank < 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must have a batch axis and features");
     for (i = 1; i < x->rank; i++) dims[i - 1] = x->dims[i];
@@ -9918,7 +10012,7 @@ static int k2onnx__map_prelu(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
 
 #ifndef K2ONNX_ONLY_RECURRENT
 /* A Keras axis (batch axis 0, negative from the end) as a non-negative axis of a rank-r value. */
-static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
+static int k2onnx__keras_axis(k2onnx__converter *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
 {
     long long a = def;
     if (k2onnx__jis_array(v) && v->n == 1) v = &v->items[0];
@@ -9931,31 +10025,9 @@ static int k2onnx__keras_axis(k2onnx__conv *cv, const k2onnx__json *v, long long
 }
 #endif
 
-/* Softmax over any axis: opset 13 takes the axis as is; before, Softmax flattens from its axis on,
-   so a middle axis is moved last around it. */
-static const char *k2onnx__softmax(k2onnx__conv *cv, const char *op, const char *x, unsigned rank, int64_t axis, const char *what)
-{
-    k2onnx__node *n;
-    int64_t perm[K2ONNX__MAX_RANK];
-    unsigned i;
-    const char *t, *y;
-    if (cv->opset >= 13 || axis == (int64_t)rank - 1) {
-        if ((y = k2onnx__op1(cv, op, x, what, &n)) != NULL) k2onnx__attr_int(n, "axis", axis);
-        return y;
-    }
-    for (i = 0; i < rank; i++) perm[i] = i;
-    perm[axis] = rank - 1;
-    perm[rank - 1] = axis;
-    t = k2onnx__transpose(cv, x, perm, rank, k2onnx__sprintf(cv->ctx, "%s_axis_last", what));
-    y = t ? k2onnx__op1(cv, op, t, k2onnx__sprintf(cv->ctx, "%s_moved", what), &n) : NULL;
-    if (!y) return NULL;
-    k2onnx__attr_int(n, "axis", (int64_t)rank - 1);
-    return k2onnx__transpose(cv, y, perm, rank, what);
-}
-
 #ifndef K2ONNX_ONLY_RECURRENT
 /* Softmax layer (axis). */
-static int k2onnx__map_softmax(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_softmax(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     int64_t axis = -1;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__keras_axis(cv, k2onnx__jget(cv->layer->config, "axis"), -1, in[0].rank, &axis)) return 0;
@@ -9963,37 +10035,14 @@ static int k2onnx__map_softmax(k2onnx__conv *cv, const k2onnx__kvalue *in, size_
     return k2onnx__one_output(cv, &in[0], k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, axis, "Softmax"), out, nout);
 }
 
-/* --- sequence shaping -------------------------------------------------------------------- */
-
 #endif
 
-#ifndef K2ONNX_ONLY_RECURRENT
-/* x[start:end] along one axis (end may be INT64_MAX or negative): attributes before opset 10. */
-static const char *k2onnx__slice(k2onnx__conv *cv, const char *x, int64_t axis, int64_t start, int64_t end, const char *what)
-{
-    k2onnx__node *n;
-    if (cv->opset < 10) {
-        if (!k2onnx__op1(cv, "Slice", x, what, &n) || !k2onnx__attr_ints(cv, n, "starts", &start, 1) || !k2onnx__attr_ints(cv, n, "ends", &end, 1) ||
-            !k2onnx__attr_ints(cv, n, "axes", &axis, 1))
-            return NULL;
-    } else {
-        const char *s = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_starts", what), &start, 1);
-        const char *e = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_ends", what), &end, 1);
-        const char *a = k2onnx__init_i64(cv, k2onnx__sprintf(cv->ctx, "%s_axes", what), &axis, 1);
-        if (!s || !e || !a || !(n = k2onnx__add_node(cv, "Slice", 4, 1))) return NULL;
-        n->inputs[0] = x;
-        n->inputs[1] = s;
-        n->inputs[2] = e;
-        n->inputs[3] = a;
-        n->outputs[0] = n->name = k2onnx__vname(cv, what);
-    }
-    return n->outputs[0];
-}
-#endif
+/* --- sequence edges: Cropping1D, ZeroPadding1D, UpSampling1D ---------------------------------- */
+
 #ifndef K2ONNX_ONLY_RECURRENT
 
 /* A pair of non-negative integers from an int or a 2-list (cropping, padding). */
-static int k2onnx__int_pair(k2onnx__conv *cv, const char *key, long long def, long long pair[2])
+static int k2onnx__int_pair(k2onnx__converter *cv, const char *key, long long def, long long pair[2])
 {
     const k2onnx__json *v = k2onnx__jget(cv->layer->config, key);
     pair[0] = pair[1] = def;
@@ -10008,7 +10057,7 @@ static int k2onnx__int_pair(k2onnx__conv *cv, const char *key, long long def, lo
     return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must be a non-negative integer or a pair of them", key);
 }
 
-static int k2onnx__expect_sequence(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin)
+static int k2onnx__expect_sequence(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin)
 {
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (in[0].rank != 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, features]");
@@ -10016,7 +10065,7 @@ static int k2onnx__expect_sequence(k2onnx__conv *cv, const k2onnx__kvalue *in, s
 }
 
 /* A [batch, steps, features] result with a new step count (-1: dynamic). */
-static int k2onnx__steps_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *y, int64_t T, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__steps_output(k2onnx__converter *cv, const k2onnx__kvalue *x, const char *y, int64_t T, k2onnx__kvalue **out, size_t *nout)
 {
     if (!k2onnx__one_output(cv, x, y, out, nout)) return 0;
     (*out)[0].mask = NULL;
@@ -10027,13 +10076,13 @@ static int k2onnx__steps_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const
 
 /* --unroll: steps of [N, T, F] moved by a 0/1 matrix, y[:, t2] = x[:, from[t2]] (zeros where from
    is -1), as Transpose, MatMul and Transpose: libonnx has no Slice or Pad, onnx2c no Tile. */
-static int k2onnx__time_map(k2onnx__conv *cv, const k2onnx__kvalue *x, const int64_t *from, int64_t T2, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__time_map(k2onnx__converter *cv, const k2onnx__kvalue *x, const int64_t *from, int64_t T2, k2onnx__kvalue **out, size_t *nout)
 {
     static const int64_t swap[3] = {0, 2, 1};
     int64_t T = x->dims[1], dims[2], t2;
     float *m;
     const char *xt, *w, *p, *y;
-    if (T < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "--unroll needs a known number of time steps: give --steps");
+    if (T < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
     if (!(m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(T * T2), sizeof *m))) return 0;
     for (t2 = 0; t2 < T2; t2++)
         if (from[t2] >= 0) m[from[t2] * T2 + t2] = 1.0f;
@@ -10047,7 +10096,7 @@ static int k2onnx__time_map(k2onnx__conv *cv, const k2onnx__kvalue *x, const int
 }
 
 /* The time_map source of each output step: crop (begin, end) steps, or pad with zero steps. */
-static int64_t *k2onnx__step_sources(k2onnx__conv *cv, int64_t T, int64_t T2, int64_t begin, int64_t repeat)
+static int64_t *k2onnx__step_sources(k2onnx__converter *cv, int64_t T, int64_t T2, int64_t begin, int64_t repeat)
 {
     int64_t *from = (int64_t *)k2onnx__alloc_array(cv->ctx, (size_t)T2, sizeof *from), t2;
     if (!from) return NULL;
@@ -10059,7 +10108,7 @@ static int64_t *k2onnx__step_sources(k2onnx__conv *cv, int64_t T, int64_t T2, in
 }
 
 /* Cropping1D((begin, end)): drops steps at both ends. */
-static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_cropping1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long c[2];
     int64_t T;
@@ -10075,7 +10124,7 @@ static int k2onnx__map_cropping1d(k2onnx__conv *cv, const k2onnx__kvalue *in, si
 }
 
 /* ZeroPadding1D((begin, end)): zero steps at both ends. */
-static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_zero_padding1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long p[2];
     int64_t pads[6] = {0, 0, 0, 0, 0, 0}, T;
@@ -10100,7 +10149,7 @@ static int k2onnx__map_zero_padding1d(k2onnx__conv *cv, const k2onnx__kvalue *in
 
 /* UpSampling1D(size): every step repeated size times: [N, T, F] -> [N, T, 1, F] -> tiled
    [N, T, size, F] -> [N, T * size, F]. */
-static int k2onnx__map_upsampling1d(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_upsampling1d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     long long size = 2;
     int64_t reps[4] = {1, 1, 1, 1}, shape[3], T, F;
@@ -10124,11 +10173,11 @@ static int k2onnx__map_upsampling1d(k2onnx__conv *cv, const k2onnx__kvalue *in, 
     return k2onnx__steps_output(cv, &in[0], s ? k2onnx__op2(cv, "Reshape", t, s, "Reshape") : NULL, T >= 0 ? T * size : -1, out, nout);
 }
 
-/* --- Dot --------------------------------------------------------------------------------- */
+/* --- Dot and the Keras 1 Merge layer ------------------------------------------------------- */
 
 /* x / max(|x|, eps) along an axis: Keras 2 uses tf.math.l2_normalize (sum of squares at least
    1e-12), Keras 3 ops.normalize (norm at least 1e-7). */
-static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t axis, const char *what)
+static const char *k2onnx__l2_normalize(k2onnx__converter *cv, const char *x, int64_t axis, const char *what)
 {
     const char *sq = k2onnx__op2(cv, "Mul", x, x, k2onnx__sprintf(cv->ctx, "%s_squared", what));
     const char *ss = sq ? k2onnx__reduce(cv, "ReduceSum", sq, axis, 1, k2onnx__sprintf(cv->ctx, "%s_sum_squares", what)) : NULL;
@@ -10145,23 +10194,23 @@ static const char *k2onnx__l2_normalize(k2onnx__conv *cv, const char *x, int64_t
 
 /* Dot(axes, normalize) of two [batch, a, b] or two [batch, a] tensors, as Keras' batch_dot:
    the contracted axis of the first moves last, that of the second first, then MatMul. */
-static int k2onnx__batch_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
+static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
                              k2onnx__kvalue **out, size_t *nout);
 
-static int k2onnx__map_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     return k2onnx__batch_dot(cv, in, nin, k2onnx__jget(cfg, "axes"), k2onnx__jbool(cfg, "normalize", 0), NULL, out, nout);
 }
 
 /* A node name set apart by tag, when there is one. */
-static const char *k2onnx__tagged(k2onnx__conv *cv, const char *tag, const char *what)
+static const char *k2onnx__tagged(k2onnx__converter *cv, const char *tag, const char *what)
 {
     return tag ? k2onnx__sprintf(cv->ctx, "%s_%s", tag, what) : what;
 }
 
 /* tag, when not NULL, sets the names of a layer's further dot products apart. */
-static int k2onnx__batch_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
+static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
                              k2onnx__kvalue **out, size_t *nout)
 {
     int64_t ax[2];
@@ -10204,7 +10253,7 @@ static int k2onnx__batch_dot(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t 
 
 /* Keras 1 cos merge: batch_dot(a, b) / max(sqrt(batch_dot(a, a) * batch_dot(b, b)), 1e-7),
    with an axis of 1 inserted after the batch axis. */
-static int k2onnx__keras1_cos(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__keras1_cos(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, k2onnx__kvalue **out, size_t *nout)
 {
     k2onnx__kvalue pair[2], *ab, *aa, *bb;
     size_t n;
@@ -10235,7 +10284,7 @@ static int k2onnx__keras1_cos(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t
 
 /* Keras 1 Merge (the layer merge([a, b], mode=...) makes): each mode as the Keras 2 layer that
    replaced it. A mode given as a Python function cannot be converted. */
-static int k2onnx__map_keras1_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_keras1_merge(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     static const struct { const char *mode, *op; int average; } elementwise[] = {
         {"sum", "Add", 0}, {"mul", "Mul", 0}, {"ave", "Add", 1}, {"max", "Max", 0}};
@@ -10258,13 +10307,13 @@ static int k2onnx__map_keras1_merge(k2onnx__conv *cv, const k2onnx__kvalue *in, 
 /* --- attention --------------------------------------------------------------------------- */
 
 /* A boolean keyword argument of the call being converted (use_causal_mask=True, ...). */
-static int k2onnx__call_flag(k2onnx__conv *cv, const char *key)
+static int k2onnx__call_flag(k2onnx__converter *cv, const char *key)
 {
     return k2onnx__jbool(cv->layer->calls[cv->node].kwargs, key, 0);
 }
 
 /* The input passed under keyword `key`, else the positional input number `pos`, else NULL. */
-static const k2onnx__kvalue *k2onnx__call_arg(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, const char *key, size_t pos)
+static const k2onnx__kvalue *k2onnx__call_arg(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *key, size_t pos)
 {
     const k2onnx__kcall *call = &cv->layer->calls[cv->node];
     size_t i, at = 0;
@@ -10276,7 +10325,7 @@ static const k2onnx__kvalue *k2onnx__call_arg(k2onnx__conv *cv, const k2onnx__kv
 }
 
 /* A scalar weight (Attention's scale, concat_score_weight) as a constant. */
-static const char *k2onnx__scalar_weight(k2onnx__conv *cv, size_t index, const char *what)
+static const char *k2onnx__scalar_weight(k2onnx__converter *cv, size_t index, const char *what)
 {
     if (cv->layer->weights[index].count != 1) {
         k2onnx__lfail(cv, k2onnx_result_invalid_model, "weight '%s' must hold one value", what);
@@ -10286,7 +10335,7 @@ static const char *k2onnx__scalar_weight(k2onnx__conv *cv, size_t index, const c
 }
 
 /* Lower-triangular keep mask [1, Tq, Tv] (query step i sees value steps j <= i). */
-static const char *k2onnx__causal_mask(k2onnx__conv *cv, int64_t Tq, int64_t Tv)
+static const char *k2onnx__causal_mask(k2onnx__converter *cv, int64_t Tq, int64_t Tv)
 {
     float *v;
     int64_t i, j, dims[3];
@@ -10304,7 +10353,7 @@ static const char *k2onnx__causal_mask(k2onnx__conv *cv, int64_t Tq, int64_t Tv)
 }
 
 /* keep ? scores : scores - 1e9, for a 0/1 keep mask, as Keras' attention layers do it. */
-static const char *k2onnx__mask_scores(k2onnx__conv *cv, const char *scores, const char *keep)
+static const char *k2onnx__mask_scores(k2onnx__converter *cv, const char *scores, const char *keep)
 {
     const char *one = k2onnx__const_f32(cv, "one", 1.0f), *big = k2onnx__const_f32(cv, "large_negative", -1e9f);
     const char *drop = one ? k2onnx__op2(cv, "Sub", one, keep, "dropped") : NULL;
@@ -10312,7 +10361,7 @@ static const char *k2onnx__mask_scores(k2onnx__conv *cv, const char *scores, con
     return add ? k2onnx__op2(cv, "Add", scores, add, "masked_scores") : NULL;
 }
 
-static const char *k2onnx__and_mask(k2onnx__conv *cv, const char *a, const char *b, const char *what)
+static const char *k2onnx__and_mask(k2onnx__converter *cv, const char *a, const char *b, const char *what)
 {
     if (!a) return b;
     if (!b) return a;
@@ -10320,7 +10369,7 @@ static const char *k2onnx__and_mask(k2onnx__conv *cv, const char *a, const char 
 }
 
 /* Swaps the last two axes. */
-static const char *k2onnx__transpose_last2(k2onnx__conv *cv, const char *x, unsigned rank, const char *what)
+static const char *k2onnx__transpose_last2(k2onnx__converter *cv, const char *x, unsigned rank, const char *what)
 {
     int64_t perm[K2ONNX__MAX_RANK];
     unsigned i;
@@ -10333,7 +10382,7 @@ static const char *k2onnx__transpose_last2(k2onnx__conv *cv, const char *x, unsi
 /* Attention (dot or concat scores, use_scale) and AdditiveAttention over [query, value(, key)]:
    scores [.., Tq, Tv], masked value steps and future steps (use_causal_mask, or `causal` in
    older configs) pushed to -1e9, softmax, times value; masked query steps give zeros. */
-static int k2onnx__map_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_attention(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
     int additive = strcmp(cv->layer->cls, "AdditiveAttention") == 0;
@@ -10422,7 +10471,7 @@ static int k2onnx__map_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, siz
 }
 
 /* One EinsumDense projection of MultiHeadAttention: x [N, T, D] -> [N, heads, T, width]. */
-static const char *k2onnx__mha_project(k2onnx__conv *cv, const k2onnx__kvalue *x, size_t wi, int use_bias, int64_t heads, int64_t width, const char *what)
+static const char *k2onnx__mha_project(k2onnx__converter *cv, const k2onnx__kvalue *x, size_t wi, int use_bias, int64_t heads, int64_t width, const char *what)
 {
     int64_t D = x->dims[2], shape[4];
     const char *w, *y, *sh;
@@ -10450,7 +10499,7 @@ static const char *k2onnx__mha_project(k2onnx__conv *cv, const k2onnx__kvalue *x
 
 /* MultiHeadAttention's attention_axes as bits of `rank`-D inputs: by default every axis between
    the batch and the features. */
-static int k2onnx__mha_axes(k2onnx__conv *cv, const k2onnx__json *axes, unsigned rank, unsigned *bits)
+static int k2onnx__mha_axes(k2onnx__converter *cv, const k2onnx__json *axes, unsigned rank, unsigned *bits)
 {
     size_t i, n;
     unsigned a;
@@ -10471,7 +10520,7 @@ static int k2onnx__mha_axes(k2onnx__conv *cv, const k2onnx__json *axes, unsigned
 }
 
 /* MultiHeadAttention's output_shape (an int or a list): the output's trailing dimensions. */
-static int k2onnx__mha_output_shape(k2onnx__conv *cv, const k2onnx__json *os, int64_t Dq, int64_t *dims, unsigned max, unsigned *n)
+static int k2onnx__mha_output_shape(k2onnx__converter *cv, const k2onnx__json *os, int64_t Dq, int64_t *dims, unsigned max, unsigned *n)
 {
     size_t i;
     if (!os || os->type == K2ONNX__JNULL) {
@@ -10493,7 +10542,7 @@ static int k2onnx__mha_output_shape(k2onnx__conv *cv, const k2onnx__json *os, in
 /* An input of rank > 3 as the [batch', T', D] a 3-D attention runs on: the axes outside the
    attention joined to the batch, the attention axes joined into one (Keras' softmax runs over
    all of them at once). */
-static int k2onnx__mha_fold(k2onnx__conv *cv, const k2onnx__kvalue *x, unsigned bits, const char *what, k2onnx__kvalue *y, int64_t *perm)
+static int k2onnx__mha_fold(k2onnx__converter *cv, const k2onnx__kvalue *x, unsigned bits, const char *what, k2onnx__kvalue *y, int64_t *perm)
 {
     unsigned a, k = 0, r = x->rank;
     int64_t T = 1, shape[3];
@@ -10527,7 +10576,7 @@ static int k2onnx__mha_fold(k2onnx__conv *cv, const k2onnx__kvalue *x, unsigned 
 
 /* The attention scores [batch', heads, Tq', Tk'] of folded inputs in Keras' layout: [batch, the
    other inner axes..., heads, the query's attention axes..., the key's]. */
-static int k2onnx__mha_unfold_scores(k2onnx__conv *cv, const char *probs, const k2onnx__kvalue *q, const k2onnx__kvalue *k, unsigned bits, int64_t H,
+static int k2onnx__mha_unfold_scores(k2onnx__converter *cv, const char *probs, const k2onnx__kvalue *q, const k2onnx__kvalue *k, unsigned bits, int64_t H,
                                      k2onnx__kvalue *s)
 {
     int64_t shape[K2ONNX__MAX_RANK];
@@ -10556,7 +10605,7 @@ static int k2onnx__mha_unfold_scores(k2onnx__conv *cv, const char *probs, const 
 }
 
 /* The output [batch', Tq', O] back in the query's layout: [batch, ..., O...]. */
-static const char *k2onnx__mha_unfold(k2onnx__conv *cv, const char *y, const k2onnx__kvalue *q, const int64_t *perm, const int64_t *od, unsigned nod)
+static const char *k2onnx__mha_unfold(k2onnx__converter *cv, const char *y, const k2onnx__kvalue *q, const int64_t *perm, const int64_t *od, unsigned nod)
 {
     int64_t shape[K2ONNX__MAX_RANK], inv[K2ONNX__MAX_RANK];
     unsigned r = q->rank, a, k = 0;
@@ -10575,7 +10624,7 @@ static const char *k2onnx__mha_unfold(k2onnx__conv *cv, const char *y, const k2o
    [batch, T, D] query, value and key, with the attention mask Keras builds from an
    attention_mask argument, the query, value and key masks and use_causal_mask; inputs of higher
    rank fold into that form (without masks). */
-static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config, *vd = k2onnx__jget(cfg, "value_dim"), *os = k2onnx__jget(cfg, "output_shape");
     const k2onnx__json *axes = k2onnx__jget(cfg, "attention_axes");
@@ -10713,8 +10762,12 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
 
 /* The mapping of a layer class that a trimming macro left out: the class is still known, so the
    error names the macro instead of calling the class unsupported. */
-#define K2ONNX__LEFT_OUT(fn, macro)                                                                              \
-    static int fn(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)      \
+/* --- the layer table (and the stubs of trimmed builds) ---------------------------------------- */
+
+/* A trimming macro leaves a layer's mapping out: its table row then points to the one stub of
+   that macro, which refuses the layer by name. */
+#define K2ONNX__LEFT_OUT(stub, macro)                                                                            \
+    static int stub(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)    \
     {                                                                                                            \
         (void)in;                                                                                                \
         (void)nin;                                                                                               \
@@ -10723,152 +10776,196 @@ static int k2onnx__map_multi_head_attention(k2onnx__conv *cv, const k2onnx__kval
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "this layer class is left out of this build (" macro ")"); \
     }
 #ifdef K2ONNX_NO_CONV
-K2ONNX__LEFT_OUT(k2onnx__map_conv1d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_separable_conv1d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_pool1d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_conv2d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_conv2d_transpose, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_conv1d_transpose, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_pool2d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_global_pool2d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_zero_padding2d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_cropping2d, "K2ONNX_NO_CONV")
-K2ONNX__LEFT_OUT(k2onnx__map_upsampling2d, "K2ONNX_NO_CONV")
+K2ONNX__LEFT_OUT(k2onnx__left_out_conv, "K2ONNX_NO_CONV")
+#define k2onnx__map_conv1d k2onnx__left_out_conv
+#define k2onnx__map_separable_conv1d k2onnx__left_out_conv
+#define k2onnx__map_pool1d k2onnx__left_out_conv
+#define k2onnx__map_conv2d k2onnx__left_out_conv
+#define k2onnx__map_conv2d_transpose k2onnx__left_out_conv
+#define k2onnx__map_conv1d_transpose k2onnx__left_out_conv
+#define k2onnx__map_pool2d k2onnx__left_out_conv
+#define k2onnx__map_global_pool2d k2onnx__left_out_conv
+#define k2onnx__map_zero_padding2d k2onnx__left_out_conv
+#define k2onnx__map_cropping2d k2onnx__left_out_conv
+#define k2onnx__map_upsampling2d k2onnx__left_out_conv
 #endif
 #if defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL)
-K2ONNX__LEFT_OUT(k2onnx__map_convlstm, "K2ONNX_NO_CONV or K2ONNX_NO_SCAN_UNROLL")
+K2ONNX__LEFT_OUT(k2onnx__left_out_conv_scan, "K2ONNX_NO_CONV or K2ONNX_NO_SCAN_UNROLL")
+#define k2onnx__map_convlstm k2onnx__left_out_conv_scan
 #endif
 #ifdef K2ONNX_NO_ATTENTION
-K2ONNX__LEFT_OUT(k2onnx__map_attention, "K2ONNX_NO_ATTENTION")
-K2ONNX__LEFT_OUT(k2onnx__map_multi_head_attention, "K2ONNX_NO_ATTENTION")
+K2ONNX__LEFT_OUT(k2onnx__left_out_attention, "K2ONNX_NO_ATTENTION")
+#define k2onnx__map_attention k2onnx__left_out_attention
+#define k2onnx__map_multi_head_attention k2onnx__left_out_attention
 #endif
 #ifdef K2ONNX_ONLY_RECURRENT
-K2ONNX__LEFT_OUT(k2onnx__map_repeat_vector, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_flatten, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_reshape, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_permute, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_batchnorm, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_global_pool1d, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_layernorm, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_leaky_relu, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_merge, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_concatenate, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_time_distributed, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_embedding, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_relu, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_elu, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_thresholded_relu, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_prelu, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_softmax, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_cropping1d, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_zero_padding1d, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_upsampling1d, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_dot, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_keras1_merge, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_highway, "K2ONNX_ONLY_RECURRENT")
-K2ONNX__LEFT_OUT(k2onnx__map_maxout_dense, "K2ONNX_ONLY_RECURRENT")
+K2ONNX__LEFT_OUT(k2onnx__left_out_only_recurrent, "K2ONNX_ONLY_RECURRENT")
+#define k2onnx__map_repeat_vector k2onnx__left_out_only_recurrent
+#define k2onnx__map_flatten k2onnx__left_out_only_recurrent
+#define k2onnx__map_reshape k2onnx__left_out_only_recurrent
+#define k2onnx__map_permute k2onnx__left_out_only_recurrent
+#define k2onnx__map_batchnorm k2onnx__left_out_only_recurrent
+#define k2onnx__map_global_pool1d k2onnx__left_out_only_recurrent
+#define k2onnx__map_layernorm k2onnx__left_out_only_recurrent
+#define k2onnx__map_leaky_relu k2onnx__left_out_only_recurrent
+#define k2onnx__map_merge k2onnx__left_out_only_recurrent
+#define k2onnx__map_concatenate k2onnx__left_out_only_recurrent
+#define k2onnx__map_time_distributed k2onnx__left_out_only_recurrent
+#define k2onnx__map_embedding k2onnx__left_out_only_recurrent
+#define k2onnx__map_relu k2onnx__left_out_only_recurrent
+#define k2onnx__map_elu k2onnx__left_out_only_recurrent
+#define k2onnx__map_thresholded_relu k2onnx__left_out_only_recurrent
+#define k2onnx__map_prelu k2onnx__left_out_only_recurrent
+#define k2onnx__map_softmax k2onnx__left_out_only_recurrent
+#define k2onnx__map_cropping1d k2onnx__left_out_only_recurrent
+#define k2onnx__map_zero_padding1d k2onnx__left_out_only_recurrent
+#define k2onnx__map_upsampling1d k2onnx__left_out_only_recurrent
+#define k2onnx__map_dot k2onnx__left_out_only_recurrent
+#define k2onnx__map_keras1_merge k2onnx__left_out_only_recurrent
+#define k2onnx__map_highway k2onnx__left_out_only_recurrent
+#define k2onnx__map_maxout_dense k2onnx__left_out_only_recurrent
 #endif
 
-static const struct {
-    const char *cls;
-    k2onnx__layer_fn fn;
-} k2onnx__layer_table[] = {
-    {"InputLayer", k2onnx__map_input},
-    {"Dense", k2onnx__map_dense},
-    {"Activation", k2onnx__map_activation},
-    {"Dropout", k2onnx__map_identity},
-    {"SpatialDropout1D", k2onnx__map_identity},
-    {"GaussianNoise", k2onnx__map_identity},
-    {"GaussianDropout", k2onnx__map_identity},
-    {"AlphaDropout", k2onnx__map_identity},
-    {"ActivityRegularization", k2onnx__map_identity},
-    {"SimpleRNN", k2onnx__map_recurrent},
-    {"GRU", k2onnx__map_recurrent},
-    {"LSTM", k2onnx__map_recurrent},
-    {"RNN", k2onnx__map_recurrent},
-    {"CuDNNGRU", k2onnx__map_recurrent},
-    {"CuDNNLSTM", k2onnx__map_recurrent},
-    {"Bidirectional", k2onnx__map_bidirectional},
-    {"Masking", k2onnx__map_masking},
-    {"Embedding", k2onnx__map_embedding},
-    {"RepeatVector", k2onnx__map_repeat_vector},
-    {"Flatten", k2onnx__map_flatten},
-    {"Reshape", k2onnx__map_reshape},
-    {"Permute", k2onnx__map_permute},
-    {"TimeDistributedDense", k2onnx__map_dense},
-    {"Conv1D", k2onnx__map_conv1d},
-    {"Convolution1D", k2onnx__map_conv1d},
-    {"AtrousConvolution1D", k2onnx__map_conv1d},
-    {"SeparableConv1D", k2onnx__map_separable_conv1d},
-    {"SeparableConvolution1D", k2onnx__map_separable_conv1d},
-    {"Conv2D", k2onnx__map_conv2d},
-    {"Convolution2D", k2onnx__map_conv2d},
-    {"AtrousConvolution2D", k2onnx__map_conv2d},
-    {"SeparableConv2D", k2onnx__map_conv2d},
-    {"SeparableConvolution2D", k2onnx__map_conv2d},
-    {"DepthwiseConv2D", k2onnx__map_conv2d},
-    {"MaxPooling2D", k2onnx__map_pool2d},
-    {"MaxPool2D", k2onnx__map_pool2d},
-    {"AveragePooling2D", k2onnx__map_pool2d},
-    {"Conv2DTranspose", k2onnx__map_conv2d_transpose},
-    {"Conv1DTranspose", k2onnx__map_conv1d_transpose},
-    {"Convolution2DTranspose", k2onnx__map_conv2d_transpose},
-    {"AvgPool2D", k2onnx__map_pool2d},
-    {"GlobalAveragePooling2D", k2onnx__map_global_pool2d},
-    {"GlobalAvgPool2D", k2onnx__map_global_pool2d},
-    {"GlobalMaxPooling2D", k2onnx__map_global_pool2d},
-    {"GlobalMaxPool2D", k2onnx__map_global_pool2d},
-    {"ZeroPadding2D", k2onnx__map_zero_padding2d},
-    {"Cropping2D", k2onnx__map_cropping2d},
-    {"UpSampling2D", k2onnx__map_upsampling2d},
-    {"MaxPooling1D", k2onnx__map_pool1d},
-    {"MaxPool1D", k2onnx__map_pool1d},
-    {"AveragePooling1D", k2onnx__map_pool1d},
-    {"AvgPool1D", k2onnx__map_pool1d},
-    {"BatchNormalization", k2onnx__map_batchnorm},
-    {"LeakyReLU", k2onnx__map_leaky_relu},
-    {"Add", k2onnx__map_merge},
-    {"Subtract", k2onnx__map_merge},
-    {"Multiply", k2onnx__map_merge},
-    {"Average", k2onnx__map_merge},
-    {"Maximum", k2onnx__map_merge},
-    {"Minimum", k2onnx__map_merge},
-    {"Concatenate", k2onnx__map_concatenate},
-    {"TimeDistributed", k2onnx__map_time_distributed},
-    {"GlobalAveragePooling1D", k2onnx__map_global_pool1d},
-    {"GlobalAvgPool1D", k2onnx__map_global_pool1d},
-    {"GlobalMaxPooling1D", k2onnx__map_global_pool1d},
-    {"GlobalMaxPool1D", k2onnx__map_global_pool1d},
-    {"LayerNormalization", k2onnx__map_layernorm},
-    {"ReLU", k2onnx__map_relu},
-    {"ELU", k2onnx__map_elu},
-    {"ThresholdedReLU", k2onnx__map_thresholded_relu},
-    {"PReLU", k2onnx__map_prelu},
-    {"Softmax", k2onnx__map_softmax},
-    {"Cropping1D", k2onnx__map_cropping1d},
-    {"ZeroPadding1D", k2onnx__map_zero_padding1d},
-    {"UpSampling1D", k2onnx__map_upsampling1d},
-    {"Dot", k2onnx__map_dot},
-    {"Merge", k2onnx__map_keras1_merge},
-    {"Sequential", k2onnx__map_nested_model},
-    {"Functional", k2onnx__map_nested_model},
-    {"Model", k2onnx__map_nested_model},
-    {"Highway", k2onnx__map_highway},
-    {"MaxoutDense", k2onnx__map_maxout_dense},
-    {"ConvLSTM1D", k2onnx__map_convlstm},
-    {"ConvLSTM2D", k2onnx__map_convlstm},
-    {"Attention", k2onnx__map_attention},
-    {"AdditiveAttention", k2onnx__map_attention},
-    {"MultiHeadAttention", k2onnx__map_multi_head_attention},
-#ifndef K2ONNX_ONLY_RECURRENT
-    {K2ONNX__FOLD_STEPS, k2onnx__map_fold_steps},
-#endif
+/* What the converter knows of a layer class besides its mapping. */
+enum {
+    K2ONNX__LAST_AXIS = 1,        /* acts on the last axis alone: TimeDistributed runs it on the whole sequence */
+    K2ONNX__CONFIG_AXIS = 2,      /* acts on its config's `axis` alone (the same, when that is the last axis) */
+    K2ONNX__KEYWORD_TENSORS = 4,  /* takes tensors as keyword arguments (value, key, attention_mask) */
+    K2ONNX__INTEGER_INPUTS = 8,   /* takes integer tensors */
+    K2ONNX__NO_INPUTS = 16,       /* a call without input tensors */
+    K2ONNX__UNWRAPPABLE = 32      /* cannot be wrapped by TimeDistributed */
 };
+
+/* Every layer class the converter maps, one row per Keras class name (and alias): the name, the
+   mapping function and what else the converter must know of it. The rows become three arrays
+   in the same order (the names as one string), so that a row costs a function pointer and a
+   byte. */
+#ifdef K2ONNX_ONLY_RECURRENT
+#define K2ONNX__FOLD_STEPS_ROW(X)
+#else
+#define K2ONNX__FOLD_STEPS_ROW(X) X(K2ONNX__FOLD_STEPS, k2onnx__map_fold_steps, 0)
+#endif
+#define K2ONNX__LAYERS(X) \
+    X("InputLayer", k2onnx__map_input, K2ONNX__NO_INPUTS | K2ONNX__UNWRAPPABLE) \
+    X("Dense", k2onnx__map_dense, K2ONNX__LAST_AXIS) \
+    X("Activation", k2onnx__map_activation, K2ONNX__LAST_AXIS) \
+    X("Dropout", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
+    X("SpatialDropout1D", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
+    X("GaussianNoise", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
+    X("GaussianDropout", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
+    X("AlphaDropout", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
+    X("ActivityRegularization", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
+    X("SimpleRNN", k2onnx__map_recurrent, 0) \
+    X("GRU", k2onnx__map_recurrent, 0) \
+    X("LSTM", k2onnx__map_recurrent, 0) \
+    X("RNN", k2onnx__map_recurrent, 0) \
+    X("CuDNNGRU", k2onnx__map_recurrent, 0) \
+    X("CuDNNLSTM", k2onnx__map_recurrent, 0) \
+    X("Bidirectional", k2onnx__map_bidirectional, 0) \
+    X("Masking", k2onnx__map_masking, 0) \
+    X("Embedding", k2onnx__map_embedding, K2ONNX__INTEGER_INPUTS) \
+    X("RepeatVector", k2onnx__map_repeat_vector, 0) \
+    X("Flatten", k2onnx__map_flatten, 0) \
+    X("Reshape", k2onnx__map_reshape, 0) \
+    X("Permute", k2onnx__map_permute, 0) \
+    X("TimeDistributedDense", k2onnx__map_dense, K2ONNX__LAST_AXIS) \
+    X("Conv1D", k2onnx__map_conv1d, 0) \
+    X("Convolution1D", k2onnx__map_conv1d, 0) \
+    X("AtrousConvolution1D", k2onnx__map_conv1d, 0) \
+    X("SeparableConv1D", k2onnx__map_separable_conv1d, 0) \
+    X("SeparableConvolution1D", k2onnx__map_separable_conv1d, 0) \
+    X("Conv2D", k2onnx__map_conv2d, 0) \
+    X("Convolution2D", k2onnx__map_conv2d, 0) \
+    X("AtrousConvolution2D", k2onnx__map_conv2d, 0) \
+    X("SeparableConv2D", k2onnx__map_conv2d, 0) \
+    X("SeparableConvolution2D", k2onnx__map_conv2d, 0) \
+    X("DepthwiseConv2D", k2onnx__map_conv2d, 0) \
+    X("MaxPooling2D", k2onnx__map_pool2d, 0) \
+    X("MaxPool2D", k2onnx__map_pool2d, 0) \
+    X("AveragePooling2D", k2onnx__map_pool2d, 0) \
+    X("Conv2DTranspose", k2onnx__map_conv2d_transpose, 0) \
+    X("Conv1DTranspose", k2onnx__map_conv1d_transpose, 0) \
+    X("Convolution2DTranspose", k2onnx__map_conv2d_transpose, 0) \
+    X("AvgPool2D", k2onnx__map_pool2d, 0) \
+    X("GlobalAveragePooling2D", k2onnx__map_global_pool2d, 0) \
+    X("GlobalAvgPool2D", k2onnx__map_global_pool2d, 0) \
+    X("GlobalMaxPooling2D", k2onnx__map_global_pool2d, 0) \
+    X("GlobalMaxPool2D", k2onnx__map_global_pool2d, 0) \
+    X("ZeroPadding2D", k2onnx__map_zero_padding2d, 0) \
+    X("Cropping2D", k2onnx__map_cropping2d, 0) \
+    X("UpSampling2D", k2onnx__map_upsampling2d, 0) \
+    X("MaxPooling1D", k2onnx__map_pool1d, 0) \
+    X("MaxPool1D", k2onnx__map_pool1d, 0) \
+    X("AveragePooling1D", k2onnx__map_pool1d, 0) \
+    X("AvgPool1D", k2onnx__map_pool1d, 0) \
+    X("BatchNormalization", k2onnx__map_batchnorm, K2ONNX__CONFIG_AXIS) \
+    X("LeakyReLU", k2onnx__map_leaky_relu, K2ONNX__LAST_AXIS) \
+    X("Add", k2onnx__map_merge, 0) \
+    X("Subtract", k2onnx__map_merge, 0) \
+    X("Multiply", k2onnx__map_merge, 0) \
+    X("Average", k2onnx__map_merge, 0) \
+    X("Maximum", k2onnx__map_merge, 0) \
+    X("Minimum", k2onnx__map_merge, 0) \
+    X("Concatenate", k2onnx__map_concatenate, 0) \
+    X("TimeDistributed", k2onnx__map_time_distributed, K2ONNX__UNWRAPPABLE) \
+    X("GlobalAveragePooling1D", k2onnx__map_global_pool1d, 0) \
+    X("GlobalAvgPool1D", k2onnx__map_global_pool1d, 0) \
+    X("GlobalMaxPooling1D", k2onnx__map_global_pool1d, 0) \
+    X("GlobalMaxPool1D", k2onnx__map_global_pool1d, 0) \
+    X("LayerNormalization", k2onnx__map_layernorm, 0) \
+    X("ReLU", k2onnx__map_relu, K2ONNX__LAST_AXIS) \
+    X("ELU", k2onnx__map_elu, K2ONNX__LAST_AXIS) \
+    X("ThresholdedReLU", k2onnx__map_thresholded_relu, K2ONNX__LAST_AXIS) \
+    X("PReLU", k2onnx__map_prelu, 0) \
+    X("Softmax", k2onnx__map_softmax, 0) \
+    X("Cropping1D", k2onnx__map_cropping1d, 0) \
+    X("ZeroPadding1D", k2onnx__map_zero_padding1d, 0) \
+    X("UpSampling1D", k2onnx__map_upsampling1d, 0) \
+    X("Dot", k2onnx__map_dot, 0) \
+    X("Merge", k2onnx__map_keras1_merge, 0) \
+    X("Sequential", k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE) \
+    X("Functional", k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE) \
+    X("Model", k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE) \
+    X("Highway", k2onnx__map_highway, 0) \
+    X("MaxoutDense", k2onnx__map_maxout_dense, 0) \
+    X("ConvLSTM1D", k2onnx__map_convlstm, 0) \
+    X("ConvLSTM2D", k2onnx__map_convlstm, 0) \
+    X("Attention", k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS) \
+    X("AdditiveAttention", k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS) \
+    X("MultiHeadAttention", k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS) \
+    K2ONNX__FOLD_STEPS_ROW(X)
+
+#define K2ONNX__LAYER_NAME(cls, fn, flags) cls "\0"
+#define K2ONNX__LAYER_FN(cls, fn, flags) fn,
+#define K2ONNX__LAYER_FLAGS(cls, fn, flags) (flags),
+static const char k2onnx__layer_names[] = K2ONNX__LAYERS(K2ONNX__LAYER_NAME);
+static const k2onnx__layer_fn k2onnx__layer_fns[] = {K2ONNX__LAYERS(K2ONNX__LAYER_FN)};
+static const unsigned char k2onnx__layer_flags[] = {K2ONNX__LAYERS(K2ONNX__LAYER_FLAGS)};
+
+typedef struct k2onnx__layer_entry {
+    k2onnx__layer_fn fn;
+    unsigned flags; /* K2ONNX__LAST_AXIS, ... */
+} k2onnx__layer_entry;
+
+/* The row of a class name; 0 when no row has it. */
+static int k2onnx__layer_lookup(const char *cls, k2onnx__layer_entry *e)
+{
+    const char *name = k2onnx__layer_names;
+    size_t i;
+    for (i = 0; i < sizeof k2onnx__layer_fns / sizeof k2onnx__layer_fns[0]; i++, name += strlen(name) + 1) {
+        if (strcmp(cls, name) == 0) {
+            e->fn = k2onnx__layer_fns[i];
+            e->flags = k2onnx__layer_flags[i];
+            return 1;
+        }
+    }
+    return 0;
+}
 
 #ifndef K2ONNX_ONLY_RECURRENT
 /* [batch * steps, o...] back to [batch, steps, o...]: with a known step count a plain Reshape,
    otherwise the batch and step sizes are read off the wrapper's input at run time. */
-static const char *k2onnx__unfold_steps(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y)
+static const char *k2onnx__unfold_steps(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y)
 {
     int64_t shape[K2ONNX__MAX_RANK];
     unsigned i;
@@ -10899,7 +10996,7 @@ static const char *k2onnx__unfold_steps(k2onnx__conv *cv, const k2onnx__kvalue *
 }
 
 /* [batch, steps, ...] as [batch * steps, ...]. */
-static int k2onnx__fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *x, const char *cls, k2onnx__kvalue *folded)
+static int k2onnx__fold_steps(k2onnx__converter *cv, const k2onnx__kvalue *x, const char *cls, k2onnx__kvalue *folded)
 {
     int64_t shape[K2ONNX__MAX_RANK];
     unsigned i;
@@ -10926,14 +11023,14 @@ static int k2onnx__fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *x, const c
 }
 
 /* The fold before a model that TimeDistributed wraps (k2onnx__nest_time_distributed). */
-static int k2onnx__map_fold_steps(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_fold_steps(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     return k2onnx__fold_steps(cv, &in[0], "a model", &(*out)[0]);
 }
 
 /* A TimeDistributed output from the inner output y [batch * steps, ...]. */
-static int k2onnx__unfold_output(k2onnx__conv *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__unfold_output(k2onnx__converter *cv, const k2onnx__kvalue *x, const k2onnx__kvalue *y, k2onnx__kvalue **out, size_t *nout)
 {
     const char *u;
     unsigned i;
@@ -10954,27 +11051,27 @@ static int k2onnx__unfold_output(k2onnx__conv *cv, const k2onnx__kvalue *x, cons
    no-ops, BatchNormalization on the last axis, LeakyReLU) run on the whole sequence; any other
    layer runs on [batch * steps, ...], folded and unfolded with Reshape. The wrapper holds the
    inner layer's weights. */
-static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__map_time_distributed(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *inner = k2onnx__jget(cv->layer->config, "layer"), *icfg = k2onnx__jget(inner, "config");
     const char *cls = k2onnx__jstr(k2onnx__jget(inner, "class_name")), *saved_cls = cv->layer->cls;
     const k2onnx__json *saved_cfg = cv->layer->config;
     const k2onnx__kvalue *x = &in[0];
-    k2onnx__layer_fn fn = NULL;
+    k2onnx__layer_entry e;
+    k2onnx__layer_fn fn;
     k2onnx__kvalue folded, *iout = NULL;
-    size_t i, niout = 0;
+    size_t niout = 0;
     int64_t ax = -1;
     int ok, state_io;
     if (!cls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TimeDistributed without a serialized inner layer");
     /* a wrapped model ran already, on the fold of the steps: its output comes second */
     if (k2onnx__is_model_class(cls) && nin == 2) return k2onnx__unfold_output(cv, &in[0], &in[1], out, nout);
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
-    for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
-        if (strcmp(cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
-    if (!fn || fn == k2onnx__map_input || fn == k2onnx__map_time_distributed || fn == k2onnx__map_nested_model)
+    if (!k2onnx__layer_lookup(cls, &e) || (e.flags & K2ONNX__UNWRAPPABLE))
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TimeDistributed(%s) is not supported", cls);
+    fn = e.fn;
     if (x->rank < 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, ...]");
-    if (fn == k2onnx__map_batchnorm) {
+    if (e.flags & K2ONNX__CONFIG_AXIS) {
         cv->layer->config = icfg;
         ok = k2onnx__keras_axis(cv, k2onnx__jget(icfg, "axis"), -1, x->rank - 1, &ax);
         cv->layer->config = saved_cfg;
@@ -10982,8 +11079,7 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
     }
     cv->layer->cls = cls;
     cv->layer->config = icfg;
-    if (fn == k2onnx__map_dense || fn == k2onnx__map_activation || fn == k2onnx__map_identity || fn == k2onnx__map_leaky_relu ||
-        fn == k2onnx__map_relu || fn == k2onnx__map_elu || fn == k2onnx__map_thresholded_relu || (fn == k2onnx__map_batchnorm && ax == (int64_t)x->rank - 2)) {
+    if ((e.flags & K2ONNX__LAST_AXIS) || ((e.flags & K2ONNX__CONFIG_AXIS) && ax == (int64_t)x->rank - 2)) {
         ok = fn(cv, in, nin, out, nout);
         cv->layer->cls = saved_cls;
         cv->layer->config = saved_cfg;
@@ -11009,9 +11105,11 @@ static int k2onnx__map_time_distributed(k2onnx__conv *cv, const k2onnx__kvalue *
 
 #endif
 
+/* --- the walk over the layer graph ------------------------------------------------------------ */
+
 /* Checks a call when the walk first reaches it and marks it as being converted; sets *done when
    it was converted already. */
-static int k2onnx__enter_call(k2onnx__conv *cv, k2onnx__walk *w, size_t depth, int *done)
+static int k2onnx__enter_call(k2onnx__converter *cv, k2onnx__walk *w, size_t depth, int *done)
 {
     k2onnx__klayer *L = &cv->m->layers[w->layer];
     k2onnx__kcall *call;
@@ -11019,15 +11117,15 @@ static int k2onnx__enter_call(k2onnx__conv *cv, k2onnx__walk *w, size_t depth, i
     if (w->node >= L->ncalls)
         return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' has no inbound node %d", L->name, (int)w->node);
     call = &L->calls[w->node];
-    if (call->state == 2) {
+    if (call->state == K2ONNX__CALL_DONE) {
         *done = 1;
         return 1;
     }
-    if (call->state == 1) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' depends on itself", L->name);
+    if (call->state == K2ONNX__CALL_CONVERTING) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' depends on itself", L->name);
     if (depth > cv->ctx->max_graph_depth)
         return k2onnx__fail(cv->ctx, k2onnx_result_limit_exceeded, "the layer graph is deeper than max_graph_depth (%u) at layer '%s'",
                             (unsigned long long)cv->ctx->max_graph_depth, L->name);
-    call->state = 1;
+    call->state = K2ONNX__CALL_CONVERTING;
     w->next = 0;
     w->pushed = 0;
     w->in = NULL;
@@ -11039,7 +11137,7 @@ static int k2onnx__enter_call(k2onnx__conv *cv, k2onnx__walk *w, size_t depth, i
 }
 
 /* Takes input w->next of a call from the call that produced it (converted by now). */
-static int k2onnx__take_input(k2onnx__conv *cv, k2onnx__walk *w)
+static int k2onnx__take_input(k2onnx__converter *cv, k2onnx__walk *w)
 {
     k2onnx__kmodel *m = cv->m;
     k2onnx__klayer *L = &m->layers[w->layer];
@@ -11055,7 +11153,7 @@ static int k2onnx__take_input(k2onnx__conv *cv, k2onnx__walk *w)
 
 #ifndef K2ONNX_NO_DESCRIBE
 /* options.describe: the nodes a call made since `first`, with the layer's weight count. */
-static int k2onnx__add_span(k2onnx__conv *cv, const k2onnx__klayer *L, size_t node, size_t first)
+static int k2onnx__add_span(k2onnx__converter *cv, const k2onnx__klayer *L, size_t node, size_t first)
 {
     k2onnx__graph *g = cv->g;
     k2onnx__span *sp;
@@ -11077,29 +11175,27 @@ static int k2onnx__add_span(k2onnx__conv *cv, const k2onnx__klayer *L, size_t no
 #endif
 
 /* Converts one call whose inputs are all converted: finds its mapping and runs it. */
-static int k2onnx__map_call(k2onnx__conv *cv, const k2onnx__walk *w)
+static int k2onnx__map_call(k2onnx__converter *cv, const k2onnx__walk *w)
 {
     k2onnx__klayer *L = &cv->m->layers[w->layer];
     k2onnx__kcall *call = &L->calls[w->node];
     k2onnx__kvalue *in = w->in;
+    k2onnx__layer_entry e;
     size_t i, first;
-    k2onnx__layer_fn fn = NULL;
-    for (i = 0; i < sizeof k2onnx__layer_table / sizeof k2onnx__layer_table[0]; i++)
-        if (strcmp(L->cls, k2onnx__layer_table[i].cls) == 0) fn = k2onnx__layer_table[i].fn;
     cv->layer = L;
     cv->node = w->node;
-    if (!fn) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
-    if (!call->ninputs && fn != k2onnx__map_input) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the call has no input tensors");
+    if (!k2onnx__layer_lookup(L->cls, &e)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "layer class '%s' is not supported yet", L->cls);
+    if (!call->ninputs && !(e.flags & K2ONNX__NO_INPUTS)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the call has no input tensors");
     for (i = 0; i < call->ninputs; i++) {
         const char *kw = call->inputs[i].kwarg;
-        if (kw && fn != k2onnx__map_attention && fn != k2onnx__map_multi_head_attention)
+        if (kw && !(e.flags & K2ONNX__KEYWORD_TENSORS))
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the call argument '%s' is not supported", kw);
-        if (in[i].elem != K2ONNX__FLOAT && fn != k2onnx__map_embedding && !(kw && strcmp(kw, "attention_mask") == 0))
+        if (in[i].elem != K2ONNX__FLOAT && !(e.flags & K2ONNX__INTEGER_INPUTS) && !(kw && strcmp(kw, "attention_mask") == 0))
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "integer inputs are supported by Embedding only");
     }
     first = cv->g->nnodes;
-    if (!fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
-    call->state = 2;
+    if (!e.fn(cv, in, call->ninputs, &call->outputs, &call->noutputs)) return 0;
+    call->state = K2ONNX__CALL_DONE;
 #ifndef K2ONNX_NO_DESCRIBE
     if (cv->ctx->describe) return k2onnx__add_span(cv, L, w->node, first);
 #else
@@ -11110,7 +11206,7 @@ static int k2onnx__map_call(k2onnx__conv *cv, const k2onnx__walk *w)
 
 /* Converts the call (layer, node) after converting everything it depends on, depth first and in
    input order, with the walk's levels in the arena instead of on the C stack. */
-static int k2onnx__convert_call(k2onnx__conv *cv, size_t layer, size_t node)
+static int k2onnx__convert_call(k2onnx__converter *cv, size_t layer, size_t node)
 {
     size_t depth = 1;
     int done;
@@ -11306,7 +11402,7 @@ static int k2onnx__model_metadata(k2onnx__ctx *ctx, const k2onnx__kmodel *m, k2o
 /* Builds the whole graph: graph outputs are Identity nodes named after the Keras output layers. */
 static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__graph *g)
 {
-    k2onnx__conv cv;
+    k2onnx__converter cv;
     size_t i, j, k;
     memset(g, 0, sizeof *g);
     memset(&cv, 0, sizeof cv);
@@ -11632,7 +11728,7 @@ static void k2onnx__pb_transposed_part(k2onnx__pb *pb, const k2onnx__matrix_part
 }
 
 /* Streams a matrix initializer in ONNX order, little-endian, part after part. */
-static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__init *init)
+static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__initializer *init)
 {
     unsigned p;
     for (p = 0; p < init->nparts; p++) {
@@ -11654,7 +11750,7 @@ static size_t k2onnx__scratch_size(const k2onnx__graph *g)
 
 static void k2onnx__pb_tensor(k2onnx__pb *pb, const void *obj)
 {
-    const k2onnx__init *t = (const k2onnx__init *)obj;
+    const k2onnx__initializer *t = (const k2onnx__initializer *)obj;
     uint64_t bytes = t->count * (t->dtype == K2ONNX__INT64 ? 8u : 4u), i;
     unsigned d;
     for (d = 0; d < t->rank; d++) k2onnx__pb_int(pb, 1, t->dims[d]);
@@ -11785,7 +11881,7 @@ static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_
         size_t i = 0;
         while (i < size && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
         if (i < size && p[i] == '{')
-            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "input is a JSON architecture without weights; give it with --config next to the weights .h5");
+            return k2onnx__fail(ctx, k2onnx_result_invalid_model, "input is a JSON architecture without weights; give it with options.model_config next to the weights .h5");
     }
     return 1;
 }
@@ -12014,7 +12110,7 @@ static k2onnx_tensor_info *k2onnx__init_infos(k2onnx__ctx *ctx, const k2onnx__gr
     k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, g->ninits + 1, sizeof *t);
     size_t i;
     for (i = 0; t && i < g->ninits; i++) {
-        const k2onnx__init *in = &g->inits[i];
+        const k2onnx__initializer *in = &g->inits[i];
         k2onnx__kvalue v;
         k2onnx__init_value(in, &v);
         if (!k2onnx__tensor_info(ctx, &v, &t[i])) return NULL;

@@ -34,6 +34,9 @@ else
     echo "=== unit tests: $UNIT_TESTS not built, skipped"
 fi
 
+# The header's table of contents names every section and subsection anchor of its body, in order.
+run "table of contents" "$LOG_DIR/toc.log" "${PYTHON:-/usr/bin/python3}" tests/toc_check.py k2onnx.h
+
 # The inflater and the checksums against Python's zlib (thousands of streams, truncations, bit flips).
 run "inflate against zlib" "$LOG_DIR/inflate.log" "${PYTHON:-/usr/bin/python3}" tests/inflate_diff.py "${INFLATE_CHECK:-build/inflate_check}"
 

@@ -581,9 +581,10 @@ static void test_shape_options(const char *fixture, const char *dynamic_fixture)
     opts.batch = ((size_t)1 << 30) + 1;
     CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_argument);
     opts.batch = 0;
-    /* A dynamic time axis cannot be unrolled until --steps gives it a length. */
+    /* A dynamic time axis cannot be unrolled until options.steps gives it a length; the message
+       names the options (the command-line tool shows them as --unroll and --steps). */
     CHECK(k2onnx_convert(dyn, dsize, &opts, NULL, NULL, NULL, &err) == k2onnx_result_unsupported_model);
-    CHECK(strstr(err.message, "(LSTM): --unroll needs a known number of time steps") != NULL);
+    CHECK(strstr(err.message, "(LSTM): options.unroll needs a known number of time steps: give options.steps") != NULL);
     /* The one-step streaming cell: state inputs and outputs, no loop, no fused cell. */
     opts.steps = 1;
     opts.batch = 1;

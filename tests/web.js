@@ -121,6 +121,10 @@ async function main() {
     // Options, each against the CLI's flags.
     const seed = path.join(FIXTURES, 'k22_lstm_state.h5');
     const bidi = path.join(FIXTURES, 'k1_bidi_lstm_seq.h5');
+    const dyn = path.join(FIXTURES, 'k22_dyn_lstm_seq.h5');
+    // the library's message names options.unroll and options.steps; both tools show the flags
+    const unrollMessage = cli(dyn, ['--unroll']).message || '';
+    check('a message naming options shows the flags', /\(LSTM\): --unroll needs a known number of time steps: give --steps$/.test(unrollMessage) ? null : unrollMessage);
     const optionCases = [
       [seed, { opset: 11 }, ['--opset', '11']],
       [seed, { recurrent: 1 }, ['--scan-rnn']],
@@ -131,6 +135,7 @@ async function main() {
       [seed, { renames: 'nothing=x' }, ['--rename', 'nothing=x']],
       [bidi, { recurrent: 1, opset: 9 }, ['--scan-rnn', '--opset', '9']],
       [seed, { opset: 6 }, ['--opset', '6']],
+      [dyn, { recurrent: 2 }, ['--unroll']],
     ];
     for (const [m, options, flags] of optionCases) {
       const c = cli(m, flags);
