@@ -3609,14 +3609,14 @@ static int k2onnx__h5_values(const k2onnx__h5 *f, const char *path, k2onnx__h5_v
 
 #endif
 
-/* A numeric array in the file: the converter streams weights straight from these bytes. */
+/* A floating-point dataset's elements as the file holds them (read in place when contiguous). */
 typedef struct k2onnx__h5array {
     const unsigned char *data;
     uint64_t count;
     unsigned elem_size;     /* 2, 4 or 8 */
     int big_endian;
     unsigned rank;
-    uint64_t dims[K2ONNX__MAX_RANK];
+    const uint64_t *dims;   /* rank entries */
 } k2onnx__h5array;
 
 static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
@@ -3632,26 +3632,26 @@ static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
     return k2onnx__f16_to_f32((uint16_t)bits);
 }
 
-/* Opens a floating-point dataset for reading as float; chunked and filtered data is assembled
-   in memory, contiguous data is read in place. */
-static int k2onnx__h5_float_dataset(const k2onnx__h5 *f, const char *path, k2onnx__h5array *out)
+/* Opens the dataset at `path`; 0 with a message when it is none. */
+static int k2onnx__h5_open_dataset(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o)
 {
-    k2onnx__h5obj o;
+    if (!k2onnx__h5_open_path(f, path, o, 0)) return 0;
+    if (!o->has_type || !o->has_space || !o->has_layout) return k2onnx__h5_bad(f, path, "is not a dataset");
+    return 1;
+}
+
+/* The elements of a floating-point dataset (16, 32 or 64 bits): chunked and filtered data is
+   assembled in memory, contiguous data is read in place. */
+static int k2onnx__h5_float_array(const k2onnx__h5 *f, const k2onnx__h5obj *o, k2onnx__h5array *out)
+{
     uint64_t bytes;
     memset(out, 0, sizeof *out);
-    if (!k2onnx__h5_open_path(f, path, &o, 0)) return 0;
-    if (!o.has_type || !o.has_space || !o.has_layout) return k2onnx__h5_bad(f, path, "is not a dataset");
-    if (o.type.cls != K2ONNX__H5T_FLOAT || !(o.type.size == 2 || o.type.size == 4 || o.type.size == 8))
-        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights must be float16/32/64 (datatype class %d, size %u)",
-                            path, (int)o.type.cls, (unsigned long long)o.type.size);
-    if (o.space.rank > K2ONNX__MAX_RANK)
-        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights of rank %d", path, (int)o.space.rank);
-    if (!k2onnx__h5_read_raw(f, &o, &out->data, &bytes)) return 0;
-    out->count = o.space.count;
-    out->elem_size = (unsigned)o.type.size;
-    out->big_endian = o.type.big_endian;
-    out->rank = o.space.rank;
-    if (o.space.rank) memcpy(out->dims, o.space.dims, o.space.rank * sizeof *o.space.dims);
+    if (!k2onnx__h5_read_raw(f, o, &out->data, &bytes)) return 0;
+    out->count = o->space.count;
+    out->elem_size = (unsigned)o->type.size;
+    out->big_endian = o->type.big_endian;
+    out->rank = o->space.rank;
+    out->dims = o->space.dims;
     return 1;
 }
 
@@ -4210,6 +4210,20 @@ static int k2onnx__kfail(k2onnx__kmodel *m, const char *fmt, const char *detail)
 #ifdef K2ONNX_NO_ERROR_STRINGS
 #define k2onnx__kfail(m, fmt, detail) (k2onnx__kfail)((m), NULL, (detail))
 #endif
+
+/* A weight: a float16/32/64 dataset of a rank the ONNX graph can hold. */
+static int k2onnx__kweight_array(const k2onnx__h5 *f, const char *path, k2onnx__h5array *out)
+{
+    k2onnx__h5obj o;
+    memset(out, 0, sizeof *out);
+    if (!k2onnx__h5_open_dataset(f, path, &o)) return 0;
+    if (o.type.cls != K2ONNX__H5T_FLOAT || !(o.type.size == 2 || o.type.size == 4 || o.type.size == 8))
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights must be float16/32/64 (datatype class %d, size %u)",
+                            path, (int)o.type.cls, (unsigned long long)o.type.size);
+    if (o.space.rank > K2ONNX__MAX_RANK)
+        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_model, "HDF5 dataset '%s': weights of rank %d", path, (int)o.space.rank);
+    return k2onnx__h5_float_array(f, &o, out);
+}
 
 static size_t k2onnx__name_hash(const char *s)
 {
@@ -5005,7 +5019,7 @@ static int k2onnx__k3_collect(k2onnx__kmodel *m, k2onnx__klayer *L, const char *
                 !k2onnx__reserve(m->ctx, (void **)&L->weight_paths, pcap, L->nweights + 1, sizeof *L->weight_paths))
                 return 0;
             L->weight_paths[L->nweights] = child;
-            if (!k2onnx__h5_float_dataset(m->f, child, &L->weights[L->nweights])) return 0;
+            if (!k2onnx__kweight_array(m->f, child, &L->weights[L->nweights])) return 0;
             L->nweights++;
         }
     }
@@ -5108,7 +5122,7 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
                 if (L->weights_prefix && !k2onnx__weight_of(s, len, L->weights_prefix)) continue;
                 if (w >= 64) return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "HDF5 group '%s' lists too many weights", gpath);
                 L->weight_paths[w] = k2onnx__sprintf(m->ctx, "%s/%.*s", gpath, (int)len, s);
-                if (!L->weight_paths[w] || !k2onnx__h5_float_dataset(m->f, L->weight_paths[w], &L->weights[w])) return 0;
+                if (!L->weight_paths[w] || !k2onnx__kweight_array(m->f, L->weight_paths[w], &L->weights[w])) return 0;
                 L->nweights++;
             }
         }
@@ -6469,10 +6483,13 @@ static size_t k2onnx__rnn_nweights(const k2onnx__rnn_spec *s)
 static int k2onnx__f32_array(k2onnx__converter *cv, k2onnx__h5array *a, unsigned rank, uint64_t d0, uint64_t d1)
 {
     unsigned char *buf;
+    uint64_t *dims = (uint64_t *)k2onnx__alloc_array(cv->ctx, 2, sizeof *dims);
     memset(a, 0, sizeof *a);
+    if (!dims) return 0;
+    dims[0] = d0;
+    dims[1] = d1;
     a->rank = rank;
-    a->dims[0] = d0;
-    a->dims[1] = d1;
+    a->dims = dims;
     a->count = rank == 1 ? d0 : d0 * d1;
     a->elem_size = 4;
     buf = (unsigned char *)k2onnx__alloc_array(cv->ctx, (size_t)a->count + 1, 4);

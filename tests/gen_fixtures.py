@@ -2905,17 +2905,23 @@ def keras_archive_config(m):
     return c
 
 
+def archive_cell_name(cls):
+    """The name of the cell a Keras 3 recurrent layer builds (ConvLSTM names its cell
+    conv_lstm_cell)."""
+    return 'conv_lstm_cell' if cls.startswith('ConvLSTM') else CELL_BASE[KIND_OF_CLASS[cls]]
+
+
 def keras_archive_vars(L):
     """(group path under the layer's own path, name attribute, arrays) for each vars group."""
     arrays = [a for _, a in L['weights']]
-    if L['cls'] in RNN_CLASSES:
-        return [('vars', L['name'], []), ('cell/vars', CELL_BASE[KIND_OF_CLASS[L['cls']]], arrays)]
+    if L['cls'] in RNN_CLASSES or L['cls'].startswith('ConvLSTM'):
+        return [('vars', L['name'], []), ('cell/vars', archive_cell_name(L['cls']), arrays)]
     if L['cls'] == 'Bidirectional':
         out = [('vars', L['name'], [])]
         for half, key, ws in (('forward_layer', 'layer', arrays[:3]), ('backward_layer', 'backward_layer', arrays[3:])):
             inner = L['config'][key]
             out += [('%s/vars' % half, inner['config']['name'], []),
-                    ('%s/cell/vars' % half, CELL_BASE[KIND_OF_CLASS[inner['class_name']]], ws)]
+                    ('%s/cell/vars' % half, archive_cell_name(inner['class_name']), ws)]
         return out
     if L['cls'] == 'TimeDistributed' and 'inner' in L:
         inner = dict(cls=L['config']['layer']['class_name'], name=L['inner'].name, weights=[], inner=L['inner'])
@@ -2977,10 +2983,11 @@ def write_keras_archive(path, m, deflate=False, zip64=False):
         zipfile.ZIP64_LIMIT = limit
 
 
-def write_keras_members(path, m, deflate):
+def write_keras_members(path, m, deflate, config=None):
+    """config: the model's config.json, when not keras_archive_config(m)'s."""
     members = [('metadata.json', json.dumps({"keras_version": KERAS_ARCHIVE_VERSION,
                                              "date_saved": "2025-12-01@12:00:00"}).encode()),
-               ('config.json', json.dumps(keras_archive_config(m)).encode()),
+               ('config.json', json.dumps(config or keras_archive_config(m)).encode()),
                ('model.weights.h5', keras_weights_bytes(m))]
     with zipfile.ZipFile(path, 'w') as z:
         for name, data in (sorted(members) if deflate else members):

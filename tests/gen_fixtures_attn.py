@@ -180,6 +180,26 @@ def write_k3(path, m):
     G.write_h5_k3(path, m)
 
 
+def write_k3_archive(path, m):
+    """The model as a Keras 3 .keras archive with stored members: config.json is the functional
+    config of the .h5 with what serialize_keras_object adds to each layer (module,
+    registered_name, build_config of a layer with variables); model.weights.h5 holds each layer's
+    variables at layers/<snake_case class>[_N]/vars, a recurrent layer's at .../cell/vars, a
+    Bidirectional's at .../forward_layer/cell/vars and .../backward_layer/cell/vars."""
+    cfg = m.config()
+    shapes = {}
+    for L in m.layers:
+        for t, s in enumerate(L.get('shapes') or [L['shape']]):
+            shapes[(L['name'], t)] = s
+    for entry, L in zip(cfg['config']['layers'], m.layers):
+        entry['module'] = 'keras.layers'
+        entry['registered_name'] = None
+        if L['weights']:
+            entry['build_config'] = {"input_shape": shapes[(L['inbound'][0], 0)]}
+    cfg.update(module='keras.src.models.functional', registered_name='Functional')
+    G.write_keras_members(path, m, False, config=cfg)
+
+
 def T(name, t=0):
     return ('T', name, t)
 
@@ -804,6 +824,8 @@ def models():
               (flav, 'convlstm1d_cf', lambda f, r: m_convlstm1d(f, r, data_format='channels_first'), {}),
               (flav, 'convlstm2d', m_convlstm2d, {}),
               (flav, 'convlstm_masked', m_convlstm_masked, {})]
+    # the Keras 3 masked ConvLSTM model once more as a .keras archive
+    L += [('k3', 'keras_convlstm_masked', m_convlstm_masked, {'archive': 'stored', 'write': write_k3_archive})]
     L += [('tfk2', 'attn_causal_cfg', lambda f, r: m_attn_causal(f, r, cfg_key=True), {}),
           ('tfk2', 'attn_masking', m_attn_masking, {}),
           ('tfk2', 'attn_2d', m_attn_2d, {}),
@@ -822,7 +844,7 @@ def jobs():
     """Jobs in gen_fixtures.main()'s form (flavour, tag, fn(rng), opsets, kw) with kw['write']."""
     out = []
     for flav, tag, fn, kw in models():
-        write = write_k3 if flav == 'k3' else write_keras2
+        write = kw.get('write') or (write_k3 if flav == 'k3' else write_keras2)
         if 'convlstm' in tag:   # always a Scan loop of convolutions
             kw = dict(kw, expect_ops=['Scan', 'Conv'])
         out.append((flav, tag, lambda rng, fn=fn, flav=flav: fn(flav, rng), kw.get('opsets', [None]),
