@@ -34,6 +34,9 @@ else
     echo "=== unit tests: $UNIT_TESTS not built, skipped"
 fi
 
+# tests/fixtures/INDEX.md (layer class -> fixtures -> references) matches the fixtures.
+run "fixture index" "$LOG_DIR/fixture_index.log" "${PYTHON:-/usr/bin/python3}" tests/fixture_index.py --check
+
 # The header's table of contents names every section and subsection anchor of its body, in order.
 run "table of contents" "$LOG_DIR/toc.log" "${PYTHON:-/usr/bin/python3}" tests/toc_check.py k2onnx.h
 
