@@ -7494,6 +7494,59 @@ static unsigned k2onnx__stacked_state_at(const k2onnx__rnn_layer *L, unsigned c,
     return at;
 }
 
+/* --state-io: the layer's initial states as new graph inputs `[cell_<c>/]h0`, `c0`. */
+static const k2onnx__kvalue *k2onnx__rnn_state_inputs(k2onnx__converter *cv, const k2onnx__rnn_layer *L, const k2onnx__kvalue *x, unsigned nstates)
+{
+    k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, nstates, sizeof *sv);
+    unsigned c, k;
+    if (!sv) return NULL;
+    for (c = 0, k = 0; c < L->ncells; c++) {
+        const char *prefix = L->ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u/", (unsigned long long)c) : "";
+        if (!k2onnx__state_input(cv, x, L->time_major, L->cells[c].units, k2onnx__sprintf(cv->ctx, "%sh0", prefix), &sv[k++])) return NULL;
+        if (L->cells[c].kind == K2ONNX__LSTM &&
+            !k2onnx__state_input(cv, x, L->time_major, L->cells[c].units, k2onnx__sprintf(cv->ctx, "%sc0", prefix), &sv[k++]))
+            return NULL;
+    }
+    return sv;
+}
+
+/* The layer's outputs from its cells' runs rr: the sequence or the last output, then with
+   return_state the `nstates` final states; with --state-io also the final states as graph
+   outputs `[cell_<c>/]h_n`, `c_n`. */
+static int k2onnx__rnn_layer_outputs(k2onnx__converter *cv, const k2onnx__rnn_layer *L, const k2onnx__kvalue *x, const k2onnx__rnn_result *rr,
+                                     int early_order, unsigned nstates, int state_io, k2onnx__kvalue **out, size_t *nout)
+{
+    unsigned c = L->ncells - 1, k;
+    if (!k2onnx__outputs(cv, out, nout, 1 + nstates)) return 0;
+    if (L->return_sequences) {
+        const char *y = rr[c].seq_final ? rr[c].seq : k2onnx__rnn_finish_seq(cv, rr[c].seq, L->go_backwards && !early_order, L->time_major, "sequences");
+        if (!y) return 0;
+        /* The sequence keeps the input's mask as it is, even after go_backwards, as in Keras. */
+        k2onnx__rnn_value(&(*out)[0], x, y, 1, L->time_major, L->cells[c].units);
+    } else {
+        k2onnx__rnn_value(&(*out)[0], x, rr[c].last, 0, L->time_major, L->cells[c].units);
+    }
+    if (L->return_state) {
+        size_t o = 1;
+        for (k = 0; k < L->ncells; k++) {
+            unsigned cell = L->reverse_state_order ? L->ncells - 1 - k : k;
+            const k2onnx__rnn_spec *s = &L->cells[cell];
+            k2onnx__rnn_value(&(*out)[o++], x, rr[cell].h, 0, L->time_major, s->units);
+            if (s->kind == K2ONNX__LSTM) k2onnx__rnn_value(&(*out)[o++], x, rr[cell].c, 0, L->time_major, s->units);
+        }
+    }
+    for (c = 0; state_io && c < L->ncells; c++) {
+        const char *prefix = L->ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u/", (unsigned long long)c) : "";
+        k2onnx__kvalue v;
+        k2onnx__rnn_value(&v, x, rr[c].h, 0, L->time_major, L->cells[c].units);
+        if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sh_n", prefix))) return 0;
+        if (L->cells[c].kind != K2ONNX__LSTM) continue;
+        v.name = rr[c].c;
+        if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sc_n", prefix))) return 0;
+    }
+    return 1;
+}
+
 /* SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM and RNN(cell or StackedRNNCells). */
 static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -7504,7 +7557,7 @@ static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in
     const char *const *x_steps = NULL, *const *mask_steps = NULL;
     k2onnx__rnn_result *rr;
     unsigned c, nstates_total = 0, k, state_at = 0;
-    size_t weight = 0, nouts;
+    size_t weight = 0;
     int64_t I, T, batch;
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     /* a layer created with zero_output_for_mask=True (the key is written only then) */
@@ -7542,18 +7595,7 @@ static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in
     T = x->dims[L.time_major ? 0 : 1];
     batch = x->dims[L.time_major ? 1 : 0];
     if (unroll && T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
-    if (state_io && !states) {
-        k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, nstates_total, sizeof *sv);
-        if (!sv) return 0;
-        for (c = 0, k = 0; c < L.ncells; c++) {
-            const char *prefix = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u/", (unsigned long long)c) : "";
-            if (!k2onnx__state_input(cv, x, L.time_major, L.cells[c].units, k2onnx__sprintf(cv->ctx, "%sh0", prefix), &sv[k++])) return 0;
-            if (L.cells[c].kind == K2ONNX__LSTM &&
-                !k2onnx__state_input(cv, x, L.time_major, L.cells[c].units, k2onnx__sprintf(cv->ctx, "%sc0", prefix), &sv[k++]))
-                return 0;
-        }
-        states = sv;
-    }
+    if (state_io && !states && !(states = k2onnx__rnn_state_inputs(cv, &L, x, nstates_total))) return 0;
     if (x->mask && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
 #ifndef K2ONNX_NO_SCAN_UNROLL
     if (unroll) {
@@ -7599,36 +7641,7 @@ static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in
         x_steps = rr[c].steps;
         I = s->units;
     }
-    c = L.ncells - 1;
-    nouts = 1 + (L.return_state ? nstates_total : 0);
-    if (!k2onnx__outputs(cv, out, nout, nouts)) return 0;
-    if (L.return_sequences) {
-        const char *y = rr[c].seq_final ? rr[c].seq : k2onnx__rnn_finish_seq(cv, rr[c].seq, L.go_backwards && !early_order, L.time_major, "sequences");
-        if (!y) return 0;
-        /* The sequence keeps the input's mask as it is, even after go_backwards, as in Keras. */
-        k2onnx__rnn_value(&(*out)[0], x, y, 1, L.time_major, L.cells[c].units);
-    } else {
-        k2onnx__rnn_value(&(*out)[0], x, rr[c].last, 0, L.time_major, L.cells[c].units);
-    }
-    if (L.return_state) {
-        size_t o = 1;
-        for (k = 0; k < L.ncells; k++) {
-            unsigned cell = L.reverse_state_order ? L.ncells - 1 - k : k;
-            const k2onnx__rnn_spec *s = &L.cells[cell];
-            k2onnx__rnn_value(&(*out)[o++], x, rr[cell].h, 0, L.time_major, s->units);
-            if (s->kind == K2ONNX__LSTM) k2onnx__rnn_value(&(*out)[o++], x, rr[cell].c, 0, L.time_major, s->units);
-        }
-    }
-    for (c = 0; state_io && c < L.ncells; c++) {
-        const char *prefix = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u/", (unsigned long long)c) : "";
-        k2onnx__kvalue v;
-        k2onnx__rnn_value(&v, x, rr[c].h, 0, L.time_major, L.cells[c].units);
-        if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sh_n", prefix))) return 0;
-        if (L.cells[c].kind != K2ONNX__LSTM) continue;
-        v.name = rr[c].c;
-        if (!k2onnx__state_output(cv, &v, k2onnx__sprintf(cv->ctx, "%sc_n", prefix))) return 0;
-    }
-    return 1;
+    return k2onnx__rnn_layer_outputs(cv, &L, x, rr, early_order, L.return_state ? nstates_total : 0, state_io, out, nout);
 }
 
 /* Merges the two directions of a Bidirectional output the way merge_mode says. */
@@ -7944,26 +7957,19 @@ static const char *k2onnx__convlstm_mask_tm(k2onnx__converter *cv, const k2onnx_
     return t && sh ? k2onnx__op2(cv, "Reshape", t, sh, k2onnx__sprintf(cv->ctx, "%s/mask_steps", tag)) : NULL;
 }
 
-static int k2onnx__convlstm_scan(k2onnx__converter *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
-                                 int reverse, int stack_reversed, const char *tag, k2onnx__rnn_result *res)
+/* The per-gate Conv weights W, R and biases B (NULL without use_bias) of the direction whose
+   kernel is weight `first`. */
+static int k2onnx__convlstm_gates(k2onnx__converter *cv, const k2onnx__convlstm *s, size_t first, const char *tag, const char *W[4],
+                                  const char *R[4], const char *B[4])
 {
     static const char gate_names[4] = {'i', 'f', 'c', 'o'};
-    static const int64_t ones[3] = {1, 1, 1};
     const k2onnx__h5array *kw = &cv->layer->weights[first], *rw = &cv->layer->weights[first + 1];
-    const char *W[4], *R[4], *B[4] = {NULL, NULL, NULL, NULL}, *h_prev, *c_prev, *x_t, *h_new, *c_new = NULL, *y_t;
-    const char *saved_prefix = cv->vprefix, *y0 = NULL, *y_prev = NULL, *m_t = NULL, *y_out = NULL, *mask_tm = NULL;
-    int64_t sdims[3], xdims[3], F = s->F;
-    unsigned g, i, nstate = 2;
-    int unroll = k2onnx__rnn_unrolls(cv, 1, s->T);
-    /* masked steps repeat the previous output, kept as a state of its own (zeros at first) */
-    int keep_y = s->mask && s->mask_mode == K2ONNX__MASK_REPEAT;
-    k2onnx__graph *body, *outer = cv->g;
-    k2onnx__node *n;
-    if (cv->opset < 9 && !unroll)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConvLSTM needs opset 9 or later (ONNX Scan), or a known number of time steps to unroll");
+    int64_t F = s->F;
+    unsigned g;
     for (g = 0; g < 4; g++) {
         W[g] = k2onnx__convlstm_kernel(cv, s, kw, s->C, g, k2onnx__sprintf(cv->ctx, "%s/W_%c", tag, gate_names[g]));
         R[g] = k2onnx__convlstm_kernel(cv, s, rw, s->F, g, k2onnx__sprintf(cv->ctx, "%s/R_%c", tag, gate_names[g]));
+        B[g] = NULL;
         if (!W[g] || !R[g]) return 0;
         if (s->use_bias) {
             float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)F, sizeof *b);
@@ -7973,6 +7979,25 @@ static int k2onnx__convlstm_scan(k2onnx__converter *cv, const k2onnx__convlstm *
             if (!(B[g] = k2onnx__init_f32(cv, k2onnx__sprintf(cv->ctx, "%s/B_%c", tag, gate_names[g]), b, 1, &F))) return 0;
         }
     }
+    return 1;
+}
+
+static int k2onnx__convlstm_scan(k2onnx__converter *cv, const k2onnx__convlstm *s, size_t first, const char *xt, const char *h0, const char *c0,
+                                 int reverse, int stack_reversed, const char *tag, k2onnx__rnn_result *res)
+{
+    static const int64_t ones[3] = {1, 1, 1};
+    const char *W[4], *R[4], *B[4], *h_prev, *c_prev, *x_t, *h_new, *c_new = NULL, *y_t;
+    const char *saved_prefix = cv->vprefix, *y0 = NULL, *y_prev = NULL, *m_t = NULL, *y_out = NULL, *mask_tm = NULL;
+    int64_t sdims[3], xdims[3], F = s->F;
+    unsigned i, nstate = 2;
+    int unroll = k2onnx__rnn_unrolls(cv, 1, s->T);
+    /* masked steps repeat the previous output, kept as a state of its own (zeros at first) */
+    int keep_y = s->mask && s->mask_mode == K2ONNX__MASK_REPEAT;
+    k2onnx__graph *body, *outer = cv->g;
+    k2onnx__node *n;
+    if (cv->opset < 9 && !unroll)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConvLSTM needs opset 9 or later (ONNX Scan), or a known number of time steps to unroll");
+    if (!k2onnx__convlstm_gates(cv, s, first, tag, W, R, B)) return 0;
     sdims[0] = F;
     xdims[0] = s->C;
     for (i = 0; i < s->nsp; i++) {
@@ -8272,6 +8297,66 @@ static int k2onnx__bidi_convlstm(k2onnx__converter *cv, const k2onnx__kvalue *in
 
 /* --- Bidirectional ---------------------------------------------------------------------------- */
 
+/* The two halves of a Bidirectional recurrent layer: one cell each, of one kind and size, the
+   backward one going backwards (a copy of the forward one when the file has no backward_layer). */
+static int k2onnx__bidi_read(k2onnx__converter *cv, const char *fcls, const k2onnx__json *fcfg, const char *bcls, const k2onnx__json *bcfg,
+                             k2onnx__rnn_layer *F, k2onnx__rnn_layer *B)
+{
+    if (!k2onnx__rnn_layer_read(cv, fcls, fcfg, F)) return 0;
+    if (bcls) {
+        if (!k2onnx__rnn_layer_read(cv, bcls, bcfg, B)) return 0;
+        if (!B->go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a backward_layer with go_backwards=false is not supported");
+    } else {
+        *B = *F;
+    }
+    if (F->ncells != 1 || B->ncells != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Bidirectional over StackedRNNCells is not supported yet");
+    if (F->go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a forward layer with go_backwards=true is not supported");
+    if (F->cells[0].kind != B->cells[0].kind || F->cells[0].units != B->cells[0].units)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "forward and backward layers of different kinds or sizes are not supported");
+    return 1;
+}
+
+/* A Bidirectional layer's outputs from its two runs: the merged output (or both halves), then
+   with return_state each half's final states; with --state-io also those as graph outputs
+   `forward_h_n`, `backward_h_n` (and `c_n`). */
+static int k2onnx__bidi_outputs(k2onnx__converter *cv, const k2onnx__rnn_layer *F, const k2onnx__kvalue *x, const k2onnx__rnn_result res[2],
+                                const char *mode, unsigned nstates, int state_io, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *seq[2] = {NULL, NULL};
+    int64_t H = F->cells[0].units;
+    int tm = F->time_major;
+    unsigned d;
+    size_t o = 0;
+    for (d = 0; d < 2 && F->return_sequences; d++)
+        if (!(seq[d] = res[d].seq_final ? res[d].seq : k2onnx__rnn_finish_seq(cv, res[d].seq, 0, tm, d ? "backward_sequences" : "forward_sequences")))
+            return 0;
+    if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F->return_state ? 2u * nstates : 0u))) return 0;
+    if (mode) {
+        const char *m = F->return_sequences ? k2onnx__bidi_merge(cv, mode, seq[0], seq[1], 2, "merged")
+                                            : k2onnx__bidi_merge(cv, mode, res[0].last, res[1].last, 1, "merged");
+        int64_t width = strcmp(mode, "concat") == 0 ? 2 * H : H;
+        if (!m) return 0;
+        k2onnx__rnn_value(&(*out)[o++], x, m, F->return_sequences, tm, width);
+    } else {
+        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F->return_sequences ? seq[d] : res[d].last, F->return_sequences, tm, H);
+    }
+    if (F->return_state)
+        for (d = 0; d < 2; d++) {
+            k2onnx__rnn_value(&(*out)[o++], x, res[d].h, 0, tm, H);
+            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, res[d].c, 0, tm, H);
+        }
+    for (d = 0; state_io && d < 2; d++) {
+        k2onnx__kvalue v;
+        k2onnx__rnn_value(&v, x, res[d].h, 0, tm, H);
+        if (!k2onnx__state_output(cv, &v, d ? "backward_h_n" : "forward_h_n")) return 0;
+        if (nstates == 1) continue;
+        v.name = res[d].c;
+        if (!k2onnx__state_output(cv, &v, d ? "backward_c_n" : "forward_c_n")) return 0;
+    }
+    return 1;
+}
+
+
 /* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -8284,12 +8369,12 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
     k2onnx__rnn_layer F, B;
     k2onnx__rnn_result res[2];
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt = NULL, *seq[2] = {NULL, NULL}, *mask_tm = NULL;
+    const char *xt = NULL, *mask_tm = NULL;
     const char *const *x_steps = NULL, *const *mask_steps = NULL;
     unsigned nstates, d;
     int fused, unroll;
-    size_t nw, o;
-    int64_t H, T, batch;
+    size_t nw;
+    int64_t T, batch;
     int tm; /* time_major: the input and the sequences are [time, batch, features] */
     int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
     if (!mj) mode = "concat";
@@ -8300,17 +8385,7 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
 #else
     if (strcmp(fcls, "ConvLSTM1D") == 0 || strcmp(fcls, "ConvLSTM2D") == 0) return k2onnx__bidi_convlstm(cv, in, nin, mode, out, nout);
 #endif
-    if (!k2onnx__rnn_layer_read(cv, fcls, k2onnx__jget(fwd, "config"), &F)) return 0;
-    if (bcls) {
-        if (!k2onnx__rnn_layer_read(cv, bcls, k2onnx__jget(bwd, "config"), &B)) return 0;
-        if (!B.go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a backward_layer with go_backwards=false is not supported");
-    } else {
-        B = F;
-    }
-    if (F.ncells != 1 || B.ncells != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Bidirectional over StackedRNNCells is not supported yet");
-    if (F.go_backwards) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a forward layer with go_backwards=true is not supported");
-    if (F.cells[0].kind != B.cells[0].kind || F.cells[0].units != B.cells[0].units)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "forward and backward layers of different kinds or sizes are not supported");
+    if (!k2onnx__bidi_read(cv, fcls, k2onnx__jget(fwd, "config"), bcls, k2onnx__jget(bwd, "config"), &F, &B)) return 0;
     nstates = k2onnx__rnn_states(&F.cells[0]);
     if (nin != 1 && nin != 1 + 2 * nstates)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects the input plus 0 or %d initial state tensors, got %d inputs", (int)(2 * nstates), (int)nin);
@@ -8386,35 +8461,7 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
             if (!k2onnx__rnn_run_cell(cv, &r, &res[d])) return 0;
         }
     }
-    H = F.cells[0].units;
-    for (d = 0; d < 2 && F.return_sequences; d++)
-        if (!(seq[d] = res[d].seq_final ? res[d].seq : k2onnx__rnn_finish_seq(cv, res[d].seq, 0, tm, d ? "backward_sequences" : "forward_sequences")))
-            return 0;
-    if (!k2onnx__outputs(cv, out, nout, (mode ? 1u : 2u) + (F.return_state ? 2u * nstates : 0u))) return 0;
-    o = 0;
-    if (mode) {
-        const char *m = F.return_sequences ? k2onnx__bidi_merge(cv, mode, seq[0], seq[1], 2, "merged")
-                                           : k2onnx__bidi_merge(cv, mode, res[0].last, res[1].last, 1, "merged");
-        int64_t width = strcmp(mode, "concat") == 0 ? 2 * H : H;
-        if (!m) return 0;
-        k2onnx__rnn_value(&(*out)[o++], x, m, F.return_sequences, tm, width);
-    } else {
-        for (d = 0; d < 2; d++) k2onnx__rnn_value(&(*out)[o++], x, F.return_sequences ? seq[d] : res[d].last, F.return_sequences, tm, H);
-    }
-    if (F.return_state)
-        for (d = 0; d < 2; d++) {
-            k2onnx__rnn_value(&(*out)[o++], x, res[d].h, 0, tm, H);
-            if (nstates == 2) k2onnx__rnn_value(&(*out)[o++], x, res[d].c, 0, tm, H);
-        }
-    for (d = 0; state_io && d < 2; d++) {
-        k2onnx__kvalue v;
-        k2onnx__rnn_value(&v, x, res[d].h, 0, tm, H);
-        if (!k2onnx__state_output(cv, &v, d ? "backward_h_n" : "forward_h_n")) return 0;
-        if (nstates == 1) continue;
-        v.name = res[d].c;
-        if (!k2onnx__state_output(cv, &v, d ? "backward_c_n" : "forward_c_n")) return 0;
-    }
-    return 1;
+    return k2onnx__bidi_outputs(cv, &F, x, res, mode, nstates, state_io, out, nout);
 }
 
 /* --- reshaping: RepeatVector, Flatten, Reshape, Permute --------------------------------------- */
@@ -10637,6 +10684,35 @@ static const char *k2onnx__mha_unfold(k2onnx__converter *cv, const char *y, cons
     return y ? k2onnx__transpose(cv, y, inv, k, "output_query_layout") : NULL;
 }
 
+/* The keep mask [N, Tq, Tk] of MultiHeadAttention's rank-3 inputs, from the attention_mask, the
+   query's, value's and key's masks and use_causal_mask, applied to the scores [N, H, Tq, Tk]. */
+static int k2onnx__mha_masks(k2onnx__converter *cv, const k2onnx__kvalue *q, const k2onnx__kvalue *v, const k2onnx__kvalue *k,
+                             const k2onnx__kvalue *am, const char **scores)
+{
+    const char *keep = NULL, *part[4] = {NULL, NULL, NULL, NULL};
+    unsigned i;
+    if (am) {
+        k2onnx__node *n;
+        if (am->rank != 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "attention_mask must be [batch, query steps, key steps]");
+        keep = am->name;
+        if (am->elem != K2ONNX__FLOAT) {
+            if (!(keep = k2onnx__op1(cv, "Cast", am->name, "attention_mask_float", &n))) return 0;
+            k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        }
+    }
+    if (q->mask && !(part[0] = k2onnx__squeeze(cv, "Unsqueeze", q->mask, 2, "query_mask_expanded"))) return 0;
+    if (v->mask && !(part[1] = k2onnx__squeeze(cv, "Unsqueeze", v->mask, 1, "value_mask_expanded"))) return 0;
+    if (k != v && k->mask && !(part[2] = k2onnx__squeeze(cv, "Unsqueeze", k->mask, 1, "key_mask_expanded"))) return 0;
+    if (k2onnx__call_flag(cv, "use_causal_mask") && !(part[3] = k2onnx__causal_mask(cv, q->dims[1], k->dims[1]))) return 0;
+    for (i = 0; i < 4; i++)
+        if (part[i] && !(keep = k2onnx__and_mask(cv, keep, part[i], k2onnx__sprintf(cv->ctx, "keep_%u", (unsigned long long)i)))) return 0;
+    if (keep) {
+        const char *k4 = k2onnx__squeeze(cv, "Unsqueeze", keep, 1, "keep_heads");
+        if (!k4 || !(*scores = k2onnx__mask_scores(cv, *scores, k4))) return 0;
+    }
+    return 1;
+}
+
 /* MultiHeadAttention(num_heads, key_dim, value_dim, use_bias, output_shape, attention_axes) over
    [batch, T, D] query, value and key, with the attention mask Keras builds from an
    attention_mask argument, the query, value and key masks and use_causal_mask; inputs of higher
@@ -10652,7 +10728,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
     int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
     int64_t H, KD, VD, Dout = 1, shape[3], qperm[K2ONNX__MAX_RANK], kperm[K2ONNX__MAX_RANK], odims[K2ONNX__MAX_RANK];
     size_t per = use_bias ? 2u : 1u;
-    const char *Q, *K, *V, *kt, *scores, *keep = NULL, *probs, *ctxv, *y, *sh, *w;
+    const char *Q, *K, *V, *kt, *scores, *probs, *ctxv, *y, *sh, *w;
     static const int64_t perm[4] = {0, 2, 1, 3};
     uint64_t od[K2ONNX__MAX_RANK];
     unsigned bits, nod, i, r;
@@ -10695,30 +10771,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
     kt = Q ? k2onnx__transpose_last2(cv, K, 4, "key_transposed") : NULL;
     scores = kt ? k2onnx__op2(cv, "MatMul", Q, kt, "scores") : NULL;
     if (!scores) return 0;
-    /* keep mask [N, Tq, Tk] from its parts, then a heads axis */
-    if (am) {
-        k2onnx__node *n;
-        if (am->rank != 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "attention_mask must be [batch, query steps, key steps]");
-        keep = am->name;
-        if (am->elem != K2ONNX__FLOAT) {
-            if (!(keep = k2onnx__op1(cv, "Cast", am->name, "attention_mask_float", &n))) return 0;
-            k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
-        }
-    }
-    {
-        const char *part[4] = {NULL, NULL, NULL, NULL};
-        unsigned i;
-        if (q->mask && !(part[0] = k2onnx__squeeze(cv, "Unsqueeze", q->mask, 2, "query_mask_expanded"))) return 0;
-        if (v->mask && !(part[1] = k2onnx__squeeze(cv, "Unsqueeze", v->mask, 1, "value_mask_expanded"))) return 0;
-        if (k != v && k->mask && !(part[2] = k2onnx__squeeze(cv, "Unsqueeze", k->mask, 1, "key_mask_expanded"))) return 0;
-        if (k2onnx__call_flag(cv, "use_causal_mask") && !(part[3] = k2onnx__causal_mask(cv, q->dims[1], k->dims[1]))) return 0;
-        for (i = 0; i < 4; i++)
-            if (part[i] && !(keep = k2onnx__and_mask(cv, keep, part[i], k2onnx__sprintf(cv->ctx, "keep_%u", (unsigned long long)i)))) return 0;
-    }
-    if (keep) {
-        const char *k4 = k2onnx__squeeze(cv, "Unsqueeze", keep, 1, "keep_heads");
-        if (!k4 || !(scores = k2onnx__mask_scores(cv, scores, k4))) return 0;
-    }
+    if (!k2onnx__mha_masks(cv, q, v, k, am, &scores)) return 0;
     probs = k2onnx__softmax(cv, "Softmax", scores, 4, 3, "attention_scores");
     ctxv = probs ? k2onnx__op2(cv, "MatMul", probs, V, "context") : NULL;
     ctxv = ctxv ? k2onnx__transpose(cv, ctxv, perm, 4, "context_steps_first") : NULL;
