@@ -7736,6 +7736,7 @@ typedef struct k2onnx__convlstm {
     int64_t batch, T;  /* -1 when dynamic */
     const char *mask;  /* the input's [N, T] 0/1 mask, or NULL */
     int mask_mode;     /* K2ONNX__MASK_REPEAT or K2ONNX__MASK_ZERO: what a masked step outputs */
+    const char *mask_tm; /* the mask as Scan steps, when already built for another direction */
 } k2onnx__convlstm;
 
 /* n integers from an int or an n-list (kernel_size, strides, dilation_rate). */
@@ -8016,7 +8017,7 @@ static int k2onnx__convlstm_scan(k2onnx__converter *cv, const k2onnx__convlstm *
     if ((!h0 && !(h0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/h0", tag)))) ||
         (!c0 && !(c0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/c0", tag)))) ||
         (keep_y && !(y0 = k2onnx__batch_zeros(cv, xt, s->batch, sdims, 1 + s->nsp, k2onnx__sprintf(cv->ctx, "%s/y0", tag)))) ||
-        (s->mask && !(mask_tm = k2onnx__convlstm_mask_tm(cv, s, tag))))
+        (s->mask && !(mask_tm = s->mask_tm ? s->mask_tm : k2onnx__convlstm_mask_tm(cv, s, tag))))
         return 0;
 
     /* The body: (h_prev, c_prev[, y_prev], x_t[, mask_t]) -> (h_new, c_new[, y_state], y_t). */
@@ -8261,6 +8262,8 @@ static int k2onnx__bidi_convlstm(k2onnx__converter *cv, const k2onnx__kvalue *in
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (F.use_bias ? 3 : 2) + (B.use_bias ? 3 : 2),
                              (int)cv->layer->nweights);
     if (!k2onnx__convlstm_check(cv, &F, 0) || !k2onnx__convlstm_check(cv, &B, F.use_bias ? 3u : 2u) || !(xt = k2onnx__convlstm_input(cv, &F, x))) return 0;
+    /* both directions scan the same mask steps */
+    if (F.mask && !k2onnx__rnn_unrolls(cv, 1, F.T) && !(F.mask_tm = B.mask_tm = k2onnx__convlstm_mask_tm(cv, &F, "bidirectional"))) return 0;
     if (!k2onnx__convlstm_scan(cv, &F, 0, xt, init[0], init[1], F.go_backwards, 0, "forward", &res[0]) ||
         !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, init[2], init[3], B.go_backwards, F.return_sequences, "backward", &res[1]))
         return 0;
