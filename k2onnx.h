@@ -72,6 +72,7 @@
      5. Keras model          (config, layer graph, weights by position or by Keras 3 path)
           --- nested models
      6. ONNX graph builder
+          --- initializer payloads: the bytes of raw_data, in ONNX order
           --- ONNX operators with their opset and runtime variants
      7. Layer mappings       (one function per Keras layer class, found through one table)
           --- core layers: InputLayer, activations, Dense, Masking, Highway, MaxoutDense
@@ -1956,6 +1957,21 @@ enum {
     K2ONNX__MSG_SYMBOL_TABLE = 0x11, K2ONNX__MSG_ATTR_INFO = 0x15, K2ONNX__MSG_LAST_KNOWN = 0x18
 };
 
+/* The link info and attribute info messages: version, flags, the maximum creation index when
+   flags bit 0 is set, then the fractal heap of the entries and the v2 B-tree indexing their names. */
+static int k2onnx__h5_heap_index(const k2onnx__h5 *f, const k2onnx__h5obj *o, uint64_t pos, uint64_t len, size_t index_size, uint64_t *heap,
+                                 uint64_t *names, const char *truncated)
+{
+    k2onnx__cur c = k2onnx__cursor(f, pos, len);
+    (void)truncated; /* message only */
+    k2onnx__cur_skip(&c, 1);
+    if ((unsigned)k2onnx__cur_uint(&c, 1) & 1u) k2onnx__cur_skip(&c, index_size);
+    *heap = k2onnx__cur_addr(&c);
+    *names = k2onnx__cur_addr(&c);
+    if (c.bad) return k2onnx__h5_bad(f, o->path, truncated);
+    return 1;
+}
+
 static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned type, unsigned flags,
                               uint64_t pos, uint64_t len)
 {
@@ -1984,30 +2000,13 @@ static int k2onnx__h5_message(const k2onnx__h5 *f, k2onnx__h5obj *o, unsigned ty
             return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': shared attribute message", o->path);
         return k2onnx__h5_add_attr(f, o, pos, len);
     case K2ONNX__MSG_LINK: return k2onnx__h5_add_link(f, o, pos, len);
-    case K2ONNX__MSG_LINK_INFO: {
-        unsigned lflags;
-        c = k2onnx__cursor(f, pos, len);
-        k2onnx__cur_skip(&c, 1);
-        lflags = (unsigned)k2onnx__cur_uint(&c, 1);
-        if (lflags & 1u) k2onnx__cur_skip(&c, 8);
-        o->link_heap = k2onnx__cur_addr(&c);
-        o->link_names = k2onnx__cur_addr(&c);
-        if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated link info message");
-        o->has_link_info = 1;
-        return 1;
-    }
-    case K2ONNX__MSG_ATTR_INFO: {
-        unsigned aflags;
-        c = k2onnx__cursor(f, pos, len);
-        k2onnx__cur_skip(&c, 1);
-        aflags = (unsigned)k2onnx__cur_uint(&c, 1);
-        if (aflags & 1u) k2onnx__cur_skip(&c, 2);
-        o->attr_heap = k2onnx__cur_addr(&c);
-        o->attr_names = k2onnx__cur_addr(&c);
-        if (c.bad) return k2onnx__h5_bad(f, o->path, "truncated attribute info message");
-        o->has_attr_info = 1;
-        return 1;
-    }
+    case K2ONNX__MSG_LINK_INFO:
+        /* the maximum creation index is 8 bytes here, 2 in the attribute info message */
+        o->has_link_info = k2onnx__h5_heap_index(f, o, pos, len, 8, &o->link_heap, &o->link_names, "truncated link info message");
+        return o->has_link_info;
+    case K2ONNX__MSG_ATTR_INFO:
+        o->has_attr_info = k2onnx__h5_heap_index(f, o, pos, len, 2, &o->attr_heap, &o->attr_names, "truncated attribute info message");
+        return o->has_attr_info;
     case K2ONNX__MSG_SYMBOL_TABLE:
         c = k2onnx__cursor(f, pos, len);
         o->btree_addr = k2onnx__cur_addr(&c);
@@ -4134,13 +4133,18 @@ typedef struct k2onnx__kref {
     const char *kwarg;        /* the call's keyword for a tensor passed by name (value=, key=, ...) */
 } k2onnx__kref;
 
-/* A Keras tensor as it exists in the ONNX graph. Negative dims are dynamic, named by params. */
-typedef struct k2onnx__kvalue {
-    const char *name;
-    int elem;
-    unsigned rank;
-    int64_t dims[K2ONNX__MAX_RANK];
+/* What ONNX knows of a value: its name, element type and shape. Negative dims are dynamic,
+   named by params. A Keras value and a graph input or output (k2onnx__value_info) both hold it. */
+#define K2ONNX__VALUE_FIELDS \
+    const char *name; \
+    int elem; \
+    unsigned rank; \
+    int64_t dims[K2ONNX__MAX_RANK]; \
     const char *params[K2ONNX__MAX_RANK];
+
+/* A Keras tensor as it exists in the ONNX graph. */
+typedef struct k2onnx__kvalue {
+    K2ONNX__VALUE_FIELDS
     const char *mask;     /* Keras mask of a [batch, time, ...] value: float [batch, time] of 0/1 */
 } k2onnx__kvalue;
 
@@ -5191,6 +5195,11 @@ typedef struct k2onnx__initializer {
     unsigned nparts;
 } k2onnx__initializer;
 
+/* A graph input or output as ONNX declares it (a dim below 0 without a param is "?"). */
+typedef struct k2onnx__value_info {
+    K2ONNX__VALUE_FIELDS
+} k2onnx__value_info;
+
 /* The nodes [first, end) of a graph that one call of a layer made, and the call's outputs. */
 typedef struct k2onnx__span {
     const char *name, *cls;
@@ -5207,9 +5216,9 @@ typedef struct k2onnx__graph {
     size_t nnodes, nodes_cap;
     k2onnx__initializer *inits;
     size_t ninits, inits_cap;
-    k2onnx__kvalue *inputs, *outputs;
+    k2onnx__value_info *inputs, *outputs;
     size_t ninputs, inputs_cap, noutputs, outputs_cap;
-    k2onnx__kvalue *state_outputs;   /* --state-io: final states, listed after the model outputs */
+    k2onnx__value_info *state_outputs;   /* --state-io: final states, listed after the model outputs */
     size_t nstate_outputs, state_outputs_cap;
     int64_t ir_version;
     int opset;
@@ -5466,7 +5475,7 @@ static const char *k2onnx__transpose(k2onnx__converter *cv, const char *input, c
 }
 
 /* An initializer as a graph value: its name, type and static shape. */
-static void k2onnx__init_value(const k2onnx__initializer *t, k2onnx__kvalue *v)
+static void k2onnx__init_value(const k2onnx__initializer *t, k2onnx__value_info *v)
 {
     unsigned d;
     memset(v, 0, sizeof *v);
@@ -5476,11 +5485,216 @@ static void k2onnx__init_value(const k2onnx__initializer *t, k2onnx__kvalue *v)
     for (d = 0; d < t->rank; d++) v->dims[d] = t->dims[d];
 }
 
-static int k2onnx__add_graph_value(k2onnx__converter *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const k2onnx__kvalue *v)
+/* What ONNX declares of a Keras value: everything but its mask. */
+static void k2onnx__value_info_of(const k2onnx__kvalue *v, k2onnx__value_info *out)
 {
-    if (!k2onnx__reserve(cv->ctx, (void **)arr, cap, *n + 1, sizeof **arr)) return 0;
-    (*arr)[(*n)++] = *v;
-    return 1;
+    unsigned d;
+    out->name = v->name;
+    out->elem = v->elem;
+    out->rank = v->rank;
+    for (d = 0; d < v->rank; d++) {
+        out->dims[d] = v->dims[d];
+        out->params[d] = v->params[d];
+    }
+}
+
+/* A new zeroed entry at the end of a graph's inputs or outputs, or NULL. */
+static k2onnx__value_info *k2onnx__new_value_info(k2onnx__ctx *ctx, k2onnx__value_info **arr, size_t *n, size_t *cap)
+{
+    k2onnx__value_info *v;
+    if (!k2onnx__reserve(ctx, (void **)arr, cap, *n + 1, sizeof **arr)) return NULL;
+    v = &(*arr)[(*n)++];
+    memset(v, 0, sizeof *v);
+    return v;
+}
+
+static int k2onnx__add_graph_value(k2onnx__converter *cv, k2onnx__value_info **arr, size_t *n, size_t *cap, const k2onnx__kvalue *v)
+{
+    k2onnx__value_info *vi = k2onnx__new_value_info(cv->ctx, arr, n, cap);
+    if (vi) k2onnx__value_info_of(v, vi);
+    return vi != NULL;
+}
+
+/* --- initializer payloads: the bytes of raw_data, in ONNX order ----------------------- */
+
+/* The encoder hands every initializer to k2onnx__init_bytes with where its bytes go; how they
+   are made (streamed from the file, transposed, gates reordered) stays in this section. */
+typedef void (*k2onnx__emit_fn)(void *sink, const void *data, size_t size);
+typedef void (*k2onnx__payload_fn)(void *user, const k2onnx__initializer *t, k2onnx__emit_fn emit, void *sink);
+
+/* The buffer weight blocks are reordered in. */
+typedef struct k2onnx__scratch {
+    unsigned char *data;
+    size_t size;              /* a multiple of 4 */
+} k2onnx__scratch;
+
+typedef struct k2onnx__payload_out {
+    unsigned char *scratch;
+    size_t scratch_size;
+    k2onnx__emit_fn emit;
+    void *sink;
+} k2onnx__payload_out;
+
+/* Elements [i, i + count) of a file array, `stride` apart, as little-endian float32 bytes. A
+   little-endian float32 source is copied byte for byte (the same bytes on any host); other
+   widths and byte orders are converted. */
+static void k2onnx__le32_elements(unsigned char *out, const k2onnx__h5array *a, uint64_t i, size_t count, uint64_t stride)
+{
+    size_t k;
+    if (a->elem_size == 4 && !a->big_endian) {
+        const unsigned char *p = a->data + i * 4;
+        if (stride == 1) {
+            memcpy(out, p, count * 4);
+            return;
+        }
+        for (k = 0; k < count; k++, p += stride * 4) memcpy(out + 4 * k, p, 4);
+        return;
+    }
+    for (k = 0; k < count; k++) k2onnx__store_le32(out + 4 * k, k2onnx__f32_bits(k2onnx__h5array_get(a, i + k * stride)));
+}
+
+/* A part stored as is: rows x cols in file order. Little-endian float32 goes out straight from
+   the input bytes, anything else through the scratch buffer. */
+static void k2onnx__plain_part_bytes(const k2onnx__payload_out *out, const k2onnx__matrix_part *t)
+{
+    const k2onnx__h5array *s = &t->src;
+    uint64_t total = t->rows * t->cols, at, r;
+    size_t per = out->scratch_size / 4;
+    if (t->stride && t->stride != t->cols) {
+        /* A column block of a wider matrix: row by row. */
+        for (r = 0; r < t->rows; r++)
+            for (at = 0; at < t->cols; at += per) {
+                size_t n = t->cols - at < per ? (size_t)(t->cols - at) : per;
+                k2onnx__le32_elements(out->scratch, s, r * t->stride + at, n, 1);
+                out->emit(out->sink, out->scratch, n * 4);
+            }
+        return;
+    }
+    if (s->elem_size == 4 && !s->big_endian) {
+        out->emit(out->sink, s->data, (size_t)(total * 4));
+        return;
+    }
+    for (at = 0; at < total; at += per) {
+        size_t n = total - at < per ? (size_t)(total - at) : per;
+        k2onnx__le32_elements(out->scratch, s, at, n, 1);
+        out->emit(out->sink, out->scratch, n * 4);
+    }
+}
+
+/* dst[k * rows + i] = src[i * stride + k] for i < rows, k < cols, on 4-byte values kept as they
+   are (the bytes do not change, whatever the host's byte order). 8 x 8 tiles: every source read
+   and every destination write is a run of 32 bytes. */
+static void k2onnx__transpose_le32(unsigned char *dst, const unsigned char *src, size_t rows, size_t cols, size_t stride)
+{
+    size_t i0, k0, i, k;
+    for (i0 = 0; i0 < rows; i0 += 8) {
+        size_t ni = rows - i0 < 8 ? rows - i0 : 8;
+        for (k0 = 0; k0 < cols; k0 += 8) {
+            size_t nk = cols - k0 < 8 ? cols - k0 : 8;
+            uint32_t tile[8][8];
+            if (ni == 8 && nk == 8) {
+                for (i = 0; i < 8; i++) memcpy(tile[i], src + ((i0 + i) * stride + k0) * 4, 32);
+                for (k = 0; k < 8; k++) {
+                    uint32_t col[8];
+                    for (i = 0; i < 8; i++) col[i] = tile[i][k];
+                    memcpy(dst + ((k0 + k) * rows + i0) * 4, col, 32);
+                }
+            } else {
+                for (i = 0; i < ni; i++)
+                    for (k = 0; k < nk; k++) memcpy(dst + ((k0 + k) * rows + i0 + i) * 4, src + ((i0 + i) * stride + k0 + k) * 4, 4);
+            }
+        }
+    }
+}
+
+/* A part written transposed, its column blocks ("gates") in the order perm gives: output row
+   g * H + h is source column perm[g] * H + h. Bands of output rows are gathered in the scratch
+   buffer by walking the source rows once per band (short contiguous reads, writes that stay in
+   the buffer), then written as one block. */
+static void k2onnx__transposed_part_bytes(const k2onnx__payload_out *out, const k2onnx__matrix_part *t)
+{
+    const k2onnx__h5array *s = &t->src;
+    uint64_t H = t->cols / t->gates, rows = t->rows, g, h0, i, k;
+    size_t per = out->scratch_size / 4;
+    for (g = 0; g < t->gates; g++) {
+        uint64_t col0 = t->perm[g] * H;
+        if (rows <= per) {
+            uint64_t band = per / rows;
+            for (h0 = 0; h0 < H; h0 += band) {
+                uint64_t nb = H - h0 < band ? H - h0 : band;
+                if (s->elem_size == 4 && !s->big_endian) {
+                    /* The common case: raw 4-byte values, transposed in 8 x 8 tiles. */
+                    k2onnx__transpose_le32(out->scratch, s->data + (col0 + h0) * 4, (size_t)rows, (size_t)nb, (size_t)t->cols);
+                    out->emit(out->sink, out->scratch, (size_t)(nb * rows * 4));
+                    continue;
+                }
+                for (i = 0; i < rows; i++) {
+                    unsigned char tmp[64 * 4];
+                    for (k = 0; k < nb; k += 64) {
+                        size_t n = nb - k < 64 ? (size_t)(nb - k) : 64, j;
+                        k2onnx__le32_elements(tmp, s, i * t->cols + col0 + h0 + k, n, 1);
+                        for (j = 0; j < n; j++) memcpy(out->scratch + 4 * ((k + j) * rows + i), tmp + 4 * j, 4);
+                    }
+                }
+                out->emit(out->sink, out->scratch, (size_t)(nb * rows * 4));
+            }
+        } else {
+            /* Source columns longer than the buffer: one output row in pieces. */
+            for (h0 = 0; h0 < H; h0++)
+                for (i = 0; i < rows; i += per) {
+                    size_t n = rows - i < per ? (size_t)(rows - i) : per;
+                    k2onnx__le32_elements(out->scratch, s, i * t->cols + col0 + h0, n, t->cols);
+                    out->emit(out->sink, out->scratch, n * 4);
+                }
+        }
+    }
+}
+
+/* The buffer weights are reordered in: up to 1 MiB (so that a band of output rows stays in the
+   cache), smaller when the model's largest initializer is. */
+static size_t k2onnx__scratch_size(const k2onnx__graph *g)
+{
+    uint64_t largest = 64;
+    size_t i;
+    for (i = 0; i < g->ninits; i++)
+        if (g->inits[i].count * 4 > largest) largest = g->inits[i].count * 4;
+    return largest < ((uint64_t)1 << 20) ? (size_t)(largest + 3) / 4 * 4 : (size_t)1 << 20;
+}
+
+/* k2onnx__payload_fn: an initializer's raw_data, little-endian on any host. `user` is the
+   k2onnx__scratch to reorder in. */
+static void k2onnx__init_bytes(void *user, const k2onnx__initializer *t, k2onnx__emit_fn emit, void *sink)
+{
+    const k2onnx__scratch *sc = (const k2onnx__scratch *)user;
+    k2onnx__payload_out out;
+    uint64_t i;
+    unsigned p;
+    out.scratch = sc->data;
+    out.scratch_size = sc->size;
+    out.emit = emit;
+    out.sink = sink;
+    if (t->kind == K2ONNX__INIT_MATRIX) {
+        /* the concatenation of the parts */
+        for (p = 0; p < t->nparts; p++) {
+            if (t->parts[p].transpose) k2onnx__transposed_part_bytes(&out, &t->parts[p]);
+            else k2onnx__plain_part_bytes(&out, &t->parts[p]);
+        }
+    } else if (t->kind == K2ONNX__INIT_F32) {
+        size_t per = sc->size / 4, k;
+        for (i = 0; i < t->count; i += per) {
+            size_t n = t->count - i < per ? (size_t)(t->count - i) : per;
+            for (k = 0; k < n; k++) k2onnx__store_le32(sc->data + 4 * k, k2onnx__f32_bits(t->f32[i + k]));
+            emit(sink, sc->data, n * 4);
+        }
+    } else {
+        for (i = 0; i < t->count; i++) {
+            unsigned char b[8];
+            uint64_t u = (uint64_t)t->i64[i];
+            k2onnx__store_le32(b, (uint32_t)u);
+            k2onnx__store_le32(b + 4, (uint32_t)(u >> 32));
+            emit(sink, b, 8);
+        }
+    }
 }
 
 /* --- ONNX operators with their opset and runtime variants ------------------------------- */
@@ -6961,17 +7175,17 @@ static const char *k2onnx__scan_act(k2onnx__converter *cv, const char *act, cons
 }
 
 /* A [N, width] value of a Scan body; N is named when the batch is dynamic (batch < 0). */
-static int k2onnx__scan_value(k2onnx__converter *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, int64_t batch, const char *name, int64_t width)
+static int k2onnx__scan_value(k2onnx__converter *cv, k2onnx__value_info **arr, size_t *n, size_t *cap, int64_t batch, const char *name, int64_t width)
 {
-    k2onnx__kvalue v;
-    memset(&v, 0, sizeof v);
-    v.name = name;
-    v.elem = K2ONNX__FLOAT;
-    v.rank = 2;
-    v.dims[0] = batch;
-    v.params[0] = batch < 0 ? "N" : NULL;
-    v.dims[1] = width;
-    return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
+    k2onnx__value_info *v = name ? k2onnx__new_value_info(cv->ctx, arr, n, cap) : NULL;
+    if (!v) return 0;
+    v->name = name;
+    v->elem = K2ONNX__FLOAT;
+    v->rank = 2;
+    v->dims[0] = batch;
+    v->params[0] = batch < 0 ? "N" : NULL;
+    v->dims[1] = width;
+    return 1;
 }
 
 /* Zeros [N, dims...] with N the batch size of a time-major input [T, N, ...]. */
@@ -7844,19 +8058,19 @@ static const char *k2onnx__convlstm_conv(k2onnx__converter *cv, const k2onnx__co
 }
 
 /* A value of a Scan body: [N, dims...]. */
-static int k2onnx__body_value(k2onnx__converter *cv, k2onnx__kvalue **arr, size_t *n, size_t *cap, const char *name, int64_t batch,
+static int k2onnx__body_value(k2onnx__converter *cv, k2onnx__value_info **arr, size_t *n, size_t *cap, const char *name, int64_t batch,
                               const int64_t *dims, unsigned ndims)
 {
-    k2onnx__kvalue v;
+    k2onnx__value_info *v = name ? k2onnx__new_value_info(cv->ctx, arr, n, cap) : NULL;
     unsigned i;
-    memset(&v, 0, sizeof v);
-    v.name = name;
-    v.elem = K2ONNX__FLOAT;
-    v.rank = ndims + 1;
-    v.dims[0] = batch;
-    v.params[0] = batch < 0 ? "N" : NULL;
-    for (i = 0; i < ndims; i++) v.dims[i + 1] = dims[i];
-    return name && k2onnx__add_graph_value(cv, arr, n, cap, &v);
+    if (!v) return 0;
+    v->name = name;
+    v->elem = K2ONNX__FLOAT;
+    v->rank = ndims + 1;
+    v->dims[0] = batch;
+    v->params[0] = batch < 0 ? "N" : NULL;
+    for (i = 0; i < ndims; i++) v->dims[i + 1] = dims[i];
+    return 1;
 }
 
 /* One direction of a ConvLSTM as an ONNX Scan over xt [T, N, C, spatial...]. The sequence is
@@ -10909,109 +11123,78 @@ enum {
     K2ONNX__UNWRAPPABLE = 32      /* cannot be wrapped by TimeDistributed */
 };
 
-/* Every layer class the converter maps, one row per Keras class name (and alias): the name, the
-   mapping function and what else the converter must know of it. The rows become three arrays
-   in the same order (the names as one string), so that a row costs a function pointer and a
-   byte. */
+/* Every layer class the converter maps: one row per mapping function, with what else the
+   converter must know of its classes and their Keras class names (aliases included), NUL
+   separated. The rows become two arrays and one string of names in the same order (a row's
+   names end with an empty one), so that a class costs its name and a row a function pointer
+   and a byte. */
 #ifdef K2ONNX_ONLY_RECURRENT
 #define K2ONNX__FOLD_STEPS_ROW(X)
 #else
-#define K2ONNX__FOLD_STEPS_ROW(X) X(K2ONNX__FOLD_STEPS, k2onnx__map_fold_steps, 0)
+#define K2ONNX__FOLD_STEPS_ROW(X) X(k2onnx__map_fold_steps, 0, K2ONNX__FOLD_STEPS)
 #endif
 #define K2ONNX__LAYERS(X) \
-    X("InputLayer", k2onnx__map_input, K2ONNX__NO_INPUTS | K2ONNX__UNWRAPPABLE) \
-    X("Dense", k2onnx__map_dense, K2ONNX__LAST_AXIS) \
-    X("Activation", k2onnx__map_activation, K2ONNX__LAST_AXIS) \
-    X("Dropout", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
-    X("SpatialDropout1D", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
-    X("GaussianNoise", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
-    X("GaussianDropout", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
-    X("AlphaDropout", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
-    X("ActivityRegularization", k2onnx__map_identity, K2ONNX__LAST_AXIS) \
-    X("SimpleRNN", k2onnx__map_recurrent, 0) \
-    X("GRU", k2onnx__map_recurrent, 0) \
-    X("LSTM", k2onnx__map_recurrent, 0) \
-    X("RNN", k2onnx__map_recurrent, 0) \
-    X("CuDNNGRU", k2onnx__map_recurrent, 0) \
-    X("CuDNNLSTM", k2onnx__map_recurrent, 0) \
-    X("Bidirectional", k2onnx__map_bidirectional, 0) \
-    X("Masking", k2onnx__map_masking, 0) \
-    X("Embedding", k2onnx__map_embedding, K2ONNX__INTEGER_INPUTS) \
-    X("RepeatVector", k2onnx__map_repeat_vector, 0) \
-    X("Flatten", k2onnx__map_flatten, 0) \
-    X("Reshape", k2onnx__map_reshape, 0) \
-    X("Permute", k2onnx__map_permute, 0) \
-    X("TimeDistributedDense", k2onnx__map_dense, K2ONNX__LAST_AXIS) \
-    X("Conv1D", k2onnx__map_conv1d, 0) \
-    X("Convolution1D", k2onnx__map_conv1d, 0) \
-    X("AtrousConvolution1D", k2onnx__map_conv1d, 0) \
-    X("SeparableConv1D", k2onnx__map_separable_conv1d, 0) \
-    X("SeparableConvolution1D", k2onnx__map_separable_conv1d, 0) \
-    X("Conv2D", k2onnx__map_conv2d, 0) \
-    X("Convolution2D", k2onnx__map_conv2d, 0) \
-    X("AtrousConvolution2D", k2onnx__map_conv2d, 0) \
-    X("SeparableConv2D", k2onnx__map_conv2d, 0) \
-    X("SeparableConvolution2D", k2onnx__map_conv2d, 0) \
-    X("DepthwiseConv2D", k2onnx__map_conv2d, 0) \
-    X("MaxPooling2D", k2onnx__map_pool2d, 0) \
-    X("MaxPool2D", k2onnx__map_pool2d, 0) \
-    X("AveragePooling2D", k2onnx__map_pool2d, 0) \
-    X("Conv2DTranspose", k2onnx__map_conv2d_transpose, 0) \
-    X("Conv1DTranspose", k2onnx__map_conv1d_transpose, 0) \
-    X("Convolution2DTranspose", k2onnx__map_conv2d_transpose, 0) \
-    X("AvgPool2D", k2onnx__map_pool2d, 0) \
-    X("GlobalAveragePooling2D", k2onnx__map_global_pool2d, 0) \
-    X("GlobalAvgPool2D", k2onnx__map_global_pool2d, 0) \
-    X("GlobalMaxPooling2D", k2onnx__map_global_pool2d, 0) \
-    X("GlobalMaxPool2D", k2onnx__map_global_pool2d, 0) \
-    X("ZeroPadding2D", k2onnx__map_zero_padding2d, 0) \
-    X("Cropping2D", k2onnx__map_cropping2d, 0) \
-    X("UpSampling2D", k2onnx__map_upsampling2d, 0) \
-    X("MaxPooling1D", k2onnx__map_pool1d, 0) \
-    X("MaxPool1D", k2onnx__map_pool1d, 0) \
-    X("AveragePooling1D", k2onnx__map_pool1d, 0) \
-    X("AvgPool1D", k2onnx__map_pool1d, 0) \
-    X("BatchNormalization", k2onnx__map_batchnorm, K2ONNX__CONFIG_AXIS) \
-    X("LeakyReLU", k2onnx__map_leaky_relu, K2ONNX__LAST_AXIS) \
-    X("Add", k2onnx__map_merge, 0) \
-    X("Subtract", k2onnx__map_merge, 0) \
-    X("Multiply", k2onnx__map_merge, 0) \
-    X("Average", k2onnx__map_merge, 0) \
-    X("Maximum", k2onnx__map_merge, 0) \
-    X("Minimum", k2onnx__map_merge, 0) \
-    X("Concatenate", k2onnx__map_concatenate, 0) \
-    X("TimeDistributed", k2onnx__map_time_distributed, K2ONNX__UNWRAPPABLE) \
-    X("GlobalAveragePooling1D", k2onnx__map_global_pool1d, 0) \
-    X("GlobalAvgPool1D", k2onnx__map_global_pool1d, 0) \
-    X("GlobalMaxPooling1D", k2onnx__map_global_pool1d, 0) \
-    X("GlobalMaxPool1D", k2onnx__map_global_pool1d, 0) \
-    X("LayerNormalization", k2onnx__map_layernorm, 0) \
-    X("ReLU", k2onnx__map_relu, K2ONNX__LAST_AXIS) \
-    X("ELU", k2onnx__map_elu, K2ONNX__LAST_AXIS) \
-    X("ThresholdedReLU", k2onnx__map_thresholded_relu, K2ONNX__LAST_AXIS) \
-    X("PReLU", k2onnx__map_prelu, 0) \
-    X("Softmax", k2onnx__map_softmax, 0) \
-    X("Cropping1D", k2onnx__map_cropping1d, 0) \
-    X("ZeroPadding1D", k2onnx__map_zero_padding1d, 0) \
-    X("UpSampling1D", k2onnx__map_upsampling1d, 0) \
-    X("Dot", k2onnx__map_dot, 0) \
-    X("Merge", k2onnx__map_keras1_merge, 0) \
-    X("Sequential", k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE) \
-    X("Functional", k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE) \
-    X("Model", k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE) \
-    X("Highway", k2onnx__map_highway, 0) \
-    X("MaxoutDense", k2onnx__map_maxout_dense, 0) \
-    X("ConvLSTM1D", k2onnx__map_convlstm, 0) \
-    X("ConvLSTM2D", k2onnx__map_convlstm, 0) \
-    X("Attention", k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS) \
-    X("AdditiveAttention", k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS) \
-    X("MultiHeadAttention", k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS) \
+    /* core layers */ \
+    X(k2onnx__map_input, K2ONNX__NO_INPUTS | K2ONNX__UNWRAPPABLE, "InputLayer") \
+    X(k2onnx__map_dense, K2ONNX__LAST_AXIS, "Dense\0TimeDistributedDense") \
+    X(k2onnx__map_activation, K2ONNX__LAST_AXIS, "Activation") \
+    X(k2onnx__map_identity, K2ONNX__LAST_AXIS, "Dropout\0SpatialDropout1D\0GaussianNoise\0GaussianDropout\0AlphaDropout\0ActivityRegularization") \
+    X(k2onnx__map_masking, 0, "Masking") \
+    X(k2onnx__map_highway, 0, "Highway") \
+    X(k2onnx__map_maxout_dense, 0, "MaxoutDense") \
+    /* recurrent layers */ \
+    X(k2onnx__map_recurrent, 0, "SimpleRNN\0GRU\0LSTM\0RNN\0CuDNNGRU\0CuDNNLSTM") \
+    X(k2onnx__map_bidirectional, 0, "Bidirectional") \
+    X(k2onnx__map_convlstm, 0, "ConvLSTM1D\0ConvLSTM2D") \
+    /* reshaping */ \
+    X(k2onnx__map_repeat_vector, 0, "RepeatVector") \
+    X(k2onnx__map_flatten, 0, "Flatten") \
+    X(k2onnx__map_reshape, 0, "Reshape") \
+    X(k2onnx__map_permute, 0, "Permute") \
+    /* 1-D convolution, pooling and sequence edges */ \
+    X(k2onnx__map_conv1d, 0, "Conv1D\0Convolution1D\0AtrousConvolution1D") \
+    X(k2onnx__map_separable_conv1d, 0, "SeparableConv1D\0SeparableConvolution1D") \
+    X(k2onnx__map_conv1d_transpose, 0, "Conv1DTranspose") \
+    X(k2onnx__map_pool1d, 0, "MaxPooling1D\0MaxPool1D\0AveragePooling1D\0AvgPool1D") \
+    X(k2onnx__map_global_pool1d, 0, "GlobalAveragePooling1D\0GlobalAvgPool1D\0GlobalMaxPooling1D\0GlobalMaxPool1D") \
+    X(k2onnx__map_cropping1d, 0, "Cropping1D") \
+    X(k2onnx__map_zero_padding1d, 0, "ZeroPadding1D") \
+    X(k2onnx__map_upsampling1d, 0, "UpSampling1D") \
+    /* 2-D convolution and pooling */ \
+    X(k2onnx__map_conv2d, 0, "Conv2D\0Convolution2D\0AtrousConvolution2D\0SeparableConv2D\0SeparableConvolution2D\0DepthwiseConv2D") \
+    X(k2onnx__map_conv2d_transpose, 0, "Conv2DTranspose\0Convolution2DTranspose") \
+    X(k2onnx__map_pool2d, 0, "MaxPooling2D\0MaxPool2D\0AveragePooling2D\0AvgPool2D") \
+    X(k2onnx__map_global_pool2d, 0, "GlobalAveragePooling2D\0GlobalAvgPool2D\0GlobalMaxPooling2D\0GlobalMaxPool2D") \
+    X(k2onnx__map_zero_padding2d, 0, "ZeroPadding2D") \
+    X(k2onnx__map_cropping2d, 0, "Cropping2D") \
+    X(k2onnx__map_upsampling2d, 0, "UpSampling2D") \
+    /* normalization, merging, Embedding */ \
+    X(k2onnx__map_batchnorm, K2ONNX__CONFIG_AXIS, "BatchNormalization") \
+    X(k2onnx__map_layernorm, 0, "LayerNormalization") \
+    X(k2onnx__map_merge, 0, "Add\0Subtract\0Multiply\0Average\0Maximum\0Minimum") \
+    X(k2onnx__map_concatenate, 0, "Concatenate") \
+    X(k2onnx__map_dot, 0, "Dot") \
+    X(k2onnx__map_keras1_merge, 0, "Merge") \
+    X(k2onnx__map_embedding, K2ONNX__INTEGER_INPUTS, "Embedding") \
+    /* activation layers */ \
+    X(k2onnx__map_leaky_relu, K2ONNX__LAST_AXIS, "LeakyReLU") \
+    X(k2onnx__map_relu, K2ONNX__LAST_AXIS, "ReLU") \
+    X(k2onnx__map_elu, K2ONNX__LAST_AXIS, "ELU") \
+    X(k2onnx__map_thresholded_relu, K2ONNX__LAST_AXIS, "ThresholdedReLU") \
+    X(k2onnx__map_prelu, 0, "PReLU") \
+    X(k2onnx__map_softmax, 0, "Softmax") \
+    /* wrappers and nested models */ \
+    X(k2onnx__map_time_distributed, K2ONNX__UNWRAPPABLE, "TimeDistributed") \
+    X(k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE, "Sequential\0Functional\0Model") \
+    /* attention */ \
+    X(k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS, "Attention\0AdditiveAttention") \
+    X(k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS, "MultiHeadAttention") \
     K2ONNX__FOLD_STEPS_ROW(X)
 
-#define K2ONNX__LAYER_NAME(cls, fn, flags) cls "\0"
-#define K2ONNX__LAYER_FN(cls, fn, flags) fn,
-#define K2ONNX__LAYER_FLAGS(cls, fn, flags) (flags),
-static const char k2onnx__layer_names[] = K2ONNX__LAYERS(K2ONNX__LAYER_NAME);
+#define K2ONNX__LAYER_NAMES(fn, flags, names) names "\0\0"
+#define K2ONNX__LAYER_FN(fn, flags, names) fn,
+#define K2ONNX__LAYER_FLAGS(fn, flags, names) (flags),
+static const char k2onnx__layer_names[] = K2ONNX__LAYERS(K2ONNX__LAYER_NAMES);
 static const k2onnx__layer_fn k2onnx__layer_fns[] = {K2ONNX__LAYERS(K2ONNX__LAYER_FN)};
 static const unsigned char k2onnx__layer_flags[] = {K2ONNX__LAYERS(K2ONNX__LAYER_FLAGS)};
 
@@ -11024,11 +11207,12 @@ typedef struct k2onnx__layer_entry {
 static int k2onnx__layer_lookup(const char *cls, k2onnx__layer_entry *e)
 {
     const char *name = k2onnx__layer_names;
-    size_t i;
-    for (i = 0; i < sizeof k2onnx__layer_fns / sizeof k2onnx__layer_fns[0]; i++, name += strlen(name) + 1) {
-        if (strcmp(cls, name) == 0) {
-            e->fn = k2onnx__layer_fns[i];
-            e->flags = k2onnx__layer_flags[i];
+    size_t row;
+    for (row = 0; row < sizeof k2onnx__layer_fns / sizeof k2onnx__layer_fns[0]; row++, name++) {
+        for (; *name; name += strlen(name) + 1) {
+            if (strcmp(cls, name) != 0) continue;
+            e->fn = k2onnx__layer_fns[row];
+            e->flags = k2onnx__layer_flags[row];
             return 1;
         }
     }
@@ -11526,8 +11710,11 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         v.name = name;
         if (!k2onnx__add_graph_value(&cv, &g->outputs, &g->noutputs, &g->outputs_cap, &v)) return 0;
     }
-    for (i = 0; i < g->nstate_outputs; i++)
-        if (!k2onnx__add_graph_value(&cv, &g->outputs, &g->noutputs, &g->outputs_cap, &g->state_outputs[i])) return 0;
+    for (i = 0; i < g->nstate_outputs; i++) {
+        k2onnx__value_info *v = k2onnx__new_value_info(ctx, &g->outputs, &g->noutputs, &g->outputs_cap);
+        if (!v) return 0;
+        *v = g->state_outputs[i];
+    }
 #ifndef K2ONNX_NO_RENAME
     if (!ctx->failed && !k2onnx__rename_endpoints(ctx, g)) return 0;
 #endif
@@ -11551,8 +11738,8 @@ typedef struct k2onnx__pb {
     uint64_t n;
     unsigned char *buf;       /* K2ONNX__PB_BUF bytes gathering small writes; NULL while measuring */
     size_t used;
-    unsigned char *scratch;   /* where weight blocks are reordered; NULL while measuring */
-    size_t scratch_size;      /* a multiple of 4 */
+    k2onnx__payload_fn payload; /* the graph's writer of initializer bytes */
+    void *payload_user;
 } k2onnx__pb;
 
 static void k2onnx__pb_flush(k2onnx__pb *pb)
@@ -11628,6 +11815,11 @@ static void k2onnx__pb_string(k2onnx__pb *pb, unsigned field, const char *s)
 
 typedef void (*k2onnx__pb_fn)(k2onnx__pb *pb, const void *obj);
 
+static void k2onnx__pb_emit(void *sink, const void *data, size_t size)
+{
+    k2onnx__pb_bytes((k2onnx__pb *)sink, data, size);
+}
+
 static void k2onnx__pb_message(k2onnx__pb *pb, unsigned field, k2onnx__pb_fn fn, const void *obj)
 {
     k2onnx__pb m;
@@ -11638,8 +11830,8 @@ static void k2onnx__pb_message(k2onnx__pb *pb, unsigned field, k2onnx__pb_fn fn,
     m.n = 0;
     m.used = 0;
     m.buf = NULL;
-    m.scratch = NULL;
-    m.scratch_size = 0;
+    m.payload = NULL;
+    m.payload_user = NULL;
     fn(&m, obj);
     k2onnx__pb_tag(pb, field, 2);
     k2onnx__pb_varint(pb, m.n);
@@ -11685,178 +11877,22 @@ static void k2onnx__pb_node(k2onnx__pb *pb, const void *obj)
     for (i = 0; i < n->nattrs; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_attr, &n->attrs[i]);
 }
 
-/* Elements [i, i + count) of a file array, `stride` apart, as little-endian float32 bytes. A
-   little-endian float32 source is copied byte for byte (the same bytes on any host); other
-   widths and byte orders are converted. */
-static void k2onnx__le32_elements(unsigned char *out, const k2onnx__h5array *a, uint64_t i, size_t count, uint64_t stride)
-{
-    size_t k;
-    if (a->elem_size == 4 && !a->big_endian) {
-        const unsigned char *p = a->data + i * 4;
-        if (stride == 1) {
-            memcpy(out, p, count * 4);
-            return;
-        }
-        for (k = 0; k < count; k++, p += stride * 4) memcpy(out + 4 * k, p, 4);
-        return;
-    }
-    for (k = 0; k < count; k++) k2onnx__store_le32(out + 4 * k, k2onnx__f32_bits(k2onnx__h5array_get(a, i + k * stride)));
-}
-
-/* A part stored as is: rows x cols in file order. Little-endian float32 goes out straight from
-   the input bytes, anything else through the scratch buffer. */
-static void k2onnx__pb_plain_part(k2onnx__pb *pb, const k2onnx__matrix_part *t)
-{
-    const k2onnx__h5array *s = &t->src;
-    uint64_t total = t->rows * t->cols, at, r;
-    size_t per = pb->scratch_size / 4;
-    if (t->stride && t->stride != t->cols) {
-        /* A column block of a wider matrix: row by row. */
-        for (r = 0; r < t->rows; r++)
-            for (at = 0; at < t->cols; at += per) {
-                size_t n = t->cols - at < per ? (size_t)(t->cols - at) : per;
-                k2onnx__le32_elements(pb->scratch, s, r * t->stride + at, n, 1);
-                k2onnx__pb_bytes(pb, pb->scratch, n * 4);
-            }
-        return;
-    }
-    if (s->elem_size == 4 && !s->big_endian) {
-        k2onnx__pb_bytes(pb, s->data, (size_t)(total * 4));
-        return;
-    }
-    for (at = 0; at < total; at += per) {
-        size_t n = total - at < per ? (size_t)(total - at) : per;
-        k2onnx__le32_elements(pb->scratch, s, at, n, 1);
-        k2onnx__pb_bytes(pb, pb->scratch, n * 4);
-    }
-}
-
-/* dst[k * rows + i] = src[i * stride + k] for i < rows, k < cols, on 4-byte values kept as they
-   are (the bytes do not change, whatever the host's byte order). 8 x 8 tiles: every source read
-   and every destination write is a run of 32 bytes. */
-static void k2onnx__transpose_le32(unsigned char *dst, const unsigned char *src, size_t rows, size_t cols, size_t stride)
-{
-    size_t i0, k0, i, k;
-    for (i0 = 0; i0 < rows; i0 += 8) {
-        size_t ni = rows - i0 < 8 ? rows - i0 : 8;
-        for (k0 = 0; k0 < cols; k0 += 8) {
-            size_t nk = cols - k0 < 8 ? cols - k0 : 8;
-            uint32_t tile[8][8];
-            if (ni == 8 && nk == 8) {
-                for (i = 0; i < 8; i++) memcpy(tile[i], src + ((i0 + i) * stride + k0) * 4, 32);
-                for (k = 0; k < 8; k++) {
-                    uint32_t col[8];
-                    for (i = 0; i < 8; i++) col[i] = tile[i][k];
-                    memcpy(dst + ((k0 + k) * rows + i0) * 4, col, 32);
-                }
-            } else {
-                for (i = 0; i < ni; i++)
-                    for (k = 0; k < nk; k++) memcpy(dst + ((k0 + k) * rows + i0 + i) * 4, src + ((i0 + i) * stride + k0 + k) * 4, 4);
-            }
-        }
-    }
-}
-
-/* A part written transposed, its column blocks ("gates") in the order perm gives: output row
-   g * H + h is source column perm[g] * H + h. Bands of output rows are gathered in the scratch
-   buffer by walking the source rows once per band (short contiguous reads, writes that stay in
-   the buffer), then written as one block. */
-static void k2onnx__pb_transposed_part(k2onnx__pb *pb, const k2onnx__matrix_part *t)
-{
-    const k2onnx__h5array *s = &t->src;
-    uint64_t H = t->cols / t->gates, rows = t->rows, g, h0, i, k;
-    size_t per = pb->scratch_size / 4;
-    for (g = 0; g < t->gates; g++) {
-        uint64_t col0 = t->perm[g] * H;
-        if (rows <= per) {
-            uint64_t band = per / rows;
-            for (h0 = 0; h0 < H; h0 += band) {
-                uint64_t nb = H - h0 < band ? H - h0 : band;
-                if (s->elem_size == 4 && !s->big_endian) {
-                    /* The common case: raw 4-byte values, transposed in 8 x 8 tiles. */
-                    k2onnx__transpose_le32(pb->scratch, s->data + (col0 + h0) * 4, (size_t)rows, (size_t)nb, (size_t)t->cols);
-                    k2onnx__pb_bytes(pb, pb->scratch, (size_t)(nb * rows * 4));
-                    continue;
-                }
-                for (i = 0; i < rows; i++) {
-                    unsigned char tmp[64 * 4];
-                    for (k = 0; k < nb; k += 64) {
-                        size_t n = nb - k < 64 ? (size_t)(nb - k) : 64, j;
-                        k2onnx__le32_elements(tmp, s, i * t->cols + col0 + h0 + k, n, 1);
-                        for (j = 0; j < n; j++) memcpy(pb->scratch + 4 * ((k + j) * rows + i), tmp + 4 * j, 4);
-                    }
-                }
-                k2onnx__pb_bytes(pb, pb->scratch, (size_t)(nb * rows * 4));
-            }
-        } else {
-            /* Source columns longer than the buffer: one output row in pieces. */
-            for (h0 = 0; h0 < H; h0++)
-                for (i = 0; i < rows; i += per) {
-                    size_t n = rows - i < per ? (size_t)(rows - i) : per;
-                    k2onnx__le32_elements(pb->scratch, s, i * t->cols + col0 + h0, n, t->cols);
-                    k2onnx__pb_bytes(pb, pb->scratch, n * 4);
-                }
-        }
-    }
-}
-
-/* Streams a matrix initializer in ONNX order, little-endian, part after part. */
-static void k2onnx__pb_matrix_data(k2onnx__pb *pb, const k2onnx__initializer *init)
-{
-    unsigned p;
-    for (p = 0; p < init->nparts; p++) {
-        if (init->parts[p].transpose) k2onnx__pb_transposed_part(pb, &init->parts[p]);
-        else k2onnx__pb_plain_part(pb, &init->parts[p]);
-    }
-}
-
-/* The buffer weights are reordered in: up to 1 MiB (so that a band of output rows stays in the
-   cache), smaller when the model's largest initializer is. */
-static size_t k2onnx__scratch_size(const k2onnx__graph *g)
-{
-    uint64_t largest = 64;
-    size_t i;
-    for (i = 0; i < g->ninits; i++)
-        if (g->inits[i].count * 4 > largest) largest = g->inits[i].count * 4;
-    return largest < ((uint64_t)1 << 20) ? (size_t)(largest + 3) / 4 * 4 : (size_t)1 << 20;
-}
-
 static void k2onnx__pb_tensor(k2onnx__pb *pb, const void *obj)
 {
     const k2onnx__initializer *t = (const k2onnx__initializer *)obj;
-    uint64_t bytes = t->count * (t->dtype == K2ONNX__INT64 ? 8u : 4u), i;
+    uint64_t bytes = t->count * (t->dtype == K2ONNX__INT64 ? 8u : 4u);
     unsigned d;
     for (d = 0; d < t->rank; d++) k2onnx__pb_int(pb, 1, t->dims[d]);
     k2onnx__pb_int(pb, 2, t->dtype);
     k2onnx__pb_string(pb, 8, t->name);
     k2onnx__pb_tag(pb, 9, 2);
     k2onnx__pb_varint(pb, bytes);
-    if (pb->measuring || !pb->write) {
-        pb->n += bytes;
-        return;
-    }
-    if (t->kind == K2ONNX__INIT_MATRIX) {
-        k2onnx__pb_matrix_data(pb, t);
-    } else if (t->kind == K2ONNX__INIT_F32) {
-        size_t per = pb->scratch_size / 4, k;
-        for (i = 0; i < t->count; i += per) {
-            size_t n = t->count - i < per ? (size_t)(t->count - i) : per;
-            for (k = 0; k < n; k++) k2onnx__store_le32(pb->scratch + 4 * k, k2onnx__f32_bits(t->f32[i + k]));
-            k2onnx__pb_bytes(pb, pb->scratch, n * 4);
-        }
-    } else {
-        for (i = 0; i < t->count; i++) {
-            unsigned char b[8];
-            uint64_t u = (uint64_t)t->i64[i];
-            k2onnx__store_le32(b, (uint32_t)u);
-            k2onnx__store_le32(b + 4, (uint32_t)(u >> 32));
-            k2onnx__pb_bytes(pb, b, 8);
-        }
-    }
+    if (pb->measuring || !pb->write) pb->n += bytes;
+    else pb->payload(pb->payload_user, t, k2onnx__pb_emit, pb);
 }
 
 typedef struct k2onnx__pb_dimref {
-    const k2onnx__kvalue *v;
+    const k2onnx__value_info *v;
     unsigned d;
 } k2onnx__pb_dimref;
 
@@ -11869,7 +11905,7 @@ static void k2onnx__pb_dim2(k2onnx__pb *pb, const void *obj)
 
 static void k2onnx__pb_shape(k2onnx__pb *pb, const void *obj)
 {
-    const k2onnx__kvalue *v = (const k2onnx__kvalue *)obj;
+    const k2onnx__value_info *v = (const k2onnx__value_info *)obj;
     unsigned d;
     for (d = 0; d < v->rank; d++) {
         k2onnx__pb_dimref r;
@@ -11881,7 +11917,7 @@ static void k2onnx__pb_shape(k2onnx__pb *pb, const void *obj)
 
 static void k2onnx__pb_tensor_type(k2onnx__pb *pb, const void *obj)
 {
-    const k2onnx__kvalue *v = (const k2onnx__kvalue *)obj;
+    const k2onnx__value_info *v = (const k2onnx__value_info *)obj;
     k2onnx__pb_int(pb, 1, v->elem);
     k2onnx__pb_message(pb, 2, k2onnx__pb_shape, v);
 }
@@ -11893,7 +11929,7 @@ static void k2onnx__pb_type(k2onnx__pb *pb, const void *obj)
 
 static void k2onnx__pb_value_info(k2onnx__pb *pb, const void *obj)
 {
-    const k2onnx__kvalue *v = (const k2onnx__kvalue *)obj;
+    const k2onnx__value_info *v = (const k2onnx__value_info *)obj;
     k2onnx__pb_string(pb, 1, v->name);
     k2onnx__pb_message(pb, 2, k2onnx__pb_type, v);
 }
@@ -11909,7 +11945,7 @@ static void k2onnx__pb_graph(k2onnx__pb *pb, const void *obj)
     /* IR 3 requires every initializer to be declared as a graph input as well. */
     if (g->ir_version < 4) {
         for (i = 0; i < g->ninits; i++) {
-            k2onnx__kvalue v;
+            k2onnx__value_info v;
             k2onnx__init_value(&g->inits[i], &v);
             k2onnx__pb_message(pb, 11, k2onnx__pb_value_info, &v);
         }
@@ -12093,7 +12129,7 @@ static const char *k2onnx__dtype_name(int elem)
 }
 
 /* A graph value as the public tensor record; names go through options.renames as the graph's did. */
-static int k2onnx__tensor_info(k2onnx__ctx *ctx, const k2onnx__kvalue *v, k2onnx_tensor_info *t)
+static int k2onnx__tensor_info(k2onnx__ctx *ctx, const k2onnx__value_info *v, k2onnx_tensor_info *t)
 {
     long long *dims = (long long *)k2onnx__alloc_array(ctx, v->rank + 1, sizeof *dims);
     const char **params = (const char **)k2onnx__alloc_array(ctx, v->rank + 1, sizeof *params);
@@ -12115,12 +12151,25 @@ static int k2onnx__tensor_info(k2onnx__ctx *ctx, const k2onnx__kvalue *v, k2onnx
     return 1;
 }
 
-static k2onnx_tensor_info *k2onnx__tensor_infos(k2onnx__ctx *ctx, const k2onnx__kvalue *v, size_t n)
+static k2onnx_tensor_info *k2onnx__tensor_infos(k2onnx__ctx *ctx, const k2onnx__value_info *v, size_t n)
 {
     k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, n + 1, sizeof *t);
     size_t i;
     for (i = 0; t && i < n; i++)
         if (!k2onnx__tensor_info(ctx, &v[i], &t[i])) return NULL;
+    return t;
+}
+
+/* The outputs of a layer call, which are Keras values. */
+static k2onnx_tensor_info *k2onnx__call_output_infos(k2onnx__ctx *ctx, const k2onnx__kvalue *v, size_t n)
+{
+    k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, n + 1, sizeof *t);
+    size_t i;
+    for (i = 0; t && i < n; i++) {
+        k2onnx__value_info vi;
+        k2onnx__value_info_of(&v[i], &vi);
+        if (!k2onnx__tensor_info(ctx, &vi, &t[i])) return NULL;
+    }
     return t;
 }
 
@@ -12165,7 +12214,7 @@ static int k2onnx__layer_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_
                 held[k] = 1;
             }
         L->nnodes = (size_t)(nodes + used - L->nodes);
-        if (!(L->outputs = k2onnx__tensor_infos(ctx, sp->outputs, sp->noutputs))) return 0;
+        if (!(L->outputs = k2onnx__call_output_infos(ctx, sp->outputs, sp->noutputs))) return 0;
     }
     if (used < g->nnodes) {
         k2onnx_layer_info *L = &layers[info->nlayers++];
@@ -12184,7 +12233,7 @@ static k2onnx_tensor_info *k2onnx__init_infos(k2onnx__ctx *ctx, const k2onnx__gr
     size_t i;
     for (i = 0; t && i < g->ninits; i++) {
         const k2onnx__initializer *in = &g->inits[i];
-        k2onnx__kvalue v;
+        k2onnx__value_info v;
         k2onnx__init_value(in, &v);
         if (!k2onnx__tensor_info(ctx, &v, &t[i])) return NULL;
         *bytes += (unsigned long long)in->count * (in->dtype == K2ONNX__INT64 || in->dtype == K2ONNX__DOUBLE ? 8u : 4u);
@@ -12232,16 +12281,20 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
     ) {
         k2onnx__pb pb;
         memset(&pb, 0, sizeof pb);
+        k2onnx__scratch scratch;
         pb.write = write;
         pb.user = write_user;
+        pb.payload = k2onnx__init_bytes;
+        pb.payload_user = &scratch;
         /* A caller's buffer gets a small reordering buffer: speed matters less than fitting. */
-        pb.scratch_size = k2onnx__scratch_size(&g);
-        if (ctx.memory && pb.scratch_size > 4096) pb.scratch_size = 4096;
+        scratch.size = k2onnx__scratch_size(&g);
+        if (ctx.memory && scratch.size > 4096) scratch.size = 4096;
+        scratch.data = NULL;
         if (write) {
-            pb.scratch = (unsigned char *)k2onnx__alloc(&ctx, pb.scratch_size);
+            scratch.data = (unsigned char *)k2onnx__alloc(&ctx, scratch.size);
             pb.buf = (unsigned char *)k2onnx__alloc(&ctx, K2ONNX__PB_BUF);
         }
-        if (!write || (pb.scratch && pb.buf)) k2onnx__pb_model(&pb, &g);
+        if (!write || (scratch.data && pb.buf)) k2onnx__pb_model(&pb, &g);
         k2onnx__pb_flush(&pb);
         if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
         else if (out_size) *out_size = (size_t)pb.n;

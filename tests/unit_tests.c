@@ -1,5 +1,6 @@
-/* Unit tests of the k2onnx.h sections: support code, HDF5 pieces, JSON, protobuf encoder, and the
-   public API contract. Prints one line per failure and ends with "N passed, M failed". */
+/* Unit tests of the k2onnx.h sections: support code, HDF5 pieces, JSON, the Keras model (configs,
+   layer graph, weights), protobuf encoder, and the public API contract. Prints one line per
+   failure and ends with "N passed, M failed". */
 #define K2ONNX_IMPLEMENTATION
 #include "../k2onnx.h"
 
@@ -257,6 +258,464 @@ static void test_json_errors(void)
     for (i = 0; i < 100; i++) deep[i] = '[';
     deep[100] = '\0';
     expect_json_error(deep, "nesting deeper than 32", k2onnx_result_limit_exceeded);
+}
+
+/* --- 5. Keras model ------------------------------------------------------------------------- */
+
+/* JSON written with single quotes in the tests (no name here holds one), as the double-quoted
+   text Keras writes. */
+static char *dequote(const char *text)
+{
+    size_t n = strlen(text), i;
+    char *out = (char *)malloc(n + 1);
+    if (!out) return NULL;
+    for (i = 0; i <= n; i++) out[i] = text[i] == '\'' ? '"' : text[i];
+    return out;
+}
+
+/* A Keras 3 call argument that is the output `tensor` of call `node` of layer `name`. */
+#define KT(name, node, tensor) "{'class_name': '__keras_tensor__', 'config': {'keras_history': ['" name "', " #node ", " #tensor "]}}"
+
+typedef struct kmodel_env {
+    k2onnx__ctx c;
+    k2onnx__h5 f;
+    k2onnx__kmodel m;
+    unsigned char *buf;
+    char *json;
+} kmodel_env;
+
+/* Loads a model as k2onnx_convert does: the .h5 or .keras file at `path`, with `json` (single
+   quotes) as its architecture when given, the way options.model_config brings one to a weights
+   file. 1 loaded, 0 refused (the message in e->c.local_error), -1 the file is missing. */
+static int kmodel_open(kmodel_env *e, const char *path, const char *json)
+{
+    k2onnx_options opts;
+    size_t size = 0;
+    memset(e, 0, sizeof *e);
+    memset(&opts, 0, sizeof opts);
+    if (!(e->buf = read_file(path, &size))) {
+        MISSING_FILE();
+        return -1;
+    }
+    if (json && !(opts.model_config = e->json = dequote(json))) return 0;
+    k2onnx__ctx_init(&e->c, e->buf, size, &opts, NULL);
+    return k2onnx__open_weights(&e->c, e->buf, size, &e->f) && k2onnx__kload(&e->m, &e->c, &e->f);
+}
+
+static void kmodel_close(kmodel_env *e)
+{
+    k2onnx__free_all(&e->c);
+    free(e->buf);
+    free(e->json);
+}
+
+/* The layer graph as one line: each layer as name:Class followed by one [...] per call listing
+   the tensors it reads (layer@node.tensor, =keyword when passed by name), then the model's
+   inputs and outputs. */
+static const char *graph_text(const k2onnx__kmodel *m, char *out, size_t cap)
+{
+    size_t i, k, j, len = 0;
+    const char *sep;
+#define PUT(...) (len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, __VA_ARGS__), len = len < cap ? len : cap)
+#define REF(r) PUT("%s%s@%u.%u%s%s", sep, m->layers[(r).layer].name, (unsigned)(r).node, (unsigned)(r).tensor, (r).kwarg ? "=" : "", \
+                   (r).kwarg ? (r).kwarg : ""), sep = ","
+    out[0] = '\0';
+    for (i = 0; i < m->nlayers; i++) {
+        const k2onnx__klayer *L = &m->layers[i];
+        PUT("%s%s:%s", i ? " " : "", L->name, L->cls);
+        for (k = 0; k < L->ncalls; k++) {
+            PUT("[");
+            for (j = 0, sep = ""; j < L->calls[k].ninputs; j++) REF(L->calls[k].inputs[j]);
+            PUT("]");
+        }
+    }
+    PUT(" in:");
+    for (i = 0, sep = ""; i < m->ninputs; i++) REF(m->inputs[i]);
+    PUT(" out:");
+    for (i = 0, sep = ""; i < m->noutputs; i++) REF(m->outputs[i]);
+#undef REF
+#undef PUT
+    return out;
+}
+
+/* Loads a model as kmodel_open does and compares its layer graph with `expect`. */
+static int graph_is(kmodel_env *e, const char *weights, const char *json, const char *expect)
+{
+    char text[2048];
+    int r = kmodel_open(e, weights, json);
+    if (r < 0) return 0;
+    if (!r) {
+        printf("  refused: %s\n", e->c.local_error.message);
+        return 0;
+    }
+    if (strcmp(graph_text(&e->m, text, sizeof text), expect) != 0) {
+        printf("  graph:    %s\n  expected: %s\n", text, expect);
+        return 0;
+    }
+    return 1;
+}
+
+/* Sequential models: Keras 1 and Keras 2.0-2.2.2 store the bare layer list, later versions wrap it
+   in {"name", "layers"}, Keras 3 adds module, registered_name and build_config and lists the
+   InputLayer. Each layer is called once on the one before; without an InputLayer the input is
+   synthesized and named after the first layer. */
+static void test_kmodel_sequential(const char *weights)
+{
+    kmodel_env e;
+    size_t at = 0;
+    CHECK(graph_is(&e, weights,
+                   "{'class_name': 'Sequential', 'keras_version': '1.2.2', 'config': ["
+                   "{'class_name': 'LSTM', 'config': {'name': 'lstm_1', 'output_dim': 4, 'batch_input_shape': [null, 5, 2]}},"
+                   "{'class_name': 'Dense', 'config': {'name': 'dense_1', 'output_dim': 2}}]}",
+                   "lstm_1_input:InputLayer[] lstm_1:LSTM[lstm_1_input@0.0] dense_1:Dense[lstm_1@0.0] in:lstm_1_input@0.0 out:dense_1@0.0"));
+    if (e.m.nlayers == 3) {
+        CHECK(strcmp(e.m.name, "keras_model") == 0); /* a bare list has no name */
+        /* the synthesized input finds its shape in the first layer's batch_input_shape */
+        CHECK(e.m.layers[0].config == e.m.layers[1].config);
+        CHECK(k2onnx__kfind_layer(&e.m, "dense_1", &at) && at == 2);
+        CHECK(!k2onnx__kfind_layer(&e.m, "dense", &at));
+        CHECK(strcmp(e.m.weights_root, "/model_weights") == 0 && e.m.keras3_paths == 0);
+    }
+    kmodel_close(&e);
+    CHECK(graph_is(&e, weights,
+                   "{'class_name': 'Sequential', 'keras_version': '2.2.4', 'config': {'name': 'sequential_1', 'layers': ["
+                   "{'class_name': 'GRU', 'config': {'name': 'gru_1', 'units': 4, 'batch_input_shape': [null, 5, 2]}},"
+                   "{'class_name': 'Dropout', 'config': {'name': 'dropout_1', 'rate': 0.5}},"
+                   "{'class_name': 'Dense', 'config': {'name': 'dense_1', 'units': 2}}]}}",
+                   "gru_1_input:InputLayer[] gru_1:GRU[gru_1_input@0.0] dropout_1:Dropout[gru_1@0.0] dense_1:Dense[dropout_1@0.0] "
+                   "in:gru_1_input@0.0 out:dense_1@0.0"));
+    CHECK(e.m.name && strcmp(e.m.name, "sequential_1") == 0);
+    kmodel_close(&e);
+    CHECK(graph_is(&e, weights,
+                   "{'module': 'keras', 'class_name': 'Sequential', 'keras_version': '3.12.0', 'config': {'name': 'sequential', 'trainable': true, 'layers': ["
+                   "{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': [null, 5, 2], 'name': 'input_layer'}, 'registered_name': null},"
+                   "{'module': 'keras.layers', 'class_name': 'LSTM', 'config': {'name': 'lstm', 'units': 4}, 'registered_name': null, "
+                   "'build_config': {'input_shape': [null, 5, 2]}},"
+                   "{'module': 'keras.layers', 'class_name': 'Dense', 'config': {'name': 'dense', 'units': 2}, 'registered_name': null, "
+                   "'build_config': {'input_shape': [null, 4]}}], 'build_input_shape': [null, 5, 2]}, "
+                   "'registered_name': null, 'build_config': {'input_shape': [null, 5, 2]}}",
+                   "input_layer:InputLayer[] lstm:LSTM[input_layer@0.0] dense:Dense[lstm@0.0] in:input_layer@0.0 out:dense@0.0"));
+    kmodel_close(&e);
+    /* Keras 1's Merge of Sequential models: each branch gets its own input, listed depth first. */
+    CHECK(graph_is(&e, weights,
+                   "{'class_name': 'Sequential', 'keras_version': '1.2.2', 'config': [{'class_name': 'Merge', 'config': {'name': 'merge_1', "
+                   "'mode': 'concat', 'layers': ["
+                   "{'class_name': 'Sequential', 'config': [{'class_name': 'Dense', 'config': {'name': 'dense_1', 'batch_input_shape': [null, 3]}}]},"
+                   "{'class_name': 'Sequential', 'config': [{'class_name': 'Dense', 'config': {'name': 'dense_2', 'batch_input_shape': [null, 4]}},"
+                   "{'class_name': 'Activation', 'config': {'name': 'activation_1'}}]}]}},"
+                   "{'class_name': 'Dense', 'config': {'name': 'dense_3'}}]}",
+                   "dense_1_input:InputLayer[] dense_1:Dense[dense_1_input@0.0] dense_2_input:InputLayer[] dense_2:Dense[dense_2_input@0.0] "
+                   "activation_1:Activation[dense_2@0.0] merge_1:Merge[dense_1@0.0,activation_1@0.0] dense_3:Dense[merge_1@0.0] "
+                   "in:dense_1_input@0.0,dense_2_input@0.0 out:dense_3@0.0"));
+    kmodel_close(&e);
+}
+
+/* What the version string decides: the Keras generation, tf.keras (whose layers differ from
+   standalone Keras 2.2 in masking and defaults) and the number compared against thresholds. */
+static void test_kmodel_versions(const char *weights)
+{
+    static const struct { const char *version; int major, tf_keras, legacy_mask; long number; } cases[] = {
+        {"1.2.2", 1, 0, 1, 10202},   {"2.1.6", 2, 0, 1, 20106},  {"2.2.4-tf", 2, 1, 0, 20204},
+        {"2.3.1", 2, 0, 0, 20301},   {"2.13.1", 2, 1, 0, 21301}, {"3.12.0", 3, 1, 0, 31200},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kmodel_env e;
+        char json[256];
+        snprintf(json, sizeof json, "{'class_name': 'Sequential', 'keras_version': '%s', 'config': [{'class_name': 'Dense', 'config': {'name': 'd'}}]}",
+                 cases[i].version);
+        CHECK(kmodel_open(&e, weights, json) == 1);
+        CHECK(strcmp(e.m.keras_version, cases[i].version) == 0);
+        CHECK(e.m.keras_major == cases[i].major && e.m.tf_keras == cases[i].tf_keras && e.m.legacy_mask == cases[i].legacy_mask);
+        CHECK(e.m.keras_version_number == cases[i].number);
+        kmodel_close(&e);
+    }
+}
+
+/* Functional models. Keras 1 writes each inbound tensor as [name, node, tensor], Keras 2 adds
+   the call's keyword arguments, whose tensors ([name, node, tensor] again) become inputs kept
+   under their keyword, initial states last and unnamed. A shared layer has one call per inbound
+   node, read by node index. */
+static void test_kmodel_functional_k2(const char *weights)
+{
+    kmodel_env e;
+    size_t at = 0;
+    CHECK(graph_is(&e, weights,
+                   "{'class_name': 'Model', 'keras_version': '1.2.2', 'config': {'name': 'model_1', 'layers': ["
+                   "{'name': 'x', 'class_name': 'InputLayer', 'config': {'name': 'x', 'batch_input_shape': [null, 3]}, 'inbound_nodes': []},"
+                   "{'name': 'd', 'class_name': 'Dense', 'config': {'name': 'd', 'output_dim': 2}, 'inbound_nodes': [[['x', 0, 0]]]}],"
+                   "'input_layers': [['x', 0, 0]], 'output_layers': [['d', 0, 0]]}}",
+                   "x:InputLayer[] d:Dense[x@0.0] in:x@0.0 out:d@0.0"));
+    kmodel_close(&e);
+    CHECK(graph_is(&e, weights,
+                   "{'class_name': 'Model', 'keras_version': '2.2.4-tf', 'config': {'name': 'model_1', 'layers': ["
+                   "{'name': 'a', 'class_name': 'InputLayer', 'config': {'name': 'a', 'batch_input_shape': [null, 5, 3]}, 'inbound_nodes': []},"
+                   "{'name': 'b', 'class_name': 'InputLayer', 'config': {'name': 'b', 'batch_input_shape': [null, 5, 3]}, 'inbound_nodes': []},"
+                   "{'name': 'shared', 'class_name': 'Dense', 'config': {'name': 'shared', 'units': 3}, 'inbound_nodes': [[['a', 0, 0, {}]], [['b', 0, 0, {}]]]},"
+                   "{'name': 'add_1', 'class_name': 'Add', 'config': {'name': 'add_1'}, 'inbound_nodes': [[['shared', 0, 0, {}], ['shared', 1, 0, {}]]]},"
+                   "{'name': 'mha', 'class_name': 'MultiHeadAttention', 'config': {'name': 'mha'}, "
+                   "'inbound_nodes': [[['add_1', 0, 0, {'value': ['b', 0, 0], 'return_attention_scores': true}]]]},"
+                   "{'name': 'lstm', 'class_name': 'LSTM', 'config': {'name': 'lstm', 'units': 3}, "
+                   "'inbound_nodes': [[['mha', 0, 1, {'initial_state': [['a', 0, 0], ['b', 0, 0]]}]]]}],"
+                   "'input_layers': [['a', 0, 0], ['b', 0, 0]], 'output_layers': [['lstm', 0, 0], ['shared', 1, 0]]}}",
+                   "a:InputLayer[] b:InputLayer[] shared:Dense[a@0.0][b@0.0] add_1:Add[shared@0.0,shared@1.0] "
+                   "mha:MultiHeadAttention[add_1@0.0,b@0.0=value] lstm:LSTM[mha@0.1,a@0.0,b@0.0] in:a@0.0,b@0.0 out:lstm@0.0,shared@1.0"));
+    if (k2onnx__kfind_layer(&e.m, "mha", &at)) {
+        CHECK(e.m.layers[at].ncalls == 1 && k2onnx__jbool(e.m.layers[at].calls[0].kwargs, "return_attention_scores", 0) == 1);
+        CHECK(strcmp(e.m.name, "model_1") == 0);
+    }
+    kmodel_close(&e);
+}
+
+/* Keras 3 inbound nodes are {"args": [...], "kwargs": {...}} holding __keras_tensor__ objects
+   anywhere in the structure (a list argument holds several); initial_state tensors join the
+   positional ones, other keyword tensors are kept under their keyword. input_layers and
+   output_layers may be a single [name, node, tensor]. */
+static void test_kmodel_functional_k3(const char *weights)
+{
+    kmodel_env e;
+    size_t at = 0;
+    CHECK(graph_is(&e, weights,
+                   "{'module': 'keras.src.models.functional', 'class_name': 'Functional', 'keras_version': '3.12.0', "
+                   "'config': {'name': 'functional', 'trainable': true, 'layers': ["
+                   "{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': [null, 5, 2], 'name': 'x'}, "
+                   "'registered_name': null, 'name': 'x', 'inbound_nodes': []},"
+                   "{'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': [null, 4], 'name': 'h'}, "
+                   "'registered_name': null, 'name': 'h', 'inbound_nodes': []},"
+                   "{'module': 'keras.layers', 'class_name': 'GRU', 'config': {'name': 'gru', 'units': 4}, 'registered_name': null, "
+                   "'build_config': {'input_shape': [null, 5, 2]}, 'name': 'gru', "
+                   "'inbound_nodes': [{'args': [" KT("x", 0, 0) "], 'kwargs': {'training': false, 'mask': null, 'initial_state': [" KT("h", 0, 0) "]}}]},"
+                   "{'module': 'keras.layers', 'class_name': 'Dense', 'config': {'name': 'dense', 'units': 4}, 'name': 'dense', "
+                   "'inbound_nodes': [{'args': [" KT("gru", 0, 0) "], 'kwargs': {}}, {'args': [" KT("dense", 0, 0) "], 'kwargs': {}}]},"
+                   "{'module': 'keras.layers', 'class_name': 'Concatenate', 'config': {'name': 'concatenate'}, 'name': 'concatenate', "
+                   "'inbound_nodes': [{'args': [[" KT("dense", 0, 0) ", " KT("dense", 1, 0) "]], 'kwargs': {}}]},"
+                   "{'module': 'keras.layers', 'class_name': 'MultiHeadAttention', 'config': {'name': 'mha'}, 'name': 'mha', "
+                   "'inbound_nodes': [{'args': [" KT("concatenate", 0, 0) "], 'kwargs': {'value': " KT("x", 0, 0) ", 'attention_mask': " KT("h", 0, 0) "}}]}],"
+                   "'input_layers': [['x', 0, 0], ['h', 0, 0]], 'output_layers': ['mha', 0, 0]}, 'registered_name': 'Functional'}",
+                   "x:InputLayer[] h:InputLayer[] gru:GRU[x@0.0,h@0.0] dense:Dense[gru@0.0][dense@0.0] concatenate:Concatenate[dense@0.0,dense@1.0] "
+                   "mha:MultiHeadAttention[concatenate@0.0,x@0.0=value,h@0.0=attention_mask] in:x@0.0,h@0.0 out:mha@0.0"));
+    if (k2onnx__kfind_layer(&e.m, "gru", &at)) CHECK(k2onnx__jbool(e.m.layers[at].calls[0].kwargs, "training", 1) == 0);
+    kmodel_close(&e);
+}
+
+/* A model used as a layer is unfolded: its layers join the outer ones as "<model>/<layer>", one
+   call per call of the model, reading what the model was called on; the model's own call then
+   reads the inner output. Their weights stay in the model's group, found by the inner name. */
+static void test_kmodel_nested(const char *weights)
+{
+    kmodel_env e;
+    size_t at = 0;
+    CHECK(graph_is(&e, weights,
+                   "{'class_name': 'Model', 'config': {'name': 'outer', 'layers': ["
+                   "{'name': 'a', 'class_name': 'InputLayer', 'config': {'name': 'a', 'batch_input_shape': [null, 3]}, 'inbound_nodes': []},"
+                   "{'name': 'b', 'class_name': 'InputLayer', 'config': {'name': 'b', 'batch_input_shape': [null, 3]}, 'inbound_nodes': []},"
+                   "{'name': 'inner', 'class_name': 'Sequential', 'config': {'name': 'inner', 'layers': ["
+                   "{'class_name': 'InputLayer', 'config': {'name': 'inner_in', 'batch_input_shape': [null, 3]}},"
+                   "{'class_name': 'Dense', 'config': {'name': 'd1', 'units': 3}}, {'class_name': 'Dense', 'config': {'name': 'd2', 'units': 2}}]}, "
+                   "'inbound_nodes': [[['a', 0, 0, {}]], [['b', 0, 0, {}]]]},"
+                   "{'name': 'add', 'class_name': 'Add', 'config': {'name': 'add'}, 'inbound_nodes': [[['inner', 0, 0, {}], ['inner', 1, 0, {}]]]}],"
+                   "'input_layers': [['a', 0, 0], ['b', 0, 0]], 'output_layers': [['add', 0, 0]]}}",
+                   "a:InputLayer[] b:InputLayer[] inner:Sequential[inner/d2@0.0][inner/d2@1.0] add:Add[inner@0.0,inner@1.0] "
+                   "inner/d1:Dense[a@0.0][b@0.0] inner/d2:Dense[inner/d1@0.0][inner/d1@1.0] in:a@0.0,b@0.0 out:add@0.0"));
+    if (k2onnx__kfind_layer(&e.m, "inner/d1", &at)) {
+        const k2onnx__klayer *L = &e.m.layers[at];
+        CHECK(L->weights_group && strcmp(L->weights_group, "/model_weights/inner") == 0);
+        CHECK(L->weights_prefix && strcmp(L->weights_prefix, "d1") == 0);
+        CHECK(L->nest_parent == 3 && L->nest_depth == 1 && strcmp(L->file_cls, "Dense") == 0);
+    }
+    kmodel_close(&e);
+}
+
+/* The graphs of saved files: a Keras 2 model calling a nested functional model twice, a Keras 3
+   nested model with a layer it calls twice, TimeDistributed around a Sequential model (folded
+   into the batch, then unfolded like any nested model), and a .keras file with six outputs. */
+static void test_kmodel_fixtures(void)
+{
+    static const struct { const char *path, *graph; } cases[] = {
+        {"tests/fixtures/k22_nested_shared.h5",
+         "left:InputLayer[] right:InputLayer[] model_1:Model[model_1/dense_1@0.0][model_1/dense_1@1.0] "
+         "subtract_1:Subtract[model_1@0.0,model_1@1.0] gru_1:GRU[subtract_1@0.0] dense_2:Dense[gru_1@0.0] "
+         "model_1/lstm_1:LSTM[left@0.0][right@0.0] model_1/dense_1:Dense[model_1/lstm_1@0.0][model_1/lstm_1@1.0] "
+         "in:left@0.0,right@0.0 out:dense_2@0.0,model_1@0.0"},
+        {"tests/fixtures/k3_keras_nested_reuse.keras",
+         "input_layer_1:InputLayer[] functional:Functional[functional/dense_1@0.0] lstm_1:LSTM[functional@0.0] dense_2:Dense[lstm_1@0.0] "
+         "functional/dense:Dense[input_layer_1@0.0][functional/dense@0.0] functional/lstm:LSTM[functional/dense@1.0] "
+         "functional/dense_1:Dense[functional/lstm@0.0] in:input_layer_1@0.0 out:dense_2@0.0"},
+        {"tests/fixtures/k3_keras_timedist_model.keras",
+         "input_layer_1:InputLayer[] time_distributed:TimeDistributed[input_layer_1@0.0,time_distributed/sequential@0.0] "
+         "lstm:LSTM[time_distributed@0.0] dense_1:Dense[lstm@0.0] time_distributed/fold:k2onnx.FoldSteps[input_layer_1@0.0] "
+         "time_distributed/sequential:Sequential[time_distributed/sequential/dense@0.0] "
+         "time_distributed/sequential/flatten:Flatten[time_distributed/fold@0.0] "
+         "time_distributed/sequential/dense:Dense[time_distributed/sequential/flatten@0.0] in:input_layer_1@0.0 out:dense_1@0.0"},
+        {"tests/fixtures/k3_keras_convlstm_masked.keras",
+         "input_layer:InputLayer[] embedding:Embedding[input_layer@0.0] time_distributed:TimeDistributed[embedding@0.0] "
+         "time_distributed_1:TimeDistributed[embedding@0.0] conv_lstm2d:ConvLSTM2D[time_distributed@0.0] "
+         "conv_lstm2d_1:ConvLSTM2D[conv_lstm2d@0.0] conv_lstm1d:ConvLSTM1D[time_distributed_1@0.0] "
+         "bidirectional:Bidirectional[time_distributed@0.0] in:input_layer@0.0 "
+         "out:conv_lstm2d@0.0,conv_lstm2d_1@0.0,conv_lstm1d@0.0,conv_lstm1d@0.1,conv_lstm1d@0.2,bidirectional@0.0"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kmodel_env e;
+        CHECK(graph_is(&e, cases[i].path, NULL, cases[i].graph));
+        kmodel_close(&e);
+    }
+}
+
+/* Connections that cannot be made are refused with the layer and the fault named. The model
+   loader checks names and the form of each reference; whether a referenced call or output
+   exists is known only once the calls are counted, and the walk over the graph refuses it. */
+static void test_kmodel_refusals(const char *weights)
+{
+#define K2_MODEL(layers, outputs)                                                                                              \
+    "{'class_name': 'Model', 'config': {'name': 'm', 'layers': [{'name': 'x', 'class_name': 'InputLayer', 'config': {'name': 'x', " \
+    "'batch_input_shape': [null, 2]}, 'inbound_nodes': []}" layers "], 'input_layers': [['x', 0, 0]], 'output_layers': " outputs "}}"
+#define K3_MODEL(layers)                                                                                                              \
+    "{'class_name': 'Functional', 'config': {'name': 'm', 'layers': [{'class_name': 'InputLayer', 'name': 'x', 'config': {'name': 'x', " \
+    "'batch_shape': [null, 2]}, 'inbound_nodes': []}" layers "], 'input_layers': ['x', 0, 0], 'output_layers': ['d', 0, 0]}}"
+#define DENSE(inbound) ", {'name': 'd', 'class_name': 'Dense', 'config': {'name': 'd', 'units': 2}, 'inbound_nodes': " inbound "}"
+    static const struct { int convert; const char *json, *message; } cases[] = {
+        {0, K2_MODEL(DENSE("[[['nope', 0, 0, {}]]]"), "[['d', 0, 0]]"), "model_config: a connection names unknown layer 'nope'"},
+        {0, K3_MODEL(DENSE("[{'args': [" KT("nope", 0, 0) "], 'kwargs': {}}]")), "model_config: a connection names unknown layer 'nope'"},
+        {0, K2_MODEL(DENSE("[[['x', 0, 0, {}]]]"), "[['nope', 0, 0]]"), "model_config: a connection names unknown layer 'nope'"},
+        {0, K2_MODEL(DENSE("{}"), "[['d', 0, 0]]"), "model_config: layer 'd' has malformed inbound_nodes"},
+        {0, K2_MODEL(DENSE("['x']"), "[['d', 0, 0]]"), "model_config: layer 'd' has a malformed inbound node"},
+        {0, K2_MODEL(DENSE("[[['x', '0', 0, {}]]]"), "[['d', 0, 0]]"), "model_config: layer 'd' has a malformed inbound tensor"},
+        {0, K2_MODEL(DENSE("[[['x', -1, 0, {}]]]"), "[['d', 0, 0]]"), "model_config: layer 'd' has a malformed inbound tensor"},
+        {0, K2_MODEL(DENSE("[[['x', 1048577, 0, {}]]]"), "[['d', 0, 0]]"), "model_config: layer 'd' has a malformed inbound tensor"},
+        {0, K2_MODEL(DENSE("[[['x', 0]]]"), "[['d', 0, 0]]"), "model_config: layer 'd' has a malformed inbound tensor"},
+        {0, K3_MODEL(DENSE("[{'args': [{'class_name': '__keras_tensor__', 'config': {'keras_history': ['x', 0]}}], 'kwargs': {}}]")),
+         "model_config: malformed keras_history"},
+        {0, K3_MODEL(DENSE("[{'args': [" KT("x", 0, 0) "], 'kwargs': {'mask': {'class_name': '__keras_tensor__', 'config': {}}}}]")),
+         "model_config: malformed keras_history"},
+        {0, K2_MODEL(DENSE("[[['x', 0, 0, {}]]]"), "[['d', 0]]"), "model_config: malformed entry in 'output_layers'"},
+        {0, "{'class_name': 'Model', 'config': {'name': 'm', 'layers': [], 'output_layers': []}}", "model_config: missing or malformed 'input_layers'"},
+        {0, "{'class_name': 'Model', 'config': {'name': 'm'}}", "model_config: functional model without a 'layers' list"},
+        {0, K2_MODEL(", {'class_name': 'Dense', 'config': {'units': 2}, 'inbound_nodes': []}", "[['x', 0, 0]]"),
+         "model_config: layer entry lacks class_name or name"},
+        {0, K2_MODEL(DENSE("[]") DENSE("[]"), "[['d', 0, 0]]"), "model_config: two layers are named 'd'"},
+        {0, "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': []}}", "model_config: Sequential model without layers"},
+        {0, "{'class_name': 'Sequential', 'config': [{'class_name': 'Dense', 'config': {'name': 'd'}}, {'class_name': 'InputLayer', 'config': {'name': 'i'}}]}",
+         "model_config: InputLayer 'i' in the middle of a Sequential model"},
+        {0, "{'class_name': 'Sequential', 'config': [{'config': {'name': 'd'}}]}", "model_config: Sequential layer entry lacks class_name or name"},
+        {0, "{'class_name': 'Sequential', 'config': [{'class_name': 'Merge', 'config': {'name': 'merge_1', 'layers': []}}]}",
+         "model_config: Merge 'merge_1' lists no models"},
+        {0, "{'class_name': 'Graph', 'config': {'name': 'g'}}", "model class 'Graph' is not supported (expected Sequential, Model or Functional)"},
+        {0, "{'class_name': 'Sequential'}", "model_config lacks class_name or config"},
+        {0, K2_MODEL(", {'name': 'n', 'class_name': 'Model', 'config': {'name': 'n', 'layers': [{'name': 'i', 'class_name': 'InputLayer', 'config': {'name': 'i'}, "
+                     "'inbound_nodes': []}, {'name': 'e', 'class_name': 'Dense', 'config': {'name': 'e'}, 'inbound_nodes': [[['nope', 0, 0, {}]]]}], "
+                     "'input_layers': [['i', 0, 0]], 'output_layers': [['e', 0, 0]]}, 'inbound_nodes': [[['x', 0, 0, {}]]]}",
+                     "[['n', 0, 0]]"),
+         "model_config: nested model 'n' names an unknown layer"},
+        {0, K2_MODEL(", {'name': 'n', 'class_name': 'Functional', 'config': {'name': 'n', 'layers': [{'name': 'i', 'class_name': 'InputLayer', 'config': {'name': 'i'}, "
+                     "'inbound_nodes': []}, {'name': 'e', 'class_name': 'Dense', 'config': {'name': 'e'}, 'inbound_nodes': [{'args': [" KT("i", 1, 0) "]}]}], "
+                     "'input_layers': ['i', 0, 0], 'output_layers': ['e', 0, 0]}, 'inbound_nodes': [[['x', 0, 0, {}]]]}",
+                     "[['n', 0, 0]]"),
+         "model_config: nested model 'n' reads call 1 of 'i', whose calls are 0 to 0"},
+        {1, K2_MODEL(DENSE("[[['x', 1, 0, {}]]]"), "[['d', 0, 0]]"), "model_config: layer 'x' has no inbound node 1"},
+        {1, K2_MODEL(DENSE("[[['x', 0, 0, {}]]]"), "[['d', 2, 0]]"), "model_config: layer 'd' has no inbound node 2"},
+        {1, K2_MODEL(DENSE("[[['x', 0, 3, {}]]]"), "[['d', 0, 0]]"), "model_config: layer 'd' reads output 3 of 'x', which has 1"},
+    };
+#undef DENSE
+#undef K3_MODEL
+#undef K2_MODEL
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kmodel_env e;
+        const char *got = "";
+        int r = kmodel_open(&e, weights, cases[i].json);
+        if (r < 0) return;
+        CHECK(r == !!cases[i].convert);
+        if (r && cases[i].convert) { /* the same config through the whole conversion */
+            k2onnx_options opts;
+            k2onnx_error err;
+            size_t size = 0;
+            unsigned char *buf = read_file(weights, &size);
+            memset(&opts, 0, sizeof opts);
+            opts.model_config = e.json;
+            CHECK(buf && k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_invalid_model);
+            got = err.message;
+            if (strcmp(got, cases[i].message) != 0) printf("  case %u: %s\n", (unsigned)i, got);
+            CHECK(strcmp(got, cases[i].message) == 0);
+            free(buf);
+        } else if (!r) {
+            got = e.c.local_error.message;
+            if (strcmp(got, cases[i].message) != 0) printf("  case %u: %s\n", (unsigned)i, got);
+            CHECK(strcmp(got, cases[i].message) == 0);
+        }
+        kmodel_close(&e);
+    }
+}
+
+/* Weights in the order the layer's mapping expects them. Keras 1 and 2 files list them by
+   position in weight_names (a nested model's group lists all of its layers', each picked out by
+   its name); Keras 3 files keep them at layers/<snake_case class>[_N]/vars/<i>, N counting the
+   earlier siblings of the same class, then in child groups (an RNN's cell, Bidirectional's
+   forward_layer before backward_layer, TimeDistributed's layer); tf.keras 2.13 doubles N. */
+static void test_kmodel_weights(void)
+{
+    static const struct { const char *path, *layer, *dims; size_t at; const char *weight_path; } cases[] = {
+        {"tests/fixtures/k22_lstm_state.h5", "lstm_1", "2x20 5x20 20", 1, "/model_weights/lstm_1/lstm_1/recurrent_kernel:0"},
+        {"tests/fixtures/k22_lstm_state.h5", "dense_1", "5x2 2", 0, "/model_weights/dense_1/dense_1/kernel:0"},
+        {"tests/fixtures/k22_lstm_state.h5", "state_h", "", 0, NULL},
+        {"tests/fixtures/k22_nested_shared.h5", "model_1/lstm_1", "2x16 4x16 16", 2, "/model_weights/model_1/lstm_1/bias:0"},
+        {"tests/fixtures/k22_nested_shared.h5", "model_1/dense_1", "4x3 3", 0, "/model_weights/model_1/dense_1/kernel:0"},
+        {"tests/fixtures/k22_nested_shared.h5", "gru_1", "3x12 4x12 12", 0, "/model_weights/gru_1/gru_1/kernel:0"},
+        {"tests/fixtures/k3_keras_nested_reuse.keras", "lstm_1", "3x16 4x16 16", 0, "/layers/lstm/cell/vars/0"},
+        {"tests/fixtures/k3_keras_nested_reuse.keras", "dense_2", "4x2 2", 1, "/layers/dense/vars/1"},
+        {"tests/fixtures/k3_keras_nested_reuse.keras", "functional/lstm", "2x16 4x16 16", 0, "/layers/functional/layers/lstm/cell/vars/0"},
+        {"tests/fixtures/k3_keras_nested_reuse.keras", "functional/dense_1", "4x3 3", 0, "/layers/functional/layers/dense_1/vars/0"},
+        {"tests/fixtures/k3_keras_convlstm_masked.keras", "conv_lstm2d_1", "3x3x3x8 3x3x2x8 8", 0, "/layers/conv_lstm2d_1/cell/vars/0"},
+        {"tests/fixtures/k3_keras_convlstm_masked.keras", "bidirectional", "3x3x1x12 3x3x3x12 12 3x3x1x12 3x3x3x12 12", 3,
+         "/layers/bidirectional/backward_layer/cell/vars/0"},
+        {"tests/fixtures/k3_keras_convlstm_masked.keras", "time_distributed", "", 0, NULL},
+        {"tests/fixtures/k3_keras_timedist_model.keras", "time_distributed/sequential/dense", "6x4 4", 0,
+         "/layers/time_distributed/layer/layers/dense/vars/0"},
+        {"tests/fixtures/k3_keras_timedist_model.keras", "dense_1", "4x2 2", 0, "/layers/dense/vars/0"},
+        {"tests/fixtures/tfk2_keras213_nested_reuse.keras", "model/dense_1", "4x3 3", 0,
+         "/_layer_checkpoint_dependencies/functional/_layer_checkpoint_dependencies/dense_2/vars/0"},
+        {"tests/fixtures/tfk2_keras213_nested_reuse.keras", "dense_2", "4x2 2", 0, "/_layer_checkpoint_dependencies/dense/vars/0"},
+    };
+    size_t i, k, at = 0;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kmodel_env e;
+        char dims[128];
+        int r = kmodel_open(&e, cases[i].path, NULL), counts = 1;
+        CHECK(r != 0);
+        if (r == 1 && k2onnx__kfind_layer(&e.m, cases[i].layer, &at)) {
+            k2onnx__klayer *L = &e.m.layers[at];
+            size_t len = 0;
+            CHECK(k2onnx__kweights(&e.m, L));
+            dims[0] = '\0';
+            for (k = 0; k < L->nweights; k++) {
+                const k2onnx__h5array *a = &L->weights[k];
+                uint64_t count = 1;
+                unsigned d;
+                for (d = 0; d < a->rank; d++) {
+                    len += (size_t)snprintf(dims + len, len < sizeof dims ? sizeof dims - len : 0, "%s%llu", d ? "x" : k ? " " : "",
+                                            (unsigned long long)a->dims[d]);
+                    count *= a->dims[d];
+                }
+                counts &= count == a->count && a->elem_size == 4;
+            }
+            if (strcmp(dims, cases[i].dims) != 0) printf("  %s %s: weights %s\n", cases[i].path, cases[i].layer, dims);
+            CHECK(strcmp(dims, cases[i].dims) == 0 && counts);
+            CHECK(cases[i].weight_path ? cases[i].at < L->nweights && strcmp(L->weight_paths[cases[i].at], cases[i].weight_path) == 0
+                                       : L->nweights == 0);
+            /* loaded once: a second lookup is the same list */
+            {
+                const k2onnx__h5array *first = L->weights;
+                size_t n = L->nweights;
+                CHECK(k2onnx__kweights(&e.m, L) && L->weights == first && L->nweights == n);
+            }
+        } else if (r == 1) {
+            printf("  %s: no layer '%s'\n", cases[i].path, cases[i].layer);
+            CHECK(0);
+        } else if (r == 0) {
+            printf("  %s: %s\n", cases[i].path, e.c.local_error.message);
+        }
+        kmodel_close(&e);
+    }
 }
 
 /* --- 7. protobuf ---------------------------------------------------------------------------- */
@@ -1222,6 +1681,14 @@ int main(int argc, char **argv)
     test_h5_fixture(fixture);
     test_json_values();
     test_json_errors();
+    test_kmodel_sequential(fixture);
+    test_kmodel_versions(fixture);
+    test_kmodel_functional_k2(fixture);
+    test_kmodel_functional_k3(fixture);
+    test_kmodel_nested(fixture);
+    test_kmodel_fixtures();
+    test_kmodel_refusals(fixture);
+    test_kmodel_weights();
     test_protobuf();
     test_api(fixture);
     test_metadata_and_renames(fixture);
