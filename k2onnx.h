@@ -4357,27 +4357,65 @@ static int k2onnx__kcollect_k3(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve, c
     return 1;
 }
 
+/* True when v looks like a Keras 2 tensor reference [name, node, tensor, ...]; other keyword
+   values (training flags, masks of None) are not tensors. */
+static int k2onnx__kref_shaped(const k2onnx__json *v)
+{
+    long long x;
+    return k2onnx__jis_array(v) && v->n >= 3 && v->items[0].type == K2ONNX__JSTRING && k2onnx__jint(&v->items[1], 0, 1 << 20, &x) &&
+           k2onnx__jint(&v->items[2], 0, 1 << 20, &x);
+}
+
 /* Tensors passed by keyword (other than initial_state), kept under their keyword: Keras 2 writes
    [name, node, tensor] lists, Keras 3 __keras_tensor__ objects. */
-static int k2onnx__kcollect_named(k2onnx__kmodel *m, k2onnx__kcall *call, const k2onnx__json *kwargs, int keras)
+static int k2onnx__kcollect_named(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve, const void *scope, k2onnx__kcall *call,
+                                  const k2onnx__json *kwargs, int keras)
 {
     size_t i;
     if (!kwargs || kwargs->type != K2ONNX__JOBJECT) return 1;
     for (i = 0; i < kwargs->n; i++) {
         const k2onnx__json *v = &kwargs->items[i];
         k2onnx__kref r;
-        int matched = 0;
         if (strcmp(kwargs->keys[i], "initial_state") == 0) continue;
         if (keras == 3) {
             const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
             if (!cls || strcmp(cls, "__keras_tensor__") != 0) continue;
-            if (!k2onnx__kref_from_list(m, k2onnx__jget(k2onnx__jget(v, "config"), "keras_history"), &r, &matched)) return 0;
-            if (!matched) return k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
-        } else if (!k2onnx__kref_from_list(m, v, &r, &matched)) {
-            return 0;
+            v = k2onnx__jget(k2onnx__jget(v, "config"), "keras_history");
+        } else if (!k2onnx__kref_shaped(v)) {
+            continue;
         }
-        if (matched && !k2onnx__kcall_add_named(m, call, &r, kwargs->keys[i])) return 0;
+        if (!resolve(m, scope, v, &r) || !k2onnx__kcall_add_named(m, call, &r, kwargs->keys[i])) return 0;
     }
+    return 1;
+}
+
+/* A Keras 3 inbound node {"args": [...], "kwargs": {...}}: the tensors of args, then the initial
+   states, then the keyword tensors. */
+static int k2onnx__kparse_k3_node(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve, const void *scope, k2onnx__kcall *call, const k2onnx__json *node)
+{
+    const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
+    call->kwargs = kwargs;
+    return k2onnx__kcollect_k3(m, resolve, scope, call, k2onnx__jget(node, "args"), 0) &&
+           k2onnx__kcollect_k3(m, resolve, scope, call, k2onnx__jget(kwargs, "initial_state"), 0) &&
+           k2onnx__kcollect_named(m, resolve, scope, call, kwargs, 3);
+}
+
+/* The keyword arguments tf.keras writes as the fourth item of a call's first inbound tensor: the
+   keyword tensors, kept under their keyword, and initial states (some writers pass them so
+   rather than as extra inputs), added as inputs. */
+static int k2onnx__kparse_k2_kwargs(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve, const void *scope, k2onnx__kcall *call, const k2onnx__json *kwargs)
+{
+    const k2onnx__json *st = k2onnx__jget(kwargs, "initial_state");
+    k2onnx__kref r;
+    size_t k;
+    call->kwargs = kwargs;
+    if (!k2onnx__kcollect_named(m, resolve, scope, call, kwargs, 2)) return 0;
+    if (!st || !k2onnx__jis_array(st)) return 1;
+    if (k2onnx__kref_shaped(st)) return resolve(m, scope, st, &r) && k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor);
+    for (k = 0; k < st->n; k++)
+        if (k2onnx__kref_shaped(&st->items[k]) &&
+            (!resolve(m, scope, &st->items[k], &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)))
+            return 0;
     return 1;
 }
 
@@ -4393,12 +4431,8 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
     for (i = 0; i < nodes->n; i++) {
         const k2onnx__json *node = &nodes->items[i];
         k2onnx__kcall *call = &L->calls[i];
-        if (node->type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
-            const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
-            call->kwargs = kwargs;
-            if (!k2onnx__kcollect_k3(m, k2onnx__kresolve_outer, NULL, call, k2onnx__jget(node, "args"), 0)) return 0;
-            if (!k2onnx__kcollect_k3(m, k2onnx__kresolve_outer, NULL, call, k2onnx__jget(kwargs, "initial_state"), 0)) return 0;
-            if (!k2onnx__kcollect_named(m, call, kwargs, 3)) return 0;
+        if (node->type == K2ONNX__JOBJECT) {
+            if (!k2onnx__kparse_k3_node(m, k2onnx__kresolve_outer, NULL, call, node)) return 0;
             continue;
         }
         if (!k2onnx__jis_array(node)) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound node", L->name);
@@ -4409,28 +4443,7 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
             if (!k2onnx__kref_from_list(m, entry, &r, &matched)) return 0;
             if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
             if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
-            if (entry->n >= 4 && j == 0) {
-                call->kwargs = &entry->items[3];
-                if (!k2onnx__kcollect_named(m, call, call->kwargs, 2)) return 0;
-            }
-            /* Some writers pass initial states as keyword tensors rather than extra inputs. */
-            if (entry->n >= 4) {
-                const k2onnx__json *st = k2onnx__jget(&entry->items[3], "initial_state");
-                size_t k;
-                if (st && k2onnx__jis_array(st)) {
-                    int single;
-                    k2onnx__kref sr;
-                    if (!k2onnx__kref_from_list(m, st, &sr, &single)) return 0;
-                    if (single) {
-                        if (!k2onnx__kcall_add_input(m, call, sr.layer, sr.node, sr.tensor)) return 0;
-                    } else {
-                        for (k = 0; k < st->n; k++) {
-                            if (!k2onnx__kref_from_list(m, &st->items[k], &sr, &single)) return 0;
-                            if (single && !k2onnx__kcall_add_input(m, call, sr.layer, sr.node, sr.tensor)) return 0;
-                        }
-                    }
-                }
-            }
+            if (entry->n >= 4 && j == 0 && !k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_outer, NULL, call, &entry->items[3])) return 0;
         }
     }
     return 1;
@@ -4626,7 +4639,8 @@ static int k2onnx__nest_ref(k2onnx__kmodel *m, const k2onnx__nest *n, const char
         if (!name) name = k2onnx__jstr(k2onnx__jget(k2onnx__jget(lj, "config"), "name"));
         if (name && strcmp(name, ref->items[0].str) == 0) break;
     }
-    if (j == n->layers->n) return k2onnx__kfail(m, "model_config: nested model '%s' names an unknown layer", model);
+    if (j == n->layers->n)
+        return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "model_config: nested model '%s' names unknown layer '%s'", model, ref->items[0].str);
     if ((size_t)node >= n->nodes[j])
         return k2onnx__fail(m->ctx, k2onnx_result_invalid_model, "model_config: nested model '%s' reads call %d of '%s', whose calls are 0 to %d", model, (int)node,
                             ref->items[0].str, (int)n->nodes[j] - 1);
@@ -4719,18 +4733,13 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
     if (!k2onnx__jis_array(nodes) || nodes->n < 1)
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' is never called in it", model);
     node = &nodes->items[k];
-    if (node->type == K2ONNX__JOBJECT) { /* Keras 3: {"args": [...], "kwargs": {...}} */
-        const k2onnx__json *kwargs = k2onnx__jget(node, "kwargs");
-        call->kwargs = kwargs;
-        return k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(node, "args"), 0) &&
-               k2onnx__kcollect_k3(m, k2onnx__kresolve_nested, n, call, k2onnx__jget(kwargs, "initial_state"), 0);
-    }
+    if (node->type == K2ONNX__JOBJECT) return k2onnx__kparse_k3_node(m, k2onnx__kresolve_nested, n, call, node);
     if (!k2onnx__jis_array(node))
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' has a malformed inbound node", model);
     for (e = 0; e < node->n; e++) {
         const k2onnx__json *entry = &node->items[e];
         if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
-        if (entry->n >= 4 && e == 0) call->kwargs = &entry->items[3];
+        if (entry->n >= 4 && e == 0 && !k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_nested, n, call, &entry->items[3])) return 0;
     }
     return 1;
 }

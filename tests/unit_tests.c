@@ -606,7 +606,7 @@ static void test_kmodel_refusals(const char *weights)
                      "'inbound_nodes': []}, {'name': 'e', 'class_name': 'Dense', 'config': {'name': 'e'}, 'inbound_nodes': [[['nope', 0, 0, {}]]]}], "
                      "'input_layers': [['i', 0, 0]], 'output_layers': [['e', 0, 0]]}, 'inbound_nodes': [[['x', 0, 0, {}]]]}",
                      "[['n', 0, 0]]"),
-         "model_config: nested model 'n' names an unknown layer"},
+         "model_config: nested model 'n' names unknown layer 'nope'"},
         {0, K2_MODEL(", {'name': 'n', 'class_name': 'Functional', 'config': {'name': 'n', 'layers': [{'name': 'i', 'class_name': 'InputLayer', 'config': {'name': 'i'}, "
                      "'inbound_nodes': []}, {'name': 'e', 'class_name': 'Dense', 'config': {'name': 'e'}, 'inbound_nodes': [{'args': [" KT("i", 1, 0) "]}]}], "
                      "'input_layers': ['i', 0, 0], 'output_layers': ['e', 0, 0]}, 'inbound_nodes': [[['x', 0, 0, {}]]]}",
