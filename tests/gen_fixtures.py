@@ -1680,6 +1680,39 @@ def m_nested_in_sequential(fl, rng, seq=5, hid=4):
     return m
 
 
+def m_nested_lstm_initial_state(fl, rng, seq=5, hid=4):
+    """A nested functional model of three inputs x [seq, hid], h, c [hid] whose LSTM(hid,
+    return_sequences) gets its initial states as keyword tensors, in the node form
+    [[["x", 0, 0, {"initial_state": [["h", 0, 0], ["c", 0, 0]]}]]] (what a tf.keras writer leaves
+    when it keeps initial_state among the call kwargs rather than adding the states to the
+    inputs), then Dense(3, tanh). The outer model: its sequence input through LSTM(hid,
+    return_sequences), whose output and the two state inputs feed the nested model, then
+    Dense(INP) on every step; the nested model's sequence is an output too. The states must
+    reach the inner LSTM as they do at the top level (with --state-io the outer LSTM gains h0/c0
+    inputs, the inner one keeps the model's state inputs)."""
+    inner = Model(fl)
+    xi = inner.input(fl.uid('input'), [seq, hid])
+    hi = inner.input(fl.uid('input'), [hid])
+    ci = inner.input(fl.uid('input'), [hid])
+    lstm = add_recurrent(inner, recurrent(fl, rng, 'lstm', hid, hid), [xi])
+    d = fl.uid('dense')
+    inner.outputs = [inner.add('Dense', d, fl.dense(d, 3, 'tanh'), [lstm], dense_weights(rng, hid, 3))]
+
+    def state_keywords(cfg):
+        for L in cfg['config']['layers']:
+            if L['name'] == lstm:
+                L['inbound_nodes'] = [[[xi, 0, 0, {"initial_state": [[hi, 0, 0], [ci, 0, 0]]}]]]
+    inner.config_fixes = [state_keywords]
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    h = m.input('state_h', [hid])
+    c = m.input('state_c', [hid])
+    g = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid), [x])
+    enc = add_nested(m, fl, inner, fl.uid('model'), [g, h, c])
+    m.outputs = [dense_head(m, fl, rng, enc, 3, 'linear'), enc]
+    return m
+
+
 def m_timedist_model(fl, rng, seq=4, frame=(3, 2), units=4, hid=4):
     """Frames [seq, 3, 2] -> TimeDistributed(Sequential([Flatten, Dense(units, tanh)])) -> LSTM(hid)
     -> Dense(INP): a per-frame encoder model wrapped whole. Its weights sit in the wrapper's group
@@ -1737,6 +1770,7 @@ def new_layer_models():
         ('nested_shared', m_nested_shared, {}),
         ('nested_reuse', m_nested_reuse, {}),
         ('nested_in_sequential', m_nested_in_sequential, dict(only='tfk2')),
+        ('nested_lstm_initial_state', m_nested_lstm_initial_state, dict(only='tfk2')),
         ('timedist_model', m_timedist_model, {}),
         # Keras splits an attribute over 64 KiB into weight_names0, weight_names1, ...; the
         # converter must join them back (one small layer is enough)

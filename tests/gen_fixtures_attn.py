@@ -33,7 +33,9 @@
     "use_causal_mask": true}]]]
     Keras 3 keras/src/layers/attention/multi_head_attention.py: config ... bias_constraint, seed;
     paths `multi_head_attention/query/kernel` ...; node {"args": [q, v(, k)], "kwargs":
-    {"attention_mask": tensor, "use_causal_mask": true}}
+    {"attention_mask": tensor, "use_causal_mask": true}}, or, called mha(q, value=v, key=k),
+    {"args": [q], "kwargs": {"value": tensor, "key": tensor, ..., "query_mask": null, ...}}
+    (m_nested_mha_kwargs, inside a nested functional model)
   ConvLSTM2D / ConvLSTM1D
     `tf224` imitates ../shared/corpus/keras/KonduitAI-dl4j-test-resources__modelimport_keras_
     tfkeras_convlstm2d_{0,1}.h5 (keras_version 2.2.4-tf): root keras_version/backend vlen
@@ -135,8 +137,8 @@ class AK3Model(G.K3Model):
         G.K3Model.__init__(self)
         self.dtypes = {}
 
-    def tensor_input(self, shape, dtype='float32'):
-        name = 'input_layer' if not self.inputs else 'input_layer_%d' % len(self.inputs)
+    def tensor_input(self, shape, dtype='float32', name=None):
+        name = name or ('input_layer' if not self.inputs else 'input_layer_%d' % len(self.inputs))
         bshape = [None] + list(shape)
         self.inputs.append((name, bshape))
         if dtype != 'float32':
@@ -420,11 +422,15 @@ def mha_config(m, name, heads, key_dim, value_dim, use_bias, shapes):
 
 def add_mha(m, rng, query, value, key=None, heads=2, key_dim=3, value_dim=None, use_bias=True,
             dims=(None, None, None), seqs=(None, None), attention_mask=None, call=None,
-            output_shape=None, attention_axes=None, inner=None):
+            output_shape=None, attention_axes=None, inner=None, keywords=False):
     """MultiHeadAttention(heads, key_dim, value_dim, use_bias, output_shape, attention_axes)(query,
     value[, key], attention_mask=..., **call). dims: feature sizes of query, value, key; seqs: Tq,
     Tv; inner: the axes between batch and features of query and value, for inputs of rank > 3
-    (seqs then unused). Keras writes attention_axes as built: every inner axis by default."""
+    (seqs then unused). Keras writes attention_axes as built: every inner axis by default.
+    keywords (Keras 3): the call mha(query, value=value, key=key, ...), its node
+    {"args": [query], "kwargs": {"value", "key", "attention_mask", and the query_mask and
+    value_mask (key_mask) of None that Layer.__call__ adds for each tensor argument with a
+    <name>_mask parameter}}; tf.keras writes every tensor after the query by keyword anyway."""
     call = call or {}
     value_dim = value_dim or key_dim
     dq, dv, dk = dims
@@ -451,10 +457,18 @@ def add_mha(m, rng, query, value, key=None, heads=2, key_dim=3, value_dim=None, 
         ws = [(m.path(name, w), a) for w, a in ws]
         m.add('MultiHeadAttention', name, cfg, srcs, [None] + qin + out_dims, ws)
         kw = {}
+        args = [T(s) for s in srcs]
+        if keywords:
+            args = args[:1]
+            kw["value"] = T(value)
+            if key is not None:
+                kw["key"] = T(key)
         if attention_mask is not None:
             kw["attention_mask"] = T(attention_mask)
+        if keywords:
+            kw.update({"%s_mask" % n: None for n in ('query', 'value', 'key')[:len(srcs)]})
         kw.update(call)
-        m.layers[-1]['node'] = {"args": [T(s) for s in srcs], "kwargs": kw}
+        m.layers[-1]['node'] = {"args": args, "kwargs": kw}
         if call.get('return_attention_scores'):
             # scores: [batch, the other inner axes, heads, the query's attention axes, the key's]
             axes = cfg["attention_axes"]
@@ -535,6 +549,46 @@ def m_mha_attn_mask(flav, rng, tq=4, tv=5, d=3):
     m.outputs = [add_mha(m, rng, q, v, heads=2, key_dim=2, dims=(d, d, None), seqs=(tq, tv), attention_mask=am),
                  add_mha(m, rng, q, q, heads=2, key_dim=2, dims=(d, d, None), seqs=(tq, tq),
                          call={"use_causal_mask": True})]
+    return m
+
+
+def m_nested_mha_kwargs(flav, rng, tq=4, tv=5, d=3, dk=2):
+    """A nested functional model of four inputs, query [tq, d], value [tv, d], key [tv, dk] and an
+    attention_mask [tq, tv] (0/1 floats), whose MultiHeadAttention(2 heads, key_dim 2) is called
+    mha(query, value=value, key=key, attention_mask=mask): tf.keras writes the node
+    [[["query", 0, 0, {"value": [...], "key": [...], "attention_mask": [...]}]]], Keras 3
+    {"args": [query], "kwargs": {"value": tensor, "key": tensor, "attention_mask": tensor, ...}}.
+    The outer model feeds it its four inputs (tf.keras: one inbound node of four tensors; Keras 3:
+    {"args": [[four tensors]], "kwargs": {"mask": [None] * 4}}), then Dense(INP) on its output.
+    Each keyword tensor must reach the inner layer under its keyword, as at the top level."""
+    k3 = flav == 'k3'
+    inner = new_model(flav)
+    if k3:
+        inner.name = 'functional'
+        qi, vi, ki, ai = [inner.tensor_input(s) for s in ([tq, d], [tv, d], [tv, dk], [tq, tv])]
+    else:
+        fl = inner.fl
+        qi, vi, ki, ai = [inner.input(fl.uid('input'), s) for s in ([tq, d], [tv, d], [tv, dk], [tq, tv])]
+    inner.outputs = [add_mha(inner, rng, qi, vi, ki, heads=2, key_dim=2, dims=(d, d, dk), seqs=(tq, tv),
+                             attention_mask=ai, keywords=True)]
+    shapes = ([tq, d], [tv, d], [tv, dk], [tq, tv])
+    names = ('query', 'value', 'key', 'attention_mask')
+    if k3:
+        m = AK3Model()
+        m.name = 'functional_1'
+        q, v, k, am = [m.tensor_input(s, name='input_layer_%d' % (4 + j)) for j, s in enumerate(shapes)]
+        ws = [(n, a) for L in inner.weight_layers() for n, a in L['weights']]
+        enc = m.add('Functional', inner.name, inner.config()['config'], [q, v, k, am], [None, tq, d], ws)
+        m.layers[-1]['inner'] = inner
+        m.layers[-1]['node'] = {"args": [[T(q), T(v), T(k), T(am)]], "kwargs": {"mask": [None] * 4}}
+        ws = [(m.path('dense', w), a) for w, a in G.dense_weights(rng, d, G.INP)]
+        m.outputs = [m.add('Dense', 'dense', G.k3_dense_config('dense', G.INP, 'linear'), [enc], [None, tq, G.INP], ws)]
+    else:
+        m = AModel(fl)
+        q, v, k, am = [m.input(n, s) for n, s in zip(names, shapes)]
+        enc = G.add_nested(m, fl, inner, fl.uid('model'), [q, v, k, am])
+        m.outputs = [G.dense_head(m, fl, rng, enc, d, 'linear')]
+    m.data_fns[am] = attention_mask_data
     return m
 
 
@@ -830,6 +884,9 @@ def models():
           ('tfk2', 'attn_masking', m_attn_masking, {}),
           ('tfk2', 'attn_2d', m_attn_2d, {}),
           ('tfk2', 'mha_scores', m_mha_scores, {}),
+          # keyword tensors of a call inside a nested model (value=, key=, attention_mask=)
+          ('tfk2', 'nested_mha_kwargs', m_nested_mha_kwargs, {}),
+          ('k3', 'nested_mha_kwargs', m_nested_mha_kwargs, {}),
           ('tfk2', 'convlstm2d_cf_back', lambda f, r: m_convlstm2d(f, r, data_format='channels_first',
                                                                    go_backwards=True), {}),
           ('tf224', 'convlstm2d_hsig', lambda f, r: m_convlstm2d(f, r, rec_act='hard_sigmoid'), {}),

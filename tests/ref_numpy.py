@@ -1084,6 +1084,16 @@ def keras_tensors(v):
     return []
 
 
+def keras2_initial_state(node):
+    """The [name, node, tensor] references of initial_state in the kwargs of a Keras 2 node's first
+    entry (one reference or a list of them), [] when there is none."""
+    kw = node[0][3] if node and isinstance(node[0], list) and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+    st = kw.get('initial_state')
+    if not isinstance(st, list) or not st:
+        return []
+    return [st] if isinstance(st[0], str) else [e for e in st if isinstance(e, list)]
+
+
 def endpoints(v):
     """input_layers / output_layers: a list of [name, node, tensor], or one of them (Keras 3 for a
     model of a single input or output tensor)."""
@@ -1142,7 +1152,9 @@ def graph(model_config):
                 refs = keras_tensors(node.get('args', [])) + \
                     keras_tensors((node.get('kwargs') or {}).get('initial_state', []))
             else:
-                refs = node
+                # Keras 2: [name, node, tensor, kwargs] entries; initial states passed by keyword
+                # (in the first entry's kwargs) come after the positional tensors
+                refs = list(node) + keras2_initial_state(node)
             for e in refs:
                 if not isinstance(e, list):
                     raise Unsupported('inbound node format %r' % (e,))

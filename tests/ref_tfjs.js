@@ -24,9 +24,12 @@
 //     stacked cells; moreLayerOp adds the advanced activation layers, the identity-at-inference
 //     layers, Cropping1D/ZeroPadding1D/UpSampling1D, Conv1D channels_first, SeparableConv1D,
 //     BatchNormalization over axis 1 or on 2-D tensors, Dot, and TimeDistributed around Conv1D,
-//     Flatten and recurrent layers). Its activations are written out with tfjs ops (gelu through
-//     tf.erf, mish, leaky_relu 0.2, log_sigmoid, tanh_shrink, Keras 3 hard_sigmoid and hard_silu),
-//     so it checks the numpy formulas also for the activations tfjs-layers does not have.
+//     Flatten and recurrent layers; a model used as a layer, called once, runs as a graph of its
+//     own, its weights split among its layers by name; initial states passed as tf.keras
+//     initial_state keyword tensors follow the inputs). Its activations are written out with
+//     tfjs ops (gelu through tf.erf, mish, leaky_relu 0.2, log_sigmoid, tanh_shrink, Keras 3
+//     hard_sigmoid and hard_silu), so it checks the numpy formulas also for the activations
+//     tfjs-layers does not have.
 //     tfjs-layers has no GRU reset_after=True (GRUCell throws), so for models with such a GRU
 //     that B runs, B is the reference; on every other model B runs it is compared with A,
 //     which checks the hand-written step formulas against tfjs' own GRU/LSTM/SimpleRNN.
@@ -242,6 +245,16 @@ function recurrentOp(kind, cfg, w, x, initial, mask, keras3) {
 const RNN_KIND = { SimpleRNN: 'simple', GRU: 'gru', LSTM: 'lstm' };
 const CELL_KIND = { SimpleRNNCell: 'simple', GRUCell: 'gru', LSTMCell: 'lstm' };
 
+// The initial states a Keras 2 node passes by keyword, in the kwargs of its first entry:
+// [[x, 0, 0, {"initial_state": [[h, 0, 0], [c, 0, 0]]}]] (or one [h, 0, 0]); they follow the
+// positional tensors, as when they are extra inbound tensors.
+function keras2InitialState(node) {
+  const kw = Array.isArray(node) && Array.isArray(node[0]) && node[0][3] && typeof node[0][3] === 'object' ? node[0][3] : {};
+  const st = kw.initial_state;
+  if (!Array.isArray(st) || !st.length) return [];
+  return typeof st[0] === 'string' ? [st] : st.filter(Array.isArray);
+}
+
 // Normalise a Keras model_config into a functional layer list (Sequential → chain).
 function functionalLayers(cfg) {
   if (cfg.class_name === 'Sequential') {
@@ -265,7 +278,7 @@ function functionalLayers(cfg) {
   return {
     layers: c.layers.map((L) => ({
       class_name: L.class_name, name: L.name, config: L.config,
-      inbound: L.inbound_nodes.length ? L.inbound_nodes[0].map((e) => {
+      inbound: L.inbound_nodes.length ? L.inbound_nodes[0].concat(keras2InitialState(L.inbound_nodes[0])).map((e) => {
         if (e[1] !== 0) throw new Error('only node 0 in the interpreter');
         return [e[0], e[2]];
       }) : [],
@@ -291,88 +304,126 @@ function tensorKey(ref) {
 }
 
 // opts.keras3: Keras 3 activations; opts.legacy: standalone Keras before 2.3, whose masked
-// Bidirectional repeats outputs instead of zero-filling them (see legacyMasking).
+// Bidirectional repeats outputs instead of zero-filling them (see legacyMasking); opts.names:
+// each layer's weight names (weightNames), which split a nested model's weights among its layers.
 function runOps(work, weights, inputs, opts = {}) {
-  const k3 = !!opts.keras3;
-  return tf.tidy(() => {
-    const g = functionalLayers(work.model_config);
-    const val = {};
-    const masks = {};   // layer name -> [batch, time] mask of its output, where it has one
-    g.inputs.forEach((n, i) => { val[n] = inputs[i]; });
-    for (const L of g.layers) {
-      if (L.class_name === 'InputLayer') continue;
-      const srcs = L.inbound.map(tensorKey);
-      const ins = srcs.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
-      const mask = srcs.length ? masks[srcs[0]] || null : null;
-      const w = weights[L.name] || [];
-      const N = ins.length ? ins[0].shape[0] : 0;
-      masks[L.name] = null;
-      const mine = ATTN.runOp(L, w, ins, srcs.map((n) => masks[n] || null), activation, k3);
-      if (mine) {
-        val[L.name] = mine.value;
-        masks[L.name] = mine.mask;
-        (mine.more || []).forEach((t, k) => { val[`${L.name}:${k + 1}`] = t; });
-        continue;
-      }
-      const more = moreLayerOp(L, w, ins, mask, k3);
-      if (more) {
-        val[L.name] = more.y;
-        masks[L.name] = more.mask;
-      } else if (L.class_name === 'Masking') {
-        const mv = L.config.mask_value === undefined ? 0 : L.config.mask_value;
-        masks[L.name] = tf.any(tf.notEqual(ins[0], mv), -1);
-        val[L.name] = tf.mul(ins[0], tf.expandDims(masks[L.name].cast('float32'), -1));
-      } else if (L.class_name === 'Dense') {
-        val[L.name] = denseOp(L.config, w, ins[0], k3);
-        masks[L.name] = mask;
-      } else if (L.class_name === 'Activation') {
-        val[L.name] = activation(L.config.activation, ins[0], k3);
-        masks[L.name] = mask;
-      } else if (L.class_name === 'Embedding') {
-        // Keras casts the indices to int32; with mask_zero index 0 is a masked step
-        const idx = tf.cast(ins[0], 'int32');
-        val[L.name] = tf.gather(w[0], idx);
-        if (L.config.mask_zero) masks[L.name] = tf.notEqual(idx, 0);
-      } else if (L.class_name === 'Conv1D') {
-        val[L.name] = activation(L.config.activation, conv1dOp(L.config, w, ins[0]), k3);
-      } else if (L.class_name in MERGE_OPS) {
-        val[L.name] = MERGE_OPS[L.class_name](ins);
-      } else if (L.class_name === 'LeakyReLU') {
-        val[L.name] = tf.leakyRelu(ins[0], L.config.alpha);
-        masks[L.name] = mask;
-      } else if (L.class_name === 'GlobalAveragePooling1D') {
-        // Keras (2.2.3 on) averages over the unmasked steps only
-        if (mask) {
-          const m = tf.expandDims(mask.cast('float32'), -1);
-          val[L.name] = tf.div(tf.sum(tf.mul(ins[0], m), 1), tf.sum(m, 1));
-        } else val[L.name] = tf.mean(ins[0], 1);
-      } else if (L.class_name === 'RepeatVector') {
-        val[L.name] = tf.tile(tf.expandDims(ins[0], 1), [1, L.config.n, 1]);
-      } else if (L.class_name === 'Flatten') {
-        val[L.name] = ins[0].reshape([N, -1]);
-      } else if (L.class_name === 'Reshape') {
-        val[L.name] = ins[0].reshape([N].concat(L.config.target_shape));
-      } else if (L.class_name === 'Permute') {
-        val[L.name] = tf.transpose(ins[0], [0].concat(L.config.dims));
-      } else if (L.class_name in RNN_KIND) {
-        val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask, k3);
-        masks[L.name] = L.config.return_sequences ? mask : null;
-      } else if (L.class_name === 'RNN') {
-        const cell = L.config.cell;
-        if (!(cell.class_name in CELL_KIND)) throw new Error(`cell ${cell.class_name}`);
-        const cfg = Object.assign({}, cell.config, {
-          return_sequences: L.config.return_sequences, go_backwards: L.config.go_backwards,
-          zero_output_for_mask: L.config.zero_output_for_mask,
-        });
-        val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1), mask, k3);
-        masks[L.name] = L.config.return_sequences ? mask : null;
-      } else if (L.class_name === 'Bidirectional') {
-        val[L.name] = bidirectionalOp(L.config, w, ins, mask, k3, !!opts.legacy);
-        masks[L.name] = L.config.layer.config.return_sequences ? mask : null;
-      } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
-    }
-    return g.outputs.map(tensorKey).map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return tf.keep(val[n]); });
+  return tf.tidy(() => evalOps(work.model_config, weights, inputs, opts).map((t) => tf.keep(t)));
+}
+
+const NESTED_MODELS = ['Sequential', 'Functional', 'Model'];
+
+// The weight names of each layer of a fixture, as its .work.json lists them.
+function weightNames(work) {
+  return Object.fromEntries(Object.entries(work.weights).map(([name, ws]) => [name, ws.map((w) => w.name || '')]));
+}
+
+// A nested model's weights by the layer that owns them: the first part of each weight name that
+// names one of its layers ("lstm/lstm_cell/kernel:0", "multi_head_attention/query/kernel:0",
+// Keras 3's "sequential/lstm/lstm_cell/kernel"), as ref_numpy.py's nested_weights.
+function nestedWeights(L, ws, names) {
+  if (names.length !== ws.length) throw new Error(`the weight names of nested model ${L.name} are unknown`);
+  const list = Array.isArray(L.config) ? L.config : L.config.layers;
+  const inner = new Set(list.map((l) => l.name || l.config.name));
+  const weights = {}, owners = {};
+  names.forEach((n, i) => {
+    const parts = n.split('/');
+    const owner = parts.slice(0, -1).find((p) => inner.has(p)) || parts[0];
+    (weights[owner] = weights[owner] || []).push(ws[i]);
+    (owners[owner] = owners[owner] || []).push(n);
   });
+  return { weights, names: owners };
+}
+
+// The outputs of a model config computed with tfjs ops (inside runOps' tidy).
+function evalOps(config, weights, inputs, opts) {
+  const k3 = !!opts.keras3;
+  const g = functionalLayers(config);
+  const val = {};
+  const masks = {};   // layer name -> [batch, time] mask of its output, where it has one
+  if (g.inputs.length !== inputs.length) throw new Error(`${g.inputs.length} model inputs, ${inputs.length} given`);
+  g.inputs.forEach((n, i) => { val[n] = inputs[i]; });
+  for (const L of g.layers) {
+    if (L.class_name === 'InputLayer') continue;
+    const srcs = L.inbound.map(tensorKey);
+    const ins = srcs.map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
+    const mask = srcs.length ? masks[srcs[0]] || null : null;
+    const w = weights[L.name] || [];
+    const N = ins.length ? ins[0].shape[0] : 0;
+    masks[L.name] = null;
+    if (NESTED_MODELS.includes(L.class_name)) {
+      // a model used as a layer (called once): its own graph on the inputs, its weights split
+      // among its layers by name
+      if (srcs.some((n) => masks[n])) throw new Error(`a masked input into nested model ${L.name} not in the reference interpreter`);
+      const sub = nestedWeights(L, w, (opts.names || {})[L.name] || []);
+      const ys = evalOps({ class_name: L.class_name, config: L.config }, sub.weights, ins, Object.assign({}, opts, { names: sub.names }));
+      ys.forEach((y, t) => { val[tensorKey([L.name, t])] = y; });
+      continue;
+    }
+    const mine = ATTN.runOp(L, w, ins, srcs.map((n) => masks[n] || null), activation, k3);
+    if (mine) {
+      val[L.name] = mine.value;
+      masks[L.name] = mine.mask;
+      (mine.more || []).forEach((t, k) => { val[`${L.name}:${k + 1}`] = t; });
+      continue;
+    }
+    const more = moreLayerOp(L, w, ins, mask, k3);
+    if (more) {
+      val[L.name] = more.y;
+      masks[L.name] = more.mask;
+    } else if (L.class_name === 'Masking') {
+      const mv = L.config.mask_value === undefined ? 0 : L.config.mask_value;
+      masks[L.name] = tf.any(tf.notEqual(ins[0], mv), -1);
+      val[L.name] = tf.mul(ins[0], tf.expandDims(masks[L.name].cast('float32'), -1));
+    } else if (L.class_name === 'Dense') {
+      val[L.name] = denseOp(L.config, w, ins[0], k3);
+      masks[L.name] = mask;
+    } else if (L.class_name === 'Activation') {
+      val[L.name] = activation(L.config.activation, ins[0], k3);
+      masks[L.name] = mask;
+    } else if (L.class_name === 'Embedding') {
+      // Keras casts the indices to int32; with mask_zero index 0 is a masked step
+      const idx = tf.cast(ins[0], 'int32');
+      val[L.name] = tf.gather(w[0], idx);
+      if (L.config.mask_zero) masks[L.name] = tf.notEqual(idx, 0);
+    } else if (L.class_name === 'Conv1D') {
+      val[L.name] = activation(L.config.activation, conv1dOp(L.config, w, ins[0]), k3);
+    } else if (L.class_name in MERGE_OPS) {
+      val[L.name] = MERGE_OPS[L.class_name](ins);
+    } else if (L.class_name === 'LeakyReLU') {
+      val[L.name] = tf.leakyRelu(ins[0], L.config.alpha);
+      masks[L.name] = mask;
+    } else if (L.class_name === 'GlobalAveragePooling1D') {
+      // Keras (2.2.3 on) averages over the unmasked steps only
+      if (mask) {
+        const m = tf.expandDims(mask.cast('float32'), -1);
+        val[L.name] = tf.div(tf.sum(tf.mul(ins[0], m), 1), tf.sum(m, 1));
+      } else val[L.name] = tf.mean(ins[0], 1);
+    } else if (L.class_name === 'RepeatVector') {
+      val[L.name] = tf.tile(tf.expandDims(ins[0], 1), [1, L.config.n, 1]);
+    } else if (L.class_name === 'Flatten') {
+      val[L.name] = ins[0].reshape([N, -1]);
+    } else if (L.class_name === 'Reshape') {
+      val[L.name] = ins[0].reshape([N].concat(L.config.target_shape));
+    } else if (L.class_name === 'Permute') {
+      val[L.name] = tf.transpose(ins[0], [0].concat(L.config.dims));
+    } else if (L.class_name in RNN_KIND) {
+      val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask, k3);
+      masks[L.name] = L.config.return_sequences ? mask : null;
+    } else if (L.class_name === 'RNN') {
+      const cell = L.config.cell;
+      if (!(cell.class_name in CELL_KIND)) throw new Error(`cell ${cell.class_name}`);
+      const cfg = Object.assign({}, cell.config, {
+        return_sequences: L.config.return_sequences, go_backwards: L.config.go_backwards,
+        zero_output_for_mask: L.config.zero_output_for_mask,
+      });
+      val[L.name] = recurrentOp(CELL_KIND[cell.class_name], cfg, w, ins[0], ins.slice(1), mask, k3);
+      masks[L.name] = L.config.return_sequences ? mask : null;
+    } else if (L.class_name === 'Bidirectional') {
+      val[L.name] = bidirectionalOp(L.config, w, ins, mask, k3, !!opts.legacy);
+      masks[L.name] = L.config.layer.config.return_sequences ? mask : null;
+    } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
+  }
+  return g.outputs.map(tensorKey).map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
 }
 
 // Bidirectional over a SimpleRNN/GRU/LSTM: the backward copy has go_backwards flipped and its
@@ -824,7 +875,7 @@ async function crossChecks(work, cfg, weights, inputs, ref, opts) {
   if (gaps.length) cross.push(`tfjs-layers none: it lacks ${gaps.join(', ')}`);
   else check(await runLayers(work, weights, inputs, cfg), 'tfjs-layers');
   let b = null, why = null;
-  try { b = runOps({ model_config: cfg }, weights, inputs, opts); } catch (e) { why = e.message; }
+  try { b = runOps({ model_config: cfg }, weights, inputs, Object.assign({ names: weightNames(work) }, opts)); } catch (e) { why = e.message; }
   if (b) check(b, 'tfjs-ops');
   else cross.push(`tfjs-ops none: ${why}`);
   return cross;
@@ -1080,7 +1131,7 @@ async function processOne(workFile, outdir) {
   // (fixtures of Keras 3 and Keras 1 files run it on their Keras 2 form instead)
   const kv = work.keras_version;
   if (work.check_only || !(isKeras3(kv) || isKeras1(kv))) {
-    try { b = runOps(work, weights, inputs, { keras3: isKeras3(kv), legacy: legacyMasking(kv) }); } catch (e) { bWhy = e.message; }
+    try { b = runOps(work, weights, inputs, { keras3: isKeras3(kv), legacy: legacyMasking(kv), names: weightNames(work) }); } catch (e) { bWhy = e.message; }
   }
   if (work.check_only) {
     // a corpus model with an outside reference (../shared/corpus/ref): compare tfjs-ops with it

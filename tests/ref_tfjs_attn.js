@@ -4,7 +4,8 @@
 //   normalize(config)  rewrites the inbound node of every Attention / AdditiveAttention /
 //       MultiHeadAttention into a plain list [query, value, key?, attention_mask?] of
 //       [layer, 0, tensor, {}] (from tf.keras' [[q, 0, 0, {"value": ...}]] or Keras 3's
-//       {"args", "kwargs"}), the call arguments kept in config.__call__.
+//       {"args", "kwargs"}), the call arguments kept in config.__call__; also inside functional
+//       models used as layers.
 //   runOp(L, w, ins, masks, activation, keras3)  -> {value, mask} for those layers and
 //       ConvLSTM1D/ConvLSTM2D (with [batch, time] masks), null for any other layer.
 // Semantics as in ref_numpy_attn.py: masked scores get -1e9 added (a fully masked row is then
@@ -26,6 +27,11 @@ function normalize(cfg) {
   if (cfg.class_name === 'Sequential') return cfg;
   const out = JSON.parse(JSON.stringify(cfg));
   for (const L of out.config.layers) {
+    // a functional model used as a layer: its own layers the same way
+    if (['Functional', 'Model'].includes(L.class_name) && L.config && Array.isArray(L.config.layers)) {
+      L.config = normalize({ class_name: L.class_name, config: L.config }).config;
+      continue;
+    }
     if (!ATTENTION.includes(L.class_name) || L.inbound_nodes.length !== 1) continue;
     const node = L.inbound_nodes[0];
     const call = {};
