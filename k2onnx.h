@@ -75,7 +75,9 @@
           --- initializer payloads: the bytes of raw_data, in ONNX order
           --- ONNX operators with their opset and runtime variants
      7. Layer mappings       (one function per Keras layer class, found through one table)
-          --- core layers: InputLayer, activations, Dense, Masking, Highway, MaxoutDense
+          --- core layers: InputLayer
+          --- activations: those written out of several ops, the element-wise ones, Activation
+          --- pass-through layers, Masking, Dense, Highway, MaxoutDense
           --- recurrent layers
           --- the unrolled form
           --- ConvLSTM1D / ConvLSTM2D
@@ -5853,7 +5855,7 @@ static int k2onnx__expect_inputs(k2onnx__converter *cv, size_t nin, size_t lo, s
     return 1;
 }
 
-/* --- core layers: InputLayer, activations, Dense, Masking, Highway, MaxoutDense --------------- */
+/* --- core layers: InputLayer ------------------------------------------------------------------ */
 
 static void k2onnx__fix_dim(k2onnx__kvalue *v, unsigned axis, size_t size)
 {
@@ -6002,6 +6004,8 @@ static int k2onnx__map_input(k2onnx__converter *cv, const k2onnx__kvalue *in, si
     return 1;
 }
 
+/* --- activations: those written out of several ops, the element-wise ones, Activation --------- */
+
 #ifndef K2ONNX_ONLY_RECURRENT
 /* Exact gelu before opset 9, which has no Erf: x/2 + |x|/2 * erf(|x| / sqrt(2)), with erf of a
    non-negative z as 1 - t (a1 + t (a2 + ... + t a5)) exp(-z^2), t = 1 / (1 + p z) (Abramowitz and
@@ -6109,132 +6113,217 @@ static const char *k2onnx__sparsemax(k2onnx__converter *cv, const char *z, unsig
 }
 #endif
 
-/* The activations no fused recurrent op has, written out (gelu, mish, ...), and the piecewise
-   ones Keras 3 added, with their default parameters (a name in a config cannot carry others):
-   returns 0 when act is none of them, else 1 with *r the output (NULL on failure). glu halves
-   the last axis, so it also sets y's shape. */
-static int k2onnx__more_activation(k2onnx__converter *cv, const char *act, const k2onnx__kvalue *x, k2onnx__kvalue *y, const char **r)
+/* The activations no fused recurrent op has (gelu, mish, ...) and the piecewise ones Keras 3
+   added, with their default parameters (a name in a config cannot carry others). Each takes y,
+   a copy of the input value, and returns the output's name (NULL on failure); glu halves the
+   last axis, so it also sets y's shape. */
+typedef const char *(*k2onnx__act_fn)(k2onnx__converter *cv, k2onnx__kvalue *y);
+
+#ifndef K2ONNX_ONLY_RECURRENT
+static const char *k2onnx__act_gelu(k2onnx__converter *cv, k2onnx__kvalue *y)
 {
-#ifdef K2ONNX_ONLY_RECURRENT
-    static const char *const names[] = {"gelu", "mish", "hard_silu", "hard_swish", "log_softmax", "leaky_relu", "log_sigmoid", "tanh_shrink",
-                                        "hard_tanh", "sparse_sigmoid", "soft_shrink", "hard_shrink", "sparse_plus", "squareplus", "celu", "glu",
-                                        "sparsemax"};
-    size_t i;
-    (void)x, (void)y;
-    *r = NULL;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(act, names[i]) == 0) {
-            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is left out of this build (K2ONNX_ONLY_RECURRENT)", act);
-            return 1;
-        }
-    return 0;
-#else
-    const char *v = x->name, *a, *b;
+    /* The exact form, Keras' default: x/2 * (1 + erf(x / sqrt(2))); Erf came with opset 9. */
+    const char *c, *half, *one, *t, *e, *p;
+    if (cv->opset < 9) return k2onnx__gelu_without_erf(cv, y->name);
+    c = k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f);
+    half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
+    one = k2onnx__const_f32(cv, "gelu_one", 1.0f);
+    t = c ? k2onnx__op2(cv, "Mul", y->name, c, "gelu_scaled") : NULL;
+    e = t ? k2onnx__op1(cv, "Erf", t, "gelu_erf", NULL) : NULL;
+    p = e && one ? k2onnx__op2(cv, "Add", e, one, "gelu_erf_plus_one") : NULL;
+    p = p && half ? k2onnx__op2(cv, "Mul", p, half, "gelu_factor") : NULL;
+    return p ? k2onnx__op2(cv, "Mul", y->name, p, "gelu") : NULL;
+}
+
+static const char *k2onnx__act_mish(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    const char *sp = k2onnx__op1(cv, "Softplus", y->name, "mish_softplus", NULL);
+    const char *t = sp ? k2onnx__op1(cv, "Tanh", sp, "mish_tanh", NULL) : NULL;
+    return t ? k2onnx__op2(cv, "Mul", y->name, t, "mish") : NULL;
+}
+
+static const char *k2onnx__act_hard_silu(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
     k2onnx__node *n;
-    *r = NULL;
-    if (strcmp(act, "gelu") == 0 && cv->opset < 9) {
-        *r = k2onnx__gelu_without_erf(cv, v);
-    } else if (strcmp(act, "gelu") == 0) {
-        /* The exact form, Keras' default: x/2 * (1 + erf(x / sqrt(2))). */
-        const char *c = k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
-        const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *t, *e, *p;
-        t = c ? k2onnx__op2(cv, "Mul", v, c, "gelu_scaled") : NULL;
-        e = t ? k2onnx__op1(cv, "Erf", t, "gelu_erf", NULL) : NULL;
-        p = e && one ? k2onnx__op2(cv, "Add", e, one, "gelu_erf_plus_one") : NULL;
-        p = p && half ? k2onnx__op2(cv, "Mul", p, half, "gelu_factor") : NULL;
-        *r = p ? k2onnx__op2(cv, "Mul", v, p, "gelu") : NULL;
-    } else if (strcmp(act, "mish") == 0) {
-        const char *sp = k2onnx__op1(cv, "Softplus", v, "mish_softplus", NULL);
-        const char *t = sp ? k2onnx__op1(cv, "Tanh", sp, "mish_tanh", NULL) : NULL;
-        *r = t ? k2onnx__op2(cv, "Mul", v, t, "mish") : NULL;
-    } else if (strcmp(act, "hard_silu") == 0 || strcmp(act, "hard_swish") == 0) {
-        const char *h = k2onnx__op1(cv, "HardSigmoid", v, "hard_silu_gate", &n);
-        if (h) {
-            k2onnx__attr_float(n, "alpha", 1.0f / 6.0f);
-            k2onnx__attr_float(n, "beta", 0.5f);
-        }
-        *r = h ? k2onnx__op2(cv, "Mul", v, h, "hard_silu") : NULL;
-    } else if (strcmp(act, "log_softmax") == 0) {
-        *r = k2onnx__softmax(cv, "LogSoftmax", v, x->rank, (int64_t)x->rank - 1, "LogSoftmax");
-    } else if (strcmp(act, "leaky_relu") == 0) {
-        /* Only Keras 3 serializes it by name; its negative_slope defaults to 0.2. */
-        if ((*r = k2onnx__op1(cv, "LeakyRelu", v, "LeakyRelu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 0.2f);
-    } else if (strcmp(act, "log_sigmoid") == 0) {
-        const char *neg = k2onnx__op1(cv, "Neg", v, "log_sigmoid_neg", NULL);
-        const char *sp = neg ? k2onnx__op1(cv, "Softplus", neg, "log_sigmoid_softplus", NULL) : NULL;
-        *r = sp ? k2onnx__op1(cv, "Neg", sp, "log_sigmoid", NULL) : NULL;
-    } else if (strcmp(act, "tanh_shrink") == 0) {
-        const char *t = k2onnx__op1(cv, "Tanh", v, "tanh_shrink_tanh", NULL);
-        *r = t ? k2onnx__op2(cv, "Sub", v, t, "tanh_shrink") : NULL;
-    } else if (strcmp(act, "hard_tanh") == 0) {
-        *r = k2onnx__clip(cv, v, -1.0f, 1.0f, "hard_tanh");
-    } else if (strcmp(act, "sparse_sigmoid") == 0) {
-        /* clip((x + 1) / 2, 0, 1) */
-        a = k2onnx__op2(cv, "Mul", v, k2onnx__const_f32(cv, "sparse_sigmoid_half", 0.5f), "sparse_sigmoid_scaled");
-        a = a ? k2onnx__op2(cv, "Add", a, k2onnx__const_f32(cv, "sparse_sigmoid_shift", 0.5f), "sparse_sigmoid_line") : NULL;
-        *r = a ? k2onnx__clip(cv, a, 0.0f, 1.0f, "sparse_sigmoid") : NULL;
-    } else if (strcmp(act, "soft_shrink") == 0) {
-        /* relu(x - 0.5) - relu(-x - 0.5) */
-        const char *t = k2onnx__const_f32(cv, "soft_shrink_threshold", 0.5f);
-        a = t ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", v, t, "soft_shrink_above"), "soft_shrink_positive", NULL) : NULL;
-        b = a ? k2onnx__op1(cv, "Neg", v, "soft_shrink_negated", NULL) : NULL;
-        b = b ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", b, t, "soft_shrink_below"), "soft_shrink_negative", NULL) : NULL;
-        *r = b ? k2onnx__op2(cv, "Sub", a, b, "soft_shrink") : NULL;
-    } else if (strcmp(act, "hard_shrink") == 0 && cv->opset < 9) {
-        /* before Shrink: x * clip(ceil(2|x| - 1), 0, 1), which is 0 up to |x| = 0.5 and 1 past it */
-        a = k2onnx__op1(cv, "Abs", v, "hard_shrink_abs", NULL);
-        a = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "hard_shrink_two", 2.0f), "hard_shrink_scaled") : NULL;
-        a = a ? k2onnx__op2(cv, "Sub", a, k2onnx__const_f32(cv, "hard_shrink_one", 1.0f), "hard_shrink_excess") : NULL;
-        a = a ? k2onnx__op1(cv, "Ceil", a, "hard_shrink_ceil", NULL) : NULL;
-        a = a ? k2onnx__clip(cv, a, 0.0f, 1.0f, "hard_shrink_keep") : NULL;
-        *r = a ? k2onnx__op2(cv, "Mul", v, a, "hard_shrink") : NULL;
-    } else if (strcmp(act, "hard_shrink") == 0) {
-        if ((*r = k2onnx__op1(cv, "Shrink", v, "hard_shrink", &n)) != NULL) {
+    const char *h = k2onnx__op1(cv, "HardSigmoid", y->name, "hard_silu_gate", &n);
+    if (!h) return NULL;
+    k2onnx__attr_float(n, "alpha", 1.0f / 6.0f);
+    k2onnx__attr_float(n, "beta", 0.5f);
+    return k2onnx__op2(cv, "Mul", y->name, h, "hard_silu");
+}
+
+static const char *k2onnx__act_log_softmax(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    return k2onnx__softmax(cv, "LogSoftmax", y->name, y->rank, (int64_t)y->rank - 1, "LogSoftmax");
+}
+
+/* An op with one float attribute. */
+static const char *k2onnx__act_op_alpha(k2onnx__converter *cv, const char *op, const char *input, const char *what, const char *attr, float value)
+{
+    k2onnx__node *n;
+    const char *r = k2onnx__op1(cv, op, input, what, &n);
+    if (r) k2onnx__attr_float(n, attr, value);
+    return r;
+}
+
+static const char *k2onnx__act_leaky_relu(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* Only Keras 3 serializes it by name; its negative_slope defaults to 0.2. */
+    return k2onnx__act_op_alpha(cv, "LeakyRelu", y->name, "LeakyRelu", "alpha", 0.2f);
+}
+
+static const char *k2onnx__act_log_sigmoid(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    const char *neg = k2onnx__op1(cv, "Neg", y->name, "log_sigmoid_neg", NULL);
+    const char *sp = neg ? k2onnx__op1(cv, "Softplus", neg, "log_sigmoid_softplus", NULL) : NULL;
+    return sp ? k2onnx__op1(cv, "Neg", sp, "log_sigmoid", NULL) : NULL;
+}
+
+static const char *k2onnx__act_tanh_shrink(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    const char *t = k2onnx__op1(cv, "Tanh", y->name, "tanh_shrink_tanh", NULL);
+    return t ? k2onnx__op2(cv, "Sub", y->name, t, "tanh_shrink") : NULL;
+}
+
+static const char *k2onnx__act_hard_tanh(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    return k2onnx__clip(cv, y->name, -1.0f, 1.0f, "hard_tanh");
+}
+
+static const char *k2onnx__act_sparse_sigmoid(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* clip((x + 1) / 2, 0, 1) */
+    const char *a = k2onnx__op2(cv, "Mul", y->name, k2onnx__const_f32(cv, "sparse_sigmoid_half", 0.5f), "sparse_sigmoid_scaled");
+    a = a ? k2onnx__op2(cv, "Add", a, k2onnx__const_f32(cv, "sparse_sigmoid_shift", 0.5f), "sparse_sigmoid_line") : NULL;
+    return a ? k2onnx__clip(cv, a, 0.0f, 1.0f, "sparse_sigmoid") : NULL;
+}
+
+static const char *k2onnx__act_soft_shrink(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* relu(x - 0.5) - relu(-x - 0.5) */
+    const char *v = y->name, *t = k2onnx__const_f32(cv, "soft_shrink_threshold", 0.5f), *a, *b;
+    a = t ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", v, t, "soft_shrink_above"), "soft_shrink_positive", NULL) : NULL;
+    b = a ? k2onnx__op1(cv, "Neg", v, "soft_shrink_negated", NULL) : NULL;
+    b = b ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", b, t, "soft_shrink_below"), "soft_shrink_negative", NULL) : NULL;
+    return b ? k2onnx__op2(cv, "Sub", a, b, "soft_shrink") : NULL;
+}
+
+static const char *k2onnx__act_hard_shrink(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    const char *v = y->name, *a, *r;
+    k2onnx__node *n;
+    if (cv->opset >= 9) {
+        if ((r = k2onnx__op1(cv, "Shrink", v, "hard_shrink", &n)) != NULL) {
             k2onnx__attr_float(n, "lambd", 0.5f);
             k2onnx__attr_float(n, "bias", 0.0f);
         }
-    } else if (strcmp(act, "sparse_plus") == 0) {
-        /* (clip(x, -1, 1) + 1)^2 / 4 + relu(x - 1) */
-        const char *one = k2onnx__const_f32(cv, "sparse_plus_one", 1.0f);
-        a = one ? k2onnx__op2(cv, "Add", k2onnx__clip(cv, v, -1.0f, 1.0f, "sparse_plus_clipped"), one, "sparse_plus_shifted") : NULL;
-        a = a ? k2onnx__op2(cv, "Mul", a, a, "sparse_plus_squared") : NULL;
-        a = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "sparse_plus_quarter", 0.25f), "sparse_plus_curve") : NULL;
-        b = a ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", v, one, "sparse_plus_above"), "sparse_plus_linear", NULL) : NULL;
-        *r = b ? k2onnx__op2(cv, "Add", a, b, "sparse_plus") : NULL;
-    } else if (strcmp(act, "squareplus") == 0) {
-        /* (x + sqrt(x^2 + 4)) / 2 */
-        a = k2onnx__op2(cv, "Mul", v, v, "squareplus_squared");
-        a = a ? k2onnx__op2(cv, "Add", a, k2onnx__const_f32(cv, "squareplus_b", 4.0f), "squareplus_sum") : NULL;
-        a = a ? k2onnx__op1(cv, "Sqrt", a, "squareplus_root", NULL) : NULL;
-        a = a ? k2onnx__op2(cv, "Add", v, a, "squareplus_twice") : NULL;
-        *r = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "squareplus_half", 0.5f), "squareplus") : NULL;
-    } else if (strcmp(act, "celu") == 0) {
-        /* alpha = 1: alpha * (exp(x / alpha) - 1) below zero is elu's */
-        if ((*r = k2onnx__op1(cv, "Elu", v, "celu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 1.0f);
-    } else if (strcmp(act, "glu") == 0) {
-        /* first half * sigmoid(second half) of the last axis */
-        int64_t C = x->dims[x->rank - 1], last = (int64_t)x->rank - 1;
-        if (C < 0 || C % 2) {
-            k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'glu' needs a known, even last dimension");
-            return 1;
-        }
-        if (K2ONNX__UNROLLS(cv->ctx)) {
-            a = k2onnx__glu_half(cv, v, C, 0, "glu_first_half");
-            b = a ? k2onnx__glu_half(cv, v, C, 1, "glu_second_half") : NULL;
-        } else {
-            a = k2onnx__slice(cv, v, last, 0, C / 2, "glu_first_half");
-            b = a ? k2onnx__slice(cv, v, last, C / 2, C, "glu_second_half") : NULL;
-        }
-        b = b ? k2onnx__op1(cv, "Sigmoid", b, "glu_gate", NULL) : NULL;
-        *r = b ? k2onnx__op2(cv, "Mul", a, b, "glu") : NULL;
-        y->dims[last] = C / 2;
-    } else if (strcmp(act, "sparsemax") == 0) {
-        *r = k2onnx__sparsemax(cv, v, x->rank);
-    } else {
-        return 0;
+        return r;
     }
-    return 1;
+    /* before Shrink: x * clip(ceil(2|x| - 1), 0, 1), which is 0 up to |x| = 0.5 and 1 past it */
+    a = k2onnx__op1(cv, "Abs", v, "hard_shrink_abs", NULL);
+    a = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "hard_shrink_two", 2.0f), "hard_shrink_scaled") : NULL;
+    a = a ? k2onnx__op2(cv, "Sub", a, k2onnx__const_f32(cv, "hard_shrink_one", 1.0f), "hard_shrink_excess") : NULL;
+    a = a ? k2onnx__op1(cv, "Ceil", a, "hard_shrink_ceil", NULL) : NULL;
+    a = a ? k2onnx__clip(cv, a, 0.0f, 1.0f, "hard_shrink_keep") : NULL;
+    return a ? k2onnx__op2(cv, "Mul", v, a, "hard_shrink") : NULL;
+}
+
+static const char *k2onnx__act_sparse_plus(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* (clip(x, -1, 1) + 1)^2 / 4 + relu(x - 1) */
+    const char *v = y->name, *one = k2onnx__const_f32(cv, "sparse_plus_one", 1.0f), *a, *b;
+    a = one ? k2onnx__op2(cv, "Add", k2onnx__clip(cv, v, -1.0f, 1.0f, "sparse_plus_clipped"), one, "sparse_plus_shifted") : NULL;
+    a = a ? k2onnx__op2(cv, "Mul", a, a, "sparse_plus_squared") : NULL;
+    a = a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "sparse_plus_quarter", 0.25f), "sparse_plus_curve") : NULL;
+    b = a ? k2onnx__op1(cv, "Relu", k2onnx__op2(cv, "Sub", v, one, "sparse_plus_above"), "sparse_plus_linear", NULL) : NULL;
+    return b ? k2onnx__op2(cv, "Add", a, b, "sparse_plus") : NULL;
+}
+
+static const char *k2onnx__act_squareplus(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* (x + sqrt(x^2 + 4)) / 2 */
+    const char *v = y->name, *a = k2onnx__op2(cv, "Mul", v, v, "squareplus_squared");
+    a = a ? k2onnx__op2(cv, "Add", a, k2onnx__const_f32(cv, "squareplus_b", 4.0f), "squareplus_sum") : NULL;
+    a = a ? k2onnx__op1(cv, "Sqrt", a, "squareplus_root", NULL) : NULL;
+    a = a ? k2onnx__op2(cv, "Add", v, a, "squareplus_twice") : NULL;
+    return a ? k2onnx__op2(cv, "Mul", a, k2onnx__const_f32(cv, "squareplus_half", 0.5f), "squareplus") : NULL;
+}
+
+static const char *k2onnx__act_celu(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* alpha = 1: alpha * (exp(x / alpha) - 1) below zero is elu's */
+    return k2onnx__act_op_alpha(cv, "Elu", y->name, "celu", "alpha", 1.0f);
+}
+
+static const char *k2onnx__act_glu(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    /* first half * sigmoid(second half) of the last axis */
+    const char *v = y->name, *a, *b;
+    int64_t C = y->dims[y->rank - 1], last = (int64_t)y->rank - 1;
+    if (C < 0 || C % 2) {
+        k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation 'glu' needs a known, even last dimension");
+        return NULL;
+    }
+    if (K2ONNX__UNROLLS(cv->ctx)) {
+        a = k2onnx__glu_half(cv, v, C, 0, "glu_first_half");
+        b = a ? k2onnx__glu_half(cv, v, C, 1, "glu_second_half") : NULL;
+    } else {
+        a = k2onnx__slice(cv, v, last, 0, C / 2, "glu_first_half");
+        b = a ? k2onnx__slice(cv, v, last, C / 2, C, "glu_second_half") : NULL;
+    }
+    b = b ? k2onnx__op1(cv, "Sigmoid", b, "glu_gate", NULL) : NULL;
+    y->dims[last] = C / 2;
+    return b ? k2onnx__op2(cv, "Mul", a, b, "glu") : NULL;
+}
+
+static const char *k2onnx__act_sparsemax(k2onnx__converter *cv, k2onnx__kvalue *y)
+{
+    return k2onnx__sparsemax(cv, y->name, y->rank);
+}
 #endif
+
+#define K2ONNX__MORE_ACTIVATIONS(X) \
+    X("gelu", k2onnx__act_gelu) \
+    X("mish", k2onnx__act_mish) \
+    X("hard_silu", k2onnx__act_hard_silu) \
+    X("hard_swish", k2onnx__act_hard_silu) \
+    X("log_softmax", k2onnx__act_log_softmax) \
+    X("leaky_relu", k2onnx__act_leaky_relu) \
+    X("log_sigmoid", k2onnx__act_log_sigmoid) \
+    X("tanh_shrink", k2onnx__act_tanh_shrink) \
+    X("hard_tanh", k2onnx__act_hard_tanh) \
+    X("sparse_sigmoid", k2onnx__act_sparse_sigmoid) \
+    X("soft_shrink", k2onnx__act_soft_shrink) \
+    X("hard_shrink", k2onnx__act_hard_shrink) \
+    X("sparse_plus", k2onnx__act_sparse_plus) \
+    X("squareplus", k2onnx__act_squareplus) \
+    X("celu", k2onnx__act_celu) \
+    X("glu", k2onnx__act_glu) \
+    X("sparsemax", k2onnx__act_sparsemax)
+
+#define K2ONNX__ACT_NAME(name, fn) name "\0"
+static const char k2onnx__more_activation_names[] = K2ONNX__MORE_ACTIVATIONS(K2ONNX__ACT_NAME);
+#ifndef K2ONNX_ONLY_RECURRENT
+#define K2ONNX__ACT_FN(name, fn) fn,
+static const k2onnx__act_fn k2onnx__more_activation_fns[] = {K2ONNX__MORE_ACTIVATIONS(K2ONNX__ACT_FN)};
+#endif
+
+/* One of the activations above: 0 when act is none of them, else 1 with *r the output (NULL on
+   failure). */
+static int k2onnx__more_activation(k2onnx__converter *cv, const char *act, k2onnx__kvalue *y, const char **r)
+{
+    const char *name = k2onnx__more_activation_names;
+    size_t i;
+    *r = NULL;
+    for (i = 0; *name && strcmp(act, name) != 0; i++) name += strlen(name) + 1;
+    if (!*name) return 0;
+#ifdef K2ONNX_ONLY_RECURRENT
+    (void)i, (void)y;
+    k2onnx__lfail(cv, k2onnx_result_unsupported_model, "activation '%s' is left out of this build (K2ONNX_ONLY_RECURRENT)", act);
+#else
+    *r = k2onnx__more_activation_fns[i](cv, y);
+#endif
+    return 1;
 }
 
 /* Keras activation names accepted as ONNX element-wise ops; "linear" maps to nothing. */
@@ -6265,7 +6354,7 @@ static int k2onnx__apply_activation(k2onnx__converter *cv, const char *act, cons
         r = s ? k2onnx__op2(cv, "Mul", x->name, s, "swish") : NULL;
     } else if (strcmp(act, "relu6") == 0) {
         r = k2onnx__clip(cv, x->name, 0.0f, 6.0f, "relu6");
-    } else if (k2onnx__more_activation(cv, act, x, y, &r)) {
+    } else if (k2onnx__more_activation(cv, act, y, &r)) {
         if (!r) return 0;
     } else if (strcmp(act, "threshold") == 0) {
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model,
@@ -6299,6 +6388,8 @@ static int k2onnx__map_activation(k2onnx__converter *cv, const k2onnx__kvalue *i
     if (!k2onnx__outputs(cv, out, nout, 1)) return 0;
     return k2onnx__apply_activation(cv, act, &in[0], &(*out)[0]);
 }
+
+/* --- pass-through layers, Masking, Dense, Highway, MaxoutDense ------------------------------ */
 
 /* A nested model, once unfolded (k2onnx__nest_expand): its call reads the inner outputs and
    hands them on as its own. */
