@@ -71,6 +71,7 @@
      4. JSON parser
      5. Keras model          (config, layer graph, weights by position or by Keras 3 path)
           --- nested models
+          --- layer config readers
      6. ONNX graph builder
           --- initializer payloads: the bytes of raw_data, in ONNX order
           --- ONNX operators with their opset and runtime variants
@@ -5145,6 +5146,143 @@ static int k2onnx__kweights(k2onnx__kmodel *m, k2onnx__klayer *L)
     return 1;
 }
 
+/* --- layer config readers -------------------------------------------------------------------- */
+
+/* Where a layer's config value is read: the config object (the layer's own, or a wrapped
+   layer's) and the layer named in messages. Trimmed builds use only some of the readers. */
+typedef struct k2onnx__cfg {
+    k2onnx__ctx *ctx;
+    const k2onnx__klayer *layer;
+    const k2onnx__json *json;
+} k2onnx__cfg;
+
+#if defined(__GNUC__) || defined(__clang__)
+#define K2ONNX__MAYBE_UNUSED __attribute__((unused))
+#else
+#define K2ONNX__MAYBE_UNUSED
+#endif
+
+/* "layer 'x' (Class): ..." */
+#ifdef K2ONNX_NO_ERROR_STRINGS
+static int k2onnx__layer_code(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx_result r)
+{
+    return (k2onnx__fail)(ctx, r, "layer '%s' (%s): %s", L->name, L->cls, k2onnx__result_text(r));
+}
+#define k2onnx__layer_fail(ctx, L, r, ...) k2onnx__layer_code((ctx), (L), (r))
+#define k2onnx__cfg_fail(c, ...) k2onnx__layer_code((c).ctx, (c).layer, k2onnx_result_invalid_model)
+#else
+static int k2onnx__layer_vfail(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx_result r, const char *fmt, va_list ap)
+{
+    char buf[400];
+    k2onnx__vformat(buf, sizeof buf, fmt, ap);
+    return k2onnx__fail(ctx, r, "layer '%s' (%s): %s", L->name, L->cls, buf);
+}
+
+static K2ONNX__MAYBE_UNUSED int k2onnx__layer_fail(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx_result r, const char *fmt, ...)
+{
+    va_list ap;
+    int ok;
+    va_start(ap, fmt);
+    ok = k2onnx__layer_vfail(ctx, L, r, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+static int k2onnx__cfg_fail(k2onnx__cfg c, const char *fmt, ...)
+{
+    va_list ap;
+    int ok;
+    va_start(ap, fmt);
+    ok = k2onnx__layer_vfail(c.ctx, c.layer, k2onnx_result_invalid_model, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+#endif
+
+/* A positive integer under key (or alt, its Keras 1 name). */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_positive_int(k2onnx__cfg c, const char *key, const char *alt, int64_t *out)
+{
+    long long v;
+    const k2onnx__json *j = k2onnx__jget(c.json, key);
+    if (!j && alt) j = k2onnx__jget(c.json, alt);
+    if (!k2onnx__jint(j, 1, (long long)1 << 31, &v)) return k2onnx__cfg_fail(c, "'%s' is missing or not a positive integer", key);
+    *out = v;
+    return 1;
+}
+
+/* n positive integers from an int or an n-list (kernel_size, strides, dilation_rate). */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int_n(k2onnx__cfg c, const char *key, unsigned n, long long def, int64_t *out)
+{
+    const k2onnx__json *v = k2onnx__jget(c.json, key);
+    unsigned i;
+    long long x;
+    for (i = 0; i < n; i++) out[i] = def;
+    if (!v || v->type == K2ONNX__JNULL) return 1;
+    if (k2onnx__jint(v, 1, (long long)1 << 20, &x)) {
+        for (i = 0; i < n; i++) out[i] = x;
+        return 1;
+    }
+    if (!k2onnx__jis_array(v) || v->n != n) return k2onnx__cfg_fail(c, "'%s' must have %d entries", key, (int)n);
+    for (i = 0; i < n; i++) {
+        if (!k2onnx__jint(&v->items[i], 1, (long long)1 << 20, &x)) return k2onnx__cfg_fail(c, "'%s' holds a non-positive entry", key);
+        out[i] = x;
+    }
+    return 1;
+}
+
+/* A positive integer, bare or as a 1-element list (Keras stores kernel_size=[3]). */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int1(k2onnx__cfg c, const char *key, long long def, long long *out)
+{
+    const k2onnx__json *v = k2onnx__jget(c.json, key);
+    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
+    if (k2onnx__jis_array(v)) {
+        if (v->n != 1) return k2onnx__cfg_fail(c, "'%s' must have one entry", key);
+        v = &v->items[0];
+    }
+    if (!k2onnx__jint(v, 1, (long long)1 << 30, out)) return k2onnx__cfg_fail(c, "'%s' is not a positive integer", key);
+    return 1;
+}
+
+/* A number, `def` when absent or null. */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_float(k2onnx__cfg c, const char *key, double def, double *out)
+{
+    const k2onnx__json *v = k2onnx__jget(c.json, key);
+    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
+    if (v->type != K2ONNX__JNUMBER) return k2onnx__cfg_fail(c, "'%s' is not a number", key);
+    *out = v->number;
+    return 1;
+}
+
+/* A pair of non-negative integers from an int or a 2-list (cropping, padding). */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int_pair(k2onnx__cfg c, const char *key, long long def, long long pair[2])
+{
+    const k2onnx__json *v = k2onnx__jget(c.json, key);
+    pair[0] = pair[1] = def;
+    if (!v || v->type == K2ONNX__JNULL) return 1;
+    if (k2onnx__jis_array(v) && v->n == 2 && k2onnx__jint(&v->items[0], 0, (long long)1 << 30, &pair[0]) &&
+        k2onnx__jint(&v->items[1], 0, (long long)1 << 30, &pair[1]))
+        return 1;
+    if (k2onnx__jint(v, 0, (long long)1 << 30, &pair[0])) {
+        pair[1] = pair[0];
+        return 1;
+    }
+    return k2onnx__cfg_fail(c, "'%s' must be a non-negative integer or a pair of them", key);
+}
+
+/* A Keras axis (batch axis 0, negative from the end), given as the config value v (an entry of
+   Dot's axes, say), as a non-negative axis of a rank-r value. */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_axis(k2onnx__cfg c, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
+{
+    long long a = def;
+    if (k2onnx__jis_array(v) && v->n == 1) v = &v->items[0];
+    if (v && v->type != K2ONNX__JNULL && !k2onnx__jint(v, -(long long)rank, (long long)rank - 1, &a))
+        return k2onnx__layer_fail(c.ctx, c.layer, k2onnx_result_unsupported_model, "axis must be one integer within the input rank %d", (int)rank);
+    if (a < 0) a += rank;
+    if (a == 0) return k2onnx__layer_fail(c.ctx, c.layer, k2onnx_result_unsupported_model, "the batch axis cannot be the axis");
+    *out = a;
+    return 1;
+}
+
 /* ============================================================================================
    6. ONNX graph builder
    An in-memory GraphProto: nodes, initializers and graph inputs/outputs. Large initializers
@@ -5268,15 +5406,25 @@ static int k2onnx__lfail(k2onnx__converter *cv, k2onnx_result r, const char *fmt
 {
 #ifdef K2ONNX_NO_ERROR_STRINGS
     (void)fmt;
-    return (k2onnx__fail)(cv->ctx, r, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, k2onnx__result_text(r));
+    return k2onnx__layer_code(cv->ctx, cv->layer, r);
 #else
-    char buf[400];
     va_list ap;
+    int ok;
     va_start(ap, fmt);
-    k2onnx__vformat(buf, sizeof buf, fmt, ap);
+    ok = k2onnx__layer_vfail(cv->ctx, cv->layer, r, fmt, ap);
     va_end(ap);
-    return k2onnx__fail(cv->ctx, r, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, buf);
+    return ok;
 #endif
+}
+
+/* The config value reader of the layer being converted. */
+static k2onnx__cfg k2onnx__cfg_of(const k2onnx__converter *cv, const k2onnx__json *json)
+{
+    k2onnx__cfg c;
+    c.ctx = cv->ctx;
+    c.layer = cv->layer;
+    c.json = json;
+    return c;
 }
 #ifdef K2ONNX_NO_ERROR_STRINGS
 #define k2onnx__lfail(cv, r, ...) (k2onnx__lfail)((cv), (r), NULL)
@@ -5905,8 +6053,6 @@ static int k2onnx__fix_input_shape(k2onnx__converter *cv, k2onnx__kvalue *v)
     return 1;
 }
 
-static int k2onnx__positive_int(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out);
-
 /* The input of a Sequential model whose first layer gives input_dim (and input_length) rather
    than batch_input_shape, as Keras 1 allowed: [batch, input_length, input_dim] for layers over
    sequences, [batch, input_dim] for Dense, [batch, input_length] for Embedding. */
@@ -5928,7 +6074,7 @@ static int k2onnx__input_dim_shape(k2onnx__converter *cv, k2onnx__kvalue *v)
     v->dims[1] = d;
     v->rank = 2;
     if (strcmp(first->cls, "Embedding") == 0) return 1;
-    if (!k2onnx__positive_int(cv, cfg, "input_dim", NULL, &dim)) return 0;
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "input_dim", NULL, &dim)) return 0;
     if (len) v->dims[v->rank++] = dim;
     else v->dims[1] = dim;
     return 1;
@@ -6497,16 +6643,6 @@ static int k2onnx__check_weight(k2onnx__converter *cv, size_t index, const char 
     return 1;
 }
 
-static int k2onnx__positive_int(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, const char *alt, int64_t *out)
-{
-    long long v;
-    const k2onnx__json *j = k2onnx__jget(cfg, key);
-    if (!j && alt) j = k2onnx__jget(cfg, alt);
-    if (!k2onnx__jint(j, 1, (long long)1 << 31, &v)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' is missing or not a positive integer", key);
-    *out = v;
-    return 1;
-}
-
 static int k2onnx__map_dense(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
@@ -6516,7 +6652,7 @@ static int k2onnx__map_dense(k2onnx__converter *cv, const k2onnx__kvalue *in, si
     const char *act, *y, *w;
     uint64_t dims[2];
     k2onnx__kvalue lin;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cfg, "units", "output_dim", &units)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "units", "output_dim", &units)) return 0;
     if (!k2onnx__activation_name(cv, cfg, "activation", "linear", &act)) return 0;
     if (x->rank < 2 || x->dims[x->rank - 1] < 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input needs a known last dimension");
@@ -6617,8 +6753,8 @@ static int k2onnx__map_maxout_dense(k2onnx__converter *cv, const k2onnx__kvalue 
     uint64_t dims[3];
     const char *w, *sh, *y;
     float *v;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cfg, "output_dim", NULL, &O)) return 0;
-    if (k2onnx__jget(cfg, "nb_feature") && !k2onnx__positive_int(cv, cfg, "nb_feature", NULL, &K)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "output_dim", NULL, &O)) return 0;
+    if (k2onnx__jget(cfg, "nb_feature") && !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "nb_feature", NULL, &K)) return 0;
     if (x->rank != 2 || x->dims[1] < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, features] with known features");
     D = x->dims[1];
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
@@ -6713,7 +6849,7 @@ static int k2onnx__rnn_cell_read(k2onnx__converter *cv, const char *cls, const k
     s->kind = k2onnx__rnn_kind(cls, &s->cudnn);
     if (s->kind < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "cell class '%s' is not supported yet", cls);
     s->cell = cfg;
-    if (!k2onnx__positive_int(cv, cfg, "units", "output_dim", &s->units)) return 0;
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "units", "output_dim", &s->units)) return 0;
     if (s->units > (1 << 20)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "units is too large");
     if (s->cudnn) {
         s->activation = "tanh";
@@ -7331,7 +7467,6 @@ static const char *k2onnx__scan_zeros(k2onnx__converter *cv, const char *xt, int
 {
     return k2onnx__batch_zeros(cv, xt, batch, &H, 1, what);
 }
-
 
 /* m ? a : b for a 0/1 mask m, as b + m * (a - b). */
 static const char *k2onnx__scan_blend(k2onnx__converter *cv, const char *m, const char *a, const char *b, const char *what)
@@ -8053,26 +8188,6 @@ typedef struct k2onnx__convlstm {
     const char *mask_tm; /* the mask as Scan steps, when already built for another direction */
 } k2onnx__convlstm;
 
-/* n integers from an int or an n-list (kernel_size, strides, dilation_rate). */
-static int k2onnx__int_n(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, unsigned n, long long def, int64_t *out)
-{
-    const k2onnx__json *v = k2onnx__jget(cfg, key);
-    unsigned i;
-    long long x;
-    for (i = 0; i < n; i++) out[i] = def;
-    if (!v || v->type == K2ONNX__JNULL) return 1;
-    if (k2onnx__jint(v, 1, (long long)1 << 20, &x)) {
-        for (i = 0; i < n; i++) out[i] = x;
-        return 1;
-    }
-    if (!k2onnx__jis_array(v) || v->n != n) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must have %d entries", key, (int)n);
-    for (i = 0; i < n; i++) {
-        if (!k2onnx__jint(&v->items[i], 1, (long long)1 << 20, &x)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' holds a non-positive entry", key);
-        out[i] = x;
-    }
-    return 1;
-}
-
 static int k2onnx__convlstm_read(k2onnx__converter *cv, const char *cls, const k2onnx__json *cfg, const k2onnx__kvalue *x, k2onnx__convlstm *s)
 {
     const char *fmt = k2onnx__jstr(k2onnx__jget(cfg, "data_format"));
@@ -8093,8 +8208,8 @@ static int k2onnx__convlstm_read(k2onnx__converter *cv, const char *cls, const k
     s->return_state = k2onnx__jbool(cfg, "return_state", 0);
     s->go_backwards = k2onnx__jbool(cfg, "go_backwards", 0);
     if (k2onnx__jbool(cfg, "stateful", 0)) k2onnx__lwarn(cv, "stateful=true is converted as a stateless layer starting from zero states");
-    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &s->F) || !k2onnx__int_n(cv, cfg, "kernel_size", s->nsp, 1, s->k) ||
-        !k2onnx__int_n(cv, cfg, "strides", s->nsp, 1, s->st) || !k2onnx__int_n(cv, cfg, "dilation_rate", s->nsp, 1, s->d) ||
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "filters", NULL, &s->F) || !k2onnx__cfg_int_n(k2onnx__cfg_of(cv, cfg), "kernel_size", s->nsp, 1, s->k) ||
+        !k2onnx__cfg_int_n(k2onnx__cfg_of(cv, cfg), "strides", s->nsp, 1, s->st) || !k2onnx__cfg_int_n(k2onnx__cfg_of(cv, cfg), "dilation_rate", s->nsp, 1, s->d) ||
         !k2onnx__activation_name(cv, cfg, "activation", "tanh", &s->act) ||
         !k2onnx__activation_name(cv, cfg, "recurrent_activation", cv->m->keras_major >= 3 ? "sigmoid" : "hard_sigmoid", &s->ract))
         return 0;
@@ -8673,7 +8788,6 @@ static int k2onnx__bidi_outputs(k2onnx__converter *cv, const k2onnx__rnn_layer *
     return 1;
 }
 
-
 /* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -8790,7 +8904,7 @@ static int k2onnx__map_repeat_vector(k2onnx__converter *cv, const k2onnx__kvalue
     const k2onnx__kvalue *x = &in[0];
     int64_t n, reps[3];
     const char *u, *r, *y;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__positive_int(cv, cv->layer->config, "n", NULL, &n)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cv->layer->config), "n", NULL, &n)) return 0;
     if (x->rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, features]");
     reps[0] = 1;
     reps[1] = n;
@@ -8928,19 +9042,6 @@ static int k2onnx__map_permute(k2onnx__converter *cv, const k2onnx__kvalue *in, 
 
 /* --- 1-D convolution and pooling -------------------------------------------------------------- */
 
-/* A 1-element integer list or a bare integer from a config (Keras stores kernel_size=[3]). */
-static int k2onnx__int1(k2onnx__converter *cv, const k2onnx__json *cfg, const char *key, long long def, long long *out)
-{
-    const k2onnx__json *v = k2onnx__jget(cfg, key);
-    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
-    if (k2onnx__jis_array(v)) {
-        if (v->n != 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must have one entry", key);
-        v = &v->items[0];
-    }
-    if (!k2onnx__jint(v, 1, (long long)1 << 30, out)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' is not a positive integer", key);
-    return 1;
-}
-
 /* data_format of a 1-D layer: *first is 1 for channels_first ([batch, channels, steps]). */
 static int k2onnx__data_format(k2onnx__converter *cv, int *first)
 {
@@ -9047,8 +9148,8 @@ static int k2onnx__conv1d_read(k2onnx__converter *cv, const k2onnx__kvalue *x, k
     c->padding = k2onnx__jstr(k2onnx__jget(cfg, key->padding));
     if (!c->padding) c->padding = "valid";
     c->use_bias = k2onnx__jbool(cfg, key->bias, 1);
-    if (!k2onnx__data_format(cv, &c->first) || !k2onnx__int1(cv, cfg, key->kernel, 1, &k) || !k2onnx__int1(cv, cfg, key->strides, 1, &st) ||
-        !k2onnx__int1(cv, cfg, key->dilation, 1, &d) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &c->act))
+    if (!k2onnx__data_format(cv, &c->first) || !k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), key->kernel, 1, &k) || !k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), key->strides, 1, &st) ||
+        !k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), key->dilation, 1, &d) || !k2onnx__activation_name(cv, cfg, "activation", "linear", &c->act))
         return 0;
     if (c->keras1 && strcmp(c->padding, "causal") == 0)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "border_mode 'causal' is not a Keras 1 border mode");
@@ -9110,7 +9211,7 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
     float *w;
     int kernel_first = 0, flip = 0;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
-    if (!k2onnx__positive_int(cv, cfg, k2onnx__conv1d_keys_of[c.keras1].filters, NULL, &F) || !k2onnx__int1(cv, cfg, "groups", 1, &g)) return 0;
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), k2onnx__conv1d_keys_of[c.keras1].filters, NULL, &F) || !k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), "groups", 1, &g)) return 0;
     if (c.C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
     Cg = c.C / g;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
@@ -9165,9 +9266,9 @@ static int k2onnx__map_separable_conv1d(k2onnx__converter *cv, const k2onnx__kva
     float *dw;
     k2onnx__initializer *pw;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
-    if (!k2onnx__positive_int(cv, cfg, "filters", NULL, &F) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "filters", NULL, &F) || !k2onnx__conv1d_read(cv, x, &c)) return 0;
     if (!k2onnx__jget(cfg, "depth_multiplier")) M = 1;
-    else if (!k2onnx__positive_int(cv, cfg, "depth_multiplier", NULL, &M)) return 0;
+    else if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "depth_multiplier", NULL, &M)) return 0;
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != (size_t)(c.use_bias ? 3 : 2))
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", c.use_bias ? 3 : 2, (int)cv->layer->nweights);
@@ -9228,7 +9329,7 @@ static int k2onnx__map_pool1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
     long long p, st;
     k2onnx__node *n;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &first)) return 0;
-    if (!k2onnx__int1(cv, cfg, keras1 ? "pool_length" : "pool_size", 2, &p) || !k2onnx__int1(cv, cfg, keras1 ? "stride" : "strides", p, &st)) return 0;
+    if (!k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), keras1 ? "pool_length" : "pool_size", 2, &p) || !k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), keras1 ? "stride" : "strides", p, &st)) return 0;
     if (!padding) padding = "valid";
     if (strcmp(padding, "valid") != 0 && strcmp(padding, "same") != 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", padding);
@@ -9346,7 +9447,7 @@ static int k2onnx__window2d_read(k2onnx__converter *cv, const k2onnx__image *im,
     if (!w->padding) w->padding = "valid";
     if (keras1 && k2onnx__jget(cfg, "nb_row")) {
         int64_t rows, cols;
-        if (!k2onnx__positive_int(cv, cfg, "nb_row", NULL, &rows) || !k2onnx__positive_int(cv, cfg, "nb_col", NULL, &cols)) return 0;
+        if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "nb_row", NULL, &rows) || !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "nb_col", NULL, &cols)) return 0;
         w->k[0] = rows, w->k[1] = cols;
     } else if (!k2onnx__int2(cv, cfg, ksize_key, kdef, w->k)) {
         return 0;
@@ -9416,12 +9517,12 @@ static int k2onnx__map_conv2d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
        [M, C, rows, cols], pointwise [F, C*M, 1, 1]) */
     th_kernels = keras1 && im.first;
     if (depthwise || separable) {
-        if (k2onnx__jget(cfg, "depth_multiplier") && !k2onnx__positive_int(cv, cfg, "depth_multiplier", NULL, &M)) return 0;
+        if (k2onnx__jget(cfg, "depth_multiplier") && !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "depth_multiplier", NULL, &M)) return 0;
     }
     if (depthwise) F = im.C * M;
-    else if (!k2onnx__positive_int(cv, cfg, keras1 ? "nb_filter" : "filters", NULL, &F)) return 0;
+    else if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), keras1 ? "nb_filter" : "filters", NULL, &F)) return 0;
     if (!depthwise && !separable) {
-        if (!k2onnx__int1(cv, cfg, "groups", 1, &groups)) return 0;
+        if (!k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), "groups", 1, &groups)) return 0;
         g = groups;
         if (im.C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
     }
@@ -9631,7 +9732,7 @@ static int k2onnx__deconv_common(k2onnx__converter *cv, k2onnx__deconv *dc)
     if (strcmp(dc->padding, "valid") != 0 && strcmp(dc->padding, "same") != 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "padding '%s' is not supported", dc->padding);
     dc->use_bias = k2onnx__jbool(cfg, "use_bias", 1);
-    return k2onnx__activation_name(cv, cfg, "activation", "linear", &dc->act) && k2onnx__positive_int(cv, cfg, "filters", NULL, &dc->F);
+    return k2onnx__activation_name(cv, cfg, "activation", "linear", &dc->act) && k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "filters", NULL, &dc->F);
 }
 
 /* The transposed convolution of image x: ONNX ConvTranspose (both are the adjoint of a
@@ -9755,11 +9856,11 @@ static int k2onnx__map_conv1d_transpose(k2onnx__converter *cv, const k2onnx__kva
     memset(&dc, 0, sizeof dc);
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__data_format(cv, &im.first) || !k2onnx__deconv_common(cv, &dc)) return 0;
     if (in[0].rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input must be [batch, steps, channels] (or channels first)");
-    if (!k2onnx__int1(cv, cfg, "kernel_size", 1, &v)) return 0;
+    if (!k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), "kernel_size", 1, &v)) return 0;
     dc.k[0] = v;
-    if (!k2onnx__int1(cv, cfg, "strides", 1, &v)) return 0;
+    if (!k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), "strides", 1, &v)) return 0;
     dc.st[0] = v;
-    if (!k2onnx__int1(cv, cfg, "dilation_rate", 1, &v)) return 0;
+    if (!k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), "dilation_rate", 1, &v)) return 0;
     dc.d[0] = v;
     dc.k[1] = dc.st[1] = dc.d[1] = 1;
     if (opj && opj->type != K2ONNX__JNULL) {
@@ -9910,8 +10011,6 @@ static int k2onnx__map_upsampling2d(k2onnx__converter *cv, const k2onnx__kvalue 
 
 #endif
 
-static int k2onnx__keras_axis(k2onnx__converter *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out);
-
 /* --- normalization, global 1-D pooling, merging, Embedding ------------------------------------ */
 
 /* Square root by Newton's method, so that firmware links without libm: the argument is scaled by
@@ -9950,7 +10049,7 @@ static int k2onnx__map_batchnorm(k2onnx__converter *cv, const k2onnx__kvalue *in
     const char *an, *bn, *y;
     double e = eps && eps->type == K2ONNX__JNUMBER ? eps->number : 1e-3;
     const k2onnx__h5array *gamma = NULL, *beta = NULL, *mean, *var;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__keras_axis(cv, k2onnx__jget(cfg, "axis"), -1, x->rank, &ax)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jget(cfg, "axis"), -1, x->rank, &ax)) return 0;
     C = x->dims[ax];
     if (C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the normalized axis must have a known size");
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
@@ -10233,7 +10332,7 @@ static int k2onnx__map_embedding(k2onnx__converter *cv, const k2onnx__kvalue *in
     const char *idx = x->name, *y, *w;
     k2onnx__node *n;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
-    if (!k2onnx__positive_int(cv, cfg, "input_dim", NULL, &vocab) || !k2onnx__positive_int(cv, cfg, "output_dim", NULL, &dim)) return 0;
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "input_dim", NULL, &vocab) || !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "output_dim", NULL, &dim)) return 0;
     if (x->rank < 1 || x->rank + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "input of rank %d", (int)x->rank);
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected 1 weight, the file has %d", (int)cv->layer->nweights);
@@ -10273,16 +10372,6 @@ static int k2onnx__one_output(k2onnx__converter *cv, const k2onnx__kvalue *x, co
     return 1;
 }
 
-/* A number from the config, `def` when absent or null. */
-static int k2onnx__jfloat(k2onnx__converter *cv, const char *key, double def, double *out)
-{
-    const k2onnx__json *v = k2onnx__jget(cv->layer->config, key);
-    if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
-    if (v->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' is not a number", key);
-    *out = v->number;
-    return 1;
-}
-
 /* ReLU(max_value, negative_slope, threshold), following Keras' backend relu step by step:
    x * (x > threshold) (or relu), clipped to [0, max_value], minus slope * relu(threshold - x). */
 static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
@@ -10292,8 +10381,8 @@ static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, siz
     int clip_max = mv && mv->type != K2ONNX__JNULL;
     const char *x, *y, *neg = NULL;
     k2onnx__node *n;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "negative_slope", 0.0, &slope) ||
-        !k2onnx__jfloat(cv, "threshold", 0.0, &thr) || (clip_max && !k2onnx__jfloat(cv, "max_value", 0.0, &maxv)))
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "negative_slope", 0.0, &slope) ||
+        !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "threshold", 0.0, &thr) || (clip_max && !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "max_value", 0.0, &maxv)))
         return 0;
     x = in[0].name;
     if (slope != 0.0 && !clip_max && thr == 0.0) {
@@ -10331,7 +10420,7 @@ static int k2onnx__map_elu(k2onnx__converter *cv, const k2onnx__kvalue *in, size
     double alpha = 1.0;
     k2onnx__node *n;
     const char *y;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "alpha", 1.0, &alpha)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "alpha", 1.0, &alpha)) return 0;
     if ((y = k2onnx__op1(cv, "Elu", in[0].name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", (float)alpha);
     return k2onnx__one_output(cv, &in[0], y, out, nout);
 }
@@ -10342,7 +10431,7 @@ static int k2onnx__map_thresholded_relu(k2onnx__converter *cv, const k2onnx__kva
     double theta = 1.0;
     k2onnx__node *n;
     const char *t, *g, *gf;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__jfloat(cv, "theta", 1.0, &theta)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "theta", 1.0, &theta)) return 0;
     t = k2onnx__const_f32(cv, "theta", (float)theta);
     g = t ? k2onnx__op2(cv, "Greater", in[0].name, t, "above_theta") : NULL;
     gf = g ? k2onnx__op1(cv, "Cast", g, "above_theta_float", &n) : NULL;
@@ -10392,18 +10481,6 @@ static int k2onnx__map_prelu(k2onnx__converter *cv, const k2onnx__kvalue *in, si
 #endif
 
 #ifndef K2ONNX_ONLY_RECURRENT
-/* A Keras axis (batch axis 0, negative from the end) as a non-negative axis of a rank-r value. */
-static int k2onnx__keras_axis(k2onnx__converter *cv, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
-{
-    long long a = def;
-    if (k2onnx__jis_array(v) && v->n == 1) v = &v->items[0];
-    if (v && v->type != K2ONNX__JNULL && !k2onnx__jint(v, -(long long)rank, (long long)rank - 1, &a))
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "axis must be one integer within the input rank %d", (int)rank);
-    if (a < 0) a += rank;
-    if (a == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the batch axis cannot be the axis");
-    *out = a;
-    return 1;
-}
 #endif
 
 #ifndef K2ONNX_ONLY_RECURRENT
@@ -10411,7 +10488,7 @@ static int k2onnx__keras_axis(k2onnx__converter *cv, const k2onnx__json *v, long
 static int k2onnx__map_softmax(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     int64_t axis = -1;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__keras_axis(cv, k2onnx__jget(cv->layer->config, "axis"), -1, in[0].rank, &axis)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jget(cv->layer->config, "axis"), -1, in[0].rank, &axis)) return 0;
     if (in[0].mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a masked input is not supported yet");
     return k2onnx__one_output(cv, &in[0], k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, axis, "Softmax"), out, nout);
 }
@@ -10421,22 +10498,6 @@ static int k2onnx__map_softmax(k2onnx__converter *cv, const k2onnx__kvalue *in, 
 /* --- sequence edges: Cropping1D, ZeroPadding1D, UpSampling1D ---------------------------------- */
 
 #ifndef K2ONNX_ONLY_RECURRENT
-
-/* A pair of non-negative integers from an int or a 2-list (cropping, padding). */
-static int k2onnx__int_pair(k2onnx__converter *cv, const char *key, long long def, long long pair[2])
-{
-    const k2onnx__json *v = k2onnx__jget(cv->layer->config, key);
-    pair[0] = pair[1] = def;
-    if (!v || v->type == K2ONNX__JNULL) return 1;
-    if (k2onnx__jis_array(v) && v->n == 2 && k2onnx__jint(&v->items[0], 0, (long long)1 << 30, &pair[0]) &&
-        k2onnx__jint(&v->items[1], 0, (long long)1 << 30, &pair[1]))
-        return 1;
-    if (k2onnx__jint(v, 0, (long long)1 << 30, &pair[0])) {
-        pair[1] = pair[0];
-        return 1;
-    }
-    return k2onnx__lfail(cv, k2onnx_result_invalid_model, "'%s' must be a non-negative integer or a pair of them", key);
-}
 
 static int k2onnx__expect_sequence(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin)
 {
@@ -10493,7 +10554,7 @@ static int k2onnx__map_cropping1d(k2onnx__converter *cv, const k2onnx__kvalue *i
 {
     long long c[2];
     int64_t T;
-    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "cropping", 1, c)) return 0;
+    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__cfg_int_pair(k2onnx__cfg_of(cv, cv->layer->config), "cropping", 1, c)) return 0;
     T = in[0].dims[1];
     if (T >= 0 && c[0] + c[1] > T) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "crops %d steps of %d", (int)(c[0] + c[1]), (int)T);
     if (K2ONNX__UNROLLS(cv->ctx) && T >= 0) {
@@ -10511,7 +10572,7 @@ static int k2onnx__map_zero_padding1d(k2onnx__converter *cv, const k2onnx__kvalu
     int64_t pads[6] = {0, 0, 0, 0, 0, 0}, T;
     k2onnx__node *n;
     const char *y;
-    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int_pair(cv, "padding", 1, p)) return 0;
+    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__cfg_int_pair(k2onnx__cfg_of(cv, cv->layer->config), "padding", 1, p)) return 0;
     T = in[0].dims[1];
     pads[1] = p[0];
     pads[4] = p[1];
@@ -10535,7 +10596,7 @@ static int k2onnx__map_upsampling1d(k2onnx__converter *cv, const k2onnx__kvalue 
     long long size = 2;
     int64_t reps[4] = {1, 1, 1, 1}, shape[3], T, F;
     const char *u, *r, *t, *s;
-    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__int1(cv, cv->layer->config, "size", 2, &size)) return 0;
+    if (!k2onnx__expect_sequence(cv, in, nin) || !k2onnx__cfg_int1(k2onnx__cfg_of(cv, cv->layer->config), "size", 2, &size)) return 0;
     T = in[0].dims[1];
     F = in[0].dims[2];
     if (F < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the feature axis must have a known size");
@@ -10601,7 +10662,7 @@ static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, si
     r = in[0].rank;
     if (in[1].rank != r || (r != 2 && r != 3)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only two inputs of rank 2 or two of rank 3 are supported");
     for (i = 0; i < 2; i++)
-        if (!k2onnx__keras_axis(cv, k2onnx__jis_array(axes) && axes->n == 2 ? &axes->items[i] : axes, -1, r, &ax[i])) return 0;
+        if (!k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jis_array(axes) && axes->n == 2 ? &axes->items[i] : axes, -1, r, &ax[i])) return 0;
     if (in[0].dims[ax[0]] >= 0 && in[1].dims[ax[1]] >= 0 && in[0].dims[ax[0]] != in[1].dims[ax[1]])
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the dotted axes have sizes %d and %d", (int)in[0].dims[ax[0]], (int)in[1].dims[ax[1]]);
     a = in[0].name;
@@ -11052,9 +11113,9 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
     if (!q || !v) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects a query and a value");
     if (!k) k = v;
     r = q->rank;
-    if (!k2onnx__positive_int(cv, cfg, "num_heads", NULL, &H) || !k2onnx__positive_int(cv, cfg, "key_dim", NULL, &KD)) return 0;
+    if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "num_heads", NULL, &H) || !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "key_dim", NULL, &KD)) return 0;
     VD = KD;
-    if (vd && vd->type != K2ONNX__JNULL && !k2onnx__positive_int(cv, cfg, "value_dim", NULL, &VD)) return 0;
+    if (vd && vd->type != K2ONNX__JNULL && !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "value_dim", NULL, &VD)) return 0;
     if (r < 3 || v->rank != r || k->rank != r || q->dims[r - 1] < 0 || v->dims[r - 1] < 0 || k->dims[r - 1] < 0)
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "query, value and key must be [batch, steps..., features] of one rank with known features");
     if (!k2onnx__mha_axes(cv, axes, r, &bits) || !k2onnx__mha_output_shape(cv, os, q->dims[r - 1], odims, K2ONNX__MAX_RANK + 1 - r, &nod)) return 0;
@@ -11430,7 +11491,7 @@ static int k2onnx__map_time_distributed(k2onnx__converter *cv, const k2onnx__kva
     if (x->rank < 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, ...]");
     if (e.flags & K2ONNX__CONFIG_AXIS) {
         cv->layer->config = icfg;
-        ok = k2onnx__keras_axis(cv, k2onnx__jget(icfg, "axis"), -1, x->rank - 1, &ax);
+        ok = k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jget(icfg, "axis"), -1, x->rank - 1, &ax);
         cv->layer->config = saved_cfg;
         if (!ok) return 0;
     }
