@@ -666,9 +666,36 @@ static int is_special_file(const char *path)
 #endif
 }
 
+/* Where the ONNX bytes go: the stream, and for a file how much of it is written and how much of
+   that has been handed to the system to write out. */
+typedef struct output_file {
+    FILE *fp;
+    int is_file;
+    unsigned long long written, started;
+} output_file;
+
+/* Every 8 MiB, the system is asked to start writing out what is new: on Linux
+   POSIX_FADV_DONTNEED starts writeback of the range and drops only pages already clean, which
+   pages just written are not. Without it, ext4 writes the whole file inside the rename that
+   replaces an existing output (its auto_da_alloc safeguard) and the rename waits on the disk:
+   45 of its 65 ms on the 100 MB benchmark model. This way the disk works while the weights are
+   still being converted. Advice only: an error is ignored, and where it does nothing the file
+   is written as before. */
+#define OUTPUT_WRITEBACK_STEP ((unsigned long long)8 << 20)
+
 static int write_file_chunk(void *user, const void *data, size_t size)
 {
-    return fwrite(data, 1, size, (FILE *)user) != size;
+    output_file *out = (output_file *)user;
+    if (fwrite(data, 1, size, out->fp) != size) return 1;
+    out->written += size;
+#if defined(K2ONNX_CLI_POSIX) && defined(POSIX_FADV_DONTNEED)
+    if (out->is_file && out->written - out->started >= OUTPUT_WRITEBACK_STEP) {
+        if (fflush(out->fp) != 0) return 1;
+        (void)posix_fadvise(fileno(out->fp), (off_t)out->started, (off_t)(out->written - out->started), POSIX_FADV_DONTNEED);
+        out->started = out->written;
+    }
+#endif
+    return 0;
 }
 
 /* A new file beside `output` for the ONNX bytes; renamed over `output` only when everything was
@@ -710,10 +737,13 @@ static FILE *create_temp(const char *output, char **temp_path)
 static int convert_to_stdout(const char *input, const k2onnx_options *opts)
 {
     input_file in;
+    output_file out;
     k2onnx_error err;
     int ok;
     if (!open_input(input, &in)) return 1;
-    ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, stdout, NULL, &err) == k2onnx_result_success;
+    memset(&out, 0, sizeof out);
+    out.fp = stdout;
+    ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, &out, NULL, &err) == k2onnx_result_success;
     close_input(&in);
     if (!ok && err.result != k2onnx_result_write_failed) print_message(input, "", err.message);
     if (fflush(stdout) != 0 || ferror(stdout) || (!ok && err.result == k2onnx_result_write_failed)) {
@@ -727,6 +757,7 @@ static int convert_to_stdout(const char *input, const k2onnx_options *opts)
 static int convert(const char *input, const char *output, const k2onnx_options *opts)
 {
     input_file in;
+    output_file out;
     char *temp = NULL;
     FILE *fp;
     k2onnx_error err;
@@ -749,7 +780,10 @@ static int convert(const char *input, const char *output, const k2onnx_options *
         free(temp);
         return 1;
     }
-    ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, fp, NULL, &err) == k2onnx_result_success;
+    memset(&out, 0, sizeof out);
+    out.fp = fp;
+    out.is_file = temp != NULL; /* the temporary file, not a device or a pipe */
+    ok = k2onnx_convert(in.data, in.size, opts, write_file_chunk, &out, NULL, &err) == k2onnx_result_success;
     close_input(&in);
     if (!ok) {
         if (err.result == k2onnx_result_write_failed) fprintf(stderr, "k2onnx: %s: write error on '%s'\n", input, output);
