@@ -8787,6 +8787,34 @@ static int k2onnx__bidi_outputs(k2onnx__converter *cv, const k2onnx__rnn_layer *
     return 1;
 }
 
+/* The weights of both halves: the forward layer's first, then the backward layer's from *nw on. */
+static int k2onnx__bidi_weights(k2onnx__converter *cv, const k2onnx__rnn_layer *F, const k2onnx__rnn_layer *B, int64_t I, size_t *nw)
+{
+    const k2onnx__rnn_spec *both[2];
+    both[0] = &F->cells[0];
+    both[1] = &B->cells[0];
+    if (!k2onnx__kweights(cv->m, cv->layer) || !k2onnx__rnn_keras1_weights(cv, both, 2, I)) return 0;
+    *nw = k2onnx__rnn_nweights(&F->cells[0]);
+    if (cv->layer->nweights != *nw + k2onnx__rnn_nweights(&B->cells[0]))
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(*nw + k2onnx__rnn_nweights(&B->cells[0])),
+                             (int)cv->layer->nweights);
+    return k2onnx__rnn_check_weights(cv, &F->cells[0], 0, I) && k2onnx__rnn_check_weights(cv, &B->cells[0], *nw, I);
+}
+
+/* options.state_io: graph inputs forward_h0, forward_c0, backward_h0, backward_c0 (as many as
+   the cells have states) for a Bidirectional layer Keras gives no initial_state. */
+static const k2onnx__kvalue *k2onnx__bidi_state_inputs(k2onnx__converter *cv, const k2onnx__kvalue *x, int tm, int64_t units, unsigned nstates)
+{
+    k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, 2 * nstates, sizeof *sv);
+    unsigned d;
+    if (!sv) return NULL;
+    for (d = 0; d < 2 * nstates; d++)
+        if (!k2onnx__state_input(cv, x, tm, units, k2onnx__sprintf(cv->ctx, "%s_%c0", d < nstates ? "forward" : "backward", d % nstates ? 'c' : 'h'),
+                                 &sv[d]))
+            return NULL;
+    return sv;
+}
+
 /* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -8824,27 +8852,8 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
     if (x->mask && tm) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
     T = x->dims[tm ? 0 : 1];
     batch = x->dims[tm ? 1 : 0];
-    if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
-    {
-        const k2onnx__rnn_spec *both[2];
-        both[0] = &F.cells[0];
-        both[1] = &B.cells[0];
-        if (!k2onnx__rnn_keras1_weights(cv, both, 2, x->dims[2])) return 0;
-    }
-    nw = k2onnx__rnn_nweights(&F.cells[0]);
-    if (cv->layer->nweights != nw + k2onnx__rnn_nweights(&B.cells[0]))
-        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(nw + k2onnx__rnn_nweights(&B.cells[0])),
-                             (int)cv->layer->nweights);
-    if (!k2onnx__rnn_check_weights(cv, &F.cells[0], 0, x->dims[2]) || !k2onnx__rnn_check_weights(cv, &B.cells[0], nw, x->dims[2])) return 0;
-    if (state_io && !states) {
-        k2onnx__kvalue *sv = (k2onnx__kvalue *)k2onnx__alloc_array(cv->ctx, 2 * nstates, sizeof *sv);
-        if (!sv) return 0;
-        for (d = 0; d < 2 * nstates; d++)
-            if (!k2onnx__state_input(cv, x, tm, F.cells[0].units,
-                                     k2onnx__sprintf(cv->ctx, "%s_%c0", d < nstates ? "forward" : "backward", d % nstates ? 'c' : 'h'), &sv[d]))
-                return 0;
-        states = sv;
-    }
+    if (!k2onnx__bidi_weights(cv, &F, &B, x->dims[2], &nw)) return 0;
+    if (state_io && !states && !(states = k2onnx__bidi_state_inputs(cv, x, tm, F.cells[0].units, nstates))) return 0;
     for (d = 0; states && d < 2 * nstates; d++)
         if (states[d].rank != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must be [batch, units]", (int)d);
     fused = !x->mask && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
@@ -9488,121 +9497,162 @@ static int k2onnx__window2d_read(k2onnx__converter *cv, const k2onnx__image *im,
     return 1;
 }
 
-/* Conv2D, DepthwiseConv2D and SeparableConv2D: Keras kernels [kh, kw, in, out] become ONNX
-   [out, in, kh, kw]; the depthwise step is a grouped Conv (one group per input channel), the
-   pointwise step a 1x1 Conv. */
-static int k2onnx__map_conv2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
-{
-    const k2onnx__json *cfg = cv->layer->config;
-    const char *cls = cv->layer->cls, *act, *xt, *y, *wn, *bn = NULL;
-    int depthwise = strcmp(cls, "DepthwiseConv2D") == 0, separable = strstr(cls, "Separable") != NULL;
-    int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
+/* A Conv2D, DepthwiseConv2D or SeparableConv2D layer's config, its weights checked. */
+typedef struct k2onnx__conv2d {
+    int depthwise, separable, use_bias, keras1;
+    int th_kernels;         /* Keras 1 th ordering: kernels [out, in, rows, cols] */
+    int flip;               /* a Keras 1 model trained on Theano: kernels run backwards */
+    int64_t F, M, g, Cg;    /* filters, depth multiplier, groups, input channels per group */
+    size_t bias_at;
+    const char *act;
     k2onnx__image im;
     k2onnx__window2d w;
-    k2onnx__kvalue lin;
-    int64_t F, M = 1, g = 1, Cg, f, c, i, j, wd[4], one[2] = {1, 1}, zero[4] = {0, 0, 0, 0}, in_ch;
+} k2onnx__conv2d;
+
+/* The kernels' shapes in the file, by class and Keras dialect. */
+static int k2onnx__conv2d_check_kernels(k2onnx__converter *cv, const k2onnx__conv2d *k)
+{
+    const k2onnx__image *im = &k->im;
+    const k2onnx__window2d *w = &k->w;
     uint64_t kd[4];
-    size_t want, bias_at;
-    float *wv;
+    kd[0] = (uint64_t)w->k[0], kd[1] = (uint64_t)w->k[1];
+    if (k->depthwise || k->separable) {
+        kd[2] = (uint64_t)im->C, kd[3] = (uint64_t)k->M;
+        if (k->th_kernels) kd[0] = (uint64_t)k->M, kd[1] = (uint64_t)im->C, kd[2] = (uint64_t)w->k[0], kd[3] = (uint64_t)w->k[1];
+        if (!k2onnx__check_weight(cv, 0, "depthwise_kernel", 4, kd)) return 0;
+    } else if (k->th_kernels) {
+        kd[0] = (uint64_t)k->F, kd[1] = (uint64_t)k->Cg, kd[2] = (uint64_t)w->k[0], kd[3] = (uint64_t)w->k[1];
+        if (!k2onnx__check_weight(cv, 0, "W", 4, kd)) return 0;
+    } else {
+        kd[2] = (uint64_t)k->Cg, kd[3] = (uint64_t)k->F;
+        if (!k2onnx__check_weight(cv, 0, k->keras1 ? "W" : "kernel", 4, kd)) return 0;
+    }
+    return 1;
+}
+
+static int k2onnx__conv2d_read(k2onnx__converter *cv, const k2onnx__kvalue *x, k2onnx__conv2d *k)
+{
+    const k2onnx__json *cfg = cv->layer->config;
+    const char *cls = cv->layer->cls;
     long long groups = 1;
-    int keras1 = k2onnx__jget(cfg, "nb_filter") != NULL, flip = 0, th_kernels;
-    if (keras1 && depthwise) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s is not supported yet", cls);
-    if (keras1) use_bias = k2onnx__jbool(cfg, "bias", 1);
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__image_of(cv, &in[0], &im) || !k2onnx__window2d_read(cv, &im, "kernel_size", 1, &w) ||
-        !k2onnx__activation_name(cv, cfg, "activation", "linear", &act))
+    uint64_t kd[4];
+    size_t want;
+    memset(k, 0, sizeof *k);
+    k->depthwise = strcmp(cls, "DepthwiseConv2D") == 0;
+    k->separable = strstr(cls, "Separable") != NULL;
+    k->keras1 = k2onnx__jget(cfg, "nb_filter") != NULL;
+    k->use_bias = k2onnx__jbool(cfg, k->keras1 ? "bias" : "use_bias", 1);
+    k->M = k->g = 1;
+    if (k->keras1 && k->depthwise) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Keras 1 %s is not supported yet", cls);
+    if (!k2onnx__image_of(cv, x, &k->im) || !k2onnx__window2d_read(cv, &k->im, "kernel_size", 1, &k->w) ||
+        !k2onnx__activation_name(cv, cfg, "activation", "linear", &k->act))
         return 0;
-    if (im.C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the channels must have a known size");
-    /* Keras 1 th ordering keeps kernels [out, in, rows, cols] (SeparableConvolution2D: depthwise
-       [M, C, rows, cols], pointwise [F, C*M, 1, 1]) */
-    th_kernels = keras1 && im.first;
-    if (depthwise || separable) {
-        if (k2onnx__jget(cfg, "depth_multiplier") && !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "depth_multiplier", NULL, &M)) return 0;
-    }
-    if (depthwise) F = im.C * M;
-    else if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), keras1 ? "nb_filter" : "filters", NULL, &F)) return 0;
-    if (!depthwise && !separable) {
+    if (k->im.C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the channels must have a known size");
+    /* SeparableConvolution2D in th ordering: depthwise [M, C, rows, cols], pointwise [F, C*M, 1, 1] */
+    k->th_kernels = k->keras1 && k->im.first;
+    if ((k->depthwise || k->separable) && k2onnx__jget(cfg, "depth_multiplier") &&
+        !k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), "depth_multiplier", NULL, &k->M))
+        return 0;
+    if (k->depthwise) k->F = k->im.C * k->M;
+    else if (!k2onnx__cfg_positive_int(k2onnx__cfg_of(cv, cfg), k->keras1 ? "nb_filter" : "filters", NULL, &k->F)) return 0;
+    if (!k->depthwise && !k->separable) {
         if (!k2onnx__cfg_int1(k2onnx__cfg_of(cv, cfg), "groups", 1, &groups)) return 0;
-        g = groups;
-        if (im.C % g || F % g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
+        k->g = groups;
+        if (k->im.C % k->g || k->F % k->g) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "groups does not divide the channels");
     }
-    want = (size_t)(separable ? 2 : 1) + (size_t)use_bias;
-    bias_at = (size_t)(separable ? 2 : 1);
+    want = (size_t)(k->separable ? 2 : 1) + (size_t)k->use_bias;
+    k->bias_at = (size_t)(k->separable ? 2 : 1);
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != want)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)want, (int)cv->layer->nweights);
-    kd[0] = (uint64_t)w.k[0], kd[1] = (uint64_t)w.k[1];
-    Cg = im.C / g;
-    if (depthwise || separable) {
-        kd[2] = (uint64_t)im.C, kd[3] = (uint64_t)M;
-        if (th_kernels) kd[0] = (uint64_t)M, kd[1] = (uint64_t)im.C, kd[2] = (uint64_t)w.k[0], kd[3] = (uint64_t)w.k[1];
-        if (!k2onnx__check_weight(cv, 0, "depthwise_kernel", 4, kd)) return 0;
-    } else if (th_kernels) {
-        /* Keras 1 th ordering keeps the kernel [F, C, rows, cols] */
-        kd[0] = (uint64_t)F, kd[1] = (uint64_t)Cg, kd[2] = (uint64_t)w.k[0], kd[3] = (uint64_t)w.k[1];
-        if (!k2onnx__check_weight(cv, 0, "W", 4, kd)) return 0;
-    } else {
-        kd[2] = (uint64_t)Cg, kd[3] = (uint64_t)F;
-        if (!k2onnx__check_weight(cv, 0, keras1 ? "W" : "kernel", 4, kd)) return 0;
-    }
+    k->Cg = k->im.C / k->g;
+    if (!k2onnx__conv2d_check_kernels(cv, k)) return 0;
     /* a Keras 1 model trained on Theano convolved: its kernel runs backwards on both axes */
-    if (keras1 && (flip = k2onnx__keras1_theano(cv)) < 0) return 0;
-    if (flip && separable) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a Theano-saved Keras 1 %s (Keras 1 had it for TensorFlow only)", cls);
-    if (separable) {
-        kd[0] = kd[1] = 1, kd[2] = (uint64_t)(im.C * M), kd[3] = (uint64_t)F;
-        if (th_kernels) kd[0] = (uint64_t)F, kd[1] = (uint64_t)(im.C * M), kd[2] = kd[3] = 1;
+    if (k->keras1 && (k->flip = k2onnx__keras1_theano(cv)) < 0) return 0;
+    if (k->flip && k->separable)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a Theano-saved Keras 1 %s (Keras 1 had it for TensorFlow only)", cls);
+    if (k->separable) {
+        kd[0] = kd[1] = 1, kd[2] = (uint64_t)(k->im.C * k->M), kd[3] = (uint64_t)k->F;
+        if (k->th_kernels) kd[0] = (uint64_t)k->F, kd[1] = (uint64_t)(k->im.C * k->M), kd[2] = kd[3] = 1;
         if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 4, kd)) return 0;
     }
-    kd[0] = (uint64_t)F;
-    if (use_bias && !k2onnx__check_weight(cv, bias_at, "bias", 1, kd)) return 0;
-    if (!(xt = k2onnx__to_nchw(cv, &in[0], &im))) return 0;
-    if (depthwise || separable) {
-        /* depthwise [kh, kw, C, M] -> [C*M, 1, kh, kw]; output channel c*M + m reads channel c.
-           With --unroll a full [C*M, C, kh, kw] kernel, zero off its diagonal: libonnx gets
-           grouped convolutions with one channel per group wrong. */
-        in_ch = K2ONNX__UNROLLS(cv->ctx) ? im.C : 1;
-        if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * M * in_ch * w.k[0] * w.k[1]), sizeof *wv))) return 0;
-        memset(wv, 0, (size_t)(im.C * M * in_ch * w.k[0] * w.k[1]) * sizeof *wv);
-        for (c = 0; c < im.C; c++)
-            for (f = 0; f < M; f++)
-                for (i = 0; i < w.k[0]; i++)
-                    for (j = 0; j < w.k[1]; j++)
-                        wv[(((c * M + f) * in_ch + (in_ch > 1 ? c : 0)) * w.k[0] + i) * w.k[1] + j] =
-                            k2onnx__h5array_get(&cv->layer->weights[0], th_kernels ? (uint64_t)(((f * im.C + c) * w.k[0] + i) * w.k[1] + j)
-                                                                                   : (uint64_t)(((i * w.k[1] + j) * im.C + c) * M + f));
-        wd[0] = im.C * M, wd[1] = in_ch, wd[2] = w.k[0], wd[3] = w.k[1];
-        if (!(wn = k2onnx__init_f32(cv, "depthwise_W", wv, 4, wd))) return 0;
-        if (depthwise && use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
-        y = k2onnx__conv_node(cv, xt, wn, bn, 2, w.k, w.st, w.d, w.pads, in_ch > 1 ? 1 : im.C, "depthwise");
-        if (y && separable) {
-            /* pointwise [1, 1, C*M, F] -> [F, C*M, 1, 1] */
-            if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im.C * M * F), sizeof *wv))) return 0;
-            for (f = 0; f < F; f++)
-                for (c = 0; c < im.C * M; c++)
-                    wv[f * im.C * M + c] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)(th_kernels ? f * im.C * M + c : c * F + f));
-            wd[0] = F, wd[1] = im.C * M, wd[2] = wd[3] = 1;
-            if (!(wn = k2onnx__init_f32(cv, "pointwise_W", wv, 4, wd))) return 0;
-            if (use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
-            y = k2onnx__conv_node(cv, y, wn, bn, 2, one, one, one, zero, 1, "pointwise");
-        }
-    } else {
-        /* [kh, kw, C/g, F] (Keras 1 th: [F, C, kh, kw]) -> [F, C/g, kh, kw] */
-        if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * w.k[0] * w.k[1]), sizeof *wv))) return 0;
-        for (f = 0; f < F; f++)
-            for (c = 0; c < Cg; c++)
-                for (i = 0; i < w.k[0]; i++)
-                    for (j = 0; j < w.k[1]; j++) {
-                        int64_t si = flip ? w.k[0] - 1 - i : i, sj = flip ? w.k[1] - 1 - j : j;
-                        uint64_t at = th_kernels ? (uint64_t)(((f * Cg + c) * w.k[0] + si) * w.k[1] + sj)
-                                                         : (uint64_t)(((si * w.k[1] + sj) * Cg + c) * F + f);
-                        wv[((f * Cg + c) * w.k[0] + i) * w.k[1] + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
-                    }
-        wd[0] = F, wd[1] = Cg, wd[2] = w.k[0], wd[3] = w.k[1];
-        if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd))) return 0;
-        if (use_bias && !(bn = k2onnx__vector_init(cv, bias_at, "B", F))) return 0;
-        y = k2onnx__conv_node(cv, xt, wn, bn, 2, w.k, w.st, w.d, w.pads, g, "Conv");
-    }
-    if (!y || !k2onnx__image_output(cv, &in[0], &im, y, F, w.out, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    return k2onnx__apply_activation(cv, act, &lin, &(*out)[0]);
+    kd[0] = (uint64_t)k->F;
+    return !k->use_bias || k2onnx__check_weight(cv, k->bias_at, "bias", 1, kd);
+}
+
+/* The depthwise step as a grouped Conv (one group per input channel), and for SeparableConv2D the
+   pointwise step, a 1x1 Conv. */
+static const char *k2onnx__conv2d_depthwise(k2onnx__converter *cv, const k2onnx__conv2d *k, const char *xt)
+{
+    static const int64_t one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
+    const k2onnx__image *im = &k->im;
+    const k2onnx__window2d *w = &k->w;
+    int64_t M = k->M, F = k->F, c, f, i, j, wd[4], in_ch;
+    const char *wn, *bn = NULL, *y;
+    float *wv;
+    /* depthwise [kh, kw, C, M] -> [C*M, 1, kh, kw]; output channel c*M + m reads channel c.
+       With --unroll a full [C*M, C, kh, kw] kernel, zero off its diagonal: libonnx gets
+       grouped convolutions with one channel per group wrong. */
+    in_ch = K2ONNX__UNROLLS(cv->ctx) ? im->C : 1;
+    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im->C * M * in_ch * w->k[0] * w->k[1]), sizeof *wv))) return NULL;
+    memset(wv, 0, (size_t)(im->C * M * in_ch * w->k[0] * w->k[1]) * sizeof *wv);
+    for (c = 0; c < im->C; c++)
+        for (f = 0; f < M; f++)
+            for (i = 0; i < w->k[0]; i++)
+                for (j = 0; j < w->k[1]; j++)
+                    wv[(((c * M + f) * in_ch + (in_ch > 1 ? c : 0)) * w->k[0] + i) * w->k[1] + j] =
+                        k2onnx__h5array_get(&cv->layer->weights[0], k->th_kernels ? (uint64_t)(((f * im->C + c) * w->k[0] + i) * w->k[1] + j)
+                                                                                  : (uint64_t)(((i * w->k[1] + j) * im->C + c) * M + f));
+    wd[0] = im->C * M, wd[1] = in_ch, wd[2] = w->k[0], wd[3] = w->k[1];
+    if (!(wn = k2onnx__init_f32(cv, "depthwise_W", wv, 4, wd))) return NULL;
+    if (k->depthwise && k->use_bias && !(bn = k2onnx__vector_init(cv, k->bias_at, "B", F))) return NULL;
+    y = k2onnx__conv_node(cv, xt, wn, bn, 2, w->k, w->st, w->d, w->pads, in_ch > 1 ? 1 : im->C, "depthwise");
+    if (!y || !k->separable) return y;
+    /* pointwise [1, 1, C*M, F] -> [F, C*M, 1, 1] */
+    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im->C * M * F), sizeof *wv))) return NULL;
+    for (f = 0; f < F; f++)
+        for (c = 0; c < im->C * M; c++)
+            wv[f * im->C * M + c] = k2onnx__h5array_get(&cv->layer->weights[1], (uint64_t)(k->th_kernels ? f * im->C * M + c : c * F + f));
+    wd[0] = F, wd[1] = im->C * M, wd[2] = wd[3] = 1;
+    if (!(wn = k2onnx__init_f32(cv, "pointwise_W", wv, 4, wd))) return NULL;
+    if (k->use_bias && !(bn = k2onnx__vector_init(cv, k->bias_at, "B", F))) return NULL;
+    return k2onnx__conv_node(cv, y, wn, bn, 2, one, one, one, zero, 1, "pointwise");
+}
+
+/* A plain (or grouped) Conv: [kh, kw, C/g, F] (Keras 1 th: [F, C, kh, kw]) -> [F, C/g, kh, kw]. */
+static const char *k2onnx__conv2d_plain(k2onnx__converter *cv, const k2onnx__conv2d *k, const char *xt)
+{
+    const k2onnx__window2d *w = &k->w;
+    int64_t F = k->F, Cg = k->Cg, c, f, i, j, wd[4];
+    const char *wn, *bn = NULL;
+    float *wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * w->k[0] * w->k[1]), sizeof *wv);
+    if (!wv) return NULL;
+    for (f = 0; f < F; f++)
+        for (c = 0; c < Cg; c++)
+            for (i = 0; i < w->k[0]; i++)
+                for (j = 0; j < w->k[1]; j++) {
+                    int64_t si = k->flip ? w->k[0] - 1 - i : i, sj = k->flip ? w->k[1] - 1 - j : j;
+                    uint64_t at = k->th_kernels ? (uint64_t)(((f * Cg + c) * w->k[0] + si) * w->k[1] + sj)
+                                                : (uint64_t)(((si * w->k[1] + sj) * Cg + c) * F + f);
+                    wv[((f * Cg + c) * w->k[0] + i) * w->k[1] + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
+                }
+    wd[0] = F, wd[1] = Cg, wd[2] = w->k[0], wd[3] = w->k[1];
+    if (!(wn = k2onnx__init_f32(cv, "W", wv, 4, wd))) return NULL;
+    if (k->use_bias && !(bn = k2onnx__vector_init(cv, k->bias_at, "B", F))) return NULL;
+    return k2onnx__conv_node(cv, xt, wn, bn, 2, w->k, w->st, w->d, w->pads, k->g, "Conv");
+}
+
+/* Conv2D, DepthwiseConv2D and SeparableConv2D: Keras kernels [kh, kw, in, out] become ONNX
+   [out, in, kh, kw]. */
+static int k2onnx__map_conv2d(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    k2onnx__conv2d k;
+    k2onnx__kvalue lin;
+    const char *xt, *y;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__conv2d_read(cv, &in[0], &k) || !(xt = k2onnx__to_nchw(cv, &in[0], &k.im))) return 0;
+    y = k.depthwise || k.separable ? k2onnx__conv2d_depthwise(cv, &k, xt) : k2onnx__conv2d_plain(cv, &k, xt);
+    if (!y || !k2onnx__image_output(cv, &in[0], &k.im, y, k.F, k.w.out, &lin) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    return k2onnx__apply_activation(cv, k.act, &lin, &(*out)[0]);
 }
 
 /* MaxPooling2D / AveragePooling2D. */
@@ -11090,6 +11140,34 @@ static int k2onnx__mha_masks(k2onnx__converter *cv, const k2onnx__kvalue *q, con
     return 1;
 }
 
+/* The heads' attention over [batch, T, D] values, their context merged to [batch, T, H * VD];
+   *probs gets the attention scores [batch, H, Tq, Tk]. */
+static const char *k2onnx__mha_attend(k2onnx__converter *cv, const k2onnx__kvalue *q, const k2onnx__kvalue *k, const k2onnx__kvalue *v,
+                                      const k2onnx__kvalue *am, int64_t H, int64_t KD, int64_t VD, int use_bias, const char **probs)
+{
+    static const int64_t perm[4] = {0, 2, 1, 3};
+    size_t per = use_bias ? 2u : 1u;
+    int64_t shape[3];
+    const char *Q, *K, *V, *kt, *scores, *ctxv, *sh, *s;
+    Q = k2onnx__mha_project(cv, q, 0, use_bias, H, KD, "query");
+    K = Q ? k2onnx__mha_project(cv, k, per, use_bias, H, KD, "key") : NULL;
+    V = K ? k2onnx__mha_project(cv, v, 2 * per, use_bias, H, VD, "value") : NULL;
+    if (!V) return NULL;
+    s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / k2onnx__sqrt((double)KD)));
+    Q = s ? k2onnx__op2(cv, "Mul", Q, s, "query_scaled") : NULL;
+    kt = Q ? k2onnx__transpose_last2(cv, K, 4, "key_transposed") : NULL;
+    scores = kt ? k2onnx__op2(cv, "MatMul", Q, kt, "scores") : NULL;
+    if (!scores || !k2onnx__mha_masks(cv, q, v, k, am, &scores)) return NULL;
+    *probs = k2onnx__softmax(cv, "Softmax", scores, 4, 3, "attention_scores");
+    ctxv = *probs ? k2onnx__op2(cv, "MatMul", *probs, V, "context") : NULL;
+    ctxv = ctxv ? k2onnx__transpose(cv, ctxv, perm, 4, "context_steps_first") : NULL;
+    shape[0] = 0;
+    shape[1] = -1;
+    shape[2] = H * VD;
+    sh = ctxv ? k2onnx__init_i64(cv, "context_shape", shape, 3) : NULL;
+    return sh ? k2onnx__op2(cv, "Reshape", ctxv, sh, "context_merged") : NULL;
+}
+
 /* MultiHeadAttention(num_heads, key_dim, value_dim, use_bias, output_shape, attention_axes) over
    [batch, T, D] query, value and key, with the attention mask Keras builds from an
    attention_mask argument, the query, value and key masks and use_causal_mask; inputs of higher
@@ -11103,10 +11181,9 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
     const k2onnx__kvalue *query = q, *key = NULL;
     k2onnx__kvalue folded[3];
     int use_bias = k2onnx__jbool(cfg, "use_bias", 1);
-    int64_t H, KD, VD, Dout = 1, shape[3], qperm[K2ONNX__MAX_RANK], kperm[K2ONNX__MAX_RANK], odims[K2ONNX__MAX_RANK];
+    int64_t H, KD, VD, Dout = 1, qperm[K2ONNX__MAX_RANK], kperm[K2ONNX__MAX_RANK], odims[K2ONNX__MAX_RANK];
     size_t per = use_bias ? 2u : 1u;
-    const char *Q, *K, *V, *kt, *scores, *probs, *ctxv, *y, *sh, *w;
-    static const int64_t perm[4] = {0, 2, 1, 3};
+    const char *probs = NULL, *ctxv, *y, *sh, *w;
     uint64_t od[K2ONNX__MAX_RANK];
     unsigned bits, nod, i, r;
     if (!q || !v) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects a query and a value");
@@ -11137,26 +11214,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
     }
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != 4 * per) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", (int)(4 * per), (int)cv->layer->nweights);
-    Q = k2onnx__mha_project(cv, q, 0, use_bias, H, KD, "query");
-    K = Q ? k2onnx__mha_project(cv, k, per, use_bias, H, KD, "key") : NULL;
-    V = K ? k2onnx__mha_project(cv, v, 2 * per, use_bias, H, VD, "value") : NULL;
-    if (!V) return 0;
-    {
-        const char *s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / k2onnx__sqrt((double)KD)));
-        Q = s ? k2onnx__op2(cv, "Mul", Q, s, "query_scaled") : NULL;
-    }
-    kt = Q ? k2onnx__transpose_last2(cv, K, 4, "key_transposed") : NULL;
-    scores = kt ? k2onnx__op2(cv, "MatMul", Q, kt, "scores") : NULL;
-    if (!scores) return 0;
-    if (!k2onnx__mha_masks(cv, q, v, k, am, &scores)) return 0;
-    probs = k2onnx__softmax(cv, "Softmax", scores, 4, 3, "attention_scores");
-    ctxv = probs ? k2onnx__op2(cv, "MatMul", probs, V, "context") : NULL;
-    ctxv = ctxv ? k2onnx__transpose(cv, ctxv, perm, 4, "context_steps_first") : NULL;
-    shape[0] = 0;
-    shape[1] = -1;
-    shape[2] = H * VD;
-    sh = ctxv ? k2onnx__init_i64(cv, "context_shape", shape, 3) : NULL;
-    ctxv = sh ? k2onnx__op2(cv, "Reshape", ctxv, sh, "context_merged") : NULL;
+    ctxv = k2onnx__mha_attend(cv, q, k, v, am, H, KD, VD, use_bias, &probs);
     if (!ctxv) return 0;
     od[0] = (uint64_t)H;
     od[1] = (uint64_t)VD;
