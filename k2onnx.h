@@ -359,6 +359,12 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #include <string.h>
 #include <math.h>
 
+/* Marks helpers that some trimmed builds leave without a caller. */
+#if defined(__GNUC__) || defined(__clang__)
+#define K2ONNX__MAYBE_UNUSED __attribute__((unused))
+#else
+#define K2ONNX__MAYBE_UNUSED
+#endif
 #if defined(K2ONNX_MALLOC) != defined(K2ONNX_FREE)
 #error "define both K2ONNX_MALLOC and K2ONNX_FREE, or neither"
 #endif
@@ -416,7 +422,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #ifdef K2ONNX_NO_SCAN_UNROLL
 #define K2ONNX__UNROLLS(ctx) 0
 #else
-#define K2ONNX__UNROLLS(ctx) ((ctx)->unroll)
+#define K2ONNX__UNROLLS(ctx) ((ctx)->opt.unroll)
 #endif
 #if !defined(K2ONNX_NO_H5_CHUNKED) || !defined(K2ONNX_NO_H5_DENSE)
 #define K2ONNX__H5_BTREE2 1
@@ -432,30 +438,17 @@ typedef struct k2onnx__block {
 /* Every allocation of one conversion comes from this arena and is released at once at the end,
    which keeps the many early-exit error paths leak-free. */
 typedef struct k2onnx__ctx {
-    k2onnx_allocator allocator;
+    k2onnx_options opt;           /* the caller's options, zeros replaced by their defaults */
     k2onnx__block *blocks;
-    size_t allocated, max_memory;
+    size_t allocated;
     size_t footprint;             /* bytes taken from the allocator or the buffer, headers included */
     size_t next_block;            /* arena blocks grow from 4 KiB, so small models need little */
     unsigned char *memory;        /* options.memory: blocks are carved from it, never freed */
     size_t memory_size, memory_at;
-    unsigned max_json_depth, max_dataset_ratio, max_graph_depth;
-    size_t objects, max_objects;
-    int opset;
-    int state_io, scan_rnn, unroll;
-    size_t batch, steps;
-    const k2onnx_input_shape *input_shapes;
-    size_t input_shapes_count;
-    const char *model_config;
-    size_t model_config_size;
+    size_t objects;
     const char *keras_version;   /* from a .keras archive's metadata.json */
     uint32_t *crc32_tables;      /* computed when the first ZIP member is checked */
     struct k2onnx__inflate_tables *inflate_tables; /* taken at the first deflated chunk or member */
-    void (*warn)(void *user, const char *message);
-    void *warn_user;
-    const char *source_name;
-    const k2onnx_rename *renames;
-    size_t renames_count;
     int describe;                /* options.describe is set: the graph keeps which layer made each node */
     k2onnx_error *error;
     k2onnx_error local_error;
@@ -582,9 +575,9 @@ static int k2onnx__fail_code(k2onnx__ctx *c, k2onnx_result r)
    bounds the work a small hostile file can cause. */
 static int k2onnx__count_object(k2onnx__ctx *ctx)
 {
-    if (++ctx->objects <= ctx->max_objects) return 1;
+    if (++ctx->objects <= ctx->opt.max_objects) return 1;
     return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "the input holds more than max_objects (%u) HDF5 objects, links, attributes, JSON values and layers",
-                        (unsigned long long)ctx->max_objects);
+                        (unsigned long long)ctx->opt.max_objects);
 }
 
 #define K2ONNX__ALIGN 16u
@@ -600,14 +593,14 @@ static void *k2onnx__raw_alloc(k2onnx__ctx *c, size_t size)
         c->memory_at = at + size;
         return c->memory + at;
     }
-    if (c->allocator.alloc) return c->allocator.alloc(c->allocator.user, size);
+    if (c->opt.allocator.alloc) return c->opt.allocator.alloc(c->opt.allocator.user, size);
     return K2ONNX_MALLOC(size);
 }
 
 static void k2onnx__raw_free(k2onnx__ctx *c, void *p)
 {
     if (!p || c->memory) return;
-    if (c->allocator.free) c->allocator.free(c->allocator.user, p);
+    if (c->opt.allocator.free) c->opt.allocator.free(c->opt.allocator.user, p);
     else K2ONNX_FREE(p);
 }
 
@@ -626,9 +619,9 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
     k2onnx__block *b = c->blocks;
     size_t need;
     if (c->failed) return NULL;
-    if (size > c->max_memory) {
+    if (size > c->opt.max_memory) {
         k2onnx__fail(c, k2onnx_result_limit_exceeded, "allocation of %u bytes exceeds max_memory (%u)",
-                     (unsigned long long)size, (unsigned long long)c->max_memory);
+                     (unsigned long long)size, (unsigned long long)c->opt.max_memory);
         return NULL;
     }
     need = K2ONNX__ARENA_BLOCK ? (size + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN : size;
@@ -637,9 +630,9 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
         /* A caller's buffer is one block: all of it, so that nothing is lost to block rounding. */
         if (c->memory && K2ONNX__ARENA_BLOCK && c->memory_size - c->memory_at > K2ONNX__HEADER_SIZE + K2ONNX__ALIGN + bsize)
             bsize = (c->memory_size - c->memory_at - K2ONNX__HEADER_SIZE - K2ONNX__ALIGN) / K2ONNX__ALIGN * K2ONNX__ALIGN;
-        if (c->allocated + bsize > c->max_memory) {
+        if (c->allocated + bsize > c->opt.max_memory) {
             k2onnx__fail(c, k2onnx_result_limit_exceeded, "conversion needs more than max_memory (%u bytes)",
-                         (unsigned long long)c->max_memory);
+                         (unsigned long long)c->opt.max_memory);
             return NULL;
         }
         b = (k2onnx__block *)k2onnx__raw_alloc(c, K2ONNX__HEADER_SIZE + bsize);
@@ -1346,6 +1339,38 @@ static uint64_t k2onnx__cur_addr(k2onnx__cur *c)
     if (a == undef) return K2ONNX__UNDEF_ADDR;
     if (a > UINT64_MAX - c->f->base) return K2ONNX__UNDEF_ADDR;
     return a + c->f->base;
+}
+
+/* Reads a run of fields spelled as in the format specification's tables, one letter a field:
+   B H I Q an unsigned of 1, 2, 4 or 8 bytes, O a file address (as k2onnx__cur_addr), L a length
+   of the file's length size. An upper-case letter stores into the next uint64_t * argument, the
+   lower-case letter skips the field, a decimal count before a letter repeats it, spaces are for
+   the reader. Returns 0 when the fields run past the cursor's end. */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cur_fields(k2onnx__cur *c, const char *layout, ...)
+{
+    va_list ap;
+    va_start(ap, layout);
+    while (*layout) {
+        unsigned count = 0, width;
+        char kind;
+        while (*layout >= '0' && *layout <= '9') count = count * 10u + (unsigned)(*layout++ - '0');
+        kind = *layout++;
+        switch (kind | 0x20) {
+        case 'b': width = 1; break;
+        case 'h': width = 2; break;
+        case 'i': width = 4; break;
+        case 'q': width = 8; break;
+        case 'o': width = c->f->so; break;
+        case 'l': width = c->f->sl; break;
+        default: continue;
+        }
+        for (count += !count; count; count--) {
+            if (kind & 0x20) k2onnx__cur_skip(c, width);
+            else *va_arg(ap, uint64_t *) = kind == 'O' ? k2onnx__cur_addr(c) : k2onnx__cur_uint(c, width);
+        }
+    }
+    va_end(ap);
+    return !c->bad;
 }
 
 static int k2onnx__sig(const k2onnx__h5 *f, uint64_t pos, const char *sig)
@@ -2155,8 +2180,7 @@ typedef int (*k2onnx__bt2_record_fn)(void *user, uint64_t pos, unsigned size);
 typedef struct k2onnx__bt2 {
     const k2onnx__h5 *f;
     const char *path;
-    unsigned type, node_size, rec_size, depth;
-    uint64_t root, root_nrec;
+    uint64_t type, node_size, rec_size, depth, root, root_nrec; /* header fields */
     uint64_t max_nrec[K2ONNX__BT2_MAX_DEPTH + 1];
     unsigned nrec_size;                            /* width of "records in child" fields */
     unsigned total_size[K2ONNX__BT2_MAX_DEPTH + 1]; /* width of "total records" for a child at depth d */
@@ -2169,22 +2193,17 @@ typedef struct k2onnx__bt2 {
 static int k2onnx__bt2_open(k2onnx__bt2 *t, const k2onnx__h5 *f, const char *path, uint64_t addr, unsigned type)
 {
     k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
-    uint64_t cum[K2ONNX__BT2_MAX_DEPTH + 1];
+    uint64_t cum[K2ONNX__BT2_MAX_DEPTH + 1], version;
     unsigned d;
     memset(t, 0, sizeof *t);
     t->f = f;
     t->path = path;
     if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, addr, "BTHD")) return k2onnx__h5_bad(f, path, "v2 B-tree header lacks its BTHD signature");
-    k2onnx__cur_skip(&c, 4);
-    if (k2onnx__cur_uint(&c, 1) != 0) return k2onnx__h5_bad(f, path, "unknown v2 B-tree version");
-    t->type = (unsigned)k2onnx__cur_uint(&c, 1);
-    t->node_size = (unsigned)k2onnx__cur_uint(&c, 4);
-    t->rec_size = (unsigned)k2onnx__cur_uint(&c, 2);
-    t->depth = (unsigned)k2onnx__cur_uint(&c, 2);
-    k2onnx__cur_skip(&c, 2); /* split and merge percentages */
-    t->root = k2onnx__cur_addr(&c);
-    t->root_nrec = k2onnx__cur_uint(&c, 2);
-    k2onnx__cur_skip(&c, f->sl); /* total records */
+    /* signature, version, type, node size, record size, depth, split and merge percentages,
+       root node address, records in the root node, total records */
+    k2onnx__cur_fields(&c, "4b B B I H H 2b O H l", &version, &t->type, &t->node_size, &t->rec_size, &t->depth, &t->root,
+                       &t->root_nrec);
+    if (version != 0) return k2onnx__h5_bad(f, path, "unknown v2 B-tree version");
     if (c.bad || !k2onnx__checksum_ok(f, addr, c.pos + 4 - addr)) return k2onnx__h5_bad(f, path, "v2 B-tree header checksum mismatch");
     if (t->type != type) return k2onnx__h5_bad(f, path, "v2 B-tree has the wrong record type");
     if (t->rec_size == 0 || t->node_size < 10u + t->rec_size || t->depth > K2ONNX__BT2_MAX_DEPTH)
@@ -2252,10 +2271,8 @@ typedef struct k2onnx__fheap {
     const k2onnx__h5 *f;
     const char *path;
     uint64_t addr;
-    unsigned id_len, filter_len, flags;
-    uint64_t max_managed, huge_btree;
-    unsigned width, max_heap_bits, cur_rows;
-    uint64_t start_block, max_direct, root;
+    uint64_t id_len, filter_len, flags, max_managed, huge_btree; /* header fields */
+    uint64_t width, start_block, max_direct, max_heap_bits, root, cur_rows;
     unsigned off_size, len_size, first_row_bits, max_direct_rows;
     uint64_t checked[4];    /* direct blocks whose checksum was verified */
     unsigned nchecked;
@@ -2264,27 +2281,21 @@ typedef struct k2onnx__fheap {
 static int k2onnx__fheap_open(k2onnx__fheap *h, const k2onnx__h5 *f, const char *path, uint64_t addr)
 {
     k2onnx__cur c = k2onnx__cursor(f, addr, f->size > addr ? f->size - addr : 0);
+    uint64_t version;
     memset(h, 0, sizeof *h);
     h->f = f;
     h->path = path;
     h->addr = addr;
     if (addr == K2ONNX__UNDEF_ADDR || !k2onnx__sig(f, addr, "FRHP")) return k2onnx__h5_bad(f, path, "fractal heap header lacks its FRHP signature");
-    k2onnx__cur_skip(&c, 4);
-    if (k2onnx__cur_uint(&c, 1) != 0) return k2onnx__h5_bad(f, path, "unknown fractal heap version");
-    h->id_len = (unsigned)k2onnx__cur_uint(&c, 2);
-    h->filter_len = (unsigned)k2onnx__cur_uint(&c, 2);
-    h->flags = (unsigned)k2onnx__cur_uint(&c, 1);
-    h->max_managed = k2onnx__cur_uint(&c, 4);
-    k2onnx__cur_skip(&c, f->sl);                 /* next huge object id */
-    h->huge_btree = k2onnx__cur_addr(&c);
-    k2onnx__cur_skip(&c, f->sl + f->so + 8u * f->sl); /* free space, its manager, statistics */
-    h->width = (unsigned)k2onnx__cur_uint(&c, 2);
-    h->start_block = k2onnx__cur_uint(&c, f->sl);
-    h->max_direct = k2onnx__cur_uint(&c, f->sl);
-    h->max_heap_bits = (unsigned)k2onnx__cur_uint(&c, 2);
-    k2onnx__cur_skip(&c, 2);                     /* starting rows of the root indirect block */
-    h->root = k2onnx__cur_addr(&c);
-    h->cur_rows = (unsigned)k2onnx__cur_uint(&c, 2);
+    /* signature, version, heap id length, I/O filters' encoded length, flags, maximum size of
+       managed objects, next huge object id, v2 B-tree of huge objects, free space in managed
+       blocks, its manager, 8 statistics, table width, starting block size, maximum direct block
+       size, maximum heap size (bits), starting rows of the root indirect block, root block
+       address, current rows of the root indirect block */
+    k2onnx__cur_fields(&c, "4b B H H B I l O l o 8l H L L H h O H", &version, &h->id_len, &h->filter_len, &h->flags,
+                       &h->max_managed, &h->huge_btree, &h->width, &h->start_block, &h->max_direct, &h->max_heap_bits,
+                       &h->root, &h->cur_rows);
+    if (version != 0) return k2onnx__h5_bad(f, path, "unknown fractal heap version");
     if (h->filter_len) k2onnx__cur_skip(&c, f->sl + 4u + h->filter_len);
     if (c.bad || !k2onnx__checksum_ok(f, addr, c.pos + 4 - addr)) return k2onnx__h5_bad(f, path, "fractal heap header checksum mismatch");
     if (h->filter_len)
@@ -2788,6 +2799,78 @@ static int k2onnx__chunks_earray(k2onnx__chunks *s);
 
 #endif
 
+#ifndef K2ONNX_NO_H5_CHUNKED
+/* The chunk grid of a chunked dataset assembled into `out`, and the buffers its filters need. */
+static int k2onnx__chunks_open(k2onnx__chunks *s, const k2onnx__h5 *f, const k2onnx__h5obj *o, unsigned char *out)
+{
+    unsigned i;
+    memset(s, 0, sizeof *s);
+    s->f = f;
+    s->o = o;
+    s->out = out;
+    s->esize = o->type.size;
+    s->rank = o->space.rank;
+    s->unlim = -1;
+    if (s->rank == 0 || o->chunk_rank != s->rank + 1) return k2onnx__h5_bad(f, o->path, "chunk rank does not match the dataspace");
+    s->chunk_bytes = o->type.size;
+    s->grid_count = 1;
+    for (i = 0; i < s->rank; i++) {
+        uint64_t extent = o->space.maxdims[i] == UINT64_MAX ? o->space.dims[i] : o->space.maxdims[i];
+        s->chunk[i] = o->chunk_dims[i];
+        if (s->chunk[i] == 0) return k2onnx__h5_bad(f, o->path, "chunk dimension is 0");
+        if (s->chunk_bytes > f->ctx->opt.max_memory / s->chunk[i]) return k2onnx__h5_bad(f, o->path, "chunk is larger than max_memory");
+        s->chunk_bytes *= s->chunk[i];
+        s->grid[i] = extent / s->chunk[i] + (extent % s->chunk[i] != 0);
+        if (s->grid[i] == 0) s->grid[i] = 1;
+        s->grid_count = s->grid_count > UINT64_MAX / s->grid[i] ? UINT64_MAX : s->grid_count * s->grid[i];
+    }
+    /* Filters may add a few bytes (Fletcher-32) before the last step restores the chunk size. */
+    s->buf_cap = (size_t)s->chunk_bytes + 64u * K2ONNX__MAX_FILTERS;
+    if (o->nfilters) {
+        s->buf[0] = (unsigned char *)k2onnx__alloc(f->ctx, s->buf_cap);
+        s->buf[1] = (unsigned char *)k2onnx__alloc(f->ctx, s->buf_cap);
+        if (!s->buf[0] || !s->buf[1]) return 0;
+    }
+    s->max_visits = f->size / 4u + 16u;
+    return 1;
+}
+
+/* Assembles a chunked dataset into `out` (filled with the fill value) by walking its chunk index. */
+static int k2onnx__h5_read_chunked(const k2onnx__h5 *f, const k2onnx__h5obj *o, unsigned char *out)
+{
+    k2onnx__chunks s;
+    if (!k2onnx__chunks_open(&s, f, o, out)) return 0;
+    switch (o->chunk_index) {
+    case K2ONNX__CHUNK_BTREE1: return k2onnx__chunks_btree1(&s, o->chunk_index_addr, -1);
+    case K2ONNX__CHUNK_SINGLE: {
+        uint64_t zero[K2ONNX__H5_MAX_RANK];
+        memset(zero, 0, sizeof zero);
+        return k2onnx__chunk_store(&s, zero, o->chunk_index_addr, (o->chunk_layout_flags & 0x02u) ? o->single_chunk_size : s.chunk_bytes,
+                                   o->single_chunk_mask);
+    }
+    case K2ONNX__CHUNK_IMPLICIT: {
+        uint64_t i2, scaled[K2ONNX__H5_MAX_RANK];
+        if (s.grid_count > f->size / s.chunk_bytes) return k2onnx__h5_bad(f, o->path, "implicitly indexed chunks do not fit in the file");
+        for (i2 = 0; i2 < s.grid_count; i2++) {
+            k2onnx__chunk_coords(&s, i2, scaled);
+            if (!k2onnx__chunk_store(&s, scaled, o->chunk_index_addr + i2 * s.chunk_bytes, s.chunk_bytes, 0)) return 0;
+        }
+        return 1;
+    }
+    case K2ONNX__CHUNK_FARRAY: return k2onnx__chunks_farray(&s);
+    case K2ONNX__CHUNK_EARRAY: return k2onnx__chunks_earray(&s);
+    case K2ONNX__CHUNK_BTREE2: {
+        k2onnx__chunk_rec cr;
+        cr.s = &s;
+        cr.filtered = o->nfilters > 0;
+        return k2onnx__bt2_iterate(f, o->path, o->chunk_index_addr, cr.filtered ? 11u : 10u, k2onnx__chunks_bt2_cb, &cr);
+    }
+    default: break;
+    }
+    return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunk index type %d", o->path, (int)o->chunk_index);
+}
+#endif
+
 /* Reads a dataset's raw element bytes (file byte order) into *data: a pointer into the file for
    contiguous and compact storage, an assembled arena copy for chunked storage. */
 static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, const unsigned char **data, uint64_t *nbytes)
@@ -2812,10 +2895,10 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
     if (o->layout_class != K2ONNX__LAYOUT_CONTIGUOUS && o->layout_class != K2ONNX__LAYOUT_CHUNKED)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': layout class %d", o->path, o->layout_class);
     /* Never-written data reads as the fill value, as in libhdf5. */
-    if (bytes / f->ctx->max_dataset_ratio > f->size)
+    if (bytes / f->ctx->opt.max_dataset_ratio > f->size)
         return k2onnx__fail(f->ctx, k2onnx_result_limit_exceeded, "HDF5 dataset '%s' would expand to %u bytes, more than max_dataset_ratio (%u) times the file size",
-                            o->path, (unsigned long long)bytes, (unsigned long long)f->ctx->max_dataset_ratio);
-    if (bytes > f->ctx->max_memory) return k2onnx__fail(f->ctx, k2onnx_result_limit_exceeded, "HDF5 dataset '%s' needs %u bytes, more than max_memory",
+                            o->path, (unsigned long long)bytes, (unsigned long long)f->ctx->opt.max_dataset_ratio);
+    if (bytes > f->ctx->opt.max_memory) return k2onnx__fail(f->ctx, k2onnx_result_limit_exceeded, "HDF5 dataset '%s' needs %u bytes, more than max_memory",
                                                         o->path, (unsigned long long)bytes);
     out = (unsigned char *)k2onnx__alloc(f->ctx, (size_t)bytes);
     if (!out) return 0;
@@ -2828,66 +2911,7 @@ static int k2onnx__h5_read_raw(const k2onnx__h5 *f, const k2onnx__h5obj *o, cons
     if (o->layout_class == K2ONNX__LAYOUT_CHUNKED && o->chunk_index_addr != K2ONNX__UNDEF_ADDR)
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunked storage is left out of this build (K2ONNX_NO_H5_CHUNKED)", o->path);
 #else
-    if (o->layout_class == K2ONNX__LAYOUT_CHUNKED && o->chunk_index_addr != K2ONNX__UNDEF_ADDR) {
-        k2onnx__chunks s;
-        unsigned i;
-        memset(&s, 0, sizeof s);
-        s.f = f;
-        s.o = o;
-        s.out = out;
-        s.esize = esize;
-        s.rank = o->space.rank;
-        s.unlim = -1;
-        if (s.rank == 0 || o->chunk_rank != s.rank + 1) return k2onnx__h5_bad(f, o->path, "chunk rank does not match the dataspace");
-        s.chunk_bytes = esize;
-        s.grid_count = 1;
-        for (i = 0; i < s.rank; i++) {
-            uint64_t extent = o->space.maxdims[i] == UINT64_MAX ? o->space.dims[i] : o->space.maxdims[i];
-            s.chunk[i] = o->chunk_dims[i];
-            if (s.chunk[i] == 0) return k2onnx__h5_bad(f, o->path, "chunk dimension is 0");
-            if (s.chunk_bytes > f->ctx->max_memory / s.chunk[i]) return k2onnx__h5_bad(f, o->path, "chunk is larger than max_memory");
-            s.chunk_bytes *= s.chunk[i];
-            s.grid[i] = extent / s.chunk[i] + (extent % s.chunk[i] != 0);
-            if (s.grid[i] == 0) s.grid[i] = 1;
-            s.grid_count = s.grid_count > UINT64_MAX / s.grid[i] ? UINT64_MAX : s.grid_count * s.grid[i];
-        }
-        /* Filters may add a few bytes (Fletcher-32) before the last step restores the chunk size. */
-        s.buf_cap = (size_t)s.chunk_bytes + 64u * K2ONNX__MAX_FILTERS;
-        if (o->nfilters) {
-            s.buf[0] = (unsigned char *)k2onnx__alloc(f->ctx, s.buf_cap);
-            s.buf[1] = (unsigned char *)k2onnx__alloc(f->ctx, s.buf_cap);
-            if (!s.buf[0] || !s.buf[1]) return 0;
-        }
-        s.max_visits = f->size / 4u + 16u;
-        switch (o->chunk_index) {
-        case K2ONNX__CHUNK_BTREE1: return k2onnx__chunks_btree1(&s, o->chunk_index_addr, -1);
-        case K2ONNX__CHUNK_SINGLE: {
-            uint64_t zero[K2ONNX__H5_MAX_RANK];
-            memset(zero, 0, sizeof zero);
-            return k2onnx__chunk_store(&s, zero, o->chunk_index_addr, (o->chunk_layout_flags & 0x02u) ? o->single_chunk_size : s.chunk_bytes,
-                                       o->single_chunk_mask);
-        }
-        case K2ONNX__CHUNK_IMPLICIT: {
-            uint64_t i2, scaled[K2ONNX__H5_MAX_RANK];
-            if (s.grid_count > f->size / s.chunk_bytes) return k2onnx__h5_bad(f, o->path, "implicitly indexed chunks do not fit in the file");
-            for (i2 = 0; i2 < s.grid_count; i2++) {
-                k2onnx__chunk_coords(&s, i2, scaled);
-                if (!k2onnx__chunk_store(&s, scaled, o->chunk_index_addr + i2 * s.chunk_bytes, s.chunk_bytes, 0)) return 0;
-            }
-            return 1;
-        }
-        case K2ONNX__CHUNK_FARRAY: return k2onnx__chunks_farray(&s);
-        case K2ONNX__CHUNK_EARRAY: return k2onnx__chunks_earray(&s);
-        case K2ONNX__CHUNK_BTREE2: {
-            k2onnx__chunk_rec cr;
-            cr.s = &s;
-            cr.filtered = o->nfilters > 0;
-            return k2onnx__bt2_iterate(f, o->path, o->chunk_index_addr, cr.filtered ? 11u : 10u, k2onnx__chunks_bt2_cb, &cr);
-        }
-        default: break;
-        }
-        return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 dataset '%s': chunk index type %d", o->path, (int)o->chunk_index);
-    }
+    if (o->layout_class == K2ONNX__LAYOUT_CHUNKED && o->chunk_index_addr != K2ONNX__UNDEF_ADDR) return k2onnx__h5_read_chunked(f, o, out);
 #endif
     return 1;
 }
@@ -3782,7 +3806,7 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
            max_memory, so every size fits a size_t */
         if (wide[1] > size || wide[2] > size) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s' runs past the end of the file", name);
         if (method == 0 && wide[0] != wide[1]) return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': stored sizes differ", name);
-        if (method == 8 && wide[0] > (uint64_t)ctx->max_memory)
+        if (method == 8 && wide[0] > (uint64_t)ctx->opt.max_memory)
             return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
         usize = (size_t)wide[0];
         csize = (size_t)wide[1];
@@ -3798,7 +3822,7 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
             unsigned char *out;
             k2onnx__inflate_tables *tables;
             const char *err = NULL;
-            if (usize > ctx->max_memory) return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
+            if (usize > ctx->opt.max_memory) return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
             if (!(out = (unsigned char *)k2onnx__alloc(ctx, usize ? usize : 1))) return 0;
             if (!(tables = k2onnx__inflate_tables_of(ctx))) return 0;
             if (k2onnx__raw_inflate(tables, buf + start, csize, out, usize, &err) != usize || err)
@@ -4010,9 +4034,9 @@ static int k2onnx__jcontainer(k2onnx__jparser *jp, k2onnx__json *v, int is_objec
     const char **keys = NULL;
     size_t n = 0, cap = 0, kcap = 0;
     unsigned char close = is_object ? '}' : ']';
-    if (++jp->depth > jp->ctx->max_json_depth) {
+    if (++jp->depth > jp->ctx->opt.max_json_depth) {
         return k2onnx__fail(jp->ctx, k2onnx_result_limit_exceeded, "%s: JSON nesting deeper than %d levels",
-                            jp->what, (int)jp->ctx->max_json_depth);
+                            jp->what, (int)jp->ctx->opt.max_json_depth);
     }
     jp->p++;
     k2onnx__jspace(jp);
@@ -4883,9 +4907,9 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
     m->f = f;
     if (!k2onnx__h5_object(f, f->root_addr, "/", &root)) return 0;
     m->keras_version = "";
-    if (ctx->model_config) {
+    if (ctx->opt.model_config) {
         /* An architecture from model.to_json() carries its own keras_version. */
-        if (!k2onnx__json_parse(ctx, "model config", ctx->model_config, ctx->model_config_size, &m->config)) return 0;
+        if (!k2onnx__json_parse(ctx, "model config", ctx->opt.model_config, ctx->opt.model_config_size, &m->config)) return 0;
         if ((s = k2onnx__jstr(k2onnx__jget(&m->config, "keras_version"))) != NULL) m->keras_version = s;
         if (ctx->keras_version) m->keras_version = ctx->keras_version;
     }
@@ -4914,7 +4938,7 @@ static int k2onnx__kload(k2onnx__kmodel *m, k2onnx__ctx *ctx, const k2onnx__h5 *
         m->legacy_mask = m->keras_version_number < 20300 && !strstr(v, "tf");
     }
     a = k2onnx__h5_attr(&root, "model_config");
-    if (!ctx->model_config) {
+    if (!ctx->opt.model_config) {
         if (!a) {
             if (k2onnx__h5_attr(&root, "layer_names") || k2onnx__h5_attr(&root, "layer_names0"))
                 return k2onnx__fail(ctx, k2onnx_result_invalid_model,
@@ -5156,11 +5180,6 @@ typedef struct k2onnx__cfg {
     const k2onnx__json *json;
 } k2onnx__cfg;
 
-#if defined(__GNUC__) || defined(__clang__)
-#define K2ONNX__MAYBE_UNUSED __attribute__((unused))
-#else
-#define K2ONNX__MAYBE_UNUSED
-#endif
 
 /* "layer 'x' (Class): ..." */
 #ifdef K2ONNX_NO_ERROR_STRINGS
@@ -5168,8 +5187,7 @@ static int k2onnx__layer_code(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx_
 {
     return (k2onnx__fail)(ctx, r, "layer '%s' (%s): %s", L->name, L->cls, k2onnx__result_text(r));
 }
-#define k2onnx__layer_fail(ctx, L, r, ...) k2onnx__layer_code((ctx), (L), (r))
-#define k2onnx__cfg_fail(c, ...) k2onnx__layer_code((c).ctx, (c).layer, k2onnx_result_invalid_model)
+#define k2onnx__cfg_fail(c, r, ...) k2onnx__layer_code((c).ctx, (c).layer, (r))
 #else
 static int k2onnx__layer_vfail(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx_result r, const char *fmt, va_list ap)
 {
@@ -5178,22 +5196,12 @@ static int k2onnx__layer_vfail(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx
     return k2onnx__fail(ctx, r, "layer '%s' (%s): %s", L->name, L->cls, buf);
 }
 
-static K2ONNX__MAYBE_UNUSED int k2onnx__layer_fail(k2onnx__ctx *ctx, const k2onnx__klayer *L, k2onnx_result r, const char *fmt, ...)
+static int k2onnx__cfg_fail(k2onnx__cfg c, k2onnx_result r, const char *fmt, ...)
 {
     va_list ap;
     int ok;
     va_start(ap, fmt);
-    ok = k2onnx__layer_vfail(ctx, L, r, fmt, ap);
-    va_end(ap);
-    return ok;
-}
-
-static int k2onnx__cfg_fail(k2onnx__cfg c, const char *fmt, ...)
-{
-    va_list ap;
-    int ok;
-    va_start(ap, fmt);
-    ok = k2onnx__layer_vfail(c.ctx, c.layer, k2onnx_result_invalid_model, fmt, ap);
+    ok = k2onnx__layer_vfail(c.ctx, c.layer, r, fmt, ap);
     va_end(ap);
     return ok;
 }
@@ -5205,7 +5213,7 @@ static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_positive_int(k2onnx__cfg c, const ch
     long long v;
     const k2onnx__json *j = k2onnx__jget(c.json, key);
     if (!j && alt) j = k2onnx__jget(c.json, alt);
-    if (!k2onnx__jint(j, 1, (long long)1 << 31, &v)) return k2onnx__cfg_fail(c, "'%s' is missing or not a positive integer", key);
+    if (!k2onnx__jint(j, 1, (long long)1 << 31, &v)) return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' is missing or not a positive integer", key);
     *out = v;
     return 1;
 }
@@ -5222,9 +5230,9 @@ static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int_n(k2onnx__cfg c, const char *key
         for (i = 0; i < n; i++) out[i] = x;
         return 1;
     }
-    if (!k2onnx__jis_array(v) || v->n != n) return k2onnx__cfg_fail(c, "'%s' must have %d entries", key, (int)n);
+    if (!k2onnx__jis_array(v) || v->n != n) return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' must have %d entries", key, (int)n);
     for (i = 0; i < n; i++) {
-        if (!k2onnx__jint(&v->items[i], 1, (long long)1 << 20, &x)) return k2onnx__cfg_fail(c, "'%s' holds a non-positive entry", key);
+        if (!k2onnx__jint(&v->items[i], 1, (long long)1 << 20, &x)) return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' holds a non-positive entry", key);
         out[i] = x;
     }
     return 1;
@@ -5236,10 +5244,10 @@ static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int1(k2onnx__cfg c, const char *key,
     const k2onnx__json *v = k2onnx__jget(c.json, key);
     if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
     if (k2onnx__jis_array(v)) {
-        if (v->n != 1) return k2onnx__cfg_fail(c, "'%s' must have one entry", key);
+        if (v->n != 1) return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' must have one entry", key);
         v = &v->items[0];
     }
-    if (!k2onnx__jint(v, 1, (long long)1 << 30, out)) return k2onnx__cfg_fail(c, "'%s' is not a positive integer", key);
+    if (!k2onnx__jint(v, 1, (long long)1 << 30, out)) return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' is not a positive integer", key);
     return 1;
 }
 
@@ -5248,7 +5256,7 @@ static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_float(k2onnx__cfg c, const char *key
 {
     const k2onnx__json *v = k2onnx__jget(c.json, key);
     if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
-    if (v->type != K2ONNX__JNUMBER) return k2onnx__cfg_fail(c, "'%s' is not a number", key);
+    if (v->type != K2ONNX__JNUMBER) return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' is not a number", key);
     *out = v->number;
     return 1;
 }
@@ -5266,19 +5274,21 @@ static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int_pair(k2onnx__cfg c, const char *
         pair[1] = pair[0];
         return 1;
     }
-    return k2onnx__cfg_fail(c, "'%s' must be a non-negative integer or a pair of them", key);
+    return k2onnx__cfg_fail(c, k2onnx_result_invalid_model, "'%s' must be a non-negative integer or a pair of them", key);
 }
 
-/* A Keras axis (batch axis 0, negative from the end), given as the config value v (an entry of
-   Dot's axes, say), as a non-negative axis of a rank-r value. */
-static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_axis(k2onnx__cfg c, const k2onnx__json *v, long long def, unsigned rank, int64_t *out)
+/* A Keras axis under key (batch axis 0, negative from the end) as a non-negative axis of a
+   rank-r value. entry >= 0 picks that entry of a pair (Dot's axes); one integer serves both. */
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_axis(k2onnx__cfg c, const char *key, int entry, long long def, unsigned rank, int64_t *out)
 {
+    const k2onnx__json *v = k2onnx__jget(c.json, key);
     long long a = def;
+    if (entry >= 0 && k2onnx__jis_array(v) && v->n == 2) v = &v->items[entry];
     if (k2onnx__jis_array(v) && v->n == 1) v = &v->items[0];
     if (v && v->type != K2ONNX__JNULL && !k2onnx__jint(v, -(long long)rank, (long long)rank - 1, &a))
-        return k2onnx__layer_fail(c.ctx, c.layer, k2onnx_result_unsupported_model, "axis must be one integer within the input rank %d", (int)rank);
+        return k2onnx__cfg_fail(c, k2onnx_result_unsupported_model, "axis must be one integer within the input rank %d", (int)rank);
     if (a < 0) a += rank;
-    if (a == 0) return k2onnx__layer_fail(c.ctx, c.layer, k2onnx_result_unsupported_model, "the batch axis cannot be the axis");
+    if (a == 0) return k2onnx__cfg_fail(c, k2onnx_result_unsupported_model, "the batch axis cannot be the axis");
     *out = a;
     return 1;
 }
@@ -5351,12 +5361,9 @@ typedef struct k2onnx__value_info {
 
 /* The nodes [first, end) of a graph that one call of a layer made, and the call's outputs. */
 typedef struct k2onnx__span {
-    const char *name, *cls;
-    size_t call, ncalls;
-    uint64_t params;
+    k2onnx_layer_info info;          /* name, class, call and parameters; nodes and outputs come later */
     size_t first, end;
     const k2onnx__kvalue *outputs;
-    size_t noutputs;
 } k2onnx__span;
 
 typedef struct k2onnx__graph {
@@ -5435,14 +5442,14 @@ static void k2onnx__lwarn(k2onnx__converter *cv, const char *fmt, ...)
 {
     char buf[400], msg[512];
     va_list ap;
-    if (!cv->ctx->warn) return;
+    if (!cv->ctx->opt.warn) return;
     va_start(ap, fmt);
     k2onnx__vformat(buf, sizeof buf, fmt, ap);
     va_end(ap);
     msg[0] = '\0';
     k2onnx__format_append(msg, sizeof msg, "layer '%s' (%s): %s", cv->layer->name, cv->layer->cls, buf);
     k2onnx__one_line(msg);
-    cv->ctx->warn(cv->ctx->warn_user, msg);
+    cv->ctx->opt.warn(cv->ctx->opt.warn_user, msg);
 }
 
 /* Value names are "<layer>/<what>", with the call index for shared layers. */
@@ -5578,14 +5585,29 @@ static const char *k2onnx__op1(k2onnx__converter *cv, const char *op, const char
     return n->outputs[0];
 }
 
-static const char *k2onnx__op2(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what)
+static const char *k2onnx__op2n(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what, k2onnx__node **node)
 {
     k2onnx__node *n = k2onnx__add_node(cv, op, 2, 1);
     if (!n) return NULL;
     n->inputs[0] = a;
     n->inputs[1] = b;
     n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    if (node) *node = n;
     return n->outputs[0];
+}
+
+static const char *k2onnx__op2(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what)
+{
+    return k2onnx__op2n(cv, op, a, b, what, NULL);
+}
+
+/* Concat or Gather of two values along `axis`. */
+static const char *k2onnx__op2_axis(k2onnx__converter *cv, const char *op, const char *a, const char *b, int64_t axis, const char *what)
+{
+    k2onnx__node *n;
+    const char *y = k2onnx__op2n(cv, op, a, b, what, &n);
+    if (y) k2onnx__attr_int(n, "axis", axis);
+    return y;
 }
 
 /* Squeeze/Unsqueeze on one axis: an attribute before opset 13, an input from 13 on. */
@@ -6032,8 +6054,8 @@ static int k2onnx__fix_input_shape(k2onnx__converter *cv, k2onnx__kvalue *v)
     const k2onnx__ctx *ctx = cv->ctx;
     size_t i;
     unsigned k;
-    for (i = 0; i < ctx->input_shapes_count; i++) {
-        const k2onnx_input_shape *is = &ctx->input_shapes[i];
+    for (i = 0; i < ctx->opt.input_shapes_count; i++) {
+        const k2onnx_input_shape *is = &ctx->opt.input_shapes[i];
         if (strcmp(is->name, v->name) != 0) continue;
         if (is->rank != v->rank)
             return k2onnx__lfail(cv, k2onnx_result_invalid_argument, "the input shape given has %u dimensions, the input has %u",
@@ -6046,9 +6068,9 @@ static int k2onnx__fix_input_shape(k2onnx__converter *cv, k2onnx__kvalue *v)
         }
         return 1;
     }
-    if (ctx->batch) k2onnx__fix_dim(v, 0, ctx->batch);
-    if (ctx->steps && (v->rank >= 3 || (v->rank == 2 && (v->elem != K2ONNX__FLOAT || k2onnx__feeds_embedding(cv)))))
-        k2onnx__fix_dim(v, 1, ctx->steps);
+    if (ctx->opt.batch) k2onnx__fix_dim(v, 0, ctx->opt.batch);
+    if (ctx->opt.steps && (v->rank >= 3 || (v->rank == 2 && (v->elem != K2ONNX__FLOAT || k2onnx__feeds_embedding(cv)))))
+        k2onnx__fix_dim(v, 1, ctx->opt.steps);
     return 1;
 }
 
@@ -6554,6 +6576,19 @@ static int k2onnx__map_identity(k2onnx__converter *cv, const k2onnx__kvalue *in,
     return 1;
 }
 
+/* Masking's output: the input zeroed where the [N, T, 1] mask is 0, carrying the [N, T] mask to
+   the recurrent layers downstream. */
+static int k2onnx__masked_output(k2onnx__converter *cv, const k2onnx__kvalue *x, const char *mask3, const char *mask,
+                                 k2onnx__kvalue **out, size_t *nout)
+{
+    const char *y = mask3 && mask ? k2onnx__op2(cv, "Mul", x->name, mask3, "masked") : NULL;
+    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
+    (*out)[0] = *x;
+    (*out)[0].name = y;
+    (*out)[0].mask = mask;
+    return 1;
+}
+
 /* Masking for small runtimes (--unroll): Sign of the largest difference is the 0/1 mask, kept
    [N, T, 1] for the product and reshaped to [N, T]; no boolean Greater and Cast (onnx2c crashes
    folding that Cast) and no keepdims=0 reduction (onnx2c drops every size-1 axis from those). */
@@ -6563,7 +6598,7 @@ static int k2onnx__masking_portable(k2onnx__converter *cv, const k2onnx__kvalue 
     const char *diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
     const char *absd = diff ? k2onnx__op1(cv, "Abs", diff, "abs_difference", NULL) : NULL;
     const char *axes = cv->opset >= 18 ? k2onnx__init_i64(cv, "feature_axis", &last, 1) : NULL;
-    const char *maxd = NULL, *mask3, *mask, *y, *sh;
+    const char *maxd = NULL, *mask3, *mask, *sh;
     k2onnx__node *n;
     if (!absd || (cv->opset >= 18 && !axes) || !(n = k2onnx__add_node(cv, "ReduceMax", axes ? 2 : 1, 1))) return 0;
     n->inputs[0] = absd;
@@ -6574,12 +6609,7 @@ static int k2onnx__masking_portable(k2onnx__converter *cv, const k2onnx__kvalue 
     mask3 = maxd ? k2onnx__op1(cv, "Sign", maxd, "mask_expanded", NULL) : NULL;
     sh = k2onnx__init_i64(cv, "mask_shape", flat, 2);
     mask = mask3 && sh ? k2onnx__op2(cv, "Reshape", mask3, sh, "mask") : NULL;
-    y = mask ? k2onnx__op2(cv, "Mul", x->name, mask3, "masked") : NULL;
-    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    (*out)[0] = *x;
-    (*out)[0].name = y;
-    (*out)[0].mask = mask;
-    return 1;
+    return k2onnx__masked_output(cv, x, mask3, mask, out, nout);
 }
 
 /* Masking(mask_value): steps whose features all equal mask_value are masked for the recurrent
@@ -6588,7 +6618,7 @@ static int k2onnx__map_masking(k2onnx__converter *cv, const k2onnx__kvalue *in, 
 {
     const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "mask_value");
     const k2onnx__kvalue *x = &in[0];
-    const char *value, *diff, *absd, *maxd, *zero, *any, *mask, *mask3, *y;
+    const char *value, *diff, *absd, *maxd, *zero, *any, *mask, *mask3;
     k2onnx__node *n;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Masking is supported on [batch, time, features] inputs only");
@@ -6615,12 +6645,7 @@ static int k2onnx__map_masking(k2onnx__converter *cv, const k2onnx__kvalue *in, 
     if (!any || !(mask = k2onnx__op1(cv, "Cast", any, "mask", &n))) return 0;
     k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
     mask3 = k2onnx__squeeze(cv, "Unsqueeze", mask, 2, "mask_expanded");
-    y = mask3 ? k2onnx__op2(cv, "Mul", x->name, mask3, "masked") : NULL;
-    if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    (*out)[0] = *x;
-    (*out)[0].name = y;
-    (*out)[0].mask = mask;
-    return 1;
+    return k2onnx__masked_output(cv, x, mask3, mask, out, nout);
 }
 
 static int k2onnx__check_weight(k2onnx__converter *cv, size_t index, const char *what, unsigned rank, const uint64_t *dims)
@@ -7209,16 +7234,9 @@ static int k2onnx__rnn_emit_node(k2onnx__converter *cv, k2onnx__rnn_emit *e)
 static const char *k2onnx__rnn_pick(k2onnx__converter *cv, const char *v, unsigned ndir, unsigned d, int64_t axis, const char *what)
 {
     const char *idx;
-    k2onnx__node *n;
     if (ndir == 1) return k2onnx__squeeze(cv, "Squeeze", v, axis, what);
     idx = k2onnx__const_i64(cv, k2onnx__sprintf(cv->ctx, "%s_index", what), (int64_t)d);
-    if (!idx || !(n = k2onnx__add_node(cv, "Gather", 2, 1))) return NULL;
-    n->inputs[0] = v;
-    n->inputs[1] = idx;
-    n->outputs[0] = k2onnx__vname(cv, what);
-    n->name = n->outputs[0];
-    k2onnx__attr_int(n, "axis", axis);
-    return n->outputs[0];
+    return idx ? k2onnx__op2_axis(cv, "Gather", v, idx, axis, what) : NULL;
 }
 
 /* Reverses a time-major tensor along time (Slice with step -1, opset 10). */
@@ -7331,7 +7349,7 @@ static int k2onnx__rnn_act_fusable(const char *act)
 
 static int k2onnx__rnn_fusable(const k2onnx__converter *cv, const k2onnx__rnn_spec *s)
 {
-    if (cv->ctx->scan_rnn || K2ONNX__UNROLLS(cv->ctx)) return 0;
+    if (cv->ctx->opt.scan_rnn || K2ONNX__UNROLLS(cv->ctx)) return 0;
     return k2onnx__rnn_act_fusable(s->activation) && (s->kind == K2ONNX__RNN || k2onnx__rnn_act_fusable(s->recurrent_activation));
 }
 
@@ -7345,21 +7363,27 @@ typedef struct k2onnx__rnn_result {
 } k2onnx__rnn_result;
 
 /* One run of a cell over a sequence, whatever form it takes. */
-typedef struct k2onnx__rnn_run {
-    const k2onnx__rnn_spec *s;
-    size_t first_weight;           /* index of the cell's kernel in the layer's weights */
+/* The sequence a cell reads, in the form the cell runs on. */
+typedef struct k2onnx__rnn_seq {
     const char *xt;                /* fused and Scan forms: the input, time-major [T, N, I] */
     const char *const *x_steps;    /* unrolled form: the input's T steps [N, I], in time order */
     const char *const *mask_steps; /* unrolled form: the mask's T steps [N, 1], or NULL */
+    const char *mask_tm;           /* Scan form: the mask as [T, N, 1], or NULL */
     int64_t I, T, batch;           /* T and batch are -1 when dynamic */
+    int time_major;
+    int unroll;                    /* the unrolled form (x_steps and mask_steps are set) */
+} k2onnx__rnn_seq;
+
+typedef struct k2onnx__rnn_run {
+    const k2onnx__rnn_spec *s;
+    size_t first_weight;           /* index of the cell's kernel in the layer's weights */
+    k2onnx__rnn_seq in;
     const k2onnx__kvalue *init;    /* the layer's initial states [N, H], h then c, or NULL */
     int init_is_state_io;          /* init are --state-io inputs (carried over from a previous run) */
-    const char *mask_tm;           /* Scan form: the mask as [T, N, 1], or NULL */
-    int mask_mode;               /* K2ONNX__MASK_*: what a masked step outputs */
+    int mask_mode;                 /* K2ONNX__MASK_*: what a masked step outputs */
     int reverse;                   /* go_backwards: from the last step to the first */
     int processing_order;          /* reverse runs: the sequence in the order the steps ran */
-    int want_seq, want_states, time_major;
-    int unroll;                    /* the unrolled form (x_steps and mask_steps are set) */
+    int want_seq, want_states;
     const char *tag;               /* names the nodes of one of several cells, or NULL */
 } k2onnx__rnn_run;
 
@@ -7629,20 +7653,20 @@ static int k2onnx__rnn_scan(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2o
     /* Masked steps repeat the previous output (kept as a state of its own), give zeros, or, in
        Keras before 2.3, give the h state. The last output of a zero-filled run without its
        sequence is kept the same way (zeros when the last step is masked). */
-    int keep_y = r->mask_tm && (r->mask_mode == K2ONNX__MASK_REPEAT || (r->mask_mode == K2ONNX__MASK_ZERO && !r->want_seq));
+    int keep_y = r->in.mask_tm && (r->mask_mode == K2ONNX__MASK_REPEAT || (r->mask_mode == K2ONNX__MASK_ZERO && !r->want_seq));
     unsigned nstate;
     k2onnx__rnn_blocks b;
     k2onnx__rnn_step_io in, out;
     k2onnx__graph *body, *outer = cv->g;
     k2onnx__node *n;
     if (cv->opset < 9) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s needs opset 9 or later (ONNX Scan), or a known number of time steps to unroll",
-                                              r->mask_tm ? "masking" : r->processing_order ? "go_backwards" :
+                                              r->in.mask_tm ? "masking" : r->processing_order ? "go_backwards" :
                                               k2onnx__sprintf(cv->ctx, "activation '%s'", k2onnx__rnn_act_fusable(s->activation) ? s->recurrent_activation : s->activation));
     /* Weights per gate, in Keras gate order, in the outer graph. */
-    if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->I, k2onnx__sprintf(cv->ctx, "%sscan_", pre), &b)) return 0;
-    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, r->xt, r->batch, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
-    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, r->xt, r->batch, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
-    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, r->xt, r->batch, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
+    if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->in.I, k2onnx__sprintf(cv->ctx, "%sscan_", pre), &b)) return 0;
+    if (!init_h && !(init_h = k2onnx__scan_zeros(cv, r->in.xt, r->in.batch, H, k2onnx__sprintf(cv->ctx, "%sscan_h0", pre)))) return 0;
+    if (lstm && !init_c && !(init_c = k2onnx__scan_zeros(cv, r->in.xt, r->in.batch, H, k2onnx__sprintf(cv->ctx, "%sscan_c0", pre)))) return 0;
+    if (keep_y && !(y0 = k2onnx__scan_zeros(cv, r->in.xt, r->in.batch, H, k2onnx__sprintf(cv->ctx, "%sscan_y0", pre)))) return 0;
 
     /* The body: (h_prev[, c_prev][, y_prev], x_t[, mask_t]) -> (h_new[, c_new][, y_state], y_t). */
     if (!(body = k2onnx__begin_body(cv, k2onnx__sprintf(cv->ctx, "%sscan_body", pre), k2onnx__sprintf(cv->ctx, "%sscan/", pre)))) return 0;
@@ -7651,20 +7675,20 @@ static int k2onnx__rnn_scan(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2o
     if (lstm) in.c = k2onnx__vname(cv, "c_prev");
     if (keep_y) in.y = k2onnx__vname(cv, "y_prev");
     in.x = k2onnx__vname(cv, "x_t");
-    if (r->mask_tm) in.m = k2onnx__vname(cv, "mask_t");
-    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.h, H) ||
-        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.c, H)) ||
-        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.y, H)) ||
-        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.x, r->I) ||
-        (in.m && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->batch, in.m, 1)))
+    if (r->in.mask_tm) in.m = k2onnx__vname(cv, "mask_t");
+    if (!k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->in.batch, in.h, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->in.batch, in.c, H)) ||
+        (keep_y && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->in.batch, in.y, H)) ||
+        !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->in.batch, in.x, r->in.I) ||
+        (in.m && !k2onnx__scan_value(cv, &body->inputs, &body->ninputs, &body->inputs_cap, r->in.batch, in.m, 1)))
         goto fail;
     if (!k2onnx__rnn_step(cv, s, &b, r->mask_mode, &in, &out)) goto fail;
     if (!(y_t = k2onnx__op1(cv, "Identity", out.y, "y_t", NULL))) goto fail;
-    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, out.h, H) ||
-        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, out.c, H)) ||
+    if (!k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->in.batch, out.h, H) ||
+        (lstm && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->in.batch, out.c, H)) ||
         (keep_y && !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap,
-                                       r->batch, k2onnx__op1(cv, "Identity", y_t, "y_state", NULL), H)) ||
-        !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->batch, y_t, H))
+                                       r->in.batch, k2onnx__op1(cv, "Identity", y_t, "y_state", NULL), H)) ||
+        !k2onnx__scan_value(cv, &body->outputs, &body->noutputs, &body->outputs_cap, r->in.batch, y_t, H))
         goto fail;
     cv->g = outer;
     cv->vprefix = saved_prefix;
@@ -7684,20 +7708,20 @@ static int k2onnx__rnn_scan(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2o
         n->inputs[nstate] = y0;
         res->last = n->outputs[nstate++] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_last_output", pre));
     }
-    n->inputs[nstate] = r->xt;
+    n->inputs[nstate] = r->in.xt;
     n->ninputs = nstate + 1;
-    if (r->mask_tm) n->inputs[n->ninputs++] = r->mask_tm;
+    if (r->in.mask_tm) n->inputs[n->ninputs++] = r->in.mask_tm;
     res->seq = n->outputs[nstate] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_sequence", pre));
     n->noutputs = nstate + 1;
     {
         k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
         a->graph = body;
     }
-    k2onnx__attr_int(n, "num_scan_inputs", r->mask_tm ? 2 : 1);
+    k2onnx__attr_int(n, "num_scan_inputs", r->in.mask_tm ? 2 : 1);
     if (r->reverse) {
         /* Run from the last step, but stack outputs at their input positions like the fused op. */
         static const int64_t one[2] = {1, 1};
-        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, r->mask_tm ? 2 : 1) ||
+        if (!k2onnx__attr_ints(cv, n, "scan_input_directions", one, r->in.mask_tm ? 2 : 1) ||
             (!r->processing_order && !k2onnx__attr_ints(cv, n, "scan_output_directions", one, 1)))
             return 0;
     }
@@ -7821,17 +7845,17 @@ static int k2onnx__rnn_unroll(k2onnx__converter *cv, const k2onnx__rnn_run *r, k
 {
     const k2onnx__rnn_spec *s = r->s;
     unsigned lstm = s->kind == K2ONNX__LSTM;
-    int64_t T = r->T, k;
+    int64_t T = r->in.T, k;
     const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "", *saved_prefix = cv->vprefix, *zeros = NULL;
-    int repeat = r->mask_steps && r->mask_mode == K2ONNX__MASK_REPEAT;
+    int repeat = r->in.mask_steps && r->mask_mode == K2ONNX__MASK_REPEAT;
     const char **ys;
     k2onnx__rnn_blocks b;
     k2onnx__rnn_step_io in, out;
     memset(&in, 0, sizeof in);
     memset(&out, 0, sizeof out);
     if (!(ys = (const char **)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *ys))) return 0;
-    if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->I, pre, &b)) return 0;
-    if ((!r->init || (repeat && !r->init_is_state_io)) && !(zeros = k2onnx__unroll_zeros(cv, r->batch, s->units, k2onnx__sprintf(cv->ctx, "%szeros", pre))))
+    if (!k2onnx__rnn_blocks_read(cv, s, r->first_weight, r->in.I, pre, &b)) return 0;
+    if ((!r->init || (repeat && !r->init_is_state_io)) && !(zeros = k2onnx__unroll_zeros(cv, r->in.batch, s->units, k2onnx__sprintf(cv->ctx, "%szeros", pre))))
         return 0;
     in.h = r->init ? r->init[0].name : zeros;
     if (lstm) in.c = r->init ? r->init[1].name : zeros;
@@ -7841,8 +7865,8 @@ static int k2onnx__rnn_unroll(k2onnx__converter *cv, const k2onnx__rnn_run *r, k
     for (k = 0; k < T; k++) {
         int64_t t = r->reverse ? T - 1 - k : k;
         int ok;
-        in.x = r->x_steps[t];
-        in.m = r->mask_steps ? r->mask_steps[t] : NULL;
+        in.x = r->in.x_steps[t];
+        in.m = r->in.mask_steps ? r->in.mask_steps[t] : NULL;
         cv->vprefix = k2onnx__sprintf(cv->ctx, "%s%sstep_%u/", saved_prefix ? saved_prefix : "", pre, (unsigned long long)t);
         ok = cv->vprefix && k2onnx__rnn_step(cv, s, &b, r->mask_mode, &in, &out);
         cv->vprefix = saved_prefix;
@@ -7858,7 +7882,7 @@ static int k2onnx__rnn_unroll(k2onnx__converter *cv, const k2onnx__rnn_run *r, k
     res->steps = ys;
     if (r->want_seq) {
         res->seq_final = 1;
-        if (!(res->seq = k2onnx__unroll_stack(cv, ys, T, r->batch, s->units, r->time_major ? 0 : 1, k2onnx__sprintf(cv->ctx, "%ssequence", pre)))) return 0;
+        if (!(res->seq = k2onnx__unroll_stack(cv, ys, T, r->in.batch, s->units, r->in.time_major ? 0 : 1, k2onnx__sprintf(cv->ctx, "%ssequence", pre)))) return 0;
     }
     return 1;
 }
@@ -7888,7 +7912,7 @@ static const char *k2onnx__rnn_finish_seq(k2onnx__converter *cv, const char *seq
    Scan form and its length is known. */
 static int k2onnx__rnn_unrolls(const k2onnx__converter *cv, int needs_scan, int64_t T)
 {
-    return K2ONNX__UNROLLS(cv->ctx) || (needs_scan && !cv->ctx->scan_rnn && cv->opset < 9 && T > 0);
+    return K2ONNX__UNROLLS(cv->ctx) || (needs_scan && !cv->ctx->opt.scan_rnn && cv->opset < 9 && T > 0);
 }
 
 /* Runs one cell: unrolled with --unroll; fused when ONNX has its activations; else as a Scan. */
@@ -7898,16 +7922,16 @@ static int k2onnx__rnn_run_cell(k2onnx__converter *cv, const k2onnx__rnn_run *r,
     const char *pre = r->tag ? k2onnx__sprintf(cv->ctx, "%s/", r->tag) : "";
     unsigned nstates = k2onnx__rnn_states(s);
     memset(res, 0, sizeof *res);
-    if (!k2onnx__rnn_check_weights(cv, s, r->first_weight, r->I)) return 0;
+    if (!k2onnx__rnn_check_weights(cv, s, r->first_weight, r->in.I)) return 0;
 #ifdef K2ONNX_NO_SCAN_UNROLL
-    if (r->unroll || !k2onnx__rnn_fusable(cv, s) || r->mask_tm || r->processing_order)
-        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s", r->unroll ? "the unrolled form is left out of this build (K2ONNX_NO_SCAN_UNROLL)"
+    if (r->in.unroll || !k2onnx__rnn_fusable(cv, s) || r->in.mask_tm || r->processing_order)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s", r->in.unroll ? "the unrolled form is left out of this build (K2ONNX_NO_SCAN_UNROLL)"
                              : "needs the Scan form (masks, activations the fused op lacks, or a sequence in processing order), which is left out of this build (K2ONNX_NO_SCAN_UNROLL)");
 #else
-    if (r->unroll) return k2onnx__rnn_unroll(cv, r, res);
+    if (r->in.unroll) return k2onnx__rnn_unroll(cv, r, res);
     /* Masks need per-step blending, which only the Scan form can do; so does a sequence wanted
        in processing order (reversing it takes opset 10). */
-    if (!k2onnx__rnn_fusable(cv, s) || r->mask_tm || r->processing_order) return k2onnx__rnn_scan(cv, r, res);
+    if (!k2onnx__rnn_fusable(cv, s) || r->in.mask_tm || r->processing_order) return k2onnx__rnn_scan(cv, r, res);
 #endif
     {
         k2onnx__rnn_emit e;
@@ -7916,8 +7940,8 @@ static int k2onnx__rnn_run_cell(k2onnx__converter *cv, const k2onnx__rnn_run *r,
         e.first_weight[0] = r->first_weight;
         e.ndir = 1;
         e.direction = r->reverse ? "reverse" : "forward";
-        e.x = r->xt;
-        e.I = r->I;
+        e.x = r->in.xt;
+        e.I = r->in.I;
         e.tag = r->tag;
         e.want_y = r->want_seq;
         e.want_h = r->want_states || !r->want_seq;
@@ -7995,19 +8019,37 @@ static int k2onnx__rnn_layer_outputs(k2onnx__converter *cv, const k2onnx__rnn_la
     return 1;
 }
 
+/* The input x [N, T, I] (or [T, N, I]) in the form the cells run on: its steps when unrolled,
+   else time-major, with its mask likewise. */
+static int k2onnx__rnn_seq_of(k2onnx__converter *cv, const k2onnx__kvalue *x, int time_major, int unroll, k2onnx__rnn_seq *q)
+{
+    const int64_t to_time_major[3] = {1, 0, 2};
+    memset(q, 0, sizeof *q);
+    q->I = x->dims[2];
+    q->T = x->dims[time_major ? 0 : 1];
+    q->batch = x->dims[time_major ? 1 : 0];
+    q->time_major = time_major;
+    q->unroll = unroll;
+#ifndef K2ONNX_NO_SCAN_UNROLL
+    if (unroll) {
+        if (!(q->x_steps = k2onnx__unroll_rows(cv, x->name, 3, time_major, q->T, q->batch, q->I, "x"))) return 0;
+        return !x->mask || (q->mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, q->T, q->batch, 1, "mask")) != NULL;
+    }
+#endif
+    if (!(q->xt = time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
+    return !x->mask || (q->mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask")) != NULL;
+}
+
 /* SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM and RNN(cell or StackedRNNCells). */
 static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    const int64_t to_time_major[3] = {1, 0, 2};
     k2onnx__rnn_layer L;
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt = NULL, *mask_tm = NULL;
-    const char *const *x_steps = NULL, *const *mask_steps = NULL;
+    k2onnx__rnn_seq seq;
     k2onnx__rnn_result *rr;
     unsigned c, nstates_total = 0, k, state_at = 0;
     size_t weight = 0;
-    int64_t I, T, batch;
-    int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
+    int state_io = cv->ctx->opt.state_io; /* inputs only where Keras gives no initial_state */
     /* a layer created with zero_output_for_mask=True (the key is written only then) */
     int zero_output = k2onnx__jbool(cv->layer->config, "zero_output_for_mask", 0);
     int unroll, needs_scan;
@@ -8039,23 +8081,10 @@ static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in
     }
     rr = (k2onnx__rnn_result *)k2onnx__alloc_array(cv->ctx, L.ncells, sizeof *rr);
     if (!rr) return 0;
-    I = x->dims[2];
-    T = x->dims[L.time_major ? 0 : 1];
-    batch = x->dims[L.time_major ? 1 : 0];
-    if (unroll && T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
+    if (unroll && x->dims[L.time_major ? 0 : 1] < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
     if (state_io && !states && !(states = k2onnx__rnn_state_inputs(cv, &L, x, nstates_total))) return 0;
     if (x->mask && L.time_major) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
-#ifndef K2ONNX_NO_SCAN_UNROLL
-    if (unroll) {
-        if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, L.time_major, T, batch, I, "x"))) return 0;
-        if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
-    } else
-#endif
-    {
-        xt = L.time_major ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major");
-        if (!xt) return 0;
-        if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
-    }
+    if (!k2onnx__rnn_seq_of(cv, x, L.time_major, unroll, &seq)) return 0;
     /* Stacked cells run as a chain, each feeding its sequence to the next. */
     for (c = 0; c < L.ncells; c++) {
         const k2onnx__rnn_spec *s = &L.cells[c];
@@ -8064,30 +8093,22 @@ static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in
         memset(&r, 0, sizeof r);
         r.s = s;
         r.first_weight = weight;
-        r.xt = xt;
-        r.x_steps = x_steps;
-        r.mask_steps = mask_steps;
-        r.I = I;
-        r.T = T;
-        r.batch = batch;
+        r.in = seq;
         r.init = states ? states + k2onnx__stacked_state_at(&L, c, state_at, nin > 1) : NULL;
         r.init_is_state_io = state_io && nin == 1;
-        r.mask_tm = mask_tm;
         r.mask_mode = cv->m->legacy_mask ? K2ONNX__MASK_STATE : zero_output ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
         r.reverse = L.go_backwards;
         r.processing_order = last && early_order;
         /* The unrolled form hands its steps to the next cell; others pass a whole sequence. */
         r.want_seq = (!last && !unroll) || (last && L.return_sequences);
         r.want_states = L.return_state || state_io;
-        r.time_major = L.time_major;
-        r.unroll = unroll;
         r.tag = L.ncells > 1 ? k2onnx__sprintf(cv->ctx, "cell_%u", (unsigned long long)c) : NULL;
         if (!k2onnx__rnn_run_cell(cv, &r, &rr[c])) return 0;
         state_at += k2onnx__rnn_states(s);
         weight += k2onnx__rnn_nweights(s);
-        xt = rr[c].seq;
-        x_steps = rr[c].steps;
-        I = s->units;
+        seq.xt = rr[c].seq;
+        seq.x_steps = rr[c].steps;
+        seq.I = s->units;
     }
     return k2onnx__rnn_layer_outputs(cv, &L, x, rr, early_order, L.return_state ? nstates_total : 0, state_io, out, nout);
 }
@@ -8095,16 +8116,7 @@ static int k2onnx__map_recurrent(k2onnx__converter *cv, const k2onnx__kvalue *in
 /* Merges the two directions of a Bidirectional output the way merge_mode says. */
 static const char *k2onnx__bidi_merge(k2onnx__converter *cv, const char *mode, const char *f, const char *b, int64_t axis, const char *what)
 {
-    k2onnx__node *n;
-    if (strcmp(mode, "concat") == 0) {
-        if (!(n = k2onnx__add_node(cv, "Concat", 2, 1))) return NULL;
-        n->inputs[0] = f;
-        n->inputs[1] = b;
-        n->outputs[0] = k2onnx__vname(cv, what);
-        n->name = n->outputs[0];
-        k2onnx__attr_int(n, "axis", axis);
-        return n->outputs[0];
-    }
+    if (strcmp(mode, "concat") == 0) return k2onnx__op2_axis(cv, "Concat", f, b, axis, what);
     if (strcmp(mode, "sum") == 0) return k2onnx__op2(cv, "Add", f, b, what);
     if (strcmp(mode, "mul") == 0) return k2onnx__op2(cv, "Mul", f, b, what);
     if (strcmp(mode, "ave") == 0) {
@@ -8580,7 +8592,7 @@ static int k2onnx__convlstm_initial(k2onnx__converter *cv, const k2onnx__convlst
         if (nin > 1) {
             v[i] = in[1 + i];
             if (v[i].rank != r) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "initial state %d must have rank %d", (int)i, (int)r);
-        } else if (cv->ctx->state_io) {
+        } else if (cv->ctx->opt.state_io) {
             const char *what = k2onnx__sprintf(cv->ctx, "%s%c0", ndir == 1 ? "" : i < 2 ? "forward_" : "backward_", i % 2 ? 'c' : 'h');
             k2onnx__convlstm_value(s, &in[0], k2onnx__vname(cv, what), 0, 1, &v[i]);
             if (!v[i].name || !k2onnx__add_graph_value(cv, &cv->g->inputs, &cv->g->ninputs, &cv->g->inputs_cap, &v[i])) return 0;
@@ -8642,7 +8654,7 @@ static int k2onnx__map_convlstm(k2onnx__converter *cv, const k2onnx__kvalue *in,
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected %d weights, the file has %d", s.use_bias ? 3 : 2, (int)cv->layer->nweights);
     if (!k2onnx__convlstm_check(cv, &s, 0) || !(xt = k2onnx__convlstm_input(cv, &s, x))) return 0;
     if (!k2onnx__convlstm_scan(cv, &s, 0, xt, init[0], init[1], s.go_backwards, 0, "convlstm", &res)) return 0;
-    if (cv->ctx->state_io && nin == 1 && !k2onnx__convlstm_final(cv, &s, x, res.h, res.c, "")) return 0;
+    if (cv->ctx->opt.state_io && nin == 1 && !k2onnx__convlstm_final(cv, &s, x, res.h, res.c, "")) return 0;
     if (!k2onnx__outputs(cv, out, nout, s.return_state ? 3u : 1u)) return 0;
     y = s.return_sequences ? k2onnx__convlstm_out(cv, &s, res.seq, 1, "sequences") : k2onnx__convlstm_out(cv, &s, res.last, 0, "last_output");
     if (!y) return 0;
@@ -8695,7 +8707,7 @@ static int k2onnx__bidi_convlstm(k2onnx__converter *cv, const k2onnx__kvalue *in
     if (!k2onnx__convlstm_scan(cv, &F, 0, xt, init[0], init[1], F.go_backwards, 0, "forward", &res[0]) ||
         !k2onnx__convlstm_scan(cv, &B, F.use_bias ? 3u : 2u, xt, init[2], init[3], B.go_backwards, F.return_sequences, "backward", &res[1]))
         return 0;
-    if (cv->ctx->state_io && nin == 1 &&
+    if (cv->ctx->opt.state_io && nin == 1 &&
         (!k2onnx__convlstm_final(cv, &F, x, res[0].h, res[0].c, "forward_") || !k2onnx__convlstm_final(cv, &B, x, res[1].h, res[1].c, "backward_")))
         return 0;
     for (d = 0; d < 2; d++) {
@@ -8818,7 +8830,6 @@ static const k2onnx__kvalue *k2onnx__bidi_state_inputs(k2onnx__converter *cv, co
 /* Bidirectional(recurrent layer). */
 static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    const int64_t to_time_major[3] = {1, 0, 2};
     const k2onnx__json *cfg = cv->layer->config;
     const k2onnx__json *fwd = k2onnx__jget(cfg, "layer"), *bwd = k2onnx__jget(cfg, "backward_layer");
     const char *fcls = k2onnx__jstr(k2onnx__jget(fwd, "class_name")), *bcls = k2onnx__jstr(k2onnx__jget(bwd, "class_name"));
@@ -8827,14 +8838,13 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
     k2onnx__rnn_layer F, B;
     k2onnx__rnn_result res[2];
     const k2onnx__kvalue *x = &in[0], *states = nin > 1 ? in + 1 : NULL;
-    const char *xt = NULL, *mask_tm = NULL;
-    const char *const *x_steps = NULL, *const *mask_steps = NULL;
+    k2onnx__rnn_seq seq;
     unsigned nstates, d;
     int fused, unroll;
     size_t nw;
-    int64_t T, batch;
+    int64_t T;
     int tm; /* time_major: the input and the sequences are [time, batch, features] */
-    int state_io = cv->ctx->state_io; /* inputs only where Keras gives no initial_state */
+    int state_io = cv->ctx->opt.state_io; /* inputs only where Keras gives no initial_state */
     if (!mj) mode = "concat";
     if (!fcls) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Bidirectional without a serialized inner layer");
 #if defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL)
@@ -8851,7 +8861,6 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
     tm = F.time_major;
     if (x->mask && tm) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a mask with time_major=true is not supported");
     T = x->dims[tm ? 0 : 1];
-    batch = x->dims[tm ? 1 : 0];
     if (!k2onnx__bidi_weights(cv, &F, &B, x->dims[2], &nw)) return 0;
     if (state_io && !states && !(states = k2onnx__bidi_state_inputs(cv, x, tm, F.cells[0].units, nstates))) return 0;
     for (d = 0; states && d < 2 * nstates; d++)
@@ -8859,43 +8868,26 @@ static int k2onnx__map_bidirectional(k2onnx__converter *cv, const k2onnx__kvalue
     fused = !x->mask && k2onnx__rnn_fusable(cv, &F.cells[0]) && k2onnx__rnn_fusable(cv, &B.cells[0]) &&
             (F.cells[0].kind != K2ONNX__GRU || F.cells[0].reset_after == B.cells[0].reset_after);
     unroll = k2onnx__rnn_unrolls(cv, !fused, T);
-#ifndef K2ONNX_NO_SCAN_UNROLL
-    if (unroll) {
-        if (T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
-        if (!(x_steps = k2onnx__unroll_rows(cv, x->name, 3, tm, T, batch, x->dims[2], "x"))) return 0;
-        if (x->mask && !(mask_steps = k2onnx__unroll_rows(cv, x->mask, 2, 0, T, batch, 1, "mask"))) return 0;
-    } else
-#endif
-    {
-        if (!(xt = tm ? x->name : k2onnx__transpose(cv, x->name, to_time_major, 3, "X_time_major"))) return 0;
-        if (x->mask && !(mask_tm = k2onnx__mask_time_major(cv, x->mask, "mask"))) return 0;
-    }
+    if (unroll && T < 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
+    if (!k2onnx__rnn_seq_of(cv, x, tm, unroll, &seq)) return 0;
     memset(res, 0, sizeof res);
     if (fused && !unroll) {
-        if (!k2onnx__bidi_fused(cv, &F, &B, nw, xt, x->dims[2], states, F.return_state || state_io, res)) return 0;
+        if (!k2onnx__bidi_fused(cv, &F, &B, nw, seq.xt, x->dims[2], states, F.return_state || state_io, res)) return 0;
     } else {
         for (d = 0; d < 2; d++) {
             k2onnx__rnn_run r;
             memset(&r, 0, sizeof r);
             r.s = d ? &B.cells[0] : &F.cells[0];
             r.first_weight = d ? nw : 0;
-            r.xt = xt;
-            r.x_steps = x_steps;
-            r.mask_steps = mask_steps;
-            r.I = x->dims[2];
-            r.T = T;
-            r.batch = batch;
-            r.time_major = tm;
+            r.in = seq;
             r.init = states ? states + d * nstates : NULL;
             r.init_is_state_io = state_io && nin == 1;
-            r.mask_tm = mask_tm;
             /* tf.keras and Keras 3 zero-fill masked steps of the halves when Bidirectional returns
                sequences; standalone Keras before 2.3 does not. */
             r.mask_mode = cv->m->legacy_mask ? K2ONNX__MASK_STATE : F.return_sequences ? K2ONNX__MASK_ZERO : K2ONNX__MASK_REPEAT;
             r.reverse = (int)d;
             r.want_seq = F.return_sequences;
             r.want_states = F.return_state || state_io;
-            r.unroll = unroll;
             r.tag = d ? "backward" : "forward";
             if (!k2onnx__rnn_run_cell(cv, &r, &res[d])) return 0;
         }
@@ -10098,7 +10090,7 @@ static int k2onnx__map_batchnorm(k2onnx__converter *cv, const k2onnx__kvalue *in
     const char *an, *bn, *y;
     double e = eps && eps->type == K2ONNX__JNUMBER ? eps->number : 1e-3;
     const k2onnx__h5array *gamma = NULL, *beta = NULL, *mean, *var;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jget(cfg, "axis"), -1, x->rank, &ax)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, cfg), "axis", -1, -1, x->rank, &ax)) return 0;
     C = x->dims[ax];
     if (C < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "the normalized axis must have a known size");
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
@@ -10161,6 +10153,19 @@ static int k2onnx__map_global_pool1d(k2onnx__converter *cv, const k2onnx__kvalue
     return 1;
 }
 
+/* y (op) weight `at` of the layer, a [C] initializer: LayerNormalization's gamma and beta. */
+static const char *k2onnx__layernorm_affine(k2onnx__converter *cv, const char *y, size_t at, int64_t C, const char *name,
+                                            const char *op, const char *what)
+{
+    float *v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *v);
+    const char *vn;
+    size_t i;
+    if (!v) return NULL;
+    for (i = 0; i < (size_t)C; i++) v[i] = k2onnx__h5array_get(&cv->layer->weights[at], i);
+    vn = k2onnx__init_f32(cv, name, v, 1, &C);
+    return vn ? k2onnx__op2(cv, op, y, vn, what) : NULL;
+}
+
 /* LayerNormalization over the last axis, written out (the ONNX op needs opset 17):
    (x - mean) / sqrt(var + eps) * gamma + beta. */
 static int k2onnx__map_layernorm(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
@@ -10189,23 +10194,8 @@ static int k2onnx__map_layernorm(k2onnx__converter *cv, const k2onnx__kvalue *in
     ve = var && e ? k2onnx__op2(cv, "Add", var, e, "variance_eps") : NULL;
     sd = ve ? k2onnx__op1(cv, "Sqrt", ve, "deviation", NULL) : NULL;
     y = sd ? k2onnx__op2(cv, "Div", d, sd, "standardized") : NULL;
-    if (y && scale) {
-        float *g = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *g);
-        const char *gn;
-        if (!g) return 0;
-        for (i = 0; i < (size_t)C; i++) g[i] = k2onnx__h5array_get(&cv->layer->weights[at], i);
-        at++;
-        gn = k2onnx__init_f32(cv, "gamma", g, 1, &C);
-        y = gn ? k2onnx__op2(cv, "Mul", y, gn, "scaled") : NULL;
-    }
-    if (y && center) {
-        float *b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *b);
-        const char *bn;
-        if (!b) return 0;
-        for (i = 0; i < (size_t)C; i++) b[i] = k2onnx__h5array_get(&cv->layer->weights[at], i);
-        bn = k2onnx__init_f32(cv, "beta", b, 1, &C);
-        y = bn ? k2onnx__op2(cv, "Add", y, bn, "normalized") : NULL;
-    }
+    if (y && scale) y = k2onnx__layernorm_affine(cv, y, at++, C, "gamma", "Mul", "scaled");
+    if (y && center) y = k2onnx__layernorm_affine(cv, y, at, C, "beta", "Add", "normalized");
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = *x;
     (*out)[0].name = y;
@@ -10537,7 +10527,7 @@ static int k2onnx__map_prelu(k2onnx__converter *cv, const k2onnx__kvalue *in, si
 static int k2onnx__map_softmax(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     int64_t axis = -1;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jget(cv->layer->config, "axis"), -1, in[0].rank, &axis)) return 0;
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, cv->layer->config), "axis", -1, -1, in[0].rank, &axis)) return 0;
     if (in[0].mask) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a masked input is not supported yet");
     return k2onnx__one_output(cv, &in[0], k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, axis, "Softmax"), out, nout);
 }
@@ -10685,13 +10675,13 @@ static const char *k2onnx__l2_normalize(k2onnx__converter *cv, const char *x, in
 
 /* Dot(axes, normalize) of two [batch, a, b] or two [batch, a] tensors, as Keras' batch_dot:
    the contracted axis of the first moves last, that of the second first, then MatMul. */
-static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
+static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *axes, int normalize, const char *tag,
                              k2onnx__kvalue **out, size_t *nout);
 
 static int k2onnx__map_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *cfg = cv->layer->config;
-    return k2onnx__batch_dot(cv, in, nin, k2onnx__jget(cfg, "axes"), k2onnx__jbool(cfg, "normalize", 0), NULL, out, nout);
+    return k2onnx__batch_dot(cv, in, nin, "axes", k2onnx__jbool(cfg, "normalize", 0), NULL, out, nout);
 }
 
 /* A node name set apart by tag, when there is one. */
@@ -10701,7 +10691,7 @@ static const char *k2onnx__tagged(k2onnx__converter *cv, const char *tag, const 
 }
 
 /* tag, when not NULL, sets the names of a layer's further dot products apart. */
-static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, int normalize, const char *tag,
+static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *axes, int normalize, const char *tag,
                              k2onnx__kvalue **out, size_t *nout)
 {
     int64_t ax[2];
@@ -10711,7 +10701,7 @@ static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, si
     r = in[0].rank;
     if (in[1].rank != r || (r != 2 && r != 3)) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "only two inputs of rank 2 or two of rank 3 are supported");
     for (i = 0; i < 2; i++)
-        if (!k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jis_array(axes) && axes->n == 2 ? &axes->items[i] : axes, -1, r, &ax[i])) return 0;
+        if (!k2onnx__cfg_axis(k2onnx__cfg_of(cv, cv->layer->config), axes, (int)i, -1, r, &ax[i])) return 0;
     if (in[0].dims[ax[0]] >= 0 && in[1].dims[ax[1]] >= 0 && in[0].dims[ax[0]] != in[1].dims[ax[1]])
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the dotted axes have sizes %d and %d", (int)in[0].dims[ax[0]], (int)in[1].dims[ax[1]]);
     a = in[0].name;
@@ -10744,7 +10734,7 @@ static int k2onnx__batch_dot(k2onnx__converter *cv, const k2onnx__kvalue *in, si
 
 /* Keras 1 cos merge: batch_dot(a, b) / max(sqrt(batch_dot(a, a) * batch_dot(b, b)), 1e-7),
    with an axis of 1 inserted after the batch axis. */
-static int k2onnx__keras1_cos(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const k2onnx__json *axes, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__keras1_cos(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *axes, k2onnx__kvalue **out, size_t *nout)
 {
     k2onnx__kvalue pair[2], *ab, *aa, *bb;
     size_t n;
@@ -10787,8 +10777,8 @@ static int k2onnx__map_keras1_merge(k2onnx__converter *cv, const k2onnx__kvalue 
     for (i = 0; i < sizeof elementwise / sizeof elementwise[0]; i++)
         if (strcmp(mode, elementwise[i].mode) == 0) return k2onnx__merge_elementwise(cv, elementwise[i].op, elementwise[i].average, in, nin, out, nout);
     if (strcmp(mode, "concat") == 0) return k2onnx__concat_along(cv, k2onnx__jget(cfg, "concat_axis"), in, nin, out, nout);
-    if (strcmp(mode, "dot") == 0) return k2onnx__batch_dot(cv, in, nin, k2onnx__jget(cfg, "dot_axes"), 0, NULL, out, nout);
-    if (strcmp(mode, "cos") == 0) return k2onnx__keras1_cos(cv, in, nin, k2onnx__jget(cfg, "dot_axes"), out, nout);
+    if (strcmp(mode, "dot") == 0) return k2onnx__batch_dot(cv, in, nin, "dot_axes", 0, NULL, out, nout);
+    if (strcmp(mode, "cos") == 0) return k2onnx__keras1_cos(cv, in, nin, "dot_axes", out, nout);
     return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "merge mode '%s' is not supported", mode);
 }
 
@@ -11548,7 +11538,7 @@ static int k2onnx__map_time_distributed(k2onnx__converter *cv, const k2onnx__kva
     if (x->rank < 3) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "input must be [batch, steps, ...]");
     if (e.flags & K2ONNX__CONFIG_AXIS) {
         cv->layer->config = icfg;
-        ok = k2onnx__cfg_axis(k2onnx__cfg_of(cv, NULL), k2onnx__jget(icfg, "axis"), -1, x->rank - 1, &ax);
+        ok = k2onnx__cfg_axis(k2onnx__cfg_of(cv, icfg), "axis", -1, -1, x->rank - 1, &ax);
         cv->layer->config = saved_cfg;
         if (!ok) return 0;
     }
@@ -11567,10 +11557,10 @@ static int k2onnx__map_time_distributed(k2onnx__converter *cv, const k2onnx__kva
     }
     /* Each step's inner sequence starts afresh, so a wrapped recurrent layer has no states to
        stream (--state-io leaves it alone). */
-    state_io = cv->ctx->state_io;
-    cv->ctx->state_io = 0;
+    state_io = cv->ctx->opt.state_io;
+    cv->ctx->opt.state_io = 0;
     ok = fn(cv, &folded, 1, &iout, &niout);
-    cv->ctx->state_io = state_io;
+    cv->ctx->opt.state_io = state_io;
     cv->layer->cls = saved_cls;
     cv->layer->config = saved_cfg;
     if (!ok) return 0;
@@ -11597,9 +11587,9 @@ static int k2onnx__enter_call(k2onnx__converter *cv, k2onnx__walk *w, size_t dep
         return 1;
     }
     if (call->state == K2ONNX__CALL_CONVERTING) return k2onnx__fail(cv->ctx, k2onnx_result_invalid_model, "model_config: layer '%s' depends on itself", L->name);
-    if (depth > cv->ctx->max_graph_depth)
+    if (depth > cv->ctx->opt.max_graph_depth)
         return k2onnx__fail(cv->ctx, k2onnx_result_limit_exceeded, "the layer graph is deeper than max_graph_depth (%u) at layer '%s'",
-                            (unsigned long long)cv->ctx->max_graph_depth, L->name);
+                            (unsigned long long)cv->ctx->opt.max_graph_depth, L->name);
     call->state = K2ONNX__CALL_CONVERTING;
     w->next = 0;
     w->pushed = 0;
@@ -11636,15 +11626,15 @@ static int k2onnx__add_span(k2onnx__converter *cv, const k2onnx__klayer *L, size
     if (!k2onnx__reserve(cv->ctx, (void **)&g->spans, &g->spans_cap, g->nspans + 1, sizeof *g->spans)) return 0;
     sp = &g->spans[g->nspans++];
     memset(sp, 0, sizeof *sp);
-    sp->name = L->name;
-    sp->cls = L->file_cls ? L->file_cls : L->cls;
-    sp->call = node;
-    sp->ncalls = L->ncalls;
-    for (i = 0; node == 0 && L->weights_loaded && i < L->nweights; i++) sp->params += L->weights[i].count;
+    sp->info.name = L->name;
+    sp->info.cls = L->file_cls ? L->file_cls : L->cls;
+    sp->info.call = node;
+    sp->info.ncalls = L->ncalls;
+    for (i = 0; node == 0 && L->weights_loaded && i < L->nweights; i++) sp->info.params += L->weights[i].count;
     sp->first = first;
     sp->end = g->nnodes;
     sp->outputs = L->calls[node].outputs;
-    sp->noutputs = L->calls[node].noutputs;
+    sp->info.noutputs = L->calls[node].noutputs;
     return 1;
 }
 #endif
@@ -11772,8 +11762,8 @@ static char *k2onnx__utf8_copy(k2onnx__ctx *ctx, const char *s)
 static const char *k2onnx__renamed(const k2onnx__ctx *ctx, const char *name)
 {
     size_t i;
-    for (i = 0; name && i < ctx->renames_count; i++)
-        if (strcmp(ctx->renames[i].from, name) == 0) return ctx->renames[i].to;
+    for (i = 0; name && i < ctx->opt.renames_count; i++)
+        if (strcmp(ctx->opt.renames[i].from, name) == 0) return ctx->opt.renames[i].to;
     return name;
 }
 
@@ -11809,20 +11799,20 @@ static int k2onnx__graph_names(const k2onnx__ctx *ctx, k2onnx__graph *g, const c
 static int k2onnx__rename_endpoints(k2onnx__ctx *ctx, k2onnx__graph *g)
 {
     size_t i, j;
-    for (i = 0; i < ctx->renames_count; i++) {
-        const k2onnx_rename *r = &ctx->renames[i];
+    for (i = 0; i < ctx->opt.renames_count; i++) {
+        const k2onnx_rename *r = &ctx->opt.renames[i];
         if (!k2onnx__is_endpoint(g, r->from)) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: the graph has no input or output named '%s'", r->from);
         /* a name that is renamed away is free again: renames apply at once, so two can swap */
         if (k2onnx__renamed(ctx, r->to) == r->to && k2onnx__graph_names(ctx, g, r->to))
             return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: '%s' is already a name in the graph", r->to);
         for (j = 0; j < i; j++) {
-            if (strcmp(ctx->renames[j].from, r->from) == 0)
+            if (strcmp(ctx->opt.renames[j].from, r->from) == 0)
                 return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: '%s' is renamed twice", r->from);
-            if (strcmp(ctx->renames[j].to, r->to) == 0)
+            if (strcmp(ctx->opt.renames[j].to, r->to) == 0)
                 return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename: two names become '%s'", r->to);
         }
     }
-    if (ctx->renames_count) k2onnx__graph_names(ctx, g, NULL);
+    if (ctx->opt.renames_count) k2onnx__graph_names(ctx, g, NULL);
     return 1;
 }
 #endif
@@ -11831,22 +11821,22 @@ static int k2onnx__rename_endpoints(k2onnx__ctx *ctx, k2onnx__graph *g)
 static int k2onnx__model_metadata(k2onnx__ctx *ctx, const k2onnx__kmodel *m, k2onnx__graph *g)
 {
     char opts[512];
-    const char *source = ctx->source_name ? k2onnx__utf8_copy(ctx, ctx->source_name) : NULL;
+    const char *source = ctx->opt.source_name ? k2onnx__utf8_copy(ctx, ctx->opt.source_name) : NULL;
     size_t i, n = 0;
     g->meta = (const char **)k2onnx__alloc_array(ctx, 10, sizeof *g->meta);
-    if (!g->meta || (ctx->source_name && !source)) return 0;
+    if (!g->meta || (ctx->opt.source_name && !source)) return 0;
     opts[0] = '\0';
-    k2onnx__format_append(opts, sizeof opts, "opset=%d", ctx->opset);
-    if (ctx->state_io) k2onnx__format_append(opts, sizeof opts, " state_io");
-    if (ctx->scan_rnn) k2onnx__format_append(opts, sizeof opts, " scan_rnn");
-    if (ctx->unroll) k2onnx__format_append(opts, sizeof opts, " unroll");
-    if (ctx->batch) k2onnx__format_append(opts, sizeof opts, " batch=%u", (unsigned long long)ctx->batch);
-    if (ctx->steps) k2onnx__format_append(opts, sizeof opts, " steps=%u", (unsigned long long)ctx->steps);
-    for (i = 0; i < ctx->input_shapes_count; i++) {
+    k2onnx__format_append(opts, sizeof opts, "opset=%d", ctx->opt.opset);
+    if (ctx->opt.state_io) k2onnx__format_append(opts, sizeof opts, " state_io");
+    if (ctx->opt.scan_rnn) k2onnx__format_append(opts, sizeof opts, " scan_rnn");
+    if (ctx->opt.unroll) k2onnx__format_append(opts, sizeof opts, " unroll");
+    if (ctx->opt.batch) k2onnx__format_append(opts, sizeof opts, " batch=%u", (unsigned long long)ctx->opt.batch);
+    if (ctx->opt.steps) k2onnx__format_append(opts, sizeof opts, " steps=%u", (unsigned long long)ctx->opt.steps);
+    for (i = 0; i < ctx->opt.input_shapes_count; i++) {
         size_t d;
-        k2onnx__format_append(opts, sizeof opts, " input_shape=%s=", ctx->input_shapes[i].name);
-        for (d = 0; d < ctx->input_shapes[i].rank; d++)
-            k2onnx__format_append(opts, sizeof opts, d ? "x%u" : "%u", (unsigned long long)ctx->input_shapes[i].dims[d]);
+        k2onnx__format_append(opts, sizeof opts, " input_shape=%s=", ctx->opt.input_shapes[i].name);
+        for (d = 0; d < ctx->opt.input_shapes[i].rank; d++)
+            k2onnx__format_append(opts, sizeof opts, d ? "x%u" : "%u", (unsigned long long)ctx->opt.input_shapes[i].dims[d]);
     }
     g->meta[n++] = "converter";
     g->meta[n++] = "k2onnx " K2ONNX_VERSION_STRING;
@@ -11884,16 +11874,16 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
     cv.ctx = ctx;
     cv.m = m;
     cv.g = g;
-    cv.opset = ctx->opset;
+    cv.opset = ctx->opt.opset;
     g->name = m->name;
-    g->opset = ctx->opset;
-    g->ir_version = k2onnx__ir_version(ctx->opset);
+    g->opset = ctx->opt.opset;
+    g->ir_version = k2onnx__ir_version(ctx->opt.opset);
     /* Graph inputs in the order Keras lists them. */
     for (i = 0; i < m->ninputs; i++)
         if (!k2onnx__convert_call(&cv, m->inputs[i].layer, m->inputs[i].node)) return 0;
-    for (i = 0; i < ctx->input_shapes_count; i++) {
-        for (j = 0; j < g->ninputs && strcmp(g->inputs[j].name, ctx->input_shapes[i].name) != 0; j++) {}
-        if (j == g->ninputs) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "a shape is given for '%s', which is not an input of the model", ctx->input_shapes[i].name);
+    for (i = 0; i < ctx->opt.input_shapes_count; i++) {
+        for (j = 0; j < g->ninputs && strcmp(g->inputs[j].name, ctx->opt.input_shapes[i].name) != 0; j++) {}
+        if (j == g->ninputs) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "a shape is given for '%s', which is not an input of the model", ctx->opt.input_shapes[i].name);
     }
     for (i = 0; i < m->noutputs; i++) {
         const k2onnx__kref *r = &m->outputs[i];
@@ -12203,7 +12193,7 @@ K2ONNX_DEF const char *k2onnx_result_string(k2onnx_result result)
 
 static int k2onnx__detect_format(k2onnx__ctx *ctx, const unsigned char *p, size_t size)
 {
-    if (ctx->model_config) return 1;
+    if (ctx->opt.model_config) return 1;
     {
         size_t i = 0;
         while (i < size && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
@@ -12218,21 +12208,21 @@ static int k2onnx__check_shape_options(k2onnx__ctx *ctx)
 {
     const size_t limit = (size_t)1 << 30;
     size_t i, k;
-    if (ctx->batch > limit || ctx->steps > limit) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "batch or steps is too large");
-    if (ctx->input_shapes_count && !ctx->input_shapes) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input_shapes is NULL");
+    if (ctx->opt.batch > limit || ctx->opt.steps > limit) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "batch or steps is too large");
+    if (ctx->opt.input_shapes_count && !ctx->opt.input_shapes) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input_shapes is NULL");
 #ifdef K2ONNX_NO_DESCRIBE
     if (ctx->describe) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.describe is left out of this build (K2ONNX_NO_DESCRIBE)");
 #endif
 #ifdef K2ONNX_NO_RENAME
-    if (ctx->renames_count) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.renames is left out of this build (K2ONNX_NO_RENAME)");
+    if (ctx->opt.renames_count) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.renames is left out of this build (K2ONNX_NO_RENAME)");
 #else
-    if (ctx->renames_count && !ctx->renames) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "renames is NULL");
-    for (i = 0; i < ctx->renames_count; i++)
-        if (!ctx->renames[i].from || !ctx->renames[i].to || !ctx->renames[i].to[0])
+    if (ctx->opt.renames_count && !ctx->opt.renames) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "renames is NULL");
+    for (i = 0; i < ctx->opt.renames_count; i++)
+        if (!ctx->opt.renames[i].from || !ctx->opt.renames[i].to || !ctx->opt.renames[i].to[0])
             return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "rename %u needs a name and a non-empty new name", (unsigned long long)i);
 #endif
-    for (i = 0; i < ctx->input_shapes_count; i++) {
-        const k2onnx_input_shape *is = &ctx->input_shapes[i];
+    for (i = 0; i < ctx->opt.input_shapes_count; i++) {
+        const k2onnx_input_shape *is = &ctx->opt.input_shapes[i];
         if (!is->name || !is->dims || is->rank < 1 || is->rank > K2ONNX__MAX_RANK)
             return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "input shape %u needs a name and 1 to %u dimensions",
                                 (unsigned long long)i, (unsigned long long)K2ONNX__MAX_RANK);
@@ -12242,6 +12232,18 @@ static int k2onnx__check_shape_options(k2onnx__ctx *ctx)
                                     is->name, (unsigned long long)k);
     }
     return 1;
+}
+
+/* A zero in the options stands for the default. */
+static void k2onnx__default_options(k2onnx_options *o)
+{
+    if (!o->max_memory) o->max_memory = K2ONNX__DEFAULT_MAX_MEMORY;
+    if (!o->max_json_depth) o->max_json_depth = K2ONNX__DEFAULT_JSON_DEPTH;
+    if (!o->max_objects) o->max_objects = K2ONNX__DEFAULT_MAX_OBJECTS;
+    if (!o->max_dataset_ratio) o->max_dataset_ratio = K2ONNX__DEFAULT_DATASET_RATIO;
+    if (!o->max_graph_depth) o->max_graph_depth = K2ONNX__DEFAULT_GRAPH_DEPTH;
+    if (!o->opset) o->opset = K2ONNX_DEFAULT_OPSET;
+    if (o->model_config && !o->model_config_size) o->model_config_size = strlen(o->model_config);
 }
 
 /* Sets up a call's arena and error reporting; returns 0 (with the error set) for bad arguments. */
@@ -12254,40 +12256,20 @@ static int k2onnx__ctx_init(k2onnx__ctx *ctx, const void *data, size_t size, con
     ctx->error = error ? error : &ctx->local_error;
     ctx->error->result = k2onnx_result_success;
     ctx->error->message[0] = '\0';
-    ctx->allocator = options->allocator;
-    ctx->max_memory = options->max_memory ? options->max_memory : K2ONNX__DEFAULT_MAX_MEMORY;
+    ctx->opt = *options;
     ctx->next_block = K2ONNX__ARENA_BLOCK < 4096u ? K2ONNX__ARENA_BLOCK : 4096u;
     ctx->memory = (unsigned char *)options->memory;
     ctx->memory_size = options->memory ? options->memory_size : 0;
-    ctx->max_json_depth = options->max_json_depth ? options->max_json_depth : K2ONNX__DEFAULT_JSON_DEPTH;
-    ctx->max_objects = options->max_objects ? options->max_objects : K2ONNX__DEFAULT_MAX_OBJECTS;
-    ctx->max_dataset_ratio = options->max_dataset_ratio ? options->max_dataset_ratio : K2ONNX__DEFAULT_DATASET_RATIO;
-    ctx->max_graph_depth = options->max_graph_depth ? options->max_graph_depth : K2ONNX__DEFAULT_GRAPH_DEPTH;
-    ctx->opset = options->opset ? options->opset : K2ONNX_DEFAULT_OPSET;
-    ctx->state_io = options->state_io != 0;
-    ctx->scan_rnn = options->scan_rnn != 0;
-    ctx->unroll = options->unroll != 0;
-    ctx->batch = options->batch;
-    ctx->steps = options->steps;
-    ctx->input_shapes = options->input_shapes;
-    ctx->input_shapes_count = options->input_shapes_count;
-    ctx->warn = options->warn;
-    ctx->warn_user = options->warn_user;
-    ctx->source_name = options->source_name;
-    ctx->renames = options->renames;
-    ctx->renames_count = options->renames_count;
     ctx->describe = options->describe != NULL;
-    ctx->model_config = options->model_config;
-    ctx->model_config_size = options->model_config_size;
-    if (ctx->model_config && !ctx->model_config_size) ctx->model_config_size = strlen(ctx->model_config);
+    k2onnx__default_options(&ctx->opt);
     if ((!data && size) || (options->allocator.alloc == NULL) != (options->allocator.free == NULL))
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "invalid arguments (NULL data or half-set allocator)");
-    if (ctx->opset < K2ONNX_MIN_OPSET || ctx->opset > K2ONNX_MAX_OPSET)
-        return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx->opset,
+    if (ctx->opt.opset < K2ONNX_MIN_OPSET || ctx->opt.opset > K2ONNX_MAX_OPSET)
+        return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "opset %d is outside the supported range %d..%d", ctx->opt.opset,
                             K2ONNX_MIN_OPSET, K2ONNX_MAX_OPSET);
-    if (ctx->unroll && ctx->scan_rnn) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "unroll and scan_rnn exclude each other");
+    if (ctx->opt.unroll && ctx->opt.scan_rnn) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "unroll and scan_rnn exclude each other");
 #ifdef K2ONNX_NO_SCAN_UNROLL
-    if (ctx->unroll || ctx->scan_rnn)
+    if (ctx->opt.unroll || ctx->opt.scan_rnn)
         return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "options.unroll and options.scan_rnn are left out of this build (K2ONNX_NO_SCAN_UNROLL)");
 #endif
     if (options->memory && options->memory_size < 256) return k2onnx__fail(ctx, k2onnx_result_invalid_argument, "memory_size is too small for a buffer");
@@ -12308,8 +12290,8 @@ static int k2onnx__keras_zip_config(k2onnx__ctx *ctx, const unsigned char *zip, 
     if (!k2onnx__zip_member(ctx, zip, size, "config.json", &cfg, &cl) || !k2onnx__zip_member(ctx, zip, size, "metadata.json", &meta, &ml) ||
         !k2onnx__json_parse(ctx, "metadata.json", (const char *)meta, ml, &j))
         return 0;
-    ctx->model_config = (const char *)cfg;
-    ctx->model_config_size = cl;
+    ctx->opt.model_config = (const char *)cfg;
+    ctx->opt.model_config_size = cl;
     ctx->keras_version = k2onnx__jstr(k2onnx__jget(&j, "keras_version"));
     return 1;
 }
@@ -12317,8 +12299,8 @@ static int k2onnx__keras_zip_config(k2onnx__ctx *ctx, const unsigned char *zip, 
 /* Opens the HDF5 holding the weights: the input itself, or model.weights.h5 of a .keras file. */
 static int k2onnx__open_weights(k2onnx__ctx *ctx, const unsigned char *data, size_t size, k2onnx__h5 *f)
 {
-    if (ctx->model_config && k2onnx__is_zip((const unsigned char *)ctx->model_config, ctx->model_config_size) &&
-        !k2onnx__keras_zip_config(ctx, (const unsigned char *)ctx->model_config, ctx->model_config_size))
+    if (ctx->opt.model_config && k2onnx__is_zip((const unsigned char *)ctx->opt.model_config, ctx->opt.model_config_size) &&
+        !k2onnx__keras_zip_config(ctx, (const unsigned char *)ctx->opt.model_config, ctx->opt.model_config_size))
         return 0;
     if (k2onnx__is_zip(data, size)) {
         const unsigned char *w;
@@ -12381,14 +12363,11 @@ static k2onnx_tensor_info *k2onnx__tensor_infos(k2onnx__ctx *ctx, const k2onnx__
 /* The outputs of a layer call, which are Keras values. */
 static k2onnx_tensor_info *k2onnx__call_output_infos(k2onnx__ctx *ctx, const k2onnx__kvalue *v, size_t n)
 {
-    k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, n + 1, sizeof *t);
+    k2onnx__value_info *vi = (k2onnx__value_info *)k2onnx__alloc_array(ctx, n + 1, sizeof *vi);
     size_t i;
-    for (i = 0; t && i < n; i++) {
-        k2onnx__value_info vi;
-        k2onnx__value_info_of(&v[i], &vi);
-        if (!k2onnx__tensor_info(ctx, &vi, &t[i])) return NULL;
-    }
-    return t;
+    if (!vi) return NULL;
+    for (i = 0; i < n; i++) k2onnx__value_info_of(&v[i], &vi[i]);
+    return k2onnx__tensor_infos(ctx, vi, n);
 }
 
 static void k2onnx__node_info(const k2onnx__node *n, k2onnx_node_info *out)
@@ -12419,12 +12398,7 @@ static int k2onnx__layer_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_
     for (i = 0; i < g->nspans; i++) {
         const k2onnx__span *sp = &g->spans[i];
         k2onnx_layer_info *L = &layers[info->nlayers++];
-        L->name = sp->name;
-        L->cls = sp->cls;
-        L->call = sp->call;
-        L->ncalls = sp->ncalls;
-        L->params = sp->params;
-        L->noutputs = sp->noutputs;
+        *L = sp->info;
         L->nodes = nodes + used;
         for (k = sp->first; k < sp->end; k++)
             if (!held[k]) {
@@ -12432,7 +12406,7 @@ static int k2onnx__layer_infos(k2onnx__ctx *ctx, const k2onnx__graph *g, k2onnx_
                 held[k] = 1;
             }
         L->nnodes = (size_t)(nodes + used - L->nodes);
-        if (!(L->outputs = k2onnx__call_output_infos(ctx, sp->outputs, sp->noutputs))) return 0;
+        if (!(L->outputs = k2onnx__call_output_infos(ctx, sp->outputs, L->noutputs))) return 0;
     }
     if (used < g->nnodes) {
         k2onnx_layer_info *L = &layers[info->nlayers++];

@@ -44,12 +44,12 @@ static void ctx_init(k2onnx__ctx *c)
 {
     memset(c, 0, sizeof *c);
     c->error = &c->local_error;
-    c->max_memory = (size_t)1 << 26;
-    c->max_json_depth = 32;
-    c->max_objects = 100000;
-    c->max_dataset_ratio = 2048;
-    c->max_graph_depth = 4096;
-    c->opset = K2ONNX_DEFAULT_OPSET;
+    c->opt.max_memory = (size_t)1 << 26;
+    c->opt.max_json_depth = 32;
+    c->opt.max_objects = 100000;
+    c->opt.max_dataset_ratio = 2048;
+    c->opt.max_graph_depth = 4096;
+    c->opt.opset = K2ONNX_DEFAULT_OPSET;
 }
 
 static unsigned char *read_file(const char *path, size_t *size)
@@ -93,7 +93,7 @@ static void test_arena_limit(void)
 {
     k2onnx__ctx c;
     ctx_init(&c);
-    c.max_memory = 100000;
+    c.opt.max_memory = 100000;
     CHECK(k2onnx__alloc(&c, 1000) != NULL);
     CHECK(k2onnx__alloc(&c, 200000) == NULL);
     CHECK(c.local_error.result == k2onnx_result_limit_exceeded);
