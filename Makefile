@@ -62,6 +62,7 @@ check-compilers: | $(BUILD)
 	  g++ -x c++ -std=c++11 $(WARN) $$o -c -o $(BUILD)/cxx.o example.c || exit 1; \
 	done
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_NO_STDIO -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/nostdio.o k2onnx.h
+	for c in gcc clang; do $$c $(STD) $(WARN) -O2 -DK2ONNX_NO_SIMD -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/nosimd.o k2onnx.h || exit 1; done
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
 	clang $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
 	for m in $(TRIM_MACROS) "$(MINIMAL)"; do \

@@ -1457,6 +1457,56 @@ static void test_crc32(void)
     k2onnx__free_all(&ctx);
 }
 
+static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    unsigned k;
+    while (n--) {
+        c ^= *p++;
+        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* Every way k2onnx__crc32 splits its input: lengths around the 16- and 64-byte steps of the
+   carry-less multiply form (x86-64), the three 4 KiB blocks of the table form, unaligned starts,
+   each against the bitwise definition; and the carry-less form itself from other registers. */
+static void test_crc32_paths(void)
+{
+    static const size_t lengths[] = {63, 64, 65, 79, 80, 127, 128, 129, 1000, 3 * 4096 - 1, 3 * 4096, 3 * 4096 + 17, 7 * 4096 + 63};
+    k2onnx__ctx ctx;
+    const uint32_t *t;
+    unsigned char *buf;
+    size_t i, n, off, total = 8 * 4096 + 64;
+    uint32_t x = 12345u;
+    k2onnx__ctx_init(&ctx, "", 0, NULL, NULL);
+    t = k2onnx__crc32_tables(&ctx);
+    buf = (unsigned char *)k2onnx__alloc(&ctx, total);
+    CHECK(t != NULL && buf != NULL);
+    if (!t || !buf) return;
+    for (i = 0; i < total; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (unsigned char)(x >> 16);
+    }
+    for (n = 0; n <= 300; n++)
+        for (off = 0; off < 4; off++) CHECK(k2onnx__crc32(t, buf + off, n) == crc32_bitwise(buf + off, n));
+    for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
+        for (off = 0; off < 2; off++) CHECK(k2onnx__crc32(t, buf + off, lengths[i]) == crc32_bitwise(buf + off, lengths[i]));
+#ifdef K2ONNX__CLMUL
+    if (k2onnx__has_clmul()) {
+        uint32_t starts[3] = {0u, 0xffffffffu, 0x9e3779b9u};
+        for (i = 0; i < 3; i++)
+            for (n = 64; n <= 1024; n += 16) {
+                uint32_t c = starts[i];
+                size_t j;
+                for (j = 0; j < n; j++) c = (c >> 8) ^ t[(c ^ buf[j + 3]) & 0xffu];
+                CHECK(k2onnx__crc32_clmul(starts[i], buf + 3, n) == c);
+            }
+    }
+#endif
+    k2onnx__free_all(&ctx);
+}
+
 static void test_shuffle_fletcher(void)
 {
     /* 3 four-byte elements shuffled, plus 2 leftover bytes kept in place. */
@@ -1778,6 +1828,7 @@ int main(int argc, char **argv)
     test_sqrt();
     test_inflate();
     test_crc32();
+    test_crc32_paths();
     test_shuffle_fletcher();
     test_h5_rejects_garbage();
     test_h5_fixture(fixture);
