@@ -1789,6 +1789,143 @@ static void test_zip64(void)
     free(orig);
 }
 
+/* A ZIP archive built in memory, its members stored (method 0) or as one stored deflate block
+   (method 8, which the inflater must still decode); `damage` changes one field after the build. */
+typedef struct zip_entry {
+    const char *name;
+    const char *data;
+    unsigned method, flags;
+} zip_entry;
+
+enum {
+    ZIP_INTACT, ZIP_BAD_CRC, ZIP_NO_EOCD, ZIP_CD_OUTSIDE, ZIP_COUNT_TOO_BIG, ZIP_BAD_LOCAL, ZIP_STORED_SIZES_DIFFER,
+    ZIP_OFFSET_PAST_END, ZIP_DEFLATE_SIZE, ZIP_DAMAGED_ENTRY
+};
+
+static size_t zip_build(unsigned char *out, const zip_entry *e, size_t n, const char *comment, int damage)
+{
+    size_t at = 0, i, cd, cd_size, local[8], clen[8];
+    for (i = 0; i < n; i++) {
+        size_t name_len = strlen(e[i].name), len = strlen(e[i].data);
+        uint32_t crc = crc32_bitwise((const unsigned char *)e[i].data, len);
+        unsigned char *h = out + at;
+        local[i] = at;
+        put_le(h, 0x04034b50u, 4);
+        put_le(h + 4, 20, 2);
+        put_le(h + 6, e[i].flags, 2);
+        put_le(h + 8, e[i].method, 2);
+        put_le(h + 10, 0, 4);
+        put_le(h + 14, crc, 4);
+        put_le(h + 26, name_len, 2);
+        put_le(h + 28, 0, 2);
+        memcpy(h + 30, e[i].name, name_len);
+        at += 30 + name_len;
+        if (e[i].method == 8) { /* one final stored block: BFINAL=1 BTYPE=00, LEN, NLEN */
+            out[at] = 1;
+            put_le(out + at + 1, len, 2);
+            put_le(out + at + 3, ~len & 0xffffu, 2);
+            at += 5;
+        }
+        memcpy(out + at, e[i].data, len);
+        at += len;
+        clen[i] = at - local[i] - 30 - name_len;
+        put_le(h + 18, clen[i], 4);
+        put_le(h + 22, len, 4);
+    }
+    cd = at;
+    for (i = 0; i < n; i++) {
+        size_t name_len = strlen(e[i].name), len = strlen(e[i].data);
+        unsigned char *c = out + at;
+        memset(c, 0, 46);
+        put_le(c, 0x02014b50u, 4);
+        put_le(c + 8, e[i].flags, 2);
+        put_le(c + 10, e[i].method, 2);
+        put_le(c + 16, crc32_bitwise((const unsigned char *)e[i].data, len) ^ (damage == ZIP_BAD_CRC ? 1u : 0u), 4);
+        put_le(c + 20, clen[i] + (damage == ZIP_STORED_SIZES_DIFFER ? 1u : 0u), 4);
+        put_le(c + 24, len + (damage == ZIP_DEFLATE_SIZE ? 3u : 0u), 4);
+        put_le(c + 28, name_len + (damage == ZIP_DAMAGED_ENTRY ? 60000u : 0u), 2);
+        put_le(c + 42, damage == ZIP_OFFSET_PAST_END ? 0x7fffffffu : local[i], 4);
+        memcpy(c + 46, e[i].name, name_len);
+        at += 46 + name_len;
+    }
+    cd_size = at - cd;
+    if (damage == ZIP_BAD_LOCAL && n > 1) out[local[1]] ^= 0xff; /* the second member's */
+    put_le(out + at, damage == ZIP_NO_EOCD ? 0x06054b51u : 0x06054b50u, 4);
+    put_le(out + at + 4, 0, 4);
+    put_le(out + at + 8, n, 2);
+    put_le(out + at + 10, damage == ZIP_COUNT_TOO_BIG ? 60000u : n, 2);
+    put_le(out + at + 12, cd_size, 4);
+    put_le(out + at + 16, damage == ZIP_CD_OUTSIDE ? at + 100 : cd, 4);
+    put_le(out + at + 20, strlen(comment), 2);
+    memcpy(out + at + 22, comment, strlen(comment));
+    return at + 22 + strlen(comment);
+}
+
+/* The ZIP reader alone: members found by name among several (stored, deflated, after an archive
+   comment), and every damaged field or unsupported feature refused with its message. */
+static void test_zip_reader(void)
+{
+    static const zip_entry three[] = {
+        {"config.json", "{\"class_name\": \"Sequential\"}", 0, 0},
+        {"model.weights.h5", "HDF5 bytes stand here", 8, 0},
+        {"metadata.json", "{\"keras_version\": \"3.3.3\"}", 0, 0},
+    };
+    static const struct {
+        const char *member;
+        unsigned method, flags;
+        int damage;
+        const char *comment;
+        const char *expect; /* the member's bytes, or a piece of the message */
+        int ok;
+    } cases[] = {
+        {"config.json", 0, 0, ZIP_INTACT, "", "{\"class_name\": \"Sequential\"}", 1},
+        {"metadata.json", 0, 0, ZIP_INTACT, "written by a test", "{\"keras_version\": \"3.3.3\"}", 1},
+        {"model.weights.h5", 0, 0, ZIP_INTACT, "", "HDF5 bytes stand here", 1},
+        {"model.weights.h5", 8, 0, ZIP_INTACT, "", "HDF5 bytes stand here", 1},
+        {"model.weights.h5", 0, 0, ZIP_BAD_CRC, "", "ZIP member 'model.weights.h5': CRC-32 mismatch", 0},
+        {"model.weights.h5", 8, 0, ZIP_BAD_CRC, "", "ZIP member 'model.weights.h5': CRC-32 mismatch", 0},
+        {"model.h5", 0, 0, ZIP_INTACT, "", "ZIP archive has no member 'model.h5'", 0},
+        {"model.weights.h5", 0, 1, ZIP_INTACT, "", "ZIP member 'model.weights.h5' is encrypted", 0},
+        {"model.weights.h5", 12, 0, ZIP_INTACT, "", "ZIP member 'model.weights.h5': compression method 12 is not supported", 0},
+        {"model.weights.h5", 0, 0, ZIP_NO_EOCD, "", "ZIP archive: no end of central directory record", 0},
+        {"model.weights.h5", 0, 0, ZIP_CD_OUTSIDE, "", "ZIP archive: central directory is outside the file", 0},
+        {"model.weights.h5", 0, 0, ZIP_COUNT_TOO_BIG, "", "ZIP archive: central directory is shorter than its 60000 entries", 0},
+        {"model.weights.h5", 0, 0, ZIP_BAD_LOCAL, "", "ZIP member 'model.weights.h5': local header is damaged", 0},
+        {"model.weights.h5", 0, 0, ZIP_STORED_SIZES_DIFFER, "", "ZIP member 'model.weights.h5': stored sizes differ", 0},
+        {"model.weights.h5", 0, 0, ZIP_OFFSET_PAST_END, "", "ZIP member 'model.weights.h5' runs past the end of the file", 0},
+        {"model.weights.h5", 8, 0, ZIP_DEFLATE_SIZE, "", "ZIP member 'model.weights.h5': deflate: ", 0},
+        {"model.weights.h5", 0, 0, ZIP_DAMAGED_ENTRY, "", "ZIP archive: central directory entry 0 is damaged", 0},
+    };
+    size_t k;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        zip_entry e[3];
+        unsigned char buf[2048];
+        const unsigned char *data = NULL;
+        size_t size, len = 0, i;
+        k2onnx__ctx ctx;
+        int ok;
+        for (i = 0; i < 3; i++) {
+            e[i] = three[i];
+            if (strcmp(e[i].name, cases[k].member) == 0 || (i == 1 && strcmp(cases[k].member, "model.h5") == 0)) {
+                e[i].method = cases[k].method;
+                e[i].flags = cases[k].flags;
+            }
+        }
+        size = zip_build(buf, e, 3, cases[k].comment, cases[k].damage);
+        ctx_init(&ctx);
+        ok = k2onnx__zip_member(&ctx, buf, size, cases[k].member, &data, &len);
+        CHECK(ok == cases[k].ok);
+        if (cases[k].ok) {
+            CHECK(ok && len == strlen(cases[k].expect) && memcmp(data, cases[k].expect, len) == 0);
+            CHECK(cases[k].method != 0 || (data > buf && data < buf + size)); /* stored: read in place */
+        } else {
+            CHECK(strstr(ctx.error->message, cases[k].expect) != NULL);
+            if (!strstr(ctx.error->message, cases[k].expect)) fprintf(stderr, "  case %d got: %s\n", (int)k, ctx.error->message);
+        }
+        k2onnx__free_all(&ctx);
+    }
+}
+
 /* Every memory limit on the way to converting a model with a shared nested model ends in
    success or a limit error: an allocation that fails while the nested model is unfolded is
    reported, never used. */
@@ -1854,6 +1991,7 @@ int main(int argc, char **argv)
     test_refusals_by_name();
     test_nested_memory_limits();
     test_zip64();
+    test_zip_reader();
     test_limits(fixture);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
