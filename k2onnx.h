@@ -93,6 +93,7 @@
           --- activation layers
           --- sequence edges: Cropping1D, ZeroPadding1D, UpSampling1D
           --- Dot and the Keras 1 Merge layer
+          --- TensorFlowOpLayer: raw TensorFlow ops
           --- attention
           --- the layer table (and the stubs of trimmed builds)
           --- the walk over the layer graph
@@ -6252,30 +6253,36 @@ static int k2onnx__map_input(k2onnx__converter *cv, const k2onnx__kvalue *in, si
 /* --- activations: those written out of several ops, the element-wise ones, Activation --------- */
 
 #ifndef K2ONNX_ONLY_RECURRENT
-/* Exact gelu before opset 9, which has no Erf: x/2 + |x|/2 * erf(|x| / sqrt(2)), with erf of a
-   non-negative z as 1 - t (a1 + t (a2 + ... + t a5)) exp(-z^2), t = 1 / (1 + p z) (Abramowitz and
-   Stegun 7.1.26, error below 1.5e-7). */
-static const char *k2onnx__gelu_without_erf(k2onnx__converter *cv, const char *x)
+/* erf(z) of a non-negative z before opset 9, which has no Erf: 1 - t (a1 + t (a2 + ... + t a5))
+   exp(-z^2), t = 1 / (1 + p z) (Abramowitz and Stegun 7.1.26, error below 1.5e-7). Its values
+   are named after `pre`. */
+static const char *k2onnx__erf_of_nonnegative(k2onnx__converter *cv, const char *z, const char *one, const char *pre)
 {
     static const float a[5] = {0.254829592f, -0.284496736f, 1.421413741f, -1.453152027f, 1.061405429f};
+    const char *pz = z ? k2onnx__op2(cv, "Mul", z, k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_p", pre), 0.3275911f), k2onnx__sprintf(cv->ctx, "%s_pz", pre)) : NULL;
+    const char *den = pz && one ? k2onnx__op2(cv, "Add", pz, one, k2onnx__sprintf(cv->ctx, "%s_t_denominator", pre)) : NULL;
+    const char *t = den ? k2onnx__op2(cv, "Div", one, den, k2onnx__sprintf(cv->ctx, "%s_t", pre)) : NULL;
+    const char *poly = t ? k2onnx__op2(cv, "Mul", t, k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_a5", pre), a[4]), k2onnx__sprintf(cv->ctx, "%s_poly_4", pre)) : NULL;
+    const char *z2, *e, *erfc;
+    int i;
+    for (i = 3; i >= 0 && poly; i--) {
+        const char *sum = k2onnx__op2(cv, "Add", poly, k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "%s_a%u", pre, (unsigned long long)(i + 1)), a[i]),
+                                      k2onnx__sprintf(cv->ctx, "%s_poly_%u_sum", pre, (unsigned long long)i));
+        poly = sum ? k2onnx__op2(cv, "Mul", t, sum, k2onnx__sprintf(cv->ctx, "%s_poly_%u", pre, (unsigned long long)i)) : NULL;
+    }
+    z2 = z ? k2onnx__op2(cv, "Mul", z, z, k2onnx__sprintf(cv->ctx, "%s_z_squared", pre)) : NULL;
+    e = z2 ? k2onnx__op1(cv, "Exp", k2onnx__op1(cv, "Neg", z2, k2onnx__sprintf(cv->ctx, "%s_minus_z_squared", pre), NULL), k2onnx__sprintf(cv->ctx, "%s_exp", pre), NULL) : NULL;
+    erfc = poly && e ? k2onnx__op2(cv, "Mul", poly, e, k2onnx__sprintf(cv->ctx, "%s_erfc", pre)) : NULL;
+    return erfc ? k2onnx__op2(cv, "Sub", one, erfc, k2onnx__sprintf(cv->ctx, "%s_erf", pre)) : NULL;
+}
+
+/* Exact gelu before opset 9: x/2 + |x|/2 * erf(|x| / sqrt(2)). */
+static const char *k2onnx__gelu_without_erf(k2onnx__converter *cv, const char *x)
+{
     const char *one = k2onnx__const_f32(cv, "gelu_one", 1.0f), *half = k2onnx__const_f32(cv, "gelu_half", 0.5f);
     const char *ax = k2onnx__op1(cv, "Abs", x, "gelu_abs", NULL);
     const char *z = ax ? k2onnx__op2(cv, "Mul", ax, k2onnx__const_f32(cv, "gelu_rsqrt2", 0.70710678118654752f), "gelu_z") : NULL;
-    const char *pz = z ? k2onnx__op2(cv, "Mul", z, k2onnx__const_f32(cv, "gelu_p", 0.3275911f), "gelu_pz") : NULL;
-    const char *den = pz && one ? k2onnx__op2(cv, "Add", pz, one, "gelu_t_denominator") : NULL;
-    const char *t = den ? k2onnx__op2(cv, "Div", one, den, "gelu_t") : NULL;
-    const char *poly = t ? k2onnx__op2(cv, "Mul", t, k2onnx__const_f32(cv, "gelu_a5", a[4]), "gelu_poly_4") : NULL;
-    const char *z2, *e, *erfc, *erf, *xe, *hx, *hxe;
-    int i;
-    for (i = 3; i >= 0 && poly; i--) {
-        const char *sum = k2onnx__op2(cv, "Add", poly, k2onnx__const_f32(cv, k2onnx__sprintf(cv->ctx, "gelu_a%u", (unsigned long long)(i + 1)), a[i]),
-                                      k2onnx__sprintf(cv->ctx, "gelu_poly_%u_sum", (unsigned long long)i));
-        poly = sum ? k2onnx__op2(cv, "Mul", t, sum, k2onnx__sprintf(cv->ctx, "gelu_poly_%u", (unsigned long long)i)) : NULL;
-    }
-    z2 = z ? k2onnx__op2(cv, "Mul", z, z, "gelu_z_squared") : NULL;
-    e = z2 ? k2onnx__op1(cv, "Exp", k2onnx__op1(cv, "Neg", z2, "gelu_minus_z_squared", NULL), "gelu_exp", NULL) : NULL;
-    erfc = poly && e ? k2onnx__op2(cv, "Mul", poly, e, "gelu_erfc") : NULL;
-    erf = erfc ? k2onnx__op2(cv, "Sub", one, erfc, "gelu_erf") : NULL;
+    const char *erf = k2onnx__erf_of_nonnegative(cv, z, one, "gelu"), *xe, *hx, *hxe;
     xe = erf ? k2onnx__op2(cv, "Mul", ax, erf, "gelu_abs_erf") : NULL;
     hx = half ? k2onnx__op2(cv, "Mul", x, half, "gelu_half_x") : NULL;
     hxe = xe && half ? k2onnx__op2(cv, "Mul", xe, half, "gelu_half_abs_erf") : NULL;
@@ -10862,6 +10869,368 @@ static int k2onnx__map_keras1_merge(k2onnx__converter *cv, const k2onnx__kvalue 
 
 #endif
 
+#ifndef K2ONNX_ONLY_RECURRENT
+/* --- TensorFlowOpLayer: raw TensorFlow ops in tf.keras 2.2 / 2.3 functional models ------------ */
+
+/* tf.keras wraps a TensorFlow op applied to Keras tensors in a TensorFlowOpLayer: its config
+   holds the op's NodeDef (as JSON) and, keyed by input position, the values of the inputs that
+   were not Keras tensors. The ops below are those with one ONNX counterpart; any other op is
+   refused by name. Every op keeps the batch axis where it is. */
+
+#define K2ONNX__TF_MAX_ARGS 16
+
+/* The op's inputs in the op's order: the call's tensors with the constants put at their
+   positions, as the layer does when it rebuilds the op. */
+typedef struct k2onnx__tf_args {
+    const k2onnx__kvalue *tensor[K2ONNX__TF_MAX_ARGS]; /* NULL where the input is a constant */
+    const k2onnx__json *constant[K2ONNX__TF_MAX_ARGS];
+    size_t n;
+} k2onnx__tf_args;
+
+static int k2onnx__tf_gather_args(k2onnx__converter *cv, const k2onnx__json *node_def, const k2onnx__kvalue *in, size_t nin, k2onnx__tf_args *a)
+{
+    const k2onnx__json *names = k2onnx__jget(node_def, "input"), *constants = k2onnx__jget(cv->layer->config, "constants");
+    size_t i, used = 0;
+    memset(a, 0, sizeof *a);
+    if (names && !k2onnx__jis_array(names)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "node_def.input is not a list");
+    for (i = 0; names && i < names->n; i++) {
+        const char *s = k2onnx__jstr(&names->items[i]);
+        if (s && s[0] == '^') continue; /* a control input carries no value */
+        if (a->n == K2ONNX__TF_MAX_ARGS) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "more than %d op inputs", K2ONNX__TF_MAX_ARGS);
+        a->constant[a->n] = constants ? k2onnx__jget(constants, k2onnx__sprintf(cv->ctx, "%u", (unsigned long long)a->n)) : NULL;
+        if (!a->constant[a->n]) {
+            if (used == nin) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "op input %d is neither a Keras tensor nor a constant", (int)a->n);
+            a->tensor[a->n] = &in[used++];
+        }
+        a->n++;
+    }
+    if (used != nin) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the op takes %d Keras tensor(s), the layer is called with %d", (int)used, (int)nin);
+    return 1;
+}
+
+/* An attribute of the NodeDef: {"b": true}, {"type": "DT_FLOAT"}, {"list": {"i": ["1", "2"]}}
+   (protobuf's JSON writes 64-bit integers as strings). */
+static const k2onnx__json *k2onnx__tf_attr(const k2onnx__json *node_def, const char *name, const char *kind)
+{
+    return k2onnx__jget(k2onnx__jget(k2onnx__jget(node_def, "attr"), name), kind);
+}
+
+static int k2onnx__tf_int(const k2onnx__json *v, long long *out)
+{
+    const char *s = k2onnx__jstr(v);
+    long long r = 0;
+    int neg;
+    if (!s) return k2onnx__jint(v, -((long long)1 << 40), (long long)1 << 40, out);
+    neg = *s == '-';
+    s += neg;
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || r > ((long long)1 << 40)) return 0;
+        r = r * 10 + (*s - '0');
+    }
+    *out = neg ? -r : r;
+    return 1;
+}
+
+/* A constant input as integers: a number or a flat list (Reshape's shape, Transpose's perm, an
+   axis). */
+static int k2onnx__tf_ints(k2onnx__converter *cv, const k2onnx__json *v, const char *what, int64_t *out, size_t max, size_t *n)
+{
+    size_t i;
+    long long x;
+    (void)what;
+    if (v && !k2onnx__jis_array(v)) {
+        if (!k2onnx__tf_int(v, &x)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "%s is not an integer", what);
+        out[0] = x;
+        *n = 1;
+        return 1;
+    }
+    if (!v || v->n > max) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s is missing or has more than %d entries", what, (int)max);
+    for (i = 0; i < v->n; i++) {
+        if (!k2onnx__tf_int(&v->items[i], &x)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "%s entry %d is not an integer", what, (int)i);
+        out[i] = x;
+    }
+    *n = v->n;
+    return 1;
+}
+
+/* One axis of a rank-`rank` tensor (negative counts from the end), not the batch axis. */
+static int k2onnx__tf_axis(k2onnx__converter *cv, const k2onnx__json *v, unsigned rank, int64_t *axis)
+{
+    int64_t a[1];
+    size_t n;
+    if (!k2onnx__tf_ints(cv, v, "axis", a, 1, &n)) return 0;
+    if (n != 1 || a[0] < -(int64_t)rank || a[0] >= (int64_t)rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "axis is outside the input rank");
+    *axis = a[0] < 0 ? a[0] + rank : a[0];
+    if (*axis == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "an op along the batch axis is not supported");
+    return 1;
+}
+
+/* Walks a nested list of numbers: its shape into dims (on the first visit of each depth) and
+   its values into v (when v is not NULL), checking every row has the same length. */
+static int k2onnx__tf_nested(const k2onnx__json *j, unsigned depth, unsigned *rank, int64_t *dims, float *v, size_t *count)
+{
+    size_t i;
+    if (j->type == K2ONNX__JNUMBER) {
+        if (depth != *rank) return 0;
+        if (v) v[*count] = (float)j->number;
+        (*count)++;
+        return 1;
+    }
+    if (!k2onnx__jis_array(j) || depth >= K2ONNX__MAX_RANK || j->n == 0) return 0;
+    if (depth == *rank && *count == 0) {
+        dims[depth] = (int64_t)j->n;
+        (*rank)++;
+    } else if (depth >= *rank || dims[depth] != (int64_t)j->n) {
+        return 0;
+    }
+    for (i = 0; i < j->n; i++)
+        if (!k2onnx__tf_nested(&j->items[i], depth + 1, rank, dims, v, count)) return 0;
+    return 1;
+}
+
+/* A float constant input as an initializer of its own shape. */
+static const char *k2onnx__tf_const(k2onnx__converter *cv, const k2onnx__json *c, unsigned *rank, int64_t *dims)
+{
+    size_t count = 0;
+    float *v;
+    *rank = 0;
+    if (!k2onnx__tf_nested(c, 0, rank, dims, NULL, &count)) {
+        k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a constant input is not a number or a regular nested list of numbers");
+        return NULL;
+    }
+    if (!(v = (float *)k2onnx__alloc_array(cv->ctx, count, sizeof *v))) return NULL;
+    *rank = 0;
+    count = 0;
+    k2onnx__tf_nested(c, 0, rank, dims, v, &count);
+    return k2onnx__init_f32(cv, "constant", v, *rank, dims);
+}
+
+/* The shape of a broadcast of `x` with a value of rank `rank` and `dims` (numpy rules, as both
+   TensorFlow and ONNX broadcast); 0 when they do not broadcast. */
+static int k2onnx__tf_broadcast(k2onnx__converter *cv, k2onnx__kvalue *x, unsigned rank, const int64_t *dims, const char *const *params)
+{
+    unsigned i;
+    if (rank > x->rank) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "an operand of higher rank than the Keras tensor");
+    for (i = 0; i < rank; i++) {
+        unsigned k = x->rank - rank + i;
+        int64_t d = dims[i];
+        if (d == 1 || d == x->dims[k]) continue;
+        if (x->dims[k] == 1 && k > 0) {
+            x->dims[k] = d;
+            x->params[k] = params ? params[i] : NULL;
+        } else if (d >= 0 && x->dims[k] >= 0) {
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "operands of shapes that do not broadcast");
+        } else if (x->dims[k] < 0 && d >= 0) {
+            x->dims[k] = d;
+            x->params[k] = NULL;
+        }
+    }
+    return 1;
+}
+
+/* Element-wise op of two operands, one of which may be a constant. */
+static int k2onnx__tf_binary(k2onnx__converter *cv, const char *op, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+{
+    const char *name[2], *y;
+    k2onnx__kvalue shape;
+    int64_t dims[K2ONNX__MAX_RANK];
+    unsigned i, rank;
+    if (a->n != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects 2 op inputs, got %d", (int)a->n);
+    shape = *(a->tensor[0] ? a->tensor[0] : a->tensor[1]);
+    shape.mask = NULL;
+    for (i = 0; i < 2; i++) {
+        if (a->tensor[i]) {
+            name[i] = a->tensor[i]->name;
+            if (!k2onnx__tf_broadcast(cv, &shape, a->tensor[i]->rank, a->tensor[i]->dims, a->tensor[i]->params)) return 0;
+        } else if (!(name[i] = k2onnx__tf_const(cv, a->constant[i], &rank, dims)) || !k2onnx__tf_broadcast(cv, &shape, rank, dims, NULL)) {
+            return 0;
+        }
+    }
+    if (strcmp(op, "SquaredDifference") == 0) {
+        const char *d = k2onnx__op2(cv, "Sub", name[0], name[1], "difference");
+        y = d ? k2onnx__op2(cv, "Mul", d, d, "SquaredDifference") : NULL;
+    } else if ((K2ONNX__UNROLLS(cv->ctx) || cv->opset < 8) && (strcmp(op, "Max") == 0 || strcmp(op, "Min") == 0)) {
+        /* max(a, b) = b + relu(a - b), min(a, b) = a - relu(a - b): libonnx starts Max and Min
+           from FLT_MIN (as for the Maximum and Minimum layers), and before opset 8 they do not
+           broadcast. */
+        const char *d = k2onnx__op2(cv, "Sub", name[0], name[1], "difference");
+        const char *r = d ? k2onnx__op1(cv, "Relu", d, "excess", NULL) : NULL;
+        y = r ? k2onnx__op2(cv, op[1] == 'a' ? "Add" : "Sub", op[1] == 'a' ? name[1] : name[0], r, op) : NULL;
+    } else {
+        y = k2onnx__op2(cv, op, name[0], name[1], op);
+    }
+    return k2onnx__one_output(cv, &shape, y, out, nout);
+}
+
+/* Reshape whose shape starts with -1 (the batch) and has no other unknown entry. */
+static int k2onnx__tf_reshape(k2onnx__converter *cv, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+{
+    int64_t shape[K2ONNX__MAX_RANK], want = 1, have = 1;
+    size_t n, i;
+    const k2onnx__kvalue *x = a->tensor[0];
+    if (a->n != 2 || !x || a->tensor[1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape needs a Keras tensor and a constant shape");
+    if (!k2onnx__tf_ints(cv, a->constant[1], "shape", shape, K2ONNX__MAX_RANK, &n)) return 0;
+    if (n < 1 || shape[0] != -1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape must keep the batch axis first as -1");
+    for (i = 1; i < n; i++) {
+        if (shape[i] <= 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape shape entry %d is not a positive size", (int)i);
+        want *= shape[i];
+    }
+    for (i = 1; i < x->rank; i++) have = x->dims[i] >= 0 && have >= 0 ? have * x->dims[i] : -1;
+    if (have >= 0 && have != want) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape changes the batch size");
+    return k2onnx__reshape_to(cv, x, shape + 1, n - 1, out, nout);
+}
+
+static int k2onnx__tf_transpose(k2onnx__converter *cv, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+{
+    int64_t perm[K2ONNX__MAX_RANK];
+    const k2onnx__kvalue *x = a->tensor[0];
+    unsigned seen = 0, i;
+    size_t n;
+    const char *y;
+    if (a->n != 2 || !x || a->tensor[1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Transpose needs a Keras tensor and a constant perm");
+    if (!k2onnx__tf_ints(cv, a->constant[1], "perm", perm, K2ONNX__MAX_RANK, &n)) return 0;
+    if (n != x->rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "perm has %d entries for a rank-%d input", (int)n, (int)x->rank);
+    for (i = 0; i < n; i++) {
+        if (perm[i] < 0 || perm[i] >= (int64_t)n || (seen >> perm[i] & 1u)) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "perm is not a permutation");
+        seen |= 1u << perm[i];
+    }
+    if (perm[0] != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Transpose must keep the batch axis first");
+    if (!(y = k2onnx__transpose(cv, x->name, perm, n, "Transpose")) || !k2onnx__one_output(cv, x, y, out, nout)) return 0;
+    for (i = 0; i < n; i++) {
+        (*out)[0].dims[i] = x->dims[perm[i]];
+        (*out)[0].params[i] = x->params[perm[i]];
+    }
+    (*out)[0].mask = NULL;
+    return 1;
+}
+
+/* ExpandDims (an axis input) and Squeeze (squeeze_dims, each of size 1). */
+static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2onnx__json *node_def, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = a->tensor[0];
+    k2onnx__kvalue y;
+    int64_t axes[K2ONNX__MAX_RANK], axis;
+    size_t n, i, k;
+    if (!x || a->n != (size_t)(expand ? 2 : 1) || (expand && a->tensor[1]))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s needs a Keras tensor%s", expand ? "ExpandDims" : "Squeeze", expand ? " and a constant axis" : "");
+    y = *x;
+    y.mask = NULL;
+    if (expand) {
+        if (x->rank + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output of rank %d", (int)x->rank + 1);
+        if (!k2onnx__tf_axis(cv, a->constant[1], x->rank + 1, &axis)) return 0;
+        for (k = y.rank; k > (size_t)axis; k--) {
+            y.dims[k] = y.dims[k - 1];
+            y.params[k] = y.params[k - 1];
+        }
+        y.dims[axis] = 1;
+        y.params[axis] = NULL;
+        y.rank++;
+        return (y.name = k2onnx__squeeze(cv, "Unsqueeze", x->name, axis, "ExpandDims")) != NULL && k2onnx__one_output(cv, &y, y.name, out, nout);
+    }
+    {
+        const k2onnx__json *dims = k2onnx__jget(k2onnx__tf_attr(node_def, "squeeze_dims", "list"), "i");
+        if (!k2onnx__jis_array(dims) || dims->n == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Squeeze without squeeze_dims is not supported");
+        if (!k2onnx__tf_ints(cv, dims, "squeeze_dims", axes, K2ONNX__MAX_RANK, &n)) return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (axes[i] < 0) axes[i] += x->rank;
+        if (axes[i] <= 0 || axes[i] >= (int64_t)x->rank || x->dims[axes[i]] != 1)
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "squeeze_dims entry %d is not an axis of size 1 after the batch", (int)i);
+    }
+    /* one axis at a time, from the last, so the others keep their numbers */
+    for (k = x->rank; k-- > 1;)
+        for (i = 0; i < n; i++)
+            if (axes[i] == (int64_t)k) {
+                if (!(y.name = k2onnx__squeeze(cv, "Squeeze", y.name, (int64_t)k, "Squeeze"))) return 0;
+                memmove(&y.dims[k], &y.dims[k + 1], (y.rank - k - 1) * sizeof y.dims[0]);
+                memmove(&y.params[k], &y.params[k + 1], (y.rank - k - 1) * sizeof y.params[0]);
+                y.rank--;
+                break;
+            }
+    return k2onnx__one_output(cv, &y, y.name, out, nout);
+}
+
+/* Mean, Sum, Max, Min, Prod over one constant axis, keep_dims as the op says. */
+static int k2onnx__tf_reduce(k2onnx__converter *cv, const char *op, const k2onnx__json *node_def, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kvalue *x = a->tensor[0];
+    const k2onnx__json *keep = k2onnx__tf_attr(node_def, "keep_dims", "b");
+    k2onnx__kvalue y;
+    int64_t axis;
+    if (a->n != 2 || !x || a->tensor[1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a reduction needs a Keras tensor and constant axes");
+    if (!k2onnx__tf_axis(cv, a->constant[1], x->rank, &axis)) return 0;
+    y = *x;
+    y.mask = NULL;
+    if (keep && keep->type == K2ONNX__JTRUE) {
+        y.name = k2onnx__reduce(cv, op, x->name, axis, 1, op);
+        y.dims[axis] = 1;
+        y.params[axis] = NULL;
+    } else {
+        y.name = k2onnx__reduce_drop(cv, op, x->name, x->rank, axis, op);
+        memmove(&y.dims[axis], &y.dims[axis + 1], (y.rank - axis - 1) * sizeof y.dims[0]);
+        memmove(&y.params[axis], &y.params[axis + 1], (y.rank - axis - 1) * sizeof y.params[0]);
+        y.rank--;
+    }
+    return k2onnx__one_output(cv, &y, y.name, out, nout);
+}
+
+/* erf(x) before opset 9 (no Erf, no Sign): sign(x) erf(|x|), the sign as x / (|x| + 1e-30),
+   which is exactly -1 or 1 but within 1e-23 of zero, where erf(x) is that small itself. */
+static const char *k2onnx__erf_without_erf(k2onnx__converter *cv, const char *x)
+{
+    const char *one = k2onnx__const_f32(cv, "erf_one", 1.0f), *tiny = k2onnx__const_f32(cv, "erf_tiny", 1e-30f);
+    const char *ax = k2onnx__op1(cv, "Abs", x, "erf_abs", NULL);
+    const char *den = ax && tiny ? k2onnx__op2(cv, "Add", ax, tiny, "erf_sign_denominator") : NULL;
+    const char *sign = den ? k2onnx__op2(cv, "Div", x, den, "erf_sign") : NULL;
+    const char *e = sign ? k2onnx__erf_of_nonnegative(cv, ax, one, "erf") : NULL;
+    return e ? k2onnx__op2(cv, "Mul", sign, e, "Erf") : NULL;
+}
+
+static int k2onnx__map_tf_op(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    static const char *const unary[] = {"Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Floor", "Ceil", "Reciprocal",
+                                        "Erf", "Identity", "Softplus", "Softsign", "Elu", "Selu"};
+    static const char *const binary[][2] = {{"AddV2", "Add"}, {"Add", "Add"}, {"Sub", "Sub"}, {"Mul", "Mul"}, {"RealDiv", "Div"},
+                                            {"Maximum", "Max"}, {"Minimum", "Min"}, {"Pow", "Pow"}, {"SquaredDifference", "SquaredDifference"}};
+    static const char *const reductions[][2] = {{"Mean", "ReduceMean"}, {"Sum", "ReduceSum"}, {"Max", "ReduceMax"}, {"Min", "ReduceMin"}, {"Prod", "ReduceProd"}};
+    const k2onnx__json *node_def = k2onnx__jget(cv->layer->config, "node_def");
+    const char *op = k2onnx__jstr(k2onnx__jget(node_def, "op")), *type = k2onnx__jstr(k2onnx__tf_attr(node_def, "T", "type")), *y = NULL;
+    k2onnx__tf_args a;
+    size_t i;
+    if (!op) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "config has no node_def.op");
+    if (type && strcmp(type, "DT_FLOAT") != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' on %s: only DT_FLOAT is supported", op, type);
+    if (!k2onnx__tf_gather_args(cv, node_def, in, nin, &a)) return 0;
+    if (nin == 0) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TensorFlow op '%s' has no Keras tensor input", op);
+    for (i = 0; i < sizeof binary / sizeof binary[0]; i++)
+        if (strcmp(op, binary[i][0]) == 0) return k2onnx__tf_binary(cv, binary[i][1], &a, out, nout);
+    for (i = 0; i < sizeof reductions / sizeof reductions[0]; i++)
+        if (strcmp(op, reductions[i][0]) == 0) return k2onnx__tf_reduce(cv, reductions[i][1], node_def, &a, out, nout);
+    if (strcmp(op, "Reshape") == 0) return k2onnx__tf_reshape(cv, &a, out, nout);
+    if (strcmp(op, "Transpose") == 0) return k2onnx__tf_transpose(cv, &a, out, nout);
+    if (strcmp(op, "ExpandDims") == 0 || strcmp(op, "Squeeze") == 0) return k2onnx__tf_expand_squeeze(cv, op[0] == 'E', node_def, &a, out, nout);
+    if (strcmp(op, "ConcatV2") == 0) {
+        /* the tensors, then the axis */
+        for (i = 0; i + 1 < a.n; i++)
+            if (!a.tensor[i]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConcatV2 of a constant is not supported");
+        if (a.n < 2 || a.tensor[a.n - 1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConcatV2 needs a constant axis last");
+        return k2onnx__concat_along(cv, a.constant[a.n - 1], in, nin, out, nout);
+    }
+    if (a.n != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' with %d inputs is not supported", op, (int)a.n);
+    for (i = 0; i < sizeof unary / sizeof unary[0]; i++)
+        if (strcmp(op, unary[i]) == 0) y = strcmp(op, "Erf") == 0 && cv->opset < 9 ? k2onnx__erf_without_erf(cv, in[0].name) : k2onnx__op1(cv, op, in[0].name, op, NULL);
+    if (strcmp(op, "Relu6") == 0) y = k2onnx__clip(cv, in[0].name, 0.0f, 6.0f, "Relu6");
+    if (strcmp(op, "Square") == 0) y = k2onnx__op2(cv, "Mul", in[0].name, in[0].name, "Square");
+    if (strcmp(op, "Softmax") == 0) y = k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, (int64_t)in[0].rank - 1, "Softmax");
+    if (strcmp(op, "Rsqrt") == 0) {
+        const char *s = k2onnx__op1(cv, "Sqrt", in[0].name, "sqrt", NULL);
+        y = s ? k2onnx__op1(cv, "Reciprocal", s, "Rsqrt", NULL) : NULL;
+    }
+    if (!y && !cv->ctx->failed) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' is not supported", op);
+    return k2onnx__one_output(cv, &in[0], y, out, nout);
+}
+#endif
+
 #ifndef K2ONNX_NO_ATTENTION
 /* --- attention --------------------------------------------------------------------------- */
 
@@ -11397,6 +11766,7 @@ K2ONNX__LEFT_OUT(k2onnx__left_out_only_recurrent, "K2ONNX_ONLY_RECURRENT")
 #define k2onnx__map_keras1_merge k2onnx__left_out_only_recurrent
 #define k2onnx__map_highway k2onnx__left_out_only_recurrent
 #define k2onnx__map_maxout_dense k2onnx__left_out_only_recurrent
+#define k2onnx__map_tf_op k2onnx__left_out_only_recurrent
 #endif
 
 /* What the converter knows of a layer class besides its mapping. */
@@ -11475,6 +11845,8 @@ enum {
     /* attention */ \
     X(k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS, "Attention\0AdditiveAttention") \
     X(k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS, "MultiHeadAttention") \
+    /* raw TensorFlow ops */ \
+    X(k2onnx__map_tf_op, 0, "TensorFlowOpLayer") \
     K2ONNX__FOLD_STEPS_ROW(X)
 
 #define K2ONNX__LAYER_NAMES(fn, flags, names) names "\0\0"

@@ -1745,6 +1745,81 @@ def m_timedist_model(fl, rng, seq=4, frame=(3, 2), units=4, hid=4):
     return m
 
 
+
+# ---------------------------------------------------------------------------------------------
+# TensorFlowOpLayer: tf.keras 2.2 / 2.3 wraps a TensorFlow op applied to Keras tensors in a layer
+# whose config is the op's NodeDef (protobuf's JSON form: 64-bit integers as strings) and the
+# values of its non-Keras inputs keyed by input position, as in
+# KonduitAI-dl4j-test-resources__modelimport_keras_tfkeras_tfop_0.h5 of the corpus
+# ---------------------------------------------------------------------------------------------
+def add_tf_op(m, fl, op, inbound, constants=None, attr=None):
+    """Adds tf_op_layer_<op> (a numbered suffix when repeated). constants: {position: value};
+    inbound: the Keras tensors, which fill the other positions in order."""
+    node = fl.uid(op)
+    n_in = len(inbound) + len(constants or {})
+    names, it = [], iter(inbound)
+    for i in range(n_in):
+        names.append('%s/%d' % (node, i) if constants and i in constants else next(it))
+    a = {"T": {"type": "DT_FLOAT"}}
+    a.update(attr or {})
+    cfg = {"name": node, "trainable": True, "dtype": None,
+           "node_def": {"name": node, "op": op, "input": names, "attr": a},
+           "constants": {str(k): v for k, v in (constants or {}).items()}}
+    return m.add('TensorFlowOpLayer', 'tf_op_layer_' + node, cfg, inbound)
+
+
+def m_tf_ops(fl, rng, seq=5, feat=4):
+    """Input(seq, feat) through TensorFlow ops: element-wise with constants of several shapes
+    (before and after the tensor), unary ops, Transpose, a reduction, ExpandDims, Squeeze,
+    Reshape, ConcatV2, Maximum of two tensors, then a Dense; Sum with keep_dims and Softmax as
+    further outputs."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, feat])
+    bias = [round(float(v), 4) for v in rnd(rng, (feat,))]
+    t = add_tf_op(m, fl, 'AddV2', [x], {1: bias})
+    t = add_tf_op(m, fl, 'Mul', [t], {1: 0.5})
+    t = add_tf_op(m, fl, 'Tanh', [t])
+    t = add_tf_op(m, fl, 'Transpose', [t], {1: [0, 2, 1]}, {"Tperm": {"type": "DT_INT32"}})
+    t = add_tf_op(m, fl, 'Mean', [t], {1: 2}, {"keep_dims": {"b": False}, "Tidx": {"type": "DT_INT32"}})
+    t = add_tf_op(m, fl, 'ExpandDims', [t], {1: -1}, {"Tdim": {"type": "DT_INT32"}})
+    t = add_tf_op(m, fl, 'Squeeze', [t], None, {"squeeze_dims": {"list": {"i": ["2"]}}})
+    r = add_tf_op(m, fl, 'Reshape', [x], {1: [-1, seq * feat]}, {"Tshape": {"type": "DT_INT32"}})
+    c = add_tf_op(m, fl, 'ConcatV2', [t, r], {2: -1}, {"N": {"i": "2"}, "Tidx": {"type": "DT_INT32"}})
+    q = add_tf_op(m, fl, 'SquaredDifference', [c], {1: 0.25})
+    c = add_tf_op(m, fl, 'Maximum', [c, q])
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, 3, 'linear'), [c], dense_weights(rng, feat + seq * feat, 3))
+    scale = [[round(float(v), 4) + 2.0] for v in rnd(rng, (seq,))]
+    u = add_tf_op(m, fl, 'Sub', [x], {0: 1.0})
+    u = add_tf_op(m, fl, 'RealDiv', [u], {1: scale})
+    s = add_tf_op(m, fl, 'Sum', [x], {1: 1}, {"keep_dims": {"b": True}, "Tidx": {"type": "DT_INT32"}})
+    v = add_tf_op(m, fl, 'Square', [x])
+    v = add_tf_op(m, fl, 'AddV2', [v], {1: 1.0})
+    v = add_tf_op(m, fl, 'Rsqrt', [v])
+    v = add_tf_op(m, fl, 'Softmax', [v])
+    # the other unary ops, a power, a minimum of two tensors and the other reductions
+    w = add_tf_op(m, fl, 'Abs', [x])
+    w = add_tf_op(m, fl, 'AddV2', [w], {1: 0.5})
+    w = add_tf_op(m, fl, 'Log', [w])
+    for op in ('Neg', 'Exp', 'Sqrt', 'Reciprocal', 'Softsign', 'Erf', 'Softplus', 'Identity', 'Sigmoid'):
+        w = add_tf_op(m, fl, op, [w])
+    e = add_tf_op(m, fl, 'Mul', [x], {1: 3.0})
+    for op in ('Elu', 'Selu', 'Relu6', 'Relu'):
+        e = add_tf_op(m, fl, op, [e])
+    f = add_tf_op(m, fl, 'Mul', [x], {1: 2.5})
+    f = add_tf_op(m, fl, 'Floor', [f])
+    g = add_tf_op(m, fl, 'Mul', [x], {1: 2.5})
+    g = add_tf_op(m, fl, 'Ceil', [g])
+    f = add_tf_op(m, fl, 'Minimum', [f, g])
+    f = add_tf_op(m, fl, 'AddV2', [f, e])
+    p = add_tf_op(m, fl, 'Pow', [w], {1: [2.0, 1.0, 3.0, 0.5]})
+    outs = [d, u, s, v, f, p]
+    for op, keep in (('Max', False), ('Min', True), ('Prod', False)):
+        outs.append(add_tf_op(m, fl, op, [w], {1: -1}, {"keep_dims": {"b": keep}, "Tidx": {"type": "DT_INT32"}}))
+    m.outputs = outs
+    return m
+
+
 def new_layer_models():
     return [
         ('conv1d_pad', m_conv1d_pad, {}),
@@ -1758,6 +1833,7 @@ def new_layer_models():
         ('merge_lstm', m_merge, {}),
         ('concat_lstm', m_concat, {}),
         ('timedist_lstm', m_timedist, {}),
+        ('tf_ops', m_tf_ops, dict(only='tfk2')),
         ('conv2d_lstm', m_conv2d_lstm, {}),
         ('conv2d_layers', m_conv2d_layers, {}),
         ('conv2d_layers_cf', lambda fl, r: m_conv2d_layers(fl, r, fmt='channels_first'), {}),

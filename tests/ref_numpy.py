@@ -1015,8 +1015,49 @@ def run_more_layer(cls, cfg, weights, ins, sem, mask):
     return None
 
 
+def tf_op_layer(cfg, ins):
+    """A tf.keras TensorFlowOpLayer: the NodeDef's op on the call's tensors, with the config's
+    constants put at their input positions (TensorFlowOpLayer._make_op)."""
+    nd = cfg['node_def']
+    consts = {int(k): v for k, v in (cfg.get('constants') or {}).items()}
+    n = len([i for i in nd.get('input', []) if not i.startswith('^')])
+    it = iter(ins)
+    a = [np.asarray(consts[i], dtype=np.float64) if i in consts else next(it) for i in range(n)]
+    attr = nd.get('attr', {})
+    op = nd['op']
+    binary = {'AddV2': np.add, 'Add': np.add, 'Sub': np.subtract, 'Mul': np.multiply, 'RealDiv': np.divide,
+              'Maximum': np.maximum, 'Minimum': np.minimum, 'Pow': np.power,
+              'SquaredDifference': lambda p, q: (p - q) ** 2}
+    unary = {'Relu': lambda v: np.maximum(v, 0), 'Sigmoid': sigmoid, 'Tanh': np.tanh, 'Exp': np.exp, 'Log': np.log,
+             'Sqrt': np.sqrt, 'Rsqrt': lambda v: 1 / np.sqrt(v), 'Square': np.square, 'Abs': np.abs, 'Neg': np.negative,
+             'Reciprocal': np.reciprocal, 'Softmax': lambda v: softmax_axis(v, -1), 'Identity': lambda v: v,
+             'Relu6': lambda v: np.clip(v, 0, 6), 'Elu': elu, 'Selu': lambda v: activation('selu', v),
+             'Softplus': lambda v: activation('softplus', v), 'Softsign': lambda v: v / (1 + np.abs(v)),
+             'Erf': _erf, 'Floor': np.floor, 'Ceil': np.ceil}
+    if op in binary:
+        return binary[op](a[0], a[1])
+    if op in unary:
+        return unary[op](a[0])
+    if op == 'Reshape':
+        return a[0].reshape([int(d) for d in a[1]])
+    if op == 'Transpose':
+        return np.transpose(a[0], [int(d) for d in a[1]])
+    if op == 'ExpandDims':
+        return np.expand_dims(a[0], int(a[1]))
+    if op == 'Squeeze':
+        return np.squeeze(a[0], axis=tuple(int(d) for d in attr['squeeze_dims']['list']['i']))
+    if op == 'ConcatV2':
+        return np.concatenate(a[:-1], axis=int(a[-1]))
+    reduce = {'Mean': np.mean, 'Sum': np.sum, 'Max': np.max, 'Min': np.min, 'Prod': np.prod}
+    if op in reduce:
+        return reduce[op](a[0], axis=int(a[1]), keepdims=attr.get('keep_dims', {}).get('b', False))
+    raise Unsupported('TensorFlow op %s' % op)
+
+
 def run_layer(cls, cfg, weights, ins, sem, mask=None):
     """The layer's outputs and their masks; mask is that of the first input."""
+    if cls == 'TensorFlowOpLayer':
+        return [tf_op_layer(cfg, ins)], [None]
     more = run_more_layer(cls, cfg, weights, ins, sem, mask)
     if more is not None:
         return more

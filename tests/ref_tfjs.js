@@ -406,6 +406,8 @@ function evalOps(config, weights, inputs, opts) {
       val[L.name] = ins[0].reshape([N].concat(L.config.target_shape));
     } else if (L.class_name === 'Permute') {
       val[L.name] = tf.transpose(ins[0], [0].concat(L.config.dims));
+    } else if (L.class_name === 'TensorFlowOpLayer') {
+      val[L.name] = tfOpLayer(L.config, ins);
     } else if (L.class_name in RNN_KIND) {
       val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask, k3);
       masks[L.name] = L.config.return_sequences ? mask : null;
@@ -424,6 +426,39 @@ function evalOps(config, weights, inputs, opts) {
     } else throw new Error(`layer ${L.class_name} not in the reference interpreter`);
   }
   return g.outputs.map(tensorKey).map((n) => { if (!(n in val)) throw new Error(`no value for ${n}`); return val[n]; });
+}
+
+// A tf.keras TensorFlowOpLayer: its NodeDef's op on the call's tensors, the config's constants
+// put at their input positions.
+function tfOpLayer(cfg, ins) {
+  const nd = cfg.node_def;
+  const consts = cfg.constants || {};
+  const n = (nd.input || []).filter((i) => !i.startsWith('^')).length;
+  const a = [];
+  let next = 0;
+  for (let i = 0; i < n; i++) a.push(String(i) in consts ? consts[String(i)] : ins[next++]);
+  const t = (v) => (v instanceof tf.Tensor ? v : tf.tensor(v));
+  const attr = nd.attr || {};
+  const binary = {
+    AddV2: tf.add, Add: tf.add, Sub: tf.sub, Mul: tf.mul, RealDiv: tf.div, Maximum: tf.maximum, Minimum: tf.minimum,
+    Pow: tf.pow, SquaredDifference: tf.squaredDifference,
+  };
+  const unary = {
+    Relu: tf.relu, Sigmoid: tf.sigmoid, Tanh: tf.tanh, Exp: tf.exp, Log: tf.log, Sqrt: tf.sqrt, Rsqrt: tf.rsqrt,
+    Square: tf.square, Abs: tf.abs, Neg: tf.neg, Reciprocal: tf.reciprocal, Softmax: (v) => tf.softmax(v, -1),
+    Identity: (v) => v, Relu6: tf.relu6, Elu: tf.elu, Selu: tf.selu, Softplus: tf.softplus,
+    Softsign: (v) => tf.div(v, tf.add(1, tf.abs(v))), Erf: tf.erf, Floor: tf.floor, Ceil: tf.ceil,
+  };
+  const reduce = { Mean: tf.mean, Sum: tf.sum, Max: tf.max, Min: tf.min, Prod: tf.prod };
+  if (nd.op in binary) return binary[nd.op](t(a[0]), t(a[1]));
+  if (nd.op in unary) return unary[nd.op](a[0]);
+  if (nd.op === 'Reshape') return tf.reshape(a[0], a[1].map(Number));
+  if (nd.op === 'Transpose') return tf.transpose(a[0], a[1].map(Number));
+  if (nd.op === 'ExpandDims') return tf.expandDims(a[0], Number(a[1]));
+  if (nd.op === 'Squeeze') return tf.squeeze(a[0], attr.squeeze_dims.list.i.map(Number));
+  if (nd.op === 'ConcatV2') return tf.concat(a.slice(0, -1), Number(a[a.length - 1]));
+  if (nd.op in reduce) return reduce[nd.op](a[0], Number(a[1]), !!(attr.keep_dims && attr.keep_dims.b));
+  throw new Error(`TensorFlow op ${nd.op} not in the reference interpreter`);
 }
 
 // Bidirectional over a SimpleRNN/GRU/LSTM: the backward copy has go_backwards flipped and its
@@ -467,7 +502,7 @@ const TFJS_MISSING_ACTIVATIONS = [
 ];
 
 // Keras layers tfjs-layers 4.22 cannot build from a config (its MultiHeadAttention is not exported).
-const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D'];
+const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D', 'TensorFlowOpLayer'];
 
 // Keras features tfjs-layers does not have. time_major must be caught here: tfjs would ignore the
 // key and read the input batch-major. The others would only make modelFromJSON throw.

@@ -1701,6 +1701,23 @@ static void test_refusals_by_name(void)
          "model_config: nested model 'model' reads call 1 of 'input', whose calls are 0 to 0", 0},
         {"tests/fixtures/tfk2_nested_reuse.h5", "\"inbound_nodes\": [[[\"dense\", 1, 0, {}]]]", "\"inbound_nodes\": [[[\"dense\", 2, 0, {}]]]",
          "model_config: nested model 'model' reads call 2 of 'dense', whose calls are 0 to 1", 0},
+        /* TensorFlowOpLayer: ops, shapes and types outside what maps to ONNX */
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"op\": \"Tanh\"", "\"op\": \"StridedSlice\"",
+         "layer 'tf_op_layer_Tanh' (TensorFlowOpLayer): TensorFlow op 'StridedSlice' is not supported", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [-1, 20]}", "\"constants\": {\"1\": [2, 10]}",
+         "layer 'tf_op_layer_Reshape' (TensorFlowOpLayer): Reshape must keep the batch axis first as -1", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [-1, 20]}", "\"constants\": {\"1\": [-1, 10]}",
+         "layer 'tf_op_layer_Reshape' (TensorFlowOpLayer): Reshape changes the batch size", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [0, 2, 1]}", "\"constants\": {\"1\": [1, 0, 2]}",
+         "layer 'tf_op_layer_Transpose' (TensorFlowOpLayer): Transpose must keep the batch axis first", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": 2}", "\"constants\": {\"1\": 0}",
+         "layer 'tf_op_layer_Mean' (TensorFlowOpLayer): an op along the batch axis is not supported", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"squeeze_dims\": {\"list\": {\"i\": [\"2\"]}}", "\"squeeze_dims\": {\"list\": {\"i\": [\"1\"]}}",
+         "layer 'tf_op_layer_Squeeze' (TensorFlowOpLayer): squeeze_dims entry 0 is not an axis of size 1 after the batch", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"T\": {\"type\": \"DT_FLOAT\"}", "\"T\": {\"type\": \"DT_INT32\"}",
+         "layer 'tf_op_layer_AddV2' (TensorFlowOpLayer): TensorFlow op 'AddV2' on DT_INT32: only DT_FLOAT is supported", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [0, 2, 1]}", "\"constants\": {}",
+         "layer 'tf_op_layer_Transpose' (TensorFlowOpLayer): op input 1 is neither a Keras tensor nor a constant", 0},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
