@@ -4247,6 +4247,7 @@ typedef struct k2onnx__kcall {
     k2onnx__kref *inputs;
     size_t ninputs, inputs_cap;
     const k2onnx__json *kwargs;   /* the call's keyword arguments, when the file records them */
+    const k2onnx__json *first_constant; /* an op layer's first argument when it is a constant */
     k2onnx__kvalue *outputs;
     size_t noutputs;
 } k2onnx__kcall;
@@ -4510,6 +4511,22 @@ static int k2onnx__kparse_k2_kwargs(k2onnx__kmodel *m, k2onnx__kresolve_fn resol
     return 1;
 }
 
+/* An op layer (TFOpLambda) keeps the structure of its first argument: a lone tensor, or a
+   constant [_CONSTANT_VALUE, -1, value, kwargs], is the inbound node itself. */
+static int k2onnx__kparse_op_node(k2onnx__kmodel *m, const k2onnx__klayer *L, k2onnx__kcall *call, const k2onnx__json *node)
+{
+    k2onnx__kref r;
+    int matched;
+    if (strcmp(node->items[0].str, "_CONSTANT_VALUE") == 0) {
+        call->first_constant = &node->items[2];
+    } else {
+        if (!k2onnx__kref_from_list(m, node, &r, &matched)) return 0;
+        if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
+        if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+    }
+    return k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_outer, NULL, call, &node->items[3]);
+}
+
 /* Reads one layer's inbound_nodes into calls. */
 static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2onnx__json *nodes)
 {
@@ -4527,6 +4544,10 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
             continue;
         }
         if (!k2onnx__jis_array(node)) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound node", L->name);
+        if (node->n >= 4 && node->items[0].type == K2ONNX__JSTRING) {
+            if (!k2onnx__kparse_op_node(m, L, call, node)) return 0;
+            continue;
+        }
         for (j = 0; j < node->n; j++) {
             k2onnx__kref r;
             int matched;
@@ -11106,7 +11127,7 @@ static int k2onnx__tf_transpose(k2onnx__converter *cv, const k2onnx__tf_args *a,
 }
 
 /* ExpandDims (an axis input) and Squeeze (squeeze_dims, each of size 1). */
-static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2onnx__json *node_def, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2onnx__json *dims, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = a->tensor[0];
     k2onnx__kvalue y;
@@ -11128,11 +11149,9 @@ static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2
         y.rank++;
         return (y.name = k2onnx__squeeze(cv, "Unsqueeze", x->name, axis, "ExpandDims")) != NULL && k2onnx__one_output(cv, &y, y.name, out, nout);
     }
-    {
-        const k2onnx__json *dims = k2onnx__jget(k2onnx__tf_attr(node_def, "squeeze_dims", "list"), "i");
-        if (!k2onnx__jis_array(dims) || dims->n == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Squeeze without squeeze_dims is not supported");
-        if (!k2onnx__tf_ints(cv, dims, "squeeze_dims", axes, K2ONNX__MAX_RANK, &n)) return 0;
-    }
+    if (!dims || dims->type == K2ONNX__JNULL || (k2onnx__jis_array(dims) && dims->n == 0))
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Squeeze without squeeze_dims is not supported");
+    if (!k2onnx__tf_ints(cv, dims, "squeeze_dims", axes, K2ONNX__MAX_RANK, &n)) return 0;
     for (i = 0; i < n; i++) {
         if (axes[i] < 0) axes[i] += x->rank;
         if (axes[i] <= 0 || axes[i] >= (int64_t)x->rank || x->dims[axes[i]] != 1)
@@ -11151,18 +11170,17 @@ static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2
     return k2onnx__one_output(cv, &y, y.name, out, nout);
 }
 
-/* Mean, Sum, Max, Min, Prod over one constant axis, keep_dims as the op says. */
-static int k2onnx__tf_reduce(k2onnx__converter *cv, const char *op, const k2onnx__json *node_def, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
+/* Mean, Sum, Max, Min, Prod over one constant axis, keeping it when `keep`. */
+static int k2onnx__tf_reduce(k2onnx__converter *cv, const char *op, int keep, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__kvalue *x = a->tensor[0];
-    const k2onnx__json *keep = k2onnx__tf_attr(node_def, "keep_dims", "b");
     k2onnx__kvalue y;
     int64_t axis;
     if (a->n != 2 || !x || a->tensor[1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "a reduction needs a Keras tensor and constant axes");
     if (!k2onnx__tf_axis(cv, a->constant[1], x->rank, &axis)) return 0;
     y = *x;
     y.mask = NULL;
-    if (keep && keep->type == K2ONNX__JTRUE) {
+    if (keep) {
         y.name = k2onnx__reduce(cv, op, x->name, axis, 1, op);
         y.dims[axis] = 1;
         y.params[axis] = NULL;
@@ -11187,47 +11205,128 @@ static const char *k2onnx__erf_without_erf(k2onnx__converter *cv, const char *x)
     return e ? k2onnx__op2(cv, "Mul", sign, e, "Erf") : NULL;
 }
 
-static int k2onnx__map_tf_op(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+/* TensorFlow op `op` on its arguments: `dims` are Squeeze's axes, `keep` says whether a
+   reduction keeps its axis, `in` are the call's tensors (ConcatV2 joins them). */
+static int k2onnx__tf_apply(k2onnx__converter *cv, const char *op, const k2onnx__tf_args *a, const k2onnx__json *dims, int keep, const k2onnx__kvalue *in,
+                            size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     static const char *const unary[] = {"Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Floor", "Ceil", "Reciprocal",
                                         "Erf", "Identity", "Softplus", "Softsign", "Elu", "Selu"};
     static const char *const binary[][2] = {{"AddV2", "Add"}, {"Add", "Add"}, {"Sub", "Sub"}, {"Mul", "Mul"}, {"RealDiv", "Div"},
                                             {"Maximum", "Max"}, {"Minimum", "Min"}, {"Pow", "Pow"}, {"SquaredDifference", "SquaredDifference"}};
     static const char *const reductions[][2] = {{"Mean", "ReduceMean"}, {"Sum", "ReduceSum"}, {"Max", "ReduceMax"}, {"Min", "ReduceMin"}, {"Prod", "ReduceProd"}};
-    const k2onnx__json *node_def = k2onnx__jget(cv->layer->config, "node_def");
-    const char *op = k2onnx__jstr(k2onnx__jget(node_def, "op")), *type = k2onnx__jstr(k2onnx__tf_attr(node_def, "T", "type")), *y = NULL;
-    k2onnx__tf_args a;
+    const k2onnx__kvalue *x = a->tensor[0];
+    const char *y = NULL;
     size_t i;
-    if (!op) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "config has no node_def.op");
-    if (type && strcmp(type, "DT_FLOAT") != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' on %s: only DT_FLOAT is supported", op, type);
-    if (!k2onnx__tf_gather_args(cv, node_def, in, nin, &a)) return 0;
-    if (nin == 0) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TensorFlow op '%s' has no Keras tensor input", op);
     for (i = 0; i < sizeof binary / sizeof binary[0]; i++)
-        if (strcmp(op, binary[i][0]) == 0) return k2onnx__tf_binary(cv, binary[i][1], &a, out, nout);
+        if (strcmp(op, binary[i][0]) == 0) return k2onnx__tf_binary(cv, binary[i][1], a, out, nout);
     for (i = 0; i < sizeof reductions / sizeof reductions[0]; i++)
-        if (strcmp(op, reductions[i][0]) == 0) return k2onnx__tf_reduce(cv, reductions[i][1], node_def, &a, out, nout);
-    if (strcmp(op, "Reshape") == 0) return k2onnx__tf_reshape(cv, &a, out, nout);
-    if (strcmp(op, "Transpose") == 0) return k2onnx__tf_transpose(cv, &a, out, nout);
-    if (strcmp(op, "ExpandDims") == 0 || strcmp(op, "Squeeze") == 0) return k2onnx__tf_expand_squeeze(cv, op[0] == 'E', node_def, &a, out, nout);
+        if (strcmp(op, reductions[i][0]) == 0) return k2onnx__tf_reduce(cv, reductions[i][1], keep, a, out, nout);
+    if (strcmp(op, "Reshape") == 0) return k2onnx__tf_reshape(cv, a, out, nout);
+    if (strcmp(op, "Transpose") == 0) return k2onnx__tf_transpose(cv, a, out, nout);
+    if (strcmp(op, "ExpandDims") == 0 || strcmp(op, "Squeeze") == 0) return k2onnx__tf_expand_squeeze(cv, op[0] == 'E', dims, a, out, nout);
     if (strcmp(op, "ConcatV2") == 0) {
         /* the tensors, then the axis */
-        for (i = 0; i + 1 < a.n; i++)
-            if (!a.tensor[i]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConcatV2 of a constant is not supported");
-        if (a.n < 2 || a.tensor[a.n - 1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConcatV2 needs a constant axis last");
-        return k2onnx__concat_along(cv, a.constant[a.n - 1], in, nin, out, nout);
+        for (i = 0; i + 1 < a->n; i++)
+            if (!a->tensor[i]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConcatV2 of a constant is not supported");
+        if (a->n < 2 || a->tensor[a->n - 1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "ConcatV2 needs a constant axis last");
+        return k2onnx__concat_along(cv, a->constant[a->n - 1], in, nin, out, nout);
     }
-    if (a.n != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' with %d inputs is not supported", op, (int)a.n);
+    if (a->n != 1 || !x) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' with %d inputs is not supported", op, (int)a->n);
     for (i = 0; i < sizeof unary / sizeof unary[0]; i++)
-        if (strcmp(op, unary[i]) == 0) y = strcmp(op, "Erf") == 0 && cv->opset < 9 ? k2onnx__erf_without_erf(cv, in[0].name) : k2onnx__op1(cv, op, in[0].name, op, NULL);
-    if (strcmp(op, "Relu6") == 0) y = k2onnx__clip(cv, in[0].name, 0.0f, 6.0f, "Relu6");
-    if (strcmp(op, "Square") == 0) y = k2onnx__op2(cv, "Mul", in[0].name, in[0].name, "Square");
-    if (strcmp(op, "Softmax") == 0) y = k2onnx__softmax(cv, "Softmax", in[0].name, in[0].rank, (int64_t)in[0].rank - 1, "Softmax");
+        if (strcmp(op, unary[i]) == 0) y = strcmp(op, "Erf") == 0 && cv->opset < 9 ? k2onnx__erf_without_erf(cv, x->name) : k2onnx__op1(cv, op, x->name, op, NULL);
+    if (strcmp(op, "Relu6") == 0) y = k2onnx__clip(cv, x->name, 0.0f, 6.0f, "Relu6");
+    if (strcmp(op, "Square") == 0) y = k2onnx__op2(cv, "Mul", x->name, x->name, "Square");
+    if (strcmp(op, "Softmax") == 0) y = k2onnx__softmax(cv, "Softmax", x->name, x->rank, (int64_t)x->rank - 1, "Softmax");
     if (strcmp(op, "Rsqrt") == 0) {
-        const char *s = k2onnx__op1(cv, "Sqrt", in[0].name, "sqrt", NULL);
-        y = s ? k2onnx__op1(cv, "Reciprocal", s, "Rsqrt", NULL) : NULL;
+        const char *r = k2onnx__op1(cv, "Sqrt", x->name, "sqrt", NULL);
+        y = r ? k2onnx__op1(cv, "Reciprocal", r, "Rsqrt", NULL) : NULL;
     }
     if (!y && !cv->ctx->failed) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' is not supported", op);
-    return k2onnx__one_output(cv, &in[0], y, out, nout);
+    return k2onnx__one_output(cv, x, y, out, nout);
+}
+
+static int k2onnx__map_tf_op(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__json *node_def = k2onnx__jget(cv->layer->config, "node_def"), *keep = k2onnx__tf_attr(node_def, "keep_dims", "b");
+    const char *op = k2onnx__jstr(k2onnx__jget(node_def, "op")), *type = k2onnx__jstr(k2onnx__tf_attr(node_def, "T", "type"));
+    k2onnx__tf_args a;
+    if (!op) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "config has no node_def.op");
+    if (type && strcmp(type, "DT_FLOAT") != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow op '%s' on %s: only DT_FLOAT is supported", op, type);
+    if (nin == 0) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TensorFlow op '%s' has no Keras tensor input", op);
+    if (!k2onnx__tf_gather_args(cv, node_def, in, nin, &a)) return 0;
+    return k2onnx__tf_apply(cv, op, &a, k2onnx__jget(k2onnx__tf_attr(node_def, "squeeze_dims", "list"), "i"), keep && keep->type == K2ONNX__JTRUE, in, nin, out,
+                            nout);
+}
+
+/* An argument of a TFOpLambda call: the tensor passed under `key`, else its constant value. */
+static void k2onnx__tf_lambda_arg(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *key, k2onnx__tf_args *a)
+{
+    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
+    size_t i;
+    a->tensor[a->n] = NULL;
+    a->constant[a->n] = NULL;
+    for (i = 0; i < nin && i < call->ninputs; i++)
+        if (call->inputs[i].kwarg && strcmp(call->inputs[i].kwarg, key) == 0) a->tensor[a->n] = &in[i];
+    if (!a->tensor[a->n]) {
+        const k2onnx__json *v = k2onnx__jget(call->kwargs, key);
+        a->constant[a->n] = v && v->type != K2ONNX__JNULL ? v : NULL;
+    }
+    a->n++;
+}
+
+/* TFOpLambda (tf.keras 2.4 on): a TensorFlow function applied to Keras tensors, named by its
+   API path ("math.multiply", "reshape", "__operators__.add" for x + y); the call's first
+   argument is its inbound node, the others are keyword arguments. */
+static int k2onnx__map_tf_op_lambda(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    /* function, TensorFlow op, keyword of the second argument */
+    static const char *const ops[][3] = {
+        {"__operators__.add", "AddV2", "y"}, {"math.add", "AddV2", "y"}, {"math.subtract", "Sub", "y"}, {"math.multiply", "Mul", "y"},
+        {"math.truediv", "RealDiv", "y"}, {"math.divide", "RealDiv", "y"}, {"math.maximum", "Maximum", "y"}, {"math.minimum", "Minimum", "y"},
+        {"math.pow", "Pow", "y"}, {"math.squared_difference", "SquaredDifference", "y"}, {"nn.relu", "Relu", NULL}, {"nn.relu6", "Relu6", NULL},
+        {"math.sigmoid", "Sigmoid", NULL}, {"nn.sigmoid", "Sigmoid", NULL}, {"math.tanh", "Tanh", NULL}, {"nn.tanh", "Tanh", NULL},
+        {"math.exp", "Exp", NULL}, {"math.log", "Log", NULL}, {"math.sqrt", "Sqrt", NULL}, {"math.rsqrt", "Rsqrt", NULL},
+        {"math.square", "Square", NULL}, {"math.abs", "Abs", NULL}, {"math.negative", "Neg", NULL}, {"math.floor", "Floor", NULL},
+        {"math.ceil", "Ceil", NULL}, {"math.reciprocal", "Reciprocal", NULL}, {"math.erf", "Erf", NULL}, {"identity", "Identity", NULL},
+        {"math.softplus", "Softplus", NULL}, {"nn.softplus", "Softplus", NULL}, {"math.softsign", "Softsign", NULL}, {"nn.softsign", "Softsign", NULL},
+        {"nn.elu", "Elu", NULL}, {"nn.selu", "Selu", NULL}, {"nn.softmax", "Softmax", NULL}, {"math.softmax", "Softmax", NULL},
+        {"reshape", "Reshape", "shape"}, {"transpose", "Transpose", "perm"}, {"expand_dims", "ExpandDims", "axis"}, {"squeeze", "Squeeze", NULL},
+        {"compat.v1.squeeze", "Squeeze", NULL}, {"concat", "ConcatV2", "axis"}, {"math.reduce_mean", "Mean", "axis"}, {"math.reduce_sum", "Sum", "axis"},
+        {"math.reduce_max", "Max", "axis"}, {"math.reduce_min", "Min", "axis"}, {"math.reduce_prod", "Prod", "axis"}};
+    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
+    const char *fn = k2onnx__jstr(k2onnx__jget(cv->layer->config, "function"));
+    const k2onnx__json *dims = k2onnx__jget(call->kwargs, "axis"), *keep = k2onnx__jget(call->kwargs, "keepdims");
+    k2onnx__tf_args a;
+    size_t row, i, ntensors;
+    if (!fn) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "config has no function");
+    for (row = 0; row < sizeof ops / sizeof ops[0] && strcmp(fn, ops[row][0]) != 0; row++) {
+    }
+    if (row == sizeof ops / sizeof ops[0]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow function '%s' is not supported", fn);
+    memset(&a, 0, sizeof a);
+    /* the first argument: a constant, or the positional tensors (a list of them for concat) */
+    if (call->first_constant) a.constant[a.n++] = call->first_constant;
+    for (i = 0; i < nin && i < call->ninputs; i++)
+        if (!call->inputs[i].kwarg) {
+            if (a.n == K2ONNX__TF_MAX_ARGS - 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "more than %d op inputs", K2ONNX__TF_MAX_ARGS);
+            a.tensor[a.n++] = &in[i];
+        }
+    ntensors = a.n - (call->first_constant != NULL);
+    if (a.n != 1 && strcmp(ops[row][1], "ConcatV2") != 0)
+        return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow function '%s' on a list of tensors is not supported", fn);
+    if (ops[row][2]) {
+        k2onnx__tf_lambda_arg(cv, in, nin, ops[row][2], &a);
+        if (!a.tensor[a.n - 1] && !a.constant[a.n - 1])
+            return k2onnx__lfail(cv, k2onnx_result_invalid_model, "TensorFlow function '%s' lacks its argument '%s'", fn, ops[row][2]);
+    }
+    if (strcmp(ops[row][1], "Squeeze") == 0 && (!dims || dims->type == K2ONNX__JNULL)) dims = k2onnx__jget(call->kwargs, "squeeze_dims");
+    if (!keep || keep->type == K2ONNX__JNULL) keep = k2onnx__jget(call->kwargs, "keep_dims");
+    if (strcmp(ops[row][1], "Softmax") == 0 && a.tensor[0] && dims && dims->type != K2ONNX__JNULL) {
+        long long axis;
+        if (!k2onnx__jint(dims, -8, 8, &axis) || (axis != -1 && axis != (long long)a.tensor[0]->rank - 1))
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "softmax over another axis than the last is not supported");
+    }
+    return k2onnx__tf_apply(cv, ops[row][1], &a, dims, keep && keep->type == K2ONNX__JTRUE, in, ntensors, out, nout);
 }
 #endif
 
@@ -11767,6 +11866,7 @@ K2ONNX__LEFT_OUT(k2onnx__left_out_only_recurrent, "K2ONNX_ONLY_RECURRENT")
 #define k2onnx__map_highway k2onnx__left_out_only_recurrent
 #define k2onnx__map_maxout_dense k2onnx__left_out_only_recurrent
 #define k2onnx__map_tf_op k2onnx__left_out_only_recurrent
+#define k2onnx__map_tf_op_lambda k2onnx__left_out_only_recurrent
 #endif
 
 /* What the converter knows of a layer class besides its mapping. */
@@ -11847,6 +11947,7 @@ enum {
     X(k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS, "MultiHeadAttention") \
     /* raw TensorFlow ops */ \
     X(k2onnx__map_tf_op, 0, "TensorFlowOpLayer") \
+    X(k2onnx__map_tf_op_lambda, K2ONNX__KEYWORD_TENSORS | K2ONNX__UNWRAPPABLE, "TFOpLambda") \
     K2ONNX__FOLD_STEPS_ROW(X)
 
 #define K2ONNX__LAYER_NAMES(fn, flags, names) names "\0\0"

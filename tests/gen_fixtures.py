@@ -348,7 +348,8 @@ class Model:
             return {"class_name": "Sequential", "config": {"name": model_name, "layers": layers}}
         layers = []
         for L in self.layers:
-            inbound = [] if not L['inbound'] else \
+            # L['node']: the inbound_nodes as written, where they are not [[[src, 0, t, {}], ...]]
+            inbound = L['node'] if 'node' in L else [] if not L['inbound'] else \
                 [[[src, 0, t, {}] for src, t in map(tensor_ref, L['inbound'])]]
             layers.append(fl.functional_entry(L['cls'], L['name'], L['config'], inbound))
         cfg = {"class_name": "Model" if fl.k22 else "Functional",
@@ -1820,6 +1821,59 @@ def m_tf_ops(fl, rng, seq=5, feat=4):
     return m
 
 
+# ---------------------------------------------------------------------------------------------
+# TFOpLambda (tf.keras 2.4 on): a TensorFlow function applied to Keras tensors. Its inbound node
+# keeps the structure of the first argument (keras/engine/node.py serialize with
+# _preserve_input_structure_in_config): a lone tensor [name, 0, 0, kwargs] is the node itself, a
+# constant is [_CONSTANT_VALUE, -1, value, kwargs], a list is a list of such entries, each with
+# the kwargs; the other arguments are kwargs by name, Keras tensors among them as [name, 0, 0].
+# ---------------------------------------------------------------------------------------------
+def add_tf_lambda(m, fl, function, first, kwargs):
+    """first: a layer name, a list of them, or ('const', value)."""
+    name = fl.uid('tf.' + function)
+    kw = dict(kwargs)
+    kw.setdefault('name', None)
+    if isinstance(first, tuple):
+        node, inbound = ['_CONSTANT_VALUE', -1, first[1], kw], []
+    elif isinstance(first, list):
+        node, inbound = [[src, 0, 0, kw] for src in first], list(first)
+    else:
+        node, inbound = [first, 0, 0, kw], [first]
+    inbound += [v[0] for v in kw.values() if isinstance(v, list) and v and isinstance(v[0], str)]
+    cfg = {"name": name, "trainable": True, "dtype": "float32", "function": function}
+    m.add('TFOpLambda', name, cfg, inbound)
+    m.layers[-1]['node'] = [node]
+    return name
+
+
+def m_tf_lambda(fl, rng, seq=5, feat=4):
+    """The TFOpLambda forms of m_tf_ops: operators with constants on either side and a tensor as
+    y, unary ops, reshape, a reduction, expand_dims, squeeze, concat of a list, transpose,
+    softmax, then a Dense."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, feat])
+    bias = [round(float(v), 4) for v in rnd(rng, (feat,))]
+    a = add_tf_lambda(m, fl, 'math.multiply', x, {"y": 0.5})
+    b = add_tf_lambda(m, fl, '__operators__.add', a, {"y": bias})
+    c = add_tf_lambda(m, fl, 'math.subtract', ('const', 1.0), {"y": [b, 0, 0]})
+    c = add_tf_lambda(m, fl, 'math.maximum', c, {"y": [b, 0, 0]})
+    e = add_tf_lambda(m, fl, 'math.tanh', c, {})
+    f = add_tf_lambda(m, fl, 'reshape', e, {"shape": [-1, seq * feat]})
+    g = add_tf_lambda(m, fl, 'math.reduce_mean', e, {"axis": 1, "keepdims": False})
+    h = add_tf_lambda(m, fl, 'expand_dims', g, {"axis": -1})
+    i = add_tf_lambda(m, fl, 'compat.v1.squeeze', h, {"axis": [2]})
+    j = add_tf_lambda(m, fl, 'concat', [i, f], {"axis": -1})
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, 3, 'linear'), [j], dense_weights(rng, feat + seq * feat, 3))
+    k = add_tf_lambda(m, fl, 'transpose', x, {"perm": [0, 2, 1]})
+    k = add_tf_lambda(m, fl, 'nn.softmax', k, {"axis": -1})
+    scale = [[round(float(v), 4) + 2.0] for v in rnd(rng, (seq,))]
+    n = add_tf_lambda(m, fl, 'math.truediv', x, {"y": scale})
+    o = add_tf_lambda(m, fl, 'math.reduce_sum', x, {"axis": 1, "keepdims": True})
+    m.outputs = [d, k, n, o]
+    return m
+
+
 def new_layer_models():
     return [
         ('conv1d_pad', m_conv1d_pad, {}),
@@ -1834,6 +1888,7 @@ def new_layer_models():
         ('concat_lstm', m_concat, {}),
         ('timedist_lstm', m_timedist, {}),
         ('tf_ops', m_tf_ops, dict(only='tfk2')),
+        ('tf_lambda', m_tf_lambda, dict(only='tfk2')),
         ('conv2d_lstm', m_conv2d_lstm, {}),
         ('conv2d_layers', m_conv2d_layers, {}),
         ('conv2d_layers_cf', lambda fl, r: m_conv2d_layers(fl, r, fmt='channels_first'), {}),

@@ -1054,10 +1054,48 @@ def tf_op_layer(cfg, ins):
     raise Unsupported('TensorFlow op %s' % op)
 
 
+LAMBDA_OPS = {'__operators__.add': 'AddV2', 'math.add': 'AddV2', 'math.subtract': 'Sub', 'math.multiply': 'Mul',
+              'math.truediv': 'RealDiv', 'math.divide': 'RealDiv', 'math.maximum': 'Maximum', 'math.minimum': 'Minimum',
+              'math.pow': 'Pow', 'math.squared_difference': 'SquaredDifference', 'nn.relu': 'Relu', 'math.tanh': 'Tanh',
+              'math.exp': 'Exp', 'math.sigmoid': 'Sigmoid', 'nn.softmax': 'Softmax', 'reshape': 'Reshape',
+              'transpose': 'Transpose', 'expand_dims': 'ExpandDims'}
+LAMBDA_REDUCE = {'math.reduce_mean': np.mean, 'math.reduce_sum': np.sum, 'math.reduce_max': np.max,
+                 'math.reduce_min': np.min, 'math.reduce_prod': np.prod}
+
+
+def tf_op_lambda(cfg, ins):
+    """A tf.keras TFOpLambda: its function on the call's first argument (ins[:npos], or a
+    constant) and its keyword arguments (tensors among them after the positional ones)."""
+    c = cfg['_call']
+    kw = c['kwargs'] or {}
+    named = dict(zip(c['keys'], ins[c['npos']:]))
+    fn = cfg['function']
+    if fn == 'concat':
+        return np.concatenate(ins[:c['npos']], axis=int(kw['axis']))
+    x = np.asarray(c['first_constant'], dtype=np.float64) if c['first_constant'] is not None else ins[0]
+    if fn in ('squeeze', 'compat.v1.squeeze'):
+        ax = kw.get('axis', kw.get('squeeze_dims'))
+        return np.squeeze(x, axis=tuple(ax) if isinstance(ax, list) else ax)
+    if fn in LAMBDA_REDUCE:
+        return LAMBDA_REDUCE[fn](x, axis=int(kw['axis']), keepdims=bool(kw.get('keepdims', kw.get('keep_dims', False))))
+    if fn not in LAMBDA_OPS:
+        raise Unsupported('TensorFlow function %s' % fn)
+    op = LAMBDA_OPS[fn]
+    second = {'Reshape': 'shape', 'Transpose': 'perm', 'ExpandDims': 'axis'}.get(op)
+    if op in ('AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference'):
+        second = 'y'
+    a = [x]
+    if second:
+        a.append(named[second] if second in named else np.asarray(kw[second], dtype=np.float64))
+    return tf_op_layer({'node_def': {'op': op, 'input': ['in%d' % i for i in range(len(a))], 'attr': {}}, 'constants': {}}, a)
+
+
 def run_layer(cls, cfg, weights, ins, sem, mask=None):
     """The layer's outputs and their masks; mask is that of the first input."""
     if cls == 'TensorFlowOpLayer':
         return [tf_op_layer(cfg, ins)], [None]
+    if cls == 'TFOpLambda':
+        return [tf_op_lambda(cfg, ins)], [None]
     more = run_more_layer(cls, cfg, weights, ins, sem, mask)
     if more is not None:
         return more
@@ -1183,6 +1221,24 @@ def graph(model_config):
         if L['class_name'] in ref_numpy_attn.ATTENTION:
             refs, cfg = ref_numpy_attn.inbound(L)
             out.append((L['class_name'], L['name'], cfg, refs))
+            continue
+        if L['class_name'] == 'TFOpLambda':
+            for k, node in enumerate(L.get('inbound_nodes') or []):
+                entries = [node] if isinstance(node[0], str) else node
+                kw = entries[0][3] if len(entries[0]) > 3 else {}
+                inbound, first_constant, keys = [], None, []
+                for e in entries:
+                    if e[0] == '_CONSTANT_VALUE':
+                        first_constant = e[2]
+                    else:
+                        inbound.append((call_name(e[0], e[1]), e[2]))
+                npos = len(inbound)
+                for key, v in (kw or {}).items():
+                    if isinstance(v, list) and len(v) == 3 and isinstance(v[0], str) and isinstance(v[1], int):
+                        inbound.append((call_name(v[0], v[1]), v[2]))
+                        keys.append(key)
+                cfg = dict(L['config'], _call=dict(first_constant=first_constant, kwargs=kw, npos=npos, keys=keys))
+                out.append(('TFOpLambda', call_name(L['name'], k), cfg, inbound))
             continue
         nodes = L.get('inbound_nodes') or []
         # call k > 0 of a layer runs as a layer of its own, named name@k, with the layer's weights

@@ -276,7 +276,7 @@ function functionalLayers(cfg) {
   }
   const c = cfg.config;
   return {
-    layers: c.layers.map((L) => ({
+    layers: c.layers.map((L) => (L.class_name === 'TFOpLambda' ? tfLambdaLayer(L) : {
       class_name: L.class_name, name: L.name, config: L.config,
       inbound: L.inbound_nodes.length ? L.inbound_nodes[0].concat(keras2InitialState(L.inbound_nodes[0])).map((e) => {
         if (e[1] !== 0) throw new Error('only node 0 in the interpreter');
@@ -286,6 +286,57 @@ function functionalLayers(cfg) {
     inputs: c.input_layers.map((e) => e[0]),
     outputs: c.output_layers.map((e) => [e[0], e[2]]),
   };
+}
+
+// A TFOpLambda layer (called once): its first argument's entries (a lone one, a list, or a
+// constant), then the Keras tensors among its keyword arguments.
+function tfLambdaLayer(L) {
+  if (L.inbound_nodes.length !== 1) throw new Error('TFOpLambda called more than once not in the interpreter');
+  const node = L.inbound_nodes[0];
+  const entries = typeof node[0] === 'string' ? [node] : node;
+  const kw = entries[0][3] || {};
+  const inbound = [];
+  let firstConstant = null;
+  for (const e of entries) {
+    if (e[0] === '_CONSTANT_VALUE') firstConstant = e[2];
+    else inbound.push([e[0], e[2]]);
+  }
+  const npos = inbound.length, keys = [];
+  for (const [k, v] of Object.entries(kw)) {
+    if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && Number.isInteger(v[1])) { inbound.push([v[0], v[2]]); keys.push(k); }
+  }
+  return { class_name: 'TFOpLambda', name: L.name, config: Object.assign({}, L.config, { call: { firstConstant, kw, npos, keys } }), inbound };
+}
+
+// A TFOpLambda: its function on the first argument and the keyword arguments.
+function tfOpLambda(cfg, ins) {
+  const { firstConstant, kw, npos, keys } = cfg.call;
+  const named = {};
+  keys.forEach((k, i) => { named[k] = ins[npos + i]; });
+  const arg = (k) => (k in named ? named[k] : tf.tensor(kw[k]));
+  const x = firstConstant !== null ? tf.tensor(firstConstant) : ins[0];
+  const binary = {
+    '__operators__.add': tf.add, 'math.add': tf.add, 'math.subtract': tf.sub, 'math.multiply': tf.mul, 'math.truediv': tf.div,
+    'math.divide': tf.div, 'math.maximum': tf.maximum, 'math.minimum': tf.minimum, 'math.pow': tf.pow,
+    'math.squared_difference': tf.squaredDifference,
+  };
+  const reduce = { 'math.reduce_mean': tf.mean, 'math.reduce_sum': tf.sum, 'math.reduce_max': tf.max, 'math.reduce_min': tf.min, 'math.reduce_prod': tf.prod };
+  const fn = cfg.function;
+  if (fn in binary) return binary[fn](x, arg('y'));
+  if (fn in reduce) return reduce[fn](x, kw.axis, !!(kw.keepdims || kw.keep_dims));
+  switch (fn) {
+    case 'math.tanh': return tf.tanh(x);
+    case 'math.exp': return tf.exp(x);
+    case 'math.sigmoid': return tf.sigmoid(x);
+    case 'nn.relu': return tf.relu(x);
+    case 'nn.softmax': return tf.softmax(x, -1);
+    case 'reshape': return tf.reshape(x, kw.shape);
+    case 'transpose': return tf.transpose(x, kw.perm);
+    case 'expand_dims': return tf.expandDims(x, kw.axis);
+    case 'squeeze': case 'compat.v1.squeeze': return tf.squeeze(x, kw.axis === undefined ? kw.squeeze_dims : kw.axis);
+    case 'concat': return tf.concat(ins.slice(0, npos), kw.axis);
+    default: throw new Error(`TensorFlow function ${fn} not in the reference interpreter`);
+  }
 }
 
 // The model outputs as [layer, tensor]; Keras 3 writes a lone output as [name, node, tensor].
@@ -408,6 +459,8 @@ function evalOps(config, weights, inputs, opts) {
       val[L.name] = tf.transpose(ins[0], [0].concat(L.config.dims));
     } else if (L.class_name === 'TensorFlowOpLayer') {
       val[L.name] = tfOpLayer(L.config, ins);
+    } else if (L.class_name === 'TFOpLambda') {
+      val[L.name] = tfOpLambda(L.config, ins);
     } else if (L.class_name in RNN_KIND) {
       val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask, k3);
       masks[L.name] = L.config.return_sequences ? mask : null;
@@ -502,7 +555,7 @@ const TFJS_MISSING_ACTIVATIONS = [
 ];
 
 // Keras layers tfjs-layers 4.22 cannot build from a config (its MultiHeadAttention is not exported).
-const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D', 'TensorFlowOpLayer'];
+const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D', 'TensorFlowOpLayer', 'TFOpLambda'];
 
 // Keras features tfjs-layers does not have. time_major must be caught here: tfjs would ignore the
 // key and read the input batch-major. The others would only make modelFromJSON throw.

@@ -1718,6 +1718,13 @@ static void test_refusals_by_name(void)
          "layer 'tf_op_layer_AddV2' (TensorFlowOpLayer): TensorFlow op 'AddV2' on DT_INT32: only DT_FLOAT is supported", 0},
         {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [0, 2, 1]}", "\"constants\": {}",
          "layer 'tf_op_layer_Transpose' (TensorFlowOpLayer): op input 1 is neither a Keras tensor nor a constant", 0},
+        /* TFOpLambda: functions and arguments outside what maps to ONNX */
+        {"tests/fixtures/tfk2_tf_lambda.h5", "\"function\": \"math.tanh\"", "\"function\": \"math.atan2\"",
+         "layer 'tf.math.tanh' (TFOpLambda): TensorFlow function 'math.atan2' is not supported", 0},
+        {"tests/fixtures/tfk2_tf_lambda.h5", "{\"y\": 0.5, \"name\": null}", "{\"name\": null}",
+         "layer 'tf.math.multiply' (TFOpLambda): TensorFlow function 'math.multiply' lacks its argument 'y'", 0},
+        {"tests/fixtures/tfk2_tf_lambda.h5", "[[\"tf.transpose\", 0, 0, {\"axis\": -1, \"name\": null}]]", "[[\"tf.transpose\", 0, 0, {\"axis\": 1, \"name\": null}]]",
+         "layer 'tf.nn.softmax' (TFOpLambda): softmax over another axis than the last is not supported", 0},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
