@@ -4511,26 +4511,11 @@ static int k2onnx__kparse_k2_kwargs(k2onnx__kmodel *m, k2onnx__kresolve_fn resol
     return 1;
 }
 
-/* An op layer (TFOpLambda) keeps the structure of its first argument: a lone tensor, or a
-   constant [_CONSTANT_VALUE, -1, value, kwargs], is the inbound node itself. */
-static int k2onnx__kparse_op_node(k2onnx__kmodel *m, const k2onnx__klayer *L, k2onnx__kcall *call, const k2onnx__json *node)
-{
-    k2onnx__kref r;
-    int matched;
-    if (strcmp(node->items[0].str, "_CONSTANT_VALUE") == 0) {
-        call->first_constant = &node->items[2];
-    } else {
-        if (!k2onnx__kref_from_list(m, node, &r, &matched)) return 0;
-        if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
-        if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
-    }
-    return k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_outer, NULL, call, &node->items[3]);
-}
-
 /* Reads one layer's inbound_nodes into calls. */
 static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2onnx__json *nodes)
 {
     size_t i, j;
+    int lone;
     if (!nodes || nodes->type == K2ONNX__JNULL) return 1;
     if (!k2onnx__jis_array(nodes)) return k2onnx__kfail(m, "model_config: layer '%s' has malformed inbound_nodes", L->name);
     L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, nodes->n, sizeof *L->calls);
@@ -4544,17 +4529,20 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
             continue;
         }
         if (!k2onnx__jis_array(node)) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound node", L->name);
-        if (node->n >= 4 && node->items[0].type == K2ONNX__JSTRING) {
-            if (!k2onnx__kparse_op_node(m, L, call, node)) return 0;
-            continue;
-        }
-        for (j = 0; j < node->n; j++) {
+        /* An op layer (TFOpLambda) keeps the structure of its first argument: a lone tensor, or
+           a constant [_CONSTANT_VALUE, -1, value, kwargs], is the node itself. */
+        lone = node->n >= 4 && node->items[0].type == K2ONNX__JSTRING;
+        for (j = 0; j < (lone ? 1 : node->n); j++) {
             k2onnx__kref r;
             int matched;
-            const k2onnx__json *entry = &node->items[j];
-            if (!k2onnx__kref_from_list(m, entry, &r, &matched)) return 0;
-            if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
-            if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+            const k2onnx__json *entry = lone ? node : &node->items[j];
+            if (lone && strcmp(entry->items[0].str, "_CONSTANT_VALUE") == 0) {
+                call->first_constant = &entry->items[2];
+            } else {
+                if (!k2onnx__kref_from_list(m, entry, &r, &matched)) return 0;
+                if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
+                if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+            }
             if (entry->n >= 4 && j == 0 && !k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_outer, NULL, call, &entry->items[3])) return 0;
         }
     }
@@ -11161,7 +11149,8 @@ static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2
     for (k = x->rank; k-- > 1;)
         for (i = 0; i < n; i++)
             if (axes[i] == (int64_t)k) {
-                if (!(y.name = k2onnx__squeeze(cv, "Squeeze", y.name, (int64_t)k, "Squeeze"))) return 0;
+                if (!(y.name = k2onnx__squeeze(cv, "Squeeze", y.name, (int64_t)k, n == 1 ? "Squeeze" : k2onnx__sprintf(cv->ctx, "Squeeze_axis%u", (unsigned long long)k))))
+                    return 0;
                 memmove(&y.dims[k], &y.dims[k + 1], (y.rank - k - 1) * sizeof y.dims[0]);
                 memmove(&y.params[k], &y.params[k + 1], (y.rank - k - 1) * sizeof y.params[0]);
                 y.rank--;
@@ -11327,6 +11316,131 @@ static int k2onnx__map_tf_op_lambda(k2onnx__converter *cv, const k2onnx__kvalue 
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "softmax over another axis than the last is not supported");
     }
     return k2onnx__tf_apply(cv, ops[row][1], &a, dims, keep && keep->type == K2ONNX__JTRUE, in, ntensors, out, nout);
+}
+
+/* Start and end of a step-1 slice of an axis of `size` values (-1: unknown), Python's way. */
+static int64_t k2onnx__slice_length(int64_t size, int64_t start, int64_t stop)
+{
+    if (size < 0) return -1;
+    if (start < 0) start = start + size < 0 ? 0 : start + size;
+    if (stop < 0) stop = stop + size < 0 ? 0 : stop + size;
+    if (start > size) start = size;
+    if (stop > size) stop = size;
+    return stop > start ? stop - start : 0;
+}
+
+/* One bound of a {start, stop, step} slice: null gives `def`. */
+static int k2onnx__slice_bound(const k2onnx__json *slice, const char *key, int64_t def, int64_t *out)
+{
+    const k2onnx__json *v = k2onnx__jget(slice, key);
+    long long x;
+    if (!v || v->type == K2ONNX__JNULL) {
+        *out = def;
+        return 1;
+    }
+    if (!k2onnx__jint(v, -((long long)1 << 40), (long long)1 << 40, &x)) return 0;
+    *out = x;
+    return 1;
+}
+
+/* --unroll: values [start, start + len) of axis k (of known size D) of a rank-`rank` tensor as a
+   MatMul with a D x len 0/1 matrix, the axis moved last and back: libonnx has no Slice. */
+static const char *k2onnx__axis_select(k2onnx__converter *cv, const char *x, unsigned rank, unsigned k, int64_t D, int64_t start, int64_t len, const char *what)
+{
+    int64_t perm[K2ONNX__MAX_RANK], dims[2], j;
+    unsigned i;
+    float *m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(D * (len ? len : 1)), sizeof *m);
+    const char *t = x, *w, *p;
+    if (!m) return NULL;
+    for (j = 0; j < len; j++) m[(start + j) * len + j] = 1.0f;
+    dims[0] = D;
+    dims[1] = len;
+    for (i = 0; i < rank; i++) perm[i] = i;
+    perm[k] = rank - 1;
+    perm[rank - 1] = k;
+    if (k + 1 != rank) t = k2onnx__transpose(cv, x, perm, rank, k2onnx__sprintf(cv->ctx, "%s_axis_last", what));
+    w = k2onnx__init_f32(cv, k2onnx__sprintf(cv->ctx, "%s_selection", what), m, 2, dims);
+    p = t && w ? k2onnx__op2(cv, "MatMul", t, w, k2onnx__sprintf(cv->ctx, "%s_selected", what)) : NULL;
+    return p && k + 1 != rank ? k2onnx__transpose(cv, p, perm, rank, what) : p;
+}
+
+/* SlicingOpLambda (tf.keras 2.4 on): x[...] on a Keras tensor, the function
+   "__operators__.getitem" with the index as slice_spec: integers, {start, stop, step} slices and
+   an ellipsis ({"class_name": "__ellipsis__"}). The batch axis is taken whole. */
+static int k2onnx__map_slicing_op_lambda(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
+{
+    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
+    const char *fn = k2onnx__jstr(k2onnx__jget(cv->layer->config, "function"));
+    const k2onnx__json *spec = k2onnx__jget(call->kwargs, "slice_spec"), *axis_spec[K2ONNX__MAX_RANK];
+    const k2onnx__kvalue *x = &in[0];
+    k2onnx__kvalue y;
+    size_t n, i, indices = 0, a = 0;
+    unsigned drop = 0, k;
+    if (!fn || strcmp(fn, "__operators__.getitem") != 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "TensorFlow function '%s' is not supported", fn ? fn : "");
+    if (nin != 1 || call->first_constant || !spec || spec->type == K2ONNX__JNULL)
+        return k2onnx__lfail(cv, k2onnx_result_invalid_model, "x[...] needs one Keras tensor and a slice_spec");
+    n = k2onnx__jis_array(spec) ? spec->n : 1;
+    for (i = 0; i < n; i++) {
+        const k2onnx__json *e = k2onnx__jis_array(spec) ? &spec->items[i] : spec;
+        const char *cls = k2onnx__jstr(k2onnx__jget(e, "class_name"));
+        indices += !(cls && strcmp(cls, "__ellipsis__") == 0);
+    }
+    if (indices > x->rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "x[...] has %d indices for a rank-%d tensor", (int)indices, (int)x->rank);
+    /* each axis' entry (NULL: taken whole), the ellipsis standing for the axes no entry names */
+    for (k = 0; k < x->rank; k++) axis_spec[k] = NULL;
+    for (i = 0; i < n; i++) {
+        const k2onnx__json *e = k2onnx__jis_array(spec) ? &spec->items[i] : spec;
+        const char *cls = k2onnx__jstr(k2onnx__jget(e, "class_name"));
+        if (cls && strcmp(cls, "__ellipsis__") == 0) a += x->rank - indices;
+        else axis_spec[a++] = e;
+    }
+    y = *x;
+    y.mask = NULL;
+    for (k = 0; k < x->rank; k++) {
+        const k2onnx__json *e = axis_spec[k];
+        int64_t start, stop, step;
+        long long index;
+        if (!e) continue;
+        if (e->type == K2ONNX__JNUMBER) {
+            if (!k2onnx__jint(e, -((long long)1 << 40), (long long)1 << 40, &index))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "the index of axis %d is not an integer", (int)k);
+            if (x->dims[k] >= 0 && (index < -(long long)x->dims[k] || index >= (long long)x->dims[k]))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "index %d is outside axis %d of size %d", (int)index, (int)k, (int)x->dims[k]);
+            start = index;
+            stop = index == -1 ? INT64_MAX : index + 1;
+            drop |= 1u << k;
+        } else if (e->type == K2ONNX__JOBJECT && k2onnx__jget(e, "start")) {
+            if (!k2onnx__slice_bound(e, "start", 0, &start) || !k2onnx__slice_bound(e, "stop", INT64_MAX, &stop) || !k2onnx__slice_bound(e, "step", 1, &step))
+                return k2onnx__lfail(cv, k2onnx_result_invalid_model, "slice of axis %d has a bound that is not an integer", (int)k);
+            if (step != 1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "slices with a step are not supported");
+            if (start == 0 && stop == INT64_MAX) continue;
+        } else if (e->type == K2ONNX__JNULL) {
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "tf.newaxis in x[...] is not supported");
+        } else {
+            return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "x[...] with an index of this kind is not supported");
+        }
+        if (k == 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "slicing the batch axis is not supported");
+        y.dims[k] = (drop >> k & 1u) ? 1 : k2onnx__slice_length(x->dims[k], start, stop);
+        if (K2ONNX__UNROLLS(cv->ctx)) {
+            int64_t D = x->dims[k], first = start < 0 ? (start + D < 0 ? 0 : start + D) : (start > D ? D : start);
+            if (D < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll slices only axes of known size");
+            y.name = k2onnx__axis_select(cv, y.name, y.rank, k, D, first, y.dims[k], k2onnx__sprintf(cv->ctx, "slice_axis%u", (unsigned long long)k));
+        } else {
+            y.name = k2onnx__slice(cv, y.name, (int64_t)k, start, stop, k2onnx__sprintf(cv->ctx, "slice_axis%u", (unsigned long long)k));
+        }
+        if (!y.name) return 0;
+        y.params[k] = y.dims[k] < 0 ? k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "dim%u", (unsigned long long)k)) : NULL;
+    }
+    /* the indexed axes go, the last first so that the others keep their numbers */
+    for (k = x->rank; k-- > 1;) {
+        if (!(drop >> k & 1u)) continue;
+        if (!(y.name = k2onnx__squeeze(cv, "Squeeze", y.name, (int64_t)k, k2onnx__sprintf(cv->ctx, "index_axis%u", (unsigned long long)k)))) return 0;
+        memmove(&y.dims[k], &y.dims[k + 1], (y.rank - k - 1) * sizeof y.dims[0]);
+        memmove(&y.params[k], &y.params[k + 1], (y.rank - k - 1) * sizeof y.params[0]);
+        y.rank--;
+    }
+    if (y.name == x->name) y.name = k2onnx__op1(cv, "Identity", x->name, "whole", NULL);
+    return k2onnx__one_output(cv, &y, y.name, out, nout);
 }
 #endif
 
@@ -11867,6 +11981,7 @@ K2ONNX__LEFT_OUT(k2onnx__left_out_only_recurrent, "K2ONNX_ONLY_RECURRENT")
 #define k2onnx__map_maxout_dense k2onnx__left_out_only_recurrent
 #define k2onnx__map_tf_op k2onnx__left_out_only_recurrent
 #define k2onnx__map_tf_op_lambda k2onnx__left_out_only_recurrent
+#define k2onnx__map_slicing_op_lambda k2onnx__left_out_only_recurrent
 #endif
 
 /* What the converter knows of a layer class besides its mapping. */
@@ -11948,6 +12063,7 @@ enum {
     /* raw TensorFlow ops */ \
     X(k2onnx__map_tf_op, 0, "TensorFlowOpLayer") \
     X(k2onnx__map_tf_op_lambda, K2ONNX__KEYWORD_TENSORS | K2ONNX__UNWRAPPABLE, "TFOpLambda") \
+    X(k2onnx__map_slicing_op_lambda, K2ONNX__UNWRAPPABLE, "SlicingOpLambda") \
     K2ONNX__FOLD_STEPS_ROW(X)
 
 #define K2ONNX__LAYER_NAMES(fn, flags, names) names "\0\0"

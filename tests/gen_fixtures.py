@@ -1828,7 +1828,7 @@ def m_tf_ops(fl, rng, seq=5, feat=4):
 # constant is [_CONSTANT_VALUE, -1, value, kwargs], a list is a list of such entries, each with
 # the kwargs; the other arguments are kwargs by name, Keras tensors among them as [name, 0, 0].
 # ---------------------------------------------------------------------------------------------
-def add_tf_lambda(m, fl, function, first, kwargs):
+def add_tf_lambda(m, fl, function, first, kwargs, cls='TFOpLambda'):
     """first: a layer name, a list of them, or ('const', value)."""
     name = fl.uid('tf.' + function)
     kw = dict(kwargs)
@@ -1841,7 +1841,7 @@ def add_tf_lambda(m, fl, function, first, kwargs):
         node, inbound = [first, 0, 0, kw], [first]
     inbound += [v[0] for v in kw.values() if isinstance(v, list) and v and isinstance(v[0], str)]
     cfg = {"name": name, "trainable": True, "dtype": "float32", "function": function}
-    m.add('TFOpLambda', name, cfg, inbound)
+    m.add(cls, name, cfg, inbound)
     m.layers[-1]['node'] = [node]
     return name
 
@@ -1861,7 +1861,8 @@ def m_tf_lambda(fl, rng, seq=5, feat=4):
     f = add_tf_lambda(m, fl, 'reshape', e, {"shape": [-1, seq * feat]})
     g = add_tf_lambda(m, fl, 'math.reduce_mean', e, {"axis": 1, "keepdims": False})
     h = add_tf_lambda(m, fl, 'expand_dims', g, {"axis": -1})
-    i = add_tf_lambda(m, fl, 'compat.v1.squeeze', h, {"axis": [2]})
+    h = add_tf_lambda(m, fl, 'expand_dims', h, {"axis": 2})
+    i = add_tf_lambda(m, fl, 'compat.v1.squeeze', h, {"axis": [3, 2]})
     j = add_tf_lambda(m, fl, 'concat', [i, f], {"axis": -1})
     d = fl.uid('dense')
     m.add('Dense', d, fl.dense(d, 3, 'linear'), [j], dense_weights(rng, feat + seq * feat, 3))
@@ -1871,6 +1872,26 @@ def m_tf_lambda(fl, rng, seq=5, feat=4):
     n = add_tf_lambda(m, fl, 'math.truediv', x, {"y": scale})
     o = add_tf_lambda(m, fl, 'math.reduce_sum', x, {"axis": 1, "keepdims": True})
     m.outputs = [d, k, n, o]
+    return m
+
+
+def m_tf_slicing(fl, rng, seq=6, hid=3):
+    """x[...] (SlicingOpLambda, tf.keras 2.4 on): the last step of an LSTM sequence into a Dense,
+    and on the input an ellipsis with a slice of the features, a slice of the steps, an index, and
+    a negative slice with an index."""
+    def sl(start=None, stop=None):
+        return {"start": start, "stop": stop, "step": None}
+
+    def getitem(src, spec):
+        return add_tf_lambda(m, fl, '__operators__.getitem', src, {"slice_spec": spec}, cls='SlicingOpLambda')
+    m = Model(fl)
+    x = m.input('inputs', [seq, INP])
+    h = add_recurrent(m, recurrent(fl, rng, 'lstm', INP, hid), [x])
+    last = getitem(h, [sl(), -1, sl()])
+    d = fl.uid('dense')
+    m.add('Dense', d, fl.dense(d, 2, 'linear'), [last], dense_weights(rng, hid, 2))
+    m.outputs = [d, getitem(x, [{"class_name": "__ellipsis__"}, sl(1, 3)]), getitem(x, [sl(), sl(1, 4)]),
+                 getitem(x, [sl(), 2]), getitem(x, [sl(), sl(-2), 0])]
     return m
 
 
@@ -1889,6 +1910,7 @@ def new_layer_models():
         ('timedist_lstm', m_timedist, {}),
         ('tf_ops', m_tf_ops, dict(only='tfk2')),
         ('tf_lambda', m_tf_lambda, dict(only='tfk2')),
+        ('tf_slicing', m_tf_slicing, dict(only='tfk2')),
         ('conv2d_lstm', m_conv2d_lstm, {}),
         ('conv2d_layers', m_conv2d_layers, {}),
         ('conv2d_layers_cf', lambda fl, r: m_conv2d_layers(fl, r, fmt='channels_first'), {}),

@@ -1096,6 +1096,12 @@ def run_layer(cls, cfg, weights, ins, sem, mask=None):
         return [tf_op_layer(cfg, ins)], [None]
     if cls == 'TFOpLambda':
         return [tf_op_lambda(cfg, ins)], [None]
+    if cls == 'SlicingOpLambda':
+        spec = cfg['_call']['kwargs']['slice_spec']
+        spec = spec if isinstance(spec, list) else [spec]
+        index = tuple(Ellipsis if isinstance(e, dict) and e.get('class_name') == '__ellipsis__' else
+                      slice(e['start'], e['stop'], e['step']) if isinstance(e, dict) else e for e in spec)
+        return [ins[0][index]], [None]
     more = run_more_layer(cls, cfg, weights, ins, sem, mask)
     if more is not None:
         return more
@@ -1222,7 +1228,7 @@ def graph(model_config):
             refs, cfg = ref_numpy_attn.inbound(L)
             out.append((L['class_name'], L['name'], cfg, refs))
             continue
-        if L['class_name'] == 'TFOpLambda':
+        if L['class_name'] in ('TFOpLambda', 'SlicingOpLambda'):
             for k, node in enumerate(L.get('inbound_nodes') or []):
                 entries = [node] if isinstance(node[0], str) else node
                 kw = entries[0][3] if len(entries[0]) > 3 else {}
@@ -1238,7 +1244,7 @@ def graph(model_config):
                         inbound.append((call_name(v[0], v[1]), v[2]))
                         keys.append(key)
                 cfg = dict(L['config'], _call=dict(first_constant=first_constant, kwargs=kw, npos=npos, keys=keys))
-                out.append(('TFOpLambda', call_name(L['name'], k), cfg, inbound))
+                out.append((L['class_name'], call_name(L['name'], k), cfg, inbound))
             continue
         nodes = L.get('inbound_nodes') or []
         # call k > 0 of a layer runs as a layer of its own, named name@k, with the layer's weights

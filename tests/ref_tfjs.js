@@ -276,7 +276,7 @@ function functionalLayers(cfg) {
   }
   const c = cfg.config;
   return {
-    layers: c.layers.map((L) => (L.class_name === 'TFOpLambda' ? tfLambdaLayer(L) : {
+    layers: c.layers.map((L) => (L.class_name === 'TFOpLambda' || L.class_name === 'SlicingOpLambda' ? tfLambdaLayer(L) : {
       class_name: L.class_name, name: L.name, config: L.config,
       inbound: L.inbound_nodes.length ? L.inbound_nodes[0].concat(keras2InitialState(L.inbound_nodes[0])).map((e) => {
         if (e[1] !== 0) throw new Error('only node 0 in the interpreter');
@@ -305,7 +305,7 @@ function tfLambdaLayer(L) {
   for (const [k, v] of Object.entries(kw)) {
     if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && Number.isInteger(v[1])) { inbound.push([v[0], v[2]]); keys.push(k); }
   }
-  return { class_name: 'TFOpLambda', name: L.name, config: Object.assign({}, L.config, { call: { firstConstant, kw, npos, keys } }), inbound };
+  return { class_name: L.class_name, name: L.name, config: Object.assign({}, L.config, { call: { firstConstant, kw, npos, keys } }), inbound };
 }
 
 // A TFOpLambda: its function on the first argument and the keyword arguments.
@@ -337,6 +337,34 @@ function tfOpLambda(cfg, ins) {
     case 'concat': return tf.concat(ins.slice(0, npos), kw.axis);
     default: throw new Error(`TensorFlow function ${fn} not in the reference interpreter`);
   }
+}
+
+// x[spec] with integers, {start, stop, step} slices (step 1) and an ellipsis: tf.slice, then the
+// indexed axes squeezed out.
+function tfGetitem(spec, x) {
+  const items = Array.isArray(spec) ? spec : [spec];
+  const isEllipsis = (e) => e && typeof e === 'object' && e.class_name === '__ellipsis__';
+  const named = items.filter((e) => !isEllipsis(e)).length;
+  const perAxis = [];
+  for (const e of items) {
+    if (isEllipsis(e)) for (let k = 0; k < x.rank - named; k++) perAxis.push(null);
+    else perAxis.push(e);
+  }
+  while (perAxis.length < x.rank) perAxis.push(null);
+  const begin = [], size = [], drop = [];
+  perAxis.forEach((e, k) => {
+    const n = x.shape[k];
+    const norm = (v, d) => (v === null || v === undefined ? d : Math.min(Math.max(v < 0 ? v + n : v, 0), n));
+    if (e === null) { begin.push(0); size.push(n); } else if (typeof e === 'number') {
+      begin.push(e < 0 ? e + n : e); size.push(1); drop.push(k);
+    } else {
+      if (e.step !== null && e.step !== undefined && e.step !== 1) throw new Error('slice steps not in the reference interpreter');
+      const b = norm(e.start, 0), t = norm(e.stop, n);
+      begin.push(b); size.push(Math.max(t - b, 0));
+    }
+  });
+  const y = tf.slice(x, begin, size);
+  return drop.length ? tf.squeeze(y, drop) : y;
 }
 
 // The model outputs as [layer, tensor]; Keras 3 writes a lone output as [name, node, tensor].
@@ -461,6 +489,8 @@ function evalOps(config, weights, inputs, opts) {
       val[L.name] = tfOpLayer(L.config, ins);
     } else if (L.class_name === 'TFOpLambda') {
       val[L.name] = tfOpLambda(L.config, ins);
+    } else if (L.class_name === 'SlicingOpLambda') {
+      val[L.name] = tfGetitem(L.config.call.kw.slice_spec, ins[0]);
     } else if (L.class_name in RNN_KIND) {
       val[L.name] = recurrentOp(RNN_KIND[L.class_name], L.config, w, ins[0], ins.slice(1), mask, k3);
       masks[L.name] = L.config.return_sequences ? mask : null;
@@ -555,7 +585,7 @@ const TFJS_MISSING_ACTIVATIONS = [
 ];
 
 // Keras layers tfjs-layers 4.22 cannot build from a config (its MultiHeadAttention is not exported).
-const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D', 'TensorFlowOpLayer', 'TFOpLambda'];
+const TFJS_MISSING_LAYERS = ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'ConvLSTM1D', 'TensorFlowOpLayer', 'TFOpLambda', 'SlicingOpLambda'];
 
 // Keras features tfjs-layers does not have. time_major must be caught here: tfjs would ignore the
 // key and read the input batch-major. The others would only make modelFromJSON throw.

@@ -1725,6 +1725,15 @@ static void test_refusals_by_name(void)
          "layer 'tf.math.multiply' (TFOpLambda): TensorFlow function 'math.multiply' lacks its argument 'y'", 0},
         {"tests/fixtures/tfk2_tf_lambda.h5", "[[\"tf.transpose\", 0, 0, {\"axis\": -1, \"name\": null}]]", "[[\"tf.transpose\", 0, 0, {\"axis\": 1, \"name\": null}]]",
          "layer 'tf.nn.softmax' (TFOpLambda): softmax over another axis than the last is not supported", 0},
+        /* SlicingOpLambda: x[...] beyond integer indices, step-1 slices and an ellipsis */
+        {"tests/fixtures/tfk2_tf_slicing.h5", "{\"start\": 1, \"stop\": 3, \"step\": null}", "{\"start\": 1, \"stop\": 3, \"step\": 2}",
+         "layer 'tf.__operators__.getitem_1' (SlicingOpLambda): slices with a step are not supported", 0},
+        {"tests/fixtures/tfk2_tf_slicing.h5", "\"slice_spec\": [{\"start\": null, \"stop\": null, \"step\": null}, 2]", "\"slice_spec\": [0, 2]",
+         "layer 'tf.__operators__.getitem_3' (SlicingOpLambda): slicing the batch axis is not supported", 0},
+        {"tests/fixtures/tfk2_tf_slicing.h5", "\"slice_spec\": [{\"start\": null, \"stop\": null, \"step\": null}, 2]", "\"slice_spec\": [{\"start\": null, \"stop\": null, \"step\": null}, -7]",
+         "layer 'tf.__operators__.getitem_3' (SlicingOpLambda): index -7 is outside axis 1 of size 6", 0},
+        {"tests/fixtures/tfk2_tf_slicing.h5", "\"slice_spec\": [{\"start\": null, \"stop\": null, \"step\": null}, 2]", "\"slice_spec\": [null, null, 1, 0]",
+         "layer 'tf.__operators__.getitem_3' (SlicingOpLambda): x[...] has 4 indices for a rank-3 tensor", 0},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
