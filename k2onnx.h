@@ -4821,6 +4821,7 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
     k2onnx__kcall *call = &m->layers[n->index[j]].calls[n->call * n->nodes[j] + k];
     k2onnx__kref r;
     size_t e;
+    int lone;
     if (sequential) {
         if (j == 0 || n->index[j - 1] == SIZE_MAX) {
             if (n->ninputs < 1) return k2onnx__kfail(m, "model_config: nested model '%s' gets no input", model);
@@ -4836,9 +4837,12 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
     if (node->type == K2ONNX__JOBJECT) return k2onnx__kparse_k3_node(m, k2onnx__kresolve_nested, n, call, node);
     if (!k2onnx__jis_array(node))
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' has a malformed inbound node", model);
-    for (e = 0; e < node->n; e++) {
-        const k2onnx__json *entry = &node->items[e];
-        if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+    /* an op layer's lone first argument is the node itself, as in the outer model */
+    lone = node->n >= 4 && node->items[0].type == K2ONNX__JSTRING;
+    for (e = 0; e < (lone ? 1 : node->n); e++) {
+        const k2onnx__json *entry = lone ? node : &node->items[e];
+        if (lone && strcmp(entry->items[0].str, "_CONSTANT_VALUE") == 0) call->first_constant = &entry->items[2];
+        else if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
         if (entry->n >= 4 && e == 0 && !k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_nested, n, call, &entry->items[3])) return 0;
     }
     return 1;

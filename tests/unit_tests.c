@@ -1668,6 +1668,37 @@ static char *edited_config(const char *path, const char *from, const char *to, s
     return out;
 }
 
+/* An op layer inside a nested model: its inbound node is its lone first argument there too,
+   here a constant (2.0 - x as math.subtract(2.0, y=x)). */
+static void test_op_layer_in_nested_model(void)
+{
+    static const char config[] =
+        "{\"class_name\": \"Functional\", \"config\": {\"name\": \"outer\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 5, 4], \"dtype\": \"float32\", \"name\": \"inputs\"}, \"name\": \"inputs\", \"inbound_nodes\": []},"
+        "{\"class_name\": \"Functional\", \"config\": {\"name\": \"inner\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 5, 4], \"dtype\": \"float32\", \"name\": \"x\"}, \"name\": \"x\", \"inbound_nodes\": []},"
+        "{\"class_name\": \"TFOpLambda\", \"config\": {\"name\": \"tf.math.subtract\", \"function\": \"math.subtract\"}, \"name\": \"tf.math.subtract\","
+        " \"inbound_nodes\": [[\"_CONSTANT_VALUE\", -1, 2.0, {\"y\": [\"x\", 0, 0], \"name\": null}]]}],"
+        " \"input_layers\": [[\"x\", 0, 0]], \"output_layers\": [[\"tf.math.subtract\", 0, 0]]}, \"name\": \"inner\", \"inbound_nodes\": [[[\"inputs\", 0, 0, {}]]]}],"
+        " \"input_layers\": [[\"inputs\", 0, 0]], \"output_layers\": [[\"inner\", 0, 0]]}}";
+    static const char sub[] = "inner/tf.math.subtract/Sub";
+    k2onnx_options opts;
+    k2onnx_error err;
+    bytes out;
+    size_t size = 0, i, found = 0;
+    unsigned char *buf = read_file("tests/fixtures/tfk2_tf_lambda.h5", &size);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&out, 0, sizeof out);
+    opts.model_config = config;
+    opts.model_config_size = sizeof config - 1;
+    CHECK(k2onnx_convert(buf, size, &opts, bytes_write, &out, NULL, &err) == k2onnx_result_success);
+    for (i = 0; i + sizeof sub - 1 <= out.size; i++) found += memcmp(out.data + i, sub, sizeof sub - 1) == 0;
+    CHECK(found > 0);
+    free(buf);
+}
+
 /* Keras 1 convolutions, pooling, Merge and the Merge of models: what Keras 1 computed differently on Theano, never
    offered, or left to Python code, is refused by name; so is a Keras 3 activation a cell cannot
    take. */
@@ -2022,6 +2053,7 @@ int main(int argc, char **argv)
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
     test_refusals_by_name();
+    test_op_layer_in_nested_model();
     test_nested_memory_limits();
     test_zip64();
     test_zip_reader();
