@@ -11389,6 +11389,7 @@ static int k2onnx__map_slicing_op_lambda(k2onnx__converter *cv, const k2onnx__kv
         const char *cls = k2onnx__jstr(k2onnx__jget(e, "class_name"));
         indices += !(cls && strcmp(cls, "__ellipsis__") == 0);
     }
+    if (n - indices > 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "x[...] has more than one ellipsis");
     if (indices > x->rank) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "x[...] has %d indices for a rank-%d tensor", (int)indices, (int)x->rank);
     /* each axis' entry (NULL: taken whole), the ellipsis standing for the axes no entry names */
     for (k = 0; k < x->rank; k++) axis_spec[k] = NULL;

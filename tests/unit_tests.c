@@ -1765,6 +1765,9 @@ static void test_refusals_by_name(void)
          "layer 'tf.__operators__.getitem_3' (SlicingOpLambda): index -7 is outside axis 1 of size 6", 0},
         {"tests/fixtures/tfk2_tf_slicing.h5", "\"slice_spec\": [{\"start\": null, \"stop\": null, \"step\": null}, 2]", "\"slice_spec\": [null, null, 1, 0]",
          "layer 'tf.__operators__.getitem_3' (SlicingOpLambda): x[...] has 4 indices for a rank-3 tensor", 0},
+        {"tests/fixtures/tfk2_tf_slicing.h5", "\"slice_spec\": [{\"class_name\": \"__ellipsis__\"}, {\"start\": 1, \"stop\": 3, \"step\": null}]",
+         "\"slice_spec\": [{\"class_name\": \"__ellipsis__\"}, {\"class_name\": \"__ellipsis__\"}, {\"class_name\": \"__ellipsis__\"}, {\"class_name\": \"__ellipsis__\"}, {\"class_name\": \"__ellipsis__\"}, 0]",
+         "layer 'tf.__operators__.getitem_1' (SlicingOpLambda): x[...] has more than one ellipsis", 0},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
