@@ -9046,10 +9046,12 @@ static int k2onnx__reshape_to(k2onnx__converter *cv, const k2onnx__kvalue *x, co
     for (i = 0; i < n; i++) {
         shape[i + 1] = dims[i];
         if (dims[i] == -1) unknown++;
+        else if (dims[i] > 0 && known > INT64_MAX / dims[i]) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "target shape is too large");
         else known *= dims[i];
     }
     if (unknown > 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "target shape has more than one -1");
-    for (i = 1; i < x->rank; i++) total = x->dims[i] >= 0 && total >= 0 ? total * x->dims[i] : -1;
+    /* the input's size, unknown (-1) when a dimension is or when it does not fit */
+    for (i = 1; i < x->rank; i++) total = x->dims[i] >= 0 && total >= 0 && (!x->dims[i] || total <= INT64_MAX / x->dims[i]) ? total * x->dims[i] : -1;
     s = k2onnx__init_i64(cv, "shape", shape, n + 1);
     y = s ? k2onnx__op2(cv, "Reshape", x->name, s, "Reshape") : NULL;
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
@@ -10662,6 +10664,7 @@ static int k2onnx__time_map(k2onnx__converter *cv, const k2onnx__kvalue *x, cons
     float *m;
     const char *xt, *w, *p, *y;
     if (T < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
+    if (T2 && T > ((int64_t)1 << 40) / T2) return k2onnx__lfail(cv, k2onnx_result_limit_exceeded, "the step map is too large");
     if (!(m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(T * T2), sizeof *m))) return 0;
     for (t2 = 0; t2 < T2; t2++)
         if (from[t2] >= 0) m[from[t2] * T2 + t2] = 1.0f;
@@ -11087,9 +11090,10 @@ static int k2onnx__tf_reshape(k2onnx__converter *cv, const k2onnx__tf_args *a, k
     if (n < 1 || shape[0] != -1) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape must keep the batch axis first as -1");
     for (i = 1; i < n; i++) {
         if (shape[i] <= 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape shape entry %d is not a positive size", (int)i);
+        if (want > INT64_MAX / shape[i]) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Reshape shape is too large");
         want *= shape[i];
     }
-    for (i = 1; i < x->rank; i++) have = x->dims[i] >= 0 && have >= 0 ? have * x->dims[i] : -1;
+    for (i = 1; i < x->rank; i++) have = x->dims[i] >= 0 && have >= 0 && (!x->dims[i] || have <= INT64_MAX / x->dims[i]) ? have * x->dims[i] : -1;
     if (have >= 0 && have != want) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape changes the batch size");
     return k2onnx__reshape_to(cv, x, shape + 1, n - 1, out, nout);
 }
@@ -11353,9 +11357,13 @@ static const char *k2onnx__axis_select(k2onnx__converter *cv, const char *x, uns
 {
     int64_t perm[K2ONNX__MAX_RANK], dims[2], j;
     unsigned i;
-    float *m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(D * (len ? len : 1)), sizeof *m);
+    float *m;
     const char *t = x, *w, *p;
-    if (!m) return NULL;
+    if (len && D > ((int64_t)1 << 40) / len) {
+        k2onnx__lfail(cv, k2onnx_result_limit_exceeded, "the selection matrix of a sliced axis is too large");
+        return NULL;
+    }
+    if (!(m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(D * (len ? len : 1)), sizeof *m))) return NULL;
     for (j = 0; j < len; j++) m[(start + j) * len + j] = 1.0f;
     dims[0] = D;
     dims[1] = len;

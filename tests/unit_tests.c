@@ -1749,6 +1749,11 @@ static void test_refusals_by_name(void)
          "layer 'tf_op_layer_AddV2' (TensorFlowOpLayer): TensorFlow op 'AddV2' on DT_INT32: only DT_FLOAT is supported", 0},
         {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [0, 2, 1]}", "\"constants\": {}",
          "layer 'tf_op_layer_Transpose' (TensorFlowOpLayer): op input 1 is neither a Keras tensor nor a constant", 0},
+        {"tests/fixtures/tfk2_tf_ops.h5", "\"constants\": {\"1\": [-1, 20]}", "\"constants\": {\"1\": [-1, 1099511627776, 1099511627776]}",
+         "layer 'tf_op_layer_Reshape' (TensorFlowOpLayer): Reshape shape is too large", 0},
+        /* a target shape whose size does not fit 64 bits */
+        {"tests/fixtures/tfk2_reshape_lstm.h5", "\"target_shape\": [-1, 2]", "\"target_shape\": [-1, 1099511627776, 1099511627776]",
+         "(Reshape): target shape is too large", 0},
         /* TFOpLambda: functions and arguments outside what maps to ONNX */
         {"tests/fixtures/tfk2_tf_lambda.h5", "\"function\": \"math.tanh\"", "\"function\": \"math.atan2\"",
          "layer 'tf.math.tanh' (TFOpLambda): TensorFlow function 'math.atan2' is not supported", 0},
