@@ -11053,6 +11053,7 @@ static int k2onnx__tf_binary(k2onnx__converter *cv, const char *op, const k2onnx
     int64_t dims[K2ONNX__MAX_RANK];
     unsigned i, rank;
     if (a->n != 2) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expects 2 op inputs, got %d", (int)a->n);
+    if (!a->tensor[0] && !a->tensor[1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "an op on constants alone is not supported");
     shape = *(a->tensor[0] ? a->tensor[0] : a->tensor[1]);
     shape.mask = NULL;
     for (i = 0; i < 2; i++) {

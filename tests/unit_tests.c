@@ -1759,6 +1759,10 @@ static void test_refusals_by_name(void)
          "layer 'tf.math.tanh' (TFOpLambda): TensorFlow function 'math.atan2' is not supported", 0},
         {"tests/fixtures/tfk2_tf_lambda.h5", "{\"y\": 0.5, \"name\": null}", "{\"name\": null}",
          "layer 'tf.math.multiply' (TFOpLambda): TensorFlow function 'math.multiply' lacks its argument 'y'", 0},
+        /* both operands constants, the call's one tensor passed under another keyword */
+        {"tests/fixtures/tfk2_tf_lambda.h5", "[\"_CONSTANT_VALUE\", -1, 1.0, {\"y\": [\"tf.__operators__.add\", 0, 0], \"name\": null}]",
+         "[\"_CONSTANT_VALUE\", -1, 1.0, {\"y\": 3.0, \"name\": [\"tf.__operators__.add\", 0, 0]}]",
+         "layer 'tf.math.subtract' (TFOpLambda): an op on constants alone is not supported", 0},
         {"tests/fixtures/tfk2_tf_lambda.h5", "[[\"tf.transpose\", 0, 0, {\"axis\": -1, \"name\": null}]]", "[[\"tf.transpose\", 0, 0, {\"axis\": 1, \"name\": null}]]",
          "layer 'tf.nn.softmax' (TFOpLambda): softmax over another axis than the last is not supported", 0},
         /* SlicingOpLambda: x[...] beyond integer indices, step-1 slices and an ellipsis */
