@@ -4425,9 +4425,11 @@ typedef int (*k2onnx__kresolve_fn)(k2onnx__kmodel *m, const void *scope, const k
 static int k2onnx__kresolve_outer(k2onnx__kmodel *m, const void *scope, const k2onnx__json *history, k2onnx__kref *r)
 {
     int matched;
-    (void)scope;
     if (!k2onnx__kref_from_list(m, history, r, &matched)) return 0;
-    return matched ? 1 : k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
+    if (matched) return 1;
+    /* scope: the layer whose Keras 1/2 inbound node this is, or NULL in a Keras 3 one */
+    if (scope) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", ((const k2onnx__klayer *)scope)->name);
+    return k2onnx__kfail(m, "model_config: %s", "malformed keras_history");
 }
 
 /* Collects Keras tensor references anywhere inside a Keras 3 call argument structure. */
@@ -4511,11 +4513,27 @@ static int k2onnx__kparse_k2_kwargs(k2onnx__kmodel *m, k2onnx__kresolve_fn resol
     return 1;
 }
 
+/* A Keras 1/2 inbound node, a list of [layer, node, tensor, kwargs]. An op layer (TFOpLambda)
+   keeps the structure of its first argument: a lone tensor, or a constant
+   [_CONSTANT_VALUE, -1, value, kwargs], is the node itself. */
+static int k2onnx__kparse_k2_node(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve, const void *scope, k2onnx__kcall *call, const k2onnx__json *node)
+{
+    int lone = node->n >= 4 && node->items[0].type == K2ONNX__JSTRING;
+    size_t j;
+    k2onnx__kref r;
+    for (j = 0; j < (lone ? 1 : node->n); j++) {
+        const k2onnx__json *entry = lone ? node : &node->items[j];
+        if (lone && strcmp(entry->items[0].str, "_CONSTANT_VALUE") == 0) call->first_constant = &entry->items[2];
+        else if (!resolve(m, scope, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
+        if (entry->n >= 4 && j == 0 && !k2onnx__kparse_k2_kwargs(m, resolve, scope, call, &entry->items[3])) return 0;
+    }
+    return 1;
+}
+
 /* Reads one layer's inbound_nodes into calls. */
 static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2onnx__json *nodes)
 {
-    size_t i, j;
-    int lone;
+    size_t i;
     if (!nodes || nodes->type == K2ONNX__JNULL) return 1;
     if (!k2onnx__jis_array(nodes)) return k2onnx__kfail(m, "model_config: layer '%s' has malformed inbound_nodes", L->name);
     L->calls = (k2onnx__kcall *)k2onnx__alloc_array(m->ctx, nodes->n, sizeof *L->calls);
@@ -4529,22 +4547,7 @@ static int k2onnx__kparse_inbound(k2onnx__kmodel *m, k2onnx__klayer *L, const k2
             continue;
         }
         if (!k2onnx__jis_array(node)) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound node", L->name);
-        /* An op layer (TFOpLambda) keeps the structure of its first argument: a lone tensor, or
-           a constant [_CONSTANT_VALUE, -1, value, kwargs], is the node itself. */
-        lone = node->n >= 4 && node->items[0].type == K2ONNX__JSTRING;
-        for (j = 0; j < (lone ? 1 : node->n); j++) {
-            k2onnx__kref r;
-            int matched;
-            const k2onnx__json *entry = lone ? node : &node->items[j];
-            if (lone && strcmp(entry->items[0].str, "_CONSTANT_VALUE") == 0) {
-                call->first_constant = &entry->items[2];
-            } else {
-                if (!k2onnx__kref_from_list(m, entry, &r, &matched)) return 0;
-                if (!matched) return k2onnx__kfail(m, "model_config: layer '%s' has a malformed inbound tensor", L->name);
-                if (!k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
-            }
-            if (entry->n >= 4 && j == 0 && !k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_outer, NULL, call, &entry->items[3])) return 0;
-        }
+        if (!k2onnx__kparse_k2_node(m, k2onnx__kresolve_outer, L, call, node)) return 0;
     }
     return 1;
 }
@@ -4820,8 +4823,6 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
     const k2onnx__json *lj = &n->layers->items[j], *nodes = k2onnx__jget(lj, "inbound_nodes"), *node;
     k2onnx__kcall *call = &m->layers[n->index[j]].calls[n->call * n->nodes[j] + k];
     k2onnx__kref r;
-    size_t e;
-    int lone;
     if (sequential) {
         if (j == 0 || n->index[j - 1] == SIZE_MAX) {
             if (n->ninputs < 1) return k2onnx__kfail(m, "model_config: nested model '%s' gets no input", model);
@@ -4837,15 +4838,7 @@ static int k2onnx__nest_wire(k2onnx__kmodel *m, const k2onnx__nest *n, const cha
     if (node->type == K2ONNX__JOBJECT) return k2onnx__kparse_k3_node(m, k2onnx__kresolve_nested, n, call, node);
     if (!k2onnx__jis_array(node))
         return k2onnx__kfail(m, "model_config: a layer of nested model '%s' has a malformed inbound node", model);
-    /* an op layer's lone first argument is the node itself, as in the outer model */
-    lone = node->n >= 4 && node->items[0].type == K2ONNX__JSTRING;
-    for (e = 0; e < (lone ? 1 : node->n); e++) {
-        const k2onnx__json *entry = lone ? node : &node->items[e];
-        if (lone && strcmp(entry->items[0].str, "_CONSTANT_VALUE") == 0) call->first_constant = &entry->items[2];
-        else if (!k2onnx__nest_ref(m, n, model, entry, &r) || !k2onnx__kcall_add_input(m, call, r.layer, r.node, r.tensor)) return 0;
-        if (entry->n >= 4 && e == 0 && !k2onnx__kparse_k2_kwargs(m, k2onnx__kresolve_nested, n, call, &entry->items[3])) return 0;
-    }
-    return 1;
+    return k2onnx__kparse_k2_node(m, k2onnx__kresolve_nested, n, call, node);
 }
 
 /* Unfolds nested model mi; its own calls end up reading the inner outputs. */
@@ -4886,6 +4879,7 @@ static int k2onnx__nest_expand(k2onnx__kmodel *m, size_t mi)
             if (!k2onnx__jis_array(outputs) || outputs->n == 0) return k2onnx__kfail(m, "model_config: nested model '%s' has no output_layers", model);
             for (k = 0; k < (single ? 1 : outputs->n); k++) {
                 k2onnx__kref r;
+                memset(&r, 0, sizeof r); /* set by nest_ref; gcc -O3 cannot tell */
                 if (!k2onnx__nest_ref(m, &n, model, single ? outputs : &outputs->items[k], &r) ||
                     !k2onnx__kcall_add_input(m, mc, r.layer, r.node, r.tensor))
                     return 0;
@@ -6115,6 +6109,23 @@ static int k2onnx__expect_inputs(k2onnx__converter *cv, size_t nin, size_t lo, s
     }
     return 1;
 }
+
+#ifndef K2ONNX_ONLY_RECURRENT
+#define K2ONNX__KEYWORD_ONLY ((size_t)-1)
+
+/* The input passed under keyword `key`, else the positional input number `pos`
+   (none when pos is K2ONNX__KEYWORD_ONLY), else NULL. */
+static const k2onnx__kvalue *k2onnx__call_arg(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *key, size_t pos)
+{
+    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
+    size_t i, at = 0;
+    for (i = 0; i < nin && i < call->ninputs; i++)
+        if (call->inputs[i].kwarg && strcmp(call->inputs[i].kwarg, key) == 0) return &in[i];
+    for (i = 0; i < nin && i < call->ninputs; i++)
+        if (!call->inputs[i].kwarg && at++ == pos) return &in[i];
+    return NULL;
+}
+#endif
 
 /* --- core layers: InputLayer ------------------------------------------------------------------ */
 
@@ -10620,9 +10631,6 @@ static int k2onnx__map_prelu(k2onnx__converter *cv, const k2onnx__kvalue *in, si
 #endif
 
 #ifndef K2ONNX_ONLY_RECURRENT
-#endif
-
-#ifndef K2ONNX_ONLY_RECURRENT
 /* Softmax layer (axis). */
 static int k2onnx__map_softmax(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
@@ -11123,6 +11131,27 @@ static int k2onnx__tf_transpose(k2onnx__converter *cv, const k2onnx__tf_args *a,
     return 1;
 }
 
+/* A value's shape without axis k. */
+static void k2onnx__drop_axis(k2onnx__kvalue *v, size_t k)
+{
+    memmove(&v->dims[k], &v->dims[k + 1], (v->rank - k - 1) * sizeof v->dims[0]);
+    memmove(&v->params[k], &v->params[k + 1], (v->rank - k - 1) * sizeof v->params[0]);
+    v->rank--;
+}
+
+/* One Squeeze per axis set in `axes` (bit k: axis k, never the batch axis), the last first so
+   that the others keep their numbers. The nodes are named `what`_axisK, or `single`. */
+static int k2onnx__squeeze_axes(k2onnx__converter *cv, k2onnx__kvalue *y, unsigned axes, const char *what, const char *single)
+{
+    size_t k;
+    for (k = y->rank; k-- > 1;) {
+        if (!(axes >> k & 1u)) continue;
+        if (!(y->name = k2onnx__squeeze(cv, "Squeeze", y->name, (int64_t)k, single ? single : k2onnx__sprintf(cv->ctx, "%s_axis%u", what, (unsigned long long)k)))) return 0;
+        k2onnx__drop_axis(y, k);
+    }
+    return 1;
+}
+
 /* ExpandDims (an axis input) and Squeeze (squeeze_dims, each of size 1). */
 static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2onnx__json *dims, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
 {
@@ -11130,6 +11159,7 @@ static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2
     k2onnx__kvalue y;
     int64_t axes[K2ONNX__MAX_RANK], axis;
     size_t n, i, k;
+    unsigned drop = 0;
     if (!x || a->n != (size_t)(expand ? 2 : 1) || (expand && a->tensor[1]))
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "%s needs a Keras tensor%s", expand ? "ExpandDims" : "Squeeze", expand ? " and a constant axis" : "");
     y = *x;
@@ -11154,18 +11184,8 @@ static int k2onnx__tf_expand_squeeze(k2onnx__converter *cv, int expand, const k2
         if (axes[i] <= 0 || axes[i] >= (int64_t)x->rank || x->dims[axes[i]] != 1)
             return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "squeeze_dims entry %d is not an axis of size 1 after the batch", (int)i);
     }
-    /* one axis at a time, from the last, so the others keep their numbers */
-    for (k = x->rank; k-- > 1;)
-        for (i = 0; i < n; i++)
-            if (axes[i] == (int64_t)k) {
-                if (!(y.name = k2onnx__squeeze(cv, "Squeeze", y.name, (int64_t)k, n == 1 ? "Squeeze" : k2onnx__sprintf(cv->ctx, "Squeeze_axis%u", (unsigned long long)k))))
-                    return 0;
-                memmove(&y.dims[k], &y.dims[k + 1], (y.rank - k - 1) * sizeof y.dims[0]);
-                memmove(&y.params[k], &y.params[k + 1], (y.rank - k - 1) * sizeof y.params[0]);
-                y.rank--;
-                break;
-            }
-    return k2onnx__one_output(cv, &y, y.name, out, nout);
+    for (i = 0; i < n; i++) drop |= 1u << axes[i];
+    return k2onnx__squeeze_axes(cv, &y, drop, "Squeeze", n == 1 ? "Squeeze" : NULL) && k2onnx__one_output(cv, &y, y.name, out, nout);
 }
 
 /* Mean, Sum, Max, Min, Prod over one constant axis, keeping it when `keep`. */
@@ -11184,9 +11204,7 @@ static int k2onnx__tf_reduce(k2onnx__converter *cv, const char *op, int keep, co
         y.params[axis] = NULL;
     } else {
         y.name = k2onnx__reduce_drop(cv, op, x->name, x->rank, axis, op);
-        memmove(&y.dims[axis], &y.dims[axis + 1], (y.rank - axis - 1) * sizeof y.dims[0]);
-        memmove(&y.params[axis], &y.params[axis + 1], (y.rank - axis - 1) * sizeof y.params[0]);
-        y.rank--;
+        k2onnx__drop_axis(&y, (size_t)axis);
     }
     return k2onnx__one_output(cv, &y, y.name, out, nout);
 }
@@ -11260,14 +11278,10 @@ static int k2onnx__map_tf_op(k2onnx__converter *cv, const k2onnx__kvalue *in, si
 /* An argument of a TFOpLambda call: the tensor passed under `key`, else its constant value. */
 static void k2onnx__tf_lambda_arg(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *key, k2onnx__tf_args *a)
 {
-    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
-    size_t i;
-    a->tensor[a->n] = NULL;
+    a->tensor[a->n] = k2onnx__call_arg(cv, in, nin, key, K2ONNX__KEYWORD_ONLY);
     a->constant[a->n] = NULL;
-    for (i = 0; i < nin && i < call->ninputs; i++)
-        if (call->inputs[i].kwarg && strcmp(call->inputs[i].kwarg, key) == 0) a->tensor[a->n] = &in[i];
     if (!a->tensor[a->n]) {
-        const k2onnx__json *v = k2onnx__jget(call->kwargs, key);
+        const k2onnx__json *v = k2onnx__jget(cv->layer->calls[cv->node].kwargs, key);
         a->constant[a->n] = v && v->type != K2ONNX__JNULL ? v : NULL;
     }
     a->n++;
@@ -11445,14 +11459,7 @@ static int k2onnx__map_slicing_op_lambda(k2onnx__converter *cv, const k2onnx__kv
         if (!y.name) return 0;
         y.params[k] = y.dims[k] < 0 ? k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "dim%u", (unsigned long long)k)) : NULL;
     }
-    /* the indexed axes go, the last first so that the others keep their numbers */
-    for (k = x->rank; k-- > 1;) {
-        if (!(drop >> k & 1u)) continue;
-        if (!(y.name = k2onnx__squeeze(cv, "Squeeze", y.name, (int64_t)k, k2onnx__sprintf(cv->ctx, "index_axis%u", (unsigned long long)k)))) return 0;
-        memmove(&y.dims[k], &y.dims[k + 1], (y.rank - k - 1) * sizeof y.dims[0]);
-        memmove(&y.params[k], &y.params[k + 1], (y.rank - k - 1) * sizeof y.params[0]);
-        y.rank--;
-    }
+    if (!k2onnx__squeeze_axes(cv, &y, drop, "index", NULL)) return 0;
     if (y.name == x->name) y.name = k2onnx__op1(cv, "Identity", x->name, "whole", NULL);
     return k2onnx__one_output(cv, &y, y.name, out, nout);
 }
@@ -11465,18 +11472,6 @@ static int k2onnx__map_slicing_op_lambda(k2onnx__converter *cv, const k2onnx__kv
 static int k2onnx__call_flag(k2onnx__converter *cv, const char *key)
 {
     return k2onnx__jbool(cv->layer->calls[cv->node].kwargs, key, 0);
-}
-
-/* The input passed under keyword `key`, else the positional input number `pos`, else NULL. */
-static const k2onnx__kvalue *k2onnx__call_arg(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, const char *key, size_t pos)
-{
-    const k2onnx__kcall *call = &cv->layer->calls[cv->node];
-    size_t i, at = 0;
-    for (i = 0; i < nin && i < call->ninputs; i++)
-        if (call->inputs[i].kwarg && strcmp(call->inputs[i].kwarg, key) == 0) return &in[i];
-    for (i = 0; i < nin && i < call->ninputs; i++)
-        if (!call->inputs[i].kwarg && at++ == pos) return &in[i];
-    return NULL;
 }
 
 /* A scalar weight (Attention's scale, concat_score_weight) as a constant. */
