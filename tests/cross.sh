@@ -3,6 +3,7 @@
 # s390x and 32-bit PowerPC (big-endian), i686 and armhf (32-bit) under qemu-user, and statically
 # linked musl and tcc builds natively. Every fixture is converted (default and --scan-rnn) and
 # listed (--ls); each output is compared with cmp against the native converter's ($K2ONNX).
+# Then the unit tests under qemu-x86_64 on older x86-64 models.
 # Ends with "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -72,6 +73,21 @@ for target in s390x-linux-gnu:qemu-s390x powerpc-linux-gnu:qemu-ppc i686-linux-g
     if [ "$emu" = native ]; then run_all "$bin" "$cc"
     else run_all "$emu $bin" "$cc"; fi
     compare "$cc"
+done
+# The checksum code picks its form at run time (table, PCLMULQDQ, VPCLMULQDQ): the unit tests,
+# which check every form against the bitwise definition, on x86-64 models that lack the newer
+# instructions (Nehalem: none, Westmere: PCLMULQDQ only).
+UNIT=${UNIT_TESTS_NATIVE:-build/unit_tests}
+[ -x "$UNIT" ] || cc $WARN -O2 -o "$UNIT" tests/unit_tests.c -lm
+for cpu in Nehalem Westmere; do
+    if qemu-x86_64 -cpu $cpu "$UNIT" tests/fixtures/k22_seq_rnn.h5 tests/fixtures/k22_dyn_lstm_seq.h5 > "$out/unit-$cpu.log" 2>&1 &&
+        tail -n 1 "$out/unit-$cpu.log" | grep -q " passed, 0 failed$"; then
+        passed=$((passed + 1))
+        echo "PASS cross x86-64 $cpu: unit tests, $(tail -n 1 "$out/unit-$cpu.log")"
+    else
+        failed=$((failed + 1))
+        echo "FAIL cross x86-64 $cpu: unit tests: $(tail -n 3 "$out/unit-$cpu.log")"
+    fi
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

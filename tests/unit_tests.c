@@ -1468,8 +1468,8 @@ static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
     return ~c;
 }
 
-/* Every way k2onnx__crc32 splits its input: lengths around the 16- and 64-byte steps of the
-   carry-less multiply form (x86-64), the three 4 KiB blocks of the table form, unaligned starts,
+/* Every way k2onnx__crc32 splits its input: lengths around the 16-, 64- and 128-byte steps of
+   the carry-less multiply forms (x86-64), the three 4 KiB blocks of the table form, unaligned starts,
    each against the bitwise definition; and the carry-less form itself from other registers. */
 static void test_crc32_paths(void)
 {
@@ -1501,6 +1501,7 @@ static void test_crc32_paths(void)
                 size_t j;
                 for (j = 0; j < n; j++) c = (c >> 8) ^ t[(c ^ buf[j + 3]) & 0xffu];
                 CHECK(k2onnx__crc32_clmul(starts[i], buf + 3, n) == c);
+                if (n >= 128 && k2onnx__has_vclmul()) CHECK(k2onnx__crc32_vclmul(starts[i], buf + 3, n) == c);
             }
     }
 #endif
