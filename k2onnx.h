@@ -623,7 +623,10 @@ static void k2onnx__raw_free(k2onnx__ctx *c, void *p)
 #define K2ONNX__ARENA_BLOCK 65536u
 #endif
 
-static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
+/* Arena memory the caller fills completely before reading it (a reordering buffer, an inflated
+   member): left as the allocator gave it, since zeroing megabytes only to overwrite them costs a
+   pass over them. */
+static void *k2onnx__alloc_unzeroed(k2onnx__ctx *c, size_t size)
 {
     k2onnx__block *b = c->blocks;
     size_t need;
@@ -663,9 +666,16 @@ static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
     {
         unsigned char *p = (unsigned char *)b + K2ONNX__HEADER_SIZE + b->used;
         b->used += need;
-        memset(p, 0, size);
         return p;
     }
+}
+
+/* Zeroed arena memory: every structure starts with its counts 0 and its pointers NULL. */
+static void *k2onnx__alloc(k2onnx__ctx *c, size_t size)
+{
+    void *p = k2onnx__alloc_unzeroed(c, size);
+    if (p) memset(p, 0, size);
+    return p;
 }
 
 /* What the conversion took at its peak (nothing is freed before the end): the blocks it asked
@@ -3931,7 +3941,7 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
             k2onnx__inflate_tables *tables;
             const char *err = NULL;
             if (usize > ctx->opt.max_memory) return k2onnx__fail(ctx, k2onnx_result_limit_exceeded, "ZIP member '%s' is larger than max_memory", name);
-            if (!(out = (unsigned char *)k2onnx__alloc(ctx, usize ? usize : 1))) return 0;
+            if (!(out = (unsigned char *)k2onnx__alloc_unzeroed(ctx, usize ? usize : 1))) return 0;
             if (!(tables = k2onnx__inflate_tables_of(ctx))) return 0;
             if (k2onnx__raw_inflate(tables, buf + start, csize, out, usize, &err) != usize || err)
                 return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': deflate: %s", name, err ? err : "size differs from the directory");
@@ -13203,7 +13213,7 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
         if (ctx.memory && scratch.size > 4096) scratch.size = 4096;
         scratch.data = NULL;
         if (write) {
-            scratch.data = (unsigned char *)k2onnx__alloc(&ctx, scratch.size);
+            scratch.data = (unsigned char *)k2onnx__alloc_unzeroed(&ctx, scratch.size);
             pb.buf = (unsigned char *)k2onnx__alloc(&ctx, K2ONNX__PB_BUF);
         }
         if (!write || (scratch.data && pb.buf)) k2onnx__pb_model(&pb, &g);

@@ -1102,6 +1102,63 @@ static void test_memory_buffer(const char *fixture)
     free(buf);
 }
 
+/* Memory the converter fills before reading (the reordering buffer, an inflated ZIP member) is
+   not zeroed: whatever the allocator hands over, and whatever a caller's buffer held, the ONNX
+   bytes are the same. */
+static void *patterned_alloc(void *user, size_t size)
+{
+    unsigned char *p = (unsigned char *)malloc(size);
+    if (p) memset(p, *(const unsigned char *)user, size);
+    return p;
+}
+
+static void patterned_free(void *user, void *p)
+{
+    (void)user;
+    free(p);
+}
+
+static void test_unzeroed_memory(const char *fixture)
+{
+    static unsigned char arena[512 * 1024];
+    const unsigned char patterns[2] = {0xa5, 0xff};
+    unsigned char pattern;
+    size_t size = 0;
+    unsigned char *buf = read_file(fixture, &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    growbuf plain;
+    int i;
+    CHECK(buf != NULL);
+    if (!buf) {
+        MISSING_FILE();
+        return;
+    }
+    memset(&opts, 0, sizeof opts);
+    memset(&plain, 0, sizeof plain);
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &plain, NULL, &err) == k2onnx_result_success);
+    for (i = 0; i < 4; i++) {
+        growbuf g;
+        memset(&g, 0, sizeof g);
+        memset(&opts, 0, sizeof opts);
+        pattern = patterns[i % 2];
+        if (i < 2) {
+            opts.allocator.alloc = patterned_alloc;
+            opts.allocator.free = patterned_free;
+            opts.allocator.user = &pattern;
+        } else {
+            memset(arena, pattern, sizeof arena);
+            opts.memory = arena;
+            opts.memory_size = sizeof arena;
+        }
+        CHECK(k2onnx_convert(buf, size, &opts, grow_write, &g, NULL, &err) == k2onnx_result_success);
+        CHECK(g.size == plain.size && g.size > 0 && memcmp(g.data, plain.data, g.size) == 0);
+        free(g.data);
+    }
+    free(plain.data);
+    free(buf);
+}
+
 /* unroll, batch, steps and input_shapes: validated, and what they promise. */
 static void test_shape_options(const char *fixture, const char *dynamic_fixture)
 {
@@ -2062,6 +2119,9 @@ int main(int argc, char **argv)
     test_describe();
     test_convert_file(fixture);
     test_memory_buffer("tests/fixtures/k22_lstm_state.h5");
+    test_unzeroed_memory("tests/fixtures/k22_lstm_state.h5");
+    test_unzeroed_memory("tests/fixtures/k3_keras_seq_lstm_lstm.keras");
+    test_unzeroed_memory("tests/fixtures/k3_keras_deflate_rnn_lstm.keras");
     if (argc > 3) test_big_model(argv[3]);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
     test_warnings();
