@@ -1270,17 +1270,20 @@ static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
    the 32-bit register. A constant written x^e below is x^e mod P, bit-reflected, shifted left
    by one. */
 
+/* x^(128-32), x^(128+32): one 128-bit lane folded over the next */
+#define K2ONNX__CRC_FOLD1 _mm_set_epi64x(0x0ccaa009eLL, 0x1751997d0LL)
+
 /* Folds a over 16 more bytes and adds them. */
 K2ONNX__CLMUL_TARGET static __m128i k2onnx__crc32_fold16(__m128i a, __m128i next)
 {
-    const __m128i fold1 = _mm_set_epi64x(0x0ccaa009eLL, 0x1751997d0LL); /* x^(128-32), x^(128+32) */
+    const __m128i fold1 = K2ONNX__CRC_FOLD1;
     return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, fold1, 0x00), _mm_clmulepi64_si128(a, fold1, 0x11)), next);
 }
 
 /* The register from the folded remainder a followed by the n bytes at p (n a multiple of 16). */
 K2ONNX__CLMUL_TARGET static uint32_t k2onnx__crc32_clmul_finish(__m128i a, const unsigned char *p, size_t n)
 {
-    const __m128i fold1 = _mm_set_epi64x(0x0ccaa009eLL, 0x1751997d0LL);
+    const __m128i fold1 = K2ONNX__CRC_FOLD1;
     const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124LL);                  /* x^64 */
     const __m128i barrett = _mm_set_epi64x(0x1f7011641LL, 0x1db710641LL); /* mu, P */
     const __m128i low32 = _mm_setr_epi32(-1, 0, -1, 0);
@@ -1342,10 +1345,10 @@ static int k2onnx__has_clmul(void)
     return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
 }
 
+/* Asked only where k2onnx__has_clmul said yes. */
 static int k2onnx__has_vclmul(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx2") && k2onnx__has_clmul();
+    return __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx2");
 }
 #endif
 
@@ -9101,9 +9104,19 @@ static int k2onnx__map_repeat_vector(k2onnx__converter *cv, const k2onnx__kvalue
 }
 
 /* Reshape to [batch] + dims, where one of dims may be -1; the batch axis is kept (0). */
+/* How many values one batch entry of x holds: -1 when a dimension is unknown or the product does
+   not fit. */
+static int64_t k2onnx__inner_size(const k2onnx__kvalue *x)
+{
+    int64_t total = 1;
+    unsigned i;
+    for (i = 1; i < x->rank; i++) total = x->dims[i] >= 0 && total >= 0 && (!x->dims[i] || total <= INT64_MAX / x->dims[i]) ? total * x->dims[i] : -1;
+    return total;
+}
+
 static int k2onnx__reshape_to(k2onnx__converter *cv, const k2onnx__kvalue *x, const int64_t *dims, size_t n, k2onnx__kvalue **out, size_t *nout)
 {
-    int64_t shape[K2ONNX__MAX_RANK], known = 1, total = 1;
+    int64_t shape[K2ONNX__MAX_RANK], known = 1, total = k2onnx__inner_size(x);
     size_t i, unknown = 0;
     const char *s, *y;
     if (n + 1 > K2ONNX__MAX_RANK) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "output of rank %d", (int)n + 1);
@@ -9115,8 +9128,6 @@ static int k2onnx__reshape_to(k2onnx__converter *cv, const k2onnx__kvalue *x, co
         else known *= dims[i];
     }
     if (unknown > 1) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "target shape has more than one -1");
-    /* the input's size, unknown (-1) when a dimension is or when it does not fit */
-    for (i = 1; i < x->rank; i++) total = x->dims[i] >= 0 && total >= 0 && (!x->dims[i] || total <= INT64_MAX / x->dims[i]) ? total * x->dims[i] : -1;
     s = k2onnx__init_i64(cv, "shape", shape, n + 1);
     y = s ? k2onnx__op2(cv, "Reshape", x->name, s, "Reshape") : NULL;
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
@@ -10717,6 +10728,18 @@ static int k2onnx__steps_output(k2onnx__converter *cv, const k2onnx__kvalue *x, 
     return 1;
 }
 
+/* --unroll moves values with rows x cols matrices of zeros and ones (MatMul), at most 2^40
+   values; zeroed, the caller sets the ones. */
+static float *k2onnx__zero_one_matrix(k2onnx__converter *cv, int64_t rows, int64_t cols, const char *what)
+{
+    (void)what;
+    if (cols && rows > ((int64_t)1 << 40) / cols) {
+        k2onnx__lfail(cv, k2onnx_result_limit_exceeded, "%s is too large", what);
+        return NULL;
+    }
+    return (float *)k2onnx__alloc_array(cv->ctx, (size_t)(rows * (cols ? cols : 1)), sizeof(float));
+}
+
 /* --unroll: steps of [N, T, F] moved by a 0/1 matrix, y[:, t2] = x[:, from[t2]] (zeros where from
    is -1), as Transpose, MatMul and Transpose: libonnx has no Slice or Pad, onnx2c no Tile. */
 static int k2onnx__time_map(k2onnx__converter *cv, const k2onnx__kvalue *x, const int64_t *from, int64_t T2, k2onnx__kvalue **out, size_t *nout)
@@ -10726,8 +10749,7 @@ static int k2onnx__time_map(k2onnx__converter *cv, const k2onnx__kvalue *x, cons
     float *m;
     const char *xt, *w, *p, *y;
     if (T < 0) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "options.unroll needs a known number of time steps: give options.steps");
-    if (T2 && T > ((int64_t)1 << 40) / T2) return k2onnx__lfail(cv, k2onnx_result_limit_exceeded, "the step map is too large");
-    if (!(m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(T * T2), sizeof *m))) return 0;
+    if (!(m = k2onnx__zero_one_matrix(cv, T, T2, "the step map"))) return 0;
     for (t2 = 0; t2 < T2; t2++)
         if (from[t2] >= 0) m[from[t2] * T2 + t2] = 1.0f;
     dims[0] = T;
@@ -11145,7 +11167,7 @@ static int k2onnx__tf_binary(k2onnx__converter *cv, const char *op, const k2onnx
 /* Reshape whose shape starts with -1 (the batch) and has no other unknown entry. */
 static int k2onnx__tf_reshape(k2onnx__converter *cv, const k2onnx__tf_args *a, k2onnx__kvalue **out, size_t *nout)
 {
-    int64_t shape[K2ONNX__MAX_RANK], want = 1, have = 1;
+    int64_t shape[K2ONNX__MAX_RANK], want = 1, have;
     size_t n, i;
     const k2onnx__kvalue *x = a->tensor[0];
     if (a->n != 2 || !x || a->tensor[1]) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape needs a Keras tensor and a constant shape");
@@ -11156,7 +11178,7 @@ static int k2onnx__tf_reshape(k2onnx__converter *cv, const k2onnx__tf_args *a, k
         if (want > INT64_MAX / shape[i]) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "Reshape shape is too large");
         want *= shape[i];
     }
-    for (i = 1; i < x->rank; i++) have = x->dims[i] >= 0 && have >= 0 && (!x->dims[i] || have <= INT64_MAX / x->dims[i]) ? have * x->dims[i] : -1;
+    have = k2onnx__inner_size(x);
     if (have >= 0 && have != want) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Reshape changes the batch size");
     return k2onnx__reshape_to(cv, x, shape + 1, n - 1, out, nout);
 }
@@ -11428,11 +11450,7 @@ static const char *k2onnx__axis_select(k2onnx__converter *cv, const char *x, uns
     unsigned i;
     float *m;
     const char *t = x, *w, *p;
-    if (len && D > ((int64_t)1 << 40) / len) {
-        k2onnx__lfail(cv, k2onnx_result_limit_exceeded, "the selection matrix of a sliced axis is too large");
-        return NULL;
-    }
-    if (!(m = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(D * (len ? len : 1)), sizeof *m))) return NULL;
+    if (!(m = k2onnx__zero_one_matrix(cv, D, len, "the selection matrix of a sliced axis"))) return NULL;
     for (j = 0; j < len; j++) m[(start + j) * len + j] = 1.0f;
     dims[0] = D;
     dims[1] = len;

@@ -1234,6 +1234,27 @@ static void test_shape_options(const char *fixture, const char *dynamic_fixture)
     free(dyn);
 }
 
+/* --unroll moves time steps with 0/1 matrices; one past 2^40 values is refused by name before
+   anything that size is allocated. */
+static void test_unroll_matrix_limit(const char *fixture)
+{
+    size_t size = 0;
+    unsigned char *buf = read_file(fixture, &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    CHECK(buf != NULL);
+    if (!buf) {
+        MISSING_FILE();
+        return;
+    }
+    memset(&opts, 0, sizeof opts);
+    opts.unroll = 1;
+    opts.steps = (size_t)1 << 21;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
+    CHECK(strstr(err.message, "layer 'cropping1d_1' (Cropping1D): the step map is too large") != NULL);
+    free(buf);
+}
+
 /* options.source_name and options.renames through the library: the metadata holds valid UTF-8
    whatever the caller's bytes, and a rename is checked against the graph before it applies. */
 static void test_metadata_and_renames(const char *fixture)
@@ -2124,6 +2145,7 @@ int main(int argc, char **argv)
     test_unzeroed_memory("tests/fixtures/k3_keras_deflate_rnn_lstm.keras");
     if (argc > 3) test_big_model(argv[3]);
     test_shape_options(fixture, argc > 2 ? argv[2] : "tests/fixtures/k22_dyn_lstm_seq.h5");
+    test_unroll_matrix_limit("tests/fixtures/k22_pad_crop_lstm.h5");
     test_warnings();
     test_refusals_by_name();
     test_op_layer_in_nested_model();
