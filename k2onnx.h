@@ -1230,11 +1230,21 @@ static uint32_t k2onnx__crc32_shift(const uint32_t *t, uint32_t r)
     return z[r & 0xffu] ^ z[256 + (r >> 8 & 0xffu)] ^ z[512 + (r >> 16 & 0xffu)] ^ z[768 + (r >> 24)];
 }
 
+/* m applied to v, for a linear map m given by where it sends each of the 32 bits. */
+static uint32_t k2onnx__crc32_apply(const uint32_t *m, uint32_t v)
+{
+    uint32_t r = 0;
+    unsigned k;
+    for (k = 0; k < 32; k++)
+        if (v >> k & 1u) r ^= m[k];
+    return r;
+}
+
 static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
 {
     static const unsigned char zeros[16] = {0};
-    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, 20u * 256u * sizeof(uint32_t)), basis[32];
-    unsigned i, k;
+    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, 20u * 256u * sizeof(uint32_t)), basis[32], twice[32];
+    unsigned i, k, len;
     if (!t) return NULL;
     for (i = 0; i < 256; i++) {
         uint32_t c = i;
@@ -1244,10 +1254,13 @@ static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
     /* t[k][i]: the CRC of byte i followed by k zero bytes. */
     for (i = 0; i < 256; i++)
         for (k = 1; k < 16; k++) t[k * 256u + i] = (t[(k - 1u) * 256u + i] >> 8) ^ t[t[(k - 1u) * 256u + i] & 0xffu];
-    /* The shift tables from where each bit of the register goes over a block of zeros. */
-    for (i = 0; i < 32; i++) {
-        basis[i] = (uint32_t)1 << i;
-        for (k = 0; k < K2ONNX__CRC_BLOCK / 16u; k++) basis[i] = k2onnx__crc32_step16(t, basis[i], zeros);
+    /* The shift tables from where each bit of the register goes over a block of zeros: over 16
+       bytes by one step, then the map over twice as many bytes is the map applied twice
+       (K2ONNX__CRC_BLOCK is 16 times a power of two). */
+    for (i = 0; i < 32; i++) basis[i] = k2onnx__crc32_step16(t, (uint32_t)1 << i, zeros);
+    for (len = 16; len < K2ONNX__CRC_BLOCK; len *= 2) {
+        for (i = 0; i < 32; i++) twice[i] = k2onnx__crc32_apply(basis, basis[i]);
+        memcpy(basis, twice, sizeof basis);
     }
     for (i = 0; i < 4u * 256u; i++) {
         uint32_t v = 0;
@@ -3769,7 +3782,10 @@ typedef struct k2onnx__h5array {
 static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
 {
     const unsigned char *p = a->data + i * a->elem_size;
-    uint64_t bits = a->big_endian ? k2onnx__be(p, a->elem_size) : k2onnx__le(p, a->elem_size);
+    uint64_t bits;
+    /* what Keras writes, without the general loop over the bytes */
+    if (a->elem_size == 4 && !a->big_endian) return k2onnx__f32_from_bits((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    bits = a->big_endian ? k2onnx__be(p, a->elem_size) : k2onnx__le(p, a->elem_size);
     if (a->elem_size == 4) return k2onnx__f32_from_bits((uint32_t)bits);
     if (a->elem_size == 8) {
         double d;

@@ -1562,6 +1562,20 @@ static void test_crc32_paths(void)
     buf = (unsigned char *)k2onnx__alloc(&ctx, total);
     CHECK(t != NULL && buf != NULL);
     if (!t || !buf) return;
+    /* The shift tables move a register over a block of zero bytes, as stepping over it does. */
+    for (i = 0; i < 64; i++) {
+        static const unsigned char zeros[16] = {0};
+        uint32_t r = x, stepped = x;
+        x = x * 1103515245u + 12345u;
+        for (n = 0; n < K2ONNX__CRC_BLOCK; n += 16) stepped = k2onnx__crc32_step16(t, stepped, zeros);
+        CHECK(k2onnx__crc32_shift(t, r) == stepped);
+    }
+    for (i = 0; i < 32; i++) {
+        static const unsigned char zeros[16] = {0};
+        uint32_t stepped = (uint32_t)1 << i;
+        for (n = 0; n < K2ONNX__CRC_BLOCK; n += 16) stepped = k2onnx__crc32_step16(t, stepped, zeros);
+        CHECK(k2onnx__crc32_shift(t, (uint32_t)1 << i) == stepped);
+    }
     for (i = 0; i < total; i++) {
         x = x * 1103515245u + 12345u;
         buf[i] = (unsigned char)(x >> 16);
