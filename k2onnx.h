@@ -13,8 +13,10 @@
          report(err.message);        // e.g. "layer 'lstm_1' (LSTM): go_backwards=true is not supported"
 
      The converter reads the whole model from memory and streams the ONNX bytes to `write` in one
-     pass (a NULL writer only measures the size); the heap holds the graph, never the weights.
-     It never reads or writes files itself unless you use k2onnx_convert_file.
+     pass (a NULL writer only measures the size). The heap holds the graph; Dense and recurrent
+     weights stored contiguous go from the input bytes to `write` without a copy on it (weights
+     that are decompressed or rebuilt, such as convolution kernels, are held there). It never
+     reads or writes files itself unless you use k2onnx_convert_file.
 
      The HDF5 reader is also public: k2onnx_h5_list walks any HDF5 file (groups, datasets,
      attributes, links) and k2onnx_h5_read hands over the values of one dataset or attribute.
