@@ -30,9 +30,9 @@
      K2ONNX_ASSERT(x)        checks of internal invariants (a caller's capacity); default
                              assert(x), nothing with K2ONNX_NO_STDIO
      K2ONNX_DEBUG_ARENA      every arena object in a heap block of its own (sanitizer builds)
-     K2ONNX_NO_SIMD          plain C only: no SSE2 weight transposition (where __SSE2__ is
-                             defined) and no carry-less multiply CRC-32 on x86-64 (PCLMULQDQ,
-                             used when the processor has it, with gcc and clang)
+     K2ONNX_NO_SIMD          plain C only: no SSE2 weight transposition and Adler-32 (where
+                             __SSE2__ is defined) and no carry-less multiply CRC-32 on x86-64
+                             (PCLMULQDQ, used when the processor has it, with gcc and clang)
      FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  checksums are not compared (fuzzing builds only)
 
    TRIMMING MACROS (smaller code for firmware; what they remove is refused with an error that
@@ -1111,6 +1111,47 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
 }
 
 #ifndef K2ONNX_NO_H5_CHUNKED
+#ifdef K2ONNX__SSE2
+/* The n bytes at p (a multiple of 16, at most 5552) added to the Adler-32 sums a and b, reduced.
+   Sixteen bytes a step: their sum by psadbw, their sum weighted 16..1 by pmaddwd on the bytes
+   widened to 16 bits; over the steps b also gains 16 times the bytes of every earlier step (p
+   below). Within 5552 bytes every lane stays below 2^32. */
+static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *p, size_t n)
+{
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i w_lo = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9), w_hi = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
+    __m128i sum = zero, prev = zero, weighted = zero;
+    uint32_t lanes[3][4];
+    uint64_t s = 0, e = 0, w = 0;
+    size_t i;
+    for (i = 0; i + 32 <= n; i += 32) {
+        /* two steps: the second's earlier bytes are the first's plus its own */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i)), y = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+        __m128i sx = _mm_sad_epu8(x, zero);
+        prev = _mm_add_epi32(prev, _mm_add_epi32(_mm_add_epi32(sum, sum), sx));
+        sum = _mm_add_epi32(sum, _mm_add_epi32(sx, _mm_sad_epu8(y, zero)));
+        weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi)));
+        weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(y, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(y, zero), w_hi)));
+    }
+    if (i < n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        prev = _mm_add_epi32(prev, sum);
+        sum = _mm_add_epi32(sum, _mm_sad_epu8(x, zero));
+        weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi)));
+    }
+    _mm_storeu_si128((__m128i *)(void *)lanes[0], sum);
+    _mm_storeu_si128((__m128i *)(void *)lanes[1], prev);
+    _mm_storeu_si128((__m128i *)(void *)lanes[2], weighted);
+    for (i = 0; i < 4; i++) {
+        s += lanes[0][i];
+        e += lanes[1][i];
+        w += lanes[2][i];
+    }
+    *b = (uint32_t)((*b + (uint64_t)n * *a + 16u * e + w) % 65521u);
+    *a = (uint32_t)((*a + s) % 65521u);
+}
+#endif
+
 /* Adler-32, eight bytes per step: b gains 8a plus the bytes weighted 8..1, the sum the byte by
    byte loop reaches, so the same reduction interval keeps it below 2^32. */
 static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
@@ -1119,6 +1160,14 @@ static uint32_t k2onnx__adler32(const unsigned char *p, size_t n)
     while (n > 0) {
         size_t run = n < 5552 ? n : 5552; /* keeps the sums below 2^32 between reductions */
         n -= run;
+#ifdef K2ONNX__SSE2
+        if (run >= 16) {
+            size_t bulk = run & ~(size_t)15;
+            k2onnx__adler32_sse2(&a, &b, p, bulk);
+            p += bulk;
+            run -= bulk;
+        }
+#endif
         for (; run >= 8; run -= 8, p += 8) {
             uint32_t s0 = (uint32_t)p[0] + p[1] + p[2] + p[3], s1 = (uint32_t)p[4] + p[5] + p[6] + p[7];
             b += 8u * a + 8u * p[0] + 7u * p[1] + 6u * p[2] + 5u * p[3] + 4u * p[4] + 3u * p[5] + 2u * p[6] + p[7];

@@ -1507,6 +1507,41 @@ static void test_inflate(void)
     CHECK(k2onnx__adler32((const unsigned char *)inflate_text, want) == 0x651d2713u);
 }
 
+/* Adler-32 against its byte-by-byte definition at every length up to 640 and around the
+   5552-byte reduction runs, at four alignments, on random bytes and on 0xff (the largest sums). */
+static uint32_t adler32_bytewise(const unsigned char *p, size_t n)
+{
+    uint32_t a = 1, b = 0;
+    while (n--) {
+        a = (a + *p++) % 65521u;
+        b = (b + a) % 65521u;
+    }
+    return b << 16 | a;
+}
+
+static void test_adler32_paths(void)
+{
+    static const size_t lengths[] = {5535, 5551, 5552, 5553, 5568, 5584, 11103, 11104, 11105, 16656, 16657, 16688, 3 * 5552 + 47};
+    const size_t total = 3 * 5552 + 64;
+    unsigned char *buf = (unsigned char *)malloc(total);
+    size_t i, n, off;
+    uint32_t x = 777u;
+    int fill;
+    CHECK(buf != NULL);
+    if (!buf) return;
+    for (fill = 0; fill < 2; fill++) {
+        for (i = 0; i < total; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = fill ? 0xffu : (unsigned char)(x >> 24);
+        }
+        for (n = 0; n <= 640; n++)
+            for (off = 0; off < 4; off++) CHECK(k2onnx__adler32(buf + off, n) == adler32_bytewise(buf + off, n));
+        for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
+            for (off = 0; off < 4; off++) CHECK(k2onnx__adler32(buf + off, lengths[i]) == adler32_bytewise(buf + off, lengths[i]));
+    }
+    free(buf);
+}
+
 /* CRC-32: the standard check value of "123456789", the bitwise definition over every prefix
    (each length splits into 16-byte steps and a byte-by-byte tail differently), zlib's value. */
 static void test_crc32(void)
@@ -2133,6 +2168,7 @@ int main(int argc, char **argv)
     test_lookup3();
     test_sqrt();
     test_inflate();
+    test_adler32_paths();
     test_crc32();
     test_crc32_paths();
     test_shuffle_fletcher();
