@@ -770,6 +770,12 @@ static uint64_t k2onnx__le(const unsigned char *p, unsigned n)
     return v;
 }
 
+/* k2onnx__le(p, 4) without the loop, for the paths that read every weight or checksum word */
+static uint32_t k2onnx__le32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static uint64_t k2onnx__be(const unsigned char *p, unsigned n)
 {
     uint64_t v = 0;
@@ -1116,10 +1122,17 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
    Sixteen bytes a step: their sum by psadbw, their sum weighted 16..1 by pmaddwd on the bytes
    widened to 16 bits; over the steps b also gains 16 times the bytes of every earlier step (p
    below). Within 5552 bytes every lane stays below 2^32. */
-static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *p, size_t n)
+/* The sixteen bytes of x weighted 16..1, as 32-bit partial sums in four lanes. */
+static __m128i k2onnx__adler32_weighted(__m128i x)
 {
     const __m128i zero = _mm_setzero_si128();
     const __m128i w_lo = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9), w_hi = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
+    return _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi));
+}
+
+static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *p, size_t n)
+{
+    const __m128i zero = _mm_setzero_si128();
     __m128i sum = zero, prev = zero, weighted = zero;
     uint32_t lanes[3][4];
     uint64_t s = 0, e = 0, w = 0;
@@ -1130,14 +1143,13 @@ static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *
         __m128i sx = _mm_sad_epu8(x, zero);
         prev = _mm_add_epi32(prev, _mm_add_epi32(_mm_add_epi32(sum, sum), sx));
         sum = _mm_add_epi32(sum, _mm_add_epi32(sx, _mm_sad_epu8(y, zero)));
-        weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi)));
-        weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(y, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(y, zero), w_hi)));
+        weighted = _mm_add_epi32(weighted, _mm_add_epi32(k2onnx__adler32_weighted(x), k2onnx__adler32_weighted(y)));
     }
     if (i < n) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         prev = _mm_add_epi32(prev, sum);
         sum = _mm_add_epi32(sum, _mm_sad_epu8(x, zero));
-        weighted = _mm_add_epi32(weighted, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi)));
+        weighted = _mm_add_epi32(weighted, k2onnx__adler32_weighted(x));
     }
     _mm_storeu_si128((__m128i *)(void *)lanes[0], sum);
     _mm_storeu_si128((__m128i *)(void *)lanes[1], prev);
@@ -1258,11 +1270,6 @@ static size_t k2onnx__zlib_inflate(k2onnx__inflate_tables *t, const unsigned cha
    block of zero bytes (20 KB) are computed into the arena on first use, so firmware pays in
    memory only when it reads a .keras archive, never in code size. */
 #define K2ONNX__CRC_BLOCK 4096u
-
-static uint32_t k2onnx__le32_at(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The CRC register after 16 more bytes at p. */
 static uint32_t k2onnx__crc32_step16(const uint32_t *t, uint32_t c, const unsigned char *p)
@@ -3835,7 +3842,7 @@ static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
     const unsigned char *p = a->data + i * a->elem_size;
     uint64_t bits;
     /* what Keras writes, without the general loop over the bytes */
-    if (a->elem_size == 4 && !a->big_endian) return k2onnx__f32_from_bits((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    if (a->elem_size == 4 && !a->big_endian) return k2onnx__f32_from_bits(k2onnx__le32_at(p));
     bits = a->big_endian ? k2onnx__be(p, a->elem_size) : k2onnx__le(p, a->elem_size);
     if (a->elem_size == 4) return k2onnx__f32_from_bits((uint32_t)bits);
     if (a->elem_size == 8) {
@@ -9170,7 +9177,6 @@ static int k2onnx__map_repeat_vector(k2onnx__converter *cv, const k2onnx__kvalue
     return 1;
 }
 
-/* Reshape to [batch] + dims, where one of dims may be -1; the batch axis is kept (0). */
 /* How many values one batch entry of x holds: -1 when a dimension is unknown or the product does
    not fit. */
 static int64_t k2onnx__inner_size(const k2onnx__kvalue *x)
@@ -9181,6 +9187,7 @@ static int64_t k2onnx__inner_size(const k2onnx__kvalue *x)
     return total;
 }
 
+/* Reshape to [batch] + dims, where one of dims may be -1; the batch axis is kept (0). */
 static int k2onnx__reshape_to(k2onnx__converter *cv, const k2onnx__kvalue *x, const int64_t *dims, size_t n, k2onnx__kvalue **out, size_t *nout)
 {
     int64_t shape[K2ONNX__MAX_RANK], known = 1, total = k2onnx__inner_size(x);

@@ -12,12 +12,6 @@
 static int passed, failed;
 
 /* A fixture the test reads is missing: a failure, never a silent pass. */
-#define MISSING_FILE()                                                       \
-    do {                                                                     \
-        failed++;                                                            \
-        printf("FAIL %s:%d: a test file is missing\n", __FILE__, __LINE__);   \
-    } while (0)
-
 #define CHECK(cond)                                                          \
     do {                                                                     \
         if (cond) passed++;                                                  \
@@ -65,6 +59,18 @@ static unsigned char *read_file(const char *path, size_t *size)
     if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
     fclose(f);
     *size = (size_t)n;
+    return buf;
+}
+
+/* The fixture at path, read whole; NULL, counted as a failure, when it cannot be read. */
+static unsigned char *load_fixture(const char *path, size_t *size)
+{
+    unsigned char *buf = read_file(path, size);
+    if (buf) passed++;
+    else {
+        failed++;
+        printf("FAIL a test file is missing or unreadable: %s\n", path);
+    }
     return buf;
 }
 
@@ -168,12 +174,8 @@ static void test_h5_fixture(const char *path)
     const k2onnx__h5attr *attr;
     const char *s = NULL;
     size_t size = 0, len = 0;
-    unsigned char *buf = read_file(path, &size);
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    unsigned char *buf = load_fixture(path, &size);
+    if (!buf) return;
     ctx_init(&c);
     CHECK(k2onnx__h5_open(&f, &c, buf, size));
     CHECK(k2onnx__h5_object(&f, f.root_addr, "/", &root));
@@ -293,10 +295,7 @@ static int kmodel_open(kmodel_env *e, const char *path, const char *json)
     size_t size = 0;
     memset(e, 0, sizeof *e);
     memset(&opts, 0, sizeof opts);
-    if (!(e->buf = read_file(path, &size))) {
-        MISSING_FILE();
-        return -1;
-    }
+    if (!(e->buf = load_fixture(path, &size))) return -1;
     if (json && !(opts.model_config = e->json = dequote(json))) return 0;
     k2onnx__ctx_init(&e->c, e->buf, size, &opts, NULL);
     return k2onnx__open_weights(&e->c, e->buf, size, &e->f) && k2onnx__kload(&e->m, &e->c, &e->f);
@@ -946,16 +945,12 @@ static void test_convert_file(const char *fixture)
 {
     const char *out = "build/unit_convert_file.onnx", *bad = "build/unit_convert_file.bad.h5";
     size_t size = 0, osize = 0, bsize = 0;
-    unsigned char *buf = read_file(fixture, &size), *written, *kept;
+    unsigned char *buf = load_fixture(fixture, &size), *written, *kept;
     k2onnx_error err;
     growbuf g;
     FILE *fp;
     memset(&g, 0, sizeof g);
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     CHECK(k2onnx_convert(buf, size, NULL, grow_write, &g, NULL, &err) == k2onnx_result_success);
     remove(out);
     CHECK(k2onnx_convert_file(fixture, out, NULL, &err) == k2onnx_result_success);
@@ -1026,16 +1021,12 @@ static int sink_write(void *user, const void *data, size_t size)
 static void test_big_model(const char *path)
 {
     size_t size = 0;
-    unsigned char *buf = read_file(path, &size);
+    unsigned char *buf = load_fixture(path, &size);
     k2onnx_options opts;
     k2onnx_error err;
     byte_counter bc;
     sink_writer w;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&bc, 0, sizeof bc);
     memset(&w, 0, sizeof w);
@@ -1057,16 +1048,12 @@ static void test_memory_buffer(const char *fixture)
 {
     static unsigned char arena[256 * 1024];
     size_t size = 0, used = 0, heap_used = 0;
-    unsigned char *buf = read_file(fixture, &size);
+    unsigned char *buf = load_fixture(fixture, &size);
     k2onnx_options opts;
     k2onnx_error err;
     counting_alloc ca;
     growbuf a, b;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&ca, 0, sizeof ca);
     memset(&a, 0, sizeof a);
@@ -1124,16 +1111,12 @@ static void test_unzeroed_memory(const char *fixture)
     const unsigned char patterns[2] = {0xa5, 0xff};
     unsigned char pattern;
     size_t size = 0;
-    unsigned char *buf = read_file(fixture, &size);
+    unsigned char *buf = load_fixture(fixture, &size);
     k2onnx_options opts;
     k2onnx_error err;
     growbuf plain;
     int i;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&plain, 0, sizeof plain);
     CHECK(k2onnx_convert(buf, size, &opts, grow_write, &plain, NULL, &err) == k2onnx_result_success);
@@ -1239,14 +1222,10 @@ static void test_shape_options(const char *fixture, const char *dynamic_fixture)
 static void test_unroll_matrix_limit(const char *fixture)
 {
     size_t size = 0;
-    unsigned char *buf = read_file(fixture, &size);
+    unsigned char *buf = load_fixture(fixture, &size);
     k2onnx_options opts;
     k2onnx_error err;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     opts.unroll = 1;
     opts.steps = (size_t)1 << 21;
@@ -1260,16 +1239,12 @@ static void test_unroll_matrix_limit(const char *fixture)
 static void test_metadata_and_renames(const char *fixture)
 {
     size_t size = 0;
-    unsigned char *buf = read_file(fixture, &size);
+    unsigned char *buf = load_fixture(fixture, &size);
     k2onnx_rename r[2];
     k2onnx_options opts;
     k2onnx_error err;
     growbuf g;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&g, 0, sizeof g);
     opts.source_name = "m\xff\xc3\xa9\xed\xa0\x80\x01.h5"; /* a stray byte, U+00E9, a surrogate, a control */
@@ -1346,15 +1321,11 @@ static int stop_description(void *user, const k2onnx_model_info *info)
 static void test_describe(void)
 {
     size_t size = 0, plain_size = 0, described_size = 0;
-    unsigned char *buf = read_file("tests/fixtures/k22_lstm_state.h5", &size);
+    unsigned char *buf = load_fixture("tests/fixtures/k22_lstm_state.h5", &size);
     k2onnx_options opts;
     k2onnx_error err;
     described d;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&d, 0, sizeof d);
     CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, &plain_size, &err) == k2onnx_result_success);
@@ -1377,12 +1348,8 @@ static void test_describe(void)
     /* A model whose first output (a dropout of the input) is converted before the layers of the
        second: its output Identity stands between their nodes, and is described with the
        graph outputs' all the same. */
-    buf = read_file("tests/fixtures/tfk2_noise_lstm.h5", &size);
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    buf = load_fixture("tests/fixtures/tfk2_noise_lstm.h5", &size);
+    if (!buf) return;
     memset(&d, 0, sizeof d);
     opts.describe = record_description;
     CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_success);
@@ -1394,16 +1361,12 @@ static void test_describe(void)
 static void test_api(const char *fixture)
 {
     size_t size = 0, measured = 0, measured8 = 0;
-    unsigned char *buf = read_file(fixture, &size);
+    unsigned char *buf = load_fixture(fixture, &size);
     k2onnx_options opts;
     k2onnx_error err;
     growbuf a, b;
     counting_alloc ca;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
@@ -1674,15 +1637,11 @@ static void text_add(growbuf *b, const char *s)
 static void test_limits(const char *fixture)
 {
     size_t size = 0, zeros = 0, i;
-    unsigned char *buf = read_file(fixture, &size), *exp;
+    unsigned char *buf = load_fixture(fixture, &size), *exp;
     k2onnx_options opts;
     k2onnx_error err;
     growbuf json;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     memset(&opts, 0, sizeof opts);
     opts.max_objects = 20;
     CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, NULL, &err) == k2onnx_result_limit_exceeded);
@@ -1726,8 +1685,7 @@ static void test_limits(const char *fixture)
 
     /* 1 MiB of compressed zeros in a 5 KB file: read under the default ratio, refused at 100. */
     memset(&opts, 0, sizeof opts);
-    exp = read_file("tests/fixtures/h5/expands.h5", &size);
-    CHECK(exp != NULL);
+    exp = load_fixture("tests/fixtures/h5/expands.h5", &size);
     if (!exp) return;
     CHECK(k2onnx_h5_read(exp, size, "/zeros_f32", &opts, count_zero_values, &zeros, &err) == k2onnx_result_success);
     CHECK(zeros == 512 * 512);
@@ -1814,8 +1772,7 @@ static void test_op_layer_in_nested_model(void)
     k2onnx_error err;
     bytes out;
     size_t size = 0, i, found = 0;
-    unsigned char *buf = read_file("tests/fixtures/tfk2_tf_lambda.h5", &size);
-    CHECK(buf != NULL);
+    unsigned char *buf = load_fixture("tests/fixtures/tfk2_tf_lambda.h5", &size);
     if (!buf) return;
     memset(&opts, 0, sizeof opts);
     memset(&out, 0, sizeof out);
@@ -2136,13 +2093,9 @@ static void test_zip_reader(void)
 static void test_nested_memory_limits(void)
 {
     size_t size = 0, lim;
-    unsigned char *buf = read_file("tests/fixtures/k22_nested_shared.h5", &size);
+    unsigned char *buf = load_fixture("tests/fixtures/k22_nested_shared.h5", &size);
     int clean = 1, converted = 0;
-    CHECK(buf != NULL);
-    if (!buf) {
-        MISSING_FILE();
-        return;
-    }
+    if (!buf) return;
     for (lim = 1024; lim < ((size_t)1 << 20) && !converted; lim += 251) {
         k2onnx_options opts;
         k2onnx_error err;
