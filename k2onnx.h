@@ -30,8 +30,8 @@
      K2ONNX_ASSERT(x)        checks of internal invariants (a caller's capacity); default
                              assert(x), nothing with K2ONNX_NO_STDIO
      K2ONNX_DEBUG_ARENA      every arena object in a heap block of its own (sanitizer builds)
-     K2ONNX_NO_SIMD          plain C only: no SSE2 weight transposition and Adler-32 (where
-                             __SSE2__ is defined) and no carry-less multiply CRC-32 on x86-64
+     K2ONNX_NO_SIMD          plain C only: no SSE2 weight transposition, Adler-32 and
+                             Fletcher-32 (where __SSE2__ is defined) and no carry-less multiply CRC-32 on x86-64
                              (PCLMULQDQ, used when the processor has it, with gcc and clang)
      FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  checksums are not compared (fuzzing builds only)
 
@@ -784,6 +784,25 @@ static uint64_t k2onnx__be(const unsigned char *p, unsigned n)
     return v;
 }
 
+#if defined(K2ONNX__SSE2) && !defined(K2ONNX_NO_H5_CHUNKED)
+/* The totals of the four 32-bit lanes of sum, prev and weighted, where the SSE2 steps of Adler-32
+   and Fletcher-32 keep their partial sums. */
+static void k2onnx__lane_totals(__m128i sum, __m128i prev, __m128i weighted, uint64_t *s, uint64_t *e, uint64_t *w)
+{
+    uint32_t lanes[3][4];
+    unsigned i;
+    _mm_storeu_si128((__m128i *)(void *)lanes[0], sum);
+    _mm_storeu_si128((__m128i *)(void *)lanes[1], prev);
+    _mm_storeu_si128((__m128i *)(void *)lanes[2], weighted);
+    *s = *e = *w = 0;
+    for (i = 0; i < 4; i++) {
+        *s += lanes[0][i];
+        *e += lanes[1][i];
+        *w += lanes[2][i];
+    }
+}
+#endif
+
 static void k2onnx__store_le32(unsigned char *b, uint32_t u)
 {
     b[0] = (unsigned char)u; b[1] = (unsigned char)(u >> 8); b[2] = (unsigned char)(u >> 16); b[3] = (unsigned char)(u >> 24);
@@ -1134,8 +1153,7 @@ static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *
 {
     const __m128i zero = _mm_setzero_si128();
     __m128i sum = zero, prev = zero, weighted = zero;
-    uint32_t lanes[3][4];
-    uint64_t s = 0, e = 0, w = 0;
+    uint64_t s, e, w;
     size_t i;
     for (i = 0; i + 32 <= n; i += 32) {
         /* two steps: the second's earlier bytes are the first's plus its own */
@@ -1151,14 +1169,7 @@ static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *
         sum = _mm_add_epi32(sum, _mm_sad_epu8(x, zero));
         weighted = _mm_add_epi32(weighted, k2onnx__adler32_weighted(x));
     }
-    _mm_storeu_si128((__m128i *)(void *)lanes[0], sum);
-    _mm_storeu_si128((__m128i *)(void *)lanes[1], prev);
-    _mm_storeu_si128((__m128i *)(void *)lanes[2], weighted);
-    for (i = 0; i < 4; i++) {
-        s += lanes[0][i];
-        e += lanes[1][i];
-        w += lanes[2][i];
-    }
+    k2onnx__lane_totals(sum, prev, weighted, &s, &e, &w);
     *b = (uint32_t)((*b + (uint64_t)n * *a + 16u * e + w) % 65521u);
     *a = (uint32_t)((*a + s) % 65521u);
 }
@@ -2697,8 +2708,77 @@ static void k2onnx__unshuffle(const unsigned char *in, unsigned char *out, size_
     memcpy(out + count * elem, in + count * elem, n - count * elem); /* leftover bytes are stored as is */
 }
 
-/* HDF5's Fletcher-32: 16-bit big-endian words, odd trailing byte as the high half of a word. */
-static uint32_t k2onnx__fletcher32(const unsigned char *p, size_t n)
+#ifdef K2ONNX__SSE2
+/* The eight big-endian words of x as 32-bit partial sums in four lanes (pmaddwd on the bytes
+   widened to 16 bits, a word's high byte weighted 256 times its low byte), plain or weighted
+   8..1. */
+static __m128i k2onnx__fletcher32_words(__m128i x, int weighted)
+{
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i w_lo = weighted ? _mm_setr_epi16(8 * 256, 8, 7 * 256, 7, 6 * 256, 6, 5 * 256, 5) : _mm_setr_epi16(256, 1, 256, 1, 256, 1, 256, 1);
+    const __m128i w_hi = weighted ? _mm_setr_epi16(4 * 256, 4, 3 * 256, 3, 2 * 256, 2, 256, 1) : w_lo;
+    return _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi));
+}
+
+/* Fletcher-32's sums over the n bytes at p (a multiple of 16, at most 4096) added to a and b
+   modulo 65535; *nonzero is set when a byte is not zero. Eight words a step, as Adler-32's
+   SSE2 steps: their sum, their sum weighted 8..1, and over the steps b also gains 8 times the
+   words of every earlier step (p below). Within 4096 bytes every lane stays below 2^32 (p, the
+   largest, below 256 * 255 / 2 * 131070). */
+static void k2onnx__fletcher32_sse2(uint32_t *a, uint32_t *b, int *nonzero, const unsigned char *p, size_t n)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i sum = zero, prev = zero, weighted = zero, any = zero;
+    uint64_t s, e, w;
+    size_t i;
+    for (i = 0; i + 32 <= n; i += 32) {
+        /* two steps: the second's earlier words are the first's plus its own */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i)), y = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+        __m128i sx = k2onnx__fletcher32_words(x, 0);
+        any = _mm_or_si128(any, _mm_or_si128(x, y));
+        prev = _mm_add_epi32(prev, _mm_add_epi32(_mm_add_epi32(sum, sum), sx));
+        sum = _mm_add_epi32(sum, _mm_add_epi32(sx, k2onnx__fletcher32_words(y, 0)));
+        weighted = _mm_add_epi32(weighted, _mm_add_epi32(k2onnx__fletcher32_words(x, 1), k2onnx__fletcher32_words(y, 1)));
+    }
+    if (i < n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        any = _mm_or_si128(any, x);
+        prev = _mm_add_epi32(prev, sum);
+        sum = _mm_add_epi32(sum, k2onnx__fletcher32_words(x, 0));
+        weighted = _mm_add_epi32(weighted, k2onnx__fletcher32_words(x, 1));
+    }
+    k2onnx__lane_totals(sum, prev, weighted, &s, &e, &w);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) != 0xffff) *nonzero = 1;
+    *b = (uint32_t)((*b + (uint64_t)(n / 2) * *a + 8u * e + w) % 65535u);
+    *a = (uint32_t)((*a + s) % 65535u);
+}
+
+/* The sums of k2onnx__fletcher32_words_loop below, kept modulo 65535 and written as HDF5's folding
+   leaves them: a sum is 0 only when every word is, and 0xffff when it is a positive multiple of
+   65535 (a fold never turns a positive sum into 0). */
+static uint32_t k2onnx__fletcher32_wide(const unsigned char *p, size_t n)
+{
+    uint32_t a = 0, b = 0;
+    int nonzero = 0;
+    size_t bulk = n & ~(size_t)15, i, run;
+    for (i = 0; i < bulk; i += run) {
+        run = bulk - i < 4096 ? bulk - i : 4096;
+        k2onnx__fletcher32_sse2(&a, &b, &nonzero, p + i, run);
+    }
+    for (; i < n; i += 2) {
+        uint32_t word = (uint32_t)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0u);
+        a = (a + word) % 65535u;
+        b = (b + a) % 65535u;
+        if (word) nonzero = 1;
+    }
+    if (!nonzero) return 0;
+    return (b ? b : 0xffffu) << 16 | (a ? a : 0xffffu);
+}
+#endif
+
+/* HDF5's Fletcher-32: 16-bit big-endian words, odd trailing byte as the high half of a word;
+   libhdf5's loop, folding the sums to 16 bits after every 360 words. */
+static uint32_t k2onnx__fletcher32_words_loop(const unsigned char *p, size_t n)
 {
     uint32_t sum1 = 0, sum2 = 0;
     size_t words = n / 2;
@@ -2722,6 +2802,14 @@ static uint32_t k2onnx__fletcher32(const unsigned char *p, size_t n)
     sum1 = (sum1 & 0xffffu) + (sum1 >> 16);
     sum2 = (sum2 & 0xffffu) + (sum2 >> 16);
     return sum2 << 16 | sum1;
+}
+
+static uint32_t k2onnx__fletcher32(const unsigned char *p, size_t n)
+{
+#ifdef K2ONNX__SSE2
+    if (n >= 64) return k2onnx__fletcher32_wide(p, n);
+#endif
+    return k2onnx__fletcher32_words_loop(p, n);
 }
 
 #ifndef K2ONNX_NO_ERROR_STRINGS

@@ -1470,8 +1470,7 @@ static void test_inflate(void)
     CHECK(k2onnx__adler32((const unsigned char *)inflate_text, want) == 0x651d2713u);
 }
 
-/* Adler-32 against its byte-by-byte definition at every length up to 640 and around the
-   5552-byte reduction runs, at four alignments, on random bytes and on 0xff (the largest sums). */
+/* Adler-32 by its definition, one byte at a time. */
 static uint32_t adler32_bytewise(const unsigned char *p, size_t n)
 {
     uint32_t a = 1, b = 0;
@@ -1482,27 +1481,51 @@ static uint32_t adler32_bytewise(const unsigned char *p, size_t n)
     return b << 16 | a;
 }
 
+typedef uint32_t (*checksum_fn)(const unsigned char *p, size_t n);
+
+/* A checksum's fast paths against its reference at every length to 640 and at the given
+   lengths (around the runs between reductions), at four alignments, on random bytes, on 0xff
+   (the largest sums), on zeros and on zeros but for one 0xffff (a sum that is a multiple of
+   65535). */
+static void compare_checksum_paths(checksum_fn fast, checksum_fn reference, const size_t *lengths, size_t nlengths)
+{
+    size_t total = 640, i, n, off;
+    unsigned char *buf;
+    uint32_t x = 777u;
+    int fill;
+    for (i = 0; i < nlengths; i++)
+        if (lengths[i] > total) total = lengths[i];
+    total += 4;
+    if (!(buf = (unsigned char *)malloc(total))) {
+        CHECK(buf != NULL);
+        return;
+    }
+    for (fill = 0; fill < 4; fill++) {
+        for (i = 0; i < total; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = fill == 0 ? (unsigned char)(x >> 24) : fill == 1 ? 0xffu : 0u;
+        }
+        if (fill == 3) buf[100] = buf[101] = 0xffu;
+        for (n = 0; n <= 640; n++)
+            for (off = 0; off < 4; off++) CHECK(fast(buf + off, n) == reference(buf + off, n));
+        for (i = 0; i < nlengths; i++)
+            for (off = 0; off < 4; off++) CHECK(fast(buf + off, lengths[i]) == reference(buf + off, lengths[i]));
+    }
+    free(buf);
+}
+
+/* Adler-32 (8 and 16 bytes a step, 5552-byte runs) against the byte-by-byte definition. */
 static void test_adler32_paths(void)
 {
     static const size_t lengths[] = {5535, 5551, 5552, 5553, 5568, 5584, 11103, 11104, 11105, 16656, 16657, 16688, 3 * 5552 + 47};
-    const size_t total = 3 * 5552 + 64;
-    unsigned char *buf = (unsigned char *)malloc(total);
-    size_t i, n, off;
-    uint32_t x = 777u;
-    int fill;
-    CHECK(buf != NULL);
-    if (!buf) return;
-    for (fill = 0; fill < 2; fill++) {
-        for (i = 0; i < total; i++) {
-            x = x * 1103515245u + 12345u;
-            buf[i] = fill ? 0xffu : (unsigned char)(x >> 24);
-        }
-        for (n = 0; n <= 640; n++)
-            for (off = 0; off < 4; off++) CHECK(k2onnx__adler32(buf + off, n) == adler32_bytewise(buf + off, n));
-        for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
-            for (off = 0; off < 4; off++) CHECK(k2onnx__adler32(buf + off, lengths[i]) == adler32_bytewise(buf + off, lengths[i]));
-    }
-    free(buf);
+    compare_checksum_paths(k2onnx__adler32, adler32_bytewise, lengths, sizeof lengths / sizeof lengths[0]);
+}
+
+/* Fletcher-32 (eight words a step in 4096-byte runs, on x86-64) against libhdf5's loop. */
+static void test_fletcher32_paths(void)
+{
+    static const size_t lengths[] = {4079, 4095, 4096, 4097, 4111, 4112, 8191, 8192, 8193, 12288, 12289, 12303, 3 * 4096 + 47};
+    compare_checksum_paths(k2onnx__fletcher32, k2onnx__fletcher32_words_loop, lengths, sizeof lengths / sizeof lengths[0]);
 }
 
 /* CRC-32: the standard check value of "123456789", the bitwise definition over every prefix
@@ -2125,6 +2148,7 @@ int main(int argc, char **argv)
     test_crc32();
     test_crc32_paths();
     test_shuffle_fletcher();
+    test_fletcher32_paths();
     test_h5_rejects_garbage();
     test_h5_fixture(fixture);
     test_json_values();
