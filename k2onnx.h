@@ -31,8 +31,9 @@
                              assert(x), nothing with K2ONNX_NO_STDIO
      K2ONNX_DEBUG_ARENA      every arena object in a heap block of its own (sanitizer builds)
      K2ONNX_NO_SIMD          plain C only: no SSE2 weight transposition, Adler-32 and
-                             Fletcher-32 (where __SSE2__ is defined) and no carry-less multiply CRC-32 on x86-64
-                             (PCLMULQDQ, used when the processor has it, with gcc and clang)
+                             Fletcher-32 (where __SSE2__ is defined) and no carry-less
+                             multiply CRC-32 on x86-64 (PCLMULQDQ, used when the processor has
+                             it, with gcc and clang)
      FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  checksums are not compared (fuzzing builds only)
 
    TRIMMING MACROS (smaller code for firmware; what they remove is refused with an error that
@@ -364,7 +365,8 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
-/* SSE2 comes with every x86-64 processor; the weight transposition uses it. */
+/* SSE2 comes with every x86-64 processor; the weight transposition and the Adler-32 and
+   Fletcher-32 sums use it. */
 #if !defined(K2ONNX_NO_SIMD) && defined(__SSE2__)
 #include <emmintrin.h>
 #define K2ONNX__SSE2 1
@@ -1137,10 +1139,6 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
 
 #ifndef K2ONNX_NO_H5_CHUNKED
 #ifdef K2ONNX__SSE2
-/* The n bytes at p (a multiple of 16, at most 5552) added to the Adler-32 sums a and b, reduced.
-   Sixteen bytes a step: their sum by psadbw, their sum weighted 16..1 by pmaddwd on the bytes
-   widened to 16 bits; over the steps b also gains 16 times the bytes of every earlier step (p
-   below). Within 5552 bytes every lane stays below 2^32. */
 /* The sixteen bytes of x weighted 16..1, as 32-bit partial sums in four lanes. */
 static __m128i k2onnx__adler32_weighted(__m128i x)
 {
@@ -1149,6 +1147,10 @@ static __m128i k2onnx__adler32_weighted(__m128i x)
     return _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(x, zero), w_lo), _mm_madd_epi16(_mm_unpackhi_epi8(x, zero), w_hi));
 }
 
+/* The n bytes at p (a multiple of 16, at most 5552) added to the Adler-32 sums a and b, reduced.
+   Sixteen bytes a step: their sum by psadbw, their sum weighted 16..1 by pmaddwd on the bytes
+   widened to 16 bits; over the steps b also gains 16 times the bytes of every earlier step (prev
+   below). Within 5552 bytes every lane stays below 2^32. */
 static void k2onnx__adler32_sse2(uint32_t *a, uint32_t *b, const unsigned char *p, size_t n)
 {
     const __m128i zero = _mm_setzero_si128();
@@ -2723,8 +2725,8 @@ static __m128i k2onnx__fletcher32_words(__m128i x, int weighted)
 /* Fletcher-32's sums over the n bytes at p (a multiple of 16, at most 4096) added to a and b
    modulo 65535; *nonzero is set when a byte is not zero. Eight words a step, as Adler-32's
    SSE2 steps: their sum, their sum weighted 8..1, and over the steps b also gains 8 times the
-   words of every earlier step (p below). Within 4096 bytes every lane stays below 2^32 (p, the
-   largest, below 256 * 255 / 2 * 131070). */
+   words of every earlier step (prev below). Within 4096 bytes every lane stays below 2^32 (prev,
+   the largest, below 256 * 255 / 2 * 131070). */
 static void k2onnx__fletcher32_sse2(uint32_t *a, uint32_t *b, int *nonzero, const unsigned char *p, size_t n)
 {
     const __m128i zero = _mm_setzero_si128();
