@@ -6054,6 +6054,22 @@ static void k2onnx__plain_part_bytes(const k2onnx__payload_out *out, const k2onn
     }
 }
 
+#ifdef K2ONNX__SSE2
+/* How many source rows ahead the transposition asks for its next cache lines. Each row is read in
+   pieces of one band's width, too short for the hardware prefetcher to follow, so without this
+   every piece waits on memory. */
+#define K2ONNX__TRANSPOSE_AHEAD 16
+
+/* The cache line at p in each of four rows `row_bytes` apart, wanted soon. */
+static void k2onnx__prefetch_4_rows(const unsigned char *p, size_t row_bytes)
+{
+    _mm_prefetch((const char *)p, _MM_HINT_T0);
+    _mm_prefetch((const char *)(p + row_bytes), _MM_HINT_T0);
+    _mm_prefetch((const char *)(p + 2 * row_bytes), _MM_HINT_T0);
+    _mm_prefetch((const char *)(p + 3 * row_bytes), _MM_HINT_T0);
+}
+#endif
+
 /* dst[k * rows + i] = src[i * stride + k] for i < rows, k < cols, on 4-byte values kept as they
    are (the bytes do not change, whatever the host's byte order). Four source rows at a time,
    each read front to back; a column's four values go out as one run of 16 bytes, and the next
@@ -6076,6 +6092,8 @@ static void k2onnx__transpose_le32(unsigned char *dst, const unsigned char *src,
             __m128i lo01 = _mm_unpacklo_epi32(r0, r1), lo23 = _mm_unpacklo_epi32(r2, r3);
             __m128i hi01 = _mm_unpackhi_epi32(r0, r1), hi23 = _mm_unpackhi_epi32(r2, r3);
             unsigned char *o = d + k * rows * 4;
+            if ((k & 15) == 0 && i + K2ONNX__TRANSPOSE_AHEAD + 4 <= rows)
+                k2onnx__prefetch_4_rows(s + (K2ONNX__TRANSPOSE_AHEAD * stride + k) * 4, stride * 4);
             _mm_storeu_si128((__m128i *)o, _mm_unpacklo_epi64(lo01, lo23));
             _mm_storeu_si128((__m128i *)(o + rows * 4), _mm_unpackhi_epi64(lo01, lo23));
             _mm_storeu_si128((__m128i *)(o + 2 * rows * 4), _mm_unpacklo_epi64(hi01, hi23));

@@ -1528,6 +1528,34 @@ static void test_fletcher32_paths(void)
     compare_checksum_paths(k2onnx__fletcher32, k2onnx__fletcher32_words_loop, lengths, sizeof lengths / sizeof lengths[0]);
 }
 
+/* The weight transposition (4 x 4 register blocks, prefetching the rows ahead) against the
+   definition dst[k * rows + i] = src[i * stride + k], on shapes around the block and prefetch
+   edges, each source in a buffer of exactly its size so that ASan sees any read past it. */
+static void test_transpose_le32(void)
+{
+    static const size_t row_counts[] = {1, 3, 4, 5, 8, 19, 20, 21, 23, 24, 37, 64};
+    static const size_t col_counts[] = {1, 3, 4, 5, 15, 16, 17, 33};
+    size_t a, b, pad, i, k;
+    for (a = 0; a < sizeof row_counts / sizeof row_counts[0]; a++)
+        for (b = 0; b < sizeof col_counts / sizeof col_counts[0]; b++)
+            for (pad = 0; pad < 6; pad += 5) {
+                size_t rows = row_counts[a], cols = col_counts[b], stride = cols + pad;
+                size_t src_bytes = ((rows - 1) * stride + cols) * 4;
+                unsigned char *src = (unsigned char *)malloc(src_bytes), *dst = (unsigned char *)malloc(rows * cols * 4);
+                int same = 1;
+                CHECK(src != NULL && dst != NULL);
+                if (src && dst) {
+                    for (i = 0; i < src_bytes; i++) src[i] = (unsigned char)(i * 7 + i / 251);
+                    k2onnx__transpose_le32(dst, src, rows, cols, stride);
+                    for (i = 0; i < rows; i++)
+                        for (k = 0; k < cols; k++) same &= memcmp(dst + (k * rows + i) * 4, src + (i * stride + k) * 4, 4) == 0;
+                    CHECK(same);
+                }
+                free(src);
+                free(dst);
+            }
+}
+
 /* CRC-32: the standard check value of "123456789", the bitwise definition over every prefix
    (each length splits into 16-byte steps and a byte-by-byte tail differently), zlib's value. */
 static void test_crc32(void)
@@ -2149,6 +2177,7 @@ int main(int argc, char **argv)
     test_crc32_paths();
     test_shuffle_fletcher();
     test_fletcher32_paths();
+    test_transpose_le32();
     test_h5_rejects_garbage();
     test_h5_fixture(fixture);
     test_json_values();
