@@ -46,13 +46,12 @@ echo "};" >> "$out/fw_models.tab"
     cat "$out/fw_models.tab"
 } > "$out/fw_models.h"
 
-CFLAGS_COMMON="-std=c99 -Wall -Wextra -Wpedantic -Werror -Os -ffunction-sections -fdata-sections -I$out $defines"
-ARM="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
-if ! arm-none-eabi-gcc $ARM $CFLAGS_COMMON -DFW_TARGET -fstack-usage -c -o "$out/fw_lib.o" tests/firmware/fw_lib.c \
-    || ! arm-none-eabi-gcc $ARM $CFLAGS_COMMON -DFW_TARGET -c -o "$out/fw_main.o" tests/firmware/fw_main.c \
-    || ! arm-none-eabi-gcc $ARM -c -o "$out/fw_models.o" "$out/fw_models.S" \
-    || ! arm-none-eabi-gcc $ARM --specs=nano.specs -nostartfiles -Wl,--gc-sections -Wl,-Map,"$out/firmware.map" \
-        -T tests/firmware/mps2.ld -o "$out/firmware.elf" "$out/fw_main.o" "$out/fw_lib.o" "$out/fw_models.o"; then
+. tests/firmware/arm.sh
+CFLAGS_COMMON="$FW_CFLAGS -I$out $defines"
+if ! arm-none-eabi-gcc $FW_ARM $CFLAGS_COMMON -DFW_TARGET -fstack-usage -c -o "$out/fw_lib.o" tests/firmware/fw_lib.c \
+    || ! arm-none-eabi-gcc $FW_ARM $CFLAGS_COMMON -DFW_TARGET -c -o "$out/fw_main.o" tests/firmware/fw_main.c \
+    || ! arm-none-eabi-gcc $FW_ARM -c -o "$out/fw_models.o" "$out/fw_models.S" \
+    || ! fw_link "$out" "$out/fw_main.o" "$out/fw_lib.o" "$out/fw_models.o"; then
     echo "FAIL firmware: the Cortex-M4 image does not build"
     echo "0 passed, 1 failed"
     exit 1

@@ -14,14 +14,13 @@ if [ ! -f "$full/fw_main.o" ] || [ ! -f "$full/fw_models.o" ]; then
     FW_NAME=full FW_MODELS=1000 sh tests/firmware/run.sh > "$full.log" 2>&1 || { echo "the full firmware build failed: $full.log"; exit 1; }
 fi
 mkdir -p "$out"
-ARM="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
-CFLAGS="-std=c99 -Wall -Wextra -Wpedantic -Werror -Os -ffunction-sections -fdata-sections -DFW_TARGET -I$full"
+. tests/firmware/arm.sh
+CFLAGS="$FW_CFLAGS -DFW_TARGET -I$full"
 
 # library bytes (code + constants) of a build with the given macros
 lib_bytes() {
-    arm-none-eabi-gcc $ARM $CFLAGS "$@" -c -o "$out/fw_lib.o" tests/firmware/fw_lib.c || return 1
-    arm-none-eabi-gcc $ARM --specs=nano.specs -nostartfiles -Wl,--gc-sections -Wl,-Map,"$out/firmware.map" \
-        -T tests/firmware/mps2.ld -o "$out/firmware.elf" "$full/fw_main.o" "$out/fw_lib.o" "$full/fw_models.o" || return 1
+    arm-none-eabi-gcc $FW_ARM $CFLAGS "$@" -c -o "$out/fw_lib.o" tests/firmware/fw_lib.c || return 1
+    fw_link "$out" "$full/fw_main.o" "$out/fw_lib.o" "$full/fw_models.o" || return 1
     /usr/bin/python3 tests/firmware/lib_size.py "$out/firmware.map" fw_lib.o | awk '{print $2 + $4}'
 }
 
