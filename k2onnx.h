@@ -5644,6 +5644,8 @@ typedef struct k2onnx__initializer {
        op, say), each streamed from the file. */
     k2onnx__matrix_part parts[K2ONNX__MAX_PARTS];
     unsigned nparts;
+    const char *two_channels;   /* --unroll, a one-channel Conv kernel: the kernel with a zero
+                                   second channel (k2onnx__conv_two_channels) */
 } k2onnx__initializer;
 
 /* A graph input or output as ONNX declares it (a dim below 0 without a param is "?"). */
@@ -5689,6 +5691,9 @@ typedef struct k2onnx__converter {
     size_t walk_cap;
     int io_elem;            /* a float64 or float16 model: inputs and outputs of that type around a
                                float32 graph (0 for a float32 model) */
+    const char *doubled_in, *doubled; /* --unroll: the last input given two channels, and the
+                                         result (k2onnx__conv_two_channels; no Scan bodies there,
+                                         so both are values of this graph) */
 } k2onnx__converter;
 
 /* One level of the walk over layer calls: the call, the input being converted, and whether that
@@ -8509,11 +8514,69 @@ static int k2onnx__bidi_fused(k2onnx__converter *cv, const k2onnx__rnn_layer *F,
 }
 
 #ifndef K2ONNX_NO_CONV
+/* The initializer k2onnx__add_init named `name` (the same pointer), or NULL. */
+static k2onnx__initializer *k2onnx__init_named(const k2onnx__converter *cv, const char *name)
+{
+    size_t i;
+    for (i = 0; i < cv->g->ninits; i++)
+        if (cv->g->inits[i].name == name) return &cv->g->inits[i];
+    return NULL;
+}
+
+/* Concat(a, b) along axis 1, named `name`. */
+static const char *k2onnx__concat_channels(k2onnx__converter *cv, const char *a, const char *b, const char *name)
+{
+    k2onnx__node *n = name ? k2onnx__add_node(cv, "Concat", 2, 1) : NULL;
+    if (!n) return NULL;
+    n->inputs[0] = a;
+    n->inputs[1] = b;
+    n->outputs[0] = n->name = name;
+    k2onnx__attr_int(n, "axis", 1);
+    return name;
+}
+
+/* libonnx convolves over one spatial axis wrongly when a kernel [M, 1, k] has one input channel
+   and several output channels: each output channel also adds the kernels of the output channels
+   after it. The unrolled form, made for runtimes like it, gives such a convolution two input
+   channels: the input twice (one Concat, shared by consecutive convolutions of the same input)
+   against the kernel with a zero second channel (one Concat per kernel). The sums are the same:
+   the second channel adds zeros. Returns 0 when out of memory; *x and *w change only where the
+   kernel has that shape. */
+static int k2onnx__conv_two_channels(k2onnx__converter *cv, const char **x, const char **w)
+{
+    k2onnx__initializer *t = k2onnx__init_named(cv, *w);
+    const char *kernel = *w;
+    if (!t || t->rank != 3 || t->dims[1] != 1 || t->dims[0] < 2) return 1;
+    if (!t->two_channels) {
+        int64_t dims[3];
+        k2onnx__initializer *z;
+        const char *doubled;
+        memcpy(dims, t->dims, sizeof dims);
+        z = k2onnx__add_init(cv, k2onnx__sprintf(cv->ctx, "%s_zero_channel", kernel), K2ONNX__FLOAT, 3, dims);
+        if (!z || !(z->f32 = (const float *)k2onnx__alloc_array(cv->ctx, (size_t)z->count, sizeof *z->f32))) return 0;
+        z->kind = K2ONNX__INIT_F32;
+        if (!(doubled = k2onnx__concat_channels(cv, kernel, z->name, k2onnx__sprintf(cv->ctx, "%s_two_channels", kernel)))) return 0;
+        t = k2onnx__init_named(cv, kernel); /* adding the zeros may have moved the initializers */
+        t->two_channels = doubled;
+    }
+    if (cv->doubled_in != *x) {
+        const char *doubled = k2onnx__concat_channels(cv, *x, *x, k2onnx__sprintf(cv->ctx, "%s_two_channels", *x));
+        if (!doubled) return 0;
+        cv->doubled_in = *x;
+        cv->doubled = doubled;
+    }
+    *x = cv->doubled;
+    *w = t->two_channels;
+    return 1;
+}
+
 /* One ONNX Conv over [N, C, spatial...] with nsp spatial axes. */
 static const char *k2onnx__conv_node(k2onnx__converter *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
                                      const int64_t *st, const int64_t *d, const int64_t *pads, int64_t group, const char *what)
 {
-    k2onnx__node *n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
+    k2onnx__node *n;
+    if (K2ONNX__UNROLLS(cv->ctx) && nsp == 1 && group == 1 && !k2onnx__conv_two_channels(cv, &x, &w)) return NULL;
+    n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
     if (!n) return NULL;
     n->inputs[0] = x;
     n->inputs[1] = w;
@@ -9564,7 +9627,7 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
     k2onnx__conv1d_cfg c;
     const char *xt, *wn, *bn = NULL;
     long long g;
-    int64_t F, Cg, dims3[3], f, ci, j;
+    int64_t F, Cg, in_ch, dims3[3], f, ci, j;
     uint64_t kd[3];
     float *w;
     int kernel_first = 0, flip = 0;
@@ -9591,8 +9654,11 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
     } else if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) {
         return 0;
     }
-    /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. */
-    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * c.k), sizeof *w);
+    /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. With --unroll, groups of one channel
+       become one full [F, C, k] kernel, zero outside each output channel's group: libonnx gets
+       one-channel groups wrong. */
+    in_ch = K2ONNX__UNROLLS(cv->ctx) && Cg == 1 ? c.C : Cg;
+    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * in_ch * c.k), sizeof *w);
     if (!w) return 0;
     for (f = 0; f < F; f++)
         for (ci = 0; ci < Cg; ci++)
@@ -9600,10 +9666,12 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
                 uint64_t tap = (uint64_t)(flip ? c.k - 1 - j : j);
                 uint64_t at = kernel_first ? ((uint64_t)f * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)c.k + tap
                                            : (tap * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)F + (uint64_t)f;
-                w[(f * Cg + ci) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
+                int64_t channel = in_ch > Cg ? f / (F / g) : ci; /* the input channel of f's group */
+                w[(f * in_ch + channel) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
             }
+    if (in_ch > Cg) g = 1;
     dims3[0] = F;
-    dims3[1] = Cg;
+    dims3[1] = in_ch;
     dims3[2] = c.k;
     if (!(wn = k2onnx__init_f32(cv, "W", w, 3, dims3))) return 0;
     if (c.use_bias && !(bn = k2onnx__vector_init(cv, 1, "B", F))) return 0;

@@ -1201,6 +1201,14 @@ def m_conv1d_groups(fl, rng, seq=6, cin=4, filters=6):
     return m
 
 
+def m_conv1d_groups_one(fl, rng, seq=6, cin=3, filters=6):
+    """Conv1D(6, 3, groups=3, same): one input channel per group, two output channels each."""
+    m = Model(fl)
+    x = m.input('inputs', [seq, cin])
+    m.outputs = [add_conv1d(m, fl, rng, x, cin, filters, 3, groups=cin, padding='same')]
+    return m
+
+
 def m_conv1d_lstm(fl, rng, seq=8, hid=4):
     """Sequential: Conv1D(5, 3, same, relu) -> MaxPooling1D(2) -> LSTM(hid) -> Dense(INP)."""
     m = Model(fl, sequential=True)
@@ -1900,6 +1908,7 @@ def new_layer_models():
         ('conv1d_pad', m_conv1d_pad, {}),
         ('conv1d_stride', m_conv1d_stride, {}),
         ('conv1d_groups', m_conv1d_groups, dict(only='tfk2')),
+        ('conv1d_groups_one', m_conv1d_groups_one, dict(only='tfk2')),
         ('conv1d_lstm', m_conv1d_lstm, {}),
         ('pool1d', m_pool1d, {}),
         ('emb_mask_gap', m_emb_mask_gap, {}),
@@ -2883,6 +2892,16 @@ def mm_sepconv(kit, rng, seq=7, feat=3):
     kit.m.outputs = outs
 
 
+def mm_conv1d_mono(kit, rng, seq=8):
+    """A one-channel signal, the usual sensor input, so every kernel has one input channel:
+    Conv1D(4, 3, same, relu) -> LSTM(3); SeparableConv1D(3, 3) (one-channel depthwise and pointwise
+    kernels); SeparableConv1D(4, 2, same, depth_multiplier 2); Conv1DTranspose(3, 3)."""
+    x = kit.input([seq, 1])
+    c = kit.conv1d(rng, x, 4, 3, padding='same', activation='relu')
+    kit.m.outputs = [kit.lstm(rng, c, 3, return_sequences=False), kit.separable_conv1d(rng, x, 3, 3),
+                     kit.separable_conv1d(rng, x, 4, 2, padding='same', mult=2), kit.conv1d_transpose(rng, x, 3, 3)]
+
+
 def mm_batchnorm_axes(kit, rng, seq=5, feat=4):
     """BatchNormalization(axis=1) on a [batch, seq, feat] tensor (one mean/variance per step), and
     LSTM(4) (last output) -> BatchNormalization on the 2-D tensor -> Dense(2)."""
@@ -2936,6 +2955,7 @@ MORE_LAYER_MODELS = [
     ('sepconv_lstm', mm_sepconv, ('k22', 'tfk2', 'k3')),
     ('conv1d_transpose', mm_conv1d_transpose, ('tfk2', 'k3')),
     ('conv1d_transpose_cf', mm_conv1d_transpose_cf, ('tfk2', 'k3')),
+    ('conv1d_mono', mm_conv1d_mono, ('tfk2', 'k3')),
     ('batchnorm_axes', mm_batchnorm_axes, ('k22', 'tfk2', 'k3')),
     ('dot_lstm', mm_dot, ('k22', 'tfk2', 'k3')),
     ('timedist_conv', mm_td_conv, ('k22', 'tfk2', 'k3')),
