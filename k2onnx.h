@@ -263,6 +263,11 @@ typedef struct k2onnx_options {
        conversion made: layers, the nodes each became, shapes, parameter counts */
     k2onnx_describe_fn describe;
     void *describe_user;
+    /* optional: called once, before the first byte goes to `write`, with how many bytes `write`
+       will get in all, so that a file can have its room reserved at once (a file system
+       allocates reserved room in one step instead of a page at a time as the file grows) */
+    void (*output_size)(void *user, unsigned long long size);
+    void *output_size_user;
 } k2onnx_options;
 
 /* Caller-owned; filled in on failure. The message names the object that failed: an HDF5 path,
@@ -451,7 +456,6 @@ typedef struct k2onnx__block {
 /* Every allocation of one conversion comes from this arena and is released at once at the end,
    which keeps the many early-exit error paths leak-free. */
 typedef struct k2onnx__ctx {
-    k2onnx_options opt;           /* the caller's options, zeros replaced by their defaults */
     k2onnx__block *blocks;
     size_t allocated;
     size_t footprint;             /* bytes taken from the allocator or the buffer, headers included */
@@ -464,8 +468,9 @@ typedef struct k2onnx__ctx {
     struct k2onnx__inflate_tables *inflate_tables; /* taken at the first deflated chunk or member */
     int describe;                /* options.describe is set: the graph keeps which layer made each node */
     k2onnx_error *error;
-    k2onnx_error local_error;
     int failed;
+    k2onnx_options opt;           /* the caller's options, zeros replaced by their defaults */
+    k2onnx_error local_error;
 } k2onnx__ctx;
 
 static void k2onnx__append(char *buf, size_t cap, size_t *len, const char *s, size_t n)
@@ -13029,15 +13034,8 @@ static void k2onnx__pb_emit(void *sink, const void *data, size_t size)
 static void k2onnx__pb_message(k2onnx__pb *pb, unsigned field, k2onnx__pb_fn fn, const void *obj)
 {
     k2onnx__pb m;
-    m.write = NULL;
-    m.user = NULL;
+    memset(&m, 0, sizeof m);
     m.measuring = 1;
-    m.failed = 0;
-    m.n = 0;
-    m.used = 0;
-    m.buf = NULL;
-    m.payload = NULL;
-    m.payload_user = NULL;
     fn(&m, obj);
     k2onnx__pb_tag(pb, field, 2);
     k2onnx__pb_varint(pb, m.n);
@@ -13484,7 +13482,17 @@ K2ONNX_DEF k2onnx_result k2onnx_convert(const void *data, size_t size, const k2o
             scratch.data = (unsigned char *)k2onnx__alloc_unzeroed(&ctx, scratch.size);
             pb.buf = (unsigned char *)k2onnx__alloc(&ctx, K2ONNX__PB_BUF);
         }
-        if (!write || (scratch.data && pb.buf)) k2onnx__pb_model(&pb, &g);
+        if (!write || (scratch.data && pb.buf)) {
+            /* With options.output_size, a measuring pass first. */
+            pb.measuring = write && ctx.opt.output_size;
+            for (;;) {
+                k2onnx__pb_model(&pb, &g);
+                if (!pb.measuring) break;
+                ctx.opt.output_size(ctx.opt.output_size_user, (unsigned long long)pb.n);
+                pb.measuring = 0;
+                pb.n = 0;
+            }
+        }
         k2onnx__pb_flush(&pb);
         if (pb.failed) k2onnx__fail(&ctx, k2onnx_result_write_failed, "the write callback reported an error");
         else if (out_size) *out_size = (size_t)pb.n;

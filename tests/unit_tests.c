@@ -1421,6 +1421,53 @@ static void test_api(const char *fixture)
     free(buf);
 }
 
+/* What options.output_size was told, and how many bytes had been written by then. */
+typedef struct size_note {
+    int calls;
+    unsigned long long size;
+    size_t written_before;
+    const growbuf *out;
+} size_note;
+
+static void note_output_size(void *user, unsigned long long size)
+{
+    size_note *n = (size_note *)user;
+    n->calls++;
+    n->size = size;
+    n->written_before = n->out->size;
+}
+
+/* options.output_size is told the exact size once, before the first byte; never when nothing is
+   written. */
+static void test_output_size(const char *fixture)
+{
+    size_t size = 0, measured = 0;
+    unsigned char *buf = load_fixture(fixture, &size);
+    k2onnx_options opts;
+    k2onnx_error err;
+    growbuf out;
+    size_note note;
+    if (!buf) return;
+    memset(&opts, 0, sizeof opts);
+    memset(&out, 0, sizeof out);
+    memset(&note, 0, sizeof note);
+    note.out = &out;
+    opts.output_size = note_output_size;
+    opts.output_size_user = &note;
+    CHECK(k2onnx_convert(buf, size, &opts, grow_write, &out, &measured, &err) == k2onnx_result_success);
+    CHECK(note.calls == 1 && note.written_before == 0);
+    CHECK(note.size == out.size && out.size == measured && measured > 100);
+    note.calls = 0;
+    CHECK(k2onnx_convert(buf, size, &opts, NULL, NULL, &measured, &err) == k2onnx_result_success);
+    CHECK(note.calls == 0);
+    opts.unroll = 1;
+    free(out.data);
+    memset(&out, 0, sizeof out);
+    if (k2onnx_convert(buf, size, &opts, grow_write, &out, NULL, &err) == k2onnx_result_success) CHECK(note.calls == 1 && note.size == out.size);
+    free(out.data);
+    free(buf);
+}
+
 static const char inflate_text[] = "k2onnx inflates what h5py deflates. k2onnx inflates what h5py deflates. "
                                    "k2onnx inflates what h5py deflates. ";
 
@@ -2197,6 +2244,9 @@ int main(int argc, char **argv)
     test_convert_file(fixture);
     test_memory_buffer("tests/fixtures/k22_lstm_state.h5");
     test_unzeroed_memory("tests/fixtures/k22_lstm_state.h5");
+    test_output_size(fixture);
+    test_output_size("tests/fixtures/k3_keras_seq_lstm_lstm.keras");
+    test_output_size("tests/fixtures/k1_conv2d_tf.h5");
     test_unzeroed_memory("tests/fixtures/k3_keras_seq_lstm_lstm.keras");
     test_unzeroed_memory("tests/fixtures/k3_keras_deflate_rnn_lstm.keras");
     if (argc > 3) test_big_model(argv[3]);
