@@ -5651,6 +5651,8 @@ typedef struct k2onnx__initializer {
     unsigned nparts;
     const char *two_channels;   /* --unroll, a one-channel Conv kernel: the kernel with a zero
                                    second channel (k2onnx__conv_two_channels) */
+    int ungrouped;              /* --unroll, a kernel of one-channel groups widened to a full
+                                   kernel (k2onnx__conv_ungroup) */
 } k2onnx__initializer;
 
 /* A graph input or output as ONNX declares it (a dim below 0 without a param is "?"). */
@@ -5887,15 +5889,21 @@ static const char *k2onnx__op1(k2onnx__converter *cv, const char *op, const char
     return n->outputs[0];
 }
 
-static const char *k2onnx__op2n(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what, k2onnx__node **node)
+/* A node of two inputs whose output, and the node, are named `name` as it is. */
+static const char *k2onnx__op2_as(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *name, k2onnx__node **node)
 {
-    k2onnx__node *n = k2onnx__add_node(cv, op, 2, 1);
+    k2onnx__node *n = name ? k2onnx__add_node(cv, op, 2, 1) : NULL;
     if (!n) return NULL;
     n->inputs[0] = a;
     n->inputs[1] = b;
-    n->outputs[0] = n->name = k2onnx__vname(cv, what);
+    n->outputs[0] = n->name = name;
     if (node) *node = n;
-    return n->outputs[0];
+    return name;
+}
+
+static const char *k2onnx__op2n(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what, k2onnx__node **node)
+{
+    return k2onnx__op2_as(cv, op, a, b, k2onnx__vname(cv, what), node);
 }
 
 static const char *k2onnx__op2(k2onnx__converter *cv, const char *op, const char *a, const char *b, const char *what)
@@ -5903,13 +5911,19 @@ static const char *k2onnx__op2(k2onnx__converter *cv, const char *op, const char
     return k2onnx__op2n(cv, op, a, b, what, NULL);
 }
 
-/* Concat or Gather of two values along `axis`. */
-static const char *k2onnx__op2_axis(k2onnx__converter *cv, const char *op, const char *a, const char *b, int64_t axis, const char *what)
+/* Concat or Gather of two values along `axis`, named `name` as it is. */
+static const char *k2onnx__op2_axis_as(k2onnx__converter *cv, const char *op, const char *a, const char *b, int64_t axis, const char *name)
 {
     k2onnx__node *n;
-    const char *y = k2onnx__op2n(cv, op, a, b, what, &n);
+    const char *y = k2onnx__op2_as(cv, op, a, b, name, &n);
     if (y) k2onnx__attr_int(n, "axis", axis);
     return y;
+}
+
+/* The same named under the layer. */
+static const char *k2onnx__op2_axis(k2onnx__converter *cv, const char *op, const char *a, const char *b, int64_t axis, const char *what)
+{
+    return k2onnx__op2_axis_as(cv, op, a, b, axis, k2onnx__vname(cv, what));
 }
 
 /* Squeeze/Unsqueeze on one axis: an attribute before opset 13, an input from 13 on. */
@@ -8528,18 +8542,6 @@ static k2onnx__initializer *k2onnx__init_named(const k2onnx__converter *cv, cons
     return NULL;
 }
 
-/* Concat(a, b) along axis 1, named `name`. */
-static const char *k2onnx__concat_channels(k2onnx__converter *cv, const char *a, const char *b, const char *name)
-{
-    k2onnx__node *n = name ? k2onnx__add_node(cv, "Concat", 2, 1) : NULL;
-    if (!n) return NULL;
-    n->inputs[0] = a;
-    n->inputs[1] = b;
-    n->outputs[0] = n->name = name;
-    k2onnx__attr_int(n, "axis", 1);
-    return name;
-}
-
 /* libonnx convolves over one spatial axis wrongly when a kernel [M, 1, k] has one input channel
    and several output channels: each output channel also adds the kernels of the output channels
    after it. The unrolled form, made for runtimes like it, gives such a convolution two input
@@ -8560,12 +8562,12 @@ static int k2onnx__conv_two_channels(k2onnx__converter *cv, const char **x, cons
         z = k2onnx__add_init(cv, k2onnx__sprintf(cv->ctx, "%s_zero_channel", kernel), K2ONNX__FLOAT, 3, dims);
         if (!z || !(z->f32 = (const float *)k2onnx__alloc_array(cv->ctx, (size_t)z->count, sizeof *z->f32))) return 0;
         z->kind = K2ONNX__INIT_F32;
-        if (!(doubled = k2onnx__concat_channels(cv, kernel, z->name, k2onnx__sprintf(cv->ctx, "%s_two_channels", kernel)))) return 0;
+        if (!(doubled = k2onnx__op2_axis_as(cv, "Concat", kernel, z->name, 1, k2onnx__sprintf(cv->ctx, "%s_two_channels", kernel)))) return 0;
         t = k2onnx__init_named(cv, kernel); /* adding the zeros may have moved the initializers */
         t->two_channels = doubled;
     }
     if (cv->doubled_in != *x) {
-        const char *doubled = k2onnx__concat_channels(cv, *x, *x, k2onnx__sprintf(cv->ctx, "%s_two_channels", *x));
+        const char *doubled = k2onnx__op2_axis_as(cv, "Concat", *x, *x, 1, k2onnx__sprintf(cv->ctx, "%s_two_channels", *x));
         if (!doubled) return 0;
         cv->doubled_in = *x;
         cv->doubled = doubled;
@@ -8575,11 +8577,38 @@ static int k2onnx__conv_two_channels(k2onnx__converter *cv, const char **x, cons
     return 1;
 }
 
+/* libonnx also gets grouped convolutions wrong when each group has one input channel (a
+   depthwise step, a Conv1D with groups equal to its channels). The unrolled form widens such a
+   float32 kernel [M, 1, spatial...] in place to a full kernel [M, group, spatial...], zero
+   outside each output channel's group, and the Conv gets group 1: the sums are the same. Returns
+   0 when out of memory. */
+static int k2onnx__conv_ungroup(k2onnx__converter *cv, const char *w, int64_t *group)
+{
+    k2onnx__initializer *t = k2onnx__init_named(cv, w);
+    int64_t M, per, o;
+    float *full;
+    if (!t || t->kind != K2ONNX__INIT_F32 || t->rank < 3 || t->dims[0] % *group) return 1;
+    if (!t->ungrouped) {
+        if (t->dims[1] != 1) return 1;
+        M = t->dims[0];
+        per = (int64_t)t->count / M; /* the spatial taps of one output channel */
+        if (!(full = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(t->count * (uint64_t)*group), sizeof *full))) return 0;
+        for (o = 0; o < M; o++) memcpy(full + (o * *group + o / (M / *group)) * per, t->f32 + o * per, (size_t)per * sizeof *full);
+        t->f32 = full;
+        t->dims[1] = *group;
+        t->count *= (uint64_t)*group;
+        t->ungrouped = 1;
+    }
+    *group = 1;
+    return 1;
+}
+
 /* One ONNX Conv over [N, C, spatial...] with nsp spatial axes. */
 static const char *k2onnx__conv_node(k2onnx__converter *cv, const char *x, const char *w, const char *b, unsigned nsp, const int64_t *k,
                                      const int64_t *st, const int64_t *d, const int64_t *pads, int64_t group, const char *what)
 {
     k2onnx__node *n;
+    if (K2ONNX__UNROLLS(cv->ctx) && group > 1 && !k2onnx__conv_ungroup(cv, w, &group)) return NULL;
     if (K2ONNX__UNROLLS(cv->ctx) && nsp == 1 && group == 1 && !k2onnx__conv_two_channels(cv, &x, &w)) return NULL;
     n = k2onnx__add_node(cv, "Conv", b ? 3 : 2, 1);
     if (!n) return NULL;
@@ -9632,7 +9661,7 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
     k2onnx__conv1d_cfg c;
     const char *xt, *wn, *bn = NULL;
     long long g;
-    int64_t F, Cg, in_ch, dims3[3], f, ci, j;
+    int64_t F, Cg, dims3[3], f, ci, j;
     uint64_t kd[3];
     float *w;
     int kernel_first = 0, flip = 0;
@@ -9659,11 +9688,8 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
     } else if (!k2onnx__check_weight(cv, 0, "kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 1, "bias", 1, &kd[2]))) {
         return 0;
     }
-    /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. With --unroll, groups of one channel
-       become one full [F, C, k] kernel, zero outside each output channel's group: libonnx gets
-       one-channel groups wrong. */
-    in_ch = K2ONNX__UNROLLS(cv->ctx) && Cg == 1 ? c.C : Cg;
-    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * in_ch * c.k), sizeof *w);
+    /* Keras kernel [k, C/g, F] -> ONNX weight [F, C/g, k]. */
+    w = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(F * Cg * c.k), sizeof *w);
     if (!w) return 0;
     for (f = 0; f < F; f++)
         for (ci = 0; ci < Cg; ci++)
@@ -9671,12 +9697,10 @@ static int k2onnx__map_conv1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
                 uint64_t tap = (uint64_t)(flip ? c.k - 1 - j : j);
                 uint64_t at = kernel_first ? ((uint64_t)f * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)c.k + tap
                                            : (tap * (uint64_t)Cg + (uint64_t)ci) * (uint64_t)F + (uint64_t)f;
-                int64_t channel = in_ch > Cg ? f / (F / g) : ci; /* the input channel of f's group */
-                w[(f * in_ch + channel) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
+                w[(f * Cg + ci) * c.k + j] = k2onnx__h5array_get(&cv->layer->weights[0], at);
             }
-    if (in_ch > Cg) g = 1;
     dims3[0] = F;
-    dims3[1] = in_ch;
+    dims3[1] = Cg;
     dims3[2] = c.k;
     if (!(wn = k2onnx__init_f32(cv, "W", w, 3, dims3))) return 0;
     if (c.use_bias && !(bn = k2onnx__vector_init(cv, 1, "B", F))) return 0;
@@ -9692,7 +9716,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__converter *cv, const k2onnx__kva
     const k2onnx__kvalue *x = &in[0];
     k2onnx__conv1d_cfg c;
     const char *xt, *dn, *pn, *bn = NULL, *y;
-    int64_t F, M, dd[3], zero[2] = {0, 0}, ch, m, j, in_ch;
+    int64_t F, M, dd[3], zero[2] = {0, 0}, ch, m, j;
     uint64_t kd[3];
     float *dw;
     k2onnx__initializer *pw;
@@ -9711,19 +9735,16 @@ static int k2onnx__map_separable_conv1d(k2onnx__converter *cv, const k2onnx__kva
     kd[1] = (uint64_t)(c.C * M);
     kd[2] = (uint64_t)F;
     if (!k2onnx__check_weight(cv, 1, "pointwise_kernel", 3, kd) || (c.use_bias && !k2onnx__check_weight(cv, 2, "bias", 1, &kd[2]))) return 0;
-    /* depthwise [k, C, M] -> [C*M, 1, k]; output channel c*M + m reads input channel c. With
-       --unroll a full [C*M, C, k] kernel, zero off its diagonal: libonnx gets grouped
-       convolutions with one channel per group wrong. */
-    in_ch = K2ONNX__UNROLLS(cv->ctx) ? c.C : 1;
-    dw = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(c.C * M * in_ch * c.k), sizeof *dw);
+    /* depthwise [k, C, M] -> [C*M, 1, k]; output channel c*M + m reads input channel c. */
+    dw = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(c.C * M * c.k), sizeof *dw);
     if (!dw) return 0;
     for (ch = 0; ch < c.C; ch++)
         for (m = 0; m < M; m++)
             for (j = 0; j < c.k; j++)
-                dw[((ch * M + m) * in_ch + (in_ch > 1 ? ch : 0)) * c.k + j] =
+                dw[(ch * M + m) * c.k + j] =
                     k2onnx__h5array_get(&cv->layer->weights[0], ((uint64_t)j * (uint64_t)c.C + (uint64_t)ch) * (uint64_t)M + (uint64_t)m);
     dd[0] = c.C * M;
-    dd[1] = in_ch;
+    dd[1] = 1;
     dd[2] = c.k;
     if (!(dn = k2onnx__init_f32(cv, "depthwise_W", dw, 3, dd))) return 0;
     /* pointwise [1, C*M, F] -> [F, C*M, 1]: a transpose the file can stream */
@@ -9741,7 +9762,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__converter *cv, const k2onnx__kva
     pn = pw->name;
     if (c.use_bias && !(bn = k2onnx__vector_init(cv, 2, "B", F))) return 0;
     xt = k2onnx__channels_first_input(cv, x, &c);
-    y = xt ? k2onnx__conv_node(cv, xt, dn, NULL, 1, &c.k, &c.st, &c.d, c.pads, in_ch > 1 ? 1 : c.C, "depthwise") : NULL;
+    y = xt ? k2onnx__conv_node(cv, xt, dn, NULL, 1, &c.k, &c.st, &c.d, c.pads, c.C, "depthwise") : NULL;
     {
         int64_t one = 1;
         y = y ? k2onnx__conv_node(cv, y, pn, bn, 1, &one, &one, &one, zero, 1, "pointwise") : NULL;
@@ -10010,26 +10031,22 @@ static const char *k2onnx__conv2d_depthwise(k2onnx__converter *cv, const k2onnx_
     static const int64_t one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
     const k2onnx__image *im = &k->im;
     const k2onnx__window2d *w = &k->w;
-    int64_t M = k->M, F = k->F, c, f, i, j, wd[4], in_ch;
+    int64_t M = k->M, F = k->F, c, f, i, j, wd[4];
     const char *wn, *bn = NULL, *y;
     float *wv;
-    /* depthwise [kh, kw, C, M] -> [C*M, 1, kh, kw]; output channel c*M + m reads channel c.
-       With --unroll a full [C*M, C, kh, kw] kernel, zero off its diagonal: libonnx gets
-       grouped convolutions with one channel per group wrong. */
-    in_ch = K2ONNX__UNROLLS(cv->ctx) ? im->C : 1;
-    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im->C * M * in_ch * w->k[0] * w->k[1]), sizeof *wv))) return NULL;
-    memset(wv, 0, (size_t)(im->C * M * in_ch * w->k[0] * w->k[1]) * sizeof *wv);
+    /* depthwise [kh, kw, C, M] -> [C*M, 1, kh, kw]; output channel c*M + m reads channel c. */
+    if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im->C * M * w->k[0] * w->k[1]), sizeof *wv))) return NULL;
     for (c = 0; c < im->C; c++)
         for (f = 0; f < M; f++)
             for (i = 0; i < w->k[0]; i++)
                 for (j = 0; j < w->k[1]; j++)
-                    wv[(((c * M + f) * in_ch + (in_ch > 1 ? c : 0)) * w->k[0] + i) * w->k[1] + j] =
+                    wv[((c * M + f) * w->k[0] + i) * w->k[1] + j] =
                         k2onnx__h5array_get(&cv->layer->weights[0], k->th_kernels ? (uint64_t)(((f * im->C + c) * w->k[0] + i) * w->k[1] + j)
                                                                                   : (uint64_t)(((i * w->k[1] + j) * im->C + c) * M + f));
-    wd[0] = im->C * M, wd[1] = in_ch, wd[2] = w->k[0], wd[3] = w->k[1];
+    wd[0] = im->C * M, wd[1] = 1, wd[2] = w->k[0], wd[3] = w->k[1];
     if (!(wn = k2onnx__init_f32(cv, "depthwise_W", wv, 4, wd))) return NULL;
     if (k->depthwise && k->use_bias && !(bn = k2onnx__vector_init(cv, k->bias_at, "B", F))) return NULL;
-    y = k2onnx__conv_node(cv, xt, wn, bn, 2, w->k, w->st, w->d, w->pads, in_ch > 1 ? 1 : im->C, "depthwise");
+    y = k2onnx__conv_node(cv, xt, wn, bn, 2, w->k, w->st, w->d, w->pads, im->C, "depthwise");
     if (!y || !k->separable) return y;
     /* pointwise [1, 1, C*M, F] -> [F, C*M, 1, 1] */
     if (!(wv = (float *)k2onnx__alloc_array(cv->ctx, (size_t)(im->C * M * F), sizeof *wv))) return NULL;

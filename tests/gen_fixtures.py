@@ -1194,18 +1194,11 @@ def m_conv1d_stride(fl, rng, seq=7, filters=3):
     return m
 
 
-def m_conv1d_groups(fl, rng, seq=6, cin=4, filters=6):
+def m_conv1d_groups(fl, rng, seq=6, cin=4, filters=6, groups=2):
+    """Conv1D(filters, 3, groups, same) over cin channels (groups=cin: one input channel per group)."""
     m = Model(fl)
     x = m.input('inputs', [seq, cin])
-    m.outputs = [add_conv1d(m, fl, rng, x, cin, filters, 3, groups=2, padding='same')]
-    return m
-
-
-def m_conv1d_groups_one(fl, rng, seq=6, cin=3, filters=6):
-    """Conv1D(6, 3, groups=3, same): one input channel per group, two output channels each."""
-    m = Model(fl)
-    x = m.input('inputs', [seq, cin])
-    m.outputs = [add_conv1d(m, fl, rng, x, cin, filters, 3, groups=cin, padding='same')]
+    m.outputs = [add_conv1d(m, fl, rng, x, cin, filters, 3, groups=groups, padding='same')]
     return m
 
 
@@ -1908,7 +1901,7 @@ def new_layer_models():
         ('conv1d_pad', m_conv1d_pad, {}),
         ('conv1d_stride', m_conv1d_stride, {}),
         ('conv1d_groups', m_conv1d_groups, dict(only='tfk2')),
-        ('conv1d_groups_one', m_conv1d_groups_one, dict(only='tfk2')),
+        ('conv1d_groups_one', lambda fl, r: m_conv1d_groups(fl, r, cin=3, groups=3), dict(only='tfk2')),
         ('conv1d_lstm', m_conv1d_lstm, {}),
         ('pool1d', m_pool1d, {}),
         ('emb_mask_gap', m_emb_mask_gap, {}),
