@@ -39,7 +39,9 @@
    TRIMMING MACROS (smaller code for firmware; what they remove is refused with an error that
    names the macro, and everything else converts to the same bytes)
      K2ONNX_NO_ERROR_STRINGS messages shrink to the result and the object (HDF5 path, layer name
-                             and class), e.g. "layer 'lstm_1' (LSTM): unsupported Keras feature"
+                             and class), e.g. "layer 'lstm_1' (LSTM): unsupported Keras feature";
+                             the classes other macros leave out are refused as unknown classes
+                             are (the same message), and their names leave the layer table
      K2ONNX_NO_ZIP           no Keras 3 .keras archives (ZIP reader, CRC-32)
      K2ONNX_NO_DEFLATE       no inflate: deflated HDF5 chunks and ZIP members are refused
      K2ONNX_NO_H5_CHUNKED    no chunked HDF5 datasets (chunk indexes, filters); Keras writes its
@@ -377,11 +379,17 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #define K2ONNX__SSE2 1
 #endif
 
-/* Marks helpers that some trimmed builds leave without a caller. */
+/* Marks helpers that some trimmed builds leave without a caller; keeps a function's frame out of
+   its caller's (when the caller recurses). */
 #if defined(__GNUC__) || defined(__clang__)
 #define K2ONNX__MAYBE_UNUSED __attribute__((unused))
+#define K2ONNX__NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define K2ONNX__MAYBE_UNUSED
+#define K2ONNX__NOINLINE __declspec(noinline)
 #else
 #define K2ONNX__MAYBE_UNUSED
+#define K2ONNX__NOINLINE
 #endif
 #if defined(K2ONNX_MALLOC) != defined(K2ONNX_FREE)
 #error "define both K2ONNX_MALLOC and K2ONNX_FREE, or neither"
@@ -838,6 +846,107 @@ static float k2onnx__f16_to_f32(uint16_t h)
         return sign ? -v : v;
     }
     return k2onnx__f32_from_bits(sign | ((exp + 112u) << 23) | (man << 13));
+}
+
+/* Rounding to float32 without floating-point arithmetic: firmware FPUs do single precision only,
+   and double would pull in soft-float helpers. Numbers of up to 512 bits as little-endian 32-bit
+   words; callers bound their sizes so that they fit (see k2onnx__decimal_f32). */
+typedef struct k2onnx__big {
+    uint32_t w[16];
+    unsigned n;
+} k2onnx__big;
+
+static void k2onnx__big_set(k2onnx__big *a, uint64_t m)
+{
+    a->w[0] = (uint32_t)m;
+    a->w[1] = (uint32_t)(m >> 32);
+    a->n = a->w[1] ? 2u : 1u;
+}
+
+/* a = a * f + add */
+static void k2onnx__big_mul(k2onnx__big *a, uint32_t f, uint32_t add)
+{
+    uint64_t c = add;
+    unsigned i;
+    for (i = 0; i < a->n; i++) {
+        c += (uint64_t)a->w[i] * f;
+        a->w[i] = (uint32_t)c;
+        c >>= 32;
+    }
+    if (c) a->w[a->n++] = (uint32_t)c;
+}
+
+static uint32_t k2onnx__pow5(long e)
+{
+    uint32_t p = 1;
+    while (e-- > 0) p *= 5;
+    return p;
+}
+
+/* a /= d; non-zero when the division left a remainder. */
+static int k2onnx__big_div(k2onnx__big *a, uint32_t d)
+{
+    uint64_t r = 0;
+    unsigned i = a->n;
+    while (i--) {
+        r = r << 32 | a->w[i];
+        a->w[i] = (uint32_t)(r / d);
+        r %= d;
+    }
+    while (a->n > 1 && !a->w[a->n - 1]) a->n--;
+    return r != 0;
+}
+
+static unsigned k2onnx__big_bit(const k2onnx__big *a, long i)
+{
+    return i >= 0 && i < 32l * (long)a->n ? (unsigned)(a->w[i / 32] >> (i % 32)) & 1u : 0u;
+}
+
+/* The number of bits up to the highest one. */
+static long k2onnx__big_len(const k2onnx__big *a)
+{
+    long len = 32l * (long)(a->n - 1);
+    uint32_t top;
+    for (top = a->w[a->n - 1]; top; top >>= 1) len++;
+    return len;
+}
+
+/* The bits of the float32 nearest to q * 2^b2, ties to even; `sticky` says the number is a
+   little more than that. */
+static uint32_t k2onnx__round_f32(const k2onnx__big *q, long b2, int sticky)
+{
+    long len = k2onnx__big_len(q), s, biased, i;
+    uint32_t mant = 0;
+    if (!len) return 0;
+    s = len - 24;
+    biased = b2 + s + 150;
+    if (biased > 254) return 0x7f800000u;
+    if (biased < 1) { /* subnormal: fewer significant bits */
+        s += 1 - biased;
+        biased = 0;
+    }
+    if (s > len) return 0;
+    if (s <= 0) {
+        mant = q->w[0] << -s; /* exact: at most 24 bits */
+    } else {
+        for (i = 23; i >= 0; i--) mant = mant << 1 | k2onnx__big_bit(q, s + i);
+        for (i = 0; i < (s - 1) / 32; i++) sticky |= q->w[i] != 0;
+        for (i *= 32; i < s - 1; i++) sticky |= (int)k2onnx__big_bit(q, i);
+        if (k2onnx__big_bit(q, s - 1) && (sticky || (mant & 1u))) mant++;
+    }
+    mant += biased ? (uint32_t)(biased - 1) << 23 : 0u; /* a carry out of the significand moves the exponent */
+    return mant < 0x7f800000u ? mant : 0x7f800000u;
+}
+
+/* float64 bits to the nearest float32; NaN keeps its sign and the top of its payload. */
+static float k2onnx__f32_from_f64_bits(uint64_t u)
+{
+    uint32_t sign = (uint32_t)(u >> 32) & 0x80000000u, e = (uint32_t)(u >> 52) & 0x7ffu;
+    uint64_t man = u & 0xfffffffffffffull;
+    k2onnx__big q;
+    if (e == 0x7ff) return k2onnx__f32_from_bits(sign | 0x7f800000u | (man ? 0x400000u | (uint32_t)(man >> 29) : 0u));
+    k2onnx__big_set(&q, e ? man | (uint64_t)1 << 52 : man);
+    return k2onnx__f32_from_bits(sign | k2onnx__round_f32(&q, (long)(e ? e : 1) - 1075, 0));
 }
 
 /* True when [off, off+len) lies inside a buffer of `size` bytes, without overflow. */
@@ -3940,11 +4049,7 @@ static float k2onnx__h5array_get(const k2onnx__h5array *a, uint64_t i)
     if (a->elem_size == 4 && !a->big_endian) return k2onnx__f32_from_bits(k2onnx__le32_at(p));
     bits = a->big_endian ? k2onnx__be(p, a->elem_size) : k2onnx__le(p, a->elem_size);
     if (a->elem_size == 4) return k2onnx__f32_from_bits((uint32_t)bits);
-    if (a->elem_size == 8) {
-        double d;
-        memcpy(&d, &bits, 8);
-        return (float)d;
-    }
+    if (a->elem_size == 8) return k2onnx__f32_from_f64_bits(bits);
     return k2onnx__f16_to_f32((uint16_t)bits);
 }
 
@@ -4145,8 +4250,10 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
 enum { K2ONNX__JNULL, K2ONNX__JFALSE, K2ONNX__JTRUE, K2ONNX__JNUMBER, K2ONNX__JSTRING, K2ONNX__JARRAY, K2ONNX__JOBJECT };
 
 typedef struct k2onnx__json {
-    int type;
-    double number;
+    unsigned char type;
+    unsigned char integral;           /* numbers: `integer` holds the exact value */
+    float number;                     /* numbers: the nearest float32 */
+    int64_t integer;
     const char *str;                  /* strings: decoded UTF-8, NUL-terminated */
     size_t len;
     struct k2onnx__json *items;       /* array elements or object values */
@@ -4273,30 +4380,68 @@ static int k2onnx__jstring(k2onnx__jparser *jp, const char **out, size_t *out_le
     return 1;
 }
 
-/* Locale-independent number conversion (strtod would honour a ',' decimal point). */
-static int k2onnx__jnumber(k2onnx__jparser *jp, double *out)
+/* A decimal's significant digits: enough that a number cut after them rounds as the whole
+   number does. Each float32 halfway point, (2c + 1) * 2^(e - 24), ends at or above the 10^-150
+   digit and has at most 113 digits from its first; a cut after more digits than that falls
+   below the halfway point only when the digits cut away are all zeros. */
+#define K2ONNX__DECIMAL_DIGITS 120
+
+/* The bits of the float32 nearest to m * 10^e10 (ties to even) for a significand of `digits`
+   digits; `sticky` says that digits cut after m made the number a little larger. Since
+   10^e = 5^e * 2^e, only the power of 5 needs big arithmetic: a product, or a quotient taken
+   in steps of at most 5^13 (floor(floor(a / b) / c) = floor(a / bc), exact only when every
+   step was), after m was scaled to keep at least 27 bits in the quotient. Sizes: m < 10^120
+   < 2^399; with e10 >= 0, m * 5^e10 = number / 2^e10 < 2^130; with e10 < 0, -e10 <= 119 + 46
+   and 5^165 < 2^384, so m is scaled to less than 2^(27 + 384 + 16). */
+static uint32_t k2onnx__decimal_f32(const k2onnx__big *m, long e10, unsigned digits, int sticky)
+{
+    k2onnx__big q = *m;
+    long mag = e10 + (long)digits - 1, b2 = e10, s, i;
+    /* m * 10^e10 lies in [10^mag, 10^(mag + 1)): below 1e-46 it rounds to 0, from 1e39 to inf */
+    if (!digits || mag < -46) return 0;
+    if (mag > 38) return 0x7f800000u;
+    for (i = e10; i > 0; i -= 13) k2onnx__big_mul(&q, k2onnx__pow5(i < 13 ? i : 13), 0);
+    if (e10 < 0) {
+        /* 5^-e10 has at most 2.3223 * -e10 + 1 bits */
+        for (s = 27 + (-e10 * 2378 >> 10) + 1 - k2onnx__big_len(&q); s > 0; s -= 16, b2 -= 16) k2onnx__big_mul(&q, 1u << 16, 0);
+        for (i = -e10; i > 0; i -= 13) sticky |= k2onnx__big_div(&q, k2onnx__pow5(i < 13 ? i : 13));
+    }
+    return k2onnx__round_f32(&q, b2, sticky);
+}
+
+/* Locale-independent number conversion (strtod would honour a ',' decimal point): the nearest
+   float32, and the exact value when it is an integer that fits in 64 bits. Not inlined: its
+   digits would sit on the stack once per nesting level of k2onnx__jvalue. */
+static K2ONNX__NOINLINE int k2onnx__jnumber(k2onnx__jparser *jp, k2onnx__json *v)
 {
     const unsigned char *p = jp->p;
-    int neg = 0, exp10 = 0, digits = 0, eneg = 0;
-    long expv = 0;
-    double mant = 0.0, scale = 10.0, r = 1.0;
+    int neg = 0, eneg = 0, frac = 0, sticky = 0;
+    long e10 = 0, expv = 0;
+    unsigned digits = 0, zeros = 0;
+    k2onnx__big m;
+    uint64_t n;
+    uint32_t bits;
+    k2onnx__big_set(&m, 0);
     if (p < jp->end && *p == '-') { neg = 1; p++; }
-    if (p >= jp->end || !(*p >= '0' && *p <= '9')) return k2onnx__jfail(jp, "bad number");
-    if (*p == '0') { p++; digits = 1; }
-    else while (p < jp->end && *p >= '0' && *p <= '9') {
-        if (digits < 19) mant = mant * 10.0 + (*p - '0');
-        else exp10++;
-        digits++;
-        p++;
-    }
-    if (p < jp->end && *p == '.') {
-        p++;
+    for (;;) {
         if (p >= jp->end || !(*p >= '0' && *p <= '9')) return k2onnx__jfail(jp, "bad number");
-        while (p < jp->end && *p >= '0' && *p <= '9') {
-            if (digits < 19) { mant = mant * 10.0 + (*p - '0'); exp10--; }
-            if (mant != 0.0) digits++;
-            p++;
-        }
+        do {
+            unsigned d = (unsigned)(*p++ - '0');
+            if (digits < K2ONNX__DECIMAL_DIGITS) {
+                if (digits || d) { /* leading zeros are not significant */
+                    k2onnx__big_mul(&m, 10, d);
+                    digits++;
+                }
+                zeros = d ? 0 : zeros + 1;
+                e10 -= frac;
+            } else {
+                sticky |= d != 0;
+                e10 += !frac;
+            }
+        } while (p < jp->end && *p >= '0' && *p <= '9' && (frac || digits));
+        if (frac || p >= jp->end || *p != '.') break;
+        p++;
+        frac = 1;
     }
     if (p < jp->end && (*p == 'e' || *p == 'E')) {
         p++;
@@ -4307,11 +4452,14 @@ static int k2onnx__jnumber(k2onnx__jparser *jp, double *out)
             p++;
         }
     }
-    expv = (eneg ? -expv : expv) + exp10;
-    if (expv < 0) { eneg = 1; expv = -expv; } else eneg = 0;
-    while (expv) { if (expv & 1) r *= scale; scale *= scale; expv >>= 1; }
-    mant = eneg ? mant / r : mant * r;
-    *out = neg ? -mant : mant;
+    e10 = digits ? e10 + (eneg ? -expv : expv) : 0;
+    for (; e10 < 0 && zeros; zeros--, e10++, digits--) k2onnx__big_div(&m, 10);
+    bits = k2onnx__decimal_f32(&m, e10, digits, sticky);
+    v->number = k2onnx__f32_from_bits(neg ? bits | 0x80000000u : bits);
+    for (expv = 0; expv < e10 && m.n < 3; expv++) k2onnx__big_mul(&m, 10, 0);
+    n = (uint64_t)m.w[1] << 32 | m.w[0]; /* w[1] is 0 while n is 1 */
+    v->integral = !sticky && expv == e10 && m.n < 3 && n <= (uint64_t)INT64_MAX;
+    v->integer = v->integral ? (neg ? -(int64_t)n : (int64_t)n) : 0;
     jp->p = p;
     return 1;
 }
@@ -4377,10 +4525,10 @@ static int k2onnx__jvalue(k2onnx__jparser *jp, k2onnx__json *v)
     if (k2onnx__jlit(jp, "true")) { v->type = K2ONNX__JTRUE; return 1; }
     if (k2onnx__jlit(jp, "false")) { v->type = K2ONNX__JFALSE; return 1; }
     v->type = K2ONNX__JNUMBER;
-    if (k2onnx__jlit(jp, "NaN")) { v->number = (double)NAN; return 1; }
-    if (k2onnx__jlit(jp, "Infinity")) { v->number = (double)INFINITY; return 1; }
-    if (k2onnx__jlit(jp, "-Infinity")) { v->number = -(double)INFINITY; return 1; }
-    return k2onnx__jnumber(jp, &v->number);
+    if (k2onnx__jlit(jp, "NaN")) { v->number = NAN; return 1; }
+    if (k2onnx__jlit(jp, "Infinity")) { v->number = INFINITY; return 1; }
+    if (k2onnx__jlit(jp, "-Infinity")) { v->number = -INFINITY; return 1; }
+    return k2onnx__jnumber(jp, v);
 }
 
 static int k2onnx__json_parse(k2onnx__ctx *ctx, const char *what, const char *text, size_t len, k2onnx__json *root)
@@ -4423,16 +4571,15 @@ static int k2onnx__jbool(const k2onnx__json *o, const char *key, int def)
     if (!v || v->type == K2ONNX__JNULL) return def;
     if (v->type == K2ONNX__JTRUE) return 1;
     if (v->type == K2ONNX__JFALSE) return 0;
-    if (v->type == K2ONNX__JNUMBER) return v->number != 0.0;
+    if (v->type == K2ONNX__JNUMBER) return !v->integral || v->integer != 0;
     return def;
 }
 
 /* Integer-valued number in [lo, hi]; returns 0 when absent or not such a number. */
 static int k2onnx__jint(const k2onnx__json *v, long long lo, long long hi, long long *out)
 {
-    if (!v || v->type != K2ONNX__JNUMBER || !(v->number >= (double)lo && v->number <= (double)hi)) return 0;
-    if (v->number != (double)(long long)v->number) return 0;
-    *out = (long long)v->number;
+    if (!v || v->type != K2ONNX__JNUMBER || !v->integral || v->integer < lo || v->integer > hi) return 0;
+    *out = (long long)v->integer;
     return 1;
 }
 
@@ -5549,7 +5696,7 @@ static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_int1(k2onnx__cfg c, const char *key,
 }
 
 /* A number, `def` when absent or null. */
-static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_float(k2onnx__cfg c, const char *key, double def, double *out)
+static K2ONNX__MAYBE_UNUSED int k2onnx__cfg_float(k2onnx__cfg c, const char *key, float def, float *out)
 {
     const k2onnx__json *v = k2onnx__jget(c.json, key);
     if (!v || v->type == K2ONNX__JNULL) { *out = def; return 1; }
@@ -6995,7 +7142,7 @@ static int k2onnx__map_masking(k2onnx__converter *cv, const k2onnx__kvalue *in, 
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (x->rank != 3) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "Masking is supported on [batch, time, features] inputs only");
     if (mv && mv->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "mask_value is not a number");
-    value = k2onnx__const_f32(cv, "mask_value", mv ? (float)mv->number : 0.0f);
+    value = k2onnx__const_f32(cv, "mask_value", mv ? mv->number : 0.0f);
     if (K2ONNX__UNROLLS(cv->ctx) && cv->opset >= 9) return k2onnx__masking_portable(cv, x, value, out, nout);
     zero = k2onnx__const_f32(cv, "zero", 0.0f);
     diff = value ? k2onnx__op2(cv, "Sub", x->name, value, "difference") : NULL;
@@ -10536,7 +10683,7 @@ static int k2onnx__map_batchnorm(k2onnx__converter *cv, const k2onnx__kvalue *in
     unsigned vr;
     float *a, *b;
     const char *an, *bn, *y;
-    double e = eps && eps->type == K2ONNX__JNUMBER ? eps->number : 1e-3;
+    double e = eps && eps->type == K2ONNX__JNUMBER ? (double)eps->number : (double)1e-3f;
     const k2onnx__h5array *gamma = NULL, *beta = NULL, *mean, *var;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_axis(k2onnx__cfg_of(cv, cfg), "axis", -1, -1, x->rank, &ax)) return 0;
     C = x->dims[ax];
@@ -10638,7 +10785,7 @@ static int k2onnx__map_layernorm(k2onnx__converter *cv, const k2onnx__kvalue *in
     d = mean ? k2onnx__op2(cv, "Sub", x->name, mean, "centered") : NULL;
     d2 = d ? k2onnx__op2(cv, "Mul", d, d, "squared") : NULL;
     var = d2 ? k2onnx__reduce(cv, "ReduceMean", d2, -1, 1, "variance") : NULL;
-    e = k2onnx__const_f32(cv, "epsilon", eps && eps->type == K2ONNX__JNUMBER ? (float)eps->number : 1e-3f);
+    e = k2onnx__const_f32(cv, "epsilon", eps && eps->type == K2ONNX__JNUMBER ? eps->number : 1e-3f);
     ve = var && e ? k2onnx__op2(cv, "Add", var, e, "variance_eps") : NULL;
     sd = ve ? k2onnx__op1(cv, "Sqrt", ve, "deviation", NULL) : NULL;
     y = sd ? k2onnx__op2(cv, "Div", d, sd, "standardized") : NULL;
@@ -10660,7 +10807,7 @@ static int k2onnx__map_leaky_relu(k2onnx__converter *cv, const k2onnx__kvalue *i
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (a && a->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "alpha is not a number");
     if (!(y = k2onnx__op1(cv, "LeakyRelu", in[0].name, "LeakyRelu", &n)) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    k2onnx__attr_float(n, "alpha", a ? (float)a->number : 0.3f);
+    k2onnx__attr_float(n, "alpha", a ? a->number : 0.3f);
     (*out)[0] = in[0];
     (*out)[0].name = y;
     return 1;
@@ -10864,39 +11011,39 @@ static int k2onnx__one_output(k2onnx__converter *cv, const k2onnx__kvalue *x, co
 static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
     const k2onnx__json *mv = k2onnx__jget(cv->layer->config, "max_value");
-    double slope = 0.0, thr = 0.0, maxv = 0.0;
+    float slope = 0.0f, thr = 0.0f, maxv = 0.0f;
     int clip_max = mv && mv->type != K2ONNX__JNULL;
     const char *x, *y, *neg = NULL;
     k2onnx__node *n;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "negative_slope", 0.0, &slope) ||
-        !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "threshold", 0.0, &thr) || (clip_max && !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "max_value", 0.0, &maxv)))
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "negative_slope", 0.0f, &slope) ||
+        !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "threshold", 0.0f, &thr) || (clip_max && !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "max_value", 0.0f, &maxv)))
         return 0;
     x = in[0].name;
-    if (slope != 0.0 && !clip_max && thr == 0.0) {
+    if (slope != 0.0f && !clip_max && thr == 0.0f) {
         if (!(y = k2onnx__op1(cv, "LeakyRelu", x, "LeakyRelu", &n))) return 0;
-        k2onnx__attr_float(n, "alpha", (float)slope);
+        k2onnx__attr_float(n, "alpha", slope);
         return k2onnx__one_output(cv, &in[0], y, out, nout);
     }
-    if (slope != 0.0) {
-        const char *t = thr != 0.0 ? k2onnx__const_f32(cv, "threshold", (float)thr) : NULL;
-        const char *d = thr != 0.0 ? (t ? k2onnx__op2(cv, "Sub", t, x, "below_threshold") : NULL) : k2onnx__op1(cv, "Neg", x, "negated", NULL);
+    if (slope != 0.0f) {
+        const char *t = thr != 0.0f ? k2onnx__const_f32(cv, "threshold", thr) : NULL;
+        const char *d = thr != 0.0f ? (t ? k2onnx__op2(cv, "Sub", t, x, "below_threshold") : NULL) : k2onnx__op1(cv, "Neg", x, "negated", NULL);
         const char *r = d ? k2onnx__op1(cv, "Relu", d, "negative_part", NULL) : NULL;
-        const char *s = k2onnx__const_f32(cv, "negative_slope", (float)slope);
+        const char *s = k2onnx__const_f32(cv, "negative_slope", slope);
         if (!(neg = r && s ? k2onnx__op2(cv, "Mul", r, s, "negative_scaled") : NULL)) return 0;
     }
-    if (thr != 0.0) {
-        const char *t = k2onnx__const_f32(cv, "threshold_value", (float)thr);
+    if (thr != 0.0f) {
+        const char *t = k2onnx__const_f32(cv, "threshold_value", thr);
         const char *g = t ? k2onnx__op2(cv, "Greater", x, t, "above_threshold") : NULL;
         const char *gf = g ? k2onnx__op1(cv, "Cast", g, "above_threshold_float", &n) : NULL;
         if (gf) k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
         y = gf ? k2onnx__op2(cv, "Mul", x, gf, "thresholded") : NULL;
-    } else if (clip_max && maxv == 6.0) {
+    } else if (clip_max && maxv == 6.0f) {
         y = k2onnx__clip(cv, x, 0.0f, 6.0f, "relu6");
         clip_max = 0;
     } else {
         y = k2onnx__op1(cv, "Relu", x, "Relu", NULL);
     }
-    if (y && clip_max) y = k2onnx__clip(cv, y, 0.0f, (float)maxv, "clipped");
+    if (y && clip_max) y = k2onnx__clip(cv, y, 0.0f, maxv, "clipped");
     if (y && neg) y = k2onnx__op2(cv, "Sub", y, neg, "relu");
     return k2onnx__one_output(cv, &in[0], y, out, nout);
 }
@@ -10904,22 +11051,22 @@ static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, siz
 /* ELU layer: alpha * (exp(x) - 1) below zero. */
 static int k2onnx__map_elu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    double alpha = 1.0;
+    float alpha = 1.0f;
     k2onnx__node *n;
     const char *y;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "alpha", 1.0, &alpha)) return 0;
-    if ((y = k2onnx__op1(cv, "Elu", in[0].name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", (float)alpha);
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "alpha", 1.0f, &alpha)) return 0;
+    if ((y = k2onnx__op1(cv, "Elu", in[0].name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", alpha);
     return k2onnx__one_output(cv, &in[0], y, out, nout);
 }
 
 /* ThresholdedReLU: x where x > theta, else 0 (written out: the ONNX op needs opset 10). */
 static int k2onnx__map_thresholded_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)
 {
-    double theta = 1.0;
+    float theta = 1.0f;
     k2onnx__node *n;
     const char *t, *g, *gf;
-    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "theta", 1.0, &theta)) return 0;
-    t = k2onnx__const_f32(cv, "theta", (float)theta);
+    if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "theta", 1.0f, &theta)) return 0;
+    t = k2onnx__const_f32(cv, "theta", theta);
     g = t ? k2onnx__op2(cv, "Greater", in[0].name, t, "above_theta") : NULL;
     gf = g ? k2onnx__op1(cv, "Cast", g, "above_theta_float", &n) : NULL;
     if (gf) k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
@@ -11345,7 +11492,7 @@ static int k2onnx__tf_nested(const k2onnx__json *j, unsigned depth, unsigned *ra
     size_t i;
     if (j->type == K2ONNX__JNUMBER) {
         if (depth != *rank) return 0;
-        if (v) v[*count] = (float)j->number;
+        if (v) v[*count] = j->number;
         (*count)++;
         return 1;
     }
@@ -12275,7 +12422,7 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
 /* A trimming macro leaves a layer's mapping out: its table row then points to the one stub of
    that macro, which refuses the layer by name. */
 #define K2ONNX__LEFT_OUT(stub, macro)                                                                            \
-    static int stub(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)    \
+    static K2ONNX__MAYBE_UNUSED int stub(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)    \
     {                                                                                                            \
         (void)in;                                                                                                \
         (void)nin;                                                                                               \
@@ -12352,6 +12499,30 @@ enum {
    separated. The rows become two arrays and one string of names in the same order (a row's
    names end with an empty one), so that a class costs its name and a row a function pointer
    and a byte. */
+/* With K2ONNX_NO_ERROR_STRINGS, a class that a trimming macro leaves out would be refused with
+   the same result and layer name as a class no row has: its row goes too. */
+#define K2ONNX__ROW_KEPT(X, fn, flags, names) X(fn, flags, names)
+#define K2ONNX__ROW_DROPPED(X, fn, flags, names)
+#if defined(K2ONNX_NO_ERROR_STRINGS) && defined(K2ONNX_NO_CONV)
+#define K2ONNX__ROW_CONV K2ONNX__ROW_DROPPED
+#else
+#define K2ONNX__ROW_CONV K2ONNX__ROW_KEPT
+#endif
+#if defined(K2ONNX_NO_ERROR_STRINGS) && (defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL))
+#define K2ONNX__ROW_CONV_SCAN K2ONNX__ROW_DROPPED
+#else
+#define K2ONNX__ROW_CONV_SCAN K2ONNX__ROW_KEPT
+#endif
+#if defined(K2ONNX_NO_ERROR_STRINGS) && defined(K2ONNX_NO_ATTENTION)
+#define K2ONNX__ROW_ATTENTION K2ONNX__ROW_DROPPED
+#else
+#define K2ONNX__ROW_ATTENTION K2ONNX__ROW_KEPT
+#endif
+#if defined(K2ONNX_NO_ERROR_STRINGS) && defined(K2ONNX_ONLY_RECURRENT)
+#define K2ONNX__ROW_NOT_RECURRENT K2ONNX__ROW_DROPPED
+#else
+#define K2ONNX__ROW_NOT_RECURRENT K2ONNX__ROW_KEPT
+#endif
 #ifdef K2ONNX_ONLY_RECURRENT
 #define K2ONNX__FOLD_STEPS_ROW(X)
 #else
@@ -12364,59 +12535,59 @@ enum {
     X(k2onnx__map_activation, K2ONNX__LAST_AXIS, "Activation") \
     X(k2onnx__map_identity, K2ONNX__LAST_AXIS, "Dropout\0SpatialDropout1D\0GaussianNoise\0GaussianDropout\0AlphaDropout\0ActivityRegularization") \
     X(k2onnx__map_masking, 0, "Masking") \
-    X(k2onnx__map_highway, 0, "Highway") \
-    X(k2onnx__map_maxout_dense, 0, "MaxoutDense") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_highway, 0, "Highway") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_maxout_dense, 0, "MaxoutDense") \
     /* recurrent layers */ \
     X(k2onnx__map_recurrent, 0, "SimpleRNN\0GRU\0LSTM\0RNN\0CuDNNGRU\0CuDNNLSTM") \
     X(k2onnx__map_bidirectional, 0, "Bidirectional") \
-    X(k2onnx__map_convlstm, 0, "ConvLSTM1D\0ConvLSTM2D") \
+    K2ONNX__ROW_CONV_SCAN(X, k2onnx__map_convlstm, 0, "ConvLSTM1D\0ConvLSTM2D") \
     /* reshaping */ \
-    X(k2onnx__map_repeat_vector, 0, "RepeatVector") \
-    X(k2onnx__map_flatten, 0, "Flatten") \
-    X(k2onnx__map_reshape, 0, "Reshape") \
-    X(k2onnx__map_permute, 0, "Permute") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_repeat_vector, 0, "RepeatVector") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_flatten, 0, "Flatten") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_reshape, 0, "Reshape") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_permute, 0, "Permute") \
     /* 1-D convolution, pooling and sequence edges */ \
-    X(k2onnx__map_conv1d, 0, "Conv1D\0Convolution1D\0AtrousConvolution1D") \
-    X(k2onnx__map_separable_conv1d, 0, "SeparableConv1D\0SeparableConvolution1D") \
-    X(k2onnx__map_conv1d_transpose, 0, "Conv1DTranspose") \
-    X(k2onnx__map_pool1d, 0, "MaxPooling1D\0MaxPool1D\0AveragePooling1D\0AvgPool1D") \
-    X(k2onnx__map_global_pool1d, 0, "GlobalAveragePooling1D\0GlobalAvgPool1D\0GlobalMaxPooling1D\0GlobalMaxPool1D") \
-    X(k2onnx__map_cropping1d, 0, "Cropping1D") \
-    X(k2onnx__map_zero_padding1d, 0, "ZeroPadding1D") \
-    X(k2onnx__map_upsampling1d, 0, "UpSampling1D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_conv1d, 0, "Conv1D\0Convolution1D\0AtrousConvolution1D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_separable_conv1d, 0, "SeparableConv1D\0SeparableConvolution1D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_conv1d_transpose, 0, "Conv1DTranspose") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_pool1d, 0, "MaxPooling1D\0MaxPool1D\0AveragePooling1D\0AvgPool1D") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_global_pool1d, 0, "GlobalAveragePooling1D\0GlobalAvgPool1D\0GlobalMaxPooling1D\0GlobalMaxPool1D") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_cropping1d, 0, "Cropping1D") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_zero_padding1d, 0, "ZeroPadding1D") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_upsampling1d, 0, "UpSampling1D") \
     /* 2-D convolution and pooling */ \
-    X(k2onnx__map_conv2d, 0, "Conv2D\0Convolution2D\0AtrousConvolution2D\0SeparableConv2D\0SeparableConvolution2D\0DepthwiseConv2D") \
-    X(k2onnx__map_conv2d_transpose, 0, "Conv2DTranspose\0Convolution2DTranspose") \
-    X(k2onnx__map_pool2d, 0, "MaxPooling2D\0MaxPool2D\0AveragePooling2D\0AvgPool2D") \
-    X(k2onnx__map_global_pool2d, 0, "GlobalAveragePooling2D\0GlobalAvgPool2D\0GlobalMaxPooling2D\0GlobalMaxPool2D") \
-    X(k2onnx__map_zero_padding2d, 0, "ZeroPadding2D") \
-    X(k2onnx__map_cropping2d, 0, "Cropping2D") \
-    X(k2onnx__map_upsampling2d, 0, "UpSampling2D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_conv2d, 0, "Conv2D\0Convolution2D\0AtrousConvolution2D\0SeparableConv2D\0SeparableConvolution2D\0DepthwiseConv2D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_conv2d_transpose, 0, "Conv2DTranspose\0Convolution2DTranspose") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_pool2d, 0, "MaxPooling2D\0MaxPool2D\0AveragePooling2D\0AvgPool2D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_global_pool2d, 0, "GlobalAveragePooling2D\0GlobalAvgPool2D\0GlobalMaxPooling2D\0GlobalMaxPool2D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_zero_padding2d, 0, "ZeroPadding2D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_cropping2d, 0, "Cropping2D") \
+    K2ONNX__ROW_CONV(X, k2onnx__map_upsampling2d, 0, "UpSampling2D") \
     /* normalization, merging, Embedding */ \
-    X(k2onnx__map_batchnorm, K2ONNX__CONFIG_AXIS, "BatchNormalization") \
-    X(k2onnx__map_layernorm, 0, "LayerNormalization") \
-    X(k2onnx__map_merge, 0, "Add\0Subtract\0Multiply\0Average\0Maximum\0Minimum") \
-    X(k2onnx__map_concatenate, 0, "Concatenate") \
-    X(k2onnx__map_dot, 0, "Dot") \
-    X(k2onnx__map_keras1_merge, 0, "Merge") \
-    X(k2onnx__map_embedding, K2ONNX__INTEGER_INPUTS, "Embedding") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_batchnorm, K2ONNX__CONFIG_AXIS, "BatchNormalization") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_layernorm, 0, "LayerNormalization") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_merge, 0, "Add\0Subtract\0Multiply\0Average\0Maximum\0Minimum") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_concatenate, 0, "Concatenate") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_dot, 0, "Dot") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_keras1_merge, 0, "Merge") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_embedding, K2ONNX__INTEGER_INPUTS, "Embedding") \
     /* activation layers */ \
-    X(k2onnx__map_leaky_relu, K2ONNX__LAST_AXIS, "LeakyReLU") \
-    X(k2onnx__map_relu, K2ONNX__LAST_AXIS, "ReLU") \
-    X(k2onnx__map_elu, K2ONNX__LAST_AXIS, "ELU") \
-    X(k2onnx__map_thresholded_relu, K2ONNX__LAST_AXIS, "ThresholdedReLU") \
-    X(k2onnx__map_prelu, 0, "PReLU") \
-    X(k2onnx__map_softmax, 0, "Softmax") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_leaky_relu, K2ONNX__LAST_AXIS, "LeakyReLU") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_relu, K2ONNX__LAST_AXIS, "ReLU") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_elu, K2ONNX__LAST_AXIS, "ELU") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_thresholded_relu, K2ONNX__LAST_AXIS, "ThresholdedReLU") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_prelu, 0, "PReLU") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_softmax, 0, "Softmax") \
     /* wrappers and nested models */ \
-    X(k2onnx__map_time_distributed, K2ONNX__UNWRAPPABLE, "TimeDistributed") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_time_distributed, K2ONNX__UNWRAPPABLE, "TimeDistributed") \
     X(k2onnx__map_nested_model, K2ONNX__UNWRAPPABLE, "Sequential\0Functional\0Model") \
     /* attention */ \
-    X(k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS, "Attention\0AdditiveAttention") \
-    X(k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS, "MultiHeadAttention") \
+    K2ONNX__ROW_ATTENTION(X, k2onnx__map_attention, K2ONNX__KEYWORD_TENSORS, "Attention\0AdditiveAttention") \
+    K2ONNX__ROW_ATTENTION(X, k2onnx__map_multi_head_attention, K2ONNX__KEYWORD_TENSORS, "MultiHeadAttention") \
     /* raw TensorFlow ops */ \
-    X(k2onnx__map_tf_op, 0, "TensorFlowOpLayer") \
-    X(k2onnx__map_tf_op_lambda, K2ONNX__KEYWORD_TENSORS | K2ONNX__UNWRAPPABLE, "TFOpLambda") \
-    X(k2onnx__map_slicing_op_lambda, K2ONNX__UNWRAPPABLE, "SlicingOpLambda") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_tf_op, 0, "TensorFlowOpLayer") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_tf_op_lambda, K2ONNX__KEYWORD_TENSORS | K2ONNX__UNWRAPPABLE, "TFOpLambda") \
+    K2ONNX__ROW_NOT_RECURRENT(X, k2onnx__map_slicing_op_lambda, K2ONNX__UNWRAPPABLE, "SlicingOpLambda") \
     K2ONNX__FOLD_STEPS_ROW(X)
 
 #define K2ONNX__LAYER_NAMES(fn, flags, names) names "\0\0"

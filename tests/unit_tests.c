@@ -223,11 +223,114 @@ static void test_json_values(void)
     CHECK(k2onnx__jget(&v, "missing") == NULL);
     k2onnx__free_all(&c);
     CHECK(parse(&c, "[0.1, 1e-7, 0.0010000000474974513, 123456789012345678901234, -0]", &v));
-    CHECK(fabs(v.items[0].number - 0.1) < 1e-16);
-    CHECK(fabs(v.items[1].number - 1e-7) < 1e-22);
-    CHECK(fabs(v.items[2].number - 0.0010000000474974513) < 1e-18);
-    CHECK(fabs(v.items[3].number / 1.23456789012345678901234e23 - 1.0) < 1e-15);
+    CHECK(v.items[0].number == 0.1f && !v.items[0].integral);
+    CHECK(v.items[1].number == 1e-7f);
+    CHECK(v.items[2].number == 0.001f);
+    CHECK(v.items[3].number == 1.23456789012345678901234e23f && !v.items[3].integral);
+    CHECK(v.items[4].number == 0.0f && signbit(v.items[4].number) && v.items[4].integral && v.items[4].integer == 0);
     k2onnx__free_all(&c);
+}
+
+/* One JSON number: its float32 bits, whether it is an integer and which. */
+static uint32_t number_bits(const char *text, int *integral, long long *integer)
+{
+    k2onnx__ctx c;
+    k2onnx__json v;
+    uint32_t bits = 0xdeadbeefu;
+    if (parse(&c, text, &v) && v.type == K2ONNX__JNUMBER) {
+        bits = k2onnx__f32_bits(v.number);
+        *integral = v.integral;
+        *integer = (long long)v.integer;
+    }
+    k2onnx__free_all(&c);
+    return bits;
+}
+
+static uint64_t test_random(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Numbers become the nearest float32 with ties to even, as the C library's strtof gives them
+   (exact in glibc and musl): floats printed short and in full, doubles, the exact halfway
+   points between neighbouring floats (normal and subnormal) and decimals one digit off them,
+   long significands, and the ends of the range. Integers are exact up to 2^63 - 1. */
+static void test_json_float32_rounding(void)
+{
+    static const char *edges[] = {"1e-45", "7e-46", "7.1e-46", "1.4012984643248170709e-45", "1.17549435e-38", "1.1754942e-38",
+                                  "3.4028235e38", "3.40282357e38", "3.4028236e38", "1e39", "1e-46", "16777217", "16777217.000000000000000000001",
+                                  "16777218.999999999999999999999", "0.000000000000000000000000000000000000000000001", "123456789012345678901234567890e-30",
+                                  "4.2e-400", "4.2e400", "0.00000000000000000000000000000000000000000000000000000000001e60"};
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    char text[256];
+    int i, bad = 0, integral = -1;
+    long long integer = 0;
+    for (i = 0; i < (int)(sizeof edges / sizeof edges[0]); i++)
+        if (number_bits(edges[i], &integral, &integer) != k2onnx__f32_bits(strtof(edges[i], NULL))) { bad++; printf("  %s\n", edges[i]); }
+    for (i = 0; i < 60000; i++) {
+        uint64_t r = test_random(&s);
+        float f = k2onnx__f32_from_bits((uint32_t)r & 0x7f7fffffu), g;
+        double d;
+        switch (i % 5) {
+        case 0: sprintf(text, "%.9g", (double)f); break;
+        case 1: sprintf(text, "%.17g", (double)f); break;
+        case 2: memcpy(&d, &r, 8); sprintf(text, "%.17g", d - d == 0 ? d : 1.0); break;
+        default: /* halfway points (exact in double), subnormal ones too, and one digit off */
+            if (i % 5 == 4) f = k2onnx__f32_from_bits((uint32_t)r & 0x00ffffffu);
+            g = k2onnx__f32_from_bits(k2onnx__f32_bits(f) + 1u);
+            sprintf(text, "%.120g", ((double)f + (double)g) / 2);
+            if ((r >> 40) & 1u) {
+                size_t n = strcspn(text, "e"), k = 1 + (size_t)(r >> 48) % (n > 1 ? n - 1 : 1);
+                if (text[k] > '0' && text[k] < '9') text[k] = (char)(text[k] + ((r >> 41) & 1u ? 1 : -1));
+            }
+        }
+        if (r >> 63 && text[0] != '-') { memmove(text + 1, text, strlen(text) + 1); text[0] = '-'; }
+        if (number_bits(text, &integral, &integer) != k2onnx__f32_bits(strtof(text, NULL)) && bad++ < 5) printf("  %s\n", text);
+    }
+    CHECK(bad == 0);
+    CHECK(number_bits("12.50e1", &integral, &integer) == k2onnx__f32_bits(125.0f) && integral && integer == 125);
+    CHECK(number_bits("3.0", &integral, &integer) && integral && integer == 3);
+    CHECK(number_bits("100e-2", &integral, &integer) && integral && integer == 1);
+    CHECK(number_bits("-1099511627776", &integral, &integer) && integral && integer == -1099511627776ll);
+    CHECK(number_bits("9223372036854775807", &integral, &integer) && integral && integer == 9223372036854775807ll);
+    CHECK(number_bits("9223372036854775808", &integral, &integer) && !integral);
+    CHECK(number_bits("1e19", &integral, &integer) && !integral);
+    CHECK(number_bits("2.5", &integral, &integer) && !integral);
+    CHECK(number_bits("1.0000000000000000000001", &integral, &integer) && !integral);
+    CHECK(number_bits("1e-400", &integral, &integer) == 0u && !integral);
+    /* digits past the first 120 still count: a halfway point and a one far behind it */
+    memset(text, '0', sizeof text);
+    memcpy(text, "16777217.", 9);
+    strcpy(text + 140, "1");
+    CHECK(number_bits(text, &integral, &integer) == k2onnx__f32_bits(16777218.0f) && !integral);
+    text[140] = '\0';
+    CHECK(number_bits(text, &integral, &integer) == k2onnx__f32_bits(16777216.0f) && integral && integer == 16777217);
+    memset(text, '0', sizeof text);
+    text[0] = '1';
+    strcpy(text + 131, "e-100");
+    CHECK(number_bits(text, &integral, &integer) == k2onnx__f32_bits(1e30f) && !integral);
+}
+
+/* float64 weights become the nearest float32, as the C conversion makes them. */
+static void test_f64_to_f32(void)
+{
+    uint64_t s = 0x243f6a8885a308d3ull;
+    int i, bad = 0;
+    for (i = 0; i < 200000; i++) {
+        uint64_t u = test_random(&s);
+        double d;
+        if (i % 3) u = (u & 0x800fffffffffffffull) | (uint64_t)(860 + (u >> 20) % 300) << 52; /* float32's range */
+        if (i % 3 == 2) u = (u & ~0x1fffffffull) | 0x10000000ull; /* halfway between two floats */
+        memcpy(&d, &u, 8);
+        if (k2onnx__f32_bits(k2onnx__f32_from_f64_bits(u)) != k2onnx__f32_bits((float)d) && bad++ < 5)
+            printf("  %016llx\n", (unsigned long long)u);
+    }
+    CHECK(bad == 0);
+    CHECK(k2onnx__f32_bits(k2onnx__f32_from_f64_bits(0x7ff8000000000000ull)) == 0x7fc00000u);
+    CHECK(k2onnx__f32_bits(k2onnx__f32_from_f64_bits(0xfff0000000000000ull)) == 0xff800000u);
 }
 
 static void expect_json_error(const char *text, const char *needle, k2onnx_result r)
@@ -2228,6 +2331,8 @@ int main(int argc, char **argv)
     test_h5_rejects_garbage();
     test_h5_fixture(fixture);
     test_json_values();
+    test_json_float32_rounding();
+    test_f64_to_f32();
     test_json_errors();
     test_kmodel_sequential(fixture);
     test_kmodel_versions(fixture);
