@@ -65,7 +65,7 @@ check-compilers: | $(BUILD)
 	for c in gcc clang; do $$c $(STD) $(WARN) -O2 -DK2ONNX_NO_SIMD -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/nosimd.o k2onnx.h || exit 1; done
 	gcc $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
 	clang $(STD) $(WARN) -O2 -DK2ONNX_STATIC -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/static.o k2onnx.h
-	for m in $(TRIM_MACROS) "$(MINIMAL)"; do \
+	for m in $(TRIM_MACROS) "$(MINIMAL)" "$(RECURRENT)"; do \
 	  for c in gcc clang; do $$c $(STD) $(WARN) -O2 -DK2ONNX_STATIC $$m -DK2ONNX_IMPLEMENTATION -x c -c -o $(BUILD)/trim.o k2onnx.h || exit 1; done; \
 	  g++ -x c++ -std=c++11 $(WARN) -Os $$m -c -o $(BUILD)/trim.o example.c || exit 1; \
 	done
@@ -75,12 +75,14 @@ TRIM_MACROS = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_DEFLATE -DK2
 	-DK2ONNX_NO_H5_INSPECT -DK2ONNX_NO_CONV -DK2ONNX_NO_ATTENTION -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE -DK2ONNX_ONLY_RECURRENT
 MINIMAL = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT \
 	-DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE
+# Every file format and every recurrent form (fused, Scan, unrolled), without message texts.
+RECURRENT = -DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_DESCRIBE
 
-# Cortex-M4 figures (code size, stack, heap) for the full and the minimal configuration, measured
+# Cortex-M4 figures (code size, stack, heap) for the full, recurrent and minimal configurations, measured
 # by building and running the firmware test under qemu-system-arm; the last line is
 # "minimal: N bytes".
 size:
-	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" sh tests/firmware/size.sh
+	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" K2ONNX_RECURRENT_DEFINES="$(RECURRENT)" sh tests/firmware/size.sh
 
 # What each trimming macro saves on its own on the Cortex-M4 of `make size` (README's table).
 trim-sizes:
@@ -135,7 +137,7 @@ test: deps k2onnx $(BUILD)/unit_tests $(BUILD)/k2onnx-asan $(BUILD)/unit_tests-a
 	sh tests/cross.sh > tests/out-cross.log 2>&1; echo "exit $$?" >> tests/out-cross.log; cat tests/out-cross.log
 	sh tests/trim.sh > tests/out-trim.log 2>&1; echo "exit $$?" >> tests/out-trim.log; cat tests/out-trim.log
 	sh tests/install.sh > tests/out-install.log 2>&1; echo "exit $$?" >> tests/out-install.log; cat tests/out-install.log
-	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" sh tests/firmware/size.sh > tests/out-firmware.log 2>&1; echo "exit $$?" >> tests/out-firmware.log; cat tests/out-firmware.log
+	K2ONNX_MINIMAL_DEFINES="$(MINIMAL)" K2ONNX_RECURRENT_DEFINES="$(RECURRENT)" sh tests/firmware/size.sh > tests/out-firmware.log 2>&1; echo "exit $$?" >> tests/out-firmware.log; cat tests/out-firmware.log
 	node tests/web.js > tests/out-web.log 2>&1; echo "exit $$?" >> tests/out-web.log; grep -v '^PASS' tests/out-web.log | tail -n 20
 	if [ -n "$(FUZZ_SECONDS)" ]; then FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/smoke.sh > tests/out-fuzz.log 2>&1; echo "exit $$?" >> tests/out-fuzz.log; cat tests/out-fuzz.log; fi
 	sh tests/sum_results.sh tests/out-plain.log tests/out-asan.log tests/out-replay.log tests/out-sweep.log tests/out-valgrind.log tests/out-cross.log tests/out-trim.log tests/out-install.log tests/out-firmware.log tests/out-web.log $$([ -n "$(FUZZ_SECONDS)" ] && echo tests/out-fuzz.log)

@@ -62,7 +62,8 @@
                              the activations those that are one ONNX op or close to it (no
                              gelu, mish, ...)
      All of them together still convert plain SimpleRNN, GRU and LSTM models, in about 40 KB of
-     Cortex-M4 code (make size).
+     Cortex-M4 code (make size); K2ONNX_ONLY_RECURRENT with K2ONNX_NO_ERROR_STRINGS and
+     K2ONNX_NO_DESCRIBE keeps every file format and recurrent form in under 64 KiB.
 
    TABLE OF CONTENTS (implementation sections, in pipeline order; search for a subsection by
    its "--- name" anchor)

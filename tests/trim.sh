@@ -1,5 +1,5 @@
 #!/bin/sh
-# The trimming macros: the converter built with each one (and with the minimal set together)
+# The trimming macros: the converter built with each one (and with the minimal and the recurrent sets)
 # must, on every fixture, either give the full build's bytes or refuse with a one-line error that
 # names the macro (with K2ONNX_NO_ERROR_STRINGS: the result and the object only). Each macro must
 # refuse something (its cut is real), and the seed's five models convert under every one.
@@ -13,6 +13,7 @@ mkdir -p "$out"
 passed=0
 failed=0
 SEED="k22_rnn_state k22_gru_state k22_gru_ra_state k22_lstm_state k22_seq_rnn"
+RECURRENT="-DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_DESCRIBE"
 MINIMAL="-DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE"
 
 # The runs: one line each, "label<TAB>arguments".
@@ -108,5 +109,6 @@ for m in NO_ERROR_STRINGS NO_ZIP NO_DEFLATE NO_H5_CHUNKED NO_H5_DENSE NO_H5_INSP
     check_config "$m" "-DK2ONNX_$m"
 done
 check_config minimal "$MINIMAL"
+check_config recurrent "$RECURRENT"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,16 +1,19 @@
 #!/bin/sh
 # make size: the firmware figures of k2onnx on a Cortex-M4 (arm-none-eabi-gcc -Os, newlib-nano,
-# --gc-sections), for the full library and for the minimal configuration (the trimming macros
-# below), measured by building and running tests/firmware/run.sh for each:
+# --gc-sections), for the full library, the recurrent configuration (every file format and
+# recurrent form, no message texts) and the minimal configuration (the trimming macros below),
+# measured by building and running tests/firmware/run.sh for each:
 #   library bytes   code + constants the linker keeps from the library's object file
 #   stack           deepest painted-stack mark over the models converted; largest frame
 #   heap            options.memory_used converting the seed's LSTM (k22_lstm_state.h5)
 #   soft double     __aeabi_d* helpers linked (the FPU is single precision)
-# The minimal configuration converts the seed's five models (the first five of models.txt).
-# Ends with "N passed, M failed" (the two firmware runs), then the line "minimal: N bytes".
+# The minimal configuration converts the seed's five models (the first five of models.txt), the
+# recurrent one the first fifteen.
+# Ends with "N passed, M failed" (the three firmware runs), then the line "minimal: N bytes".
 set -u
 cd "$(dirname "$0")/../.."
 MINIMAL="${K2ONNX_MINIMAL_DEFINES:--DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE}"
+RECURRENT="${K2ONNX_RECURRENT_DEFINES:--DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_DESCRIBE}"
 passed=0
 failed=0
 
@@ -34,21 +37,25 @@ figures() { # name -> sets lib, stack, frame, heap, dhelpers, libm
 }
 
 measure full "" 1000
+measure recurrent "$RECURRENT" 15
 measure minimal "$MINIMAL" 5
 
 figures full
 f_lib=$lib f_stack=$stack f_frame=$frame f_heap=$heap f_d=$dhelpers f_m=$libm
+figures recurrent
+r_lib=$lib r_stack=$stack r_frame=$frame r_heap=$heap r_d=$dhelpers r_m=$libm
 figures minimal
 echo
-echo "| on Cortex-M4 (-Os, newlib-nano) | full | minimal |"
-echo "|---|---|---|"
-echo "| library code + constants | $f_lib B | $lib B |"
-echo "| stack, deepest over the models run (painted) | $f_stack B | $stack B |"
-echo "| largest stack frame (-fstack-usage) | $f_frame B | $frame B |"
-echo "| heap peak, seed LSTM (options.memory_used) | $f_heap B | $heap B |"
-echo "| soft-float double helpers linked | $f_d | $dhelpers |"
-echo "| objects from libm linked | $f_m | $libm |"
+echo "| on Cortex-M4 (-Os, newlib-nano) | full | recurrent | minimal |"
+echo "|---|---|---|---|"
+echo "| library code + constants | $f_lib B | $r_lib B | $lib B |"
+echo "| stack, deepest over the models run (painted) | $f_stack B | $r_stack B | $stack B |"
+echo "| largest stack frame (-fstack-usage) | $f_frame B | $r_frame B | $frame B |"
+echo "| heap peak, seed LSTM (options.memory_used) | $f_heap B | $r_heap B | $heap B |"
+echo "| soft-float double helpers linked | $f_d | $r_d | $dhelpers |"
+echo "| objects from libm linked | $f_m | $r_m | $libm |"
 echo
+echo "recurrent configuration: $RECURRENT"
 echo "minimal configuration: $MINIMAL"
 echo "$passed passed, $failed failed"
 echo "minimal: $lib bytes"

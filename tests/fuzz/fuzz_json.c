@@ -3,7 +3,8 @@
    The context is set up by k2onnx__ctx_init, as the public entry points do, with a 256 MiB
    memory cap and the default nesting limit. A parsed tree is walked completely (every key and
    string byte read, numbers converted the way the Keras loader converts them) and the key
-   lookups the loader uses are tried on it. */
+   lookups the loader uses are tried on it. A document that is one number must give the float32
+   the C library's strtof gives (exact in glibc), and its integer when it is one. */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,26 @@ static unsigned long fuzz_json_walk(const k2onnx__json *v)
     return sum;
 }
 
+/* The root is a number written in JSON's syntax: strtof reads the same text. */
+static void fuzz_json_number(const uint8_t *data, size_t size, const k2onnx__json *v)
+{
+    char text[512];
+    char *end;
+    float f;
+    uint32_t want, got;
+    size_t i = 0;
+    while (i < size && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) i++;
+    if (i < size && (data[i] == 'N' || data[i] == 'I' || (data[i] == '-' && i + 1 < size && data[i + 1] == 'I'))) return;
+    if (size - i >= sizeof text) return;
+    memcpy(text, data + i, size - i);
+    text[size - i] = '\0';
+    f = strtof(text, &end);
+    memcpy(&want, &f, 4);
+    memcpy(&got, &v->number, 4);
+    if (want != got) abort();
+    if (v->integral && (double)v->integer != strtod(text, NULL)) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static volatile unsigned long sink;
@@ -62,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!k2onnx__ctx_init(&ctx, data, size, &opts, &err)) return 0;
     if (k2onnx__json_parse(&ctx, "fuzz", (const char *)data, size, &root)) {
         unsigned long sum = fuzz_json_walk(&root);
+        if (root.type == K2ONNX__JNUMBER) fuzz_json_number(data, size, &root);
         for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             const k2onnx__json *v = k2onnx__jget(&root, keys[i]);
             const char *s = k2onnx__jstr(v);
