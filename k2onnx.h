@@ -877,10 +877,14 @@ static void k2onnx__big_mul(k2onnx__big *a, uint32_t f, uint32_t add)
     if (c) a->w[a->n++] = (uint32_t)c;
 }
 
-static uint32_t k2onnx__pow5(long e)
+/* The next factor of 5^*e taken in steps: 5^13 (the largest power of 5 in 32 bits) or what is
+   left of *e, which it lowers by the step. */
+static uint32_t k2onnx__pow5_step(long *e)
 {
     uint32_t p = 1;
-    while (e-- > 0) p *= 5;
+    long n = *e < 13 ? *e : 13;
+    *e -= n;
+    while (n-- > 0) p *= 5;
     return p;
 }
 
@@ -4401,11 +4405,11 @@ static uint32_t k2onnx__decimal_f32(const k2onnx__big *m, long e10, unsigned dig
     /* m * 10^e10 lies in [10^mag, 10^(mag + 1)): below 1e-46 it rounds to 0, from 1e39 to inf */
     if (!digits || mag < -46) return 0;
     if (mag > 38) return 0x7f800000u;
-    for (i = e10; i > 0; i -= 13) k2onnx__big_mul(&q, k2onnx__pow5(i < 13 ? i : 13), 0);
+    for (i = e10; i > 0;) k2onnx__big_mul(&q, k2onnx__pow5_step(&i), 0);
     if (e10 < 0) {
         /* 5^-e10 has at most 2.3223 * -e10 + 1 bits */
         for (s = 27 + (-e10 * 2378 >> 10) + 1 - k2onnx__big_len(&q); s > 0; s -= 16, b2 -= 16) k2onnx__big_mul(&q, 1u << 16, 0);
-        for (i = -e10; i > 0; i -= 13) sticky |= k2onnx__big_div(&q, k2onnx__pow5(i < 13 ? i : 13));
+        for (i = -e10; i > 0;) sticky |= k2onnx__big_div(&q, k2onnx__pow5_step(&i));
     }
     return k2onnx__round_f32(&q, b2, sticky);
 }
@@ -12420,10 +12424,16 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
    error names the macro instead of calling the class unsupported. */
 /* --- the layer table (and the stubs of trimmed builds) ---------------------------------------- */
 
-/* A trimming macro leaves a layer's mapping out: its table row then points to the one stub of
-   that macro, which refuses the layer by name. */
+/* A trimming macro leaves a layer's mapping out: its table rows then point to the one stub of
+   that macro, which refuses the layer by name. With K2ONNX_NO_ERROR_STRINGS such a class would
+   be refused with the same result and layer name as a class no row has, so the rows go instead
+   and there is no stub. */
+#ifdef K2ONNX_NO_ERROR_STRINGS
+#define K2ONNX__LEFT_OUT(stub, macro)
+#define K2ONNX__ROW_LEFT_OUT(X, stub, flags, names)
+#else
 #define K2ONNX__LEFT_OUT(stub, macro)                                                                            \
-    static K2ONNX__MAYBE_UNUSED int stub(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout)    \
+    static int stub(k2onnx__converter *cv, const k2onnx__kvalue *in, size_t nin, k2onnx__kvalue **out, size_t *nout) \
     {                                                                                                            \
         (void)in;                                                                                                \
         (void)nin;                                                                                               \
@@ -12431,58 +12441,32 @@ static int k2onnx__map_multi_head_attention(k2onnx__converter *cv, const k2onnx_
         (void)nout;                                                                                              \
         return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "this layer class is left out of this build (" macro ")"); \
     }
+#define K2ONNX__ROW_LEFT_OUT(X, stub, flags, names) X(stub, flags, names)
+#endif
+#define K2ONNX__ROW_KEPT(X, fn, flags, names) X(fn, flags, names)
 #ifdef K2ONNX_NO_CONV
 K2ONNX__LEFT_OUT(k2onnx__left_out_conv, "K2ONNX_NO_CONV")
-#define k2onnx__map_conv1d k2onnx__left_out_conv
-#define k2onnx__map_separable_conv1d k2onnx__left_out_conv
-#define k2onnx__map_pool1d k2onnx__left_out_conv
-#define k2onnx__map_conv2d k2onnx__left_out_conv
-#define k2onnx__map_conv2d_transpose k2onnx__left_out_conv
-#define k2onnx__map_conv1d_transpose k2onnx__left_out_conv
-#define k2onnx__map_pool2d k2onnx__left_out_conv
-#define k2onnx__map_global_pool2d k2onnx__left_out_conv
-#define k2onnx__map_zero_padding2d k2onnx__left_out_conv
-#define k2onnx__map_cropping2d k2onnx__left_out_conv
-#define k2onnx__map_upsampling2d k2onnx__left_out_conv
+#define K2ONNX__ROW_CONV(X, fn, flags, names) K2ONNX__ROW_LEFT_OUT(X, k2onnx__left_out_conv, flags, names)
+#else
+#define K2ONNX__ROW_CONV K2ONNX__ROW_KEPT
 #endif
 #if defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL)
 K2ONNX__LEFT_OUT(k2onnx__left_out_conv_scan, "K2ONNX_NO_CONV or K2ONNX_NO_SCAN_UNROLL")
-#define k2onnx__map_convlstm k2onnx__left_out_conv_scan
+#define K2ONNX__ROW_CONV_SCAN(X, fn, flags, names) K2ONNX__ROW_LEFT_OUT(X, k2onnx__left_out_conv_scan, flags, names)
+#else
+#define K2ONNX__ROW_CONV_SCAN K2ONNX__ROW_KEPT
 #endif
 #ifdef K2ONNX_NO_ATTENTION
 K2ONNX__LEFT_OUT(k2onnx__left_out_attention, "K2ONNX_NO_ATTENTION")
-#define k2onnx__map_attention k2onnx__left_out_attention
-#define k2onnx__map_multi_head_attention k2onnx__left_out_attention
+#define K2ONNX__ROW_ATTENTION(X, fn, flags, names) K2ONNX__ROW_LEFT_OUT(X, k2onnx__left_out_attention, flags, names)
+#else
+#define K2ONNX__ROW_ATTENTION K2ONNX__ROW_KEPT
 #endif
 #ifdef K2ONNX_ONLY_RECURRENT
 K2ONNX__LEFT_OUT(k2onnx__left_out_only_recurrent, "K2ONNX_ONLY_RECURRENT")
-#define k2onnx__map_repeat_vector k2onnx__left_out_only_recurrent
-#define k2onnx__map_flatten k2onnx__left_out_only_recurrent
-#define k2onnx__map_reshape k2onnx__left_out_only_recurrent
-#define k2onnx__map_permute k2onnx__left_out_only_recurrent
-#define k2onnx__map_batchnorm k2onnx__left_out_only_recurrent
-#define k2onnx__map_global_pool1d k2onnx__left_out_only_recurrent
-#define k2onnx__map_layernorm k2onnx__left_out_only_recurrent
-#define k2onnx__map_leaky_relu k2onnx__left_out_only_recurrent
-#define k2onnx__map_merge k2onnx__left_out_only_recurrent
-#define k2onnx__map_concatenate k2onnx__left_out_only_recurrent
-#define k2onnx__map_time_distributed k2onnx__left_out_only_recurrent
-#define k2onnx__map_embedding k2onnx__left_out_only_recurrent
-#define k2onnx__map_relu k2onnx__left_out_only_recurrent
-#define k2onnx__map_elu k2onnx__left_out_only_recurrent
-#define k2onnx__map_thresholded_relu k2onnx__left_out_only_recurrent
-#define k2onnx__map_prelu k2onnx__left_out_only_recurrent
-#define k2onnx__map_softmax k2onnx__left_out_only_recurrent
-#define k2onnx__map_cropping1d k2onnx__left_out_only_recurrent
-#define k2onnx__map_zero_padding1d k2onnx__left_out_only_recurrent
-#define k2onnx__map_upsampling1d k2onnx__left_out_only_recurrent
-#define k2onnx__map_dot k2onnx__left_out_only_recurrent
-#define k2onnx__map_keras1_merge k2onnx__left_out_only_recurrent
-#define k2onnx__map_highway k2onnx__left_out_only_recurrent
-#define k2onnx__map_maxout_dense k2onnx__left_out_only_recurrent
-#define k2onnx__map_tf_op k2onnx__left_out_only_recurrent
-#define k2onnx__map_tf_op_lambda k2onnx__left_out_only_recurrent
-#define k2onnx__map_slicing_op_lambda k2onnx__left_out_only_recurrent
+#define K2ONNX__ROW_NOT_RECURRENT(X, fn, flags, names) K2ONNX__ROW_LEFT_OUT(X, k2onnx__left_out_only_recurrent, flags, names)
+#else
+#define K2ONNX__ROW_NOT_RECURRENT K2ONNX__ROW_KEPT
 #endif
 
 /* What the converter knows of a layer class besides its mapping. */
@@ -12500,30 +12484,6 @@ enum {
    separated. The rows become two arrays and one string of names in the same order (a row's
    names end with an empty one), so that a class costs its name and a row a function pointer
    and a byte. */
-/* With K2ONNX_NO_ERROR_STRINGS, a class that a trimming macro leaves out would be refused with
-   the same result and layer name as a class no row has: its row goes too. */
-#define K2ONNX__ROW_KEPT(X, fn, flags, names) X(fn, flags, names)
-#define K2ONNX__ROW_DROPPED(X, fn, flags, names)
-#if defined(K2ONNX_NO_ERROR_STRINGS) && defined(K2ONNX_NO_CONV)
-#define K2ONNX__ROW_CONV K2ONNX__ROW_DROPPED
-#else
-#define K2ONNX__ROW_CONV K2ONNX__ROW_KEPT
-#endif
-#if defined(K2ONNX_NO_ERROR_STRINGS) && (defined(K2ONNX_NO_CONV) || defined(K2ONNX_NO_SCAN_UNROLL))
-#define K2ONNX__ROW_CONV_SCAN K2ONNX__ROW_DROPPED
-#else
-#define K2ONNX__ROW_CONV_SCAN K2ONNX__ROW_KEPT
-#endif
-#if defined(K2ONNX_NO_ERROR_STRINGS) && defined(K2ONNX_NO_ATTENTION)
-#define K2ONNX__ROW_ATTENTION K2ONNX__ROW_DROPPED
-#else
-#define K2ONNX__ROW_ATTENTION K2ONNX__ROW_KEPT
-#endif
-#if defined(K2ONNX_NO_ERROR_STRINGS) && defined(K2ONNX_ONLY_RECURRENT)
-#define K2ONNX__ROW_NOT_RECURRENT K2ONNX__ROW_DROPPED
-#else
-#define K2ONNX__ROW_NOT_RECURRENT K2ONNX__ROW_KEPT
-#endif
 #ifdef K2ONNX_ONLY_RECURRENT
 #define K2ONNX__FOLD_STEPS_ROW(X)
 #else
