@@ -1400,7 +1400,9 @@ static size_t k2onnx__zlib_inflate(k2onnx__inflate_tables *t, const unsigned cha
 /* CRC-32 (IEEE, reflected), as ZIP stores it, sixteen bytes per step ("slicing by 16"), on
    three blocks at a time. The sixteen 256-entry tables and the four that shift a CRC over a
    block of zero bytes (20 KB) are computed into the arena on first use, so firmware pays in
-   memory only when it reads a .keras archive, never in code size. */
+   memory only when it reads a .keras archive, never in code size. In a caller's buffer only
+   the first table is made (1 KB) and the CRC goes a byte at a time: there, as for the
+   reordering buffer, fitting matters more than speed. */
 #define K2ONNX__CRC_BLOCK 4096u
 
 /* The CRC register after 16 more bytes at p. */
@@ -1430,10 +1432,11 @@ static uint32_t k2onnx__crc32_apply(const uint32_t *m, uint32_t v)
     return r;
 }
 
-static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
+/* The tables of k2onnx__crc32: all twenty when `sliced`, else the first alone. */
+static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx, int sliced)
 {
     static const unsigned char zeros[16] = {0};
-    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, 20u * 256u * sizeof(uint32_t)), basis[32], twice[32];
+    uint32_t *t = (uint32_t *)k2onnx__alloc(ctx, (sliced ? 20u : 1u) * 256u * sizeof(uint32_t)), basis[32], twice[32];
     unsigned i, k, len;
     if (!t) return NULL;
     for (i = 0; i < 256; i++) {
@@ -1441,6 +1444,7 @@ static uint32_t *k2onnx__crc32_tables(k2onnx__ctx *ctx)
         for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
         t[i] = c;
     }
+    if (!sliced) return t;
     /* t[k][i]: the CRC of byte i followed by k zero bytes. */
     for (i = 0; i < 256; i++)
         for (k = 1; k < 16; k++) t[k * 256u + i] = (t[(k - 1u) * 256u + i] >> 8) ^ t[t[(k - 1u) * 256u + i] & 0xffu];
@@ -1555,7 +1559,8 @@ static int k2onnx__has_vclmul(void)
 }
 #endif
 
-static uint32_t k2onnx__crc32(const uint32_t *t, const unsigned char *p, size_t n)
+/* The CRC-32 of n bytes at p, with the tables k2onnx__crc32_tables made for the same `sliced`. */
+static uint32_t k2onnx__crc32(const uint32_t *t, int sliced, const unsigned char *p, size_t n)
 {
     const size_t B = K2ONNX__CRC_BLOCK;
     uint32_t c = 0xffffffffu;
@@ -1570,7 +1575,7 @@ static uint32_t k2onnx__crc32(const uint32_t *t, const unsigned char *p, size_t 
     /* Three blocks' CRCs run side by side (the lookups of one wait on none of the others), then
        join: the register is linear in its start value, so the first block's register is shifted
        over the next block and the second block's, started from zero, added. */
-    for (; n >= 3 * B; n -= 3 * B, p += 3 * B) {
+    for (; sliced && n >= 3 * B; n -= 3 * B, p += 3 * B) {
         uint32_t a = c, b = 0, d = 0;
         size_t i;
         for (i = 0; i < B; i += 16) {
@@ -1580,7 +1585,7 @@ static uint32_t k2onnx__crc32(const uint32_t *t, const unsigned char *p, size_t 
         }
         c = k2onnx__crc32_shift(t, k2onnx__crc32_shift(t, a) ^ b) ^ d;
     }
-    for (; n >= 16; n -= 16, p += 16) c = k2onnx__crc32_step16(t, c, p);
+    for (; sliced && n >= 16; n -= 16, p += 16) c = k2onnx__crc32_step16(t, c, p);
     while (n--) c = (c >> 8) ^ t[(c ^ *p++) & 0xffu];
     return ~c;
 }
@@ -2005,7 +2010,7 @@ static int k2onnx__h5_parse_type(const k2onnx__h5 *f, const char *path, uint64_t
     return k2onnx__h5_parse_type_at(f, path, pos, len, t, 0);
 }
 
-static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth);
+static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth, int with_attrs);
 
 /* A shared datatype message points at a committed datatype's object header. */
 static int k2onnx__h5_shared_type(const k2onnx__h5 *f, const char *path, uint64_t pos, uint64_t len,
@@ -2025,7 +2030,7 @@ static int k2onnx__h5_shared_type(const k2onnx__h5 *f, const char *path, uint64_
     addr = k2onnx__cur_addr(&c);
     if (c.bad) return k2onnx__h5_bad(f, path, "truncated shared datatype message");
     if (depth >= 4) return k2onnx__h5_bad(f, path, "committed datatypes refer to each other in a loop");
-    if (!k2onnx__h5_object_at(f, addr, path, &committed, depth + 1)) return 0;
+    if (!k2onnx__h5_object_at(f, addr, path, &committed, depth + 1, 0)) return 0;
     if (!committed.has_type) return k2onnx__h5_bad(f, path, "shared datatype points at an object without a datatype");
     *t = committed.type;
     return 1;
@@ -2380,8 +2385,9 @@ static int k2onnx__h5_load_dense_attrs(const k2onnx__h5 *f, k2onnx__h5obj *o);
 static int k2onnx__h5_load_dense_links(const k2onnx__h5 *f, k2onnx__h5obj *o);
 #endif
 
-/* Parses one object header (v1 or v2) with its continuation chain, then its dense attributes. */
-static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth)
+/* Parses one object header (v1 or v2) with its continuation chain, then its dense attributes;
+   without `with_attrs` (a group passed on the way along a path) no attribute is read. */
+static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o, unsigned depth, int with_attrs)
 {
     /* Bounded queue of header blocks: a cycle of continuations cannot run forever. */
     enum { MAX_BLOCKS = 4096 };
@@ -2458,12 +2464,13 @@ static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *
                 block_pos[nblocks % 64] = cpos;
                 block_len[nblocks % 64] = clen;
                 nblocks++;
-            } else if (!k2onnx__h5_message(f, o, type, flags, c.pos, len)) {
+            } else if ((with_attrs || type != K2ONNX__MSG_ATTRIBUTE) && !k2onnx__h5_message(f, o, type, flags, c.pos, len)) {
                 return 0;
             }
             pos = c.pos + len;
         }
     }
+    if (!with_attrs) o->has_attr_info = 0;
 #ifdef K2ONNX_NO_H5_DENSE
     if ((o->has_attr_info && o->attr_heap != K2ONNX__UNDEF_ADDR) || (o->has_link_info && o->link_heap != K2ONNX__UNDEF_ADDR))
         return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 object '%s': dense links and attributes are left out of this build (K2ONNX_NO_H5_DENSE)", o->path);
@@ -2476,7 +2483,7 @@ static int k2onnx__h5_object_at(const k2onnx__h5 *f, uint64_t addr, const char *
 
 static int k2onnx__h5_object(const k2onnx__h5 *f, uint64_t addr, const char *path, k2onnx__h5obj *o)
 {
-    return k2onnx__h5_object_at(f, addr, path, o, 0);
+    return k2onnx__h5_object_at(f, addr, path, o, 0, 1);
 }
 
 #if K2ONNX__H5_BTREE2
@@ -3584,12 +3591,21 @@ static int k2onnx__h5_open_path(const k2onnx__h5 *f, const char *path, k2onnx__h
     return k2onnx__h5_open_path_hops(f, path, o, missing_ok, 0);
 }
 
+/* Nothing but slashes is left of a path. */
+static int k2onnx__h5_path_ends(const char *rest)
+{
+    while (*rest == '/') rest++;
+    return !*rest;
+}
+
 static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o, int missing_ok, unsigned hops)
 {
     const char *p = path, *full = k2onnx__strndup(f->ctx, path, strlen(path));
     int depth = 0;
     if (!full) return 0;
-    if (!k2onnx__h5_object(f, f->root_addr, "/", o)) return 0;
+    /* Every path is walked from the root: the groups on the way need their links alone, and
+       reading their attributes again at each walk would fill the arena with copies. */
+    if (!k2onnx__h5_object_at(f, f->root_addr, "/", o, 0, k2onnx__h5_path_ends(p))) return 0;
     while (*p) {
         k2onnx__h5_find s;
         const char *end;
@@ -3614,7 +3630,7 @@ static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2on
             return k2onnx__h5_follow_soft(f, full, full + (p - path), full + (end - path), &s.link, o, missing_ok, hops);
         if (s.link.link_type != K2ONNX__LINK_HARD)
             return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 path '%s': external and user-defined links are not followed", full);
-        if (!k2onnx__h5_object(f, s.link.addr, full, o)) return 0;
+        if (!k2onnx__h5_object_at(f, s.link.addr, full, o, 0, k2onnx__h5_path_ends(end))) return 0;
         p = end;
     }
     return 1;
@@ -4235,8 +4251,9 @@ static int k2onnx__zip_member(k2onnx__ctx *ctx, const unsigned char *buf, size_t
             return k2onnx__fail(ctx, k2onnx_result_unsupported_file, "ZIP member '%s': compression method %d is not supported", name, (int)method);
         }
         if (K2ONNX__VERIFY_SUMS) {
-            if (!ctx->crc32_tables && !(ctx->crc32_tables = k2onnx__crc32_tables(ctx))) return 0;
-            if (k2onnx__crc32(ctx->crc32_tables, *data, usize) != crc)
+            int sliced = !ctx->memory;
+            if (!ctx->crc32_tables && !(ctx->crc32_tables = k2onnx__crc32_tables(ctx, sliced))) return 0;
+            if (k2onnx__crc32(ctx->crc32_tables, sliced, *data, usize) != crc)
                 return k2onnx__fail(ctx, k2onnx_result_invalid_file, "ZIP member '%s': CRC-32 mismatch", name);
         }
         *len = usize;
@@ -4261,16 +4278,24 @@ typedef struct k2onnx__json {
     int64_t integer;
     const char *str;                  /* strings: decoded UTF-8, NUL-terminated */
     size_t len;
-    struct k2onnx__json *items;       /* array elements or object values */
-    const char **keys;                /* object keys (NUL-terminated) */
+    struct k2onnx__json *items;       /* array elements or object members */
+    const char *key;                  /* an object member's name (NUL-terminated) */
     size_t n;
 } k2onnx__json;
+
+/* The values of the open containers wait on one stack, and each container takes an array of
+   exactly its size when it closes: arrays grown in the arena as values come would leave their
+   smaller copies behind, and most containers hold a few values. The stack grows by chunks that
+   never move, so a value is parsed in place and the chunks serve every container in turn. */
+#define K2ONNX__JSTACK_CHUNK 32u
 
 typedef struct k2onnx__jparser {
     k2onnx__ctx *ctx;
     const char *what;                 /* names the text in error messages */
     const unsigned char *p, *start, *end;
     unsigned depth;
+    k2onnx__json **chunks;            /* K2ONNX__JSTACK_CHUNK values each */
+    size_t nchunks, chunks_cap, top;
 } k2onnx__jparser;
 
 static int k2onnx__jfail(k2onnx__jparser *jp, const char *msg)
@@ -4471,11 +4496,41 @@ static K2ONNX__NOINLINE int k2onnx__jnumber(k2onnx__jparser *jp, k2onnx__json *v
 
 static int k2onnx__jvalue(k2onnx__jparser *jp, k2onnx__json *v);
 
+static k2onnx__json *k2onnx__jslot(const k2onnx__jparser *jp, size_t i)
+{
+    return &jp->chunks[i / K2ONNX__JSTACK_CHUNK][i % K2ONNX__JSTACK_CHUNK];
+}
+
+/* A new value on top of the stack, or NULL when out of memory. */
+static k2onnx__json *k2onnx__jpush(k2onnx__jparser *jp)
+{
+    if (jp->top == jp->nchunks * K2ONNX__JSTACK_CHUNK) {
+        k2onnx__json *chunk;
+        if (!k2onnx__reserve(jp->ctx, (void **)&jp->chunks, &jp->chunks_cap, jp->nchunks + 1, sizeof *jp->chunks) ||
+            !(chunk = (k2onnx__json *)k2onnx__alloc_array(jp->ctx, K2ONNX__JSTACK_CHUNK, sizeof *chunk)))
+            return NULL;
+        jp->chunks[jp->nchunks++] = chunk;
+    }
+    return k2onnx__jslot(jp, jp->top++);
+}
+
+/* v becomes the container of the stack's values from `base` up, which leave the stack. */
+static int k2onnx__jclose(k2onnx__jparser *jp, k2onnx__json *v, size_t base, int is_object)
+{
+    size_t n = jp->top - base, i;
+    k2onnx__json *items = NULL;
+    if (n && !(items = (k2onnx__json *)k2onnx__alloc_array(jp->ctx, n, sizeof *items))) return 0;
+    for (i = 0; i < n; i++) items[i] = *k2onnx__jslot(jp, base + i);
+    jp->top = base;
+    v->type = is_object ? K2ONNX__JOBJECT : K2ONNX__JARRAY;
+    v->items = items;
+    v->n = n;
+    return 1;
+}
+
 static int k2onnx__jcontainer(k2onnx__jparser *jp, k2onnx__json *v, int is_object)
 {
-    k2onnx__json *items = NULL;
-    const char **keys = NULL;
-    size_t n = 0, cap = 0, kcap = 0;
+    size_t base = jp->top;
     unsigned char close = is_object ? '}' : ']';
     if (++jp->depth > jp->ctx->opt.max_json_depth) {
         return k2onnx__fail(jp->ctx, k2onnx_result_limit_exceeded, "%s: JSON nesting deeper than %d levels",
@@ -4487,19 +4542,20 @@ static int k2onnx__jcontainer(k2onnx__jparser *jp, k2onnx__json *v, int is_objec
         jp->p++;
     } else {
         for (;;) {
-            if (!k2onnx__reserve(jp->ctx, (void **)&items, &cap, n + 1, sizeof *items)) return 0;
+            k2onnx__json *item = k2onnx__jpush(jp);
+            const char *key = NULL;
+            if (!item) return 0;
             k2onnx__jspace(jp);
             if (is_object) {
                 size_t klen;
-                if (!k2onnx__reserve(jp->ctx, (void **)&keys, &kcap, n + 1, sizeof *keys)) return 0;
                 if (jp->p >= jp->end || *jp->p != '"') return k2onnx__jfail(jp, "expected a string key");
-                if (!k2onnx__jstring(jp, &keys[n], &klen)) return 0;
+                if (!k2onnx__jstring(jp, &key, &klen)) return 0;
                 k2onnx__jspace(jp);
                 if (jp->p >= jp->end || *jp->p != ':') return k2onnx__jfail(jp, "expected ':'");
                 jp->p++;
             }
-            if (!k2onnx__jvalue(jp, &items[n])) return 0;
-            n++;
+            if (!k2onnx__jvalue(jp, item)) return 0;
+            item->key = key;
             k2onnx__jspace(jp);
             if (jp->p < jp->end && *jp->p == ',') { jp->p++; continue; }
             if (jp->p < jp->end && *jp->p == close) { jp->p++; break; }
@@ -4507,11 +4563,7 @@ static int k2onnx__jcontainer(k2onnx__jparser *jp, k2onnx__json *v, int is_objec
         }
     }
     jp->depth--;
-    v->type = is_object ? K2ONNX__JOBJECT : K2ONNX__JARRAY;
-    v->items = items;
-    v->keys = keys;
-    v->n = n;
-    return 1;
+    return k2onnx__jclose(jp, v, base, is_object);
 }
 
 static int k2onnx__jvalue(k2onnx__jparser *jp, k2onnx__json *v)
@@ -4555,7 +4607,7 @@ static const k2onnx__json *k2onnx__jget(const k2onnx__json *o, const char *key)
     size_t i;
     if (!o || o->type != K2ONNX__JOBJECT) return NULL;
     for (i = 0; i < o->n; i++)
-        if (strcmp(o->keys[i], key) == 0) return &o->items[i];
+        if (strcmp(o->items[i].key, key) == 0) return &o->items[i];
     return NULL;
 }
 
@@ -4848,7 +4900,7 @@ static int k2onnx__kcollect_named(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve
     for (i = 0; i < kwargs->n; i++) {
         const k2onnx__json *v = &kwargs->items[i];
         k2onnx__kref r;
-        if (strcmp(kwargs->keys[i], "initial_state") == 0) continue;
+        if (strcmp(kwargs->items[i].key, "initial_state") == 0) continue;
         if (keras == 3) {
             const char *cls = k2onnx__jstr(k2onnx__jget(v, "class_name"));
             if (!cls || strcmp(cls, "__keras_tensor__") != 0) continue;
@@ -4856,7 +4908,7 @@ static int k2onnx__kcollect_named(k2onnx__kmodel *m, k2onnx__kresolve_fn resolve
         } else if (!k2onnx__kref_shaped(v)) {
             continue;
         }
-        if (!resolve(m, scope, v, &r) || !k2onnx__kcall_add_named(m, call, &r, kwargs->keys[i])) return 0;
+        if (!resolve(m, scope, v, &r) || !k2onnx__kcall_add_named(m, call, &r, kwargs->items[i].key)) return 0;
     }
     return 1;
 }
@@ -5753,25 +5805,30 @@ enum { K2ONNX__AFLOAT = 1, K2ONNX__AINT = 2, K2ONNX__ASTRING = 3, K2ONNX__AGRAPH
 
 struct k2onnx__graph;
 
+/* An attribute holds one value of its type: a union keeps the eight records of every node small. */
 typedef struct k2onnx__attr {
     const char *name;
     int type;
-    int64_t i;
-    float f;
-    const char *s;
-    const int64_t *ints;
-    const float *floats;
-    const char *const *strings;
-    const struct k2onnx__graph *graph;  /* a Scan body */
-    size_t n;
+    size_t n;                               /* elements of a list */
+    union {
+        int64_t i;
+        float f;
+        const char *s;
+        const int64_t *ints;
+        const float *floats;
+        const char *const *strings;
+        const struct k2onnx__graph *graph;  /* a Scan body */
+    } v;
 } k2onnx__attr;
+
+#define K2ONNX__MAX_ATTRS 8u
 
 typedef struct k2onnx__node {
     const char *op, *name;
     const char **inputs, **outputs;
     size_t ninputs, noutputs;
-    k2onnx__attr attrs[8];
-    size_t nattrs;
+    k2onnx__attr *attrs;
+    unsigned nattrs, attrs_cap;
 } k2onnx__node;
 
 enum { K2ONNX__INIT_F32, K2ONNX__INIT_I64, K2ONNX__INIT_MATRIX };
@@ -5786,8 +5843,6 @@ typedef struct k2onnx__matrix_part {
     unsigned gates, perm[4];
 } k2onnx__matrix_part;
 
-#define K2ONNX__MAX_PARTS 4
-
 typedef struct k2onnx__initializer {
     const char *name;
     int dtype;
@@ -5799,7 +5854,7 @@ typedef struct k2onnx__initializer {
     const int64_t *i64;
     /* K2ONNX__INIT_MATRIX: the concatenation of parts (one per direction of a bidirectional
        op, say), each streamed from the file. */
-    k2onnx__matrix_part parts[K2ONNX__MAX_PARTS];
+    k2onnx__matrix_part *parts;  /* nparts of them (k2onnx__add_matrix) */
     unsigned nparts;
     const char *two_channels;   /* --unroll, a one-channel Conv kernel: the kernel with a zero
                                    second channel (k2onnx__conv_two_channels) */
@@ -5823,7 +5878,8 @@ typedef struct k2onnx__graph {
     const char *name;
     k2onnx__node **nodes;
     size_t nnodes, nodes_cap;
-    k2onnx__initializer *inits;
+    k2onnx__initializer **inits;     /* each allocated once: a doubled array would leave its
+                                        old copies of these large records in the arena */
     size_t ninits, inits_cap;
     k2onnx__value_info *inputs, *outputs;
     size_t ninputs, inputs_cap, noutputs, outputs_cap;
@@ -5853,6 +5909,7 @@ typedef struct k2onnx__converter {
     const char *doubled_in, *doubled; /* --unroll: the last input given two channels, and the
                                          result (k2onnx__conv_two_channels; no Scan bodies there,
                                          so both are values of this graph) */
+    k2onnx__attr spare_attr;  /* k2onnx__add_attr's, when memory ran out */
 } k2onnx__converter;
 
 /* One level of the walk over layer calls: the call, the input being converted, and whether that
@@ -5934,10 +5991,21 @@ static k2onnx__node *k2onnx__add_node(k2onnx__converter *cv, const char *op, siz
     return n;
 }
 
-static k2onnx__attr *k2onnx__add_attr(k2onnx__node *n, const char *name, int type)
+/* A new attribute of n. Most nodes have one or two, so the first two slots come alone and the
+   rest with the next. When memory runs out the conversion has failed: the value then goes to
+   the converter's spare attribute and is never written out. */
+static k2onnx__attr *k2onnx__add_attr(k2onnx__converter *cv, k2onnx__node *n, const char *name, int type)
 {
     k2onnx__attr *a;
-    K2ONNX_ASSERT(n->nattrs < sizeof n->attrs / sizeof n->attrs[0]);
+    K2ONNX_ASSERT(n->nattrs < K2ONNX__MAX_ATTRS);
+    if (n->nattrs == n->attrs_cap) {
+        unsigned cap = n->attrs_cap ? K2ONNX__MAX_ATTRS : 2u;
+        k2onnx__attr *more = (k2onnx__attr *)k2onnx__alloc_array(cv->ctx, cap, sizeof *more);
+        if (!more) return &cv->spare_attr;
+        if (n->nattrs) memcpy(more, n->attrs, n->nattrs * sizeof *more);
+        n->attrs = more;
+        n->attrs_cap = cap;
+    }
     a = &n->attrs[n->nattrs++];
     memset(a, 0, sizeof *a);
     a->name = name;
@@ -5945,9 +6013,10 @@ static k2onnx__attr *k2onnx__add_attr(k2onnx__node *n, const char *name, int typ
     return a;
 }
 
-static void k2onnx__attr_int(k2onnx__node *n, const char *name, int64_t v) { k2onnx__add_attr(n, name, K2ONNX__AINT)->i = v; }
-static void k2onnx__attr_float(k2onnx__node *n, const char *name, float v) { k2onnx__add_attr(n, name, K2ONNX__AFLOAT)->f = v; }
-static void k2onnx__attr_string(k2onnx__node *n, const char *name, const char *v) { k2onnx__add_attr(n, name, K2ONNX__ASTRING)->s = v; }
+/* Out of line: their fifty calls stay short. */
+static K2ONNX__NOINLINE void k2onnx__attr_int(k2onnx__converter *cv, k2onnx__node *n, const char *name, int64_t v) { k2onnx__add_attr(cv, n, name, K2ONNX__AINT)->v.i = v; }
+static K2ONNX__NOINLINE void k2onnx__attr_float(k2onnx__converter *cv, k2onnx__node *n, const char *name, float v) { k2onnx__add_attr(cv, n, name, K2ONNX__AFLOAT)->v.f = v; }
+static void k2onnx__attr_string(k2onnx__converter *cv, k2onnx__node *n, const char *name, const char *v) { k2onnx__add_attr(cv, n, name, K2ONNX__ASTRING)->v.s = v; }
 
 static int k2onnx__attr_ints(k2onnx__converter *cv, k2onnx__node *n, const char *name, const int64_t *v, size_t count)
 {
@@ -5955,8 +6024,8 @@ static int k2onnx__attr_ints(k2onnx__converter *cv, k2onnx__node *n, const char 
     k2onnx__attr *a;
     if (!copy) return 0;
     memcpy(copy, v, count * sizeof *copy);
-    a = k2onnx__add_attr(n, name, K2ONNX__AINTS);
-    a->ints = copy;
+    a = k2onnx__add_attr(cv, n, name, K2ONNX__AINTS);
+    a->v.ints = copy;
     a->n = count;
     return 1;
 }
@@ -5966,8 +6035,8 @@ static k2onnx__initializer *k2onnx__add_init(k2onnx__converter *cv, const char *
     k2onnx__initializer *t;
     unsigned i;
     if (!name || !k2onnx__reserve(cv->ctx, (void **)&cv->g->inits, &cv->g->inits_cap, cv->g->ninits + 1, sizeof *cv->g->inits)) return NULL;
-    t = &cv->g->inits[cv->g->ninits++];
-    memset(t, 0, sizeof *t);
+    if (!(t = (k2onnx__initializer *)k2onnx__alloc(cv->ctx, sizeof *t))) return NULL;
+    cv->g->inits[cv->g->ninits++] = t;
     t->name = name;
     t->dtype = dtype;
     t->rank = rank;
@@ -5976,6 +6045,17 @@ static k2onnx__initializer *k2onnx__add_init(k2onnx__converter *cv, const char *
         t->dims[i] = dims[i];
         t->count *= (uint64_t)dims[i];
     }
+    return t;
+}
+
+/* A float initializer streamed from the file (K2ONNX__INIT_MATRIX), of nparts zeroed parts for
+   the caller to fill; NULL when out of memory. */
+static k2onnx__initializer *k2onnx__add_matrix(k2onnx__converter *cv, const char *name, unsigned rank, const int64_t *dims, unsigned nparts)
+{
+    k2onnx__initializer *t = k2onnx__add_init(cv, name, K2ONNX__FLOAT, rank, dims);
+    if (!t || !(t->parts = (k2onnx__matrix_part *)k2onnx__alloc_array(cv->ctx, nparts, sizeof *t->parts))) return NULL;
+    t->kind = K2ONNX__INIT_MATRIX;
+    t->nparts = nparts;
     return t;
 }
 
@@ -6008,9 +6088,7 @@ static const char *k2onnx__matrix_init(k2onnx__converter *cv, size_t index, cons
     k2onnx__initializer *t;
     dims[0] = rows;
     dims[1] = cols;
-    if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 2, dims))) return NULL;
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = 1;
+    if (!(t = k2onnx__add_matrix(cv, k2onnx__vname(cv, what), 2, dims, 1))) return NULL;
     t->parts[0].src = cv->layer->weights[index];
     t->parts[0].rows = (uint64_t)rows;
     t->parts[0].cols = (uint64_t)cols;
@@ -6020,10 +6098,8 @@ static const char *k2onnx__matrix_init(k2onnx__converter *cv, size_t index, cons
 /* A 1-D weight of the layer as an initializer, streamed from the file. */
 static const char *k2onnx__vector_init(k2onnx__converter *cv, size_t index, const char *what, int64_t count)
 {
-    k2onnx__initializer *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, 1, &count);
+    k2onnx__initializer *t = k2onnx__add_matrix(cv, k2onnx__vname(cv, what), 1, &count, 1);
     if (!t) return NULL;
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = 1;
     t->parts[0].src = cv->layer->weights[index];
     t->parts[0].rows = 1;
     t->parts[0].cols = (uint64_t)count;
@@ -6068,7 +6144,7 @@ static const char *k2onnx__op2_axis_as(k2onnx__converter *cv, const char *op, co
 {
     k2onnx__node *n;
     const char *y = k2onnx__op2_as(cv, op, a, b, name, &n);
-    if (y) k2onnx__attr_int(n, "axis", axis);
+    if (y) k2onnx__attr_int(cv, n, "axis", axis);
     return y;
 }
 
@@ -6102,7 +6178,7 @@ static const char *k2onnx__reduce(k2onnx__converter *cv, const char *op, const c
     n->inputs[0] = x;
     if (as_input) n->inputs[1] = axes;
     else if (!k2onnx__attr_ints(cv, n, "axes", &axis, 1)) return NULL;
-    k2onnx__attr_int(n, "keepdims", keepdims);
+    k2onnx__attr_int(cv, n, "keepdims", keepdims);
     n->outputs[0] = k2onnx__vname(cv, what);
     n->name = n->outputs[0];
     return n->outputs[0];
@@ -6338,7 +6414,7 @@ static size_t k2onnx__scratch_size(const k2onnx__graph *g)
     uint64_t largest = 64;
     size_t i;
     for (i = 0; i < g->ninits; i++)
-        if (g->inits[i].count * 4 > largest) largest = g->inits[i].count * 4;
+        if (g->inits[i]->count * 4 > largest) largest = g->inits[i]->count * 4;
     return largest < ((uint64_t)1 << 20) ? (size_t)(largest + 3) / 4 * 4 : (size_t)1 << 20;
 }
 
@@ -6417,8 +6493,8 @@ static const char *k2onnx__clip(k2onnx__converter *cv, const char *x, float lo, 
         n->inputs[1] = l;
         n->inputs[2] = h;
     } else {
-        k2onnx__attr_float(n, "min", lo);
-        k2onnx__attr_float(n, "max", hi);
+        k2onnx__attr_float(cv, n, "min", lo);
+        k2onnx__attr_float(cv, n, "max", hi);
     }
     n->outputs[0] = k2onnx__vname(cv, what);
     n->name = n->outputs[0];
@@ -6449,7 +6525,7 @@ static const char *k2onnx__softmax(k2onnx__converter *cv, const char *op, const 
     unsigned i;
     const char *t, *y;
     if (cv->opset >= 13 || axis == (int64_t)rank - 1) {
-        if ((y = k2onnx__op1(cv, op, x, what, &n)) != NULL) k2onnx__attr_int(n, "axis", axis);
+        if ((y = k2onnx__op1(cv, op, x, what, &n)) != NULL) k2onnx__attr_int(cv, n, "axis", axis);
         return y;
     }
     for (i = 0; i < rank; i++) perm[i] = i;
@@ -6458,7 +6534,7 @@ static const char *k2onnx__softmax(k2onnx__converter *cv, const char *op, const 
     t = k2onnx__transpose(cv, x, perm, rank, k2onnx__sprintf(cv->ctx, "%s_axis_last", what));
     y = t ? k2onnx__op1(cv, op, t, k2onnx__sprintf(cv->ctx, "%s_moved", what), &n) : NULL;
     if (!y) return NULL;
-    k2onnx__attr_int(n, "axis", (int64_t)rank - 1);
+    k2onnx__attr_int(cv, n, "axis", (int64_t)rank - 1);
     return k2onnx__transpose(cv, y, perm, rank, what);
 }
 
@@ -6682,7 +6758,7 @@ static int k2onnx__map_input(k2onnx__converter *cv, const k2onnx__kvalue *in, si
         k2onnx__node *n;
         const char *y = k2onnx__op1(cv, "Cast", v.name, "as_float32", &n);
         if (!y) return 0;
-        k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
         (*out)[0].name = y;
         (*out)[0].elem = K2ONNX__FLOAT;
     }
@@ -6766,7 +6842,7 @@ static const char *k2onnx__float_of(k2onnx__converter *cv, const char *b, int in
         return n->outputs[0];
     }
     if (!(f = k2onnx__op1(cv, "Cast", b, invert ? k2onnx__sprintf(cv->ctx, "%s_inverse", what) : what, &n))) return NULL;
-    k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
     return invert ? k2onnx__op2(cv, "Sub", one, f, what) : f;
 }
 
@@ -6838,8 +6914,8 @@ static const char *k2onnx__act_hard_silu(k2onnx__converter *cv, k2onnx__kvalue *
     k2onnx__node *n;
     const char *h = k2onnx__op1(cv, "HardSigmoid", y->name, "hard_silu_gate", &n);
     if (!h) return NULL;
-    k2onnx__attr_float(n, "alpha", 1.0f / 6.0f);
-    k2onnx__attr_float(n, "beta", 0.5f);
+    k2onnx__attr_float(cv, n, "alpha", 1.0f / 6.0f);
+    k2onnx__attr_float(cv, n, "beta", 0.5f);
     return k2onnx__op2(cv, "Mul", y->name, h, "hard_silu");
 }
 
@@ -6853,7 +6929,7 @@ static const char *k2onnx__act_op_alpha(k2onnx__converter *cv, const char *op, c
 {
     k2onnx__node *n;
     const char *r = k2onnx__op1(cv, op, input, what, &n);
-    if (r) k2onnx__attr_float(n, attr, value);
+    if (r) k2onnx__attr_float(cv, n, attr, value);
     return r;
 }
 
@@ -6905,8 +6981,8 @@ static const char *k2onnx__act_hard_shrink(k2onnx__converter *cv, k2onnx__kvalue
     k2onnx__node *n;
     if (cv->opset >= 9) {
         if ((r = k2onnx__op1(cv, "Shrink", v, "hard_shrink", &n)) != NULL) {
-            k2onnx__attr_float(n, "lambd", 0.5f);
-            k2onnx__attr_float(n, "bias", 0.0f);
+            k2onnx__attr_float(cv, n, "lambd", 0.5f);
+            k2onnx__attr_float(cv, n, "bias", 0.0f);
         }
         return r;
     }
@@ -7032,11 +7108,11 @@ static int k2onnx__apply_activation(k2onnx__converter *cv, const char *act, cons
     else if (strcmp(act, "exponential") == 0) r = k2onnx__op1(cv, "Exp", x->name, "Exp", NULL);
     else if (strcmp(act, "selu") == 0) r = k2onnx__op1(cv, "Selu", x->name, "Selu", NULL); /* ONNX defaults are Keras' constants */
     else if (strcmp(act, "elu") == 0) {
-        if ((r = k2onnx__op1(cv, "Elu", x->name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", 1.0f);
+        if ((r = k2onnx__op1(cv, "Elu", x->name, "Elu", &n)) != NULL) k2onnx__attr_float(cv, n, "alpha", 1.0f);
     } else if (strcmp(act, "hard_sigmoid") == 0) {
         if ((r = k2onnx__op1(cv, "HardSigmoid", x->name, "HardSigmoid", &n)) != NULL) {
-            k2onnx__attr_float(n, "alpha", cv->m->keras_major >= 3 ? 1.0f / 6.0f : 0.2f);
-            k2onnx__attr_float(n, "beta", 0.5f);
+            k2onnx__attr_float(cv, n, "alpha", cv->m->keras_major >= 3 ? 1.0f / 6.0f : 0.2f);
+            k2onnx__attr_float(cv, n, "beta", 0.5f);
         }
     } else if (strcmp(act, "softmax") == 0) {
         r = k2onnx__softmax(cv, "Softmax", x->name, x->rank, (int64_t)x->rank - 1, "Softmax");
@@ -7129,7 +7205,7 @@ static int k2onnx__masking_portable(k2onnx__converter *cv, const k2onnx__kvalue 
     if (axes) n->inputs[1] = axes;
     else if (!k2onnx__attr_ints(cv, n, "axes", &last, 1)) return 0;
     n->outputs[0] = n->name = maxd = k2onnx__vname(cv, "largest_difference");
-    k2onnx__attr_int(n, "keepdims", 1);
+    k2onnx__attr_int(cv, n, "keepdims", 1);
     mask3 = maxd ? k2onnx__op1(cv, "Sign", maxd, "mask_expanded", NULL) : NULL;
     sh = k2onnx__init_i64(cv, "mask_shape", flat, 2);
     mask = mask3 && sh ? k2onnx__op2(cv, "Reshape", mask3, sh, "mask") : NULL;
@@ -7156,7 +7232,7 @@ static int k2onnx__map_masking(k2onnx__converter *cv, const k2onnx__kvalue *in, 
     n->inputs[0] = absd;
     n->outputs[0] = maxd = k2onnx__vname(cv, "largest_difference");
     n->name = maxd;
-    k2onnx__attr_int(n, "keepdims", 0);
+    k2onnx__attr_int(cv, n, "keepdims", 0);
     {
         const int64_t last = -1;
         if (cv->opset >= 18) {
@@ -7167,7 +7243,7 @@ static int k2onnx__map_masking(k2onnx__converter *cv, const k2onnx__kvalue *in, 
     }
     any = maxd ? k2onnx__op2(cv, "Greater", maxd, zero, "kept") : NULL;
     if (!any || !(mask = k2onnx__op1(cv, "Cast", any, "mask", &n))) return 0;
-    k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
     mask3 = k2onnx__squeeze(cv, "Unsqueeze", mask, 2, "mask_expanded");
     return k2onnx__masked_output(cv, x, mask3, mask, out, nout);
 }
@@ -7279,11 +7355,9 @@ static const char *k2onnx__tensor_init(k2onnx__converter *cv, size_t index, cons
 {
     uint64_t count = 1;
     unsigned i;
-    k2onnx__initializer *t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, rank, dims);
+    k2onnx__initializer *t = k2onnx__add_matrix(cv, k2onnx__vname(cv, what), rank, dims, 1);
     if (!t) return NULL;
     for (i = 0; i < rank; i++) count *= (uint64_t)dims[i];
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = 1;
     t->parts[0].src = cv->layer->weights[index];
     t->parts[0].rows = 1;
     t->parts[0].cols = count;
@@ -7626,11 +7700,11 @@ static int k2onnx__rnn_float_list(k2onnx__converter *cv, k2onnx__node *n, const 
     k2onnx__attr *a;
     float *copy;
     if (!count) return 1;
-    a = k2onnx__add_attr(n, name, K2ONNX__AFLOATS);
+    a = k2onnx__add_attr(cv, n, name, K2ONNX__AFLOATS);
     copy = (float *)k2onnx__alloc_array(cv->ctx, count, sizeof *copy);
     if (!copy) return 0;
     memcpy(copy, v, count * sizeof *copy);
-    a->floats = copy;
+    a->v.floats = copy;
     a->n = count;
     return 1;
 }
@@ -7646,22 +7720,28 @@ static size_t k2onnx__rnn_pad_uniform(float *v, size_t n, size_t total)
     return total;
 }
 
-/* W or R of a fused node: one transposed, gate-reordered part per direction. */
-static void k2onnx__rnn_matrix(k2onnx__converter *cv, const k2onnx__rnn_emit *e, k2onnx__initializer *t, size_t which, uint64_t rows,
-                               unsigned gates, const unsigned *perm, int64_t GH)
+/* W (which 0) or R (which 1) of a fused node, [directions, GH, rows]: one transposed,
+   gate-reordered part per direction. Its name, or NULL when out of memory. */
+static const char *k2onnx__rnn_matrix(k2onnx__converter *cv, const k2onnx__rnn_emit *e, const char *what, size_t which, int64_t rows,
+                                      unsigned gates, const unsigned *perm, int64_t GH)
 {
+    int64_t dims[3];
+    k2onnx__initializer *t;
     unsigned d;
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = e->ndir;
+    dims[0] = e->ndir;
+    dims[1] = GH;
+    dims[2] = rows;
+    if (!(t = k2onnx__add_matrix(cv, k2onnx__rnn_name(cv, e, what), 3, dims, e->ndir))) return NULL;
     for (d = 0; d < e->ndir; d++) {
         k2onnx__matrix_part *p = &t->parts[d];
         p->transpose = 1;
         p->gates = gates;
         memcpy(p->perm, perm, sizeof p->perm);
         p->src = cv->layer->weights[e->first_weight[d] + which];
-        p->rows = rows;
+        p->rows = (uint64_t)rows;
         p->cols = (uint64_t)GH;
     }
+    return t->name;
 }
 
 static int k2onnx__rnn_emit_node(k2onnx__converter *cv, k2onnx__rnn_emit *e)
@@ -7675,7 +7755,6 @@ static int k2onnx__rnn_emit_node(k2onnx__converter *cv, k2onnx__rnn_emit *e)
     float alphas[6], betas[6];
     size_t nalpha = 0, nbeta = 0, k;
     int any_bias = 0;
-    k2onnx__initializer *w, *r;
     k2onnx__node *n;
     /* Activations per direction, with alpha/beta lists holding entries only for the functions
        that take them. */
@@ -7695,18 +7774,11 @@ static int k2onnx__rnn_emit_node(k2onnx__converter *cv, k2onnx__rnn_emit *e)
     }
     /* Weights: W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H], streamed from the file. */
     /* Each pointer from add_init is used before the next call: the array may move. */
-    wd[0] = e->ndir;
-    wd[1] = GH;
-    wd[2] = e->I;
-    if (!(w = k2onnx__add_init(cv, k2onnx__rnn_name(cv, e, "W"), K2ONNX__FLOAT, 3, wd))) return 0;
-    k2onnx__rnn_matrix(cv, e, w, 0, (uint64_t)e->I, gates, perm, GH);
-    w_name = w->name;
-    wd[2] = H;
-    if (!(r = k2onnx__add_init(cv, k2onnx__rnn_name(cv, e, "R"), K2ONNX__FLOAT, 3, wd))) return 0;
-    k2onnx__rnn_matrix(cv, e, r, 1, (uint64_t)H, gates, perm, GH);
-    r_name = r->name;
+    if (!(w_name = k2onnx__rnn_matrix(cv, e, "W", 0, e->I, gates, perm, GH)) || !(r_name = k2onnx__rnn_matrix(cv, e, "R", 1, H, gates, perm, GH)))
+        return 0;
     if (any_bias) {
         const float *b = k2onnx__rnn_bias(cv, e, GH);
+        wd[0] = e->ndir;
         wd[1] = 2 * GH;
         if (!b || !(b_name = k2onnx__init_f32(cv, e->tag ? k2onnx__sprintf(cv->ctx, "%s/B", e->tag) : "B", b, 2, wd))) return 0;
     }
@@ -7741,16 +7813,16 @@ static int k2onnx__rnn_emit_node(k2onnx__converter *cv, k2onnx__rnn_emit *e)
         !k2onnx__rnn_float_list(cv, n, "activation_beta", betas, nbeta))
         return 0;
     {
-        k2onnx__attr *a = k2onnx__add_attr(n, "activations", K2ONNX__ASTRINGS);
+        k2onnx__attr *a = k2onnx__add_attr(cv, n, "activations", K2ONNX__ASTRINGS);
         const char **copy = (const char **)k2onnx__alloc_array(cv->ctx, nacts * e->ndir, sizeof *copy);
         if (!copy) return 0;
         for (k = 0; k < nacts * e->ndir; k++) copy[k] = acts[k];
-        a->strings = copy;
+        a->v.strings = copy;
         a->n = nacts * e->ndir;
     }
-    k2onnx__attr_string(n, "direction", e->direction);
-    k2onnx__attr_int(n, "hidden_size", H);
-    if (s->kind == K2ONNX__GRU) k2onnx__attr_int(n, "linear_before_reset", s->reset_after ? 1 : 0);
+    k2onnx__attr_string(cv, n, "direction", e->direction);
+    k2onnx__attr_int(cv, n, "hidden_size", H);
+    if (s->kind == K2ONNX__GRU) k2onnx__attr_int(cv, n, "linear_before_reset", s->reset_after ? 1 : 0);
     return 1;
 }
 
@@ -7832,7 +7904,7 @@ static int k2onnx__rnn_initial(k2onnx__converter *cv, k2onnx__rnn_emit *e, const
             n->inputs[1] = parts[1];
             n->outputs[0] = k2onnx__rnn_name(cv, e, k ? "initial_c" : "initial_h");
             n->name = n->outputs[0];
-            k2onnx__attr_int(n, "axis", 0);
+            k2onnx__attr_int(cv, n, "axis", 0);
             parts[0] = n->outputs[0];
         }
         if (k == 0) e->init_h = parts[0];
@@ -7923,9 +7995,7 @@ static const char *k2onnx__scan_block(k2onnx__converter *cv, const k2onnx__h5arr
     k2onnx__initializer *t;
     dims[0] = (int64_t)rows;
     dims[1] = H;
-    if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, what), K2ONNX__FLOAT, vector ? 1u : 2u, vector ? &dims[1] : dims))) return NULL;
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = 1;
+    if (!(t = k2onnx__add_matrix(cv, k2onnx__vname(cv, what), vector ? 1u : 2u, vector ? &dims[1] : dims, 1))) return NULL;
     t->parts[0].src = *w;
     t->parts[0].src.data += (row_offset * cols + gate * (uint64_t)H) * w->elem_size;
     t->parts[0].rows = rows;
@@ -8005,7 +8075,7 @@ static const char *k2onnx__batch_zeros(k2onnx__converter *cv, const char *xt, in
     n->inputs[1] = hs;
     n->outputs[0] = full = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s_shape", what));
     n->name = full;
-    k2onnx__attr_int(n, "axis", 0);
+    k2onnx__attr_int(cv, n, "axis", 0);
     return full ? k2onnx__op1(cv, "ConstantOfShape", full, what, NULL) : NULL;
 }
 
@@ -8238,10 +8308,10 @@ static int k2onnx__rnn_scan(k2onnx__converter *cv, const k2onnx__rnn_run *r, k2o
     res->seq = n->outputs[nstate] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%sscan_sequence", pre));
     n->noutputs = nstate + 1;
     {
-        k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
-        a->graph = body;
+        k2onnx__attr *a = k2onnx__add_attr(cv, n, "body", K2ONNX__AGRAPH);
+        a->v.graph = body;
     }
-    k2onnx__attr_int(n, "num_scan_inputs", r->in.mask_tm ? 2 : 1);
+    k2onnx__attr_int(cv, n, "num_scan_inputs", r->in.mask_tm ? 2 : 1);
     if (r->reverse) {
         /* Run from the last step, but stack outputs at their input positions like the fused op. */
         static const int64_t one[2] = {1, 1};
@@ -8268,7 +8338,7 @@ static const char *k2onnx__unroll_selector(k2onnx__converter *cv, int64_t T, int
     size_t i;
     if (!name) return NULL;
     for (i = 0; i < cv->g->ninits; i++)
-        if (strcmp(cv->g->inits[i].name, name) == 0) return cv->g->inits[i].name;
+        if (strcmp(cv->g->inits[i]->name, name) == 0) return cv->g->inits[i]->name;
     if (!(v = (float *)k2onnx__alloc_array(cv->ctx, (size_t)T, sizeof *v))) return NULL;
     v[t] = 1.0f;
     dims[0] = 1;
@@ -8347,7 +8417,7 @@ static const char *k2onnx__unroll_stack(k2onnx__converter *cv, const char *const
     if (!(n = k2onnx__add_node(cv, "Concat", (size_t)T, 1))) return NULL;
     for (t = 0; t < T; t++) n->inputs[t] = parts[t];
     n->outputs[0] = n->name = k2onnx__vname(cv, what);
-    k2onnx__attr_int(n, "axis", axis);
+    k2onnx__attr_int(cv, n, "axis", axis);
     return n->outputs[0];
 }
 
@@ -8690,7 +8760,7 @@ static k2onnx__initializer *k2onnx__init_named(const k2onnx__converter *cv, cons
 {
     size_t i;
     for (i = 0; i < cv->g->ninits; i++)
-        if (cv->g->inits[i].name == name) return &cv->g->inits[i];
+        if (cv->g->inits[i]->name == name) return cv->g->inits[i];
     return NULL;
 }
 
@@ -8715,7 +8785,6 @@ static int k2onnx__conv_two_channels(k2onnx__converter *cv, const char **x, cons
         if (!z || !(z->f32 = (const float *)k2onnx__alloc_array(cv->ctx, (size_t)z->count, sizeof *z->f32))) return 0;
         z->kind = K2ONNX__INIT_F32;
         if (!(doubled = k2onnx__op2_axis_as(cv, "Concat", kernel, z->name, 1, k2onnx__sprintf(cv->ctx, "%s_two_channels", kernel)))) return 0;
-        t = k2onnx__init_named(cv, kernel); /* adding the zeros may have moved the initializers */
         t->two_channels = doubled;
     }
     if (cv->doubled_in != *x) {
@@ -8771,7 +8840,7 @@ static const char *k2onnx__conv_node(k2onnx__converter *cv, const char *x, const
     if (!k2onnx__attr_ints(cv, n, "kernel_shape", k, nsp) || !k2onnx__attr_ints(cv, n, "strides", st, nsp) ||
         !k2onnx__attr_ints(cv, n, "dilations", d, nsp) || !k2onnx__attr_ints(cv, n, "pads", pads, 2 * nsp))
         return NULL;
-    if (group != 1) k2onnx__attr_int(n, "group", group);
+    if (group != 1) k2onnx__attr_int(cv, n, "group", group);
     return n->outputs[0];
 }
 #endif
@@ -8982,7 +9051,7 @@ static int k2onnx__convlstm_unroll(k2onnx__converter *cv, const k2onnx__convlstm
     if (!(n = k2onnx__add_node(cv, "Concat", (size_t)T, 1))) return 0;
     for (k = 0; k < T; k++) n->inputs[k] = parts[k];
     res->seq = n->outputs[0] = n->name = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
-    k2onnx__attr_int(n, "axis", 0);
+    k2onnx__attr_int(cv, n, "axis", 0);
     return res->seq != NULL;
 }
 
@@ -9099,10 +9168,10 @@ static int k2onnx__convlstm_scan(k2onnx__converter *cv, const k2onnx__convlstm *
     res->seq = n->outputs[nstate] = k2onnx__vname(cv, k2onnx__sprintf(cv->ctx, "%s/sequence", tag));
     n->noutputs = nstate + 1;
     {
-        k2onnx__attr *a = k2onnx__add_attr(n, "body", K2ONNX__AGRAPH);
-        a->graph = body;
+        k2onnx__attr *a = k2onnx__add_attr(cv, n, "body", K2ONNX__AGRAPH);
+        a->v.graph = body;
     }
-    k2onnx__attr_int(n, "num_scan_inputs", mask_tm ? 2 : 1);
+    k2onnx__attr_int(cv, n, "num_scan_inputs", mask_tm ? 2 : 1);
     {
         static const int64_t one[2] = {1, 1};
         if ((reverse && !k2onnx__attr_ints(cv, n, "scan_input_directions", one, mask_tm ? 2 : 1)) ||
@@ -9516,7 +9585,7 @@ static int k2onnx__map_repeat_vector(k2onnx__converter *cv, const k2onnx__kvalue
         if (!u || !(c = k2onnx__add_node(cv, "Concat", (size_t)n, 1))) return 0;
         for (i = 0; i < n; i++) c->inputs[i] = u;
         c->outputs[0] = c->name = y = k2onnx__vname(cv, "repeated");
-        k2onnx__attr_int(c, "axis", 1);
+        k2onnx__attr_int(cv, c, "axis", 1);
     } else {
         u = k2onnx__squeeze(cv, "Unsqueeze", x->name, 1, "expanded");
         r = k2onnx__init_i64(cv, "repeats", reps, 3);
@@ -9903,9 +9972,7 @@ static int k2onnx__map_separable_conv1d(k2onnx__converter *cv, const k2onnx__kva
     dd[0] = F;
     dd[1] = c.C * M;
     dd[2] = 1;
-    if (!(pw = k2onnx__add_init(cv, k2onnx__vname(cv, "pointwise_W"), K2ONNX__FLOAT, 3, dd))) return 0;
-    pw->kind = K2ONNX__INIT_MATRIX;
-    pw->nparts = 1;
+    if (!(pw = k2onnx__add_matrix(cv, k2onnx__vname(cv, "pointwise_W"), 3, dd, 1))) return 0;
     pw->parts[0].src = cv->layer->weights[1];
     pw->parts[0].rows = (uint64_t)(c.C * M);
     pw->parts[0].cols = (uint64_t)F;
@@ -9956,7 +10023,7 @@ static int k2onnx__map_pool1d(k2onnx__converter *cv, const k2onnx__kvalue *in, s
         if (!k2onnx__attr_ints(cv, n, "kernel_shape", &pk, 1) || !k2onnx__attr_ints(cv, n, "strides", &sk, 1)) return 0;
     }
     /* TensorFlow's 'same' puts the extra padding at the end; padded cells never win a max. */
-    if (strcmp(padding, "same") == 0) k2onnx__attr_string(n, "auto_pad", "SAME_UPPER");
+    if (strcmp(padding, "same") == 0) k2onnx__attr_string(cv, n, "auto_pad", "SAME_UPPER");
     y = first ? n->outputs[0] : k2onnx__transpose(cv, n->outputs[0], k2onnx__swap12, 3, "channels_last");
     if (!y || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     k2onnx__seq_value_fmt(&(*out)[0], x, y, k2onnx__window_len(x->dims[first ? 2 : 1], padding, p, st), x->dims[first ? 1 : 2], first);
@@ -10812,7 +10879,7 @@ static int k2onnx__map_leaky_relu(k2onnx__converter *cv, const k2onnx__kvalue *i
     if (!k2onnx__expect_inputs(cv, nin, 1, 1)) return 0;
     if (a && a->type != K2ONNX__JNUMBER) return k2onnx__lfail(cv, k2onnx_result_invalid_model, "alpha is not a number");
     if (!(y = k2onnx__op1(cv, "LeakyRelu", in[0].name, "LeakyRelu", &n)) || !k2onnx__outputs(cv, out, nout, 1)) return 0;
-    k2onnx__attr_float(n, "alpha", a ? a->number : 0.3f);
+    k2onnx__attr_float(cv, n, "alpha", a ? a->number : 0.3f);
     (*out)[0] = in[0];
     (*out)[0].name = y;
     return 1;
@@ -10889,7 +10956,7 @@ static int k2onnx__concat_along(k2onnx__converter *cv, const k2onnx__json *a, co
     }
     n->outputs[0] = k2onnx__vname(cv, "Concat");
     n->name = n->outputs[0];
-    k2onnx__attr_int(n, "axis", axis);
+    k2onnx__attr_int(cv, n, "axis", axis);
     if (!n->outputs[0] || !k2onnx__outputs(cv, out, nout, 1)) return 0;
     (*out)[0] = in[0];
     (*out)[0].name = n->outputs[0];
@@ -10937,7 +11004,7 @@ static int k2onnx__embedding_one_hot(k2onnx__converter *cv, const k2onnx__kvalue
         if (!(idx = k2onnx__op1(cv, "Floor", idx, "indices", NULL))) return 0;
     } else {
         if (!(idx = k2onnx__op1(cv, "Cast", idx, "indices", &n))) return 0;
-        k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
     }
     for (k = 0; k < x->rank; k++) shape[k] = 0; /* Reshape's 0 keeps the dimension */
     shape[x->rank] = 1;
@@ -10982,7 +11049,7 @@ static int k2onnx__map_embedding(k2onnx__converter *cv, const k2onnx__kvalue *in
     /* Keras casts float indices to integers; Gather takes int64 everywhere. */
     if (x->elem != K2ONNX__INT64) {
         if (!(idx = k2onnx__op1(cv, "Cast", x->name, "indices", &n))) return 0;
-        k2onnx__attr_int(n, "to", K2ONNX__INT64);
+        k2onnx__attr_int(cv, n, "to", K2ONNX__INT64);
     }
     if (!(w = k2onnx__matrix_init(cv, 0, "embeddings", vocab, dim))) return 0;
     y = k2onnx__op2(cv, "Gather", w, idx, "Gather");
@@ -10994,7 +11061,7 @@ static int k2onnx__map_embedding(k2onnx__converter *cv, const k2onnx__kvalue *in
         const char *keep = eq ? k2onnx__op1(cv, "Not", eq, "is_token", NULL) : NULL;
         const char *mask = keep ? k2onnx__op1(cv, "Cast", keep, "mask", &n) : NULL;
         if (!mask) return 0;
-        k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
         if (x->rank != 2) return k2onnx__lfail(cv, k2onnx_result_unsupported_model, "mask_zero needs [batch, time] indices");
         (*out)[0].mask = mask;
     }
@@ -11026,7 +11093,7 @@ static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, siz
     x = in[0].name;
     if (slope != 0.0f && !clip_max && thr == 0.0f) {
         if (!(y = k2onnx__op1(cv, "LeakyRelu", x, "LeakyRelu", &n))) return 0;
-        k2onnx__attr_float(n, "alpha", slope);
+        k2onnx__attr_float(cv, n, "alpha", slope);
         return k2onnx__one_output(cv, &in[0], y, out, nout);
     }
     if (slope != 0.0f) {
@@ -11040,7 +11107,7 @@ static int k2onnx__map_relu(k2onnx__converter *cv, const k2onnx__kvalue *in, siz
         const char *t = k2onnx__const_f32(cv, "threshold_value", thr);
         const char *g = t ? k2onnx__op2(cv, "Greater", x, t, "above_threshold") : NULL;
         const char *gf = g ? k2onnx__op1(cv, "Cast", g, "above_threshold_float", &n) : NULL;
-        if (gf) k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+        if (gf) k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
         y = gf ? k2onnx__op2(cv, "Mul", x, gf, "thresholded") : NULL;
     } else if (clip_max && maxv == 6.0f) {
         y = k2onnx__clip(cv, x, 0.0f, 6.0f, "relu6");
@@ -11060,7 +11127,7 @@ static int k2onnx__map_elu(k2onnx__converter *cv, const k2onnx__kvalue *in, size
     k2onnx__node *n;
     const char *y;
     if (!k2onnx__expect_inputs(cv, nin, 1, 1) || !k2onnx__cfg_float(k2onnx__cfg_of(cv, cv->layer->config), "alpha", 1.0f, &alpha)) return 0;
-    if ((y = k2onnx__op1(cv, "Elu", in[0].name, "Elu", &n)) != NULL) k2onnx__attr_float(n, "alpha", alpha);
+    if ((y = k2onnx__op1(cv, "Elu", in[0].name, "Elu", &n)) != NULL) k2onnx__attr_float(cv, n, "alpha", alpha);
     return k2onnx__one_output(cv, &in[0], y, out, nout);
 }
 
@@ -11074,7 +11141,7 @@ static int k2onnx__map_thresholded_relu(k2onnx__converter *cv, const k2onnx__kva
     t = k2onnx__const_f32(cv, "theta", theta);
     g = t ? k2onnx__op2(cv, "Greater", in[0].name, t, "above_theta") : NULL;
     gf = g ? k2onnx__op1(cv, "Cast", g, "above_theta_float", &n) : NULL;
-    if (gf) k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+    if (gf) k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
     return k2onnx__one_output(cv, &in[0], gf ? k2onnx__op2(cv, "Mul", in[0].name, gf, "ThresholdedRelu") : NULL, out, nout);
 }
 
@@ -11108,9 +11175,7 @@ static int k2onnx__map_prelu(k2onnx__converter *cv, const k2onnx__kvalue *in, si
     if (!k2onnx__kweights(cv->m, cv->layer)) return 0;
     if (cv->layer->nweights != 1 || cv->layer->weights[0].count != (uint64_t)count)
         return k2onnx__lfail(cv, k2onnx_result_invalid_model, "expected one alpha weight of %d values", (int)count);
-    if (!(t = k2onnx__add_init(cv, k2onnx__vname(cv, "alpha"), K2ONNX__FLOAT, x->rank - 1, dims))) return 0;
-    t->kind = K2ONNX__INIT_MATRIX;
-    t->nparts = 1;
+    if (!(t = k2onnx__add_matrix(cv, k2onnx__vname(cv, "alpha"), x->rank - 1, dims, 1))) return 0;
     t->parts[0].src = cv->layer->weights[0];
     t->parts[0].rows = 1;
     t->parts[0].cols = (uint64_t)count;
@@ -12279,7 +12344,7 @@ static int k2onnx__mha_masks(k2onnx__converter *cv, const k2onnx__kvalue *q, con
         keep = am->name;
         if (am->elem != K2ONNX__FLOAT) {
             if (!(keep = k2onnx__op1(cv, "Cast", am->name, "attention_mask_float", &n))) return 0;
-            k2onnx__attr_int(n, "to", K2ONNX__FLOAT);
+            k2onnx__attr_int(cv, n, "to", K2ONNX__FLOAT);
         }
     }
     if (q->mask && !(part[0] = k2onnx__squeeze(cv, "Unsqueeze", q->mask, 2, "query_mask_expanded"))) return 0;
@@ -12608,7 +12673,7 @@ static const char *k2onnx__unfold_steps(k2onnx__converter *cv, const k2onnx__kva
     n->inputs[0] = lead;
     n->inputs[1] = rest;
     n->outputs[0] = n->name = k2onnx__vname(cv, "unfolded_shape");
-    k2onnx__attr_int(n, "axis", 0);
+    k2onnx__attr_int(cv, n, "axis", 0);
     return k2onnx__op2(cv, "Reshape", y->name, n->outputs[0], "unfolded");
 }
 
@@ -12935,13 +13000,13 @@ static int k2onnx__graph_names(const k2onnx__ctx *ctx, k2onnx__graph *g, const c
     for (i = 0; i < g->ninputs + g->noutputs; i++)
         if (k2onnx__name_visit(ctx, i < g->ninputs ? &g->inputs[i].name : &g->outputs[i - g->ninputs].name, find)) return 1;
     for (i = 0; i < g->ninits; i++)
-        if (k2onnx__name_visit(ctx, &g->inits[i].name, find)) return 1;
+        if (k2onnx__name_visit(ctx, &g->inits[i]->name, find)) return 1;
     for (i = 0; i < g->nnodes; i++) {
         k2onnx__node *n = g->nodes[i];
         for (k = 0; k < n->ninputs + n->noutputs; k++)
             if (k2onnx__name_visit(ctx, k < n->ninputs ? &n->inputs[k] : &n->outputs[k - n->ninputs], find)) return 1;
         for (k = 0; k < n->nattrs; k++)
-            if (n->attrs[k].type == K2ONNX__AGRAPH && k2onnx__graph_names(ctx, (k2onnx__graph *)(size_t)n->attrs[k].graph, find)) return 1;
+            if (n->attrs[k].type == K2ONNX__AGRAPH && k2onnx__graph_names(ctx, (k2onnx__graph *)(size_t)n->attrs[k].v.graph, find)) return 1;
     }
     return 0;
 }
@@ -13061,7 +13126,7 @@ static int k2onnx__build_graph(k2onnx__ctx *ctx, k2onnx__kmodel *m, k2onnx__grap
         n = k2onnx__add_node(&cv, cv.io_elem && v.elem == K2ONNX__FLOAT ? "Cast" : "Identity", 1, 1);
         if (!n) return 0;
         if (cv.io_elem && v.elem == K2ONNX__FLOAT) {
-            k2onnx__attr_int(n, "to", cv.io_elem);
+            k2onnx__attr_int(&cv, n, "to", cv.io_elem);
             v.elem = cv.io_elem;
         }
         n->inputs[0] = v.name;
@@ -13207,13 +13272,13 @@ static void k2onnx__pb_attr(k2onnx__pb *pb, const void *obj)
     size_t i;
     k2onnx__pb_string(pb, 1, a->name);
     switch (a->type) {
-    case K2ONNX__AFLOAT: k2onnx__pb_float(pb, 2, a->f); break;
-    case K2ONNX__AINT: k2onnx__pb_int(pb, 3, a->i); break;
-    case K2ONNX__ASTRING: k2onnx__pb_string(pb, 4, a->s); break;
-    case K2ONNX__AGRAPH: k2onnx__pb_message(pb, 6, k2onnx__pb_graph, a->graph); break;
-    case K2ONNX__AFLOATS: for (i = 0; i < a->n; i++) k2onnx__pb_float(pb, 7, a->floats[i]); break;
-    case K2ONNX__AINTS: for (i = 0; i < a->n; i++) k2onnx__pb_int(pb, 8, a->ints[i]); break;
-    case K2ONNX__ASTRINGS: for (i = 0; i < a->n; i++) k2onnx__pb_string(pb, 9, a->strings[i]); break;
+    case K2ONNX__AFLOAT: k2onnx__pb_float(pb, 2, a->v.f); break;
+    case K2ONNX__AINT: k2onnx__pb_int(pb, 3, a->v.i); break;
+    case K2ONNX__ASTRING: k2onnx__pb_string(pb, 4, a->v.s); break;
+    case K2ONNX__AGRAPH: k2onnx__pb_message(pb, 6, k2onnx__pb_graph, a->v.graph); break;
+    case K2ONNX__AFLOATS: for (i = 0; i < a->n; i++) k2onnx__pb_float(pb, 7, a->v.floats[i]); break;
+    case K2ONNX__AINTS: for (i = 0; i < a->n; i++) k2onnx__pb_int(pb, 8, a->v.ints[i]); break;
+    case K2ONNX__ASTRINGS: for (i = 0; i < a->n; i++) k2onnx__pb_string(pb, 9, a->v.strings[i]); break;
     default: break;
     }
     k2onnx__pb_int(pb, 20, a->type);
@@ -13293,13 +13358,13 @@ static void k2onnx__pb_graph(k2onnx__pb *pb, const void *obj)
     size_t i;
     for (i = 0; i < g->nnodes; i++) k2onnx__pb_message(pb, 1, k2onnx__pb_node, g->nodes[i]);
     k2onnx__pb_string(pb, 2, g->name);
-    for (i = 0; i < g->ninits; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_tensor, &g->inits[i]);
+    for (i = 0; i < g->ninits; i++) k2onnx__pb_message(pb, 5, k2onnx__pb_tensor, g->inits[i]);
     for (i = 0; i < g->ninputs; i++) k2onnx__pb_message(pb, 11, k2onnx__pb_value_info, &g->inputs[i]);
     /* IR 3 requires every initializer to be declared as a graph input as well. */
     if (g->ir_version < 4) {
         for (i = 0; i < g->ninits; i++) {
             k2onnx__value_info v;
-            k2onnx__init_value(&g->inits[i], &v);
+            k2onnx__init_value(g->inits[i], &v);
             k2onnx__pb_message(pb, 11, k2onnx__pb_value_info, &v);
         }
     }
@@ -13526,7 +13591,7 @@ static void k2onnx__node_info(const k2onnx__node *n, k2onnx_node_info *out)
     out->noutputs = n->noutputs;
     out->body_nodes = 0;
     for (k = 0; k < n->nattrs; k++)
-        if (n->attrs[k].type == K2ONNX__AGRAPH) out->body_nodes += n->attrs[k].graph->nnodes;
+        if (n->attrs[k].type == K2ONNX__AGRAPH) out->body_nodes += n->attrs[k].v.graph->nnodes;
 }
 
 /* One layer record per span, and one for the nodes no span holds: the graph outputs', which
@@ -13569,7 +13634,7 @@ static k2onnx_tensor_info *k2onnx__init_infos(k2onnx__ctx *ctx, const k2onnx__gr
     k2onnx_tensor_info *t = (k2onnx_tensor_info *)k2onnx__alloc_array(ctx, g->ninits + 1, sizeof *t);
     size_t i;
     for (i = 0; t && i < g->ninits; i++) {
-        const k2onnx__initializer *in = &g->inits[i];
+        const k2onnx__initializer *in = g->inits[i];
         k2onnx__value_info v;
         k2onnx__init_value(in, &v);
         if (!k2onnx__tensor_info(ctx, &v, &t[i])) return NULL;

@@ -43,7 +43,7 @@ static void run_job(int kind, const unsigned char *in, size_t n, size_t cap, k2o
     size_t got;
     if (kind == 's') {
         char text[40];
-        sprintf(text, "%08lx %08lx %08lx", (unsigned long)k2onnx__crc32(crc, in, n), (unsigned long)k2onnx__adler32(in, n),
+        sprintf(text, "%08lx %08lx %08lx", (unsigned long)k2onnx__crc32(crc, 1, in, n), (unsigned long)k2onnx__adler32(in, n),
                 (unsigned long)k2onnx__fletcher32(in, n));
         put_result(0, text, strlen(text));
         return;
@@ -70,7 +70,7 @@ int main(void)
     uint32_t *crc;
     int kind;
     k2onnx__ctx_init(&ctx, "", 0, NULL, NULL);
-    if (!(crc = k2onnx__crc32_tables(&ctx))) return fprintf(stderr, "out of memory\n"), 2;
+    if (!(crc = k2onnx__crc32_tables(&ctx, 1))) return fprintf(stderr, "out of memory\n"), 2;
     while ((kind = getchar()) != EOF) {
         uint32_t cap, n;
         unsigned char *in;

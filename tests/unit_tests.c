@@ -193,6 +193,43 @@ static void test_h5_fixture(const char *path)
     free(buf);
 }
 
+/* Walking a path reads the links of the groups on the way and the attributes of its end alone:
+   a walk to a weight (the root and three groups on the way) costs the arena less than reading
+   the root with its attributes once. */
+static void test_h5_path_memory(void)
+{
+    static unsigned char memory[256 * 1024];
+    static const char *const weight = "/model_weights/lstm_1/lstm_1/kernel:0";
+    k2onnx__ctx c;
+    k2onnx__h5 f;
+    k2onnx__h5obj o;
+    size_t size = 0, before, root_cost, walk_cost, i;
+    unsigned char *buf = load_fixture("tests/fixtures/k22_lstm_state.h5", &size);
+    if (!buf) return;
+    ctx_init(&c);
+    c.memory = memory;
+    c.memory_size = sizeof memory;
+    CHECK(k2onnx__h5_open(&f, &c, buf, size));
+    before = k2onnx__memory_used(&c);
+    CHECK(k2onnx__h5_object(&f, f.root_addr, "/", &o) && o.nattrs == 4);
+    root_cost = k2onnx__memory_used(&c) - before;
+    before = k2onnx__memory_used(&c);
+    for (i = 0; i < 10; i++) CHECK(k2onnx__h5_open_path(&f, weight, &o, 0) && o.has_layout && o.nattrs == 0);
+    walk_cost = (k2onnx__memory_used(&c) - before) / 10;
+#ifndef K2ONNX_DEBUG_ARENA /* there every object is a heap block of its own */
+    CHECK(walk_cost < root_cost);
+    if (walk_cost >= root_cost) fprintf(stderr, "  a walk took %lu bytes, the root %lu\n", (unsigned long)walk_cost, (unsigned long)root_cost);
+#else
+    (void)walk_cost;
+    (void)root_cost;
+#endif
+    /* The end of a path has its attributes, a group's as a dataset's. */
+    CHECK(k2onnx__h5_open_path(&f, "/model_weights/lstm_1/", &o, 0) && o.nattrs == 1 && k2onnx__h5_attr(&o, "weight_names"));
+    CHECK(k2onnx__h5_open_path(&f, "/", &o, 0) && o.nattrs == 4);
+    k2onnx__free_all(&c);
+    free(buf);
+}
+
 /* --- 3. JSON -------------------------------------------------------------------------------- */
 
 static int parse(k2onnx__ctx *c, const char *text, k2onnx__json *v)
@@ -343,6 +380,56 @@ static void expect_json_error(const char *text, const char *needle, k2onnx_resul
     if (!strstr(c.local_error.message, needle)) printf("  message was: %s\n", c.local_error.message);
     CHECK(strstr(c.local_error.message, needle) != NULL);
     k2onnx__free_all(&c);
+}
+
+static size_t arena_rounded(size_t n) { return (n + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN; }
+
+/* What a parsed tree needs at the least: each container's values and each string and key. */
+static size_t json_tree_bytes(const k2onnx__json *v)
+{
+    size_t b = 0, i;
+    if (v->type == K2ONNX__JSTRING) return arena_rounded(v->len + 1);
+    if (v->type != K2ONNX__JARRAY && v->type != K2ONNX__JOBJECT) return 0;
+    if (v->n) b += arena_rounded(v->n * sizeof *v->items);
+    for (i = 0; i < v->n; i++) {
+        b += json_tree_bytes(&v->items[i]);
+        if (v->type == K2ONNX__JOBJECT) b += arena_rounded(strlen(v->items[i].key) + 1);
+    }
+    return b;
+}
+
+/* A container takes exactly as many values as it holds: a config of 300 small layers parses
+   in at most 5/4 of what its tree needs (the rest is the stack of open values), where arrays
+   grown value by value took twice as much. */
+static void test_json_memory(void)
+{
+    static unsigned char memory[1 << 20];
+    static const char layer[] = "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 4, \"activation\": \"relu\", \"use_bias\": true}}";
+    size_t cap = 300 * (sizeof layer + 2) + 100, at = 0, i, before, used, need;
+    char *text = (char *)malloc(cap);
+    k2onnx__ctx c;
+    k2onnx__json v;
+    if (!text) return;
+    at += (size_t)sprintf(text, "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [");
+    for (i = 0; i < 300; i++) at += (size_t)sprintf(text + at, "%s%s", i ? ", " : "", layer);
+    at += (size_t)sprintf(text + at, "]}}");
+    ctx_init(&c);
+    c.memory = memory;
+    c.memory_size = sizeof memory;
+    before = k2onnx__memory_used(&c);
+    CHECK(k2onnx__json_parse(&c, "test", text, at, &v));
+    used = k2onnx__memory_used(&c) - before;
+    need = json_tree_bytes(&v);
+#ifndef K2ONNX_DEBUG_ARENA /* there every object is a heap block of its own */
+    CHECK(used <= need + need / 4);
+    if (used > need + need / 4) fprintf(stderr, "  the tree needs %lu bytes, parsing took %lu\n", (unsigned long)need, (unsigned long)used);
+#else
+    (void)used;
+    (void)need;
+#endif
+    CHECK(v.n == 2 && k2onnx__jget(k2onnx__jget(&v, "config"), "layers")->n == 300);
+    k2onnx__free_all(&c);
+    free(text);
 }
 
 static void test_json_errors(void)
@@ -969,7 +1056,7 @@ static void enc_attr(k2onnx__pb *pb)
     memset(&a, 0, sizeof a);
     a.name = "perm";
     a.type = K2ONNX__AINTS;
-    a.ints = perm;
+    a.v.ints = perm;
     a.n = 3;
     k2onnx__pb_message(pb, 5, k2onnx__pb_attr, &a);
 }
@@ -1706,19 +1793,20 @@ static void test_transpose_le32(void)
             }
 }
 
-/* CRC-32: the standard check value of "123456789", the bitwise definition over every prefix
-   (each length splits into 16-byte steps and a byte-by-byte tail differently), zlib's value. */
-static void test_crc32(void)
+/* CRC-32, sliced and a byte at a time: the standard check value of "123456789", the bitwise
+   definition over every prefix (each length splits into 16-byte steps and a byte-by-byte tail
+   differently), zlib's value. */
+static void test_crc32(int sliced)
 {
     k2onnx__ctx ctx;
     const uint32_t *t;
     size_t n;
     k2onnx__ctx_init(&ctx, "", 0, NULL, NULL);
-    t = k2onnx__crc32_tables(&ctx);
+    t = k2onnx__crc32_tables(&ctx, sliced);
     CHECK(t != NULL);
     if (!t) return;
-    CHECK(k2onnx__crc32(t, (const unsigned char *)"123456789", 9) == 0xcbf43926u);
-    CHECK(k2onnx__crc32(t, (const unsigned char *)"", 0) == 0u);
+    CHECK(k2onnx__crc32(t, sliced, (const unsigned char *)"123456789", 9) == 0xcbf43926u);
+    CHECK(k2onnx__crc32(t, sliced, (const unsigned char *)"", 0) == 0u);
     /* Against the bitwise definition on the first n bytes of inflate_text. */
     for (n = 0; n < 40; n++) {
         uint32_t c = 0xffffffffu;
@@ -1728,9 +1816,9 @@ static void test_crc32(void)
             c ^= (unsigned char)inflate_text[i];
             for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
         }
-        CHECK(k2onnx__crc32(t, (const unsigned char *)inflate_text, n) == ~c);
+        CHECK(k2onnx__crc32(t, sliced, (const unsigned char *)inflate_text, n) == ~c);
     }
-    CHECK(k2onnx__crc32(t, (const unsigned char *)inflate_text, strlen(inflate_text)) == 0xf348da26u);
+    CHECK(k2onnx__crc32(t, sliced, (const unsigned char *)inflate_text, strlen(inflate_text)) == 0xf348da26u);
     k2onnx__free_all(&ctx);
 }
 
@@ -1747,20 +1835,22 @@ static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
 
 /* Every way k2onnx__crc32 splits its input: lengths around the 16-, 64- and 128-byte steps of
    the carry-less multiply forms (x86-64), the three 4 KiB blocks of the table form, unaligned starts,
-   each against the bitwise definition; and the carry-less form itself from other registers. */
+   each against the bitwise definition, sliced and a byte at a time; and the carry-less form
+   itself from other registers. */
 static void test_crc32_paths(void)
 {
     static const size_t lengths[] = {63, 64, 65, 79, 80, 127, 128, 129, 1000, 3 * 4096 - 1, 3 * 4096, 3 * 4096 + 17, 7 * 4096 + 63};
     k2onnx__ctx ctx;
-    const uint32_t *t;
+    const uint32_t *t, *bytewise;
     unsigned char *buf;
     size_t i, n, off, total = 8 * 4096 + 64;
     uint32_t x = 12345u;
     k2onnx__ctx_init(&ctx, "", 0, NULL, NULL);
-    t = k2onnx__crc32_tables(&ctx);
+    t = k2onnx__crc32_tables(&ctx, 1);
+    bytewise = k2onnx__crc32_tables(&ctx, 0);
     buf = (unsigned char *)k2onnx__alloc(&ctx, total);
-    CHECK(t != NULL && buf != NULL);
-    if (!t || !buf) return;
+    CHECK(t != NULL && bytewise != NULL && buf != NULL);
+    if (!t || !bytewise || !buf) return;
     /* The shift tables move a register over a block of zero bytes, as stepping over it does. */
     for (i = 0; i < 64; i++) {
         static const unsigned char zeros[16] = {0};
@@ -1780,9 +1870,15 @@ static void test_crc32_paths(void)
         buf[i] = (unsigned char)(x >> 16);
     }
     for (n = 0; n <= 300; n++)
-        for (off = 0; off < 4; off++) CHECK(k2onnx__crc32(t, buf + off, n) == crc32_bitwise(buf + off, n));
+        for (off = 0; off < 4; off++) {
+            CHECK(k2onnx__crc32(t, 1, buf + off, n) == crc32_bitwise(buf + off, n));
+            CHECK(k2onnx__crc32(bytewise, 0, buf + off, n) == crc32_bitwise(buf + off, n));
+        }
     for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
-        for (off = 0; off < 2; off++) CHECK(k2onnx__crc32(t, buf + off, lengths[i]) == crc32_bitwise(buf + off, lengths[i]));
+        for (off = 0; off < 2; off++) {
+            CHECK(k2onnx__crc32(t, 1, buf + off, lengths[i]) == crc32_bitwise(buf + off, lengths[i]));
+            CHECK(k2onnx__crc32(bytewise, 0, buf + off, lengths[i]) == crc32_bitwise(buf + off, lengths[i]));
+        }
 #ifdef K2ONNX__CLMUL
     if (k2onnx__has_clmul()) {
         uint32_t starts[3] = {0u, 0xffffffffu, 0x9e3779b9u};
@@ -2224,7 +2320,9 @@ static size_t zip_build(unsigned char *out, const zip_entry *e, size_t n, const 
 }
 
 /* The ZIP reader alone: members found by name among several (stored, deflated, after an archive
-   comment), and every damaged field or unsupported feature refused with its message. */
+   comment), and every damaged field or unsupported feature refused with its message; the same
+   in a caller's buffer, where the CRC-32 goes a byte at a time on one 1 KB table (a sliced
+   CRC's 20 KB of tables would not fit in the 12 KB given). */
 static void test_zip_reader(void)
 {
     static const zip_entry three[] = {
@@ -2258,31 +2356,36 @@ static void test_zip_reader(void)
         {"model.weights.h5", 8, 0, ZIP_DEFLATE_SIZE, "", "ZIP member 'model.weights.h5': deflate: ", 0},
         {"model.weights.h5", 0, 0, ZIP_DAMAGED_ENTRY, "", "ZIP archive: central directory entry 0 is damaged", 0},
     };
+    static unsigned char memory[12 * 1024];
     size_t k;
-    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    for (k = 0; k < 2 * sizeof cases / sizeof cases[0]; k++) {
         zip_entry e[3];
         unsigned char buf[2048];
         const unsigned char *data = NULL;
-        size_t size, len = 0, i;
+        size_t size, len = 0, i, in_buffer = k % 2;
         k2onnx__ctx ctx;
         int ok;
         for (i = 0; i < 3; i++) {
             e[i] = three[i];
-            if (strcmp(e[i].name, cases[k].member) == 0 || (i == 1 && strcmp(cases[k].member, "model.h5") == 0)) {
-                e[i].method = cases[k].method;
-                e[i].flags = cases[k].flags;
+            if (strcmp(e[i].name, cases[k / 2].member) == 0 || (i == 1 && strcmp(cases[k / 2].member, "model.h5") == 0)) {
+                e[i].method = cases[k / 2].method;
+                e[i].flags = cases[k / 2].flags;
             }
         }
-        size = zip_build(buf, e, 3, cases[k].comment, cases[k].damage);
+        size = zip_build(buf, e, 3, cases[k / 2].comment, cases[k / 2].damage);
         ctx_init(&ctx);
-        ok = k2onnx__zip_member(&ctx, buf, size, cases[k].member, &data, &len);
-        CHECK(ok == cases[k].ok);
-        if (cases[k].ok) {
-            CHECK(ok && len == strlen(cases[k].expect) && memcmp(data, cases[k].expect, len) == 0);
-            CHECK(cases[k].method != 0 || (data > buf && data < buf + size)); /* stored: read in place */
+        if (in_buffer) {
+            ctx.memory = memory;
+            ctx.memory_size = sizeof memory;
+        }
+        ok = k2onnx__zip_member(&ctx, buf, size, cases[k / 2].member, &data, &len);
+        CHECK(ok == cases[k / 2].ok);
+        if (cases[k / 2].ok) {
+            CHECK(ok && len == strlen(cases[k / 2].expect) && memcmp(data, cases[k / 2].expect, len) == 0);
+            CHECK(cases[k / 2].method != 0 || (data > buf && data < buf + size)); /* stored: read in place */
         } else {
-            CHECK(strstr(ctx.error->message, cases[k].expect) != NULL);
-            if (!strstr(ctx.error->message, cases[k].expect)) fprintf(stderr, "  case %d got: %s\n", (int)k, ctx.error->message);
+            CHECK(strstr(ctx.error->message, cases[k / 2].expect) != NULL);
+            if (!strstr(ctx.error->message, cases[k / 2].expect)) fprintf(stderr, "  case %d got: %s\n", (int)k, ctx.error->message);
         }
         k2onnx__free_all(&ctx);
     }
@@ -2323,7 +2426,8 @@ int main(int argc, char **argv)
     test_sqrt();
     test_inflate();
     test_adler32_paths();
-    test_crc32();
+    test_crc32(1);
+    test_crc32(0);
     test_crc32_paths();
     test_shuffle_fletcher();
     test_fletcher32_paths();
@@ -2334,6 +2438,7 @@ int main(int argc, char **argv)
     test_json_float32_rounding();
     test_f64_to_f32();
     test_json_errors();
+    test_json_memory();
     test_kmodel_sequential(fixture);
     test_kmodel_versions(fixture);
     test_kmodel_functional_k2(fixture);
@@ -2348,6 +2453,7 @@ int main(int argc, char **argv)
     test_describe();
     test_convert_file(fixture);
     test_memory_buffer("tests/fixtures/k22_lstm_state.h5");
+    test_h5_path_memory();
     test_unzeroed_memory("tests/fixtures/k22_lstm_state.h5");
     test_output_size(fixture);
     test_output_size("tests/fixtures/k3_keras_seq_lstm_lstm.keras");

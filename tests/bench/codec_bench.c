@@ -56,7 +56,7 @@ static int run_once(job *j)
 {
     const char *err = NULL;
     switch (j->kind) {
-    case CRC32: j->sink ^= k2onnx__crc32(j->crc_tables, j->data, j->n); return 1;
+    case CRC32: j->sink ^= k2onnx__crc32(j->crc_tables, 1, j->data, j->n); return 1;
     case ADLER32: j->sink ^= k2onnx__adler32(j->data, j->n); return 1;
     case FLETCHER32: j->sink ^= k2onnx__fletcher32(j->data, j->n); return 1;
     default:
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     j.data = read_all(argv[1], &j.n);
     if (!j.data) return fprintf(stderr, "cannot read %s\n", argv[1]), 1;
     if (argc > 2 && !(j.z = read_all(argv[2], &j.zn))) return fprintf(stderr, "cannot read %s\n", argv[2]), 1;
-    j.crc_tables = k2onnx__crc32_tables(&ctx);
+    j.crc_tables = k2onnx__crc32_tables(&ctx, 1);
     j.tables = &tables;
     j.out = (unsigned char *)malloc(j.n + 1);
     if (!j.crc_tables || !j.out) return fprintf(stderr, "out of memory\n"), 1;

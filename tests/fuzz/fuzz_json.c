@@ -37,7 +37,7 @@ static unsigned long fuzz_json_walk(const k2onnx__json *v)
         if (v->n && !v->items) abort();
         for (i = 0; i < v->n; i++) {
             if (v->type == K2ONNX__JOBJECT) {
-                const char *k = v->keys[i];
+                const char *k = v->items[i].key;
                 sum = sum * 31u + (unsigned long)strlen(k);
                 if (k2onnx__jget(v, k) == NULL) abort();
             }
