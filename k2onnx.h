@@ -5805,7 +5805,7 @@ enum { K2ONNX__AFLOAT = 1, K2ONNX__AINT = 2, K2ONNX__ASTRING = 3, K2ONNX__AGRAPH
 
 struct k2onnx__graph;
 
-/* An attribute holds one value of its type: a union keeps the eight records of every node small. */
+/* An attribute holds one value of its type, so the kinds share their room. */
 typedef struct k2onnx__attr {
     const char *name;
     int type;
@@ -5991,9 +5991,9 @@ static k2onnx__node *k2onnx__add_node(k2onnx__converter *cv, const char *op, siz
     return n;
 }
 
-/* A new attribute of n. Most nodes have one or two, so the first two slots come alone and the
-   rest with the next. When memory runs out the conversion has failed: the value then goes to
-   the converter's spare attribute and is never written out. */
+/* A new attribute of n. Most nodes have one or two: the first attribute brings two slots, the
+   third all K2ONNX__MAX_ATTRS. When memory runs out the conversion has failed: the value then
+   goes to the converter's spare attribute and is never written out. */
 static k2onnx__attr *k2onnx__add_attr(k2onnx__converter *cv, k2onnx__node *n, const char *name, int type)
 {
     k2onnx__attr *a;
