@@ -588,6 +588,14 @@ static int k2onnx__fail(k2onnx__ctx *c, k2onnx_result r, const char *fmt, ...)
     return 0;
 }
 
+/* The reason a lower layer (inflate) records for a failure its caller reports: the caller tests it
+   for NULL, so without message texts it is an empty string. */
+#ifdef K2ONNX_NO_ERROR_STRINGS
+#define K2ONNX__WHY(text) ""
+#else
+#define K2ONNX__WHY(text) text
+#endif
+
 #ifdef K2ONNX_NO_ERROR_STRINGS
 /* Without message texts a failure names its result and, where the helper knows it, the object
    (an HDF5 path, a layer); the formats and their arguments are not compiled in. */
@@ -608,6 +616,8 @@ static int k2onnx__count_object(k2onnx__ctx *ctx)
 }
 
 #define K2ONNX__ALIGN 16u
+/* n rounded up to the arena's alignment: what an object of n bytes takes of a block. */
+#define K2ONNX__ALIGNED(n) (((n) + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN)
 
 static void *k2onnx__raw_alloc(k2onnx__ctx *c, size_t size)
 {
@@ -631,7 +641,7 @@ static void k2onnx__raw_free(k2onnx__ctx *c, void *p)
     else K2ONNX_FREE(p);
 }
 
-#define K2ONNX__HEADER_SIZE ((sizeof(k2onnx__block) + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN)
+#define K2ONNX__HEADER_SIZE K2ONNX__ALIGNED(sizeof(k2onnx__block))
 
 /* K2ONNX_DEBUG_ARENA gives every object a heap block of its own size, so that AddressSanitizer
    and valgrind see a write past any object (the tests' sanitizer builds use it). */
@@ -654,7 +664,7 @@ static void *k2onnx__alloc_unzeroed(k2onnx__ctx *c, size_t size)
                      (unsigned long long)size, (unsigned long long)c->opt.max_memory);
         return NULL;
     }
-    need = K2ONNX__ARENA_BLOCK ? (size + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN : size;
+    need = K2ONNX__ARENA_BLOCK ? K2ONNX__ALIGNED(size) : size;
     if (!b || b->size - b->used < need || !K2ONNX__ARENA_BLOCK) {
         size_t bsize = need > c->next_block ? need : c->next_block;
         /* A caller's buffer is one block: all of it, so that nothing is lost to block rounding. */
@@ -1023,7 +1033,7 @@ static inline void k2onnx__inf_refill(k2onnx__inflate *s)
 static int k2onnx__inf_overrun(k2onnx__inflate *s)
 {
     if (s->bitcnt >= 8u * s->pad) return 0;
-    if (!s->error) s->error = "compressed data ends early";
+    if (!s->error) s->error = K2ONNX__WHY("compressed data ends early");
     return 1;
 }
 
@@ -1112,7 +1122,7 @@ static inline int k2onnx__huff_decode(k2onnx__inflate *s, const k2onnx__huffman 
 {
     unsigned e = h->fast[s->bitbuf & ((1u << K2ONNX__FAST_BITS) - 1u)];
     if (!e && !(e = k2onnx__huff_slow(h, s->bitbuf))) {
-        s->error = "invalid Huffman code";
+        s->error = K2ONNX__WHY("invalid Huffman code");
         return -1;
     }
     k2onnx__inf_drop(s, e >> 9);
@@ -1139,7 +1149,7 @@ static int k2onnx__inf_codes_in(k2onnx__inflate *s)
         sym = k2onnx__huff_decode(s, lit);
         if (sym < 0) return 0;
         if (sym < 256) {
-            if (s->out_pos >= s->out_cap) { s->error = "decompressed data is larger than the chunk"; return 0; }
+            if (s->out_pos >= s->out_cap) { s->error = K2ONNX__WHY("decompressed data is larger than the chunk"); return 0; }
             out[s->out_pos++] = (unsigned char)sym;
         } else if (sym == 256) {
             return !k2onnx__inf_overrun(s);
@@ -1147,17 +1157,17 @@ static int k2onnx__inf_codes_in(k2onnx__inflate *s)
             size_t len, d, from;
             int ds;
             sym -= 257;
-            if (sym >= 29) { s->error = "invalid length code"; return 0; }
+            if (sym >= 29) { s->error = K2ONNX__WHY("invalid length code"); return 0; }
             len = len_base[sym] + (unsigned)(s->bitbuf & ((1u << len_extra[sym]) - 1u));
             k2onnx__inf_drop(s, len_extra[sym]);
             ds = k2onnx__huff_decode(s, dist);
             if (ds < 0) return 0;
-            if (ds >= 30) { s->error = "invalid distance code"; return 0; }
+            if (ds >= 30) { s->error = K2ONNX__WHY("invalid distance code"); return 0; }
             d = dist_base[ds] + (unsigned)(s->bitbuf & ((1u << dist_extra[ds]) - 1u));
             k2onnx__inf_drop(s, dist_extra[ds]);
             if (k2onnx__inf_overrun(s)) return 0;
-            if (d > s->out_pos) { s->error = "distance reaches before the start of the data"; return 0; }
-            if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
+            if (d > s->out_pos) { s->error = K2ONNX__WHY("distance reaches before the start of the data"); return 0; }
+            if (len > s->out_cap - s->out_pos) { s->error = K2ONNX__WHY("decompressed data is larger than the chunk"); return 0; }
             from = s->out_pos - d;
             if (d >= len) {
                 memcpy(out + s->out_pos, out + from, len);
@@ -1184,13 +1194,13 @@ static int k2onnx__inf_stored(k2onnx__inflate *s)
 {
     unsigned len, nlen;
     if (!k2onnx__inf_align(s)) return 0;
-    if (s->in_len - s->in_pos < 4) { s->error = "compressed data ends early"; return 0; }
+    if (s->in_len - s->in_pos < 4) { s->error = K2ONNX__WHY("compressed data ends early"); return 0; }
     len = s->in[s->in_pos] | (unsigned)s->in[s->in_pos + 1] << 8;
     nlen = s->in[s->in_pos + 2] | (unsigned)s->in[s->in_pos + 3] << 8;
     s->in_pos += 4;
-    if (len != (~nlen & 0xffffu)) { s->error = "stored block length check fails"; return 0; }
-    if (len > s->in_len - s->in_pos) { s->error = "compressed data ends early"; return 0; }
-    if (len > s->out_cap - s->out_pos) { s->error = "decompressed data is larger than the chunk"; return 0; }
+    if (len != (~nlen & 0xffffu)) { s->error = K2ONNX__WHY("stored block length check fails"); return 0; }
+    if (len > s->in_len - s->in_pos) { s->error = K2ONNX__WHY("compressed data ends early"); return 0; }
+    if (len > s->out_cap - s->out_pos) { s->error = K2ONNX__WHY("decompressed data is larger than the chunk"); return 0; }
     if (len) memcpy(s->out + s->out_pos, s->in + s->in_pos, len);
     s->in_pos += len;
     s->out_pos += len;
@@ -1218,11 +1228,11 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
     k2onnx__huffman *lit = &s->t->lit;
     unsigned nlen = k2onnx__inf_bits(s, 5) + 257, ndist = k2onnx__inf_bits(s, 5) + 1, ncode = k2onnx__inf_bits(s, 4) + 4, i;
     if (s->error) return 0;
-    if (nlen > 286 || ndist > 30) { s->error = "invalid dynamic block header"; return 0; }
+    if (nlen > 286 || ndist > 30) { s->error = K2ONNX__WHY("invalid dynamic block header"); return 0; }
     memset(lengths, 0, sizeof lengths);
     for (i = 0; i < ncode; i++) lengths[order[i]] = (unsigned char)k2onnx__inf_bits(s, 3);
     if (s->error) return 0;
-    if (!k2onnx__huff_build(lit, lengths, 19)) { s->error = "invalid code-length code"; return 0; }
+    if (!k2onnx__huff_build(lit, lengths, 19)) { s->error = K2ONNX__WHY("invalid code-length code"); return 0; }
     memset(lengths, 0, sizeof lengths);
     for (i = 0; i < nlen + ndist;) {
         int sym;
@@ -1235,7 +1245,7 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
             continue;
         }
         if (sym == 16) {
-            if (i == 0) { s->error = "length repeat with no previous length"; return 0; }
+            if (i == 0) { s->error = K2ONNX__WHY("length repeat with no previous length"); return 0; }
             value = lengths[i - 1];
             repeat = 3 + k2onnx__inf_bits(s, 2);
         } else if (sym == 17) {
@@ -1244,13 +1254,13 @@ static int k2onnx__inf_dynamic(k2onnx__inflate *s)
             repeat = 11 + k2onnx__inf_bits(s, 7);
         }
         if (s->error) return 0;
-        if (i + repeat > nlen + ndist) { s->error = "code lengths overflow"; return 0; }
+        if (i + repeat > nlen + ndist) { s->error = K2ONNX__WHY("code lengths overflow"); return 0; }
         while (repeat--) lengths[i++] = (unsigned char)value;
     }
     if (k2onnx__inf_overrun(s)) return 0;
-    if (lengths[256] == 0) { s->error = "no end-of-block code"; return 0; }
+    if (lengths[256] == 0) { s->error = K2ONNX__WHY("no end-of-block code"); return 0; }
     if (!k2onnx__huff_build(lit, lengths, nlen) || !k2onnx__huff_build(&s->t->dist, lengths + nlen, ndist)) {
-        s->error = "invalid literal or distance code lengths";
+        s->error = K2ONNX__WHY("invalid literal or distance code lengths");
         return 0;
     }
     return k2onnx__inf_codes(s);
@@ -1342,7 +1352,7 @@ static void k2onnx__inflate_blocks(k2onnx__inflate *s)
         if (type == 0) ok = k2onnx__inf_stored(s);
         else if (type == 1) ok = k2onnx__inf_fixed(s);
         else if (type == 2) ok = k2onnx__inf_dynamic(s);
-        else { s->error = "invalid block type"; ok = 0; }
+        else { s->error = K2ONNX__WHY("invalid block type"); ok = 0; }
         if (!ok) return;
     }
     k2onnx__inf_align(s);
@@ -1379,15 +1389,15 @@ static size_t k2onnx__zlib_inflate(k2onnx__inflate_tables *t, const unsigned cha
 {
     k2onnx__inflate s;
     if (in_len < 6 || (in[0] & 0x0fu) != 8 || ((unsigned)in[0] << 8 | in[1]) % 31u != 0 || (in[1] & 0x20u)) {
-        *error = "not a zlib stream";
+        *error = K2ONNX__WHY("not a zlib stream");
         return 0;
     }
     k2onnx__inflate_start(&s, t, in, in_len, out, cap);
     s.in_pos = 2;
     k2onnx__inflate_blocks(&s);
     if (!s.error) {
-        if (s.in_len - s.in_pos < 4) s.error = "zlib checksum is missing";
-        else if (K2ONNX__VERIFY_SUMS && k2onnx__be(in + s.in_pos, 4) != k2onnx__adler32(out, s.out_pos)) s.error = "zlib checksum mismatch";
+        if (s.in_len - s.in_pos < 4) s.error = K2ONNX__WHY("zlib checksum is missing");
+        else if (K2ONNX__VERIFY_SUMS && k2onnx__be(in + s.in_pos, 4) != k2onnx__adler32(out, s.out_pos)) s.error = K2ONNX__WHY("zlib checksum mismatch");
     }
     *error = s.error;
     return s.out_pos;
@@ -3591,11 +3601,11 @@ static int k2onnx__h5_open_path(const k2onnx__h5 *f, const char *path, k2onnx__h
     return k2onnx__h5_open_path_hops(f, path, o, missing_ok, 0);
 }
 
-/* Nothing but slashes is left of a path. */
-static int k2onnx__h5_path_ends(const char *rest)
+/* Where the next name of a path starts: past any slashes (a path may repeat or end with them). */
+static const char *k2onnx__h5_path_next(const char *p)
 {
-    while (*rest == '/') rest++;
-    return !*rest;
+    while (*p == '/') p++;
+    return p;
 }
 
 static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2onnx__h5obj *o, int missing_ok, unsigned hops)
@@ -3605,13 +3615,10 @@ static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2on
     if (!full) return 0;
     /* Every path is walked from the root: the groups on the way need their links alone, and
        reading their attributes again at each walk would fill the arena with copies. */
-    if (!k2onnx__h5_object_at(f, f->root_addr, "/", o, 0, k2onnx__h5_path_ends(p))) return 0;
-    while (*p) {
+    if (!k2onnx__h5_object_at(f, f->root_addr, "/", o, 0, !*k2onnx__h5_path_next(p))) return 0;
+    while (*(p = k2onnx__h5_path_next(p))) {
         k2onnx__h5_find s;
-        const char *end;
-        while (*p == '/') p++;
-        if (!*p) break;
-        end = strchr(p, '/');
+        const char *end = strchr(p, '/');
         if (!end) end = p + strlen(p);
         if (++depth > 64) return k2onnx__h5_bad(f, full, "path is too deep");
         memset(&s, 0, sizeof s);
@@ -3630,7 +3637,7 @@ static int k2onnx__h5_open_path_hops(const k2onnx__h5 *f, const char *path, k2on
             return k2onnx__h5_follow_soft(f, full, full + (p - path), full + (end - path), &s.link, o, missing_ok, hops);
         if (s.link.link_type != K2ONNX__LINK_HARD)
             return k2onnx__fail(f->ctx, k2onnx_result_unsupported_file, "HDF5 path '%s': external and user-defined links are not followed", full);
-        if (!k2onnx__h5_object_at(f, s.link.addr, full, o, 0, k2onnx__h5_path_ends(end))) return 0;
+        if (!k2onnx__h5_object_at(f, s.link.addr, full, o, 0, !*k2onnx__h5_path_next(end))) return 0;
         p = end;
     }
     return 1;

@@ -4,7 +4,8 @@
 # names the macro (with K2ONNX_NO_ERROR_STRINGS: the result and the object only). Each macro must
 # refuse something (its cut is real), and the seed's five models convert under every one.
 # Runs: conversion of every fixture (and of one with --rename, one with --summary), --ls of every HDF5 fixture and
-# --dump of the datasets of the HDF5 storage fixtures. Ends with "N passed, M failed".
+# --dump of the datasets of the HDF5 storage fixtures; without message texts, also the damaged
+# deflate streams of tests/h5_corrupt.py. Ends with "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
 K2ONNX=${K2ONNX:-./k2onnx}
@@ -94,6 +95,14 @@ check_config() { # name defines
         # The message formats are gone from the binary; failures still say what and where.
         if grep -q "which does not fit the layer config" "$bin"; then bad=$((bad + 1)); echo "  the message formats are still in the binary"; fi
         cut=$((cut + $(cat "$dir"/*.rc | grep -cv '^0$')))
+        # Damaged deflate streams are refused with no reason text to say why.
+        case "$defines" in *NO_H5_CHUNKED* | *NO_DEFLATE* | *NO_H5_INSPECT*) ;; *)
+            if ! K2ONNX="$bin" K2ONNX_EXPECT="invalid or corrupt file" "${PYTHON:-/usr/bin/python3}" tests/h5_corrupt.py deflate > "$out/corrupt-$name.log" 2>&1; then
+                bad=$((bad + 1))
+                echo "  damaged deflate streams: $(grep '^FAIL' "$out/corrupt-$name.log" | head -n 2)"
+            fi
+            ;;
+        esac
         ;;
     esac
     if [ $bad = 0 ] && [ $cut -gt 0 ] && [ $named = $refused ]; then

@@ -382,18 +382,16 @@ static void expect_json_error(const char *text, const char *needle, k2onnx_resul
     k2onnx__free_all(&c);
 }
 
-static size_t arena_rounded(size_t n) { return (n + K2ONNX__ALIGN - 1) / K2ONNX__ALIGN * K2ONNX__ALIGN; }
-
 /* What a parsed tree needs at the least: each container's values and each string and key. */
 static size_t json_tree_bytes(const k2onnx__json *v)
 {
     size_t b = 0, i;
-    if (v->type == K2ONNX__JSTRING) return arena_rounded(v->len + 1);
+    if (v->type == K2ONNX__JSTRING) return K2ONNX__ALIGNED(v->len + 1);
     if (v->type != K2ONNX__JARRAY && v->type != K2ONNX__JOBJECT) return 0;
-    if (v->n) b += arena_rounded(v->n * sizeof *v->items);
+    if (v->n) b += K2ONNX__ALIGNED(v->n * sizeof *v->items);
     for (i = 0; i < v->n; i++) {
         b += json_tree_bytes(&v->items[i]);
-        if (v->type == K2ONNX__JOBJECT) b += arena_rounded(strlen(v->items[i].key) + 1);
+        if (v->type == K2ONNX__JOBJECT) b += K2ONNX__ALIGNED(strlen(v->items[i].key) + 1);
     }
     return b;
 }

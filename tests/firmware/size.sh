@@ -9,7 +9,12 @@
 #   soft double     __aeabi_d* helpers linked (the FPU is single precision)
 # The minimal configuration converts the seed's five models (the first five of models.txt), the
 # recurrent one the first fifteen.
-# Ends with "N passed, M failed" (the three firmware runs), then the line "minimal: N bytes".
+# Budgets, each a pass or a fail: the recurrent configuration in 64 KiB of code + constants and
+# the minimal one in 40 KiB; in every configuration a painted stack of at most 8 KiB, a heap peak
+# of at most 64 KiB for the seed's LSTM and nothing from libm; no soft-float double helper in the
+# recurrent and minimal configurations. The full library's bytes are printed, not budgeted.
+# Ends with "N passed, M failed" (the three firmware runs and the budgets), then the line
+# "minimal: N bytes".
 set -u
 cd "$(dirname "$0")/../.."
 MINIMAL="${K2ONNX_MINIMAL_DEFINES:--DK2ONNX_NO_ERROR_STRINGS -DK2ONNX_NO_ZIP -DK2ONNX_NO_H5_CHUNKED -DK2ONNX_NO_H5_DENSE -DK2ONNX_NO_H5_INSPECT -DK2ONNX_ONLY_RECURRENT -DK2ONNX_NO_SCAN_UNROLL -DK2ONNX_NO_KERAS1 -DK2ONNX_NO_RENAME -DK2ONNX_NO_DESCRIBE}"
@@ -40,11 +45,34 @@ measure full "" 1000
 measure recurrent "$RECURRENT" 15
 measure minimal "$MINIMAL" 5
 
+budget() { # what value limit
+    if [ -n "$2" ] && [ "$2" -le "$3" ]; then
+        passed=$((passed + 1))
+        echo "PASS budget: $1 $2 <= $3"
+    else
+        failed=$((failed + 1))
+        echo "FAIL budget: $1 ${2:-unknown}, more than $3"
+    fi
+}
+
+budgets() { # name: the budgets every configuration keeps
+    budget "$1 stack (painted bytes)" "$stack" 8192
+    budget "$1 heap peak, seed LSTM (bytes)" "$heap" 65536
+    budget "$1 objects from libm" "$libm" 0
+}
+
 figures full
+budgets full
 f_lib=$lib f_stack=$stack f_frame=$frame f_heap=$heap f_d=$dhelpers f_m=$libm
 figures recurrent
+budgets recurrent
+budget "recurrent library code + constants (bytes)" "$lib" 65536
+budget "recurrent soft-float double helpers" "$dhelpers" 0
 r_lib=$lib r_stack=$stack r_frame=$frame r_heap=$heap r_d=$dhelpers r_m=$libm
 figures minimal
+budgets minimal
+budget "minimal library code + constants (bytes)" "$lib" 40960
+budget "minimal soft-float double helpers" "$dhelpers" 0
 echo
 echo "| on Cortex-M4 (-Os, newlib-nano) | full | recurrent | minimal |"
 echo "|---|---|---|---|"
