@@ -29,6 +29,10 @@
                              options.memory can define them to return NULL / do nothing.
      K2ONNX_ASSERT(x)        checks of internal invariants (a caller's capacity); default
                              assert(x), nothing with K2ONNX_NO_STDIO
+     K2ONNX_SQRT(x)          double square root of the constants folded at conversion
+                             (BatchNormalization, MultiHeadAttention's scale); default a
+                             libm-free one, so define it (e.g. as sqrt(x)) only where libm or
+                             a double-precision FPU is there anyway
      K2ONNX_DEBUG_ARENA      every arena object in a heap block of its own (sanitizer builds)
      K2ONNX_NO_SIMD          plain C only: no SSE2 weight transposition, Adler-32 and
                              Fletcher-32 (where __SSE2__ is defined) and no carry-less
@@ -408,6 +412,10 @@ K2ONNX_DEF k2onnx_result k2onnx_convert_file(const char *input_path, const char 
 #include <assert.h>
 #define K2ONNX_ASSERT(x) assert(x)
 #endif
+#endif
+#ifndef K2ONNX_SQRT
+#define K2ONNX_SQRT(x) k2onnx__sqrt(x)
+#define K2ONNX__OWN_SQRT
 #endif
 
 /* ============================================================================================
@@ -10728,6 +10736,7 @@ static int k2onnx__map_upsampling2d(k2onnx__converter *cv, const k2onnx__kvalue 
 
 /* --- normalization, global 1-D pooling, merging, Embedding ------------------------------------ */
 
+#ifdef K2ONNX__OWN_SQRT
 /* Square root by Newton's method, so that firmware links without libm: the argument is scaled by
    powers of 4 into [1, 4), where eight steps from (1 + r) / 2 reach double precision. */
 static double k2onnx__sqrt(double x)
@@ -10749,6 +10758,7 @@ static double k2onnx__sqrt(double x)
     for (; e < 0; e++) g *= 0.5;
     return g;
 }
+#endif
 
 /* BatchNormalization at inference over any axis: x * a + b with a = gamma / sqrt(var + eps)
    and b = beta - mean * a folded at conversion time, shaped [C, 1, ...] to broadcast. */
@@ -10779,7 +10789,7 @@ static int k2onnx__map_batchnorm(k2onnx__converter *cv, const k2onnx__kvalue *in
     b = (float *)k2onnx__alloc_array(cv->ctx, (size_t)C, sizeof *b);
     if (!a || !b) return 0;
     for (i = 0; i < (size_t)C; i++) {
-        double s = (gamma ? (double)k2onnx__h5array_get(gamma, i) : 1.0) / k2onnx__sqrt((double)k2onnx__h5array_get(var, i) + e);
+        double s = (gamma ? (double)k2onnx__h5array_get(gamma, i) : 1.0) / K2ONNX_SQRT((double)k2onnx__h5array_get(var, i) + e);
         a[i] = (float)s;
         b[i] = (float)((beta ? (double)k2onnx__h5array_get(beta, i) : 0.0) - (double)k2onnx__h5array_get(mean, i) * s);
     }
@@ -12380,7 +12390,7 @@ static const char *k2onnx__mha_attend(k2onnx__converter *cv, const k2onnx__kvalu
     K = Q ? k2onnx__mha_project(cv, k, per, use_bias, H, KD, "key") : NULL;
     V = K ? k2onnx__mha_project(cv, v, 2 * per, use_bias, H, VD, "value") : NULL;
     if (!V) return NULL;
-    s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / k2onnx__sqrt((double)KD)));
+    s = k2onnx__const_f32(cv, "query_scale", (float)(1.0 / K2ONNX_SQRT((double)KD)));
     Q = s ? k2onnx__op2(cv, "Mul", Q, s, "query_scaled") : NULL;
     kt = Q ? k2onnx__transpose_last2(cv, K, 4, "key_transposed") : NULL;
     scores = kt ? k2onnx__op2(cv, "MatMul", Q, kt, "scores") : NULL;

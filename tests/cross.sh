@@ -1,7 +1,8 @@
 #!/bin/sh
 # The converter built for other machines and C libraries gives the same bytes as the native build:
 # s390x and 32-bit PowerPC (big-endian), i686 and armhf (32-bit) under qemu-user, and statically
-# linked musl and tcc builds natively. Every fixture is converted (default and --scan-rnn) and
+# linked musl and tcc builds natively, and a native build whose K2ONNX_SQRT is the C library's
+# sqrt. Every fixture is converted (default and --scan-rnn) and
 # listed (--ls); each output is compared with cmp against the native converter's ($K2ONNX).
 # Then the unit tests under qemu-x86_64 on older x86-64 models.
 # Ends with "N passed, M failed".
@@ -56,13 +57,14 @@ compare() { # label
 run_all "$K2ONNX" native
 
 for target in s390x-linux-gnu:qemu-s390x powerpc-linux-gnu:qemu-ppc i686-linux-gnu:qemu-i386 arm-linux-gnueabihf:qemu-arm \
-              musl:native tcc:native; do
+              musl:native tcc:native libm-sqrt:native; do
     cc=${target%%:*}
     emu=${target#*:}
     bin=$out/k2onnx-$cc
     case $cc in
     musl) build="musl-gcc $WARN -O2 -static -o $bin example.c" ;;
     tcc) build="tcc -Wall -Werror -o $bin example.c" ;;
+    libm-sqrt) build="cc $WARN -O2 -DK2ONNX_SQRT(x)=sqrt(x) -o $bin example.c -lm" ;;
     *) build="$cc-gcc $WARN -O2 -static -o $bin example.c" ;;
     esac
     if ! $build > "$out/build-$cc.log" 2>&1; then
